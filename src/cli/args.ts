@@ -1,0 +1,61 @@
+/** Command-line parsing: no library, because the surface is small and errors must name the flag. */
+
+export type Command = "serve" | "check" | "help" | "version";
+
+export interface CliArgs {
+  command: Command;
+  port?: number;
+  host?: string;
+  configDir?: string;
+  models?: string;
+  credentials?: string;
+  profile?: string;
+  testMode?: boolean;
+}
+
+export class UsageError extends Error {}
+
+const VALUE_FLAGS = {
+  "--port": "port",
+  "--host": "host",
+  "--config-dir": "configDir",
+  "--models": "models",
+  "--credentials": "credentials",
+  "--profile": "profile",
+} as const;
+
+export function parseArgs(argv: string[]): CliArgs {
+  const out: CliArgs = { command: "serve" };
+  let sawCommand = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    if (flag === "--help" || flag === "-h") return { ...out, command: "help" };
+    if (flag === "--version" || flag === "-v") return { ...out, command: "version" };
+    if (flag === "--test-mode") {
+      out.testMode = true;
+      continue;
+    }
+    if (flag in VALUE_FLAGS) {
+      const value = inline ?? argv[++i];
+      if (value === undefined || value === "") throw new UsageError(`${flag} needs a value`);
+      const key = VALUE_FLAGS[flag as keyof typeof VALUE_FLAGS];
+      if (key === "port") out.port = parsePort(value, flag);
+      else out[key] = value;
+      continue;
+    }
+    if (!flag.startsWith("-") && !sawCommand && (flag === "serve" || flag === "check" || flag === "help" || flag === "version")) {
+      out.command = flag;
+      sawCommand = true;
+      continue;
+    }
+    throw new UsageError(`unknown argument '${arg}'`);
+  }
+  return out;
+}
+
+export function parsePort(value: string, source: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 0 || n > 65535) throw new UsageError(`${source} must be a port number 0-65535, got '${value}'`);
+  return n;
+}

@@ -1,0 +1,11 @@
+import type { LoadedConfig } from "../config/load";
+import type { Settings } from "../config/settings";
+import { NAME, VERSION } from "../version";
+
+/** The one start-up line (CONTRACT §1). */
+export function banner(s: Settings, c: LoadedConfig, port: number): string {
+  const host = s.host.includes(":") ? `[${s.host}]` : s.host;
+  const mode = c.testMode ? "TEST_MODE" : "OCI";
+  const auth = s.apiKeys.length > 0 ? `on (${s.apiKeys.length} key${s.apiKeys.length > 1 ? "s" : ""})` : "off (loopback only)";
+  return `${NAME} ${VERSION} listening on http://${host}:${port} mode=${mode} aliases=${c.aliases.size} [${[...c.aliases.keys()].join(", ")}] auth=${auth}`;
+}

@@ -1,0 +1,31 @@
+import { VERSION } from "../version";
+
+export const HELP = `ocigenai ${VERSION} — OpenAI-compatible gateway for OCI Generative AI models and agents
+
+Usage:
+  ocigenai [serve] [--port 8000] [--host 0.0.0.0] [--config-dir DIR] [--models FILE]
+                   [--credentials FILE] [--profile DEFAULT] [--test-mode]
+  ocigenai check   validate llm_models.json and credentials.conf offline; exit 0 or list every problem
+  ocigenai --version | --help
+
+Config directory: --config-dir, else $OCIGENAI_CONFIG_DIR, else the executable's directory
+(compiled binary), else the current directory. llm_models.json and credentials.conf are read
+from it unless --models/$LLM_CONFIG_PATH or --credentials/$OCI_CONFIG_FILE name other files.
+
+Environment:
+  PORT, HOST                 listen address (default 8000, 0.0.0.0)
+  API_KEY, API_KEYS          key, or comma list of keys, for Authorization: Bearer / X-API-Key
+                             (none set: only loopback callers are served)
+  TEST_MODE=true             answer offline with simulated responses (no credentials needed)
+  LOG_LEVEL                  debug | info | warn | error (default info)
+  CORS_ORIGINS               comma list of allowed origins (default *, without credentials)
+  OCI_AUTH                   api_key (default) | instance_principal | resource_principal
+  OCI_INFERENCE_ENDPOINT     base URL override for the inference API (private endpoints, tests)
+  OCI_AGENT_ENDPOINT         base URL override for the agent runtime API
+  OCI_OBJECT_STORAGE_ENDPOINT base URL override for Object Storage
+  UPSTREAM_TIMEOUT_SECONDS   deadline of a non-streaming OCI call (default 300)
+  STREAM_IDLE_SECONDS        longest silence tolerated inside an OCI stream (default 120)
+
+Flags beat environment variables, which beat the files.
+Exit codes: 0 ok, 1 check found problems, 2 configuration or usage error.
+`;

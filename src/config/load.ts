@@ -1,0 +1,82 @@
+import { existsSync } from "node:fs";
+import { isKnownRegion } from "../oci/regions";
+import { inspectApiKey } from "./api-key";
+import { loadCredentials } from "./credentials";
+import { loadModels } from "./models";
+import type { Settings } from "./settings";
+import type { ConfigProblem, Credentials, ModelAlias } from "./types";
+
+/** Everything read from the two files, validated. Replaced whole on reload, never mutated. */
+export interface LoadedConfig {
+  testMode: boolean;
+  credentials?: Credentials;
+  aliases: ReadonlyMap<string, ModelAlias>;
+  loadedAt: number;
+}
+
+export interface LoadResult {
+  config?: LoadedConfig;
+  problems: ConfigProblem[];
+  warnings: string[];
+}
+
+/** Region used for aliases without one when TEST_MODE runs with no credentials at all. */
+const TEST_MODE_REGION = "us-chicago-1";
+
+/**
+ * Loads and checks both files, collecting every problem. `strict` (the `check` command) also
+ * treats unknown regions as problems; at start-up they are warnings, since OCI adds regions
+ * before our oci-common copy knows them.
+ */
+export function loadConfig(settings: Settings, opts: { strict?: boolean } = {}): LoadResult {
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  const credsFile = settings.credentialsPath;
+  const credsExist = existsSync(credsFile);
+  let credentials: Credentials | undefined;
+  if (credsExist || (!settings.testModeRequested && settings.ociAuth === "api_key")) {
+    const r = loadCredentials(credsFile, settings.profile);
+    credentials = r.credentials;
+    if (settings.testModeRequested) warnings.push(...r.problems.map((p) => `${p.file}: ${p.message} (ignored in TEST_MODE)`));
+    else if (!r.credentials?.testMode) problems.push(...r.problems);
+  }
+  const testMode = settings.testModeRequested || credentials?.testMode === true;
+  if (!testMode && settings.ociAuth === "api_key" && credentials) problems.push(...checkApiKeyCredentials(credentials));
+
+  const region = credentials?.region ?? process.env.OCI_REGION ?? (testMode ? TEST_MODE_REGION : undefined);
+  const models = loadModels(settings.modelsPath, region);
+  problems.push(...models.problems);
+  const regionsUsed = new Set([...models.aliases.values()].map((a) => a.region));
+  if (credentials?.region) regionsUsed.add(credentials.region);
+  for (const r of regionsUsed) {
+    if (isKnownRegion(r)) continue;
+    const msg = `region '${r}' is not a known OCI region`;
+    if (opts.strict) problems.push({ file: settings.modelsPath, field: "region", message: msg });
+    else warnings.push(`${msg}; using the oraclecloud.com domain for it`);
+  }
+  if (problems.length > 0) return { problems, warnings };
+  return { problems, warnings, config: { testMode, credentials, aliases: models.aliases, loadedAt: Date.now() } };
+}
+
+function checkApiKeyCredentials(c: Credentials): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const at = (field: string, message: string) => problems.push({ file: c.path, field, message: `[${c.profile}] ${message}` });
+  const usesToken = c.securityTokenFile !== undefined;
+  if (!c.tenancy) at("tenancy", "required (tenancy OCID)");
+  else if (!c.tenancy.startsWith("ocid1.tenancy.")) at("tenancy", "must be a tenancy OCID (ocid1.tenancy...)");
+  if (!usesToken && !c.user) at("user", "required (user OCID) unless security_token_file is set");
+  else if (c.user && !c.user.startsWith("ocid1.user.")) at("user", "must be a user OCID (ocid1.user...)");
+  if (!usesToken && !c.fingerprint) at("fingerprint", "required (the API key's fingerprint aa:bb:...)");
+  if (!c.region) at("region", "required (e.g. us-chicago-1)");
+  if (!c.keyFile) {
+    at("key_file", "required (path to the API private key, relative to this file or absolute)");
+    return problems;
+  }
+  const key = inspectApiKey(c.keyFile, c.passPhrase);
+  if (!key.ok) at("key_file", key.message);
+  else if (c.fingerprint && !usesToken && key.fingerprint !== c.fingerprint.toLowerCase()) {
+    at("fingerprint", `does not match the key in key_file (the key's fingerprint is ${key.fingerprint})`);
+  }
+  if (usesToken && !existsSync(c.securityTokenFile!)) at("security_token_file", `not found: ${c.securityTokenFile}`);
+  return problems;
+}

@@ -1,0 +1,155 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { API_FORMATS, type AliasParams, type ApiFormat, type ConfigProblem, type ModelAlias } from "./types";
+
+/** Alias names end up in URL paths, so they are restricted to what needs no escaping. */
+export const ALIAS_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+const ALIAS_FIELDS = new Set(["id", "region", "compartmentId", "type", "params", "apiFormat", "endpoint", "description"]);
+
+type ParamCheck = { kind: "number"; min?: number; max?: number; integer?: boolean } | { kind: "enum"; values: string[] };
+const PARAM_RULES: Record<keyof AliasParams, ParamCheck> = {
+  temperature: { kind: "number", min: 0, max: 2 },
+  top_p: { kind: "number", min: 0, max: 1 },
+  top_k: { kind: "number", min: -1, integer: true },
+  max_tokens: { kind: "number", min: 1, integer: true },
+  max_completion_tokens: { kind: "number", min: 1, integer: true },
+  frequency_penalty: { kind: "number", min: -2, max: 2 },
+  presence_penalty: { kind: "number", min: -2, max: 2 },
+  reasoning_effort: { kind: "enum", values: ["none", "minimal", "low", "medium", "high"] },
+  verbosity: { kind: "enum", values: ["low", "medium", "high"] },
+};
+
+export interface ModelsFile {
+  aliases: Map<string, ModelAlias>;
+  problems: ConfigProblem[];
+}
+
+/**
+ * Reads llm_models.json in either of the seed's forms (flat, or `{"models": {...}}`) and checks
+ * every alias, collecting all problems. Keys starting with `_` are comments and ignored.
+ * `defaultRegion` is the credentials' region, used when an alias has none.
+ */
+export function loadModels(path: string, defaultRegion: string | undefined): ModelsFile {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === "ENOENT";
+    return { aliases: new Map(), problems: [{ file, message: missing ? "file not found" : `cannot read: ${(e as Error).message}` }] };
+  }
+  return parseModels(text, file, defaultRegion);
+}
+
+export function parseModels(text: string, file: string, defaultRegion: string | undefined): ModelsFile {
+  const problems: ConfigProblem[] = [];
+  const aliases = new Map<string, ModelAlias>();
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    return { aliases, problems: [{ file, message: `invalid JSON: ${(e as Error).message}` }] };
+  }
+  if (!isObject(root)) return { aliases, problems: [{ file, message: "top level must be a JSON object of aliases" }] };
+  const entries = isObject(root.models) ? root.models : root;
+  for (const [alias, raw] of Object.entries(entries)) {
+    if (alias.startsWith("_")) continue;
+    const at = (field: string | undefined, message: string) => problems.push({ file, alias, field, message });
+    if (!ALIAS_PATTERN.test(alias)) {
+      at(undefined, "alias names may use letters, digits, '.', '_', ':' and '-' (max 128), starting with a letter or digit");
+      continue;
+    }
+    if (!isObject(raw)) {
+      at(undefined, "must be an object with at least 'id'");
+      continue;
+    }
+    const before = problems.length;
+    for (const key of Object.keys(raw)) {
+      if (!ALIAS_FIELDS.has(key) && !key.startsWith("_")) at(key, `unknown field (known: ${[...ALIAS_FIELDS].join(", ")})`);
+    }
+    const id = raw.id;
+    if (typeof id !== "string" || id.trim() === "") at("id", "required: a model name, model OCID, endpoint OCID or agent endpoint OCID");
+    const type = raw.type ?? "model";
+    if (type !== "model" && type !== "agent") at("type", `must be "model" or "agent", got ${JSON.stringify(type)}`);
+    const region = raw.region ?? defaultRegion;
+    if (raw.region !== undefined && (typeof raw.region !== "string" || !/^[a-z0-9-]+$/.test(raw.region))) {
+      at("region", `must be a region id such as "us-chicago-1", got ${JSON.stringify(raw.region)}`);
+    } else if (region === undefined) {
+      at("region", "missing, and the credentials have no region to fall back on");
+    }
+    const compartmentId = raw.compartmentId;
+    if (compartmentId !== undefined && (typeof compartmentId !== "string" || !compartmentId.startsWith("ocid1."))) {
+      at("compartmentId", "must be a compartment (or tenancy) OCID starting with 'ocid1.'");
+    } else if (compartmentId === undefined && type === "model") {
+      at("compartmentId", "required for models");
+    }
+    if (type === "agent" && typeof id === "string" && !id.startsWith("ocid1.")) {
+      at("id", "an agent alias needs the agent endpoint OCID (ocid1.genaiagentendpoint...)");
+    }
+    const apiFormat = raw.apiFormat;
+    if (apiFormat !== undefined && !API_FORMATS.includes(apiFormat as ApiFormat)) {
+      at("apiFormat", `must be one of ${API_FORMATS.join(", ")}`);
+    }
+    const endpoint = raw.endpoint;
+    if (endpoint !== undefined && !isHttpUrl(endpoint)) at("endpoint", "must be an http(s) URL without a path version, e.g. https://host");
+    if (raw.description !== undefined && typeof raw.description !== "string") at("description", "must be a string");
+    const params = checkParams(raw.params, (field, message) => at(`params.${field}`, message), (m) => at("params", m));
+    if (problems.length > before) continue;
+    aliases.set(alias, {
+      alias,
+      id: (id as string).trim(),
+      type: type as ModelAlias["type"],
+      region: region as string,
+      compartmentId: compartmentId as string | undefined,
+      params,
+      apiFormat: apiFormat as ApiFormat | undefined,
+      endpoint: endpoint === undefined ? undefined : (endpoint as string).replace(/\/+$/, ""),
+      description: raw.description as string | undefined,
+    });
+  }
+  if (aliases.size === 0 && problems.length === 0) problems.push({ file, message: "no aliases defined" });
+  return { aliases, problems };
+}
+
+function checkParams(raw: unknown, at: (field: string, m: string) => void, whole: (m: string) => void): AliasParams {
+  if (raw === undefined) return {};
+  if (!isObject(raw)) {
+    whole("must be an object");
+    return {};
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const rule = PARAM_RULES[key as keyof AliasParams];
+    if (!rule) {
+      at(key, `not a supported default (supported: ${Object.keys(PARAM_RULES).join(", ")})`);
+      continue;
+    }
+    if (rule.kind === "enum") {
+      const v = typeof value === "string" ? value.toLowerCase() : undefined;
+      if (!v || !rule.values.includes(v)) at(key, `must be one of ${rule.values.join(", ")}`);
+      else out[key] = v;
+      continue;
+    }
+    if (typeof value !== "number" || !Number.isFinite(value)) at(key, "must be a number");
+    else if (rule.integer && !Number.isInteger(value)) at(key, "must be an integer");
+    else if (rule.min !== undefined && value < rule.min) at(key, `must be ≥ ${rule.min}`);
+    else if (rule.max !== undefined && value > rule.max) at(key, `must be ≤ ${rule.max}`);
+    else out[key] = value;
+  }
+  return out as AliasParams;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isHttpUrl(v: unknown): boolean {
+  if (typeof v !== "string") return false;
+  try {
+    const u = new URL(v);
+    return u.protocol === "http:" || u.protocol === "https:";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,94 @@
+import { dirname, resolve } from "node:path";
+import { parsePort, UsageError, type CliArgs } from "../cli/args";
+
+export type OciAuthMode = "api_key" | "instance_principal" | "resource_principal";
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** Process-wide settings: flags beat environment, which beats the files (CONTRACT §1). */
+export interface Settings {
+  port: number;
+  host: string;
+  configDir: string;
+  modelsPath: string;
+  credentialsPath: string;
+  profile: string;
+  /** From flag or env; credentials.conf may still turn it on (see resolveTestMode). */
+  testModeRequested: boolean;
+  apiKeys: string[];
+  logLevel: LogLevel;
+  corsOrigins: string[] | "*";
+  ociAuth: OciAuthMode;
+  endpoints: { inference?: string; agent?: string; objectStorage?: string };
+  upstreamTimeoutMs: number;
+  streamIdleMs: number;
+  keepAliveMs: number;
+  maxJsonBytes: number;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** A compiled Bun binary runs its entry from the virtual `/$bunfs/` tree. */
+export function isCompiledBinary(): boolean {
+  return Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
+}
+
+export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): Settings {
+  const configDir = resolve(
+    cwd,
+    args.configDir ?? env.OCIGENAI_CONFIG_DIR ?? (isCompiledBinary() ? dirname(process.execPath) : cwd),
+  );
+  const apiKeys = [env.API_KEY, ...(env.API_KEYS ?? "").split(",")]
+    .map((k) => k?.trim() ?? "")
+    .filter((k, i, all) => k !== "" && all.indexOf(k) === i);
+  const cors = (env.CORS_ORIGINS ?? "*").split(",").map((o) => o.trim()).filter(Boolean);
+  return {
+    port: args.port ?? (env.PORT ? parsePort(env.PORT, "PORT") : 8000),
+    host: args.host ?? env.HOST ?? "0.0.0.0",
+    configDir,
+    modelsPath: resolve(configDir, args.models ?? env.LLM_CONFIG_PATH ?? "llm_models.json"),
+    credentialsPath: resolve(configDir, args.credentials ?? env.OCI_CONFIG_FILE ?? "credentials.conf"),
+    profile: args.profile ?? env.OCI_CONFIG_PROFILE ?? "DEFAULT",
+    testModeRequested: args.testMode === true || isTrue(env.TEST_MODE),
+    apiKeys,
+    logLevel: oneOf(env.LOG_LEVEL?.toLowerCase(), ["debug", "info", "warn", "error"] as const, "info", "LOG_LEVEL"),
+    corsOrigins: cors.length === 0 || cors.includes("*") ? "*" : cors,
+    ociAuth: oneOf(env.OCI_AUTH?.toLowerCase(), ["api_key", "instance_principal", "resource_principal"] as const, "api_key", "OCI_AUTH"),
+    endpoints: {
+      inference: baseUrl(env.OCI_INFERENCE_ENDPOINT, "OCI_INFERENCE_ENDPOINT"),
+      agent: baseUrl(env.OCI_AGENT_ENDPOINT, "OCI_AGENT_ENDPOINT"),
+      objectStorage: baseUrl(env.OCI_OBJECT_STORAGE_ENDPOINT, "OCI_OBJECT_STORAGE_ENDPOINT"),
+    },
+    upstreamTimeoutMs: seconds(env.UPSTREAM_TIMEOUT_SECONDS, 300, "UPSTREAM_TIMEOUT_SECONDS"),
+    streamIdleMs: seconds(env.STREAM_IDLE_SECONDS, 120, "STREAM_IDLE_SECONDS"),
+    keepAliveMs: seconds(env.KEEPALIVE_SECONDS, 15, "KEEPALIVE_SECONDS"),
+    maxJsonBytes: 10 * 1024 * 1024,
+  };
+}
+
+function isTrue(v: string | undefined): boolean {
+  return v !== undefined && /^(true|1|yes|on)$/i.test(v.trim());
+}
+
+function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], fallback: T, name: string): T {
+  if (v === undefined || v === "") return fallback;
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  throw new UsageError(`${name} must be one of ${allowed.join(", ")}, got '${v}'`);
+}
+
+function seconds(v: string | undefined, fallback: number, name: string): number {
+  if (v === undefined || v === "") return fallback * 1000;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number of seconds, got '${v}'`);
+  return n * 1000;
+}
+
+function baseUrl(v: string | undefined, name: string): string | undefined {
+  if (v === undefined || v === "") return undefined;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
+  } catch {
+    throw new UsageError(`${name} must be an http(s) URL, got '${v}'`);
+  }
+  return v.replace(/\/+$/, "");
+}

@@ -1,0 +1,69 @@
+/** Shapes of the loaded configuration. Loaders validate into these; nothing else parses files. */
+
+export type ApiFormat = "GENERIC" | "COHERE" | "COHEREV2";
+export const API_FORMATS: readonly ApiFormat[] = ["GENERIC", "COHERE", "COHEREV2"];
+
+export type AliasType = "model" | "agent";
+
+/** Per-alias request defaults (`params` in llm_models.json); a request's own value wins. */
+export interface AliasParams {
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+  reasoning_effort?: string;
+  verbosity?: string;
+}
+
+export interface ModelAlias {
+  alias: string;
+  /** Model name, model OCID, dedicated endpoint OCID or agent endpoint OCID. */
+  id: string;
+  type: AliasType;
+  region: string;
+  compartmentId?: string;
+  params: AliasParams;
+  /** Explicit format from config; undefined means "infer from the id". */
+  apiFormat?: ApiFormat;
+  /** Base URL override for this alias (private endpoints). */
+  endpoint?: string;
+  description?: string;
+}
+
+export interface Credentials {
+  /** Absolute path of the file the values came from (for messages and relative key_file). */
+  path: string;
+  profile: string;
+  user?: string;
+  fingerprint?: string;
+  tenancy?: string;
+  region?: string;
+  keyFile?: string;
+  passPhrase?: string;
+  securityTokenFile?: string;
+  /** Seed behaviour: a `test_mode=true` line turns TEST_MODE on. */
+  testMode: boolean;
+}
+
+/** One configuration problem, located precisely enough to fix without guessing. */
+export interface ConfigProblem {
+  file: string;
+  alias?: string;
+  field?: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(problems.map(formatProblem).join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  const where = [p.file, p.alias && `alias '${p.alias}'`, p.field && `field '${p.field}'`].filter(Boolean).join(", ");
+  return `${where}: ${p.message}`;
+}

@@ -1,0 +1,58 @@
+import { Elysia, ValidationError } from "elysia";
+import { ApiError, badRequest, routeNotFound } from "../../errors/api-error";
+import { directEnvelope, isOpenAiPath, openAiEnvelope } from "../../errors/envelopes";
+import { toApiError } from "../../errors/map-upstream-error";
+import type { Logger } from "../../observability/logger";
+import { requestInfo } from "../request-info";
+
+/**
+ * The one place errors become HTTP answers: ApiError, OCI failures, Elysia's own validation,
+ * parse and not-found errors, and anything unexpected (logged, never shown with a stack).
+ */
+export function errors(log: Logger) {
+  return new Elysia({ name: "errors" })
+    .onError(({ code, error, request }) => {
+      const info = requestInfo(request);
+      const e = classify(code, error, request);
+      if (e.status >= 500 && e.type === "server_error") {
+        log.error("unhandled error", { requestId: info.id, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+      }
+      if (e.ociRequestId) info.ociRequestId = e.ociRequestId;
+      const path = new URL(request.url).pathname;
+      const body = isOpenAiPath(path) ? openAiEnvelope(e) : directEnvelope(e);
+      const headers: Record<string, string> = { "content-type": "application/json", "x-request-id": info.id, ...e.headers };
+      if (e.ociRequestId) headers["x-oci-request-id"] = e.ociRequestId;
+      return new Response(JSON.stringify(body), { status: e.status, headers });
+    })
+    .as("global");
+}
+
+export function classify(code: unknown, error: unknown, request: Request): ApiError {
+  const known = toApiError(error);
+  if (known) return known;
+  if (code === "VALIDATION" && error instanceof ValidationError) return fromValidation(error);
+  if (code === "NOT_FOUND") return routeNotFound(request.method, new URL(request.url).pathname);
+  if (code === "PARSE") return badRequest("Malformed request body: expected JSON", null, "invalid_json");
+  if (error instanceof DOMException && error.name === "AbortError") {
+    return new ApiError(499, "Client closed the request", { type: "invalid_request_error", code: "client_closed" });
+  }
+  return new ApiError(500, "Internal error in the gateway; see its logs with this request id", { type: "server_error", code: "internal_error" });
+}
+
+/** TypeBox paths (`/messages/0/content`) → OpenAI-style param names (`messages[0].content`). */
+export function paramFromPath(path: string): string | null {
+  const parts = path.split("/").filter(Boolean);
+  if (parts.length === 0) return null;
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), "");
+}
+
+function fromValidation(error: ValidationError): ApiError {
+  const first = error.all?.[0] as { path?: string; message?: string; summary?: string; value?: unknown } | undefined;
+  if (error.type === "params") return badRequest(`Invalid path: ${first?.message ?? "bad value"}`, null);
+  const param = first?.path ? paramFromPath(first.path) : null;
+  if (first?.path && first.value === undefined && /required|expected/i.test(first.message ?? "")) {
+    return badRequest(`Missing required parameter '${param}'`, param, "missing_required_parameter");
+  }
+  if (!first?.path) return badRequest(`Request body must be a JSON object: ${first?.message ?? "invalid"}`, null);
+  return badRequest(`Invalid value for '${param}': ${first.message ?? "does not match the schema"}`, param, "invalid_value");
+}

@@ -1,0 +1,26 @@
+/**
+ * Per-request facts every plugin needs (id, start time, caller's key id, alias), kept beside the
+ * Request object so they exist even when a request fails before Elysia's derive stage.
+ */
+export interface RequestInfo {
+  id: string;
+  startedAt: number;
+  keyId?: string;
+  alias?: string;
+  ociRequestId?: string;
+  tokens?: { prompt: number; completion: number };
+}
+
+const infos = new WeakMap<Request, RequestInfo>();
+
+const CLIENT_ID = /^[A-Za-z0-9._:@\/+=-]{1,128}$/;
+
+export function requestInfo(request: Request): RequestInfo {
+  let info = infos.get(request);
+  if (!info) {
+    const given = request.headers.get("x-request-id");
+    info = { id: given && CLIENT_ID.test(given) ? given : crypto.randomUUID(), startedAt: performance.now() };
+    infos.set(request, info);
+  }
+  return info;
+}

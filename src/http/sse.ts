@@ -1,0 +1,89 @@
+/**
+ * The one SSE framing helper. Pull-based, so a slow reader slows the upstream instead of growing
+ * a buffer; while the source is silent it writes `: keep-alive` comments so proxies and idle
+ * timers do not cut a quiet stream. An error after the first byte cannot change the status any
+ * more, so it is sent as a final `data: {"error": ...}` event and the stream closes without [DONE].
+ */
+export interface SseOptions {
+  keepAliveMs: number;
+  headers?: Record<string, string>;
+  /** Payload of the terminal error event (envelope of the route family). */
+  errorEvent(e: unknown): unknown;
+  /** Called once when the stream ends for any reason (completed, failed, or client gone). */
+  onClose?(outcome: "done" | "error" | "cancelled", error?: unknown): void;
+  /** Client went away: abort upstream work. */
+  onCancel(): void;
+}
+
+const encoder = new TextEncoder();
+const KEEP_ALIVE = encoder.encode(": keep-alive\n\n");
+
+export function frame(data: unknown): Uint8Array {
+  return encoder.encode(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+}
+
+export function sseResponse(source: AsyncIterable<unknown>, o: SseOptions): Response {
+  const it = source[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<unknown>> | undefined;
+  let closed = false;
+  const close = (outcome: "done" | "error" | "cancelled", error?: unknown) => {
+    if (closed) return;
+    closed = true;
+    o.onClose?.(outcome, error);
+  };
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      pending ??= it.next();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const tick = new Promise<"tick">((resolve) => (timer = setTimeout(() => resolve("tick"), o.keepAliveMs)));
+      try {
+        const r = await Promise.race([pending, tick]);
+        if (r === "tick") {
+          controller.enqueue(KEEP_ALIVE);
+          return;
+        }
+        pending = undefined;
+        if (r.done) {
+          controller.close();
+          close("done");
+        } else {
+          controller.enqueue(frame(r.value));
+        }
+      } catch (e) {
+        pending = undefined;
+        if (closed) return;
+        try {
+          controller.enqueue(frame(o.errorEvent(e)));
+          controller.close();
+        } catch {
+          // The client is already gone; nothing left to tell it.
+        }
+        close("error", e);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async cancel() {
+      if (closed) return;
+      close("cancelled");
+      // The in-flight read will reject once upstream is aborted; nobody awaits it any more.
+      pending?.catch(() => {});
+      try {
+        o.onCancel();
+        it.return?.()?.catch(() => {});
+      } catch {
+        // A failing cancel path must never take the process down.
+      }
+    },
+  }, { highWaterMark: 1 });
+  return new Response(body, {
+    status: 200,
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+      ...o.headers,
+    },
+  });
+}

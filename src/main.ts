@@ -1,0 +1,37 @@
+import { parseArgs, UsageError } from "./cli/args";
+import { runCheck } from "./cli/check";
+import { HELP } from "./cli/help";
+import { resolveSettings } from "./config/settings";
+import { serve } from "./server";
+import { NAME, VERSION } from "./version";
+
+// The SDK's own retry and circuit breaker must never run under ours (OCI-WIRE §0.5–0.6).
+process.env.OCI_SDK_DEFAULT_RETRY_ENABLED ??= "false";
+process.env.OCI_SDK_DEFAULT_CIRCUITBREAKER_ENABLED ??= "false";
+
+async function main(argv: string[]): Promise<number | undefined> {
+  try {
+    const args = parseArgs(argv);
+    switch (args.command) {
+      case "help":
+        console.log(HELP);
+        return 0;
+      case "version":
+        console.log(`${NAME} ${VERSION}`);
+        return 0;
+      case "check":
+        return runCheck(resolveSettings(args, process.env));
+      case "serve":
+        return await serve(resolveSettings(args, process.env));
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`ocigenai: ${e.message}\nRun 'ocigenai --help' for usage.`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== undefined) process.exit(code);

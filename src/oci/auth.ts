@@ -1,0 +1,27 @@
+import * as common from "oci-common";
+import type { Credentials } from "../config/types";
+import type { OciAuthMode } from "../config/settings";
+
+/**
+ * Builds oci-common's authentication provider for the configured mode. API-key credentials come
+ * from our own reader (it knows the seed's header-less file and key paths relative to the file),
+ * so the provider is built from values rather than by re-reading the file.
+ */
+export async function createAuthProvider(mode: OciAuthMode, creds: Credentials | undefined): Promise<common.AuthenticationDetailsProvider> {
+  switch (mode) {
+    case "instance_principal":
+      return await new common.InstancePrincipalsAuthenticationDetailsProviderBuilder().build();
+    case "resource_principal":
+      return common.ResourcePrincipalAuthenticationDetailsProvider.builder();
+    case "api_key": {
+      if (!creds) throw new Error("credentials.conf is required for OCI_AUTH=api_key");
+      if (creds.securityTokenFile) return new common.SessionAuthDetailProvider(creds.path, creds.profile);
+      const pem = await Bun.file(creds.keyFile!).text();
+      return new common.SimpleAuthenticationDetailsProvider(creds.tenancy!, creds.user!, creds.fingerprint!, pem, creds.passPhrase ?? null);
+    }
+    default: {
+      const never: never = mode;
+      throw new Error(`unknown OCI_AUTH ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import { regionDomain } from "./regions";
+
+export type OciService = "inference" | "agent" | "objectStorage";
+
+const HOST_PREFIX: Record<OciService, string> = {
+  inference: "inference.generativeai",
+  agent: "agent-runtime.generativeai",
+  objectStorage: "objectstorage",
+};
+
+/** API version path of each service; overrides name the base URL only, as the SDK does. */
+export const API_VERSION: Record<OciService, string> = {
+  inference: "/20231130",
+  agent: "/20240531",
+  objectStorage: "",
+};
+
+/** Alias override, then the process-wide override, then OCI's public host for the region. */
+export function serviceBaseUrl(service: OciService, region: string, overrides: { alias?: string; global?: string }): string {
+  const base = overrides.alias ?? overrides.global ?? `https://${HOST_PREFIX[service]}.${region}.oci.${regionDomain(region)}`;
+  return base + API_VERSION[service];
+}

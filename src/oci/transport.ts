@@ -1,0 +1,39 @@
+import type { ChatDetails } from "./wire";
+
+/** Where one call goes: the alias's region and its optional endpoint override. */
+export interface CallTarget {
+  region: string;
+  endpoint?: string;
+}
+
+export interface CallOptions {
+  /** Aborted when the client goes away; the upstream request is cancelled with it. */
+  signal: AbortSignal;
+  /** Sent as opc-request-id so OCI's logs and ours line up. */
+  requestId: string;
+}
+
+export interface OciReply {
+  /** The parsed JSON body, unvalidated: translation checks its shape before use. */
+  body: unknown;
+  opcRequestId?: string;
+}
+
+export interface OciEventStream {
+  /** Parsed JSON payload of each SSE event, in order, until OCI's end of stream. */
+  events: AsyncIterable<unknown>;
+  opcRequestId?: string;
+  /** Stops reading and aborts the upstream request (client disconnected). */
+  cancel(): void;
+}
+
+/**
+ * The one seam to OCI. The HTTP implementation signs and sends real requests; the TEST_MODE mock
+ * answers in OCI's own shapes. Routes and services never see anything below this interface.
+ */
+export interface OciTransport {
+  readonly kind: "oci" | "mock";
+  chat(target: CallTarget, details: ChatDetails, opts: CallOptions): Promise<OciReply>;
+  /** Resolves once OCI has accepted the stream (headers received), so early errors stay HTTP errors. */
+  chatStream(target: CallTarget, details: ChatDetails, opts: CallOptions): Promise<OciEventStream>;
+}

@@ -1,0 +1,22 @@
+/**
+ * OCI wire types, taken from the SDK packages (types only: nothing of the SDK runs). Routes and
+ * translation use these names so a field rename in the SDK shows up as a compile error.
+ */
+import type { models as inference } from "oci-generativeaiinference";
+
+export type ChatDetails = inference.ChatDetails;
+export type GenericChatRequest = inference.GenericChatRequest;
+export type CohereChatRequest = inference.CohereChatRequest;
+export type OciMessage = inference.Message;
+export type OciChatContent = inference.ChatContent;
+export type OciTextContent = inference.TextContent;
+export type OciImageContent = inference.ImageContent;
+export type OciToolCall = inference.FunctionCall;
+export type OciAssistantMessage = inference.AssistantMessage;
+export type OciToolMessage = inference.ToolMessage;
+export type ReasoningEffort = inference.GenericChatRequest.ReasoningEffort;
+export type Verbosity = inference.GenericChatRequest.Verbosity;
+export type ImageDetail = inference.ImageUrl.Detail;
+export type ChatResult = inference.ChatResult;
+export type GenericChatResponse = inference.GenericChatResponse;
+export type OciUsage = inference.Usage;

@@ -1,0 +1,138 @@
+import { badRequest } from "../errors/api-error";
+import type { GenericChatRequest, ImageDetail, OciChatContent, OciMessage } from "../oci/wire";
+import type { ModelTarget } from "./describe-model";
+import { mergeSampling } from "./sampling-params";
+import type { ChatCompletionRequest, ChatMessage } from "./schemas";
+import type { AliasParams } from "../config/types";
+
+/** OpenAI chat request → OCI GENERIC chat request. Pure; throws ApiError(400) naming the parameter. */
+export function convertToGenericChatRequest(
+  req: ChatCompletionRequest,
+  target: ModelTarget,
+  defaults: AliasParams,
+  stream: boolean,
+): GenericChatRequest {
+  const s = mergeSampling(req, defaults);
+  const out: GenericChatRequest = {
+    apiFormat: "GENERIC",
+    messages: req.messages.map((m, i) => convertMessage(m, i)),
+    temperature: s.temperature,
+    topP: s.topP,
+    topK: s.topK,
+    frequencyPenalty: s.frequencyPenalty,
+    presencePenalty: s.presencePenalty,
+    reasoningEffort: s.reasoningEffort,
+    verbosity: s.verbosity,
+    seed: req.seed,
+    numGenerations: req.n,
+    stop: req.stop == null ? undefined : typeof req.stop === "string" ? [req.stop] : req.stop,
+    logitBias: req.logit_bias,
+    isStream: stream,
+  };
+  if (target.usesMaxCompletionTokens) out.maxCompletionTokens = s.maxTokens;
+  else out.maxTokens = s.maxTokens;
+  if (stream) out.streamOptions = { isIncludeUsage: true };
+  if (req.logprobs) out.logProbs = Math.max(req.top_logprobs ?? 0, 1);
+  else if (req.top_logprobs !== undefined) throw badRequest("'top_logprobs' requires 'logprobs' to be true", "top_logprobs");
+  if (req.tools?.length) {
+    out.tools = req.tools.map((tool) => ({
+      type: "FUNCTION",
+      name: tool.function.name,
+      description: tool.function.description,
+      parameters: tool.function.parameters ?? { type: "object", properties: {} },
+    }));
+  }
+  if (req.tool_choice !== undefined) {
+    if (!req.tools?.length && req.tool_choice !== "none") throw badRequest("'tool_choice' needs 'tools'", "tool_choice");
+    const c = req.tool_choice;
+    out.toolChoice =
+      c === "auto" ? { type: "AUTO" } : c === "none" ? { type: "NONE" } : c === "required" ? { type: "REQUIRED" } : { type: "FUNCTION", name: c.function.name };
+    if (typeof c === "object" && !req.tools?.some((t) => t.function.name === c.function.name)) {
+      throw badRequest(`'tool_choice' names function '${c.function.name}', which is not in 'tools'`, "tool_choice");
+    }
+  }
+  if (req.parallel_tool_calls !== undefined) out.isParallelToolCalls = req.parallel_tool_calls;
+  if (req.response_format) {
+    const f = req.response_format;
+    out.responseFormat =
+      f.type === "text"
+        ? { type: "TEXT" }
+        : f.type === "json_object"
+          ? { type: "JSON_OBJECT" }
+          : {
+              type: "JSON_SCHEMA",
+              jsonSchema: { name: f.json_schema.name, description: f.json_schema.description, schema: f.json_schema.schema, isStrict: f.json_schema.strict ?? undefined },
+            };
+  }
+  return dropUndefined(out);
+}
+
+function convertMessage(m: ChatMessage, i: number): OciMessage {
+  const param = `messages[${i}]`;
+  switch (m.role) {
+    case "system":
+    case "developer":
+      return withName({ role: m.role === "system" ? "SYSTEM" : "DEVELOPER", content: textOnly(m.content, `${param}.content`) }, m.name);
+    case "user":
+      return withName({ role: "USER", content: contentParts(m.content, `${param}.content`) }, m.name);
+    case "assistant": {
+      const text = m.content == null ? undefined : textOnly(m.content, `${param}.content`);
+      const msg: Record<string, unknown> = { role: "ASSISTANT" };
+      if (text && text.some((p) => (p as { text?: string }).text !== "")) msg.content = text;
+      if (m.tool_calls?.length) {
+        msg.toolCalls = m.tool_calls.map((c) => ({ id: c.id, type: "FUNCTION", name: c.function.name, arguments: c.function.arguments }));
+      }
+      if (m.reasoning_content) msg.reasoningContent = m.reasoning_content;
+      if (!msg.content && !msg.toolCalls) msg.content = [{ type: "TEXT", text: "" }];
+      return withName(msg as unknown as OciMessage, m.name);
+    }
+    case "tool":
+      if (!m.tool_call_id) throw badRequest(`'${param}.tool_call_id' is required for role 'tool'`, `${param}.tool_call_id`);
+      return { role: "TOOL", toolCallId: m.tool_call_id, content: textOnly(m.content, `${param}.content`) } as OciMessage;
+    default: {
+      const never: never = m.role;
+      throw badRequest(`Unknown role '${String(never)}'`, `${param}.role`);
+    }
+  }
+}
+
+function withName(msg: OciMessage, name: string | undefined): OciMessage {
+  return name ? ({ ...msg, name } as OciMessage) : msg;
+}
+
+function textOnly(content: ChatMessage["content"], param: string): OciChatContent[] {
+  if (content == null) return [{ type: "TEXT", text: "" } as OciChatContent];
+  if (typeof content === "string") return [{ type: "TEXT", text: content } as OciChatContent];
+  return content.map((p, j) => {
+    if (p.type !== "text") throw badRequest(`'${param}[${j}]': only text parts are allowed in this message role`, `${param}[${j}]`);
+    return { type: "TEXT", text: p.text } as OciChatContent;
+  });
+}
+
+function contentParts(content: ChatMessage["content"], param: string): OciChatContent[] {
+  if (content == null || typeof content === "string") return textOnly(content, param);
+  return content.map((p, j) => {
+    switch (p.type) {
+      case "text":
+        return { type: "TEXT", text: p.text } as OciChatContent;
+      case "image_url": {
+        const url = p.image_url.url;
+        if (!/^data:image\/[a-z0-9.+-]+;base64,/i.test(url) && !/^https?:\/\//i.test(url)) {
+          throw badRequest(`'${param}[${j}].image_url.url' must be a data:image/...;base64 URL or an http(s) URL`, `${param}[${j}].image_url.url`);
+        }
+        const detail = p.image_url.detail?.toUpperCase() as ImageDetail | undefined;
+        return { type: "IMAGE", imageUrl: detail ? { url, detail } : { url } } as OciChatContent;
+      }
+      default: {
+        const never: never = p;
+        throw badRequest(`Unsupported content part ${JSON.stringify(never)}`, `${param}[${j}]`);
+      }
+    }
+  });
+}
+
+/** OCI ignores nulls but a clean body keeps signatures and logs readable. */
+function dropUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}

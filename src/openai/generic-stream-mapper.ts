@@ -1,0 +1,79 @@
+import { UpstreamError } from "../errors/upstream-error";
+import type { CompletionMeta } from "./map-generic-chat-response";
+import { mapFinishReason } from "./map-finish-reason";
+import { mapUsage } from "./map-usage";
+import { expectRec, isRec, optArray, optNumber, optString, textOfParts } from "./oci-shapes";
+import type { ChatCompletionChunk, ToolCallDelta, Usage } from "./types";
+
+type Choice = ChatCompletionChunk["choices"][number];
+
+/**
+ * Maps OCI GENERIC stream events to OpenAI chunks, one event at a time (pure state machine; the
+ * caller does the I/O). Tool-call fragments without an id belong to the latest call of their
+ * choice, so each call keeps one stable `index` and `id` for the client to assemble.
+ */
+export class GenericStreamMapper {
+  private readonly calls = new Map<number, number>(); // choice index → tool calls seen
+  private readonly finished = new Set<number>();
+  private sawFinish = false;
+  usage: Usage | undefined;
+
+  constructor(private readonly meta: CompletionMeta, private readonly includeUsage: boolean) {}
+
+  /** The opening chunk: OpenAI clients expect the role before any content. */
+  start(): ChatCompletionChunk {
+    return this.chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
+  }
+
+  push(event: unknown): ChatCompletionChunk[] {
+    const ev = expectRec(event, "stream event");
+    const out: ChatCompletionChunk[] = [];
+    const index = optNumber(ev.index) ?? 0;
+    if (isRec(ev.message)) {
+      const delta: Choice["delta"] = {};
+      const text = textOfParts(ev.message.content, "message.content");
+      if (text) delta.content = text;
+      const reasoning = optString(ev.message.reasoningContent);
+      if (reasoning) delta.reasoning_content = reasoning;
+      const toolDeltas = this.toolDeltas(index, optArray(ev.message.toolCalls, "message.toolCalls"));
+      if (toolDeltas.length) delta.tool_calls = toolDeltas;
+      if (Object.keys(delta).length) out.push(this.chunk([{ index, delta, logprobs: null, finish_reason: null }]));
+    }
+    if (ev.finishReason !== undefined && ev.finishReason !== null && !this.finished.has(index)) {
+      this.finished.add(index);
+      this.sawFinish = true;
+      const reason = mapFinishReason(ev.finishReason, (this.calls.get(index) ?? 0) > 0 && ev.finishReason !== "length");
+      out.push(this.chunk([{ index, delta: {}, logprobs: null, finish_reason: reason }]));
+    }
+    if (ev.usage !== undefined) this.usage = mapUsage(ev.usage) ?? this.usage;
+    return out;
+  }
+
+  /** Called when OCI ended the stream; a stream cut before its finish event is an upstream failure. */
+  end(): ChatCompletionChunk[] {
+    if (!this.sawFinish) throw new UpstreamError("bad_response", "the stream ended before OCI sent a finish reason");
+    return this.includeUsage && this.usage ? [{ ...this.chunk([]), usage: this.usage }] : [];
+  }
+
+  private toolDeltas(choice: number, calls: unknown[]): ToolCallDelta[] {
+    const deltas: ToolCallDelta[] = [];
+    for (const c of calls) {
+      if (!isRec(c)) throw new UpstreamError("bad_response", "a streamed tool call is not an object");
+      const id = optString(c.id);
+      const name = optString(c.name);
+      const args = optString(c.arguments) ?? "";
+      const seen = this.calls.get(choice) ?? 0;
+      if (id || name || seen === 0) {
+        this.calls.set(choice, seen + 1);
+        deltas.push({ index: seen, id: id ?? `call_${this.meta.id}_${seen}`, type: "function", function: { name: name ?? "", arguments: args } });
+      } else if (args !== "") {
+        deltas.push({ index: seen - 1, function: { arguments: args } });
+      }
+    }
+    return deltas;
+  }
+
+  private chunk(choices: Choice[]): ChatCompletionChunk {
+    return { id: this.meta.id, object: "chat.completion.chunk", created: this.meta.created, model: this.meta.model, choices };
+  }
+}

@@ -1,0 +1,78 @@
+/** OpenAI response shapes this gateway produces (the subset of the OpenAI API it speaks). */
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "function_call";
+
+export interface ToolCallOut {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number };
+  completion_tokens_details?: { reasoning_tokens?: number; accepted_prediction_tokens?: number };
+}
+
+export interface LogprobToken {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+  top_logprobs: Array<{ token: string; logprob: number; bytes: number[] | null }>;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    message: { role: "assistant"; content: string | null; tool_calls?: ToolCallOut[]; reasoning_content?: string; refusal?: string | null };
+    logprobs: { content: LogprobToken[] } | null;
+    finish_reason: FinishReason | null;
+  }>;
+  usage?: Usage;
+}
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: "function";
+  function: { name?: string; arguments: string };
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    delta: { role?: "assistant"; content?: string; reasoning_content?: string; tool_calls?: ToolCallDelta[] };
+    logprobs: null;
+    finish_reason: FinishReason | null;
+  }>;
+  usage?: Usage | null;
+}
+
+export interface TextCompletion {
+  id: string;
+  object: "text_completion";
+  created: number;
+  model: string;
+  choices: Array<{ text: string; index: number; logprobs: null; finish_reason: FinishReason | null }>;
+  usage?: Usage;
+}
+
+export interface ModelObject {
+  id: string;
+  object: "model";
+  created: number;
+  owned_by: string;
+  type: "model" | "agent";
+  region: string;
+  description?: string;
+}

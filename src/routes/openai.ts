@@ -1,0 +1,100 @@
+import { Elysia, t } from "elysia";
+import type { ConfigStore } from "../config/store";
+import type { ModelAlias } from "../config/types";
+import { requestInfo } from "../http/request-info";
+import { ChatCompletionRequest, CompletionRequest } from "../openai/schemas";
+import type { ModelObject } from "../openai/types";
+import type { OciTransport } from "../oci/transport";
+import { findAlias, requireModelAlias } from "../services/aliases";
+import { createChatCompletion } from "../services/chat-completions";
+import { createTextCompletion } from "../services/text-completions";
+import { lift, respond } from "./respond";
+import type { transport as transportPlugin } from "../http/plugins/transport";
+
+const ModelObjectSchema = t.Object({
+  id: t.String(),
+  object: t.Literal("model"),
+  created: t.Number(),
+  owned_by: t.String(),
+  type: t.Union([t.Literal("model"), t.Literal("agent")]),
+  region: t.String(),
+  description: t.Optional(t.String()),
+});
+const ModelList = t.Object({ object: t.Literal("list"), data: t.Array(ModelObjectSchema) });
+const AliasParams = t.Object({ alias: t.String() });
+
+function modelObject(a: ModelAlias, created: number): ModelObject {
+  const vendor = a.type === "agent" ? "oci-genai-agents" : /^[a-z]+\./.test(a.id) ? a.id.split(".")[0]! : "oci";
+  return { id: a.alias, object: "model", created, owned_by: vendor, type: a.type, region: a.region, ...(a.description ? { description: a.description } : {}) };
+}
+
+/**
+ * The OpenAI family: `/v1/...` with the alias in the body, and `/genai/{alias}/v1/...` with the
+ * alias in the path (the path wins; clients often send a placeholder `model`).
+ */
+export function openAiRoutes(store: ConfigStore, oci: ReturnType<typeof transportPlugin>, opts: { keepAliveMs: number }) {
+  const created = () => Math.floor(store.current.loadedAt / 1000);
+  const stream = { keepAliveMs: opts.keepAliveMs, family: "openai" as const };
+
+  const chat = async (transport: OciTransport, alias: ModelAlias, body: ChatCompletionRequest, request: Request, set: { headers: Record<string, unknown> }) => {
+    requestInfo(request).alias = alias.alias;
+    const outcome = await createChatCompletion(transport, { alias, request: body, requestId: requestInfo(request).id, signal: request.signal });
+    return respond(outcome, request, set, stream);
+  };
+  const complete = async (transport: OciTransport, alias: ModelAlias, body: CompletionRequest, request: Request, set: { headers: Record<string, unknown> }) => {
+    requestInfo(request).alias = alias.alias;
+    const outcome = await createTextCompletion(transport, { alias, request: body, requestId: requestInfo(request).id, signal: request.signal });
+    return respond(outcome, request, set, stream);
+  };
+  const chatDoc = { summary: "Chat completion (OpenAI v1); `stream: true` answers with SSE chunks", tags: ["openai"] };
+  const completionDoc = { summary: "Text completion (OpenAI v1), served through OCI chat", tags: ["openai"] };
+
+  return new Elysia({ name: "routes-openai" })
+    .use(oci)
+    .get("/v1/models", () => ({ object: "list" as const, data: [...store.current.aliases.values()].map((a) => modelObject(a, created())) }), {
+      response: ModelList,
+      detail: { summary: "Every alias (models and agents) as OpenAI model objects", tags: ["openai"] },
+    })
+    .get("/v1/models/:alias", ({ params }) => modelObject(findAlias(store.current, params.alias), created()), {
+      params: AliasParams,
+      response: ModelObjectSchema,
+      detail: { summary: "One alias as an OpenAI model object", tags: ["openai"] },
+    })
+    .get("/genai/:alias/v1/models", ({ params }) => ({ object: "list" as const, data: [modelObject(findAlias(store.current, params.alias), created())] }), {
+      params: AliasParams,
+      response: ModelList,
+      detail: { summary: "The path's alias as a one-model list (for client.models.list())", tags: ["openai"] },
+    })
+    .post(
+      "/v1/chat/completions",
+      ({ body, request, set, server, transport }) => {
+        lift(server, request);
+        return chat(transport, requireModelAlias(store.current, body.model), body, request, set);
+      },
+      { body: ChatCompletionRequest, detail: chatDoc },
+    )
+    .post(
+      "/genai/:alias/v1/chat/completions",
+      ({ body, params, request, set, server, transport }) => {
+        lift(server, request);
+        return chat(transport, findAlias(store.current, params.alias), body, request, set);
+      },
+      { body: ChatCompletionRequest, params: AliasParams, detail: chatDoc },
+    )
+    .post(
+      "/v1/completions",
+      ({ body, request, set, server, transport }) => {
+        lift(server, request);
+        return complete(transport, requireModelAlias(store.current, body.model), body, request, set);
+      },
+      { body: CompletionRequest, detail: completionDoc },
+    )
+    .post(
+      "/genai/:alias/v1/completions",
+      ({ body, params, request, set, server, transport }) => {
+        lift(server, request);
+        return complete(transport, findAlias(store.current, params.alias), body, request, set);
+      },
+      { body: CompletionRequest, params: AliasParams, detail: completionDoc },
+    );
+}

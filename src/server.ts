@@ -1,0 +1,73 @@
+import { banner } from "./cli/banner";
+import { loadConfig } from "./config/load";
+import type { Settings } from "./config/settings";
+import { ConfigStore } from "./config/store";
+import { formatProblem } from "./config/types";
+import { createApp } from "./http/app";
+import type { Lifecycle } from "./http/lifecycle";
+import { createMockTransport } from "./mock/mock-transport";
+import { createAuthProvider } from "./oci/auth";
+import { createHttpTransport } from "./oci/http-transport";
+import { createOciSigner } from "./oci/signer";
+import type { OciTransport } from "./oci/transport";
+import { createLogger } from "./observability/logger";
+
+/** Upload routes need more than JSON's 10 MB; per-route limits are enforced below this. */
+const MAX_REQUEST_BODY = 64 * 1024 * 1024;
+
+/** `ocigenai serve`: load config (exit 2 on problems), pick the transport, listen. */
+export async function serve(settings: Settings): Promise<number | undefined> {
+  const log = createLogger(settings.logLevel);
+  const loaded = loadConfig(settings);
+  if (!loaded.config) {
+    console.error(`ocigenai: configuration error (${loaded.problems.length} problem(s)):`);
+    for (const p of loaded.problems) console.error(`  - ${formatProblem(p)}`);
+    return 2;
+  }
+  for (const w of loaded.warnings) log.warn(w);
+  const config = loaded.config;
+  let oci: OciTransport;
+  if (config.testMode) {
+    oci = createMockTransport();
+  } else {
+    try {
+      const provider = await createAuthProvider(settings.ociAuth, config.credentials);
+      oci = createHttpTransport({
+        signer: createOciSigner(provider),
+        endpoints: settings.endpoints,
+        upstreamTimeoutMs: settings.upstreamTimeoutMs,
+        streamIdleMs: settings.streamIdleMs,
+      });
+    } catch (e) {
+      console.error(`ocigenai: cannot set up OCI authentication (${settings.ociAuth}): ${(e as Error).message}`);
+      return 2;
+    }
+  }
+  const store = new ConfigStore(config, settings, log);
+  const lifecycle: Lifecycle = { draining: false, startedAt: Date.now() };
+  const app = createApp({ settings, store, transport: oci, log, lifecycle });
+  try {
+    app.listen({ port: settings.port, hostname: settings.host, maxRequestBodySize: MAX_REQUEST_BODY });
+  } catch (e) {
+    console.error(`ocigenai: cannot listen on ${settings.host}:${settings.port}: ${(e as Error).message}`);
+    return 2;
+  }
+  const port = app.server?.port ?? settings.port;
+  console.log(banner(settings, config, port));
+  if (settings.apiKeys.length === 0) log.warn("no API_KEY/API_KEYS set: only callers on this machine (loopback) are served");
+  store.watch();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(0);
+    stopping = true;
+    lifecycle.draining = true;
+    log.info("shutting down", { signal });
+    store.close();
+    await app.server?.stop(false);
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  return undefined;
+}

@@ -1,0 +1,41 @@
+/**
+ * Fake OCI Generative AI server for the ocigenai tests (wire format: shared/spec/OCI-WIRE.md).
+ *
+ *   const creds = await makeTestCredentials(dir);
+ *   const fake = await startFakeOci({ keys: [creds] });
+ *   fake.script("chat", { error: { status: 429, code: "TooManyRequests", message: "slow down" } });
+ *   ... point the gateway at fake.url ...
+ *   expect(fake.requestsFor("chat")[0]!.signatureOk).toBe(true);
+ *   await fake.stop();
+ */
+export { startFakeOci, matchRoute } from "./fake-oci/server";
+export { fixturePath, readChunks, FIXTURES_DIR } from "./fake-oci/sse";
+export { fingerprintOfKey, parseAuthorization, verifyOciSignature, KeyRing, MAX_CLOCK_SKEW_MS } from "./fake-oci/signature";
+export { deterministicEmbedding, embeddingDimension, splitWords, wordCount } from "./fake-oci/defaults";
+export type {
+  ChunksFileReply,
+  ErrorReply,
+  FakeKey,
+  FakeOci,
+  FakeOciOptions,
+  FakeOp,
+  FakeReply,
+  FakeReplyFn,
+  FakeSession,
+  HeaderMap,
+  JsonReply,
+  RawReply,
+  RecordedRequest,
+  ScriptOptions,
+  SseEnd,
+  SseReply,
+  StreamRecord,
+} from "./fake-oci/types";
+
+import { readFileSync } from "node:fs";
+import { fixturePath } from "./fake-oci/sse";
+
+/** Parsed JSON fixture from test/fixtures/oci. */
+export function readFixtureJson<T = unknown>(name: string): T {
+  return JSON.parse(readFileSync(fixturePath(name), "utf8")) as T;
+}

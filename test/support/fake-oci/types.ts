@@ -1,0 +1,158 @@
+/** Public types of the fake OCI Generative AI server. */
+
+/** One request as the fake saw it (recorded even when the signature check fails). */
+export interface RecordedRequest {
+  method: string;
+  /** Raw request target: path + query as received (see signature.ts for Bun's normalization). */
+  path: string;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+  rawBody: string;
+  /** Parsed JSON body, or undefined when empty / not JSON. */
+  body: unknown;
+  signatureOk: boolean;
+  signatureError?: string;
+  receivedAt: number;
+  /** Set when the client went away before the answer was complete (req.signal fired). */
+  abortedAt?: number;
+  /** Operation the route resolved to: "chat", "embedText", "getModel", "agentChat", "notFound", ... */
+  op: string;
+  /** Status the fake answered with (set once the reply is decided). */
+  status?: number;
+  /** The opc-request-id the fake answered with. */
+  requestId: string;
+}
+
+export type HeaderMap = Record<string, string>;
+
+/** A JSON answer. `json: undefined` sends no body (e.g. 204). */
+export interface JsonReply {
+  json: unknown;
+  status?: number;
+  headers?: HeaderMap;
+  delayMs?: number;
+}
+
+/** An OCI error answer: body `{"code","message"}` (both needed, OCI-WIRE.md §0.10). */
+export interface ErrorReply {
+  error: { status: number; code: string; message: string };
+  headers?: HeaderMap;
+  delayMs?: number;
+}
+
+/**
+ * How a scripted SSE stream ends after its last event:
+ * - "close": normal end of the chunked body;
+ * - "hang": keep the connection open until the client goes away or the fake stops;
+ * - "error": abort the body mid-transfer (the client sees a broken connection).
+ */
+export type SseEnd = "close" | "hang" | "error";
+
+export interface SseReply {
+  /** Objects are written as `data: <json>\n\n`; strings are written raw, byte for byte. */
+  sse: Array<string | object>;
+  gapMs?: number;
+  firstDelayMs?: number;
+  headers?: HeaderMap;
+  /** Append `data: [DONE]\n\n` after the events. */
+  done?: boolean;
+  end?: SseEnd;
+  status?: number;
+}
+
+/** Replay a recorded `*.chunks.txt` fixture (name in test/fixtures/oci, or a path). */
+export interface ChunksFileReply {
+  chunksFile: string;
+  gapMs?: number;
+  firstDelayMs?: number;
+  headers?: HeaderMap;
+  end?: SseEnd;
+}
+
+/** Arbitrary bytes with arbitrary headers: for malformed bodies and wrong content types. */
+export interface RawReply {
+  raw: string | Uint8Array;
+  status?: number;
+  headers?: HeaderMap;
+  delayMs?: number;
+}
+
+export type FakeReply = JsonReply | ErrorReply | SseReply | ChunksFileReply | RawReply;
+
+export type FakeReplyFn = (req: RecordedRequest) => FakeReply | Promise<FakeReply>;
+
+/** Operations the fake routes to; any other string is accepted by `script` too. */
+export type FakeOp =
+  | "chat"
+  | "embedText"
+  | "getModel"
+  | "listModels"
+  | "createSession"
+  | "getSession"
+  | "updateSession"
+  | "deleteSession"
+  | "agentChat"
+  | "notFound";
+
+export interface ScriptOptions {
+  /** How many requests this reply answers (default 1; Infinity = sticky). */
+  times?: number;
+}
+
+/** Life of one SSE answer, for disconnect assertions. */
+export interface StreamRecord {
+  op: string;
+  path: string;
+  startedAt: number;
+  closedAt?: number;
+  /** True when the client cancelled / disconnected before the fake finished the stream. */
+  clientAborted: boolean;
+  eventsSent: number;
+}
+
+export interface FakeSession {
+  id: string;
+  agentEndpointId: string;
+  displayName?: string;
+  description?: string;
+  welcomeMessage: string;
+  timeCreated: string;
+  timeUpdated: string;
+  /** Agent chat turns answered so far on this session. */
+  turns: number;
+}
+
+export interface FakeKey {
+  keyId: string;
+  publicKeyPem: string;
+}
+
+export interface FakeOciOptions {
+  keys?: FakeKey[];
+  /** Model id or name → vendor, for getModel/listModels (default vendor "meta"). */
+  modelVendors?: Record<string, string>;
+  /** Gap between events of the default (unscripted) streams. Default 0. */
+  streamGapMs?: number;
+}
+
+export interface FakeOci {
+  /** `http://127.0.0.1:PORT`, no trailing slash (the SDK appends `/20231130`). */
+  readonly url: string;
+  readonly port: number;
+  readonly requests: RecordedRequest[];
+  readonly streams: StreamRecord[];
+  /** Agent sessions alive on the fake, by id. */
+  readonly sessions: Map<string, FakeSession>;
+  /** Mutable: model id/name → vendor. */
+  modelVendors: Record<string, string>;
+  addKey(keyId: string, publicKeyPem: string): void;
+  script(op: FakeOp | (string & {}), reply: FakeReply | FakeReplyFn, opts?: ScriptOptions): void;
+  /** Scripted replies not yet consumed for an op. */
+  pendingScripts(op: string): number;
+  /** Forget recorded requests, streams and pending scripts (keys and sessions stay). */
+  clear(): void;
+  waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
+  /** Requests recorded for one op. */
+  requestsFor(op: string): RecordedRequest[];
+  stop(): Promise<void>;
+}
