@@ -28,7 +28,8 @@ export function errors(log: Logger) {
 }
 
 export function classify(code: unknown, error: unknown, request: Request): ApiError {
-  const known = toApiError(error);
+  // Elysia wraps whatever a parser throws (our 400/413 included) in a ParseError; unwrap it.
+  const known = toApiError(error) ?? (code === "PARSE" ? toApiError((error as Error).cause) : undefined);
   if (known) return known;
   if (code === "VALIDATION" && error instanceof ValidationError) return fromValidation(error);
   if (code === "NOT_FOUND") return routeNotFound(request.method, new URL(request.url).pathname);
@@ -47,7 +48,9 @@ export function paramFromPath(path: string): string | null {
 }
 
 function fromValidation(error: ValidationError): ApiError {
-  const first = error.all?.[0] as { path?: string; message?: string; summary?: string; value?: unknown } | undefined;
+  const first = error.all?.[0] as { path?: string; message?: string; value?: unknown; schema?: { anyOf?: Array<{ const?: unknown }> } } | undefined;
+  const literals = first?.schema?.anyOf?.every((s) => s.const !== undefined) ? first.schema.anyOf.map((s) => String(s.const)) : undefined;
+  if (first && literals) first.message = `expected one of ${literals.join(", ")}`;
   if (error.type === "params") return badRequest(`Invalid path: ${first?.message ?? "bad value"}`, null);
   const param = first?.path ? paramFromPath(first.path) : null;
   if (first?.path && first.value === undefined && /required|expected/i.test(first.message ?? "")) {

@@ -1,0 +1,189 @@
+import { describe, expect, test } from "bun:test";
+import { makeTestApp } from "../support/app";
+
+const chat = { model: "llama", messages: [{ role: "user", content: "Hello" }] };
+
+describe("auth plugin", () => {
+  const { call } = makeTestApp({ env: { API_KEY: "key-one", API_KEYS: "key-two, key-three" } });
+
+  test("missing key → 401 with WWW-Authenticate, OpenAI envelope on /v1", async () => {
+    const r = await call("/v1/models");
+    expect(r.status).toBe(401);
+    expect(r.headers.get("www-authenticate")).toBe("Bearer");
+    expect(await r.json()).toEqual({ error: { message: "Missing API key", type: "authentication_error", param: null, code: "missing_api_key" } });
+  });
+
+  test("wrong key → 401; direct routes use the seed's flat envelope", async () => {
+    const r = await call("/genai/llama/inference", { method: "POST", headers: { "x-api-key": "nope" }, json: { prompt: "x" } });
+    expect(r.status).toBe(401);
+    expect(r.headers.get("www-authenticate")).toBe("Bearer");
+    expect(await r.json()).toEqual({ error: "Invalid API key" });
+  });
+
+  test("wrong keys of equal and different lengths get the same answer", async () => {
+    const a = await call("/v1/models", { headers: { authorization: "Bearer key-onX" } });
+    const b = await call("/v1/models", { headers: { authorization: "Bearer k" } });
+    expect(a.status).toBe(401);
+    expect(await a.json()).toEqual(await b.json());
+  });
+
+  test("Bearer, X-API-Key and every key of API_KEYS are accepted", async () => {
+    for (const headers of [{ authorization: "Bearer key-one" }, { "x-api-key": "key-two" }, { authorization: "Bearer key-three" }]) {
+      const r = await call("/v1/models", { headers });
+      expect(r.status).toBe(200);
+    }
+  });
+
+  test("/health needs no key", async () => {
+    const r = await call("/health");
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ status: "ok" });
+  });
+
+  test("CORS preflight is answered without a key and never with credentials", async () => {
+    const r = await call("/v1/chat/completions", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+    });
+    expect(r.status).toBeLessThan(300);
+    expect(r.headers.get("access-control-allow-origin")).toBe("*");
+    expect(r.headers.get("access-control-allow-credentials")).not.toBe("true");
+  });
+});
+
+describe("CORS_ORIGINS", () => {
+  const { call } = makeTestApp({ env: { CORS_ORIGINS: "https://a.example,https://b.example" } });
+  test("an allowed origin is echoed, another is not", async () => {
+    const ok = await call("/health", { headers: { origin: "https://b.example" } });
+    expect(ok.headers.get("access-control-allow-origin")).toBe("https://b.example");
+    const no = await call("/health", { headers: { origin: "https://evil.example" } });
+    expect(no.headers.get("access-control-allow-origin")).not.toBe("https://evil.example");
+  });
+});
+
+describe("errors plugin", () => {
+  const { call } = makeTestApp();
+
+  test("unknown route → 404 in the envelope of its family", async () => {
+    const a = await call("/v1/nothing-here");
+    expect(a.status).toBe(404);
+    expect((await a.json()).error.code).toBe("not_found");
+    const b = await call("/nothing-here");
+    expect(b.status).toBe(404);
+    expect(await b.json()).toEqual({ error: "Unknown route: GET /nothing-here" });
+  });
+
+  test("unknown alias → 404 model_not_found (body and path forms)", async () => {
+    const a = await call("/v1/chat/completions", { method: "POST", json: { ...chat, model: "nope" } });
+    expect(a.status).toBe(404);
+    expect(await a.json()).toMatchObject({ error: { code: "model_not_found", param: "model", type: "invalid_request_error" } });
+    const b = await call("/genai/nope/v1/chat/completions", { method: "POST", json: chat });
+    expect(b.status).toBe(404);
+    expect((await b.json()).error.code).toBe("model_not_found");
+  });
+
+  test("malformed JSON → 400 invalid_json, never Elysia's PARSE body", async () => {
+    const r = await call("/v1/chat/completions", { method: "POST", body: '{"model": "llama", "messages": [', headers: { "content-type": "application/json" } });
+    expect(r.status).toBe(400);
+    const body = await r.json();
+    expect(body.error.code).toBe("invalid_json");
+    expect(body.error.message).toContain("Malformed JSON");
+  });
+
+  test("a body sent without content type (curl -d) is still read as JSON", async () => {
+    const r = await call("/v1/chat/completions", { method: "POST", body: JSON.stringify(chat), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(r.status).toBe(200);
+  });
+
+  test("empty body → 400 naming nothing but saying what is expected", async () => {
+    const r = await call("/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" } });
+    expect(r.status).toBe(400);
+    expect((await r.json()).error.type).toBe("invalid_request_error");
+  });
+
+  test.each([
+    [{ temperature: 2.5 }, "temperature"],
+    [{ temperature: "hot" }, "temperature"],
+    [{ top_p: 1.5 }, "top_p"],
+    [{ max_tokens: 0 }, "max_tokens"],
+    [{ max_tokens: 1.5 }, "max_tokens"],
+    [{ max_completion_tokens: -3 }, "max_completion_tokens"],
+    [{ frequency_penalty: 3 }, "frequency_penalty"],
+    [{ presence_penalty: -2.5 }, "presence_penalty"],
+    [{ n: 0 }, "n"],
+    [{ top_logprobs: 21, logprobs: true }, "top_logprobs"],
+    [{ stream: "yes" }, "stream"],
+    [{ messages: [] }, "messages"],
+    [{ messages: [{ role: "robot", content: "x" }] }, "messages[0].role"],
+    [{ messages: [{ role: "user", content: 5 }] }, "messages[0].content"],
+    [{ reasoning_effort: "extreme" }, "reasoning_effort"],
+    [{ verbosity: "loud" }, "verbosity"],
+    [{ messages: [{ role: "tool", content: "x" }] }, "messages[0].tool_call_id"],
+    [{ tool_choice: "required" }, "tool_choice"],
+  ])("400 names the parameter: %j", async (patch, param) => {
+    const r = await call("/v1/chat/completions", { method: "POST", json: { ...chat, ...patch } });
+    expect(r.status).toBe(400);
+    const body = await r.json();
+    expect(body.error.param).toBe(param);
+    expect(body.error.type).toBe("invalid_request_error");
+    expect(body.error.message).toContain(param);
+  });
+
+  test("missing model on /v1/chat/completions → 400 param model", async () => {
+    const r = await call("/v1/chat/completions", { method: "POST", json: { messages: chat.messages } });
+    expect(r.status).toBe(400);
+    expect((await r.json()).error.param).toBe("model");
+  });
+
+  test("JSON body over 10 MB → 413, also when the length is not declared", async () => {
+    const big = JSON.stringify({ ...chat, messages: [{ role: "user", content: "a".repeat(10 * 1024 * 1024 + 10) }] });
+    const declared = await call("/v1/chat/completions", { method: "POST", body: big, headers: { "content-type": "application/json" } });
+    expect(declared.status).toBe(413);
+    const bytes = new TextEncoder().encode(big);
+    const chunked = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < bytes.length; i += 1 << 20) c.enqueue(bytes.subarray(i, i + (1 << 20)));
+        c.close();
+      },
+    });
+    const r = await call("/v1/chat/completions", { method: "POST", body: chunked, headers: { "content-type": "application/json" } });
+    expect(r.status).toBe(413);
+    expect((await r.json()).error.code).toBe("request_too_large");
+  });
+});
+
+describe("request id and ops routes", () => {
+  const { call, lifecycle } = makeTestApp();
+
+  test("x-request-id is echoed when given and generated when not", async () => {
+    const a = await call("/v1/models", { headers: { "x-request-id": "trace-123" } });
+    expect(a.headers.get("x-request-id")).toBe("trace-123");
+    const b = await call("/v1/models");
+    expect(b.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const c = await call("/v1/nothing", { headers: { "x-request-id": "err-1" } });
+    expect(c.headers.get("x-request-id")).toBe("err-1");
+  });
+
+  test("GET / tells name, version and mode", async () => {
+    const r = await call("/");
+    expect(await r.json()).toMatchObject({ name: "ocigenai", mode: "TEST_MODE" });
+  });
+
+  test("/ready is 503 while draining", async () => {
+    expect((await call("/ready")).status).toBe(200);
+    lifecycle.draining = true;
+    const r = await call("/ready");
+    lifecycle.draining = false;
+    expect(r.status).toBe(503);
+  });
+
+  test("OpenAPI document lists the routes; Swagger UI is served", async () => {
+    const doc = await (await call("/openapi.json")).json();
+    for (const p of ["/v1/chat/completions", "/genai/{alias}/v1/chat/completions", "/v1/models", "/v1/completions", "/health"]) {
+      expect(Object.keys(doc.paths)).toContain(p);
+    }
+    const ui = await call("/swagger");
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get("content-type")).toContain("text/html");
+  });
+});

@@ -1,0 +1,39 @@
+/** Builds the real Elysia app in-process for `app.handle(new Request(...))` route tests. */
+import { loadConfig } from "../../src/config/load";
+import { resolveSettings } from "../../src/config/settings";
+import { ConfigStore } from "../../src/config/store";
+import { formatProblem } from "../../src/config/types";
+import { createApp } from "../../src/http/app";
+import { createMockTransport } from "../../src/mock/mock-transport";
+import { createLogger } from "../../src/observability/logger";
+import type { OciTransport } from "../../src/oci/transport";
+import { tempDir, testModels, writeModels } from "./gateway";
+
+export interface TestAppOptions {
+  env?: Record<string, string | undefined>;
+  models?: unknown;
+  transport?: OciTransport;
+}
+
+export function makeTestApp(o: TestAppOptions = {}) {
+  const dir = tempDir();
+  writeModels(dir, o.models ?? testModels());
+  const settings = resolveSettings({ command: "serve", configDir: dir }, { TEST_MODE: "true", ...o.env });
+  const loaded = loadConfig(settings);
+  if (!loaded.config) throw new Error(loaded.problems.map(formatProblem).join("\n"));
+  const lines: string[] = [];
+  const log = createLogger("debug", (l) => lines.push(l));
+  const store = new ConfigStore(loaded.config, settings, log);
+  const lifecycle = { draining: false, startedAt: Date.now() };
+  const app = createApp({ settings, store, transport: o.transport ?? createMockTransport(), log, lifecycle });
+  const call = (path: string, init: RequestInit & { json?: unknown } = {}) => {
+    const headers = new Headers(init.headers);
+    let body = init.body;
+    if (init.json !== undefined) {
+      body = JSON.stringify(init.json);
+      headers.set("content-type", "application/json");
+    }
+    return app.handle(new Request(`http://localhost${path}`, { ...init, headers, body }));
+  };
+  return { app, call, settings, store, lifecycle, logs: lines, dir };
+}
