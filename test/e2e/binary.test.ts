@@ -1,0 +1,104 @@
+/** The compiled executable as a user runs it: config beside it, no Node or Bun on PATH. */
+import { afterAll, describe, expect, test } from "bun:test";
+import { startFakeOci, type FakeOci } from "../support/fake-oci";
+import { binaryDir } from "../support/binary";
+import { runCli, startGateway, type Gateway } from "../support/gateway";
+import { makeTestCredentials } from "../support/keys";
+
+const SEED_CREDENTIALS = "user=ocid1.user.oc1..x\nfingerprint=aa:bb\ntenancy=ocid1.tenancy.oc1..x\nregion=us-chicago-1\nkey_file=none.pem\ntest_mode=true\n";
+const NO_TOOLS = { PATH: "/nonexistent" }; // proves the binary needs neither node nor bun
+
+const running: Gateway[] = [];
+const fakes: FakeOci[] = [];
+afterAll(async () => {
+  for (const g of running) await g.stop();
+  for (const f of fakes) await f.stop();
+});
+
+describe("compiled binary", () => {
+  test("--version and --help", async () => {
+    const { bin } = await binaryDir();
+    const v = await runCli({ binary: bin, args: ["--version"], env: NO_TOOLS });
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/^ocigenai \d+\.\d+\.\d+/);
+    const h = await runCli({ binary: bin, args: ["--help"], env: NO_TOOLS });
+    expect(h.code).toBe(0);
+    for (const word of ["--port", "--config-dir", "check", "TEST_MODE", "API_KEY"]) expect(h.stdout).toContain(word);
+    const bad = await runCli({ binary: bin, args: ["--bogus"], env: NO_TOOLS });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--bogus");
+  });
+
+  test("TEST_MODE from a seed-style credentials.conf beside the binary (cwd elsewhere)", async () => {
+    const { bin } = await binaryDir({ credentials: SEED_CREDENTIALS });
+    const g = await startGateway({ binary: bin, cwd: "/", env: NO_TOOLS });
+    running.push(g);
+    expect(g.output()).toContain("mode=TEST_MODE");
+    const r = await fetch(`${g.url}/genai/llama/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ messages: [{ role: "user", content: "Explique computação quântica" }], temperature: 0.7, max_tokens: 500 }),
+    });
+    const body = await r.json();
+    expect(body.choices[0].message.content).toBe("[TEST_MODE] Simulated response to: Explique computação quântica");
+    expect(body.usage.total_tokens).toBeGreaterThan(0);
+  });
+
+  test("--port N listens on exactly that port", async () => {
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = probe.port;
+    probe.stop(true);
+    const { bin } = await binaryDir();
+    const g = await startGateway({ binary: bin, args: ["--port", String(port)], env: { ...NO_TOOLS, TEST_MODE: "true" } });
+    running.push(g);
+    expect(g.port).toBe(port);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+  });
+
+  test("real mode: signs with the key beside it and talks to the fake OCI", async () => {
+    const { dir, bin } = await binaryDir();
+    const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
+    const fake = await startFakeOci({ keys: [creds] });
+    fakes.push(fake);
+    const g = await startGateway({ binary: bin, env: { ...NO_TOOLS, OCI_INFERENCE_ENDPOINT: fake.url } });
+    running.push(g);
+    expect(g.output()).toContain("mode=OCI");
+    const r = await fetch(`${g.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "ping" }] }) });
+    expect(r.status).toBe(200);
+    expect((await r.json()).choices[0].message.content).toBe("Echo: ping");
+    expect(fake.requestsFor("chat")[0]!.signatureOk).toBe(true);
+  });
+
+  test("a config error exits 2 naming file, alias and field — every problem at once", async () => {
+    const { bin } = await binaryDir({
+      models: { good: { id: "meta.llama-3.3-70b-instruct", compartmentId: "ocid1.compartment.oc1..x" }, bad1: { region: "us-chicago-1", compartmentId: "ocid1.compartment.oc1..x" }, bad2: { id: "x", compartmentId: "ocid1.compartment.oc1..x", type: "robot" } },
+      credentials: SEED_CREDENTIALS,
+    });
+    const r = await runCli({ binary: bin, env: NO_TOOLS });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("llm_models.json");
+    expect(r.stderr).toContain("alias 'bad1', field 'id'");
+    expect(r.stderr).toContain("alias 'bad2', field 'type'");
+  });
+
+  test("missing credentials outside TEST_MODE exits 2 naming the file", async () => {
+    const { bin } = await binaryDir();
+    const r = await runCli({ binary: bin, env: NO_TOOLS });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("credentials.conf");
+    expect(r.stderr).toContain("file not found");
+  });
+
+  test("check: exit 0 on a good config, 1 listing a fingerprint that does not match the key", async () => {
+    const { dir, bin } = await binaryDir();
+    const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
+    const ok = await runCli({ binary: bin, args: ["check"], env: NO_TOOLS });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("configuration OK");
+    const text = await Bun.file(creds.configPath).text();
+    await Bun.write(creds.configPath, text.replace(/fingerprint=.*/, "fingerprint=00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff"));
+    const bad = await runCli({ binary: bin, args: ["check"], env: NO_TOOLS });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain("field 'fingerprint'");
+    expect(bad.stdout).toContain(creds.fingerprint);
+  });
+});
