@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { ApiError } from "../../src/errors/api-error";
+import { authorize, hashedKeys, isLoopback } from "../../src/http/plugins/auth";
 import { makeTestApp } from "../support/app";
 
 const chat = { model: "llama", messages: [{ role: "user", content: "Hello" }] };
@@ -28,7 +30,7 @@ describe("auth plugin", () => {
   });
 
   test("Bearer, X-API-Key and every key of API_KEYS are accepted", async () => {
-    for (const headers of [{ authorization: "Bearer key-one" }, { "x-api-key": "key-two" }, { authorization: "Bearer key-three" }]) {
+    for (const headers of [{ authorization: "Bearer key-one" }, { "x-api-key": "key-two" }, { authorization: "Bearer key-three" }] as Array<Record<string, string>>) {
       const r = await call("/v1/models", { headers });
       expect(r.status).toBe(200);
     }
@@ -185,5 +187,38 @@ describe("request id and ops routes", () => {
     const ui = await call("/swagger");
     expect(ui.status).toBe(200);
     expect(ui.headers.get("content-type")).toContain("text/html");
+  });
+});
+
+describe("authorize (the auth decision without HTTP)", () => {
+  const none = hashedKeys([]);
+  const some = hashedKeys(["alpha", "beta"]);
+  const h = (o: Record<string, string> = {}) => new Headers(o);
+  const thrown = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e as ApiError;
+    }
+    throw new Error("expected a throw");
+  };
+
+  test("no key configured: loopback callers pass, others get 403", () => {
+    for (const ip of ["127.0.0.1", "127.8.9.1", "::1", "::ffff:127.0.0.1"]) expect(authorize(none, h(), ip)).toBeUndefined();
+    for (const ip of ["10.0.0.5", "192.168.1.4", "::ffff:10.0.0.1", "2001:db8::1"]) {
+      const e = thrown(() => authorize(none, h(), ip));
+      expect(e.status).toBe(403);
+      expect(e.message).toContain("API_KEY");
+    }
+    expect(isLoopback("128.0.0.1")).toBe(false);
+  });
+
+  test("keys configured: the key decides, whatever the address", () => {
+    const a = authorize(some, h({ authorization: "Bearer alpha" }), "10.0.0.5");
+    const b = authorize(some, h({ "x-api-key": "beta" }), "10.0.0.5");
+    expect(a).toMatch(/^[0-9a-f]{12}$/);
+    expect(b).not.toBe(a);
+    expect(thrown(() => authorize(some, h(), "127.0.0.1")).status).toBe(401);
+    expect(thrown(() => authorize(some, h({ authorization: "Bearer alphaa" }), "127.0.0.1")).message).toBe("Invalid API key");
   });
 });

@@ -24,30 +24,44 @@ export function keyIdOf(key: string): string {
  */
 export function auth(o: AuthOptions) {
   const open = new Set(o.openPaths ?? ["/health"]);
-  const keys = o.keys.map((k) => ({ hash: digest(k), id: keyIdOf(k) }));
+  const keys = hashedKeys(o.keys);
   return new Elysia({ name: "auth" })
     .onRequest(({ request, server }) => {
       const url = new URL(request.url);
       if (open.has(url.pathname) || request.method === "OPTIONS") return;
-      if (keys.length === 0) {
-        const ip = server?.requestIP(request)?.address;
-        if (ip !== undefined && !isLoopback(ip)) {
-          throw new ApiError(403, "No API key is configured on this gateway, so it only serves callers on this machine (set API_KEY)", {
-            type: "permission_error",
-            code: "loopback_only",
-          });
-        }
-        return;
-      }
-      const presented = presentedKey(request.headers);
-      if (presented === undefined) throw unauthorized("Missing API key", "missing_api_key");
-      const h = digest(presented);
-      let match: string | undefined;
-      for (const k of keys) if (timingSafeEqual(h, k.hash)) match = k.id;
-      if (!match) throw unauthorized("Invalid API key", "invalid_api_key");
-      requestInfo(request).keyId = match;
+      const keyId = authorize(keys, request.headers, server?.requestIP(request)?.address);
+      if (keyId) requestInfo(request).keyId = keyId;
     })
     .as("global");
+}
+
+/**
+ * The decision alone, without Elysia: returns the caller's key id, undefined when no key is
+ * configured and the caller is local, or throws the 401/403 to answer. `ip` is undefined for
+ * in-process calls (tests through app.handle), which are local by construction.
+ */
+export function authorize(keys: Array<{ hash: Buffer; id: string }>, headers: Headers, ip: string | undefined): string | undefined {
+  if (keys.length === 0) {
+    if (ip !== undefined && !isLoopback(ip)) {
+      throw new ApiError(403, "No API key is configured on this gateway, so it only serves callers on this machine (set API_KEY)", {
+        type: "permission_error",
+        code: "loopback_only",
+      });
+    }
+    return undefined;
+  }
+  const presented = presentedKey(headers);
+  if (presented === undefined) throw unauthorized("Missing API key", "missing_api_key");
+  const h = digest(presented);
+  let match: string | undefined;
+  // Every key is compared, so the time taken does not depend on which one matched.
+  for (const k of keys) if (timingSafeEqual(h, k.hash)) match = k.id;
+  if (!match) throw unauthorized("Invalid API key", "invalid_api_key");
+  return match;
+}
+
+export function hashedKeys(keys: string[]): Array<{ hash: Buffer; id: string }> {
+  return keys.map((k) => ({ hash: digest(k), id: keyIdOf(k) }));
 }
 
 function presentedKey(h: Headers): string | undefined {
