@@ -43,7 +43,7 @@ export function loadConfig(settings: Settings, opts: { strict?: boolean } = {}):
   const testMode = settings.testModeRequested || credentials?.testMode === true;
   if (!testMode && settings.ociAuth === "api_key" && credentials) problems.push(...checkApiKeyCredentials(credentials));
 
-  const region = credentials?.region ?? process.env.OCI_REGION ?? (testMode ? TEST_MODE_REGION : undefined);
+  const region = credentials?.region ?? process.env.OCI_REGION ?? process.env.OCI_RESOURCE_PRINCIPAL_REGION ?? (testMode ? TEST_MODE_REGION : undefined);
   const models = loadModels(settings.modelsPath, region);
   problems.push(...models.problems);
   const regionsUsed = new Set([...models.aliases.values()].map((a) => a.region));

@@ -269,3 +269,35 @@ describe("credentials OCI rejects", () => {
     }
   });
 });
+
+describe("OCI_AUTH=resource_principal", () => {
+  test("oci-common's resource-principal provider signs with the session token (keyId ST$<token>)", async () => {
+    const dir = tempDir();
+    const key = await makeTestCredentials(dir);
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const token = `${b64({ alg: "RS256", typ: "JWT" })}.${b64({ sub: "ocid1.fnfunc.oc1..x", exp: Math.floor(Date.now() / 1000) + 3600, res_tenant: "ocid1.tenancy.oc1..x" })}.c2ln`;
+    const rpFake = await startFakeOci({ keys: [{ keyId: `ST$${token}`, publicKeyPem: key.publicKeyPem }] });
+    writeModels(dir);
+    const g = await startGateway({
+      args: ["--config-dir", dir, "--credentials", `${dir}/absent.conf`],
+      env: {
+        OCI_AUTH: "resource_principal",
+        OCI_RESOURCE_PRINCIPAL_VERSION: "2.2",
+        OCI_RESOURCE_PRINCIPAL_RPST: token,
+        OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM: key.keyFile,
+        OCI_RESOURCE_PRINCIPAL_REGION: "us-chicago-1",
+        OCI_INFERENCE_ENDPOINT: rpFake.url,
+      },
+    });
+    try {
+      const res = await fetch(`${g.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "x" }] }) });
+      expect(res.status).toBe(200);
+      const rec = rpFake.requestsFor("chat")[0]!;
+      expect(rec.signatureOk).toBe(true);
+      expect(rec.headers.authorization).toContain(`keyId="ST$${token}"`);
+    } finally {
+      await g.stop();
+      await rpFake.stop();
+    }
+  });
+});

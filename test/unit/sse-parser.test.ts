@@ -1,0 +1,153 @@
+/** OCI SSE framing → JSON payloads (OCI-WIRE §3.1–§3.3; src/oci/sse.ts parseSseJson). */
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { UpstreamError } from "../../src/errors/upstream-error";
+import { parseSseJson } from "../../src/oci/sse";
+
+const FIXTURES = join(import.meta.dir, "..", "fixtures", "oci");
+const enc = new TextEncoder();
+const fixtureText = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
+
+/** The payloads a fixture holds (`data:` lines up to `[DONE]`), parsed independently of the code under test. */
+function expectedEvents(text: string): unknown[] {
+  const out: unknown[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (!line.startsWith("data:")) continue;
+    const d = line.slice(5).trim();
+    if (d === "[DONE]") break;
+    out.push(JSON.parse(d));
+  }
+  return out;
+}
+
+async function* chunks(parts: Uint8Array[], pulled?: { n: number }): AsyncGenerator<Uint8Array> {
+  for (const p of parts) {
+    if (pulled) pulled.n++;
+    yield p;
+  }
+}
+async function collect(parts: Uint8Array[], onChunk?: () => void): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const ev of parseSseJson(chunks(parts), onChunk)) out.push(ev);
+  return out;
+}
+/** Every way of cutting `bytes` into two pieces. */
+function* twoWaySplits(bytes: Uint8Array): Generator<Uint8Array[]> {
+  for (let i = 1; i < bytes.length; i++) yield [bytes.subarray(0, i), bytes.subarray(i)];
+}
+async function failure(parts: Uint8Array[]): Promise<{ err: unknown; got: unknown[] }> {
+  const got: unknown[] = [];
+  try {
+    for await (const ev of parseSseJson(chunks(parts))) got.push(ev);
+  } catch (err) {
+    return { err, got };
+  }
+  throw new Error("expected the stream to fail");
+}
+
+describe("parseSseJson on recorded streams", () => {
+  for (const name of ["generic-text.chunks.txt", "generic-tool-call.chunks.txt", "generic-parallel-tools.chunks.txt", "cohere-text.chunks.txt", "cohere-tool-call.chunks.txt"]) {
+    test(`${name}: every event, in order, pad and all`, async () => {
+      const text = fixtureText(name);
+      const expected = expectedEvents(text);
+      expect(expected.length).toBeGreaterThan(2);
+      const got = await collect([enc.encode(text)]);
+      expect(got).toEqual(expected);
+      for (const ev of got) expect(typeof (ev as { pad?: unknown }).pad).toBe("string");
+    });
+  }
+
+  test("split into two chunks at every byte boundary gives the same events", async () => {
+    const text = fixtureText("generic-tool-call.chunks.txt");
+    const bytes = enc.encode(text);
+    const expected = expectedEvents(text);
+    for (const parts of twoWaySplits(bytes)) {
+      const got = await collect(parts);
+      if (got.length !== expected.length) throw new Error(`split at ${parts[0]!.length}: ${got.length} events`);
+      expect(got).toEqual(expected);
+    }
+  });
+
+  test("one byte per chunk gives the same events", async () => {
+    const text = fixtureText("generic-text.chunks.txt");
+    const bytes = enc.encode(text);
+    const parts = Array.from(bytes, (_b, i) => bytes.subarray(i, i + 1));
+    expect(await collect(parts)).toEqual(expectedEvents(text));
+  });
+
+  test("CRLF framing", async () => {
+    const text = fixtureText("generic-text.chunks.txt");
+    const crlf = text.replace(/\r?\n/g, "\r\n");
+    expect(crlf).toContain("\r\n\r\n");
+    expect(await collect([enc.encode(crlf)])).toEqual(expectedEvents(text));
+  });
+
+  test("CRLF framing split at every byte boundary (a split between \\r and \\n included)", async () => {
+    const text = fixtureText("generic-parallel-tools.chunks.txt").replace(/\r?\n/g, "\r\n");
+    const expected = expectedEvents(text);
+    for (const parts of twoWaySplits(enc.encode(text))) expect(await collect(parts)).toEqual(expected);
+  });
+});
+
+describe("parseSseJson framing details", () => {
+  test("multi-byte UTF-8 split at every byte boundary", async () => {
+    const payload = { index: 0, message: { content: [{ type: "TEXT", text: "Olá, ação 🐧 ü" }] }, pad: "aaa" };
+    const bytes = enc.encode(`data: ${JSON.stringify(payload)}\n\n`);
+    for (const parts of twoWaySplits(bytes)) expect(await collect(parts)).toEqual([payload]);
+  });
+
+  test("comments (keep-alive) and event/id fields are ignored", async () => {
+    const text = ': keep-alive\n\nevent: message\nid: 7\ndata: {"a":1}\n\n:another comment\ndata: {"b":2}\n\n';
+    expect(await collect([enc.encode(text)])).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
+  test("'data:' without a space and multi-line data", async () => {
+    const text = 'data:{"a":1}\n\ndata: {"b":\ndata: 2}\n\n';
+    expect(await collect([enc.encode(text)])).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
+  test("an empty data event is skipped", async () => {
+    expect(await collect([enc.encode('data: \n\ndata: {"a":1}\n\n')])).toEqual([{ a: 1 }]);
+  });
+
+  test("[DONE] stops: later events are not yielded and the body is not read further", async () => {
+    const pulled = { n: 0 };
+    const parts = [enc.encode('data: {"a":1}\n\ndata: [DONE]\n\n'), enc.encode('data: {"b":2}\n\n'), enc.encode('data: {"c":3}\n\n')];
+    const out: unknown[] = [];
+    for await (const ev of parseSseJson(chunks(parts, pulled))) out.push(ev);
+    expect(out).toEqual([{ a: 1 }]);
+    expect(pulled.n).toBe(1);
+  });
+
+  test("[DONE] in the same chunk before another event stops too", async () => {
+    expect(await collect([enc.encode('data: {"a":1}\n\ndata: [DONE]\n\ndata: {"b":2}\n\n')])).toEqual([{ a: 1 }]);
+  });
+
+  test("a COHERE stream ends at the end of the body without [DONE]", async () => {
+    const text = fixtureText("cohere-text.chunks.txt");
+    expect(text).not.toContain("[DONE]");
+    const got = (await collect([enc.encode(text)])) as Array<{ finishReason?: string }>;
+    expect(got.at(-1)!.finishReason).toBe("COMPLETE");
+  });
+
+  test("invalid JSON → UpstreamError bad_response, after the good events before it", async () => {
+    const { err, got } = await failure([enc.encode('data: {"a":1}\n\ndata: {not json}\n\ndata: {"b":2}\n\n')]);
+    expect(got).toEqual([{ a: 1 }]);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as UpstreamError).failure).toBe("bad_response");
+    expect((err as UpstreamError).message).toContain("not json");
+  });
+
+  test("a truncated JSON payload split across chunks is still invalid", async () => {
+    const { err } = await failure([enc.encode('data: {"a":'), enc.encode("\n\n")]);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as UpstreamError).failure).toBe("bad_response");
+  });
+
+  test("onChunk is called once per body chunk", async () => {
+    let n = 0;
+    await collect([enc.encode('data: {"a"'), enc.encode(":1}\n"), enc.encode("\n")], () => n++);
+    expect(n).toBe(3);
+  });
+});
