@@ -33,7 +33,8 @@ export function parseArgs(argv: string[]): CliArgs {
     if (flag === "--help" || flag === "-h") return { ...out, command: "help" };
     if (flag === "--version" || flag === "-v") return { ...out, command: "version" };
     if (flag === "--test-mode") {
-      out.testMode = true;
+      if (inline !== undefined && !/^(true|false)$/.test(inline)) throw new UsageError(`--test-mode takes no value, or =true/=false; got '${inline}'`);
+      out.testMode = inline !== "false";
       continue;
     }
     if (flag in VALUE_FLAGS) {

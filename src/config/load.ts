@@ -4,7 +4,7 @@ import { inspectApiKey } from "./api-key";
 import { loadCredentials } from "./credentials";
 import { loadModels } from "./models";
 import type { Settings } from "./settings";
-import type { ConfigProblem, Credentials, ModelAlias } from "./types";
+import { formatProblem, type ConfigProblem, type Credentials, type ModelAlias } from "./types";
 
 /** Everything read from the two files, validated. Replaced whole on reload, never mutated. */
 export interface LoadedConfig {
@@ -46,14 +46,14 @@ export function loadConfig(settings: Settings, opts: { strict?: boolean } = {}):
   const region = credentials?.region ?? process.env.OCI_REGION ?? process.env.OCI_RESOURCE_PRINCIPAL_REGION ?? (testMode ? TEST_MODE_REGION : undefined);
   const models = loadModels(settings.modelsPath, region);
   problems.push(...models.problems);
-  const regionsUsed = new Set([...models.aliases.values()].map((a) => a.region));
-  if (credentials?.region) regionsUsed.add(credentials.region);
-  for (const r of regionsUsed) {
-    if (isKnownRegion(r)) continue;
-    const msg = `region '${r}' is not a known OCI region`;
-    if (opts.strict) problems.push({ file: settings.modelsPath, field: "region", message: msg });
-    else warnings.push(`${msg}; using the oraclecloud.com domain for it`);
+  const unknownRegions: ConfigProblem[] = [...models.aliases.values()]
+    .filter((a) => !isKnownRegion(a.region))
+    .map((a) => ({ file: settings.modelsPath, alias: a.alias, field: "region", message: `'${a.region}' is not a known OCI region` }));
+  if (credentials?.region && !isKnownRegion(credentials.region)) {
+    unknownRegions.push({ file: credentials.path, field: "region", message: `'${credentials.region}' is not a known OCI region` });
   }
+  if (opts.strict) problems.push(...unknownRegions);
+  else warnings.push(...unknownRegions.map((p) => `${formatProblem(p)}; using the oraclecloud.com domain for it`));
   if (problems.length > 0) return { problems, warnings };
   return { problems, warnings, config: { testMode, credentials, aliases: models.aliases, loadedAt: Date.now() } };
 }

@@ -48,7 +48,7 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
     modelsPath: resolve(configDir, args.models ?? env.LLM_CONFIG_PATH ?? "llm_models.json"),
     credentialsPath: resolve(configDir, args.credentials ?? env.OCI_CONFIG_FILE ?? "credentials.conf"),
     profile: args.profile ?? env.OCI_CONFIG_PROFILE ?? "DEFAULT",
-    testModeRequested: args.testMode === true || isTrue(env.TEST_MODE),
+    testModeRequested: args.testMode ?? isTrue(env.TEST_MODE),
     apiKeys,
     logLevel: oneOf(env.LOG_LEVEL?.toLowerCase(), ["debug", "info", "warn", "error"] as const, "info", "LOG_LEVEL"),
     corsOrigins: cors.length === 0 || cors.includes("*") ? "*" : cors,

@@ -39,7 +39,7 @@ export function mapGenericChatResponse(body: unknown, meta: CompletionMeta): Cha
         index: optNumber(choice.index) ?? i,
         message: out,
         logprobs: mapLogprobs(choice.logprobs),
-        finish_reason: mapFinishReason(choice.finishReason, toolCalls.length > 0 && choice.finishReason == null),
+        finish_reason: mapFinishReason(choice.finishReason, toolCalls.length > 0 && choice.finishReason !== "length"),
       };
     }),
     usage: mapUsage(res.usage),

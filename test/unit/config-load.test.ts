@@ -9,15 +9,18 @@ import { generateTestKeyPair, makeTestCredentials, type TestCredentials } from "
 
 const COMP = "ocid1.compartment.oc1..aaaa";
 const root = mkdtempSync(join(tmpdir(), "ocigenai-load-"));
-let savedRegion: string | undefined;
+const REGION_VARS = ["OCI_REGION", "OCI_RESOURCE_PRINCIPAL_REGION"];
+const savedEnv = new Map<string, string | undefined>();
 
 beforeAll(() => {
-  // loadConfig falls back on OCI_REGION; keep the host's environment out of these tests.
-  savedRegion = process.env.OCI_REGION;
-  delete process.env.OCI_REGION;
+  // loadConfig falls back on region variables of the environment; keep the host's out of these tests.
+  for (const v of REGION_VARS) {
+    savedEnv.set(v, process.env[v]);
+    delete process.env[v];
+  }
 });
 afterAll(() => {
-  if (savedRegion !== undefined) process.env.OCI_REGION = savedRegion;
+  for (const [v, value] of savedEnv) if (value !== undefined) process.env[v] = value;
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -33,7 +36,7 @@ function writeModels(dir: string, models: unknown = { m: { id: "meta.llama-3.3-7
   return path;
 }
 function settingsFor(dir: string, env: Env = {}, testMode = false) {
-  return resolveSettings({ command: "serve", configDir: dir, testMode }, env, dir);
+  return resolveSettings({ command: "serve", configDir: dir, testMode: testMode || undefined }, env, dir);
 }
 /** Rewrites the credentials file made by makeTestCredentials, line by line. */
 function editCreds(c: TestCredentials, edit: (lines: string[]) => string[]) {

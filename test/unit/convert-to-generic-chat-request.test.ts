@@ -458,7 +458,7 @@ describe("describeModel and inferApiFormat", () => {
     ["xai.grok-4", "GENERIC"],
     ["google.gemini-2.5-pro", "GENERIC"],
   ])("inferApiFormat(%p) = %p", (name, format) => {
-    expect(inferApiFormat(name)).toBe(format);
+    expect(inferApiFormat(name) as string).toBe(format);
   });
 
   test.each([

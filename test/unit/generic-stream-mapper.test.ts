@@ -27,8 +27,9 @@ function run(evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] {
   return out;
 }
 
-const base = { id: META.id, object: "chat.completion.chunk", created: META.created, model: META.model };
-const delta = (d: Record<string, unknown>, finish: string | null = null, index = 0) => ({
+// Expected chunks are plain literals (any) so they compare structurally with the typed output.
+const base: any = { id: META.id, object: "chat.completion.chunk", created: META.created, model: META.model };
+const delta = (d: Record<string, unknown>, finish: string | null = null, index = 0): any => ({
   ...base,
   choices: [{ index, delta: d, logprobs: null, finish_reason: finish }],
 });

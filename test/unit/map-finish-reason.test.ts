@@ -22,7 +22,7 @@ describe("mapFinishReason", () => {
     ["function_call", "tool_calls"],
     ["end_turn", "stop"],
   ])("%p → %p", (oci, openai) => {
-    expect(mapFinishReason(oci)).toBe(openai);
+    expect(mapFinishReason(oci) as string).toBe(openai);
   });
 
   test("null/undefined (OCI sends null when a stop sequence matched) → stop", () => {

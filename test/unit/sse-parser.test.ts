@@ -1,13 +1,14 @@
 /** OCI SSE framing → JSON payloads (OCI-WIRE §3.1–§3.3; src/oci/sse.ts parseSseJson). */
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UpstreamError } from "../../src/errors/upstream-error";
 import { parseSseJson } from "../../src/oci/sse";
+import { readChunks } from "../support/fake-oci";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures", "oci");
 const enc = new TextEncoder();
-const fixtureText = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
+/** A recorded stream as OCI sends it: every event of the file framed `<event>\n\n` (as the fake server does). */
+const fixtureText = (name: string) => readChunks(join(FIXTURES, name)).map((e) => `${e}\n\n`).join("");
 
 /** The payloads a fixture holds (`data:` lines up to `[DONE]`), parsed independently of the code under test. */
 function expectedEvents(text: string): unknown[] {

@@ -42,7 +42,8 @@ export function classify(code: unknown, error: unknown, request: Request): ApiEr
 
 /** TypeBox paths (`/messages/0/content`) → OpenAI-style param names (`messages[0].content`). */
 export function paramFromPath(path: string): string | null {
-  const parts = path.split("/").filter(Boolean);
+  // JSON-pointer escapes: ~1 is '/', ~0 is '~'.
+  const parts = path.split("/").filter(Boolean).map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~"));
   if (parts.length === 0) return null;
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), "");
 }

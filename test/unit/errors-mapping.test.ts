@@ -1,0 +1,174 @@
+/** OCI failures → client errors (CONTRACT §5 table; src/errors/map-upstream-error.ts) and TypeBox path → param (src/http/plugins/errors.ts). */
+import { describe, expect, test } from "bun:test";
+import { ApiError, badRequest } from "../../src/errors/api-error";
+import { directEnvelope, isOpenAiPath, openAiEnvelope } from "../../src/errors/envelopes";
+import { mapUpstreamError, toApiError } from "../../src/errors/map-upstream-error";
+import { UpstreamError } from "../../src/errors/upstream-error";
+import { paramFromPath } from "../../src/http/plugins/errors";
+
+const http = (status: number, message = "OCI said no", extra: { code?: string; retryAfter?: string } = {}) =>
+  mapUpstreamError(new UpstreamError("http", message, { status, opcRequestId: "OPC-123", ...extra }));
+
+describe("mapUpstreamError: OCI HTTP statuses (CONTRACT §5)", () => {
+  test("OCI 400 → 400 keeping OCI's message", () => {
+    const e = http(400, "Parameter maxTokens is not supported by this model", { code: "InvalidParameter" });
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e.status).toBe(400);
+    expect(e.type).toBe("invalid_request_error");
+    expect(e.message).toContain("Parameter maxTokens is not supported by this model");
+    expect(e.message).toContain("InvalidParameter");
+    expect(e.ociRequestId).toBe("OPC-123");
+  });
+
+  test("OCI 422 → 400", () => {
+    expect(http(422, "bad").status).toBe(400);
+  });
+
+  test.each([401, 403])("OCI %i (our credentials) → 502 mentioning credentials.conf", (status) => {
+    const e = http(status, "The required information to complete authentication was not provided", { code: "NotAuthenticated" });
+    expect(e.status).toBe(502);
+    expect(e.type).toBe("upstream_error");
+    expect(e.message).toContain("credentials.conf");
+    expect(e.message).toContain(String(status));
+    expect(e.ociRequestId).toBe("OPC-123");
+  });
+
+  test("OCI 404 → 404 keeping OCI's message", () => {
+    const e = http(404, "Entity with key ocid1.generativeaiendpoint.x not found", { code: "NotAuthorizedOrNotFound" });
+    expect(e.status).toBe(404);
+    expect(e.message).toContain("Entity with key ocid1.generativeaiendpoint.x not found");
+  });
+
+  test("OCI 409 → 409", () => {
+    const e = http(409, "conflict here", { code: "Conflict" });
+    expect(e.status).toBe(409);
+    expect(e.message).toContain("conflict here");
+  });
+
+  test("OCI 429 → 429 with Retry-After passed through", () => {
+    const e = http(429, "slow down", { code: "TooManyRequests", retryAfter: "17" });
+    expect(e.status).toBe(429);
+    expect(e.type).toBe("rate_limit_error");
+    expect(e.headers).toEqual({ "retry-after": "17" });
+    expect(e.message).toContain("slow down");
+  });
+
+  test("OCI 429 without Retry-After → no header invented", () => {
+    const e = http(429, "slow down");
+    expect(e.status).toBe(429);
+    expect(e.headers["retry-after"]).toBeUndefined();
+  });
+
+  test("OCI 503 → 503", () => {
+    const e = http(503, "unavailable");
+    expect(e.status).toBe(503);
+    expect(e.message).toContain("unavailable");
+  });
+
+  test.each([500, 502, 504])("OCI %i → 502", (status) => {
+    const e = http(status, "boom");
+    expect(e.status).toBe(502);
+    expect(e.type).toBe("upstream_error");
+    expect(e.message).toContain("boom");
+    expect(e.ociRequestId).toBe("OPC-123");
+  });
+
+  test("an HTTP failure without a status → 502", () => {
+    expect(mapUpstreamError(new UpstreamError("http", "?")).status).toBe(502);
+  });
+});
+
+describe("mapUpstreamError: non-HTTP failures", () => {
+  test("timeout → 504", () => {
+    const e = mapUpstreamError(new UpstreamError("timeout", "300 s passed"));
+    expect(e.status).toBe(504);
+    expect(e.type).toBe("timeout_error");
+  });
+
+  test("stream idle → 504", () => {
+    expect(mapUpstreamError(new UpstreamError("idle", "120 s of silence")).status).toBe(504);
+  });
+
+  test("network → 502", () => {
+    const e = mapUpstreamError(new UpstreamError("network", "ECONNREFUSED 127.0.0.1:9100"));
+    expect(e.status).toBe(502);
+    expect(e.message).toContain("ECONNREFUSED");
+  });
+
+  test("bad upstream answer → 502", () => {
+    expect(mapUpstreamError(new UpstreamError("bad_response", "not JSON")).status).toBe(502);
+  });
+
+  test("no error exposes a stack or internal class name", () => {
+    for (const f of ["http", "network", "timeout", "idle", "bad_response"] as const) {
+      const e = mapUpstreamError(new UpstreamError(f, "m", { status: 500 }));
+      expect(e.message).not.toContain("UpstreamError");
+      expect(e.message).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
+describe("toApiError", () => {
+  test("ApiError passes through, UpstreamError is mapped, anything else is undefined", () => {
+    const api = badRequest("x", "p");
+    expect(toApiError(api)).toBe(api);
+    expect(toApiError(new UpstreamError("http", "x", { status: 429 }))!.status).toBe(429);
+    expect(toApiError(new Error("x"))).toBeUndefined();
+    expect(toApiError("x")).toBeUndefined();
+  });
+});
+
+describe("envelopes", () => {
+  test("OpenAI envelope has message, type, param, code", () => {
+    expect(openAiEnvelope(badRequest("Bad temperature", "temperature", "invalid_value"))).toEqual({
+      error: { message: "Bad temperature", type: "invalid_request_error", param: "temperature", code: "invalid_value" },
+    });
+    expect(openAiEnvelope(http(503))).toEqual({
+      error: { message: expect.any(String), type: "service_unavailable", param: null, code: expect.any(String) },
+    });
+  });
+
+  test("direct envelope is {error: string} plus optional suggestion/details", () => {
+    expect(directEnvelope(badRequest("Missing API key"))).toEqual({ error: "Missing API key" });
+    const e = new ApiError(409, "busy", { type: "conflict_error", suggestion: "retry", details: { a: 1 } });
+    expect(directEnvelope(e)).toEqual({ error: "busy", suggestion: "retry", details: { a: 1 } });
+  });
+
+  test.each([
+    ["/v1/chat/completions", true],
+    ["/v1", true],
+    ["/genai/gpt5/v1/models", true],
+    ["/genai/gpt5/v1", true],
+    ["/genai/gpt5/chat", false],
+    ["/genai/gpt5/inference", false],
+    ["/health", false],
+    ["/v1x", false],
+  ])("isOpenAiPath(%p) = %p", (path, expected) => {
+    expect(isOpenAiPath(path)).toBe(expected);
+  });
+});
+
+describe("paramFromPath (TypeBox error path → OpenAI param name)", () => {
+  test.each([
+    ["/temperature", "temperature"],
+    ["/messages/0/content", "messages[0].content"],
+    ["/messages/2/content/1/image_url/url", "messages[2].content[1].image_url.url"],
+    ["/tools/0/function/name", "tools[0].function.name"],
+    ["/stream_options/include_usage", "stream_options.include_usage"],
+    ["/messages/10/role", "messages[10].role"],
+  ])("%p → %p", (path, param) => {
+    expect(paramFromPath(path)).toBe(param);
+  });
+
+  test("the root path names no param", () => {
+    expect(paramFromPath("")).toBeNull();
+    expect(paramFromPath("/")).toBeNull();
+  });
+
+  test("JSON-Pointer escapes (~1 for '/', ~0 for '~') in TypeBox paths are decoded", () => {
+    // TypeBox escapes object keys in error paths (RFC 6901): a logit_bias or tool-parameter key
+    // "a/b" appears as "a~1b". The param shown to the user should be the key they sent.
+    expect(paramFromPath("/logit_bias/a~1b")).toBe("logit_bias.a/b");
+    expect(paramFromPath("/metadata/x~0y")).toBe("metadata.x~y");
+  });
+});
