@@ -18,7 +18,7 @@ export interface Settings {
   logLevel: LogLevel;
   corsOrigins: string[] | "*";
   ociAuth: OciAuthMode;
-  endpoints: { inference?: string; agent?: string; objectStorage?: string };
+  endpoints: { inference?: string; genai?: string; agent?: string; objectStorage?: string };
   upstreamTimeoutMs: number;
   streamIdleMs: number;
   keepAliveMs: number;
@@ -55,6 +55,7 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
     ociAuth: oneOf(env.OCI_AUTH?.toLowerCase(), ["api_key", "instance_principal", "resource_principal"] as const, "api_key", "OCI_AUTH"),
     endpoints: {
       inference: baseUrl(env.OCI_INFERENCE_ENDPOINT, "OCI_INFERENCE_ENDPOINT"),
+      genai: baseUrl(env.OCI_GENAI_ENDPOINT, "OCI_GENAI_ENDPOINT"),
       agent: baseUrl(env.OCI_AGENT_ENDPOINT, "OCI_AGENT_ENDPOINT"),
       objectStorage: baseUrl(env.OCI_OBJECT_STORAGE_ENDPOINT, "OCI_OBJECT_STORAGE_ENDPOINT"),
     },

@@ -3,6 +3,8 @@ import type { ConfigStore } from "../config/store";
 import type { Settings } from "../config/settings";
 import type { Logger } from "../observability/logger";
 import type { OciTransport } from "../oci/transport";
+import { directRoutes } from "../routes/direct";
+import { embeddingsRoutes } from "../routes/embeddings";
 import { openAiRoutes } from "../routes/openai";
 import { opsRoutes } from "../routes/ops";
 import type { Lifecycle } from "./lifecycle";
@@ -38,7 +40,9 @@ export function createApp(d: AppDeps) {
     .use(jsonBody(d.settings.maxJsonBytes))
     .use(docs())
     .use(opsRoutes(d.store, d.lifecycle))
-    .use(openAiRoutes(d.store, oci, { keepAliveMs: d.settings.keepAliveMs }));
+    .use(openAiRoutes(d.store, oci, { keepAliveMs: d.settings.keepAliveMs }))
+    .use(embeddingsRoutes(d.store, oci))
+    .use(directRoutes(d.store, oci, { keepAliveMs: d.settings.keepAliveMs }));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,6 +1,7 @@
 import type { CallOptions, OciEventStream, OciReply, OciTransport } from "../oci/transport";
 import type { ChatDetails } from "../oci/wire";
 import { simulateChat, type SimulatedAnswer } from "./simulate";
+import { deterministicUnitVector, embeddingDimension } from "./simulate-embeddings";
 
 /** Gap between simulated stream events: enough for clients to see real incremental delivery. */
 const EVENT_GAP_MS = 5;
@@ -23,10 +24,33 @@ export function createMockTransport(): OciTransport {
       const ctrl = new AbortController();
       return { events: streamEvents(details, simulateChat(details), opts, ctrl.signal), opcRequestId: requestId(), cancel: () => ctrl.abort() };
     },
+    async embedText(_target, details): Promise<OciReply> {
+      const model = modelId(details);
+      const dim = embeddingDimension(model, details.outputDimensions);
+      const inputs = details.inputs ?? [];
+      const tokens = inputs.reduce((n, t) => n + Math.max(1, t.split(/\s+/).filter(Boolean).length), 0);
+      return {
+        body: {
+          id: `testmode-embed-${counter}`,
+          embeddings: inputs.map((t) => deterministicUnitVector(t, dim)),
+          modelId: model,
+          modelVersion: "1.0",
+          usage: { promptTokens: tokens, completionTokens: 0, totalTokens: tokens },
+        },
+        opcRequestId: requestId(),
+      };
+    },
+    async getModel(_target, id): Promise<OciReply> {
+      // TEST_MODE cannot know what an OCID names; it answers as a GENERIC chat model would.
+      return {
+        body: { id, displayName: id, vendor: "meta", capabilities: ["CHAT"], lifecycleState: "ACTIVE", type: "BASE", version: "1.0.0" },
+        opcRequestId: requestId(),
+      };
+    },
   };
 }
 
-function modelId(details: ChatDetails): string {
+function modelId(details: { servingMode: unknown }): string {
   const m = details.servingMode as { modelId?: string; endpointId?: string };
   return m.modelId ?? m.endpointId ?? "unknown";
 }

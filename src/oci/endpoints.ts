@@ -1,9 +1,10 @@
 import { regionDomain } from "./regions";
 
-export type OciService = "inference" | "agent" | "objectStorage";
+export type OciService = "inference" | "genai" | "agent" | "objectStorage";
 
 const HOST_PREFIX: Record<OciService, string> = {
   inference: "inference.generativeai",
+  genai: "generativeai",
   agent: "agent-runtime.generativeai",
   objectStorage: "objectstorage",
 };
@@ -11,6 +12,7 @@ const HOST_PREFIX: Record<OciService, string> = {
 /** API version path of each service; overrides name the base URL only, as the SDK does. */
 export const API_VERSION: Record<OciService, string> = {
   inference: "/20231130",
+  genai: "/20231130",
   agent: "/20240531",
   objectStorage: "",
 };

@@ -8,7 +8,7 @@ import type { ChatDetails } from "./wire";
 
 export interface HttpTransportOptions {
   signer: RequestSigner;
-  endpoints: { inference?: string; agent?: string };
+  endpoints: { inference?: string; agent?: string; genai?: string };
   /** Deadline of a non-streaming call, and of a stream until OCI's headers arrive. */
   upstreamTimeoutMs: number;
   /** Longest silence inside a stream before it is abandoned. */
@@ -26,53 +26,55 @@ export function createHttpTransport(o: HttpTransportOptions): OciTransport {
   const inferenceUrl = (t: CallTarget, op: string) =>
     `${serviceBaseUrl("inference", t.region, { alias: t.endpoint, global: o.endpoints.inference })}${op}`;
 
-  async function send(url: string, body: string, opts: CallOptions, accept: string, ctrl: AbortController): Promise<Response> {
-    const headers = new Headers({
-      "content-type": "application/json",
-      accept,
-      "opc-request-id": opts.requestId,
-      "user-agent": `ocigenai/${VERSION}`,
-    });
-    await o.signer.sign("POST", url, headers, body);
+  async function send(method: "GET" | "POST", url: string, body: string | undefined, opts: CallOptions, accept: string, ctrl: AbortController): Promise<Response> {
+    const headers = new Headers({ accept, "opc-request-id": opts.requestId, "user-agent": `ocigenai/${VERSION}` });
+    if (body !== undefined) headers.set("content-type", "application/json");
+    await o.signer.sign(method, url, headers, body);
     try {
-      return await fetch(url, { method: "POST", headers, body, signal: ctrl.signal, decompress: true });
+      return await fetch(url, { method, headers, body, signal: ctrl.signal, decompress: true });
     } catch (e) {
       throw abortReason(ctrl) ?? new UpstreamError("network", describeNetworkError(e));
     }
   }
 
+  /** One JSON exchange under the upstream deadline; the client's signal cancels it too. */
+  async function exchange(method: "GET" | "POST", url: string, body: string | undefined, opts: CallOptions): Promise<OciReply> {
+    const ctrl = linkedController(opts.signal);
+    const timer = setTimeout(() => ctrl.abort(new UpstreamError("timeout", `no answer within ${o.upstreamTimeoutMs / 1000} s`)), o.upstreamTimeoutMs);
+    try {
+      const res = await send(method, url, body, opts, "application/json", ctrl);
+      const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
+      if (!res.ok) throw await httpError(res);
+      let text: string;
+      try {
+        text = await res.text();
+      } catch (e) {
+        throw abortReason(ctrl) ?? new UpstreamError("network", `answer cut off: ${describeNetworkError(e)}`, { opcRequestId });
+      }
+      try {
+        return { body: JSON.parse(text), opcRequestId };
+      } catch {
+        throw new UpstreamError("bad_response", `answer is not JSON: ${text.slice(0, 80)}`, { opcRequestId });
+      }
+    } finally {
+      clearTimeout(timer);
+      ctrl.dispose();
+    }
+  }
+
   return {
     kind: "oci",
-    async chat(target, details, opts): Promise<OciReply> {
-      const ctrl = linkedController(opts.signal);
-      const timer = setTimeout(() => ctrl.abort(new UpstreamError("timeout", `no answer within ${o.upstreamTimeoutMs / 1000} s`)), o.upstreamTimeoutMs);
-      try {
-        const res = await send(inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts, "application/json", ctrl);
-        const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
-        if (!res.ok) throw await httpError(res);
-        let text: string;
-        try {
-          text = await res.text();
-        } catch (e) {
-          throw abortReason(ctrl) ?? new UpstreamError("network", `answer cut off: ${describeNetworkError(e)}`, { opcRequestId });
-        }
-        try {
-          return { body: JSON.parse(text), opcRequestId };
-        } catch {
-          throw new UpstreamError("bad_response", `answer is not JSON: ${text.slice(0, 80)}`, { opcRequestId });
-        }
-      } finally {
-        clearTimeout(timer);
-        ctrl.dispose();
-      }
-    },
+    chat: (target, details, opts) => exchange("POST", inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
+    embedText: (target, details, opts) => exchange("POST", inferenceUrl(target, "/actions/embedText"), JSON.stringify(details), opts),
+    getModel: (target, modelId, opts) =>
+      exchange("GET", `${serviceBaseUrl("genai", target.region, { global: o.endpoints.genai })}/models/${encodeURIComponent(modelId)}`, undefined, opts),
 
     async chatStream(target, details, opts): Promise<OciEventStream> {
       const ctrl = linkedController(opts.signal);
       const headerTimer = setTimeout(() => ctrl.abort(new UpstreamError("timeout", `stream not started within ${o.upstreamTimeoutMs / 1000} s`)), o.upstreamTimeoutMs);
       let res: Response;
       try {
-        res = await send(inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts, "text/event-stream", ctrl);
+        res = await send("POST", inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts, "text/event-stream", ctrl);
       } catch (e) {
         ctrl.dispose();
         throw e;

@@ -1,4 +1,4 @@
-import type { ChatDetails } from "./wire";
+import type { ChatDetails, EmbedTextDetails } from "./wire";
 
 /** Where one call goes: the alias's region and its optional endpoint override. */
 export interface CallTarget {
@@ -36,4 +36,7 @@ export interface OciTransport {
   chat(target: CallTarget, details: ChatDetails, opts: CallOptions): Promise<OciReply>;
   /** Resolves once OCI has accepted the stream (headers received), so early errors stay HTTP errors. */
   chatStream(target: CallTarget, details: ChatDetails, opts: CallOptions): Promise<OciEventStream>;
+  embedText(target: CallTarget, details: EmbedTextDetails, opts: CallOptions): Promise<OciReply>;
+  /** Control plane GetModel: what an OCID names (vendor, display name), for format inference. */
+  getModel(target: CallTarget, modelId: string, opts: CallOptions): Promise<OciReply>;
 }
