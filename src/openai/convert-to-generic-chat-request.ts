@@ -3,6 +3,7 @@ import type { GenericChatRequest, ImageDetail, OciChatContent, OciMessage } from
 import type { ModelTarget } from "./describe-model";
 import { mergeSampling } from "./sampling-params";
 import type { ChatCompletionRequest, ChatMessage } from "./schemas";
+import { simplifyJsonSchema } from "./simplify-json-schema";
 import type { AliasParams } from "../config/types";
 
 /** OpenAI chat request → OCI GENERIC chat request. Pure; throws ApiError(400) naming the parameter. */
@@ -15,7 +16,7 @@ export function convertToGenericChatRequest(
   const s = mergeSampling(req, defaults);
   const out: GenericChatRequest = {
     apiFormat: "GENERIC",
-    messages: req.messages.map((m, i) => convertMessage(m, i)),
+    messages: req.messages.map((m, i) => convertMessage(m, i, target)),
     temperature: s.temperature,
     topP: s.topP,
     topK: s.topK,
@@ -39,7 +40,7 @@ export function convertToGenericChatRequest(
       type: "FUNCTION",
       name: tool.function.name,
       description: tool.function.description,
-      parameters: tool.function.parameters ?? { type: "object", properties: {} },
+      parameters: simplifyJsonSchema(tool.function.parameters ?? { type: "object", properties: {} }),
     }));
   }
   if (req.tool_choice !== undefined) {
@@ -61,13 +62,18 @@ export function convertToGenericChatRequest(
           ? { type: "JSON_OBJECT" }
           : {
               type: "JSON_SCHEMA",
-              jsonSchema: { name: f.json_schema.name, description: f.json_schema.description, schema: f.json_schema.schema, isStrict: f.json_schema.strict ?? undefined },
+              jsonSchema: {
+                name: f.json_schema.name,
+                description: f.json_schema.description,
+                schema: f.json_schema.schema === undefined ? undefined : simplifyJsonSchema(f.json_schema.schema),
+                isStrict: f.json_schema.strict ?? undefined,
+              },
             };
   }
   return dropUndefined(out);
 }
 
-function convertMessage(m: ChatMessage, i: number): OciMessage {
+function convertMessage(m: ChatMessage, i: number, target: ModelTarget): OciMessage {
   const param = `messages[${i}]`;
   switch (m.role) {
     case "system":
@@ -83,6 +89,9 @@ function convertMessage(m: ChatMessage, i: number): OciMessage {
         msg.toolCalls = m.tool_calls.map((c) => ({ id: c.id, type: "FUNCTION", name: c.function.name, arguments: c.function.arguments }));
       }
       if (m.reasoning_content) msg.reasoningContent = m.reasoning_content;
+      // A tool-call turn has no text. OCI's SDK leaves `content` out then; Meta's models reject
+      // that pairing, so they get a minimal text, as OCI's own LangChain integration does.
+      if (!msg.content && msg.toolCalls && target.needsAssistantText) msg.content = [{ type: "TEXT", text: "." }];
       if (!msg.content && !msg.toolCalls) msg.content = [{ type: "TEXT", text: "" }];
       return withName(msg as unknown as OciMessage, m.name);
     }

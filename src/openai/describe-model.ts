@@ -8,8 +8,10 @@ export interface ModelTarget {
   servingMode: ServingMode;
   /** OpenAI models on OCI reject `maxTokens` and need `maxCompletionTokens` (gpt-oss excepted). */
   usesMaxCompletionTokens: boolean;
-  /** The OCI model name when known (not for OCIDs). */
+  /** The OCI model name when known: the id itself, or what the control plane said an OCID is. */
   modelName?: string;
+  /** Meta's models reject an assistant turn whose content is empty next to its tool calls. */
+  needsAssistantText: boolean;
 }
 
 const DEDICATED_ENDPOINT = /^ocid1\.generativeaiendpoint\./;
@@ -21,20 +23,21 @@ export function inferApiFormat(modelName: string): ApiFormat {
 }
 
 /**
- * Pure: the alias's config (and, for OCIDs, a format learned elsewhere) decides serving mode and
- * format. `modelOverride` is an OCI model name given in a request body (embeddings).
+ * Pure: the alias's config decides serving mode and format; for a model OCID, `learnedName` is
+ * the model name the control plane returned for it (see services/resolve-model.ts).
  */
-export function describeModel(alias: ModelAlias, learnedFormat?: ApiFormat): ModelTarget {
+export function describeModel(alias: ModelAlias, learnedName?: string): ModelTarget {
   const id = alias.id;
   const isOcid = id.startsWith("ocid1.");
-  const modelName = isOcid ? undefined : id;
+  const modelName = isOcid ? learnedName : id;
   const servingMode: ServingMode = DEDICATED_ENDPOINT.test(id)
     ? { servingType: "DEDICATED", endpointId: id }
     : { servingType: "ON_DEMAND", modelId: id };
   return {
-    format: alias.apiFormat ?? learnedFormat ?? (modelName ? inferApiFormat(modelName) : "GENERIC"),
+    format: alias.apiFormat ?? (modelName ? inferApiFormat(modelName) : "GENERIC"),
     servingMode,
     usesMaxCompletionTokens: modelName !== undefined && /^openai\./.test(modelName) && !/^openai\.gpt-oss/.test(modelName),
     modelName,
+    needsAssistantText: modelName !== undefined && /^meta\./.test(modelName),
   };
 }

@@ -14,6 +14,7 @@ export function mapFinishReason(reason: unknown, hasToolCalls = false): FinishRe
     case "end_turn":
     case "":
     case "null":
+    case "user_cancel":
       return "stop";
     case "length":
     case "max_tokens":

@@ -1,19 +1,29 @@
 import type { ModelAlias } from "../config/types";
-import { ApiError, badRequest } from "../errors/api-error";
-import { describeModel } from "../openai/describe-model";
+import { badRequest } from "../errors/api-error";
+import { CohereStreamMapper } from "../openai/cohere-stream-mapper";
+import { CohereV2StreamMapper } from "../openai/cohere-v2-stream-mapper";
+import { convertToCohereChatRequest } from "../openai/convert-to-cohere-chat-request";
+import { convertToCohereV2ChatRequest } from "../openai/convert-to-cohere-v2-chat-request";
 import { convertToGenericChatRequest } from "../openai/convert-to-generic-chat-request";
+import type { ModelTarget } from "../openai/describe-model";
 import { GenericStreamMapper } from "../openai/generic-stream-mapper";
+import { mapCohereChatResponse } from "../openai/map-cohere-chat-response";
+import { mapCohereV2ChatResponse } from "../openai/map-cohere-v2-chat-response";
 import { mapGenericChatResponse, type CompletionMeta } from "../openai/map-generic-chat-response";
 import type { ChatCompletionRequest } from "../openai/schemas";
+import type { StreamMapper } from "../openai/stream-mapper";
 import type { ChatCompletion, ChatCompletionChunk, Usage } from "../openai/types";
 import type { OciTransport } from "../oci/transport";
-import type { ChatDetails, GenericChatRequest } from "../oci/wire";
+import type { ChatDetails } from "../oci/wire";
+import type { Logger } from "../observability/logger";
+import { resolveModelTarget } from "./resolve-model";
 
 export interface ChatCall {
   alias: ModelAlias;
   request: ChatCompletionRequest;
   requestId: string;
   signal: AbortSignal;
+  log?: Logger;
 }
 
 export type ChatOutcome =
@@ -24,41 +34,50 @@ export function newCompletionMeta(alias: string, prefix = "chatcmpl"): Completio
   return { id: `${prefix}-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: alias };
 }
 
+/** The three OCI chat formats, each a converter, a response mapper and a stream mapper. */
+interface Format {
+  convert(req: ChatCompletionRequest, target: ModelTarget, alias: ModelAlias, stream: boolean): ChatDetails["chatRequest"];
+  map(body: unknown, meta: CompletionMeta): ChatCompletion;
+  stream(meta: CompletionMeta, includeUsage: boolean): StreamMapper;
+}
+
+const FORMATS: Record<ModelTarget["format"], Format> = {
+  GENERIC: {
+    convert: (req, target, alias, stream) => convertToGenericChatRequest(req, target, alias.params, stream),
+    map: mapGenericChatResponse,
+    stream: (meta, includeUsage) => new GenericStreamMapper(meta, includeUsage),
+  },
+  COHERE: {
+    convert: (req, _target, alias, stream) => convertToCohereChatRequest(req, alias.params, stream),
+    map: mapCohereChatResponse,
+    stream: (meta, includeUsage) => new CohereStreamMapper(meta, includeUsage),
+  },
+  COHEREV2: {
+    convert: (req, _target, alias, stream) => convertToCohereV2ChatRequest(req, alias.params, stream),
+    map: mapCohereV2ChatResponse,
+    stream: (meta, includeUsage) => new CohereV2StreamMapper(meta, includeUsage),
+  },
+};
+
 /** One chat completion against the model behind `alias`, streamed or not. No HTTP context here. */
 export async function createChatCompletion(transport: OciTransport, call: ChatCall): Promise<ChatOutcome> {
   const { alias, request } = call;
   if (alias.type === "agent") {
     throw badRequest(`'${alias.alias}' is an agent alias; agent sessions on the OpenAI routes are not available in this version`, "model");
   }
-  const target = describeModel(alias);
-  const stream = request.stream === true;
-  let chatRequest: GenericChatRequest;
-  switch (target.format) {
-    case "GENERIC":
-      chatRequest = convertToGenericChatRequest(request, target, alias.params, stream);
-      break;
-    case "COHERE":
-    case "COHEREV2":
-      throw new ApiError(400, `Alias '${alias.alias}' uses the ${target.format} format, which this version cannot translate yet`, {
-        type: "invalid_request_error",
-        param: "model",
-        code: "unsupported_model_format",
-      });
-    default: {
-      const never: never = target.format;
-      throw new Error(`unhandled format ${String(never)}`);
-    }
-  }
-  const details: ChatDetails = { compartmentId: alias.compartmentId!, servingMode: target.servingMode, chatRequest };
-  const where = { region: alias.region, endpoint: alias.endpoint };
   const opts = { signal: call.signal, requestId: call.requestId };
+  const target = await resolveModelTarget(transport, alias, opts, call.log);
+  const format = FORMATS[target.format];
+  const stream = request.stream === true;
+  const details: ChatDetails = { compartmentId: alias.compartmentId!, servingMode: target.servingMode, chatRequest: format.convert(request, target, alias, stream) };
+  const where = { region: alias.region, endpoint: alias.endpoint };
   const meta = newCompletionMeta(alias.alias);
   if (!stream) {
     const reply = await transport.chat(where, details, opts);
-    return { kind: "json", body: mapGenericChatResponse(reply.body, meta), ociRequestId: reply.opcRequestId };
+    return { kind: "json", body: format.map(reply.body, meta), ociRequestId: reply.opcRequestId };
   }
   const upstream = await transport.chatStream(where, details, opts);
-  const mapper = new GenericStreamMapper(meta, request.stream_options?.include_usage === true);
+  const mapper = format.stream(meta, request.stream_options?.include_usage === true);
   async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
     yield mapper.start();
     for await (const ev of upstream.events) yield* mapper.push(ev);

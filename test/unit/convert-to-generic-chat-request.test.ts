@@ -74,7 +74,8 @@ describe("messages", () => {
       { role: "DEVELOPER", content: [{ type: "TEXT", text: "dev" }] },
       { role: "USER", name: "alice", content: [{ type: "TEXT", text: "weather?" }] },
       { role: "ASSISTANT", content: [{ type: "TEXT", text: "let me check" }] },
-      { role: "ASSISTANT", toolCalls: [{ id: "call_1", type: "FUNCTION", name: "get_weather", arguments: '{"city":"Paris"}' }] },
+      // Meta models get a minimal text beside tool calls (they reject the pair without one).
+      { role: "ASSISTANT", content: [{ type: "TEXT", text: "." }], toolCalls: [{ id: "call_1", type: "FUNCTION", name: "get_weather", arguments: '{"city":"Paris"}' }] },
       { role: "TOOL", toolCallId: "call_1", content: [{ type: "TEXT", text: "sunny" }] },
     ]);
   });
@@ -173,14 +174,16 @@ describe("messages", () => {
     });
   });
 
-  test("assistant with empty text and tool calls sends no empty content", () => {
-    const body = wire({
-      messages: [
-        { role: "user", content: "hi" },
-        { role: "assistant", content: "", tool_calls: [{ id: "c1", function: { name: "f", arguments: "{}" } }] },
-      ],
-    });
-    expect(body.messages[1]).toEqual({ role: "ASSISTANT", toolCalls: [{ id: "c1", type: "FUNCTION", name: "f", arguments: "{}" }] });
+  test("assistant with empty text and tool calls sends no empty content (as OCI's SDK does)", () => {
+    const messages = [
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "", tool_calls: [{ id: "c1", function: { name: "f", arguments: "{}" } }] },
+    ] as ChatCompletionRequest["messages"];
+    const grok = wire({ messages }, { target: describeModel(alias("xai.grok-4")) });
+    expect(grok.messages![1]).toEqual({ role: "ASSISTANT", toolCalls: [{ id: "c1", type: "FUNCTION", name: "f", arguments: "{}" }] });
+    // Meta rejects tool calls next to empty content: a minimal text keeps the turn valid.
+    const llama = wire({ messages }, { target: LLAMA });
+    expect(llama.messages![1]).toEqual({ role: "ASSISTANT", content: [{ type: "TEXT", text: "." }], toolCalls: [{ id: "c1", type: "FUNCTION", name: "f", arguments: "{}" }] });
   });
 });
 
@@ -425,6 +428,7 @@ describe("describeModel and inferApiFormat", () => {
       servingMode: { servingType: "ON_DEMAND", modelId: "meta.llama-3.3-70b-instruct" },
       usesMaxCompletionTokens: false,
       modelName: "meta.llama-3.3-70b-instruct",
+      needsAssistantText: true,
     });
   });
 
@@ -441,9 +445,11 @@ describe("describeModel and inferApiFormat", () => {
     expect(describeModel(alias(id)).servingMode).toEqual({ servingType: "ON_DEMAND", modelId: id });
   });
 
-  test("format: explicit apiFormat beats a learned one, which beats inference", () => {
+  test("format: explicit apiFormat beats the name learned for an OCID, which beats the GENERIC default", () => {
     expect(describeModel(alias("cohere.command-r-plus", { apiFormat: "GENERIC" })).format).toBe("GENERIC");
-    expect(describeModel(alias("ocid1.generativeaimodel.oc1..x"), "COHERE").format).toBe("COHERE");
+    expect(describeModel(alias("ocid1.generativeaimodel.oc1..x"), "cohere.command-r-plus").format).toBe("COHERE");
+    expect(describeModel(alias("ocid1.generativeaimodel.oc1..x", { apiFormat: "COHEREV2" }), "cohere.command-r-plus").format).toBe("COHEREV2");
+    expect(describeModel(alias("ocid1.generativeaimodel.oc1..x")).format).toBe("GENERIC");
     expect(describeModel(alias("cohere.command-r-plus")).format).toBe("COHERE");
   });
 

@@ -1,0 +1,57 @@
+import { UpstreamError } from "../errors/upstream-error";
+import { cohereToolCalls } from "./map-cohere-chat-response";
+import type { CompletionMeta } from "./map-generic-chat-response";
+import { mapFinishReason } from "./map-finish-reason";
+import { mapUsage } from "./map-usage";
+import { expectRec, optString } from "./oci-shapes";
+import { chunkOf, roleChunk, type StreamMapper } from "./stream-mapper";
+import type { ChatCompletionChunk, Usage } from "./types";
+
+/**
+ * COHERE stream events → OpenAI chunks. Text events are deltas; the final event (the one with
+ * `finishReason`) repeats the whole text, which must not be sent again. Tool calls arrive whole;
+ * each gets its own index and a synthetic id. There is no `[DONE]`: the finish event ends it.
+ */
+export class CohereStreamMapper implements StreamMapper {
+  private toolCallsSent = 0;
+  private finished = false;
+  usage: Usage | undefined;
+
+  constructor(private readonly meta: CompletionMeta, private readonly includeUsage: boolean) {}
+
+  start(): ChatCompletionChunk {
+    return roleChunk(this.meta);
+  }
+
+  push(event: unknown): ChatCompletionChunk[] {
+    const ev = expectRec(event, "stream event");
+    if (this.finished) return [];
+    const out: ChatCompletionChunk[] = [];
+    // Some answers end with `finishReason: null` (a stop sequence hit); the final event is also
+    // the one carrying the history or the usage.
+    const isFinal = ev.finishReason != null || (ev.finishReason === null && (ev.chatHistory !== undefined || ev.usage !== undefined));
+    const text = optString(ev.text);
+    if (!isFinal && text) out.push(chunkOf(this.meta, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]));
+    // The final event may repeat the calls already streamed; only new ones are sent.
+    if (ev.toolCalls !== undefined && !(isFinal && this.toolCallsSent > 0)) {
+      const calls = cohereToolCalls(ev.toolCalls, this.toolCallsSent);
+      if (calls.length) {
+        const deltas = calls.map((c, i) => ({ index: this.toolCallsSent + i, id: c.id, type: "function" as const, function: { name: c.function.name, arguments: c.function.arguments } }));
+        this.toolCallsSent += calls.length;
+        out.push(chunkOf(this.meta, [{ index: 0, delta: { tool_calls: deltas }, logprobs: null, finish_reason: null }]));
+      }
+    }
+    if (isFinal) {
+      if (ev.finishReason === "ERROR") throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(ev.errorMessage) ?? "no message"}`);
+      this.finished = true;
+      this.usage = mapUsage(ev.usage) ?? this.usage;
+      out.push(chunkOf(this.meta, [{ index: 0, delta: {}, logprobs: null, finish_reason: mapFinishReason(ev.finishReason, this.toolCallsSent > 0) }]));
+    }
+    return out;
+  }
+
+  end(): ChatCompletionChunk[] {
+    if (!this.finished) throw new UpstreamError("bad_response", "the stream ended before OCI sent a finish reason");
+    return this.includeUsage && this.usage ? [{ ...chunkOf(this.meta, []), usage: this.usage }] : [];
+  }
+}

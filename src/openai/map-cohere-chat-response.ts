@@ -1,0 +1,43 @@
+import { UpstreamError } from "../errors/upstream-error";
+import type { CompletionMeta } from "./map-generic-chat-response";
+import { mapFinishReason } from "./map-finish-reason";
+import { mapUsage } from "./map-usage";
+import { expectRec, optArray, optString } from "./oci-shapes";
+import { syntheticToolCallId } from "./synthetic-tool-call-id";
+import type { ChatCompletion, ToolCallOut } from "./types";
+
+/** OCI ChatResult with a COHERE chatResponse → OpenAI chat.completion. */
+export function mapCohereChatResponse(body: unknown, meta: CompletionMeta): ChatCompletion {
+  const result = expectRec(body, "chat result");
+  const res = expectRec(result.chatResponse, "chatResponse");
+  if (res.apiFormat !== undefined && res.apiFormat !== "COHERE") throw new UpstreamError("bad_response", `expected a COHERE chatResponse, got ${String(res.apiFormat)}`);
+  if (res.finishReason === "ERROR") throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(res.errorMessage) ?? "no message"}`);
+  const toolCalls = cohereToolCalls(res.toolCalls);
+  const text = optString(res.text) ?? "";
+  return {
+    id: meta.id,
+    object: "chat.completion",
+    created: meta.created,
+    model: meta.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: toolCalls.length && text === "" ? null : text, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
+        logprobs: null,
+        finish_reason: mapFinishReason(res.finishReason, toolCalls.length > 0),
+      },
+    ],
+    usage: mapUsage(res.usage),
+  };
+}
+
+/** Cohere v1 tool calls `{name, parameters}` → OpenAI calls with synthetic stable ids. */
+export function cohereToolCalls(v: unknown, offset = 0): ToolCallOut[] {
+  return optArray(v, "toolCalls").map((c, i) => {
+    const call = expectRec(c, `toolCalls[${i}]`);
+    const name = optString(call.name);
+    if (!name) throw new UpstreamError("bad_response", `toolCalls[${i}] has no name`);
+    const args = JSON.stringify(call.parameters ?? {});
+    return { id: syntheticToolCallId(offset + i, name, args), type: "function", function: { name, arguments: args } };
+  });
+}

@@ -1,0 +1,49 @@
+import { UpstreamError } from "../errors/upstream-error";
+import type { CompletionMeta } from "./map-generic-chat-response";
+import { mapFinishReason } from "./map-finish-reason";
+import { mapUsage } from "./map-usage";
+import { expectRec, isRec, optArray, optString, type Rec } from "./oci-shapes";
+import { syntheticToolCallId } from "./synthetic-tool-call-id";
+import type { ChatCompletion, ToolCallOut } from "./types";
+
+/** OCI ChatResult with a COHEREV2 chatResponse → OpenAI chat.completion. */
+export function mapCohereV2ChatResponse(body: unknown, meta: CompletionMeta): ChatCompletion {
+  const result = expectRec(body, "chat result");
+  const res = expectRec(result.chatResponse, "chatResponse");
+  if (res.apiFormat !== undefined && res.apiFormat !== "COHEREV2") throw new UpstreamError("bad_response", `expected a COHEREV2 chatResponse, got ${String(res.apiFormat)}`);
+  if (res.finishReason === "ERROR") throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(res.errorMessage) ?? "no message"}`);
+  const message = expectRec(res.message, "chatResponse.message");
+  const { text, thinking } = v2Content(message.content);
+  const toolCalls = optArray(message.toolCalls, "message.toolCalls").map((c, i) => v2ToolCall(c, i));
+  const out: ChatCompletion["choices"][number]["message"] = { role: "assistant", content: toolCalls.length && text === "" ? null : text };
+  if (toolCalls.length) out.tool_calls = toolCalls;
+  if (thinking) out.reasoning_content = thinking;
+  return {
+    id: meta.id,
+    object: "chat.completion",
+    created: meta.created,
+    model: meta.model,
+    choices: [{ index: 0, message: out, logprobs: null, finish_reason: mapFinishReason(res.finishReason, toolCalls.length > 0) }],
+    usage: mapUsage(res.usage),
+  };
+}
+
+export function v2Content(content: unknown): { text: string; thinking: string } {
+  let text = "";
+  let thinking = "";
+  for (const p of optArray(content, "message.content")) {
+    if (!isRec(p)) continue;
+    if (p.type === "TEXT" && typeof p.text === "string") text += p.text;
+    if (p.type === "THINKING" && typeof p.thinking === "string") thinking += p.thinking;
+  }
+  return { text, thinking };
+}
+
+export function v2ToolCall(v: unknown, i: number): ToolCallOut {
+  const c = expectRec(v, `toolCalls[${i}]`);
+  const fn: Rec = isRec(c.function) ? c.function : {};
+  const name = optString(fn.name);
+  if (!name) throw new UpstreamError("bad_response", `toolCalls[${i}] has no function name`);
+  const args = typeof fn.arguments === "string" ? fn.arguments : JSON.stringify(fn.arguments ?? {});
+  return { id: optString(c.id) ?? syntheticToolCallId(i, name, args), type: "function", function: { name, arguments: args } };
+}
