@@ -56,7 +56,7 @@ export const unsupportedParam = (param: string, why: string) =>
   new ApiError(400, `Unsupported parameter '${param}': ${why}`, { type: "invalid_request_error", param, code: "unsupported_parameter" });
 
 export const modelNotFound = (alias: string) =>
-  new ApiError(404, `The model '${alias}' does not exist: it is not an alias in llm_models.json`, {
+  new ApiError(404, `Model '${alias}' not found in llm_models.json`, {
     type: "invalid_request_error",
     param: "model",
     code: "model_not_found",

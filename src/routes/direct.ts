@@ -1,10 +1,33 @@
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { ConfigStore } from "../config/store";
 import type { transport as transportPlugin } from "../http/plugins/transport";
+import { requestInfo } from "../http/request-info";
+import { InferenceRequest } from "../openai/direct-inference";
+import { findAlias } from "../services/aliases";
+import { runDirectInference } from "../services/direct-inference";
+import { lift, respond } from "./respond";
 
-/** The seed's direct routes: `/genai/{alias}/inference` (and, for agents, session/chat). */
+/**
+ * The seed's direct routes (errors as `{"error": "..."}`): `/genai/{alias}/inference` runs one
+ * prompt through the model; with `stream: true` it answers `{"delta"}` events, then the whole
+ * `{"response", "usage"}`, then `[DONE]`.
+ */
 export function directRoutes(store: ConfigStore, oci: ReturnType<typeof transportPlugin>, opts: { keepAliveMs: number }) {
-  void store;
-  void opts;
-  return new Elysia({ name: "routes-direct" }).use(oci);
+  return new Elysia({ name: "routes-direct" })
+    .use(oci)
+    .post(
+      "/genai/:alias/inference",
+      async ({ body, params, request, set, server, transport }) => {
+        lift(server, request);
+        const alias = findAlias(store.current, params.alias);
+        requestInfo(request).alias = alias.alias;
+        const outcome = await runDirectInference(transport, { alias, request: body, requestId: requestInfo(request).id, signal: request.signal });
+        return respond(outcome, request, set, { keepAliveMs: opts.keepAliveMs, family: "direct" });
+      },
+      {
+        params: t.Object({ alias: t.String() }),
+        body: InferenceRequest,
+        detail: { summary: "Direct inference with a prompt (seed shape); `stream: true` answers SSE", tags: ["direct"] },
+      },
+    );
 }

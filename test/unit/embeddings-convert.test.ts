@@ -82,7 +82,7 @@ describe("dimensions → outputDimensions", () => {
     expect(e.message).toContain("256, 512, 1024, 1536");
   });
 
-  test.each(["cohere.embed-multilingual-v3.0", "cohere.embed-english-light-v3.0", "cohere.embed-v4-lookalike".replace("v4", "v3")])(
+  test.each(["cohere.embed-multilingual-v3.0", "cohere.embed-english-light-v3.0", "cohere.embed-english-v3.0"])(
     "on %s → 400 naming dimensions, even with a v4 size",
     (m) => {
       const e = apiError(() => wire({ dimensions: 1024 }, target(m)));
