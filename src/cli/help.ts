@@ -23,6 +23,7 @@ Environment:
   OCI_INFERENCE_ENDPOINT     base URL override for the inference API (private endpoints, tests)
   OCI_AGENT_ENDPOINT         base URL override for the agent runtime API
   OCI_OBJECT_STORAGE_ENDPOINT base URL override for Object Storage
+  OCI_GENAI_ENDPOINT         base URL override for the GenAI control plane (model OCID lookups)
   UPSTREAM_TIMEOUT_SECONDS   deadline of a non-streaming OCI call (default 300)
   STREAM_IDLE_SECONDS        longest silence tolerated inside an OCI stream (default 120)
 
