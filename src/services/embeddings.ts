@@ -10,9 +10,9 @@ import type { CallTarget, OciTransport } from "../oci/transport";
 import { findAlias } from "./aliases";
 
 /** OCI's documented cap on inputs per embedText call (OCI-WIRE §4.1). */
-export const OCI_MAX_INPUTS_PER_CALL = 100;
+export const OCI_MAX_INPUTS_PER_CALL = 96;
 /** Calls in flight at once for one request: enough to be quick, few enough not to trip OCI's throttling. */
-export const EMBED_CONCURRENCY = 8;
+export const EMBED_CONCURRENCY = 4;
 
 /** An OCI model name (`cohere.embed-multilingual-v3.0`) or OCID, as opposed to a placeholder like `text-embedding-3-small`. */
 const OCI_MODEL_NAME = /^[a-z][a-z0-9_-]*\.[A-Za-z0-9][A-Za-z0-9._:-]*$/;
