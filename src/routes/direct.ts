@@ -27,6 +27,7 @@ export function directRoutes(store: ConfigStore, oci: ReturnType<typeof transpor
       {
         params: t.Object({ alias: t.String() }),
         body: InferenceRequest,
+        parse: "json",
         detail: { summary: "Direct inference with a prompt (seed shape); `stream: true` answers SSE", tags: ["direct"] },
       },
     );

@@ -44,7 +44,7 @@ export function embeddingsRoutes(store: ConfigStore, oci: ReturnType<typeof tran
         lift(server, request);
         return embed(transport, undefined, body, request, set);
       },
-      { body: EmbeddingRequest, detail: doc("alias in the body's model") },
+      { body: EmbeddingRequest, parse: "json", detail: doc("alias in the body's model") },
     )
     .post(
       "/genai/:alias/v1/embeddings",
@@ -52,6 +52,6 @@ export function embeddingsRoutes(store: ConfigStore, oci: ReturnType<typeof tran
         lift(server, request);
         return embed(transport, params.alias, body, request, set);
       },
-      { body: EmbeddingRequest, params: AliasParam, detail: doc("the body's model (an alias or an OCI model name) or else the path's alias") },
+      { body: EmbeddingRequest, parse: "json", params: AliasParam, detail: doc("the body's model (an alias or an OCI model name) or else the path's alias") },
     );
 }

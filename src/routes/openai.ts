@@ -71,7 +71,7 @@ export function openAiRoutes(store: ConfigStore, oci: ReturnType<typeof transpor
         lift(server, request);
         return chat(transport, requireModelAlias(store.current, body.model), body, request, set);
       },
-      { body: ChatCompletionRequest, detail: chatDoc },
+      { body: ChatCompletionRequest, parse: "json", detail: chatDoc },
     )
     .post(
       "/genai/:alias/v1/chat/completions",
@@ -79,7 +79,7 @@ export function openAiRoutes(store: ConfigStore, oci: ReturnType<typeof transpor
         lift(server, request);
         return chat(transport, findAlias(store.current, params.alias), body, request, set);
       },
-      { body: ChatCompletionRequest, params: AliasParams, detail: chatDoc },
+      { body: ChatCompletionRequest, parse: "json", params: AliasParams, detail: chatDoc },
     )
     .post(
       "/v1/completions",
@@ -87,7 +87,7 @@ export function openAiRoutes(store: ConfigStore, oci: ReturnType<typeof transpor
         lift(server, request);
         return complete(transport, requireModelAlias(store.current, body.model), body, request, set);
       },
-      { body: CompletionRequest, detail: completionDoc },
+      { body: CompletionRequest, parse: "json", detail: completionDoc },
     )
     .post(
       "/genai/:alias/v1/completions",
@@ -95,6 +95,6 @@ export function openAiRoutes(store: ConfigStore, oci: ReturnType<typeof transpor
         lift(server, request);
         return complete(transport, findAlias(store.current, params.alias), body, request, set);
       },
-      { body: CompletionRequest, params: AliasParams, detail: completionDoc },
+      { body: CompletionRequest, parse: "json", params: AliasParams, detail: completionDoc },
     );
 }

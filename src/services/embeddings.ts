@@ -5,9 +5,10 @@ import { UpstreamError } from "../errors/upstream-error";
 import { convertToEmbedTextDetails, type EmbedTarget } from "../openai/convert-to-embed-text-details";
 import { describeModel } from "../openai/describe-model";
 import type { EmbeddingList, EmbeddingRequest } from "../openai/embedding-schemas";
-import { mapEmbedTextResult, type EmbedTextBatch } from "../openai/map-embed-text-result";
+import { mapEmbedTextResult } from "../openai/map-embed-text-result";
 import type { CallTarget, OciTransport } from "../oci/transport";
 import { findAlias } from "./aliases";
+import { mapBounded } from "./map-bounded";
 
 /** OCI's documented cap on inputs per embedText call (OCI-WIRE §4.1). */
 export const OCI_MAX_INPUTS_PER_CALL = 96;
@@ -98,29 +99,12 @@ export async function createEmbeddings(transport: OciTransport, call: EmbeddingC
   const batches: string[][] = [];
   for (let i = 0; i < inputs.length; i += OCI_MAX_INPUTS_PER_CALL) batches.push(inputs.slice(i, i + OCI_MAX_INPUTS_PER_CALL));
 
-  const stop = new AbortController();
-  const signal = AbortSignal.any([call.signal, stop.signal]);
-  const results: EmbedTextBatch[] = [];
   const ids: Array<string | undefined> = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < batches.length && !signal.aborted) {
-      const i = next++;
-      const batch = batches[i]!;
-      const reply = await transport.embedText(where, { ...details, inputs: batch }, { signal, requestId: call.requestId });
-      ids[i] = reply.opcRequestId;
-      results[i] = withRequestId(reply.opcRequestId, () =>
-        mapEmbedTextResult(reply.body, { inputs: batch.length, offset: i * OCI_MAX_INPUTS_PER_CALL, encoding }),
-      );
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(EMBED_CONCURRENCY, batches.length) }, worker));
-  } catch (e) {
-    stop.abort(e);
-    throw e;
-  }
-  if (call.signal.aborted) throw call.signal.reason ?? new DOMException("client went away", "AbortError");
+  const results = await mapBounded(batches, EMBED_CONCURRENCY, call.signal, async (batch, i, signal) => {
+    const reply = await transport.embedText(where, { ...details, inputs: batch }, { signal, requestId: call.requestId });
+    ids[i] = reply.opcRequestId;
+    return withRequestId(reply.opcRequestId, () => mapEmbedTextResult(reply.body, { inputs: batch.length, offset: i * OCI_MAX_INPUTS_PER_CALL, encoding }));
+  });
 
   const usage = { prompt_tokens: 0, total_tokens: 0 };
   for (const r of results) {

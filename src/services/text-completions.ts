@@ -5,6 +5,10 @@ import type { TextCompletion, Usage } from "../openai/types";
 import type { OciTransport } from "../oci/transport";
 import type { ModelAlias } from "../config/types";
 import { createChatCompletion, newCompletionMeta } from "./chat-completions";
+import { mapBounded } from "./map-bounded";
+
+/** Prompts of one request sent to OCI at once; the rest wait, so one request cannot flood OCI. */
+const PROMPT_CONCURRENCY = 4;
 
 export type TextOutcome =
   | { kind: "json"; body: TextCompletion; ociRequestId?: string }
@@ -34,8 +38,8 @@ export async function createTextCompletion(
     }
     return { kind: "stream", chunks: chunks(), ociRequestId: out.ociRequestId, cancel: out.cancel, usage: out.usage };
   }
-  const results = await Promise.all(
-    prompts.map((p) => createChatCompletion(transport, { ...call, request: completionToChatRequest({ ...call.request, stream: false }, p) })),
+  const results = await mapBounded(prompts, PROMPT_CONCURRENCY, call.signal, (p, _i, signal) =>
+    createChatCompletion(transport, { ...call, signal, request: completionToChatRequest({ ...call.request, stream: false }, p) }),
   );
   const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
   const choices = results.map((r, i) => {

@@ -2,6 +2,9 @@ import { Elysia } from "elysia";
 import { badRequest, payloadTooLarge } from "../../errors/api-error";
 
 /**
+ * Routes also declare `parse: "json"` so the OpenAPI document lists application/json; this
+ * global hook runs first and answers, so Elysia's own JSON parser never does.
+ *
  * Our JSON body parser: counts bytes as they arrive (a chunked body has no content-length to
  * trust), answers 413 past the limit, and turns malformed JSON into a clear 400. Bodies sent
  * without a JSON content type (curl -d) are read as JSON too; multipart is left to Elysia.
