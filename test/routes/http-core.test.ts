@@ -129,6 +129,12 @@ describe("errors plugin", () => {
     expect(body.error.param).toBe(param);
     expect(body.error.type).toBe("invalid_request_error");
     expect(body.error.message).toContain(param);
+    expect(body.error.message).not.toContain("union value");
+  });
+
+  test("integer bounds are said plainly", async () => {
+    const r = await call("/v1/chat/completions", { method: "POST", json: { ...chat, max_tokens: 0 } });
+    expect((await r.json()).error.message).toBe("Invalid value for 'max_tokens': expected an integer ≥ 1");
   });
 
   test("missing model on /v1/chat/completions → 400 param model", async () => {
@@ -184,6 +190,10 @@ describe("request id and ops routes", () => {
     for (const p of ["/v1/chat/completions", "/genai/{alias}/v1/chat/completions", "/v1/models", "/v1/completions", "/health"]) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
+    for (const p of ["/v1/chat/completions", "/genai/{alias}/v1/embeddings", "/genai/{alias}/inference"]) {
+      expect(Object.keys(doc.paths[p].post.requestBody.content)).toEqual(["application/json"]);
+    }
+    expect(Object.keys(doc.paths["/v1/chat/completions"].post.requestBody.content["application/json"].schema.properties)).toContain("messages");
     const ui = await call("/swagger");
     expect(ui.status).toBe(200);
     expect(ui.headers.get("content-type")).toContain("text/html");
