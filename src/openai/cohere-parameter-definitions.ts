@@ -31,12 +31,14 @@ export function toCohereParameterDefinitions(schema: unknown): Record<string, Co
 }
 
 function cohereType(p: Schema): { type: string; exact: boolean } {
-  const t = Array.isArray(p.type) ? p.type.filter((x) => x !== "null") : p.type;
+  // `["integer", "null"]` (an optional in OpenAI strict mode or pydantic) is an integer to Cohere.
+  const listed = Array.isArray(p.type) ? p.type.filter((x) => x !== "null") : undefined;
+  const t = listed ? (listed.length === 1 ? listed[0] : listed) : p.type;
   if (typeof t === "string" && t in SCALAR) {
     if (t === "object") return { type: "Dict", exact: !isSchema(p.properties) || Object.keys(p.properties).length === 0 };
     return { type: SCALAR[t]!, exact: true };
   }
-  if (t === "array" || (Array.isArray(t) && t.length === 1 && t[0] === "array")) {
+  if (t === "array") {
     const items = isSchema(p.items) ? p.items : {};
     const inner = typeof items.type === "string" && items.type !== "object" && items.type !== "array" ? SCALAR[items.type] : undefined;
     return inner ? { type: `List[${inner}]`, exact: true } : { type: "List", exact: false };

@@ -9,11 +9,13 @@ import type { ChatCompletionChunk, Usage } from "./types";
 
 /**
  * COHERE stream events → OpenAI chunks. Text events are deltas; the final event (the one with
- * `finishReason`) repeats the whole text, which must not be sent again. Tool calls arrive whole;
+ * `finishReason`) repeats the whole text, which must not be sent again (only a tail the deltas
+ * missed is). Tool calls arrive whole;
  * each gets its own index and a synthetic id. There is no `[DONE]`: the finish event ends it.
  */
 export class CohereStreamMapper implements StreamMapper {
   private toolCallsSent = 0;
+  private text = "";
   private finished = false;
   usage: Usage | undefined;
 
@@ -31,7 +33,12 @@ export class CohereStreamMapper implements StreamMapper {
     // the one carrying the history or the usage.
     const isFinal = ev.finishReason != null || (ev.finishReason === null && (ev.chatHistory !== undefined || ev.usage !== undefined));
     const text = optString(ev.text);
-    if (!isFinal && text) out.push(chunkOf(this.meta, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]));
+    // The final event repeats the whole text; only what the deltas did not already carry is new.
+    const fresh = !text ? "" : !isFinal ? text : text.startsWith(this.text) ? text.slice(this.text.length) : "";
+    if (fresh) {
+      this.text += fresh;
+      out.push(chunkOf(this.meta, [{ index: 0, delta: { content: fresh }, logprobs: null, finish_reason: null }]));
+    }
     // The final event may repeat the calls already streamed; only new ones are sent.
     if (ev.toolCalls !== undefined && !(isFinal && this.toolCallsSent > 0)) {
       const calls = cohereToolCalls(ev.toolCalls, this.toolCallsSent);

@@ -143,7 +143,7 @@ function toolResult(m: ChatMessage, k: number, calls: Map<string, { name: string
 export function toolOutputs(text: string): Array<Record<string, unknown>> {
   try {
     const v: unknown = JSON.parse(text);
-    if (Array.isArray(v) && v.every((x) => typeof x === "object" && x !== null && !Array.isArray(x))) return v as Array<Record<string, unknown>>;
+    if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "object" && x !== null && !Array.isArray(x))) return v as Array<Record<string, unknown>>;
     if (typeof v === "object" && v !== null && !Array.isArray(v)) return [v as Record<string, unknown>];
     return [{ result: v }];
   } catch {

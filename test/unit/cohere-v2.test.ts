@@ -1,0 +1,463 @@
+/**
+ * COHEREV2 (Cohere vision models): request conversion, response mapping, stream mapping
+ * (CONTRACT §4, OCI-WIRE §2.6; src/openai/convert-to-cohere-v2-chat-request.ts,
+ * map-cohere-v2-chat-response.ts, cohere-v2-stream-mapper.ts).
+ */
+import { describe, expect, test } from "bun:test";
+import type { AliasParams } from "../../src/config/types";
+import { ApiError } from "../../src/errors/api-error";
+import { UpstreamError } from "../../src/errors/upstream-error";
+import { CohereV2StreamMapper } from "../../src/openai/cohere-v2-stream-mapper";
+import { convertToCohereV2ChatRequest } from "../../src/openai/convert-to-cohere-v2-chat-request";
+import { mapCohereV2ChatResponse } from "../../src/openai/map-cohere-v2-chat-response";
+import type { ChatCompletionRequest } from "../../src/openai/schemas";
+import { syntheticToolCallId } from "../../src/openai/synthetic-tool-call-id";
+import type { ChatCompletionChunk } from "../../src/openai/types";
+
+function wire(req: Partial<ChatCompletionRequest>, opts: { defaults?: AliasParams; stream?: boolean } = {}): any {
+  const full = { messages: [{ role: "user", content: "hi" }], ...req } as ChatCompletionRequest;
+  return JSON.parse(JSON.stringify(convertToCohereV2ChatRequest(full, opts.defaults ?? {}, opts.stream ?? false)));
+}
+function apiError(fn: () => unknown): ApiError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ApiError);
+    return e as ApiError;
+  }
+  throw new Error("expected an ApiError, nothing was thrown");
+}
+function upstreamError(fn: () => unknown): UpstreamError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UpstreamError);
+    return e as UpstreamError;
+  }
+  throw new Error("expected an UpstreamError, nothing was thrown");
+}
+const msgs = (m: unknown[]) => m as ChatCompletionRequest["messages"];
+const TEXT = (text: string) => ({ type: "TEXT", text });
+const USER_HI = { role: "USER", content: [TEXT("hi")] };
+
+describe("convertToCohereV2ChatRequest", () => {
+  test("minimal body: TEXT content, default maxTokens 2048", () => {
+    expect(wire({})).toEqual({ apiFormat: "COHEREV2", messages: [USER_HI], maxTokens: 2048, isStream: false });
+  });
+
+  test("streaming asks OCI for usage", () => {
+    expect(wire({}, { stream: true })).toEqual({ apiFormat: "COHEREV2", messages: [USER_HI], maxTokens: 2048, isStream: true, streamOptions: { isIncludeUsage: true } });
+  });
+
+  test("a full conversation keeps roles, tool-call ids and tool results with toolCallId", () => {
+    const body = wire({
+      messages: msgs([
+        { role: "system", content: "sys" },
+        { role: "developer", content: [{ type: "text", text: "dev" }] },
+        { role: "user", content: "Weather in Paris?" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+            { id: "call_b", function: { name: "get_time", arguments: "{}" } },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_a", content: '{"temp":20}' },
+        { role: "tool", tool_call_id: "call_b", content: [{ type: "text", text: "noon" }] },
+        { role: "assistant", content: "20 degrees at noon." },
+        { role: "user", content: "thanks" },
+      ]),
+    });
+    expect(body.messages).toEqual([
+      { role: "SYSTEM", content: [TEXT("sys")] },
+      { role: "SYSTEM", content: [TEXT("dev")] },
+      { role: "USER", content: [TEXT("Weather in Paris?")] },
+      {
+        role: "ASSISTANT",
+        toolCalls: [
+          { id: "call_a", type: "FUNCTION", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+          { id: "call_b", type: "FUNCTION", function: { name: "get_time", arguments: "{}" } },
+        ],
+      },
+      { role: "TOOL", toolCallId: "call_a", content: [TEXT('{"temp":20}')] },
+      { role: "TOOL", toolCallId: "call_b", content: [TEXT("noon")] },
+      { role: "ASSISTANT", content: [TEXT("20 degrees at noon.")] },
+      { role: "USER", content: [TEXT("thanks")] },
+    ]);
+  });
+
+  test("assistant: empty text beside tool calls is dropped; text beside tool calls kept; empty turn keeps an empty TEXT", () => {
+    const call = { id: "c1", type: "function" as const, function: { name: "f", arguments: "{}" } };
+    const body = wire({
+      messages: msgs([
+        { role: "user", content: "q" },
+        { role: "assistant", content: "", tool_calls: [call] },
+        { role: "assistant", content: "checking", tool_calls: [call] },
+        { role: "assistant", content: null },
+        { role: "user", content: "q2" },
+      ]),
+    });
+    expect(body.messages.slice(1, 4)).toEqual([
+      { role: "ASSISTANT", toolCalls: [{ id: "c1", type: "FUNCTION", function: { name: "f", arguments: "{}" } }] },
+      { role: "ASSISTANT", content: [TEXT("checking")], toolCalls: [{ id: "c1", type: "FUNCTION", function: { name: "f", arguments: "{}" } }] },
+      { role: "ASSISTANT", content: [TEXT("")] },
+    ]);
+  });
+
+  test("user image parts → IMAGE_URL with detail upper-cased", () => {
+    const body = wire({
+      messages: msgs([
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what is this?" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "high" } },
+            { type: "image_url", image_url: { url: "https://example.com/cat.jpg", detail: "auto" } },
+            { type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/" } },
+          ],
+        },
+      ]),
+    });
+    expect(body.messages).toEqual([
+      {
+        role: "USER",
+        content: [
+          TEXT("what is this?"),
+          { type: "IMAGE_URL", imageUrl: { url: "data:image/png;base64,AAAA", detail: "HIGH" } },
+          { type: "IMAGE_URL", imageUrl: { url: "https://example.com/cat.jpg", detail: "AUTO" } },
+          { type: "IMAGE_URL", imageUrl: { url: "data:image/jpeg;base64,/9j/" } },
+        ],
+      },
+    ]);
+  });
+
+  test("images are refused in system, assistant and tool messages (400 naming the part)", () => {
+    const img = { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } };
+    const sys = apiError(() => wire({ messages: msgs([{ role: "system", content: [{ type: "text", text: "s" }, img] }, { role: "user", content: "hi" }]) }));
+    expect(sys.status).toBe(400);
+    expect(sys.type).toBe("invalid_request_error");
+    expect(sys.param).toBe("messages[0].content[1]");
+    expect(apiError(() => wire({ messages: msgs([{ role: "user", content: "q" }, { role: "assistant", content: [img] }, { role: "user", content: "hi" }]) })).param).toBe(
+      "messages[1].content[0]",
+    );
+    expect(apiError(() => wire({ messages: msgs([{ role: "user", content: "q" }, { role: "tool", tool_call_id: "c", content: [img] }]) })).param).toBe("messages[1].content[0]");
+  });
+
+  test("an image URL that is neither data:image nor http(s) → 400 naming its url", () => {
+    const e = apiError(() => wire({ messages: msgs([{ role: "user", content: [{ type: "image_url", image_url: { url: "file:///etc/passwd" } }] }]) }));
+    expect(e.status).toBe(400);
+    expect(e.param).toBe("messages[0].content[0].image_url.url");
+  });
+
+  test("a tool message without tool_call_id → 400", () => {
+    const e = apiError(() => wire({ messages: msgs([{ role: "user", content: "q" }, { role: "tool", content: "x" }]) }));
+    expect(e.status).toBe(400);
+    expect(e.param).toBe("messages[1].tool_call_id");
+  });
+
+  test("tools in v2 form: {type: FUNCTION, function: {name, description, parameters}}, schemas simplified", () => {
+    const body = wire({
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "get_weather",
+            description: "Weather",
+            parameters: {
+              $defs: { City: { type: "string" } },
+              type: "object",
+              properties: { city: { $ref: "#/$defs/City" }, unit: { anyOf: [{ type: "string" }, { type: "null" }] } },
+              required: ["city"],
+            },
+          },
+        },
+        { type: "function", function: { name: "ping" } },
+      ],
+    });
+    expect(body.tools).toEqual([
+      {
+        type: "FUNCTION",
+        function: {
+          name: "get_weather",
+          description: "Weather",
+          parameters: { type: "object", properties: { city: { type: "string" }, unit: { type: "string" } }, required: ["city"] },
+        },
+      },
+      { type: "FUNCTION", function: { name: "ping", parameters: { type: "object", properties: {} } } },
+    ]);
+  });
+
+  test("tool_choice: required → REQUIRED, none → NONE, auto → no toolsChoice", () => {
+    expect(wire({ tool_choice: "required" }).toolsChoice).toBe("REQUIRED");
+    expect(wire({ tool_choice: "none" }).toolsChoice).toBe("NONE");
+    expect(wire({ tool_choice: "auto" })).not.toHaveProperty("toolsChoice");
+  });
+
+  test("a named function tool_choice → 400 unsupported_parameter tool_choice", () => {
+    const e = apiError(() => wire({ tool_choice: { type: "function", function: { name: "get_weather" } } }));
+    expect(e.status).toBe(400);
+    expect(e.code).toBe("unsupported_parameter");
+    expect(e.param).toBe("tool_choice");
+  });
+
+  test("reasoning_effort none → thinking DISABLED, any other effort → ENABLED, alias default applies", () => {
+    expect(wire({ reasoning_effort: "none" }).thinking).toEqual({ type: "DISABLED" });
+    expect(wire({ reasoning_effort: "high" }).thinking).toEqual({ type: "ENABLED" });
+    expect(wire({}, { defaults: { reasoning_effort: "none" } }).thinking).toEqual({ type: "DISABLED" });
+    expect(wire({})).not.toHaveProperty("thinking");
+  });
+
+  test("an invalid reasoning_effort → 400 naming it", () => {
+    expect(apiError(() => wire({ reasoning_effort: "extreme" })).param).toBe("reasoning_effort");
+  });
+
+  const unsupported: Array<[string, Partial<ChatCompletionRequest>]> = [
+    ["n", { n: 3 }],
+    ["logprobs", { logprobs: true }],
+    ["top_logprobs", { top_logprobs: 2 }],
+    ["logit_bias", { logit_bias: { "1": 5 } }],
+    ["parallel_tool_calls", { parallel_tool_calls: false }],
+    ["verbosity", { verbosity: "high" }],
+  ];
+  for (const [param, req] of unsupported) {
+    test(`unsupported ${param} → 400 unsupported_parameter`, () => {
+      const e = apiError(() => wire(req));
+      expect(e.status).toBe(400);
+      expect(e.code).toBe("unsupported_parameter");
+      expect(e.param).toBe(param);
+    });
+  }
+
+  test("sampling, stop and response_format", () => {
+    const body = wire({
+      temperature: 0.2,
+      top_p: 0.9,
+      top_k: -1,
+      max_tokens: 50,
+      frequency_penalty: 0.1,
+      presence_penalty: 0.2,
+      seed: 7,
+      stop: "###",
+      response_format: { type: "json_object" },
+    });
+    expect(body).toEqual({
+      apiFormat: "COHEREV2",
+      messages: [USER_HI],
+      maxTokens: 50,
+      isStream: false,
+      temperature: 0.2,
+      topP: 0.9,
+      topK: 0,
+      frequencyPenalty: 0.1,
+      presencePenalty: 0.2,
+      seed: 7,
+      stopSequences: ["###"],
+      responseFormat: { type: "JSON_OBJECT" },
+    });
+    expect(wire({ response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } } }).responseFormat).toEqual({
+      type: "JSON_OBJECT",
+      schema: { type: "object" },
+    });
+  });
+});
+
+const META = { id: "chatcmpl-v2", created: 1_700_000_789, model: "vision-alias" };
+const v2 = (chatResponse: Record<string, unknown>) => ({ modelId: "cohere.command-a-vision-07-2025", chatResponse: { apiFormat: "COHEREV2", ...chatResponse } });
+
+describe("mapCohereV2ChatResponse", () => {
+  test("TEXT + THINKING → content + reasoning_content, usage mapped", () => {
+    const res = mapCohereV2ChatResponse(
+      v2({
+        id: "abc",
+        message: { role: "ASSISTANT", content: [{ type: "THINKING", thinking: "Let me think." }, TEXT("Hello"), TEXT(" world")] },
+        finishReason: "COMPLETE",
+        usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15, completionTokensDetails: { reasoningTokens: 3 } },
+      }),
+      META,
+    );
+    expect(res).toEqual({
+      id: META.id,
+      object: "chat.completion",
+      created: META.created,
+      model: META.model,
+      choices: [{ index: 0, message: { role: "assistant", content: "Hello world", reasoning_content: "Let me think." }, logprobs: null, finish_reason: "stop" }],
+      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, completion_tokens_details: { reasoning_tokens: 3 } },
+    });
+  });
+
+  test("TOOL_CALL → tool_calls with OCI's ids, content null", () => {
+    const res = mapCohereV2ChatResponse(
+      v2({
+        message: {
+          role: "ASSISTANT",
+          toolPlan: "I will call get_weather.",
+          toolCalls: [
+            { id: "get_weather_abc", type: "FUNCTION", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+            { type: "FUNCTION", function: { name: "get_time", arguments: { tz: "CET" } } },
+          ],
+        },
+        finishReason: "TOOL_CALL",
+      }),
+      META,
+    );
+    expect(res.choices).toEqual([
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: "get_weather_abc", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+            // No id from OCI: a synthetic one; object arguments are serialised.
+            { id: syntheticToolCallId(1, "get_time", '{"tz":"CET"}'), type: "function", function: { name: "get_time", arguments: '{"tz":"CET"}' } },
+          ],
+        },
+        logprobs: null,
+        finish_reason: "tool_calls",
+      },
+    ]);
+    expect(res.usage).toBeUndefined();
+  });
+
+  const reasons: Array<[string, string]> = [
+    ["COMPLETE", "stop"],
+    ["STOP_SEQUENCE", "stop"],
+    ["MAX_TOKENS", "length"],
+    ["TOOL_CALL", "tool_calls"],
+  ];
+  for (const [reason, expected] of reasons) {
+    test(`finishReason ${reason} → ${expected}`, () => {
+      const res = mapCohereV2ChatResponse(v2({ message: { role: "ASSISTANT", content: [TEXT("x")] }, finishReason: reason }), META);
+      expect(res.choices[0]!.finish_reason).toBe(expected as never);
+    });
+  }
+
+  test("finishReason ERROR → bad_response with OCI's message", () => {
+    const e = upstreamError(() => mapCohereV2ChatResponse(v2({ message: { role: "ASSISTANT", content: [] }, finishReason: "ERROR", errorMessage: "bad image" }), META));
+    expect(e.failure).toBe("bad_response");
+    expect(e.message).toContain("bad image");
+  });
+
+  test("wrong format, missing message or nameless tool call → bad_response", () => {
+    expect(upstreamError(() => mapCohereV2ChatResponse({ chatResponse: { apiFormat: "COHERE", text: "x" } }, META)).failure).toBe("bad_response");
+    expect(upstreamError(() => mapCohereV2ChatResponse(v2({ finishReason: "COMPLETE" }), META)).failure).toBe("bad_response");
+    expect(
+      upstreamError(() => mapCohereV2ChatResponse(v2({ message: { role: "ASSISTANT", toolCalls: [{ id: "x", function: { arguments: "{}" } }] }, finishReason: "TOOL_CALL" }), META)).failure,
+    ).toBe("bad_response");
+  });
+});
+
+describe("CohereV2StreamMapper", () => {
+  const base: any = { id: META.id, object: "chat.completion.chunk", created: META.created, model: META.model };
+  const delta = (d: Record<string, unknown>, finish: string | null = null): any => ({ ...base, choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finish }] });
+  const msg = (m: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ apiFormat: "COHEREV2", message: { role: "ASSISTANT", ...m }, ...extra });
+  const run = (evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] => {
+    const m = new CohereV2StreamMapper(META, includeUsage);
+    const out = [m.start()];
+    for (const e of evs) out.push(...m.push(e));
+    out.push(...m.end());
+    return out;
+  };
+  const USAGE = { promptTokens: 9, completionTokens: 4, totalTokens: 13 };
+
+  test("text deltas; the final event repeating the full text is not re-sent; usage chunk with includeUsage", () => {
+    const evs = [
+      msg({ content: [TEXT("Hel")] }),
+      msg({ content: [TEXT("lo")] }),
+      msg({ content: [TEXT("Hello")] }, { finishReason: "COMPLETE", usage: USAGE }),
+    ];
+    expect(run(evs, true)).toEqual([
+      delta({ role: "assistant", content: "" }),
+      delta({ content: "Hel" }),
+      delta({ content: "lo" }),
+      delta({}, "stop"),
+      { ...base, choices: [], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } },
+    ]);
+    expect(run(evs, false).some((c) => c.usage !== undefined)).toBe(false);
+  });
+
+  test("a last piece of text carried by the finish event is sent", () => {
+    const out = run([msg({ content: [TEXT("Hi")] }), msg({ content: [TEXT("!")] }, { finishReason: "COMPLETE" })], false);
+    expect(out).toEqual([delta({ role: "assistant", content: "" }), delta({ content: "Hi" }), delta({ content: "!" }), delta({}, "stop")]);
+  });
+
+  test("THINKING deltas → reasoning_content", () => {
+    const out = run([msg({ content: [{ type: "THINKING", thinking: "hmm" }] }), msg({ content: [TEXT("ok")] }), { finishReason: "COMPLETE" }], false);
+    expect(out).toEqual([delta({ role: "assistant", content: "" }), delta({ reasoning_content: "hmm" }), delta({ content: "ok" }), delta({}, "stop")]);
+  });
+
+  test("tool-call fragments are appended to the right index; the final repeat is not re-sent", () => {
+    const evs = [
+      msg({ toolCalls: [{ id: "tc1", type: "FUNCTION", function: { name: "get_weather", arguments: "" } }] }),
+      msg({ toolCalls: [{ type: "FUNCTION", function: { arguments: '{"city":' } }] }),
+      msg({ toolCalls: [{ type: "FUNCTION", function: { arguments: '"Paris"}' } }] }),
+      msg({ toolCalls: [{ id: "tc2", type: "FUNCTION", function: { name: "get_time", arguments: "{" } }] }),
+      msg({ toolCalls: [{ type: "FUNCTION", function: { arguments: "}" } }] }),
+      msg(
+        {
+          toolCalls: [
+            { id: "tc1", type: "FUNCTION", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+            { id: "tc2", type: "FUNCTION", function: { name: "get_time", arguments: "{}" } },
+          ],
+        },
+        { finishReason: "TOOL_CALL", usage: USAGE },
+      ),
+    ];
+    const out = run(evs, false);
+    expect(out).toEqual([
+      delta({ role: "assistant", content: "" }),
+      delta({ tool_calls: [{ index: 0, id: "tc1", type: "function", function: { name: "get_weather", arguments: "" } }] }),
+      delta({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
+      delta({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
+      delta({ tool_calls: [{ index: 1, id: "tc2", type: "function", function: { name: "get_time", arguments: "{" } }] }),
+      delta({ tool_calls: [{ index: 1, function: { arguments: "}" } }] }),
+      delta({}, "tool_calls"),
+    ]);
+    // What a client assembles per index.
+    const assembled: Record<number, string> = {};
+    for (const c of out.flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? []))) assembled[c.index] = (assembled[c.index] ?? "") + c.function.arguments;
+    expect(assembled).toEqual({ 0: '{"city":"Paris"}', 1: "{}" });
+  });
+
+  test("whole parallel calls in one event get indices 0..n-1", () => {
+    const out = run(
+      [
+        msg({
+          toolCalls: [
+            { id: "a", type: "FUNCTION", function: { name: "f", arguments: "{}" } },
+            { id: "b", type: "FUNCTION", function: { name: "g", arguments: '{"x":1}' } },
+          ],
+        }),
+        { apiFormat: "COHEREV2", finishReason: "TOOL_CALL" },
+      ],
+      false,
+    );
+    expect(out[1]).toEqual(
+      delta({
+        tool_calls: [
+          { index: 0, id: "a", type: "function", function: { name: "f", arguments: "{}" } },
+          { index: 1, id: "b", type: "function", function: { name: "g", arguments: '{"x":1}' } },
+        ],
+      }),
+    );
+    expect(out.at(-1)).toEqual(delta({}, "tool_calls"));
+  });
+
+  test("finish reasons: STOP_SEQUENCE → stop, MAX_TOKENS → length; ERROR throws bad_response", () => {
+    expect(run([msg({ content: [TEXT("a")] }), { finishReason: "STOP_SEQUENCE" }], false).at(-1)).toEqual(delta({}, "stop"));
+    expect(run([msg({ content: [TEXT("a")] }), { finishReason: "MAX_TOKENS" }], false).at(-1)).toEqual(delta({}, "length"));
+    const m = new CohereV2StreamMapper(META, false);
+    expect(upstreamError(() => m.push({ finishReason: "ERROR", errorMessage: "x" })).failure).toBe("bad_response");
+  });
+
+  test("events after the finish are ignored; end() without a finish throws", () => {
+    const m = new CohereV2StreamMapper(META, false);
+    m.push(msg({ content: [TEXT("a")] }));
+    m.push({ finishReason: "COMPLETE" });
+    expect(m.push(msg({ content: [TEXT("late")] }))).toEqual([]);
+    const n = new CohereV2StreamMapper(META, true);
+    n.push(msg({ content: [TEXT("a")] }));
+    expect(upstreamError(() => n.end()).failure).toBe("bad_response");
+  });
+});
