@@ -249,3 +249,91 @@ describe("TEST_MODE: tools and structured output for every family", () => {
     expect(r.choices[0]!.message.content).toContain("[TEST_MODE]");
   });
 });
+
+describe("GENERIC tool round trip with the openai client on the signed path", () => {
+  test("call → tool message → answer, with OCI seeing the calls and results it must", async () => {
+    fake.clear();
+    fake.script("chat", {
+      json: {
+        modelId: "meta.llama-3.3-70b-instruct",
+        modelVersion: "1",
+        chatResponse: {
+          apiFormat: "GENERIC",
+          timeCreated: new Date().toISOString(),
+          choices: [{ index: 0, message: { role: "ASSISTANT", content: [], toolCalls: [{ id: "chatcmpl-tool-1", type: "FUNCTION", name: "get_weather", arguments: '{"city":"Paris"}' }] }, finishReason: "tool_calls" }],
+          usage: { promptTokens: 5, completionTokens: 5, totalTokens: 10 },
+        },
+      },
+    });
+    const c = client(real);
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Weather in Paris?" }];
+    const first = await c.chat.completions.create({ model: "llama", messages, tools: [weatherTool], tool_choice: "auto", parallel_tool_calls: false });
+    expect(first.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(first.choices[0]!.message.content).toBeNull();
+    const call = first.choices[0]!.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
+    expect(call).toEqual({ id: "chatcmpl-tool-1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } });
+    messages.push(first.choices[0]!.message, { role: "tool", tool_call_id: call.id, content: "sunny, 21C" });
+    const second = await c.chat.completions.create({ model: "llama", messages, tools: [weatherTool] });
+    expect(second.choices[0]!.message.content).toBe("Echo: Weather in Paris?");
+    const [req1, req2] = chatBodies().map((b) => b.chatRequest);
+    expect(req1!.toolChoice).toEqual({ type: "AUTO" });
+    expect(req1!.isParallelToolCalls).toBe(false);
+    expect(req1!.tools).toEqual([{ type: "FUNCTION", name: "get_weather", description: "Weather for a city", parameters: weatherTool.function.parameters }]);
+    expect(req2!.messages).toEqual([
+      { role: "USER", content: [{ type: "TEXT", text: "Weather in Paris?" }] },
+      { role: "ASSISTANT", content: [{ type: "TEXT", text: "." }], toolCalls: [{ id: "chatcmpl-tool-1", type: "FUNCTION", name: "get_weather", arguments: '{"city":"Paris"}' }] },
+      { role: "TOOL", toolCallId: "chatcmpl-tool-1", content: [{ type: "TEXT", text: "sunny, 21C" }] },
+    ]);
+  });
+
+  test("parallel calls in one recorded stream keep their own index and id", async () => {
+    fake.clear();
+    fake.script("chat", { chunksFile: "generic-parallel-tools.chunks.txt" });
+    const stream = await client(real).chat.completions.create({ model: "llama", messages: [{ role: "user", content: "two cities" }], tools: [weatherTool], stream: true });
+    const calls = new Map<number, { id: string; name: string; args: string }>();
+    for await (const chunk of stream) {
+      for (const d of chunk.choices[0]?.delta?.tool_calls ?? []) {
+        const cur = calls.get(d.index) ?? { id: "", name: "", args: "" };
+        calls.set(d.index, { id: d.id ?? cur.id, name: cur.name + (d.function?.name ?? ""), args: cur.args + (d.function?.arguments ?? "") });
+      }
+    }
+    const recorded = readChunks("generic-parallel-tools.chunks.txt")
+      .map((e) => JSON.parse(e.slice(6) === "[DONE]" ? "{}" : e.slice(6)))
+      .flatMap((e) => e.message?.toolCalls ?? [])
+      .filter((t: { id?: string }) => t.id);
+    expect([...calls.keys()]).toEqual(recorded.map((_: unknown, i: number) => i));
+    expect([...calls.values()].map((c) => c.id)).toEqual(recorded.map((t: { id: string }) => t.id));
+    for (const c of calls.values()) expect(() => JSON.parse(c.args)).not.toThrow();
+  });
+});
+
+describe("direct /genai/{alias}/inference on the signed path", () => {
+  test("seed shape, streamed and not; type and alias errors in the seed's envelope", async () => {
+    fake.clear();
+    const r = await fetch(`${real.url}/genai/llama/inference`, { method: "POST", body: JSON.stringify({ prompt: "Traduza: Olá", temperature: 0.3, max_tokens: 100, top_k: 5 }) });
+    const body = await r.json();
+    expect(body.response).toEqual({ text: "Echo: Traduza: Olá", finish_reason: "STOP" });
+    expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
+    const sent = chatBodies()[0]!.chatRequest;
+    expect([sent.temperature, sent.maxTokens, sent.topK]).toEqual([0.3, 100, 5]);
+
+    const s = await fetch(`${real.url}/genai/command/inference`, { method: "POST", body: JSON.stringify({ prompt: "Conte", stream: true }) });
+    const events = (await s.text()).split("\n\n").filter((f) => f.startsWith("data: ")).map((f) => f.slice(6));
+    expect(events.at(-1)).toBe("[DONE]");
+    const final = JSON.parse(events.at(-2)!);
+    const deltas = events.slice(0, -2).map((e) => JSON.parse(e).delta).join("");
+    expect(final.response).toEqual({ text: "Echo: Conte", finish_reason: "STOP" });
+    expect(deltas).toBe("Echo: Conte");
+    expect(final.usage.total_tokens).toBeGreaterThan(0);
+
+    const agent = await fetch(`${real.url}/genai/my-agent/inference`, { method: "POST", body: JSON.stringify({ prompt: "x" }) });
+    expect(agent.status).toBe(400);
+    expect((await agent.json()).error).toContain("is an agent");
+    const missing = await fetch(`${real.url}/genai/xxx/inference`, { method: "POST", body: JSON.stringify({ prompt: "x" }) });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: "Model 'xxx' not found in llm_models.json" });
+    const bad = await fetch(`${real.url}/genai/llama/inference`, { method: "POST", body: JSON.stringify({ prompt: "x", temperature: 7 }) });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toContain("temperature");
+  });
+});
