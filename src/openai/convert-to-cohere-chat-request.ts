@@ -4,6 +4,7 @@ import type { CohereChatRequest, CohereMessage, CohereToolResult } from "../oci/
 import { toCohereParameterDefinitions } from "./cohere-parameter-definitions";
 import { messageText } from "./message-text";
 import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
+import { cohereSampling } from "./cohere-sampling";
 import { mergeSampling } from "./sampling-params";
 import type { ChatCompletionRequest, ChatMessage } from "./schemas";
 import { simplifyJsonSchema } from "./simplify-json-schema";
@@ -34,18 +35,11 @@ export function convertToCohereChatRequest(req: ChatCompletionRequest, defaults:
     message,
     maxTokens: s.maxTokens,
     isStream: stream,
+    ...cohereSampling(s, req, stream),
   };
   if (preamble !== undefined) out.preambleOverride = preamble;
   if (history.length) out.chatHistory = history;
   if (toolResults.length) out.toolResults = toolResults;
-  if (s.temperature !== undefined) out.temperature = s.temperature;
-  if (s.topP !== undefined) out.topP = s.topP;
-  if (s.topK !== undefined) out.topK = Math.max(s.topK, 0);
-  if (s.frequencyPenalty !== undefined) out.frequencyPenalty = s.frequencyPenalty;
-  if (s.presencePenalty !== undefined) out.presencePenalty = s.presencePenalty;
-  if (req.seed !== undefined) out.seed = req.seed;
-  if (req.stop != null) out.stopSequences = typeof req.stop === "string" ? [req.stop] : req.stop;
-  if (stream) out.streamOptions = { isIncludeUsage: true };
   if (req.tools?.length) {
     out.tools = req.tools.map((t) => ({
       name: t.function.name,

@@ -2,6 +2,7 @@ import type { AliasParams } from "../config/types";
 import { badRequest, unsupportedParam } from "../errors/api-error";
 import type { CohereChatRequestV2, CohereMessageV2 } from "../oci/wire";
 import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
+import { cohereSampling } from "./cohere-sampling";
 import { mergeSampling } from "./sampling-params";
 import type { ChatCompletionRequest, ChatMessage } from "./schemas";
 import { simplifyJsonSchema } from "./simplify-json-schema";
@@ -26,15 +27,8 @@ export function convertToCohereV2ChatRequest(req: ChatCompletionRequest, default
     messages: req.messages.map((m, i) => convertMessage(m, i)),
     maxTokens: s.maxTokens,
     isStream: stream,
+    ...cohereSampling(s, req, stream),
   };
-  if (s.temperature !== undefined) out.temperature = s.temperature;
-  if (s.topP !== undefined) out.topP = s.topP;
-  if (s.topK !== undefined) out.topK = Math.max(s.topK, 0);
-  if (s.frequencyPenalty !== undefined) out.frequencyPenalty = s.frequencyPenalty;
-  if (s.presencePenalty !== undefined) out.presencePenalty = s.presencePenalty;
-  if (req.seed !== undefined) out.seed = req.seed;
-  if (req.stop != null) out.stopSequences = typeof req.stop === "string" ? [req.stop] : req.stop;
-  if (stream) out.streamOptions = { isIncludeUsage: true };
   // Cohere v2 models think by default; OpenAI's "none" is how a client turns that off.
   if (s.reasoningEffort !== undefined) out.thinking = { type: (s.reasoningEffort === "NONE" ? "DISABLED" : "ENABLED") as never };
   if (req.tools?.length) {

@@ -10,6 +10,7 @@ import { CohereStreamMapper } from "../../src/openai/cohere-stream-mapper";
 import { mapCohereChatResponse } from "../../src/openai/map-cohere-chat-response";
 import { syntheticToolCallId } from "../../src/openai/synthetic-tool-call-id";
 import type { ChatCompletionChunk } from "../../src/openai/types";
+import { upstreamError } from "../support/throws";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures", "oci");
 const META = { id: "chatcmpl-c1", created: 1_700_000_456, model: "cohere-alias" };
@@ -31,15 +32,6 @@ function run(evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] {
   return out;
 }
 
-function upstreamError(fn: () => unknown): UpstreamError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UpstreamError);
-    return e as UpstreamError;
-  }
-  throw new Error("expected an UpstreamError, nothing was thrown");
-}
 
 const text = (chunks: ChatCompletionChunk[]) =>
   chunks

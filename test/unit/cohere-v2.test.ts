@@ -13,28 +13,11 @@ import { mapCohereV2ChatResponse } from "../../src/openai/map-cohere-v2-chat-res
 import type { ChatCompletionRequest } from "../../src/openai/schemas";
 import { syntheticToolCallId } from "../../src/openai/synthetic-tool-call-id";
 import type { ChatCompletionChunk } from "../../src/openai/types";
+import { apiError, upstreamError } from "../support/throws";
 
 function wire(req: Partial<ChatCompletionRequest>, opts: { defaults?: AliasParams; stream?: boolean } = {}): any {
   const full = { messages: [{ role: "user", content: "hi" }], ...req } as ChatCompletionRequest;
   return JSON.parse(JSON.stringify(convertToCohereV2ChatRequest(full, opts.defaults ?? {}, opts.stream ?? false)));
-}
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApiError);
-    return e as ApiError;
-  }
-  throw new Error("expected an ApiError, nothing was thrown");
-}
-function upstreamError(fn: () => unknown): UpstreamError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UpstreamError);
-    return e as UpstreamError;
-  }
-  throw new Error("expected an UpstreamError, nothing was thrown");
 }
 const msgs = (m: unknown[]) => m as ChatCompletionRequest["messages"];
 const TEXT = (text: string) => ({ type: "TEXT", text });

@@ -4,6 +4,7 @@ import type { AliasParams } from "../../src/config/types";
 import { ApiError } from "../../src/errors/api-error";
 import { convertToCohereChatRequest, toolOutputs } from "../../src/openai/convert-to-cohere-chat-request";
 import type { ChatCompletionRequest } from "../../src/openai/schemas";
+import { apiError } from "../support/throws";
 
 /** The body exactly as it goes on the wire (undefined members vanish in JSON). */
 function wire(req: Partial<ChatCompletionRequest>, opts: { defaults?: AliasParams; stream?: boolean } = {}): any {
@@ -11,15 +12,6 @@ function wire(req: Partial<ChatCompletionRequest>, opts: { defaults?: AliasParam
   return JSON.parse(JSON.stringify(convertToCohereChatRequest(full, opts.defaults ?? {}, opts.stream ?? false)));
 }
 
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApiError);
-    return e as ApiError;
-  }
-  throw new Error("expected an ApiError, nothing was thrown");
-}
 
 const msgs = (m: unknown[]) => m as ChatCompletionRequest["messages"];
 const WEATHER_CALL = { id: "call_w1", type: "function" as const, function: { name: "get_weather", arguments: '{"city":"Paris"}' } };

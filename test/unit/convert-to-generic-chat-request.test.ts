@@ -5,6 +5,7 @@ import { ApiError } from "../../src/errors/api-error";
 import { convertToGenericChatRequest } from "../../src/openai/convert-to-generic-chat-request";
 import { describeModel, inferApiFormat } from "../../src/openai/describe-model";
 import type { ChatCompletionRequest } from "../../src/openai/schemas";
+import { apiError } from "../support/throws";
 
 const COMP = "ocid1.compartment.oc1..aaaa";
 const alias = (id: string, extra: Partial<ModelAlias> = {}): ModelAlias => ({
@@ -24,15 +25,6 @@ const GPT_OSS = describeModel(alias("openai.gpt-oss-120b"));
 function wire(req: Partial<ChatCompletionRequest>, opts: { target?: typeof LLAMA; defaults?: AliasParams; stream?: boolean } = {}) {
   const full = { messages: [{ role: "user", content: "hi" }], ...req } as ChatCompletionRequest;
   return JSON.parse(JSON.stringify(convertToGenericChatRequest(full, opts.target ?? LLAMA, opts.defaults ?? {}, opts.stream ?? false)));
-}
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApiError);
-    return e as ApiError;
-  }
-  throw new Error("expected an ApiError, nothing was thrown");
 }
 const USER_HI = { role: "USER", content: [{ type: "TEXT", text: "hi" }] };
 

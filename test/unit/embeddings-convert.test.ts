@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { ApiError } from "../../src/errors/api-error";
 import { convertToEmbedTextDetails, type EmbedTarget } from "../../src/openai/convert-to-embed-text-details";
 import type { EmbeddingRequest } from "../../src/openai/embedding-schemas";
+import { apiError } from "../support/throws";
 
 const COMP = "ocid1.compartment.oc1..aaaa";
 const target = (modelId: string): EmbedTarget => ({
@@ -16,15 +17,6 @@ const V4 = target("cohere.embed-v4.0");
 /** The body exactly as it goes on the wire (undefined members vanish in JSON). */
 function wire(req: Partial<EmbeddingRequest>, t: EmbedTarget = V3) {
   return JSON.parse(JSON.stringify(convertToEmbedTextDetails({ input: "hello", ...req } as EmbeddingRequest, t)));
-}
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApiError);
-    return e as ApiError;
-  }
-  throw new Error("expected an ApiError, nothing was thrown");
 }
 
 describe("body on the wire", () => {

@@ -8,6 +8,7 @@ import type { EmbedTextDetails } from "../../src/oci/wire";
 import { createEmbeddings, resolveEmbeddingTarget, type ResolvedEmbedding } from "../../src/services/embeddings";
 import { makeTestApp } from "../support/app";
 import { COMPARTMENT, testModels } from "../support/gateway";
+import { apiError } from "../support/throws";
 
 const OTHER_COMPARTMENT = "ocid1.compartment.oc1..aaaaother";
 const config = makeTestApp({
@@ -17,15 +18,6 @@ const config = makeTestApp({
   }),
 }).store.current;
 
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApiError);
-    return e as ApiError;
-  }
-  throw new Error("expected an ApiError, nothing was thrown");
-}
 
 describe("resolveEmbeddingTarget", () => {
   test("/v1/embeddings: the body's alias, whole", () => {
