@@ -11,6 +11,12 @@ import { createHttpTransport } from "./oci/http-transport";
 import { createOciSigner } from "./oci/signer";
 import type { OciTransport } from "./oci/transport";
 import { createLogger } from "./observability/logger";
+import { SessionManager } from "./agents/session-manager";
+import { createSessionStore } from "./agents/stores/create-store";
+import type { SessionStore } from "./agents/stores/types";
+
+/** A lock outlives a crashed holder by this much (Redis); live holders renew it. */
+const SESSION_LOCK_LEASE_MS = 30_000;
 
 /** Upload routes need more than JSON's 10 MB; per-route limits are enforced below this. */
 const MAX_REQUEST_BODY = 64 * 1024 * 1024;
@@ -43,9 +49,22 @@ export async function serve(settings: Settings): Promise<number | undefined> {
       return 2;
     }
   }
+  let sessionStore: SessionStore;
+  try {
+    sessionStore = await createSessionStore(settings.sessionStore, { configDir: settings.configDir, warn: (m) => log.warn(m) });
+  } catch (e) {
+    console.error(`ocigenai: ${(e as Error).message}`);
+    return 2;
+  }
+  const sessions = new SessionManager(sessionStore, oci, {
+    ttlMs: settings.sessionTtlMs,
+    lockWaitMs: settings.upstreamTimeoutMs,
+    lockLeaseMs: SESSION_LOCK_LEASE_MS,
+    log,
+  });
   const store = new ConfigStore(config, settings, log);
   const lifecycle: Lifecycle = { draining: false, startedAt: Date.now() };
-  const app = createApp({ settings, store, transport: oci, log, lifecycle });
+  const app = createApp({ settings, store, transport: oci, sessions, log, lifecycle });
   try {
     app.listen({ port: settings.port, hostname: settings.host, maxRequestBodySize: MAX_REQUEST_BODY });
   } catch (e) {
@@ -65,6 +84,7 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     log.info("shutting down", { signal });
     store.close();
     await app.server?.stop(false);
+    await sessionStore.close().catch(() => {});
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

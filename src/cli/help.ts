@@ -24,6 +24,9 @@ Environment:
   OCI_AGENT_ENDPOINT         base URL override for the agent runtime API
   OCI_OBJECT_STORAGE_ENDPOINT base URL override for Object Storage
   OCI_GENAI_ENDPOINT         base URL override for the GenAI control plane (model OCID lookups)
+  SESSION_STORE              agent sessions: sqlite:PATH (default ocigenai-sessions.db in the config
+                             directory), memory, or redis://host:port for several instances
+  SESSION_TTL_SECONDS        idle lifetime of an agent session (default 7200)
   UPSTREAM_TIMEOUT_SECONDS   deadline of a non-streaming OCI call (default 300)
   STREAM_IDLE_SECONDS        longest silence tolerated inside an OCI stream (default 120)
 

@@ -23,6 +23,9 @@ export interface Settings {
   streamIdleMs: number;
   keepAliveMs: number;
   maxJsonBytes: number;
+  /** SESSION_STORE as given (memory | sqlite:PATH | redis://...); undefined → SQLite in the config dir. */
+  sessionStore?: string;
+  sessionTtlMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -63,6 +66,8 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
     streamIdleMs: seconds(env.STREAM_IDLE_SECONDS, 120, "STREAM_IDLE_SECONDS"),
     keepAliveMs: seconds(env.KEEPALIVE_SECONDS, 15, "KEEPALIVE_SECONDS"),
     maxJsonBytes: 10 * 1024 * 1024,
+    sessionStore: env.SESSION_STORE?.trim() || undefined,
+    sessionTtlMs: seconds(env.SESSION_TTL_SECONDS, 7200, "SESSION_TTL_SECONDS"),
   };
 }
 

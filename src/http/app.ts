@@ -3,6 +3,8 @@ import type { ConfigStore } from "../config/store";
 import type { Settings } from "../config/settings";
 import type { Logger } from "../observability/logger";
 import type { OciTransport } from "../oci/transport";
+import type { SessionManager } from "../agents/session-manager";
+import { agentRoutes } from "../routes/agents";
 import { directRoutes } from "../routes/direct";
 import { embeddingsRoutes } from "../routes/embeddings";
 import { openAiRoutes } from "../routes/openai";
@@ -15,12 +17,14 @@ import { docs } from "./plugins/docs";
 import { errors } from "./plugins/errors";
 import { jsonBody } from "./plugins/json-body";
 import { requestId } from "./plugins/request-id";
+import { sessions } from "./plugins/sessions";
 import { transport } from "./plugins/transport";
 
 export interface AppDeps {
   settings: Settings;
   store: ConfigStore;
   transport: OciTransport;
+  sessions: SessionManager;
   log: Logger;
   lifecycle: Lifecycle;
 }
@@ -31,6 +35,8 @@ export interface AppDeps {
  */
 export function createApp(d: AppDeps) {
   const oci = transport(d.transport);
+  const agentSessions = sessions(d.sessions);
+  const keepAliveMs = d.settings.keepAliveMs;
   return new Elysia({ name: "ocigenai" })
     .use(requestId())
     .use(errors(d.log))
@@ -40,9 +46,10 @@ export function createApp(d: AppDeps) {
     .use(jsonBody(d.settings.maxJsonBytes))
     .use(docs())
     .use(opsRoutes(d.store, d.lifecycle))
-    .use(openAiRoutes(d.store, oci, { keepAliveMs: d.settings.keepAliveMs }))
+    .use(openAiRoutes(d.store, oci, agentSessions, { keepAliveMs }))
     .use(embeddingsRoutes(d.store, oci))
-    .use(directRoutes(d.store, oci, { keepAliveMs: d.settings.keepAliveMs }));
+    .use(directRoutes(d.store, oci, { keepAliveMs }))
+    .use(agentRoutes(d.store, oci, agentSessions, { keepAliveMs }));
 }
 
 export type App = ReturnType<typeof createApp>;

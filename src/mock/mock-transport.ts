@@ -2,6 +2,7 @@ import type { CallOptions, OciEventStream, OciReply, OciTransport } from "../oci
 import type { ChatDetails } from "../oci/wire";
 import { simulateChat, type SimulatedAnswer } from "./simulate";
 import { deterministicUnitVector, embeddingDimension } from "./simulate-embeddings";
+import { MockAgents } from "./mock-agents";
 
 /** Gap between simulated stream events: enough for clients to see real incremental delivery. */
 const EVENT_GAP_MS = 5;
@@ -14,6 +15,7 @@ const PIECES = 5;
  */
 export function createMockTransport(): OciTransport {
   let counter = 0;
+  const agents = new MockAgents();
   const requestId = () => `TESTMODE${(++counter).toString(16).toUpperCase().padStart(8, "0")}`;
   return {
     kind: "mock",
@@ -39,6 +41,25 @@ export function createMockTransport(): OciTransport {
         },
         opcRequestId: requestId(),
       };
+    },
+    createSession: async (_t, endpointId, details) => ({ body: agents.create(endpointId, details.displayName, details.description), opcRequestId: requestId() }),
+    getSession: async (_t, endpointId, sessionId) => ({ body: agents.get(endpointId, sessionId), opcRequestId: requestId() }),
+    deleteSession: async (_t, endpointId, sessionId) => {
+      agents.delete(endpointId, sessionId);
+      return { body: undefined, opcRequestId: requestId() };
+    },
+    agentChat: async (_t, endpointId, details) => ({ body: agents.chat(endpointId, details).final, opcRequestId: requestId() }),
+    async agentChatStream(_t, endpointId, details, opts): Promise<OciEventStream> {
+      const { pieces, final } = agents.chat(endpointId, details);
+      const ctrl = new AbortController();
+      async function* events() {
+        for (const ev of [...pieces.map((text) => ({ message: { role: "AGENT", content: { text } } })), final]) {
+          if (ctrl.signal.aborted || opts.signal.aborted) return;
+          await Bun.sleep(EVENT_GAP_MS);
+          yield ev;
+        }
+      }
+      return { events: events(), opcRequestId: requestId(), cancel: () => ctrl.abort() };
     },
     async getModel(_target, id): Promise<OciReply> {
       // TEST_MODE cannot know what an OCID names; it answers as a GENERIC chat model would.

@@ -15,6 +15,8 @@ export interface HttpTransportOptions {
   streamIdleMs: number;
 }
 
+type Method = "GET" | "POST" | "PUT" | "DELETE";
+
 /** Error bodies are small; a huge one is cut so a broken upstream cannot fill memory. */
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -26,7 +28,10 @@ export function createHttpTransport(o: HttpTransportOptions): OciTransport {
   const inferenceUrl = (t: CallTarget, op: string) =>
     `${serviceBaseUrl("inference", t.region, { alias: t.endpoint, global: o.endpoints.inference })}${op}`;
 
-  async function send(method: "GET" | "POST", url: string, body: string | undefined, opts: CallOptions, accept: string, ctrl: AbortController): Promise<Response> {
+  const agentUrl = (t: CallTarget, endpointId: string, op: string) =>
+    `${serviceBaseUrl("agent", t.region, { alias: t.endpoint, global: o.endpoints.agent })}/agentEndpoints/${encodeURIComponent(endpointId)}${op}`;
+
+  async function send(method: Method, url: string, body: string | undefined, opts: CallOptions, accept: string, ctrl: AbortController): Promise<Response> {
     const headers = new Headers({ accept, "opc-request-id": opts.requestId, "user-agent": `ocigenai/${VERSION}` });
     if (body !== undefined) headers.set("content-type", "application/json");
     await o.signer.sign(method, url, headers, body);
@@ -38,7 +43,7 @@ export function createHttpTransport(o: HttpTransportOptions): OciTransport {
   }
 
   /** One JSON exchange under the upstream deadline; the client's signal cancels it too. */
-  async function exchange(method: "GET" | "POST", url: string, body: string | undefined, opts: CallOptions): Promise<OciReply> {
+  async function exchange(method: Method, url: string, body: string | undefined, opts: CallOptions): Promise<OciReply> {
     const ctrl = linkedController(opts.signal);
     const timer = setTimeout(() => ctrl.abort(new UpstreamError("timeout", `no answer within ${o.upstreamTimeoutMs / 1000} s`)), o.upstreamTimeoutMs);
     try {
@@ -51,6 +56,7 @@ export function createHttpTransport(o: HttpTransportOptions): OciTransport {
       } catch (e) {
         throw abortReason(ctrl) ?? new UpstreamError("network", `answer cut off: ${describeNetworkError(e)}`, { opcRequestId });
       }
+      if (text.trim() === "") return { body: undefined, opcRequestId }; // DELETE answers 204
       try {
         return { body: JSON.parse(text), opcRequestId };
       } catch {
@@ -69,37 +75,46 @@ export function createHttpTransport(o: HttpTransportOptions): OciTransport {
     getModel: (target, modelId, opts) =>
       exchange("GET", `${serviceBaseUrl("genai", target.region, { global: o.endpoints.genai })}/models/${encodeURIComponent(modelId)}`, undefined, opts),
 
-    async chatStream(target, details, opts): Promise<OciEventStream> {
-      const ctrl = linkedController(opts.signal);
-      const headerTimer = setTimeout(() => ctrl.abort(new UpstreamError("timeout", `stream not started within ${o.upstreamTimeoutMs / 1000} s`)), o.upstreamTimeoutMs);
-      let res: Response;
-      try {
-        res = await send("POST", inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts, "text/event-stream", ctrl);
-      } catch (e) {
-        ctrl.dispose();
-        throw e;
-      } finally {
-        clearTimeout(headerTimer);
-      }
-      const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
-      if (!res.ok) {
-        ctrl.dispose();
-        throw await httpError(res);
-      }
-      const type = res.headers.get("content-type") ?? "";
-      if (!type.startsWith("text/event-stream") || !res.body) {
-        ctrl.dispose();
-        const text = await res.text().catch(() => "");
-        throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, { opcRequestId });
-      }
-      const body = res.body;
-      return {
-        opcRequestId,
-        cancel: () => ctrl.abort(new DOMException("client went away", "AbortError")),
-        events: guardedEvents(body, ctrl, o.streamIdleMs, opcRequestId),
-      };
-    },
+    chatStream: (target, details, opts) => stream(inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
+
+    createSession: (target, endpointId, details, opts) => exchange("POST", agentUrl(target, endpointId, "/sessions"), JSON.stringify(details), opts),
+    getSession: (target, endpointId, sessionId, opts) => exchange("GET", agentUrl(target, endpointId, `/sessions/${encodeURIComponent(sessionId)}`), undefined, opts),
+    deleteSession: (target, endpointId, sessionId, opts) =>
+      exchange("DELETE", agentUrl(target, endpointId, `/sessions/${encodeURIComponent(sessionId)}`), undefined, opts),
+    agentChat: (target, endpointId, details, opts) => exchange("POST", agentUrl(target, endpointId, "/actions/chat"), JSON.stringify(details), opts),
+    agentChatStream: (target, endpointId, details, opts) => stream(agentUrl(target, endpointId, "/actions/chat"), JSON.stringify(details), opts),
   };
+
+  /** An SSE exchange: the deadline covers the wait for OCI's headers, then the idle limit applies. */
+  async function stream(url: string, body: string, opts: CallOptions): Promise<OciEventStream> {
+    const ctrl = linkedController(opts.signal);
+    const headerTimer = setTimeout(() => ctrl.abort(new UpstreamError("timeout", `stream not started within ${o.upstreamTimeoutMs / 1000} s`)), o.upstreamTimeoutMs);
+    let res: Response;
+    try {
+      res = await send("POST", url, body, opts, "text/event-stream", ctrl);
+    } catch (e) {
+      ctrl.dispose();
+      throw e;
+    } finally {
+      clearTimeout(headerTimer);
+    }
+    const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
+    if (!res.ok) {
+      ctrl.dispose();
+      throw await httpError(res);
+    }
+    const type = res.headers.get("content-type") ?? "";
+    if (!type.startsWith("text/event-stream") || !res.body) {
+      ctrl.dispose();
+      const text = await res.text().catch(() => "");
+      throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, { opcRequestId });
+    }
+    return {
+      opcRequestId,
+      cancel: () => ctrl.abort(new DOMException("client went away", "AbortError")),
+      events: guardedEvents(res.body, ctrl, o.streamIdleMs, opcRequestId),
+    };
+  }
 }
 
 /** Reads the stream with an idle watchdog; any abort surfaces as its typed reason. */

@@ -1,4 +1,4 @@
-import type { ChatDetails, EmbedTextDetails } from "./wire";
+import type { AgentChatDetails, AgentCreateSessionDetails, ChatDetails, EmbedTextDetails } from "./wire";
 
 /** Where one call goes: the alias's region and its optional endpoint override. */
 export interface CallTarget {
@@ -39,4 +39,12 @@ export interface OciTransport {
   embedText(target: CallTarget, details: EmbedTextDetails, opts: CallOptions): Promise<OciReply>;
   /** Control plane GetModel: what an OCID names (vendor, display name), for format inference. */
   getModel(target: CallTarget, modelId: string, opts: CallOptions): Promise<OciReply>;
+
+  /** Agent runtime: sessions of one agent endpoint, and chat within them. */
+  createSession(target: CallTarget, agentEndpointId: string, details: AgentCreateSessionDetails, opts: CallOptions): Promise<OciReply>;
+  getSession(target: CallTarget, agentEndpointId: string, sessionId: string, opts: CallOptions): Promise<OciReply>;
+  deleteSession(target: CallTarget, agentEndpointId: string, sessionId: string, opts: CallOptions): Promise<OciReply>;
+  agentChat(target: CallTarget, agentEndpointId: string, details: AgentChatDetails, opts: CallOptions): Promise<OciReply>;
+  /** `shouldStream: true`; resolves once OCI accepted the stream, like chatStream. */
+  agentChatStream(target: CallTarget, agentEndpointId: string, details: AgentChatDetails, opts: CallOptions): Promise<OciEventStream>;
 }

@@ -3,6 +3,7 @@
  * translation use these names so a field rename in the SDK shows up as a compile error.
  */
 import type { models as inference } from "oci-generativeaiinference";
+import type { models as agents } from "oci-generativeaiagentruntime";
 
 export type ChatDetails = inference.ChatDetails;
 export type GenericChatRequest = inference.GenericChatRequest;
@@ -27,3 +28,12 @@ export type CohereTool = inference.CohereTool;
 export type CohereToolResult = inference.CohereToolResult;
 export type CohereParameterDefinition = inference.CohereParameterDefinition;
 export type CohereMessageV2 = inference.CohereMessageV2;
+
+/** Agent runtime (API 20240531). */
+export type AgentChatDetails = agents.ChatDetails;
+export type AgentCreateSessionDetails = agents.CreateSessionDetails & {
+  /** Not in the SDK model; OCI passes it through (OCI-WIRE §5.1). Sessions live as long as our TTL. */
+  idleTimeoutInSeconds?: number;
+};
+export type AgentChatResult = agents.ChatResult;
+export type AgentSession = agents.Session;

@@ -6,10 +6,13 @@ import { ChatCompletionRequest, CompletionRequest } from "../openai/schemas";
 import type { ModelObject } from "../openai/types";
 import type { OciTransport } from "../oci/transport";
 import { findAlias, requireModelAlias } from "../services/aliases";
-import { createChatCompletion } from "../services/chat-completions";
+import { completeChat } from "../services/complete-chat";
 import { createTextCompletion } from "../services/text-completions";
+import type { SessionManager } from "../agents/session-manager";
+import { callerOf } from "../http/caller";
 import { lift, respond } from "./respond";
 import type { transport as transportPlugin } from "../http/plugins/transport";
+import type { sessions as sessionsPlugin } from "../http/plugins/sessions";
 
 const ModelObjectSchema = t.Object({
   id: t.String(),
@@ -32,18 +35,31 @@ function modelObject(a: ModelAlias, created: number): ModelObject {
  * The OpenAI family: `/v1/...` with the alias in the body, and `/genai/{alias}/v1/...` with the
  * alias in the path (the path wins; clients often send a placeholder `model`).
  */
-export function openAiRoutes(store: ConfigStore, oci: ReturnType<typeof transportPlugin>, opts: { keepAliveMs: number }) {
+export function openAiRoutes(
+  store: ConfigStore,
+  oci: ReturnType<typeof transportPlugin>,
+  agentSessions: ReturnType<typeof sessionsPlugin>,
+  opts: { keepAliveMs: number },
+) {
   const created = () => Math.floor(store.current.loadedAt / 1000);
   const stream = { keepAliveMs: opts.keepAliveMs, family: "openai" as const };
 
-  const chat = async (transport: OciTransport, alias: ModelAlias, body: ChatCompletionRequest, request: Request, set: { headers: Record<string, unknown> }) => {
+  type Ctx = { transport: OciTransport; sessions: SessionManager; request: Request; set: { headers: Record<string, unknown> } };
+  const chat = async ({ transport, sessions, request, set }: Ctx, alias: ModelAlias, body: ChatCompletionRequest) => {
     requestInfo(request).alias = alias.alias;
-    const outcome = await createChatCompletion(transport, { alias, request: body, requestId: requestInfo(request).id, signal: request.signal });
+    const caller = callerOf(request, body.user);
+    const outcome = await completeChat({ transport, sessions }, { alias, request: body, requestId: requestInfo(request).id, signal: request.signal, caller });
     return respond(outcome, request, set, stream);
   };
-  const complete = async (transport: OciTransport, alias: ModelAlias, body: CompletionRequest, request: Request, set: { headers: Record<string, unknown> }) => {
+  const complete = async ({ transport, sessions, request, set }: Ctx, alias: ModelAlias, body: CompletionRequest) => {
     requestInfo(request).alias = alias.alias;
-    const outcome = await createTextCompletion(transport, { alias, request: body, requestId: requestInfo(request).id, signal: request.signal });
+    const caller = callerOf(request, body.user);
+    const outcome = await createTextCompletion((call) => completeChat({ transport, sessions }, { ...call, caller }), {
+      alias,
+      request: body,
+      requestId: requestInfo(request).id,
+      signal: request.signal,
+    });
     return respond(outcome, request, set, stream);
   };
   const chatDoc = { summary: "Chat completion (OpenAI v1); `stream: true` answers with SSE chunks", tags: ["openai"] };
@@ -51,6 +67,7 @@ export function openAiRoutes(store: ConfigStore, oci: ReturnType<typeof transpor
 
   return new Elysia({ name: "routes-openai" })
     .use(oci)
+    .use(agentSessions)
     .get("/v1/models", () => ({ object: "list" as const, data: [...store.current.aliases.values()].map((a) => modelObject(a, created())) }), {
       response: ModelList,
       detail: { summary: "Every alias (models and agents) as OpenAI model objects", tags: ["openai"] },
@@ -67,33 +84,33 @@ export function openAiRoutes(store: ConfigStore, oci: ReturnType<typeof transpor
     })
     .post(
       "/v1/chat/completions",
-      ({ body, request, set, server, transport }) => {
-        lift(server, request);
-        return chat(transport, requireModelAlias(store.current, body.model), body, request, set);
+      (ctx) => {
+        lift(ctx.server, ctx.request);
+        return chat(ctx, requireModelAlias(store.current, ctx.body.model), ctx.body);
       },
       { body: ChatCompletionRequest, parse: "json", detail: chatDoc },
     )
     .post(
       "/genai/:alias/v1/chat/completions",
-      ({ body, params, request, set, server, transport }) => {
-        lift(server, request);
-        return chat(transport, findAlias(store.current, params.alias), body, request, set);
+      (ctx) => {
+        lift(ctx.server, ctx.request);
+        return chat(ctx, findAlias(store.current, ctx.params.alias), ctx.body);
       },
       { body: ChatCompletionRequest, parse: "json", params: AliasParams, detail: chatDoc },
     )
     .post(
       "/v1/completions",
-      ({ body, request, set, server, transport }) => {
-        lift(server, request);
-        return complete(transport, requireModelAlias(store.current, body.model), body, request, set);
+      (ctx) => {
+        lift(ctx.server, ctx.request);
+        return complete(ctx, requireModelAlias(store.current, ctx.body.model), ctx.body);
       },
       { body: CompletionRequest, parse: "json", detail: completionDoc },
     )
     .post(
       "/genai/:alias/v1/completions",
-      ({ body, params, request, set, server, transport }) => {
-        lift(server, request);
-        return complete(transport, findAlias(store.current, params.alias), body, request, set);
+      (ctx) => {
+        lift(ctx.server, ctx.request);
+        return complete(ctx, findAlias(store.current, ctx.params.alias), ctx.body);
       },
       { body: CompletionRequest, parse: "json", params: AliasParams, detail: completionDoc },
     );

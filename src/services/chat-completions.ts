@@ -62,9 +62,7 @@ const FORMATS: Record<ModelTarget["format"], Format> = {
 /** One chat completion against the model behind `alias`, streamed or not. No HTTP context here. */
 export async function createChatCompletion(transport: OciTransport, call: ChatCall): Promise<ChatOutcome> {
   const { alias, request } = call;
-  if (alias.type === "agent") {
-    throw badRequest(`'${alias.alias}' is an agent alias; agent sessions on the OpenAI routes are not available in this version`, "model");
-  }
+  if (alias.type === "agent") throw badRequest(`'${alias.alias}' is an agent alias, which is answered through its sessions`, "model");
   const opts = { signal: call.signal, requestId: call.requestId };
   const target = await resolveModelTarget(transport, alias, opts, call.log);
   const format = FORMATS[target.format];

@@ -2,9 +2,8 @@ import { badRequest } from "../errors/api-error";
 import { chatChunkToText, chatToTextCompletion, completionToChatRequest } from "../openai/map-chat-to-text-completion";
 import type { CompletionRequest } from "../openai/schemas";
 import type { TextCompletion, Usage } from "../openai/types";
-import type { OciTransport } from "../oci/transport";
 import type { ModelAlias } from "../config/types";
-import { createChatCompletion, newCompletionMeta } from "./chat-completions";
+import { newCompletionMeta, type ChatCall, type ChatOutcome } from "./chat-completions";
 import { mapBounded } from "./map-bounded";
 
 /** Prompts of one request sent to OCI at once; the rest wait, so one request cannot flood OCI. */
@@ -19,7 +18,7 @@ export type TextOutcome =
  * chat calls, one choice each, like OpenAI; streaming takes one prompt.
  */
 export async function createTextCompletion(
-  transport: OciTransport,
+  complete: (call: ChatCall) => Promise<ChatOutcome>,
   call: { alias: ModelAlias; request: CompletionRequest; requestId: string; signal: AbortSignal },
 ): Promise<TextOutcome> {
   const prompts = typeof call.request.prompt === "string" ? [call.request.prompt] : call.request.prompt;
@@ -28,7 +27,7 @@ export async function createTextCompletion(
   if (call.request.stream) {
     if (prompts.length > 1) throw badRequest("Streaming takes a single prompt; send one request per prompt", "prompt");
     if (echo) throw badRequest("'echo' cannot be combined with 'stream'", "echo");
-    const out = await createChatCompletion(transport, { ...call, request: completionToChatRequest(call.request, prompts[0]!) });
+    const out = await complete({ ...call, request: completionToChatRequest(call.request, prompts[0]!) });
     if (out.kind !== "stream") throw new Error("expected a stream");
     async function* chunks(): AsyncGenerator<TextCompletion> {
       for await (const c of out.kind === "stream" ? out.chunks : []) {
@@ -39,7 +38,7 @@ export async function createTextCompletion(
     return { kind: "stream", chunks: chunks(), ociRequestId: out.ociRequestId, cancel: out.cancel, usage: out.usage };
   }
   const results = await mapBounded(prompts, PROMPT_CONCURRENCY, call.signal, (p, _i, signal) =>
-    createChatCompletion(transport, { ...call, signal, request: completionToChatRequest({ ...call.request, stream: false }, p) }),
+    complete({ ...call, signal, request: completionToChatRequest({ ...call.request, stream: false }, p) }),
   );
   const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
   const choices = results.map((r, i) => {

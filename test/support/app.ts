@@ -7,12 +7,16 @@ import { createApp } from "../../src/http/app";
 import { createMockTransport } from "../../src/mock/mock-transport";
 import { createLogger } from "../../src/observability/logger";
 import type { OciTransport } from "../../src/oci/transport";
+import { SessionManager } from "../../src/agents/session-manager";
+import { MemorySessionStore } from "../../src/agents/stores/memory";
+import type { SessionStore } from "../../src/agents/stores/types";
 import { tempDir, testModels, writeModels } from "./gateway";
 
 export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   models?: unknown;
   transport?: OciTransport;
+  sessionStore?: SessionStore;
 }
 
 export function makeTestApp(o: TestAppOptions = {}) {
@@ -25,7 +29,9 @@ export function makeTestApp(o: TestAppOptions = {}) {
   const log = createLogger("debug", (l) => lines.push(l));
   const store = new ConfigStore(loaded.config, settings, log);
   const lifecycle = { draining: false, startedAt: Date.now() };
-  const app = createApp({ settings, store, transport: o.transport ?? createMockTransport(), log, lifecycle });
+  const transport = o.transport ?? createMockTransport();
+  const sessions = new SessionManager(o.sessionStore ?? new MemorySessionStore(), transport, { ttlMs: settings.sessionTtlMs, lockWaitMs: 5000, lockLeaseMs: 5000, log });
+  const app = createApp({ settings, store, transport, sessions, log, lifecycle });
   const call = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const headers = new Headers(init.headers);
     let body = init.body;
@@ -35,5 +41,5 @@ export function makeTestApp(o: TestAppOptions = {}) {
     }
     return app.handle(new Request(`http://localhost${path}`, { ...init, headers, body }));
   };
-  return { app, call, settings, store, lifecycle, logs: lines, dir };
+  return { app, call, settings, store, lifecycle, logs: lines, dir, sessions, transport };
 }

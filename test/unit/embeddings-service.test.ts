@@ -9,6 +9,7 @@ import { createEmbeddings, resolveEmbeddingTarget, type ResolvedEmbedding } from
 import { makeTestApp } from "../support/app";
 import { COMPARTMENT, testModels } from "../support/gateway";
 import { apiError } from "../support/throws";
+import { stubTransport } from "../support/stub-transport";
 
 const OTHER_COMPARTMENT = "ocid1.compartment.oc1..aaaaother";
 const config = makeTestApp({
@@ -114,12 +115,7 @@ function recordingTransport(o: { delayMs?: number; fail?: (call: number) => unkn
   let inFlight = 0;
   let peak = 0;
   let aborted = 0;
-  const unused = () => Promise.reject(new Error("not used"));
-  const transport: OciTransport = {
-    kind: "mock",
-    chat: unused,
-    chatStream: unused,
-    getModel: unused,
+  const transport: OciTransport = stubTransport({
     async embedText(target, details, opts): Promise<OciReply> {
       const n = seen.push({ target, details, opts });
       inFlight++;
@@ -145,7 +141,7 @@ function recordingTransport(o: { delayMs?: number; fail?: (call: number) => unkn
         inFlight--;
       }
     },
-  };
+  });
   return { transport, seen, peak: () => peak, aborted: () => aborted };
 }
 

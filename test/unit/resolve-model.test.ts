@@ -5,6 +5,7 @@ import type { ModelTarget } from "../../src/openai/describe-model";
 import type { CallOptions, CallTarget, OciReply, OciTransport } from "../../src/oci/transport";
 import type { Logger } from "../../src/observability/logger";
 import { forgetLearnedModels, resolveModelTarget } from "../../src/services/resolve-model";
+import { stubTransport } from "../support/stub-transport";
 
 const MODEL_OCID = "ocid1.generativeaimodel.oc1.us-chicago-1.amaaaaaaexample";
 const OTHER_OCID = "ocid1.generativeaimodel.oc1.us-chicago-1.amaaaaaaother";
@@ -13,22 +14,16 @@ const ENDPOINT_OCID = "ocid1.generativeaiendpoint.oc1.us-chicago-1.amaaaaaaendpo
 const alias = (id: string, extra: Partial<ModelAlias> = {}): ModelAlias => ({ alias: "a", id, type: "model", region: "us-chicago-1", compartmentId: "ocid1.compartment.oc1..c", params: {}, ...extra });
 
 /** In-memory transport: only getModel answers, from a per-test handler; every call is recorded. */
-class StubTransport implements OciTransport {
-  readonly kind = "mock" as const;
+class StubTransport {
   calls: Array<{ target: CallTarget; modelId: string; opts: CallOptions }> = [];
   constructor(public handler: (modelId: string) => unknown) {}
   async getModel(target: CallTarget, modelId: string, opts: CallOptions): Promise<OciReply> {
     this.calls.push({ target, modelId, opts });
     return { body: await this.handler(modelId) };
   }
-  chat(): Promise<OciReply> {
-    throw new Error("chat must not be called");
-  }
-  chatStream(): never {
-    throw new Error("chatStream must not be called");
-  }
-  embedText(): Promise<OciReply> {
-    throw new Error("embedText must not be called");
+  /** The transport the code under test sees: only getModel is allowed. */
+  get transport(): OciTransport {
+    return stubTransport({ getModel: (target, modelId, o) => this.getModel(target, modelId, o) });
   }
 }
 
@@ -47,7 +42,7 @@ describe("resolveModelTarget", () => {
     const t = new StubTransport(() => {
       throw new Error("no call expected");
     });
-    expect(await resolveModelTarget(t, alias("cohere.command-r-plus-08-2024"), opts())).toEqual({
+    expect(await resolveModelTarget(t.transport, alias("cohere.command-r-plus-08-2024"), opts())).toEqual({
       format: "COHERE",
       servingMode: { servingType: "ON_DEMAND", modelId: "cohere.command-r-plus-08-2024" },
       usesMaxCompletionTokens: false,
@@ -59,7 +54,7 @@ describe("resolveModelTarget", () => {
 
   test("a dedicated endpoint OCID makes no call", async () => {
     const t = new StubTransport(() => ({ displayName: "cohere.command-r-08-2024", vendor: "cohere" }));
-    const target = await resolveModelTarget(t, alias(ENDPOINT_OCID), opts());
+    const target = await resolveModelTarget(t.transport, alias(ENDPOINT_OCID), opts());
     expect(t.calls).toHaveLength(0);
     expect(target.servingMode).toEqual({ servingType: "DEDICATED", endpointId: ENDPOINT_OCID });
     expect(target.format).toBe("GENERIC");
@@ -75,11 +70,11 @@ describe("resolveModelTarget", () => {
       modelName: "cohere.command-r-plus-08-2024",
       needsAssistantText: false,
     };
-    expect(await resolveModelTarget(t, alias(MODEL_OCID), o)).toEqual(expected);
+    expect(await resolveModelTarget(t.transport, alias(MODEL_OCID), o)).toEqual(expected);
     expect(t.calls).toEqual([{ target: { region: "us-chicago-1" }, modelId: MODEL_OCID, opts: o }]);
-    expect(await resolveModelTarget(t, alias(MODEL_OCID), opts())).toEqual(expected);
+    expect(await resolveModelTarget(t.transport, alias(MODEL_OCID), opts())).toEqual(expected);
     // Another alias naming the same OCID uses the same cache entry.
-    expect(await resolveModelTarget(t, alias(MODEL_OCID, { alias: "b" }), opts())).toEqual(expected);
+    expect(await resolveModelTarget(t.transport, alias(MODEL_OCID, { alias: "b" }), opts())).toEqual(expected);
     expect(t.calls).toHaveLength(1);
   });
 
@@ -89,27 +84,27 @@ describe("resolveModelTarget", () => {
       [OTHER_OCID]: { displayName: "meta.llama-3.3-70b-instruct", vendor: "meta" },
     };
     const t = new StubTransport((id) => names[id]);
-    expect((await resolveModelTarget(t, alias(MODEL_OCID), opts())).format).toBe("COHERE");
-    const llama = await resolveModelTarget(t, alias(OTHER_OCID), opts());
+    expect((await resolveModelTarget(t.transport, alias(MODEL_OCID), opts())).format).toBe("COHERE");
+    const llama = await resolveModelTarget(t.transport, alias(OTHER_OCID), opts());
     expect([llama.format, llama.modelName, llama.needsAssistantText]).toEqual(["GENERIC", "meta.llama-3.3-70b-instruct", true]);
     expect(t.calls.map((c) => c.modelId)).toEqual([MODEL_OCID, OTHER_OCID]);
   });
 
   test("a cohere vendor with an unprefixed display name → vendor.name, COHERE", async () => {
     const t = new StubTransport(() => ({ displayName: "command-r-08-2024", vendor: "cohere" }));
-    const target = await resolveModelTarget(t, alias(MODEL_OCID), opts());
+    const target = await resolveModelTarget(t.transport, alias(MODEL_OCID), opts());
     expect(target.format).toBe("COHERE");
     expect(target.modelName).toBe("cohere.command-r-08-2024");
   });
 
   test("a Cohere vision display name → COHEREV2", async () => {
     const t = new StubTransport(() => ({ displayName: "cohere.command-a-vision-07-2025", vendor: "cohere" }));
-    expect((await resolveModelTarget(t, alias(MODEL_OCID), opts())).format).toBe("COHEREV2");
+    expect((await resolveModelTarget(t.transport, alias(MODEL_OCID), opts())).format).toBe("COHEREV2");
   });
 
   test("openai.gpt-5 display name → usesMaxCompletionTokens; gpt-oss does not", async () => {
     const t = new StubTransport((id) => (id === MODEL_OCID ? { displayName: "openai.gpt-5", vendor: "openai" } : { displayName: "openai.gpt-oss-120b", vendor: "openai" }));
-    const gpt5 = await resolveModelTarget(t, alias(MODEL_OCID), opts());
+    const gpt5 = await resolveModelTarget(t.transport, alias(MODEL_OCID), opts());
     expect(gpt5).toEqual({
       format: "GENERIC",
       servingMode: { servingType: "ON_DEMAND", modelId: MODEL_OCID },
@@ -117,7 +112,7 @@ describe("resolveModelTarget", () => {
       modelName: "openai.gpt-5",
       needsAssistantText: false,
     });
-    expect((await resolveModelTarget(t, alias(OTHER_OCID), opts())).usesMaxCompletionTokens).toBe(false);
+    expect((await resolveModelTarget(t.transport, alias(OTHER_OCID), opts())).usesMaxCompletionTokens).toBe(false);
   });
 
   test("a failed lookup → GENERIC with a warning, and the next call asks again (then caches)", async () => {
@@ -126,7 +121,7 @@ describe("resolveModelTarget", () => {
       if (fail) throw new Error("NotAuthorizedOrNotFound");
       return { displayName: "cohere.command-r-08-2024", vendor: "cohere" };
     });
-    expect(await resolveModelTarget(t, alias(MODEL_OCID), opts(), log)).toEqual({
+    expect(await resolveModelTarget(t.transport, alias(MODEL_OCID), opts(), log)).toEqual({
       format: "GENERIC",
       servingMode: { servingType: "ON_DEMAND", modelId: MODEL_OCID },
       usesMaxCompletionTokens: false,
@@ -137,25 +132,25 @@ describe("resolveModelTarget", () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.fields).toMatchObject({ alias: "a", error: "NotAuthorizedOrNotFound" });
 
-    expect((await resolveModelTarget(t, alias(MODEL_OCID), opts(), log)).format).toBe("GENERIC");
+    expect((await resolveModelTarget(t.transport, alias(MODEL_OCID), opts(), log)).format).toBe("GENERIC");
     expect(t.calls).toHaveLength(2);
 
     fail = false;
-    expect((await resolveModelTarget(t, alias(MODEL_OCID), opts(), log)).format).toBe("COHERE");
-    expect((await resolveModelTarget(t, alias(MODEL_OCID), opts(), log)).format).toBe("COHERE");
+    expect((await resolveModelTarget(t.transport, alias(MODEL_OCID), opts(), log)).format).toBe("COHERE");
+    expect((await resolveModelTarget(t.transport, alias(MODEL_OCID), opts(), log)).format).toBe("COHERE");
     expect(t.calls).toHaveLength(3);
   });
 
   test("a reply without a display name is not cached", async () => {
     const t = new StubTransport(() => ({ vendor: "cohere" }));
-    expect((await resolveModelTarget(t, alias(MODEL_OCID), opts())).format).toBe("GENERIC");
-    await resolveModelTarget(t, alias(MODEL_OCID), opts());
+    expect((await resolveModelTarget(t.transport, alias(MODEL_OCID), opts())).format).toBe("GENERIC");
+    await resolveModelTarget(t.transport, alias(MODEL_OCID), opts());
     expect(t.calls).toHaveLength(2);
   });
 
   test("an explicit apiFormat is kept, but the name is still learned (for the token field)", async () => {
     const t = new StubTransport(() => ({ displayName: "openai.gpt-5", vendor: "openai" }));
-    const target = await resolveModelTarget(t, alias(MODEL_OCID, { apiFormat: "COHERE" }), opts());
+    const target = await resolveModelTarget(t.transport, alias(MODEL_OCID, { apiFormat: "COHERE" }), opts());
     expect(target).toEqual({
       format: "COHERE",
       servingMode: { servingType: "ON_DEMAND", modelId: MODEL_OCID },
@@ -165,7 +160,7 @@ describe("resolveModelTarget", () => {
     });
     expect(t.calls).toHaveLength(1);
     // Cached for aliases without an explicit format too.
-    expect((await resolveModelTarget(t, alias(MODEL_OCID), opts())).modelName).toBe("openai.gpt-5");
+    expect((await resolveModelTarget(t.transport, alias(MODEL_OCID), opts())).modelName).toBe("openai.gpt-5");
     expect(t.calls).toHaveLength(1);
   });
 
@@ -175,15 +170,15 @@ describe("resolveModelTarget", () => {
       ac.abort();
       throw new Error("aborted");
     });
-    await expect(resolveModelTarget(t, alias(MODEL_OCID), { signal: ac.signal, requestId: "r" }, log)).rejects.toThrow("aborted");
+    await expect(resolveModelTarget(t.transport, alias(MODEL_OCID), { signal: ac.signal, requestId: "r" }, log)).rejects.toThrow("aborted");
     expect(warnings).toHaveLength(0);
   });
 
   test("forgetLearnedModels clears the cache", async () => {
     const t = new StubTransport(() => ({ displayName: "cohere.command-r-08-2024", vendor: "cohere" }));
-    await resolveModelTarget(t, alias(MODEL_OCID), opts());
+    await resolveModelTarget(t.transport, alias(MODEL_OCID), opts());
     forgetLearnedModels();
-    await resolveModelTarget(t, alias(MODEL_OCID), opts());
+    await resolveModelTarget(t.transport, alias(MODEL_OCID), opts());
     expect(t.calls).toHaveLength(2);
   });
 });

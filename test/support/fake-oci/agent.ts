@@ -32,6 +32,11 @@ function sessionShape(s: FakeSession): Json {
 
 export class AgentRuntime {
   readonly sessions = new Map<string, FakeSession>();
+  /** How long a (non-streamed) agent answer takes; while it runs, the session is busy. */
+  chatDelayMs = 0;
+  /** Requests OCI refused because their session was still answering another one. */
+  busyRefusals = 0;
+  private readonly busyUntil = new Map<string, number>();
 
   private find(endpointId: string, sessionId: string): FakeSession | undefined {
     const s = this.sessions.get(sessionId);
@@ -84,16 +89,26 @@ export class AgentRuntime {
     if (typeof body.sessionId === "string") {
       const s = this.find(endpointId, body.sessionId);
       if (!s) return notFound();
+      // One answer at a time per session: a second chat while the first runs is a conflict.
+      if ((this.busyUntil.get(s.id) ?? 0) > Date.now()) {
+        this.busyRefusals++;
+        return ociError(409, "Conflict", "The session is processing another request.");
+      }
       turn = ++s.turns;
       s.timeUpdated = nowIso();
+      const streamTime = body.shouldStream === true ? splitWords(`turn ${turn}: ${userMessage}`).length * gapMs : 0;
+      this.busyUntil.set(s.id, Date.now() + this.chatDelayMs + streamTime);
     }
-    const text = `turn ${turn}: ${userMessage}`;
+    const performed = Array.isArray(body.performedActions) ? body.performedActions.filter(isRecord) : [];
+    const text = performed.length
+      ? `turn ${turn}: results ${performed.map((a) => `${String(a.actionId)}=${String(a.functionCallOutput)}`).join(", ")}`
+      : `turn ${turn}: ${userMessage}`;
     const final = { message: { role: "AGENT", content: { text, citations: [] }, timeCreated: nowIso() } };
     if (body.shouldStream === true) {
       // §5.3 is unverified: delta events, then one final event carrying the full message.
       const deltas = splitWords(text).map((w) => ({ message: { role: "AGENT", content: { text: w } } }));
       return { sse: [...deltas, final], gapMs };
     }
-    return { json: final };
+    return { json: final, delayMs: this.chatDelayMs };
   }
 }

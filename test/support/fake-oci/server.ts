@@ -84,6 +84,7 @@ class FakeOciServer implements FakeOci {
   private readonly keys = new KeyRing();
   private readonly scripts = new Map<string, ScriptEntry[]>();
   private readonly agent = new AgentRuntime();
+  readonly agentRuntime: AgentRuntime;
   private readonly stopping = new AbortController();
   private readonly streamGapMs: number;
   private server!: Server<undefined>;
@@ -93,6 +94,7 @@ class FakeOciServer implements FakeOci {
     this.modelVendors = { ...opts.modelVendors };
     this.streamGapMs = opts.streamGapMs ?? 0;
     this.sessions = this.agent.sessions;
+    this.agentRuntime = this.agent;
   }
 
   start(): void {

@@ -143,6 +143,8 @@ export interface FakeOci {
   readonly streams: StreamRecord[];
   /** Agent sessions alive on the fake, by id. */
   readonly sessions: Map<string, FakeSession>;
+  /** The agent runtime: `chatDelayMs` (how long answers take; a concurrent chat on a busy session is 409) and `busyRefusals`. */
+  readonly agentRuntime: { chatDelayMs: number; readonly busyRefusals: number };
   /** Mutable: model id/name → vendor. */
   modelVendors: Record<string, string>;
   addKey(keyId: string, publicKeyPem: string): void;

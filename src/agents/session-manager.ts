@@ -1,0 +1,188 @@
+import type { ModelAlias } from "../config/types";
+import { ApiError } from "../errors/api-error";
+import { UpstreamError } from "../errors/upstream-error";
+import type { Logger } from "../observability/logger";
+import { isRec } from "../openai/oci-shapes";
+import type { CallOptions, OciTransport } from "../oci/transport";
+import { storeKey } from "./session-key";
+import { LockTimeoutError, StoreUnavailableError, type Release, type SessionStore } from "./stores/types";
+
+export interface SessionManagerOptions {
+  ttlMs: number;
+  /** How long a request waits behind another one for the same key or session. */
+  lockWaitMs: number;
+  lockLeaseMs: number;
+  log?: Logger;
+}
+
+/** Who is asking, about which conversation. */
+export interface AutoTarget {
+  alias: ModelAlias;
+  owner: string;
+  channel: string;
+  cuid: string;
+}
+
+/** One turn on an OCI session; `fresh` says the session has no earlier context. */
+export type Turn<R> = (sessionId: string, fresh: boolean) => Promise<R>;
+
+export interface TurnOutcome<R> {
+  result: R;
+  sessionId: string;
+  reused: boolean;
+  /** Ends the turn's hold on the conversation: call it when the answer (or stream) is done. */
+  release: Release;
+}
+
+export const EXPIRED_SESSION = {
+  error: "Invalid or expired session",
+  suggestion: "Use automatic mode with 'channel' and 'cuid'",
+} as const;
+
+/**
+ * Agent sessions, managed. Auto mode maps `channel:cuid` to an OCI session with a sliding TTL;
+ * manual mode uses the client's session id. Every turn holds a lock on its conversation until
+ * the caller releases it, so concurrent requests never create two sessions for one key and never
+ * overlap on one OCI session. When OCI says a reused session is gone (404) or in conflict (409),
+ * it is forgotten, a new one is made and the turn is sent again once.
+ */
+export class SessionManager {
+  constructor(readonly store: SessionStore, private readonly transport: OciTransport, private readonly o: SessionManagerOptions) {}
+
+  async auto<R>(t: AutoTarget, call: CallOptions, turn: Turn<R>): Promise<TurnOutcome<R>> {
+    const key = storeKey(t.owner, t.alias.id, t.channel, t.cuid);
+    const release = await this.lock(key, call);
+    try {
+      const known = await this.guard(() => this.store.get(key));
+      if (known) {
+        try {
+          const result = await turn(known.sessionId, false);
+          await this.guard(() => this.store.set(key, { ...known, lastUsedAt: Date.now() }, this.o.ttlMs));
+          return { result, sessionId: known.sessionId, reused: true, release };
+        } catch (e) {
+          if (!isGoneOrBusy(e)) throw e;
+          this.o.log?.info("agent session gone; starting a new one", { alias: t.alias.alias, sessionId: known.sessionId });
+          await this.guard(() => this.store.delete(key));
+        }
+      }
+      const sessionId = await this.createSession(t, call);
+      const now = Date.now();
+      await this.guard(() => this.store.set(key, { sessionId, agentEndpointId: t.alias.id, owner: t.owner, createdAt: now, lastUsedAt: now }, this.o.ttlMs));
+      const result = await turn(sessionId, true);
+      return { result, sessionId, reused: false, release };
+    } catch (e) {
+      await release();
+      throw e;
+    }
+  }
+
+  /** Manual mode: the client's session id as given; OCI's 404/409 becomes the seed's 409. */
+  async manual<R>(alias: ModelAlias, owner: string, sessionId: string, call: CallOptions, turn: Turn<R>): Promise<TurnOutcome<R>> {
+    await this.assertOwner(owner, sessionId, () => new ApiError(409, EXPIRED_SESSION.error, { type: "conflict_error", code: "invalid_session", suggestion: EXPIRED_SESSION.suggestion }));
+    const release = await this.lock(`sid|${alias.id}|${sessionId}`, call);
+    try {
+      const result = await turn(sessionId, false);
+      return { result, sessionId, reused: true, release };
+    } catch (e) {
+      await release();
+      if (isGoneOrBusy(e)) {
+        throw new ApiError(409, EXPIRED_SESSION.error, { type: "conflict_error", code: "invalid_session", suggestion: EXPIRED_SESSION.suggestion });
+      }
+      throw e;
+    }
+  }
+
+  /** POST /session: the key's live session (checked with OCI) or a new one. */
+  async open(t: AutoTarget, call: CallOptions): Promise<{ session: Record<string, unknown>; reused: boolean }> {
+    const key = storeKey(t.owner, t.alias.id, t.channel, t.cuid);
+    const release = await this.lock(key, call);
+    try {
+      const known = await this.guard(() => this.store.get(key));
+      if (known) {
+        try {
+          const reply = await this.transport.getSession({ region: t.alias.region, endpoint: t.alias.endpoint }, t.alias.id, known.sessionId, call);
+          await this.guard(() => this.store.set(key, { ...known, lastUsedAt: Date.now() }, this.o.ttlMs));
+          return { session: { ...(isRec(reply.body) ? reply.body : {}), id: known.sessionId }, reused: true };
+        } catch (e) {
+          if (!isGoneOrBusy(e)) throw e;
+          await this.guard(() => this.store.delete(key));
+        }
+      }
+      const reply = await this.transport.createSession({ region: t.alias.region, endpoint: t.alias.endpoint }, t.alias.id, this.sessionDetails(t), call);
+      const session = sessionBody(reply.body);
+      const now = Date.now();
+      await this.guard(() => this.store.set(key, { sessionId: String(session.id), agentEndpointId: t.alias.id, owner: t.owner, createdAt: now, lastUsedAt: now }, this.o.ttlMs));
+      return { session, reused: false };
+    } finally {
+      await release();
+    }
+  }
+
+  /** DELETE /session/{id}: ends it at OCI and forgets every key mapped to it. */
+  async close(alias: ModelAlias, owner: string, sessionId: string, call: CallOptions): Promise<void> {
+    const notFound = () => new ApiError(404, `Session '${sessionId}' not found`, { type: "not_found_error", code: "session_not_found" });
+    await this.assertOwner(owner, sessionId, notFound);
+    try {
+      await this.transport.deleteSession({ region: alias.region, endpoint: alias.endpoint }, alias.id, sessionId, call);
+    } catch (e) {
+      if (e instanceof UpstreamError && e.init.status === 404) {
+        await this.guard(() => this.store.deleteBySessionId(sessionId));
+        throw notFound();
+      }
+      throw e;
+    }
+    await this.guard(() => this.store.deleteBySessionId(sessionId));
+  }
+
+  private async createSession(t: AutoTarget, call: CallOptions): Promise<string> {
+    const reply = await this.transport.createSession({ region: t.alias.region, endpoint: t.alias.endpoint }, t.alias.id, this.sessionDetails(t), call);
+    return String(sessionBody(reply.body).id);
+  }
+
+  private sessionDetails(t: AutoTarget) {
+    return { displayName: "ocigenai", description: `${t.channel}:${t.cuid}`.slice(0, 400), idleTimeoutInSeconds: Math.round(this.o.ttlMs / 1000) };
+  }
+
+  private async assertOwner(owner: string, sessionId: string, refuse: () => ApiError): Promise<void> {
+    const recorded = await this.guard(() => this.store.ownerOf(sessionId));
+    if (recorded !== undefined && recorded !== owner) throw refuse();
+  }
+
+  private async lock(key: string, call: CallOptions): Promise<Release> {
+    try {
+      return await this.guard(() => this.store.lock(key, { waitMs: this.o.lockWaitMs, leaseMs: this.o.lockLeaseMs }));
+    } catch (e) {
+      if (e instanceof LockTimeoutError) {
+        throw new ApiError(409, "Another request for this conversation is still running", {
+          type: "conflict_error",
+          code: "session_busy",
+          suggestion: "Retry once the previous answer has completed",
+        });
+      }
+      if (call.signal.aborted) throw call.signal.reason;
+      throw e;
+    }
+  }
+
+  /** A store that cannot answer fails the request with 503: never a silent new session. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof StoreUnavailableError) {
+        throw new ApiError(503, `Agent sessions are unavailable: ${e.message}`, { type: "service_unavailable", code: "session_store_unavailable" });
+      }
+      throw e;
+    }
+  }
+}
+
+/** OCI's way of saying a session is gone (404) or in use/in a bad state (409). */
+export function isGoneOrBusy(e: unknown): boolean {
+  return e instanceof UpstreamError && e.failure === "http" && (e.init.status === 404 || e.init.status === 409);
+}
+
+function sessionBody(body: unknown): Record<string, unknown> {
+  if (!isRec(body) || typeof body.id !== "string" || body.id === "") throw new UpstreamError("bad_response", "createSession answered without a session id");
+  return body;
+}

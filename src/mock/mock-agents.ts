@@ -1,0 +1,70 @@
+import { UpstreamError } from "../errors/upstream-error";
+import type { AgentChatDetails } from "../oci/wire";
+
+interface MockSession {
+  id: string;
+  endpointId: string;
+  displayName?: string;
+  description?: string;
+  timeCreated: string;
+  turns: number;
+}
+
+const PIECES = 5;
+
+/**
+ * TEST_MODE's agent runtime: real session bookkeeping (create, get, delete; chat on an unknown
+ * session is OCI's 404), so the gateway's session manager runs exactly as against OCI.
+ */
+export class MockAgents {
+  private readonly sessions = new Map<string, MockSession>();
+  private counter = 0;
+
+  create(endpointId: string, displayName?: string, description?: string) {
+    const now = new Date().toISOString();
+    const s: MockSession = { id: `ocid1.genaiagentsession.oc1.testmode.${(++this.counter).toString(36)}${Date.now().toString(36)}`, endpointId, displayName, description, timeCreated: now, turns: 0 };
+    this.sessions.set(s.id, s);
+    return this.view(s);
+  }
+
+  get(endpointId: string, sessionId: string) {
+    return this.view(this.find(endpointId, sessionId));
+  }
+
+  delete(endpointId: string, sessionId: string): void {
+    this.find(endpointId, sessionId);
+    this.sessions.delete(sessionId);
+  }
+
+  chat(endpointId: string, details: AgentChatDetails) {
+    if (details.sessionId) this.find(endpointId, details.sessionId).turns++;
+    const outputs = (details.performedActions ?? []).map((a) => (a as { functionCallOutput?: string }).functionCallOutput ?? "").filter(Boolean);
+    const said = outputs.length ? `tool results ${outputs.join("; ")}` : (details.userMessage ?? "");
+    const text = `[TEST_MODE] Simulated response to: ${said}`;
+    const words = text.split(/(?<=\s)/);
+    const size = Math.max(1, Math.ceil(words.length / PIECES));
+    const pieces: string[] = [];
+    for (let i = 0; i < words.length; i += size) pieces.push(words.slice(i, i + size).join(""));
+    const final = { message: { role: "AGENT", content: { text, citations: [] }, timeCreated: new Date().toISOString() } };
+    return { pieces, final };
+  }
+
+  private find(endpointId: string, sessionId: string): MockSession {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.endpointId !== endpointId) {
+      throw new UpstreamError("http", "Authorization failed or requested resource not found.", { status: 404, code: "NotAuthorizedOrNotFound" });
+    }
+    return s;
+  }
+
+  private view(s: MockSession) {
+    return {
+      id: s.id,
+      displayName: s.displayName,
+      description: s.description,
+      welcomeMessage: "[TEST_MODE] Hi, how can I help?",
+      timeCreated: s.timeCreated,
+      timeUpdated: new Date().toISOString(),
+    };
+  }
+}
