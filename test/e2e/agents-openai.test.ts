@@ -104,7 +104,8 @@ describe("agent alias on /v1/chat/completions", () => {
     expect(r1.choices[0]!.message.tool_calls).toEqual([{ id: "action-1", type: "function", function: { name: "lookup_order", arguments: '{"order":7}' } }]);
     messages.push(r1.choices[0]!.message, { role: "tool", tool_call_id: "action-1", content: '{"status":"shipped"}' });
     const r2 = await c.chat.completions.create({ model: "my-agent", messages });
-    expect(r2.choices[0]!.message.content).toBe('turn 2: results action-1={"status":"shipped"}');
+    // The scripted first answer bypassed the fake's turn counter, so the session's first counted turn is this one.
+    expect(r2.choices[0]!.message.content).toBe('turn 1: results action-1={"status":"shipped"}');
     const second = fake.requestsFor("agentChat")[1]!.body as Record<string, unknown>;
     expect(second.performedActions).toEqual([{ actionId: "action-1", performedActionType: "FUNCTION_CALLING_PERFORMED_ACTION", functionCallOutput: '{"status":"shipped"}' }]);
     expect(second.sessionId).toBe(agentOf(r1).session_id);

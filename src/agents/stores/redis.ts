@@ -1,0 +1,273 @@
+import { RedisClient } from "bun";
+import { KeyLock } from "./key-lock";
+import { checkRetention, checkTtl, type StoreOptions } from "./memory";
+import { LockTimeoutError, StoreUnavailableError, type LockOptions, type Release, type SessionRecord, type SessionStore } from "./types";
+
+export interface RedisStoreOptions extends StoreOptions {
+  /**
+   * Longest one store call may take, reconnecting included, before it fails with
+   * StoreUnavailableError (default 1500 ms), so a request answers 503 instead of hanging.
+   */
+  opTimeoutMs?: number;
+  /** Prefix of every key (default `ocigenai:`): `<prefix>session:`, `<prefix>lock:`, `<prefix>sid:`. */
+  prefix?: string;
+}
+
+export const DEFAULT_REDIS_PREFIX = "ocigenai:";
+const DEFAULT_OP_TIMEOUT_MS = 1500;
+
+// Record under `session:<key>` (PX = TTL); per session id a hash `sid:<id>` holding the owner and
+// a `k:<key>` field per key that pointed at it, kept for the owner retention. Stale `k:` fields
+// (key deleted or moved to another session) are harmless: deletion checks the record first.
+const SET_SCRIPT = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('HSET', KEYS[2], 'owner', ARGV[3], 'k:' .. ARGV[5], '1')
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+return 1`;
+const DELETE_BY_SESSION_SCRIPT = `
+for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(f, 1, 2) == 'k:' then
+    local rk = ARGV[1] .. string.sub(f, 3)
+    local v = redis.call('GET', rk)
+    if v then
+      local ok, rec = pcall(cjson.decode, v)
+      if ok and type(rec) == 'table' and rec.sessionId == ARGV[2] then redis.call('DEL', rk) end
+    end
+  end
+end
+return redis.call('DEL', KEYS[1])`;
+/** Only the holder (same token) may delete or extend its lock. */
+const UNLOCK_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+
+/**
+ * Sessions in Redis, shared by every gateway instance pointing at it; the per-key lock is a Redis
+ * lock too (`SET NX PX`, renewed while held, released by compare-and-delete). Within one process
+ * waiters queue first come first served in a local lock before polling Redis.
+ *
+ * Bun's client is used without its offline queue and auto-reconnect: while Redis is down every
+ * call fails fast with StoreUnavailableError, and the next call after it is back reconnects.
+ */
+export class RedisSessionStore implements SessionStore {
+  readonly kind = "redis" as const;
+  private conn: Connection | undefined;
+  private closed = false;
+  private readonly local = new KeyLock();
+  private readonly held = new Set<() => void>();
+  private readonly ownerRetentionMs: number;
+  private readonly opTimeoutMs: number;
+  private readonly prefix: string;
+
+  constructor(private readonly url: string, opts: RedisStoreOptions = {}) {
+    this.ownerRetentionMs = checkRetention(opts.ownerRetentionMs);
+    this.opTimeoutMs = opts.opTimeoutMs ?? DEFAULT_OP_TIMEOUT_MS;
+    if (!Number.isFinite(this.opTimeoutMs) || this.opTimeoutMs <= 0) throw new RangeError(`opTimeoutMs must be a positive number, got ${opts.opTimeoutMs}`);
+    this.prefix = opts.prefix ?? DEFAULT_REDIS_PREFIX;
+  }
+
+  /** Keys this process holds or waits for (0 once every holder released). */
+  get heldLocks(): number {
+    return this.local.heldKeys;
+  }
+
+  /** Fails with StoreUnavailableError unless Redis answers (used at startup to warn early). */
+  async ping(): Promise<void> {
+    await this.run((c) => c.send("PING", []));
+  }
+
+  async get(key: string): Promise<SessionRecord | undefined> {
+    const raw = await this.run((c) => c.get(this.sessionKey(key)));
+    return raw === null ? undefined : parseRecord(raw);
+  }
+
+  async set(key: string, r: SessionRecord, ttlMs: number): Promise<void> {
+    checkTtl(ttlMs);
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    const retain = Math.max(ttl, Math.ceil(this.ownerRetentionMs));
+    const record: SessionRecord = { sessionId: r.sessionId, agentEndpointId: r.agentEndpointId, owner: r.owner, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt };
+    await this.run((c) =>
+      c.send("EVAL", [SET_SCRIPT, "2", this.sessionKey(key), this.sidKey(r.sessionId), JSON.stringify(record), String(ttl), r.owner, String(retain), key]),
+    );
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.run((c) => c.del(this.sessionKey(key)));
+  }
+
+  async deleteBySessionId(sessionId: string): Promise<void> {
+    await this.run((c) => c.send("EVAL", [DELETE_BY_SESSION_SCRIPT, "1", this.sidKey(sessionId), `${this.prefix}session:`, sessionId]));
+  }
+
+  async ownerOf(sessionId: string): Promise<string | undefined> {
+    const owner: unknown = await this.run((c) => c.send("HGET", [this.sidKey(sessionId), "owner"]));
+    return typeof owner === "string" ? owner : undefined;
+  }
+
+  async lock(key: string, opts: LockOptions): Promise<Release> {
+    const { waitMs, leaseMs } = opts;
+    if (!Number.isFinite(leaseMs) || leaseMs < 1) throw new RangeError(`lock leaseMs must be a number >= 1, got ${leaseMs}`);
+    const deadline = Date.now() + waitMs;
+    const releaseLocal = await this.local.acquire(key, waitMs);
+    try {
+      const lockKey = `${this.prefix}lock:${key}`;
+      const token = crypto.randomUUID();
+      const lease = String(Math.ceil(leaseMs));
+      for (let attempt = 0; ; attempt++) {
+        const got: unknown = await this.run((c) => c.send("SET", [lockKey, token, "NX", "PX", lease]));
+        if (got === "OK") return this.holding(lockKey, token, lease, releaseLocal);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new LockTimeoutError(key, waitMs);
+        await Bun.sleep(Math.min(left, backoff(attempt)));
+      }
+    } catch (e) {
+      await releaseLocal();
+      throw e;
+    }
+  }
+
+  async size(): Promise<number> {
+    const match = `${this.prefix.replace(/[*?[\]\\]/g, "\\$&")}session:*`;
+    return this.run(async (c) => {
+      let cursor = "0";
+      let n = 0;
+      do {
+        const reply: unknown = await c.send("SCAN", [cursor, "MATCH", match, "COUNT", "1000"]);
+        if (!Array.isArray(reply) || !Array.isArray(reply[1])) throw new Error("unexpected SCAN reply");
+        cursor = String(reply[0]);
+        n += reply[1].length;
+      } while (cursor !== "0");
+      return n;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const stop of this.held) stop();
+    this.held.clear();
+    this.drop();
+  }
+
+  /** A held lock: its lease renewed every third of itself until released. */
+  private holding(lockKey: string, token: string, lease: string, releaseLocal: Release): Release {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      this.held.delete(stop);
+    };
+    const every = Math.max(1, Math.floor(Number(lease) / 3));
+    const renew = async () => {
+      try {
+        const still: unknown = await this.run((c) => c.send("EVAL", [RENEW_SCRIPT, "1", lockKey, token, lease]));
+        if (still !== 1) return stop(); // lease lost (expired, or deleted by hand): nothing to keep alive
+      } catch {
+        // Redis unreachable: try again next time; the lease may lapse meanwhile.
+      }
+      if (!stopped) schedule();
+    };
+    const schedule = () => {
+      timer = setTimeout(renew, every);
+      timer.unref?.();
+    };
+    this.held.add(stop);
+    schedule();
+    let released: Promise<void> | undefined;
+    return () =>
+      (released ??= (async () => {
+        stop();
+        try {
+          await this.run((c) => c.send("EVAL", [UNLOCK_SCRIPT, "1", lockKey, token]));
+        } catch {
+          // Never fail the caller's `finally`: an unreleased lock expires with its lease.
+        } finally {
+          await releaseLocal();
+        }
+      })());
+  }
+
+  /** One store call against a live connection, bounded by opTimeoutMs; any failure is a 503. */
+  private async run<T>(fn: (c: RedisClient) => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError("redis", "the store is closed");
+    const conn = this.connection();
+    const work = conn.ready.then(() => fn(conn.client));
+    work.catch(() => {}); // it may lose the race below and settle later
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.opTimeoutMs} ms`)), this.opTimeoutMs);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } catch (e) {
+      // A connection that failed or stopped answering (even mid-handshake) is dropped, so the
+      // next call starts afresh instead of queueing behind it.
+      if (!isServerReply(e)) this.drop(conn);
+      throw new StoreUnavailableError("redis", e);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The current connection, connected or still connecting; a dead one is replaced. */
+  private connection(): Connection {
+    const cur = this.conn;
+    if (cur && (cur.client.connected || !cur.settled)) return cur;
+    if (cur) this.drop(cur);
+    const client = new RedisClient(this.url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: this.opTimeoutMs });
+    const next: Connection = { client, ready: client.connect(), settled: false };
+    const settle = () => {
+      next.settled = true;
+    };
+    next.ready.then(settle, settle);
+    this.conn = next;
+    return next;
+  }
+
+  private drop(conn: Connection | undefined = this.conn): void {
+    if (!conn || conn !== this.conn) return; // already replaced by a newer connection
+    this.conn = undefined;
+    conn.client.close();
+  }
+
+  private sessionKey(key: string): string {
+    return `${this.prefix}session:${key}`;
+  }
+
+  private sidKey(sessionId: string): string {
+    return `${this.prefix}sid:${sessionId}`;
+  }
+}
+
+interface Connection {
+  client: RedisClient;
+  /** Resolves once connected (Bun's `connect()`); rejects when the connection attempt fails. */
+  ready: Promise<unknown>;
+  settled: boolean;
+}
+
+/** 10, 20, 40, then 50 ms, each cut by a random up-to-half so waiters on one key spread out. */
+function backoff(attempt: number): number {
+  const base = Math.min(50, 10 * 2 ** attempt);
+  return base / 2 + Math.random() * (base / 2);
+}
+
+/** Redis answered with an error: the connection itself is fine. */
+function isServerReply(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === "ERR_REDIS_SERVER_ERROR";
+}
+
+/** What Redis holds is checked before it is trusted; an unreadable record counts as absent. */
+export function parseRecord(raw: string): SessionRecord | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== "object" || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  const str = (k: string) => typeof r[k] === "string" && r[k] !== "";
+  const num = (k: string) => typeof r[k] === "number" && Number.isFinite(r[k]);
+  if (!str("sessionId") || !str("agentEndpointId") || typeof r.owner !== "string" || !num("createdAt") || !num("lastUsedAt")) return undefined;
+  return { sessionId: r.sessionId as string, agentEndpointId: r.agentEndpointId as string, owner: r.owner as string, createdAt: r.createdAt as number, lastUsedAt: r.lastUsedAt as number };
+}
