@@ -186,3 +186,26 @@ describe("errors in the seed's envelope", () => {
     expect(await r.json()).toEqual({ error });
   });
 });
+
+describe("citations and disconnects", () => {
+  test("the agent's citations reach agentResponse.citations", async () => {
+    const citation = { sourceText: "Orders ship in 2 days.", title: "FAQ", docId: "doc-1", pageNumbers: [3], sourceLocation: { sourceLocationType: "OCI_OBJECT_STORAGE", url: "https://objectstorage.example/faq.pdf" } };
+    fake.script("agentChat", { json: { message: { role: "AGENT", content: { text: "In 2 days.", citations: [citation] }, timeCreated: "2026-11-27T00:00:00.000Z" } } });
+    const r = await chat(gw, { channel: "web", cuid: "cite", userMessage: "shipping?" });
+    expect(r.body.agentResponse).toEqual({ role: "ASSISTANT", content: [{ text: "In 2 days." }], timeCreated: "2026-11-27T00:00:00.000Z", citations: [citation] });
+  });
+
+  test("a client leaving a stream releases the conversation at once", async () => {
+    fake.clear();
+    fake.script("agentChat", { sse: Array.from({ length: 40 }, (_, i) => ({ message: { role: "AGENT", content: { text: `w${i} ` } } })), gapMs: 100, end: "hang" });
+    const r = await post(gw, "/genai/my-agent/chat", { channel: "web", cuid: "leaver", userMessage: "long story", stream: true });
+    const reader = r.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    await fake.waitFor(() => fake.streams.some((s) => s.clientAborted), 1000);
+    const t0 = performance.now();
+    const next = await chat(gw, { channel: "web", cuid: "leaver", userMessage: "still there?" });
+    expect(next.status).toBe(200);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});
