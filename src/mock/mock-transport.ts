@@ -3,6 +3,7 @@ import type { ChatDetails } from "../oci/wire";
 import { simulateChat, type SimulatedAnswer } from "./simulate";
 import { deterministicUnitVector, embeddingDimension } from "./simulate-embeddings";
 import { MockAgents } from "./mock-agents";
+import { createMockObjectStorage } from "./mock-object-storage";
 
 /** Gap between simulated stream events: enough for clients to see real incremental delivery. */
 const EVENT_GAP_MS = 5;
@@ -19,6 +20,7 @@ export function createMockTransport(): OciTransport {
   const requestId = () => `TESTMODE${(++counter).toString(16).toUpperCase().padStart(8, "0")}`;
   return {
     kind: "mock",
+    ...createMockObjectStorage(),
     async chat(_target, details): Promise<OciReply> {
       return { body: chatResult(details, simulateChat(details)), opcRequestId: requestId() };
     },

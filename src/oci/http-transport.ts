@@ -1,180 +1,37 @@
-import { VERSION } from "../version";
-import { UpstreamError } from "../errors/upstream-error";
 import { serviceBaseUrl } from "./endpoints";
-import { parseSseJson } from "./sse";
-import type { RequestSigner } from "./signer";
-import type { CallOptions, CallTarget, OciEventStream, OciReply, OciTransport } from "./transport";
-import type { ChatDetails } from "./wire";
+import { createObjectStorageOps } from "./object-storage-ops";
+import { createSignedHttp, type SignedHttpOptions } from "./signed-http";
+import type { CallTarget, OciTransport } from "./transport";
 
-export interface HttpTransportOptions {
-  signer: RequestSigner;
-  endpoints: { inference?: string; agent?: string; genai?: string };
-  /** Deadline of a non-streaming call, and of a stream until OCI's headers arrive. */
-  upstreamTimeoutMs: number;
-  /** Longest silence inside a stream before it is abandoned. */
-  streamIdleMs: number;
+export interface HttpTransportOptions extends SignedHttpOptions {
+  endpoints: { inference?: string; agent?: string; genai?: string; objectStorage?: string };
 }
 
-type Method = "GET" | "POST" | "PUT" | "DELETE";
-
-/** Error bodies are small; a huge one is cut so a broken upstream cannot fill memory. */
-const MAX_ERROR_BODY = 64 * 1024;
-
 /**
- * Real transport: oci-common signs, the runtime's fetch sends with an AbortSignal (client
- * disconnect and deadlines cancel the request), our parser reads the stream. No retries here.
+ * The real transport: each OCI operation is a signed HTTP exchange (signed-http.ts) against the
+ * service's regional host, or the configured override.
  */
 export function createHttpTransport(o: HttpTransportOptions): OciTransport {
-  const inferenceUrl = (t: CallTarget, op: string) =>
-    `${serviceBaseUrl("inference", t.region, { alias: t.endpoint, global: o.endpoints.inference })}${op}`;
-
+  const http = createSignedHttp(o);
+  const inferenceUrl = (t: CallTarget, op: string) => `${serviceBaseUrl("inference", t.region, { alias: t.endpoint, global: o.endpoints.inference })}${op}`;
   const agentUrl = (t: CallTarget, endpointId: string, op: string) =>
     `${serviceBaseUrl("agent", t.region, { alias: t.endpoint, global: o.endpoints.agent })}/agentEndpoints/${encodeURIComponent(endpointId)}${op}`;
-
-  async function send(method: Method, url: string, body: string | undefined, opts: CallOptions, accept: string, ctrl: AbortController): Promise<Response> {
-    const headers = new Headers({ accept, "opc-request-id": opts.requestId, "user-agent": `ocigenai/${VERSION}` });
-    if (body !== undefined) headers.set("content-type", "application/json");
-    await o.signer.sign(method, url, headers, body);
-    try {
-      return await fetch(url, { method, headers, body, signal: ctrl.signal, decompress: true });
-    } catch (e) {
-      throw abortReason(ctrl) ?? new UpstreamError("network", describeNetworkError(e));
-    }
-  }
-
-  /** One JSON exchange under the upstream deadline; the client's signal cancels it too. */
-  async function exchange(method: Method, url: string, body: string | undefined, opts: CallOptions): Promise<OciReply> {
-    const ctrl = linkedController(opts.signal);
-    const timer = setTimeout(() => ctrl.abort(new UpstreamError("timeout", `no answer within ${o.upstreamTimeoutMs / 1000} s`)), o.upstreamTimeoutMs);
-    try {
-      const res = await send(method, url, body, opts, "application/json", ctrl);
-      const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
-      if (!res.ok) throw await httpError(res);
-      let text: string;
-      try {
-        text = await res.text();
-      } catch (e) {
-        throw abortReason(ctrl) ?? new UpstreamError("network", `answer cut off: ${describeNetworkError(e)}`, { opcRequestId });
-      }
-      if (text.trim() === "") return { body: undefined, opcRequestId }; // DELETE answers 204
-      try {
-        return { body: JSON.parse(text), opcRequestId };
-      } catch {
-        throw new UpstreamError("bad_response", `answer is not JSON: ${text.slice(0, 80)}`, { opcRequestId });
-      }
-    } finally {
-      clearTimeout(timer);
-      ctrl.dispose();
-    }
-  }
+  const sessionUrl = (t: CallTarget, endpointId: string, sessionId: string) => agentUrl(t, endpointId, `/sessions/${encodeURIComponent(sessionId)}`);
 
   return {
     kind: "oci",
-    chat: (target, details, opts) => exchange("POST", inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
-    embedText: (target, details, opts) => exchange("POST", inferenceUrl(target, "/actions/embedText"), JSON.stringify(details), opts),
+    chat: (target, details, opts) => http.exchange("POST", inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
+    chatStream: (target, details, opts) => http.stream(inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
+    embedText: (target, details, opts) => http.exchange("POST", inferenceUrl(target, "/actions/embedText"), JSON.stringify(details), opts),
     getModel: (target, modelId, opts) =>
-      exchange("GET", `${serviceBaseUrl("genai", target.region, { global: o.endpoints.genai })}/models/${encodeURIComponent(modelId)}`, undefined, opts),
+      http.exchange("GET", `${serviceBaseUrl("genai", target.region, { global: o.endpoints.genai })}/models/${encodeURIComponent(modelId)}`, undefined, opts),
 
-    chatStream: (target, details, opts) => stream(inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
+    createSession: (target, endpointId, details, opts) => http.exchange("POST", agentUrl(target, endpointId, "/sessions"), JSON.stringify(details), opts),
+    getSession: (target, endpointId, sessionId, opts) => http.exchange("GET", sessionUrl(target, endpointId, sessionId), undefined, opts),
+    deleteSession: (target, endpointId, sessionId, opts) => http.exchange("DELETE", sessionUrl(target, endpointId, sessionId), undefined, opts),
+    agentChat: (target, endpointId, details, opts) => http.exchange("POST", agentUrl(target, endpointId, "/actions/chat"), JSON.stringify(details), opts),
+    agentChatStream: (target, endpointId, details, opts) => http.stream(agentUrl(target, endpointId, "/actions/chat"), JSON.stringify(details), opts),
 
-    createSession: (target, endpointId, details, opts) => exchange("POST", agentUrl(target, endpointId, "/sessions"), JSON.stringify(details), opts),
-    getSession: (target, endpointId, sessionId, opts) => exchange("GET", agentUrl(target, endpointId, `/sessions/${encodeURIComponent(sessionId)}`), undefined, opts),
-    deleteSession: (target, endpointId, sessionId, opts) =>
-      exchange("DELETE", agentUrl(target, endpointId, `/sessions/${encodeURIComponent(sessionId)}`), undefined, opts),
-    agentChat: (target, endpointId, details, opts) => exchange("POST", agentUrl(target, endpointId, "/actions/chat"), JSON.stringify(details), opts),
-    agentChatStream: (target, endpointId, details, opts) => stream(agentUrl(target, endpointId, "/actions/chat"), JSON.stringify(details), opts),
+    ...createObjectStorageOps(http, (region) => serviceBaseUrl("objectStorage", region, { global: o.endpoints.objectStorage })),
   };
-
-  /** An SSE exchange: the deadline covers the wait for OCI's headers, then the idle limit applies. */
-  async function stream(url: string, body: string, opts: CallOptions): Promise<OciEventStream> {
-    const ctrl = linkedController(opts.signal);
-    const headerTimer = setTimeout(() => ctrl.abort(new UpstreamError("timeout", `stream not started within ${o.upstreamTimeoutMs / 1000} s`)), o.upstreamTimeoutMs);
-    let res: Response;
-    try {
-      res = await send("POST", url, body, opts, "text/event-stream", ctrl);
-    } catch (e) {
-      ctrl.dispose();
-      throw e;
-    } finally {
-      clearTimeout(headerTimer);
-    }
-    const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
-    if (!res.ok) {
-      ctrl.dispose();
-      throw await httpError(res);
-    }
-    const type = res.headers.get("content-type") ?? "";
-    if (!type.startsWith("text/event-stream") || !res.body) {
-      ctrl.dispose();
-      const text = await res.text().catch(() => "");
-      throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, { opcRequestId });
-    }
-    return {
-      opcRequestId,
-      cancel: () => ctrl.abort(new DOMException("client went away", "AbortError")),
-      events: guardedEvents(res.body, ctrl, o.streamIdleMs, opcRequestId),
-    };
-  }
-}
-
-/** Reads the stream with an idle watchdog; any abort surfaces as its typed reason. */
-async function* guardedEvents(body: ReadableStream<Uint8Array>, ctrl: AbortController & { dispose(): void }, idleMs: number, opcRequestId?: string) {
-  let idle: ReturnType<typeof setTimeout> | undefined;
-  const arm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => ctrl.abort(new UpstreamError("idle", `no event for ${idleMs / 1000} s`, { opcRequestId })), idleMs);
-  };
-  const onAbort = () => body.cancel(ctrl.signal.reason).catch(() => {});
-  ctrl.signal.addEventListener("abort", onAbort, { once: true });
-  arm();
-  try {
-    yield* parseSseJson(body, arm);
-  } catch (e) {
-    throw abortReason(ctrl) ?? (e instanceof UpstreamError ? e : new UpstreamError("network", `stream broken: ${describeNetworkError(e)}`, { opcRequestId }));
-  } finally {
-    clearTimeout(idle);
-    ctrl.signal.removeEventListener("abort", onAbort);
-    if (!ctrl.signal.aborted) body.cancel().catch(() => {});
-    ctrl.dispose();
-  }
-}
-
-/** A controller that follows the client's signal, detachable so no listener outlives the call. */
-function linkedController(parent: AbortSignal): AbortController & { dispose(): void } {
-  const ctrl = new AbortController() as AbortController & { dispose(): void };
-  const follow = () => ctrl.abort(parent.reason ?? new DOMException("client went away", "AbortError"));
-  if (parent.aborted) follow();
-  else parent.addEventListener("abort", follow, { once: true });
-  ctrl.dispose = () => parent.removeEventListener("abort", follow);
-  return ctrl;
-}
-
-function abortReason(ctrl: AbortController): unknown {
-  return ctrl.signal.aborted ? ctrl.signal.reason : undefined;
-}
-
-async function httpError(res: Response): Promise<UpstreamError> {
-  const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
-  const retryAfter = res.headers.get("retry-after") ?? undefined;
-  let text = "";
-  try {
-    text = (await res.text()).slice(0, MAX_ERROR_BODY);
-  } catch {
-    // The status alone is enough to map the error.
-  }
-  let code: string | undefined;
-  let message = text.trim() || res.statusText || `HTTP ${res.status}`;
-  try {
-    const j = JSON.parse(text) as { code?: unknown; message?: unknown };
-    if (typeof j.code === "string") code = j.code;
-    if (typeof j.message === "string") message = j.message;
-  } catch {
-    // Not JSON: keep the text itself as OCI's message.
-  }
-  return new UpstreamError("http", message, { status: res.status, code, opcRequestId, retryAfter });
-}
-
-function describeNetworkError(e: unknown): string {
-  if (e instanceof Error) return (e as Error & { code?: string }).code ? `${(e as Error & { code?: string }).code}: ${e.message}` : e.message;
-  return String(e);
 }

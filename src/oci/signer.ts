@@ -2,15 +2,16 @@ import * as common from "oci-common";
 
 /** Signs one outgoing request in place (OCI HTTP Signature v1; headers are added to `headers`). */
 export interface RequestSigner {
-  sign(method: "GET" | "POST" | "PUT" | "DELETE", url: string, headers: Headers, body?: string): Promise<void>;
+  /** `excludeBody`: sign only date, target and host (Object Storage uploads, as OCI's SDK does). */
+  sign(method: "GET" | "HEAD" | "POST" | "PUT" | "DELETE", url: string, headers: Headers, body?: string, excludeBody?: boolean): Promise<void>;
 }
 
 /** oci-common's signer: the one implementation OCI itself maintains for every auth mode. */
 export function createOciSigner(provider: common.AuthenticationDetailsProvider): RequestSigner {
   const signer = new common.DefaultRequestSigner(provider);
   return {
-    async sign(method, uri, headers, body) {
-      await signer.signHttpRequest({ method: method as common.Method, uri, headers, body });
+    async sign(method, uri, headers, body, excludeBody) {
+      await signer.signHttpRequest({ method: method as common.Method, uri, headers, body }, excludeBody === true);
     },
   };
 }

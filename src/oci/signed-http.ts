@@ -1,0 +1,186 @@
+import { VERSION } from "../version";
+import { UpstreamError } from "../errors/upstream-error";
+import { parseSseJson } from "./sse";
+import type { RequestSigner } from "./signer";
+import type { CallOptions, OciEventStream, OciReply } from "./transport";
+
+export interface SignedHttpOptions {
+  signer: RequestSigner;
+  /** Deadline of a non-streaming call, and of a stream until OCI's headers arrive. */
+  upstreamTimeoutMs: number;
+  /** Longest silence inside a stream before it is abandoned. */
+  streamIdleMs: number;
+}
+
+export type Method = "GET" | "HEAD" | "POST" | "PUT" | "DELETE";
+
+/** A raw exchange: bytes in, the Response out (status already checked). */
+export interface RawRequest {
+  body?: string | Uint8Array;
+  headers?: Record<string, string>;
+  /** Object Storage uploads are signed without the body headers, as OCI's SDK does. */
+  excludeBody?: boolean;
+}
+
+export interface SignedHttp {
+  exchange(method: Method, url: string, body: string | undefined, opts: CallOptions): Promise<OciReply>;
+  stream(url: string, body: string, opts: CallOptions): Promise<OciEventStream>;
+  /** The deadline covers the wait for headers; the caller reads (or cancels) the body. */
+  raw(method: Method, url: string, req: RawRequest, opts: CallOptions): Promise<Response>;
+}
+
+/** Error bodies are small; a huge one is cut so a broken upstream cannot fill memory. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/**
+ * The HTTP exchange with OCI, for every service: oci-common signs, the runtime's fetch sends with
+ * an AbortSignal (client disconnect and deadlines cancel the request), our parser reads streams,
+ * and OCI's error bodies become typed UpstreamErrors. No retries here.
+ */
+export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
+  async function send(method: Method, url: string, req: RawRequest, opts: CallOptions, accept: string, ctrl: AbortController): Promise<Response> {
+    const headers = new Headers({ accept, "opc-request-id": opts.requestId, "user-agent": `ocigenai/${VERSION}`, ...req.headers });
+    if (typeof req.body === "string" && !headers.has("content-type")) headers.set("content-type", "application/json");
+    await o.signer.sign(method, url, headers, typeof req.body === "string" ? req.body : undefined, req.excludeBody === true);
+    try {
+      return await fetch(url, { method, headers, body: req.body as BodyInit | undefined, signal: ctrl.signal, decompress: true });
+    } catch (e) {
+      throw abortReason(ctrl) ?? new UpstreamError("network", describeNetworkError(e));
+    }
+  }
+
+  const deadline = (ctrl: AbortController, what: string) =>
+    setTimeout(() => ctrl.abort(new UpstreamError("timeout", `${what} within ${o.upstreamTimeoutMs / 1000} s`)), o.upstreamTimeoutMs);
+
+  return {
+    async exchange(method, url, body, opts) {
+      const ctrl = linkedController(opts.signal);
+      const timer = deadline(ctrl, "no answer");
+      try {
+        const res = await send(method, url, { body }, opts, "application/json", ctrl);
+        const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
+        if (!res.ok) throw await httpError(res);
+        let text: string;
+        try {
+          text = await res.text();
+        } catch (e) {
+          throw abortReason(ctrl) ?? new UpstreamError("network", `answer cut off: ${describeNetworkError(e)}`, { opcRequestId });
+        }
+        if (text.trim() === "") return { body: undefined, opcRequestId }; // DELETE answers 204
+        try {
+          return { body: JSON.parse(text), opcRequestId };
+        } catch {
+          throw new UpstreamError("bad_response", `answer is not JSON: ${text.slice(0, 80)}`, { opcRequestId });
+        }
+      } finally {
+        clearTimeout(timer);
+        ctrl.dispose();
+      }
+    },
+
+    async stream(url, body, opts) {
+      const ctrl = linkedController(opts.signal);
+      const timer = deadline(ctrl, "stream not started");
+      let res: Response;
+      try {
+        res = await send("POST", url, { body }, opts, "text/event-stream", ctrl);
+      } catch (e) {
+        ctrl.dispose();
+        throw e;
+      } finally {
+        clearTimeout(timer);
+      }
+      const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
+      if (!res.ok) {
+        ctrl.dispose();
+        throw await httpError(res);
+      }
+      const type = res.headers.get("content-type") ?? "";
+      if (!type.startsWith("text/event-stream") || !res.body) {
+        ctrl.dispose();
+        const text = await res.text().catch(() => "");
+        throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, { opcRequestId });
+      }
+      return {
+        opcRequestId,
+        cancel: () => ctrl.abort(new DOMException("client went away", "AbortError")),
+        events: guardedEvents(res.body, ctrl, o.streamIdleMs, opcRequestId),
+      };
+    },
+
+    async raw(method, url, req, opts) {
+      const ctrl = linkedController(opts.signal);
+      const timer = deadline(ctrl, "no answer");
+      try {
+        const res = await send(method, url, req, opts, "*/*", ctrl);
+        if (!res.ok) throw await httpError(res);
+        return res;
+      } finally {
+        clearTimeout(timer);
+        // The client's signal keeps governing the body the caller reads; only the deadline ends here.
+      }
+    },
+  };
+}
+
+/** Reads the stream with an idle watchdog; any abort surfaces as its typed reason. */
+async function* guardedEvents(body: ReadableStream<Uint8Array>, ctrl: AbortController & { dispose(): void }, idleMs: number, opcRequestId?: string) {
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => ctrl.abort(new UpstreamError("idle", `no event for ${idleMs / 1000} s`, { opcRequestId })), idleMs);
+  };
+  const onAbort = () => body.cancel(ctrl.signal.reason).catch(() => {});
+  ctrl.signal.addEventListener("abort", onAbort, { once: true });
+  arm();
+  try {
+    yield* parseSseJson(body, arm);
+  } catch (e) {
+    throw abortReason(ctrl) ?? (e instanceof UpstreamError ? e : new UpstreamError("network", `stream broken: ${describeNetworkError(e)}`, { opcRequestId }));
+  } finally {
+    clearTimeout(idle);
+    ctrl.signal.removeEventListener("abort", onAbort);
+    if (!ctrl.signal.aborted) body.cancel().catch(() => {});
+    ctrl.dispose();
+  }
+}
+
+/** A controller that follows the client's signal, detachable so no listener outlives the call. */
+function linkedController(parent: AbortSignal): AbortController & { dispose(): void } {
+  const ctrl = new AbortController() as AbortController & { dispose(): void };
+  const follow = () => ctrl.abort(parent.reason ?? new DOMException("client went away", "AbortError"));
+  if (parent.aborted) follow();
+  else parent.addEventListener("abort", follow, { once: true });
+  ctrl.dispose = () => parent.removeEventListener("abort", follow);
+  return ctrl;
+}
+
+function abortReason(ctrl: AbortController): unknown {
+  return ctrl.signal.aborted ? ctrl.signal.reason : undefined;
+}
+
+async function httpError(res: Response): Promise<UpstreamError> {
+  const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
+  const retryAfter = res.headers.get("retry-after") ?? undefined;
+  let text = "";
+  try {
+    text = (await res.text()).slice(0, MAX_ERROR_BODY);
+  } catch {
+    // The status alone is enough to map the error.
+  }
+  let code: string | undefined;
+  let message = text.trim() || res.statusText || `HTTP ${res.status}`;
+  try {
+    const j = JSON.parse(text) as { code?: unknown; message?: unknown };
+    if (typeof j.code === "string") code = j.code;
+    if (typeof j.message === "string") message = j.message;
+  } catch {
+    // Not JSON: keep the text itself as OCI's message.
+  }
+  return new UpstreamError("http", message, { status: res.status, code, opcRequestId, retryAfter });
+}
+
+function describeNetworkError(e: unknown): string {
+  if (e instanceof Error) return (e as Error & { code?: string }).code ? `${(e as Error & { code?: string }).code}: ${e.message}` : e.message;
+  return String(e);
+}
