@@ -12,8 +12,12 @@ import { createOciSigner } from "./oci/signer";
 import type { OciTransport } from "./oci/transport";
 import { createLogger } from "./observability/logger";
 import { SessionManager } from "./agents/session-manager";
+import { FilesService } from "./services/files";
 import { createSessionStore } from "./agents/stores/create-store";
 import type { SessionStore } from "./agents/stores/types";
+
+/** TEST_MODE keeps files in memory and needs no bucket; this names the in-memory one. */
+const TEST_MODE_BUCKET = "testmode-bucket";
 
 /** A lock outlives a crashed holder by this much (Redis); live holders renew it. */
 const SESSION_LOCK_LEASE_MS = 30_000;
@@ -64,7 +68,8 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   });
   const store = new ConfigStore(config, settings, log);
   const lifecycle: Lifecycle = { draining: false, startedAt: Date.now() };
-  const app = createApp({ settings, store, transport: oci, sessions, log, lifecycle });
+  const files = new FilesService(oci, { ...settings.files, bucket: settings.files.bucket ?? (config.testMode ? TEST_MODE_BUCKET : undefined) });
+  const app = createApp({ settings, store, transport: oci, sessions, files, log, lifecycle });
   try {
     app.listen({ port: settings.port, hostname: settings.host, maxRequestBodySize: MAX_REQUEST_BODY });
   } catch (e) {

@@ -27,6 +27,10 @@ Environment:
   SESSION_STORE              agent sessions: sqlite:PATH (default ocigenai-sessions.db in the config
                              directory), memory, or redis://host:port for several instances
   SESSION_TTL_SECONDS        idle lifetime of an agent session (default 7200)
+  GENAI_BUCKET               Object Storage bucket for uploaded files (files routes answer 503 without it)
+  GENAI_UPLOAD_PREFIX        object name prefix for uploads (default genai-uploads/)
+  GENAI_PAR_HOURS            validity of the read-only URL returned for an upload (default 24)
+  ALLOW_PRIVATE_IMAGE_HOSTS  comma list of internal hosts remote images may be fetched from
   UPSTREAM_TIMEOUT_SECONDS   deadline of a non-streaming OCI call (default 300)
   STREAM_IDLE_SECONDS        longest silence tolerated inside an OCI stream (default 120)
 

@@ -26,6 +26,15 @@ export interface Settings {
   /** SESSION_STORE as given (memory | sqlite:PATH | redis://...); undefined → SQLite in the config dir. */
   sessionStore?: string;
   sessionTtlMs: number;
+  files: {
+    /** GENAI_BUCKET; without it the files routes answer 503 (outside TEST_MODE). */
+    bucket?: string;
+    prefix: string;
+    maxUploadBytes: number;
+    parTtlMs: number;
+  };
+  /** ALLOW_PRIVATE_IMAGE_HOSTS: host names or addresses remote images may come from although private. */
+  allowPrivateImageHosts: Set<string>;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -68,7 +77,26 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
     maxJsonBytes: 10 * 1024 * 1024,
     sessionStore: env.SESSION_STORE?.trim() || undefined,
     sessionTtlMs: seconds(env.SESSION_TTL_SECONDS, 7200, "SESSION_TTL_SECONDS"),
+    files: {
+      bucket: env.GENAI_BUCKET?.trim() || undefined,
+      prefix: uploadPrefix(env.GENAI_UPLOAD_PREFIX),
+      maxUploadBytes: 50 * 1024 * 1024,
+      parTtlMs: seconds(env.GENAI_PAR_HOURS === undefined ? undefined : String(Number(env.GENAI_PAR_HOURS) * 3600), 24 * 3600, "GENAI_PAR_HOURS"),
+    },
+    allowPrivateImageHosts: new Set(
+      (env.ALLOW_PRIVATE_IMAGE_HOSTS ?? "")
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   };
+}
+
+/** Object names live under this prefix; it always ends with one `/` and never starts with one. */
+function uploadPrefix(v: string | undefined): string {
+  const p = (v ?? "genai-uploads/").trim().replace(/^\/+/, "");
+  if (p.includes("..")) throw new UsageError(`GENAI_UPLOAD_PREFIX must not contain '..', got '${v}'`);
+  return p === "" ? "" : p.endsWith("/") ? p : `${p}/`;
 }
 
 function isTrue(v: string | undefined): boolean {

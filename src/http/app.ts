@@ -5,6 +5,8 @@ import type { Logger } from "../observability/logger";
 import type { OciTransport } from "../oci/transport";
 import type { SessionManager } from "../agents/session-manager";
 import { agentRoutes } from "../routes/agents";
+import { filesRoutes } from "../routes/files";
+import type { FilesService } from "../services/files";
 import { directRoutes } from "../routes/direct";
 import { embeddingsRoutes } from "../routes/embeddings";
 import { openAiRoutes } from "../routes/openai";
@@ -25,6 +27,7 @@ export interface AppDeps {
   store: ConfigStore;
   transport: OciTransport;
   sessions: SessionManager;
+  files: FilesService;
   log: Logger;
   lifecycle: Lifecycle;
 }
@@ -43,10 +46,11 @@ export function createApp(d: AppDeps) {
     .use(cors(d.settings.corsOrigins))
     .use(accessLog(d.log))
     .use(auth({ keys: d.settings.apiKeys }))
-    .use(jsonBody(d.settings.maxJsonBytes))
+    .use(jsonBody({ maxJsonBytes: d.settings.maxJsonBytes, maxUploadBytes: d.settings.files.maxUploadBytes }))
     .use(docs())
     .use(opsRoutes(d.store, d.lifecycle))
-    .use(openAiRoutes(d.store, oci, agentSessions, { keepAliveMs }))
+    .use(openAiRoutes(d.store, oci, agentSessions, { keepAliveMs, files: d.files, allowPrivateImageHosts: d.settings.allowPrivateImageHosts }))
+    .use(filesRoutes(d.store, d.files))
     .use(embeddingsRoutes(d.store, oci))
     .use(directRoutes(d.store, oci, { keepAliveMs }))
     .use(agentRoutes(d.store, oci, agentSessions, { keepAliveMs }));

@@ -6,6 +6,7 @@ import { cohereSampling } from "./cohere-sampling";
 import { mergeSampling } from "./sampling-params";
 import type { ChatCompletionRequest, ChatMessage } from "./schemas";
 import { simplifyJsonSchema } from "./simplify-json-schema";
+import { imagePartUrl } from "./image-part-url";
 
 /**
  * OpenAI chat → OCI COHEREV2 (Cohere's v2 message API, used by Cohere vision models): messages
@@ -85,10 +86,6 @@ function parts(content: ChatMessage["content"], param: string, images: boolean):
   return content.map((p, j) => {
     if (p.type === "text") return { type: "TEXT", text: p.text };
     if (!images) throw badRequest(`'${param}[${j}]': only text parts are allowed in this message role`, `${param}[${j}]`);
-    const url = p.image_url.url;
-    if (!/^data:image\/[a-z0-9.+-]+;base64,/i.test(url) && !/^https?:\/\//i.test(url)) {
-      throw badRequest(`'${param}[${j}].image_url.url' must be a data:image/...;base64 URL or an http(s) URL`, `${param}[${j}].image_url.url`);
-    }
-    return { type: "IMAGE_URL", imageUrl: p.image_url.detail ? { url, detail: p.image_url.detail.toUpperCase() } : { url } };
+    return { type: "IMAGE_URL", imageUrl: imagePartUrl(p, `${param}[${j}]`) };
   });
 }

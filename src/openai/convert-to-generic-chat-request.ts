@@ -4,6 +4,7 @@ import type { ModelTarget } from "./describe-model";
 import { mergeSampling } from "./sampling-params";
 import type { ChatCompletionRequest, ChatMessage } from "./schemas";
 import { simplifyJsonSchema } from "./simplify-json-schema";
+import { imagePartUrl } from "./image-part-url";
 import type { AliasParams } from "../config/types";
 
 /** OpenAI chat request → OCI GENERIC chat request. Pure; throws ApiError(400) naming the parameter. */
@@ -124,14 +125,9 @@ function contentParts(content: ChatMessage["content"], param: string): OciChatCo
     switch (p.type) {
       case "text":
         return { type: "TEXT", text: p.text } as OciChatContent;
-      case "image_url": {
-        const url = p.image_url.url;
-        if (!/^data:image\/[a-z0-9.+-]+;base64,/i.test(url) && !/^https?:\/\//i.test(url)) {
-          throw badRequest(`'${param}[${j}].image_url.url' must be a data:image/...;base64 URL or an http(s) URL`, `${param}[${j}].image_url.url`);
-        }
-        const detail = p.image_url.detail?.toUpperCase() as ImageDetail | undefined;
-        return { type: "IMAGE", imageUrl: detail ? { url, detail } : { url } } as OciChatContent;
-      }
+      case "image_url":
+      case "file":
+        return { type: "IMAGE", imageUrl: imagePartUrl(p, `${param}[${j}]`) as { url: string; detail?: ImageDetail } } as OciChatContent;
       default: {
         const never: never = p;
         throw badRequest(`Unsupported content part ${JSON.stringify(never)}`, `${param}[${j}]`);

@@ -14,7 +14,12 @@ const ImagePart = t.Object({
     detail: t.Optional(t.Union([t.Literal("auto"), t.Literal("low"), t.Literal("high")])),
   }),
 });
-export const ContentPart = t.Union([TextPart, ImagePart]);
+/** OpenAI's file part: an uploaded file by id, or inline data (`data:<mime>;base64,...`). */
+const FilePart = t.Object({
+  type: t.Literal("file"),
+  file: t.Object({ file_id: t.Optional(t.String({ minLength: 1 })), file_data: t.Optional(t.String({ minLength: 1 })), filename: t.Optional(t.String()) }),
+});
+export const ContentPart = t.Union([TextPart, ImagePart, FilePart]);
 const Content = t.Union([t.String(), t.Array(ContentPart)]);
 
 const ToolCall = t.Object({

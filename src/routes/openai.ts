@@ -7,6 +7,7 @@ import type { ModelObject } from "../openai/types";
 import type { OciTransport } from "../oci/transport";
 import { findAlias, requireModelAlias } from "../services/aliases";
 import { completeChat } from "../services/complete-chat";
+import type { FilesService } from "../services/files";
 import { createTextCompletion } from "../services/text-completions";
 import type { SessionManager } from "../agents/session-manager";
 import { callerOf } from "../http/caller";
@@ -39,7 +40,7 @@ export function openAiRoutes(
   store: ConfigStore,
   oci: ReturnType<typeof transportPlugin>,
   agentSessions: ReturnType<typeof sessionsPlugin>,
-  opts: { keepAliveMs: number },
+  opts: { keepAliveMs: number; files: FilesService; allowPrivateImageHosts: ReadonlySet<string> },
 ) {
   const created = () => Math.floor(store.current.loadedAt / 1000);
   const stream = { keepAliveMs: opts.keepAliveMs, family: "openai" as const };
@@ -48,13 +49,13 @@ export function openAiRoutes(
   const chat = async ({ transport, sessions, request, set }: Ctx, alias: ModelAlias, body: ChatCompletionRequest) => {
     requestInfo(request).alias = alias.alias;
     const caller = callerOf(request, body.user);
-    const outcome = await completeChat({ transport, sessions }, { alias, request: body, requestId: requestInfo(request).id, signal: request.signal, caller });
+    const outcome = await completeChat({ transport, sessions, files: opts.files, allowPrivateImageHosts: opts.allowPrivateImageHosts }, { alias, request: body, requestId: requestInfo(request).id, signal: request.signal, caller });
     return respond(outcome, request, set, stream);
   };
   const complete = async ({ transport, sessions, request, set }: Ctx, alias: ModelAlias, body: CompletionRequest) => {
     requestInfo(request).alias = alias.alias;
     const caller = callerOf(request, body.user);
-    const outcome = await createTextCompletion((call) => completeChat({ transport, sessions }, { ...call, caller }), {
+    const outcome = await createTextCompletion((call) => completeChat({ transport, sessions, files: opts.files, allowPrivateImageHosts: opts.allowPrivateImageHosts }, { ...call, caller }), {
       alias,
       request: body,
       requestId: requestInfo(request).id,

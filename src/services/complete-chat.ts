@@ -2,6 +2,8 @@ import type { SessionManager } from "../agents/session-manager";
 import { createAgentCompletion } from "./agent-completions";
 import { createChatCompletion, type ChatCall, type ChatOutcome } from "./chat-completions";
 import type { OciTransport } from "../oci/transport";
+import type { FilesService } from "./files";
+import { materializeImages } from "./materialize-images";
 
 /** Who is calling, for agents: the API-key namespace and the conversation's key parts. */
 export interface Caller {
@@ -13,10 +15,17 @@ export interface Caller {
 export interface ChatDeps {
   transport: OciTransport;
   sessions: SessionManager;
+  files: FilesService;
+  allowPrivateImageHosts: ReadonlySet<string>;
 }
 
-/** The OpenAI chat routes' one entry: a model alias goes to OCI chat, an agent alias to its sessions. */
-export function completeChat(deps: ChatDeps, call: ChatCall & { caller: Caller }): Promise<ChatOutcome> {
+/**
+ * The OpenAI chat routes' one entry: a model alias goes to OCI chat (after its images are made
+ * data URLs), an agent alias to its sessions.
+ */
+export async function completeChat(deps: ChatDeps, call: ChatCall & { caller: Caller }): Promise<ChatOutcome> {
   if (call.alias.type === "agent") return createAgentCompletion(deps.transport, deps.sessions, { ...call, ...call.caller });
-  return createChatCompletion(deps.transport, call);
+  const sources = { files: deps.files, region: call.alias.region, allowPrivateImageHosts: deps.allowPrivateImageHosts };
+  const request = await materializeImages(call.request, sources, { signal: call.signal, requestId: call.requestId });
+  return createChatCompletion(deps.transport, { ...call, request });
 }

@@ -8,6 +8,7 @@ import { createMockTransport } from "../../src/mock/mock-transport";
 import { createLogger } from "../../src/observability/logger";
 import type { OciTransport } from "../../src/oci/transport";
 import { SessionManager } from "../../src/agents/session-manager";
+import { FilesService } from "../../src/services/files";
 import { MemorySessionStore } from "../../src/agents/stores/memory";
 import type { SessionStore } from "../../src/agents/stores/types";
 import { tempDir, testModels, writeModels } from "./gateway";
@@ -31,7 +32,8 @@ export function makeTestApp(o: TestAppOptions = {}) {
   const lifecycle = { draining: false, startedAt: Date.now() };
   const transport = o.transport ?? createMockTransport();
   const sessions = new SessionManager(o.sessionStore ?? new MemorySessionStore(), transport, { ttlMs: settings.sessionTtlMs, lockWaitMs: 5000, lockLeaseMs: 5000, log });
-  const app = createApp({ settings, store, transport, sessions, log, lifecycle });
+  const files = new FilesService(transport, { ...settings.files, bucket: settings.files.bucket ?? "testmode-bucket" });
+  const app = createApp({ settings, store, transport, sessions, files, log, lifecycle });
   const call = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const headers = new Headers(init.headers);
     let body = init.body;
