@@ -3,12 +3,15 @@ import { readAgentResult, type AgentAnswer } from "./read-agent-result";
 
 /**
  * Reads an agent's SSE events (shape [UNVERIFIED] in OCI-WIRE §5.3: partial ChatResults). Text
- * may come as deltas or cumulatively; a text that starts with everything received so far is
- * cumulative and only its new tail is passed on. The final answer merges everything seen:
- * the longest text, and citations, required actions and traces from whichever event had them.
+ * may come as deltas or cumulatively. A text that extends everything received so far marks the
+ * stream cumulative (only the new tail is passed on); one that does not marks it as deltas, and
+ * from then on every text is appended — so a delta that happens to repeat the text so far is not
+ * lost. A final event (it carries the time or the citations) that repeats the whole text adds
+ * nothing. The answer merges everything seen.
  */
 export class AgentStreamReader {
   private text = "";
+  private mode: "unknown" | "delta" | "cumulative" = "unknown";
   private last: Record<string, unknown> = {};
 
   /** The new text this event adds ("" when none). */
@@ -21,7 +24,16 @@ export class AgentStreamReader {
     if (ev.message.timeCreated !== undefined) this.last.timeCreated = ev.message.timeCreated;
     const text = optString(content.text) ?? "";
     if (text === "") return "";
-    const fresh = text.startsWith(this.text) ? text.slice(this.text.length) : text;
+    const isFinal = ev.message.timeCreated !== undefined || content.citations !== undefined;
+    if (isFinal && text === this.text) return "";
+    let fresh = text;
+    if (this.mode !== "delta" && this.text !== "" && text.startsWith(this.text) && text.length > this.text.length) {
+      this.mode = "cumulative";
+      fresh = text.slice(this.text.length);
+    } else if (this.text !== "") {
+      this.mode = this.mode === "cumulative" && text.startsWith(this.text) ? "cumulative" : "delta";
+      if (this.mode === "cumulative") fresh = "";
+    }
     this.text += fresh;
     return fresh;
   }

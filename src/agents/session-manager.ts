@@ -51,21 +51,32 @@ export class SessionManager {
 
   async auto<R>(t: AutoTarget, call: CallOptions, turn: Turn<R>): Promise<TurnOutcome<R>> {
     const key = storeKey(t.owner, t.alias.id, t.channel, t.cuid);
-    const release = await this.lock(key, call);
+    const releaseKey = await this.lock(key, call);
+    let releaseSession: Release | undefined;
+    const release: Release = async () => {
+      await releaseSession?.();
+      await releaseKey();
+    };
     try {
       const known = await this.guard(() => this.store.get(key));
       if (known) {
+        // The session's own lock too: a manual-mode request may be using the same OCI session.
+        releaseSession = await this.lock(sessionLockKey(t.alias.id, known.sessionId), call);
+        // Touched before the turn, so a store failure never strands an answer already under way.
+        await this.guard(() => this.store.set(key, { ...known, lastUsedAt: Date.now() }, this.o.ttlMs));
         try {
           const result = await turn(known.sessionId, false);
-          await this.guard(() => this.store.set(key, { ...known, lastUsedAt: Date.now() }, this.o.ttlMs));
           return { result, sessionId: known.sessionId, reused: true, release };
         } catch (e) {
           if (!isGoneOrBusy(e)) throw e;
           this.o.log?.info("agent session gone; starting a new one", { alias: t.alias.alias, sessionId: known.sessionId });
+          await releaseSession();
+          releaseSession = undefined;
           await this.guard(() => this.store.delete(key));
         }
       }
       const sessionId = await this.createSession(t, call);
+      releaseSession = await this.lock(sessionLockKey(t.alias.id, sessionId), call);
       const now = Date.now();
       await this.guard(() => this.store.set(key, { sessionId, agentEndpointId: t.alias.id, owner: t.owner, createdAt: now, lastUsedAt: now }, this.o.ttlMs));
       const result = await turn(sessionId, true);
@@ -79,7 +90,7 @@ export class SessionManager {
   /** Manual mode: the client's session id as given; OCI's 404/409 becomes the seed's 409. */
   async manual<R>(alias: ModelAlias, owner: string, sessionId: string, call: CallOptions, turn: Turn<R>): Promise<TurnOutcome<R>> {
     await this.assertOwner(owner, sessionId, () => new ApiError(409, EXPIRED_SESSION.error, { type: "conflict_error", code: "invalid_session", suggestion: EXPIRED_SESSION.suggestion }));
-    const release = await this.lock(`sid|${alias.id}|${sessionId}`, call);
+    const release = await this.lock(sessionLockKey(alias.id, sessionId), call);
     try {
       const result = await turn(sessionId, false);
       return { result, sessionId, reused: true, release };
@@ -175,6 +186,11 @@ export class SessionManager {
       throw e;
     }
   }
+}
+
+/** Every turn on one OCI session, automatic or manual, holds this lock. */
+function sessionLockKey(agentEndpointId: string, sessionId: string): string {
+  return `sid|${agentEndpointId}|${sessionId}`;
 }
 
 /** OCI's way of saying a session is gone (404) or in use/in a bad state (409). */

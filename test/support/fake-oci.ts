@@ -7,10 +7,14 @@
  *   ... point the gateway at fake.url ...
  *   expect(fake.requestsFor("chat")[0]!.signatureOk).toBe(true);
  *   await fake.stop();
+ *
+ * Object Storage (`/n/...`, `/p/...` on the same port) keeps objects and PARs in
+ * `fake.objectStorage` (see fake-oci/object-storage.ts).
  */
 export { startFakeOci, matchRoute } from "./fake-oci/server";
 export { fixturePath, readChunks, FIXTURES_DIR } from "./fake-oci/sse";
 export { fingerprintOfKey, parseAuthorization, verifyOciSignature, KeyRing, MAX_CLOCK_SKEW_MS } from "./fake-oci/signature";
+export { matchObjectStorageRoute, ObjectStorageFake } from "./fake-oci/object-storage";
 export { deterministicEmbedding, embeddingDimension, splitWords, wordCount } from "./fake-oci/defaults";
 export type {
   ChunksFileReply,
@@ -24,11 +28,14 @@ export type {
   FakeSession,
   HeaderMap,
   JsonReply,
+  ObjectStorageState,
   RawReply,
   RecordedRequest,
   ScriptOptions,
   SseEnd,
   SseReply,
+  StoredObject,
+  StoredPar,
   StreamRecord,
 } from "./fake-oci/types";
 

@@ -21,6 +21,13 @@ export interface SignatureInput {
   headers: Headers;
   body: Uint8Array;
   now: number;
+  /**
+   * The operation may be signed without the body headers even though it is a PUT/POST:
+   * Object Storage PutObject/UploadPart, which the SDK signs with forceExcludeBody
+   * (`x-date (request-target) host` only) and OCI accepts. Body headers that ARE signed are
+   * still checked against the body.
+   */
+  bodyHeadersOptional?: boolean;
 }
 
 export type SignatureResult = { ok: true; keyId: string } | { ok: false; error: string; keyId?: string };
@@ -77,7 +84,8 @@ export function verifyOciSignature(input: SignatureInput, keys: KeyRing): Signat
   // draft-cavage: an absent headers parameter means just "date". The SDK sends mixed case.
   const names = (params.headers ?? "date").trim().split(/\s+/).map((n) => n.toLowerCase());
   const method = input.method.toUpperCase();
-  const required = ["(request-target)", "host", ...(BODY_METHODS.has(method) ? ["content-type", "content-length", "x-content-sha256"] : [])];
+  const bodySigned = BODY_METHODS.has(method) && !input.bodyHeadersOptional;
+  const required = ["(request-target)", "host", ...(bodySigned ? ["content-type", "content-length", "x-content-sha256"] : [])];
   const missing = required.filter((n) => !names.includes(n));
   if (!names.includes("x-date") && !names.includes("date")) missing.unshift("x-date");
   if (missing.length) return { ok: false, keyId, error: `Signed headers missing: ${missing.join(", ")}` };

@@ -8,6 +8,8 @@ export interface RecordedRequest {
   /** Header names lower-cased. */
   headers: Record<string, string>;
   rawBody: string;
+  /** The body bytes as received (what an Object Storage upload stored). */
+  rawBytes: Uint8Array;
   /** Parsed JSON body, or undefined when empty / not JSON. */
   body: unknown;
   signatureOk: boolean;
@@ -15,7 +17,7 @@ export interface RecordedRequest {
   receivedAt: number;
   /** Set when the client went away before the answer was complete (req.signal fired). */
   abortedAt?: number;
-  /** Operation the route resolved to: "chat", "embedText", "getModel", "agentChat", "notFound", ... */
+  /** Operation the route resolved to: "chat", "embedText", "getModel", "agentChat", "putObject", "notFound", ... */
   op: string;
   /** Status the fake answered with (set once the reply is decided). */
   status?: number;
@@ -92,6 +94,15 @@ export type FakeOp =
   | "updateSession"
   | "deleteSession"
   | "agentChat"
+  | "getNamespace"
+  | "putObject"
+  | "getObject"
+  | "headObject"
+  | "deleteObject"
+  | "listObjects"
+  | "createPar"
+  | "deletePar"
+  | "readPar"
   | "notFound";
 
 export interface ScriptOptions {
@@ -122,6 +133,51 @@ export interface FakeSession {
   turns: number;
 }
 
+/** One object kept by the fake Object Storage. */
+export interface StoredObject {
+  bytes: Uint8Array;
+  /** As uploaded; `application/octet-stream` when the upload had none. */
+  contentType: string;
+  /** `opc-meta-*` headers of the upload, keyed without the prefix (lower-case). */
+  meta: Record<string, string>;
+  /** RFC 3339 with milliseconds (set again on overwrite, like OCI). */
+  timeCreated: string;
+  /** A fresh UUID per upload. */
+  etag: string;
+  /** base64 MD5 of `bytes`. */
+  md5: string;
+}
+
+/** One pre-authenticated request created on the fake. */
+export interface StoredPar {
+  id: string;
+  name: string;
+  /** The secret path segment after `/p/`. */
+  token: string;
+  namespace: string;
+  bucket: string;
+  /** Absent for AnyObject* access types. */
+  objectName?: string;
+  accessType: string;
+  bucketListingAction?: string;
+  /** `/p/<token>/n/<ns>/b/<bucket>/o/<encoded object>`. */
+  accessUri: string;
+  timeCreated: string;
+  timeExpires: string;
+}
+
+/** State of the fake Object Storage service (one namespace). */
+export interface ObjectStorageState {
+  /** What GET /n answers; any other namespace in a path is 404 BucketNotFound. Default "testnamespace". */
+  namespace: string;
+  /** When set, only these buckets exist (others are 404 BucketNotFound); when undefined any bucket name works. */
+  buckets?: string[];
+  /** Keyed by `bucket/object` (bucket names cannot contain `/`). */
+  readonly objects: Map<string, StoredObject>;
+  /** Keyed by PAR id. */
+  readonly pars: Map<string, StoredPar>;
+}
+
 export interface FakeKey {
   keyId: string;
   publicKeyPem: string;
@@ -133,6 +189,8 @@ export interface FakeOciOptions {
   modelVendors?: Record<string, string>;
   /** Gap between events of the default (unscripted) streams. Default 0. */
   streamGapMs?: number;
+  /** Object Storage namespace (default "testnamespace") and, optionally, the only buckets that exist. */
+  objectStorage?: { namespace?: string; buckets?: string[] };
 }
 
 export interface FakeOci {
@@ -145,6 +203,8 @@ export interface FakeOci {
   readonly sessions: Map<string, FakeSession>;
   /** The agent runtime: `chatDelayMs` (how long answers take; a concurrent chat on a busy session is 409) and `busyRefusals`. */
   readonly agentRuntime: { chatDelayMs: number; readonly busyRefusals: number };
+  /** The Object Storage service (objects, PARs, namespace, bucket list); survives `clear()` like sessions. */
+  readonly objectStorage: ObjectStorageState;
   /** Mutable: model id/name → vendor. */
   modelVendors: Record<string, string>;
   addKey(keyId: string, publicKeyPem: string): void;

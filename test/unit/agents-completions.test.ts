@@ -1,0 +1,303 @@
+/** Chat completions answered by an agent alias, whole and streamed (CONTRACT §4 "Agent aliases"; src/services/agent-completions.ts). */
+import { describe, expect, test } from "bun:test";
+import type { AgentChunk, AgentChatCompletion } from "../../src/agents/agent-responses";
+import { SessionManager } from "../../src/agents/session-manager";
+import { MemorySessionStore } from "../../src/agents/stores/memory";
+import type { ModelAlias } from "../../src/config/types";
+import { ApiError } from "../../src/errors/api-error";
+import { UpstreamError } from "../../src/errors/upstream-error";
+import type { ChatCompletionRequest } from "../../src/openai/schemas";
+import type { OciEventStream } from "../../src/oci/transport";
+import type { AgentChatDetails } from "../../src/oci/wire";
+import { createAgentCompletion, type AgentCompletionCall } from "../../src/services/agent-completions";
+import type { ChatOutcome } from "../../src/services/chat-completions";
+import { stubTransport } from "../support/stub-transport";
+
+const ALIAS: ModelAlias = { alias: "support-agent", id: "ocid1.genaiagentendpoint.oc1..e1", type: "agent", region: "us-chicago-1", params: {} };
+const gone = () => new UpstreamError("http", "gone", { status: 404, code: "NotAuthorizedOrNotFound" });
+const CITATION = { sourceText: "Returns within 30 days", title: "Policy", docId: "doc-7" };
+
+type StreamScript = { events: unknown[]; failAfter?: number };
+
+/** OCI's agent runtime for one test: live sessions, recorded calls, scripted answers. */
+class FakeAgents {
+  readonly live = new Set<string>();
+  readonly creates: string[] = [];
+  readonly chats: AgentChatDetails[] = [];
+  readonly streamChats: AgentChatDetails[] = [];
+  cancels = 0;
+  private n = 0;
+  /** Events of the next streams, one script per stream (the last one repeats). */
+  streams: StreamScript[] = [];
+
+  readonly transport = stubTransport({
+    createSession: async () => {
+      const id = `ocid1.genaiagentsession.oc1..s${++this.n}`;
+      this.live.add(id);
+      this.creates.push(id);
+      return { body: { id }, opcRequestId: "opc-create" };
+    },
+    agentChat: async (_t, _e, details) => {
+      this.chats.push(details);
+      if (!this.live.has(String(details.sessionId))) throw gone();
+      return {
+        body: {
+          message: { role: "AGENT", content: { text: "You can return it within 30 days.", citations: [CITATION] }, timeCreated: "2026-02-02T02:02:02Z" },
+          traces: [{ traceType: "GENERATION_TRACE", usage: [{ usageDetails: { inputTokenCount: 12, outputTokenCount: 8 } }] }],
+        },
+        opcRequestId: "opc-chat",
+      };
+    },
+    agentChatStream: async (_t, _e, details): Promise<OciEventStream> => {
+      this.streamChats.push(details);
+      if (!this.live.has(String(details.sessionId))) throw gone();
+      const script = this.streams.length > 1 ? this.streams.shift()! : this.streams[0] ?? { events: [] };
+      const self = this;
+      async function* events() {
+        let i = 0;
+        for (const ev of script.events) {
+          if (script.failAfter !== undefined && i++ >= script.failAfter) throw new UpstreamError("bad_response", "stream broke");
+          await Promise.resolve();
+          yield ev;
+        }
+      }
+      return { events: events(), opcRequestId: "opc-stream", cancel: () => void self.cancels++ };
+    },
+  });
+}
+
+function setup(o: { lockWaitMs?: number } = {}) {
+  const oci = new FakeAgents();
+  const store = new MemorySessionStore();
+  const sessions = new SessionManager(store, oci.transport, { ttlMs: 600_000, lockWaitMs: o.lockWaitMs ?? 2000, lockLeaseMs: 5000 });
+  const run = (request: Partial<ChatCompletionRequest> & Pick<ChatCompletionRequest, "messages">, over: Partial<AgentCompletionCall> = {}) =>
+    createAgentCompletion(oci.transport, sessions, {
+      alias: ALIAS,
+      request: { model: ALIAS.alias, ...request } as ChatCompletionRequest,
+      requestId: "req-1",
+      signal: new AbortController().signal,
+      owner: "ownerA",
+      channel: "openai-v1",
+      cuid: "u1",
+      ...over,
+    });
+  return { oci, store, sessions, run };
+}
+
+const conversation: ChatCompletionRequest["messages"] = [
+  { role: "system", content: "You are the returns desk." },
+  { role: "user", content: "I bought shoes." },
+  { role: "assistant", content: "How can I help?" },
+  { role: "user", content: "Can I return them?" },
+];
+
+function json(o: ChatOutcome): AgentChatCompletion {
+  if (o.kind !== "json") throw new Error(`expected a json outcome, got ${o.kind}`);
+  return o.body as AgentChatCompletion;
+}
+
+async function collect(o: ChatOutcome): Promise<AgentChunk[]> {
+  if (o.kind !== "stream") throw new Error(`expected a stream outcome, got ${o.kind}`);
+  const out: AgentChunk[] = [];
+  for await (const c of o.chunks) out.push(c as AgentChunk);
+  return out;
+}
+
+function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
+  return Promise.race([p, Bun.sleep(ms).then(() => "timeout" as const)]);
+}
+
+describe("createAgentCompletion: whole answers", () => {
+  test("a chat.completion with the agent object, usage from traces, and OCI's request id", async () => {
+    const { oci, store, run } = setup();
+    const o = await run({ messages: conversation });
+    expect(o.kind).toBe("json");
+    expect(o.ociRequestId).toBe("opc-chat");
+    const body = json(o);
+    expect(body.object).toBe("chat.completion");
+    expect(body.model).toBe("support-agent");
+    expect(body.id).toStartWith("chatcmpl-");
+    expect(body.choices).toEqual([{ index: 0, message: { role: "assistant", content: "You can return it within 30 days." }, logprobs: null, finish_reason: "stop" }]);
+    expect(body.usage).toEqual({ prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 });
+    expect(body.agent).toEqual({ session_id: oci.creates[0]!, session_key: "openai-v1:u1", reused: false, citations: [CITATION] });
+    expect(store.heldLocks).toBe(0);
+  });
+
+  test("a new session gets the earlier turns as context; the next turn on it only the newest message", async () => {
+    const { oci, run } = setup();
+    await run({ messages: conversation });
+    expect(oci.chats[0]!.userMessage).toBe("system: You are the returns desk.\nuser: I bought shoes.\nassistant: How can I help?\n\nCan I return them?");
+    expect(oci.chats[0]!.shouldStream).toBe(false);
+    expect(oci.chats[0]!.sessionId).toBe(oci.creates[0]!);
+
+    const second = json(await run({ messages: [...conversation, { role: "assistant", content: "Yes." }, { role: "user", content: "Great, how?" }] }));
+    expect(oci.chats[1]!.userMessage).toBe("Great, how?");
+    expect(second.agent.reused).toBe(true);
+    expect(second.agent.session_id).toBe(oci.creates[0]!);
+    expect(oci.creates).toHaveLength(1);
+  });
+
+  test("session_key is channel:cuid exactly as the client gave them", async () => {
+    const { run } = setup();
+    const body = json(await run({ messages: [{ role: "user", content: "hi" }] }, { channel: "Slack Bot", cuid: "User@Example" }));
+    expect(body.agent.session_key).toBe("Slack Bot:User@Example");
+  });
+
+  test("trailing tool messages are sent as performedActions with userMessage \"null\"", async () => {
+    const { oci, run } = setup();
+    await run({
+      messages: [
+        { role: "user", content: "weather?" },
+        { role: "assistant", content: null, tool_calls: [{ id: "act-9", type: "function", function: { name: "w", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "act-9", content: "sunny" },
+      ],
+    });
+    expect(oci.chats[0]!.userMessage).toBe("null");
+    expect(oci.chats[0]!.performedActions).toEqual([{ actionId: "act-9", performedActionType: "FUNCTION_CALLING_PERFORMED_ACTION", functionCallOutput: "sunny" }] as never);
+  });
+
+  test("a bad conversation is refused (400) before any session is made", async () => {
+    const { oci, run } = setup();
+    let err: unknown;
+    try {
+      await run({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(400);
+    expect(oci.creates).toHaveLength(0);
+  });
+
+  test("a reused session that OCI forgot → a new session, reused false, context sent again", async () => {
+    const { oci, run } = setup();
+    const first = json(await run({ messages: conversation }));
+    oci.live.delete(first.agent.session_id);
+    const second = json(await run({ messages: conversation }));
+    expect(second.agent.reused).toBe(false);
+    expect(second.agent.session_id).not.toBe(first.agent.session_id);
+    expect(oci.chats.at(-1)!.userMessage).toContain("system: You are the returns desk.");
+  });
+});
+
+const textEvent = (text: string, extra: Record<string, unknown> = {}) => ({ message: { role: "AGENT", content: { text, ...extra } } });
+
+describe("createAgentCompletion: streams", () => {
+  test("role chunk first, then each new piece once, then the finish chunk with agent; the lock is released at the end", async () => {
+    const { oci, store, run } = setup();
+    oci.streams = [
+      {
+        events: [
+          textEvent("You can"),
+          textEvent("You can return"), // cumulative
+          textEvent(" them."), // delta
+          { ...textEvent("You can return them.", { citations: [CITATION] }), traces: [{ usage: [{ usageDetails: { inputTokenCount: 5, outputTokenCount: 4 } }] }] },
+        ],
+      },
+    ];
+    const o = await run({ messages: conversation, stream: true });
+    expect(o.ociRequestId).toBe("opc-stream");
+    expect(oci.streamChats[0]!.shouldStream).toBe(true);
+    expect(store.heldLocks).toBe(2); // held while the stream is open: the conversation key and the OCI session
+    const chunks = await collect(o);
+
+    expect(chunks[0]!.choices[0]!.delta).toEqual({ role: "assistant", content: "" });
+    const pieces = chunks.flatMap((c) => c.choices.map((ch) => ch.delta.content).filter((t): t is string => !!t));
+    expect(pieces).toEqual(["You can", " return", " them."]);
+    for (const c of chunks) {
+      expect(c.object).toBe("chat.completion.chunk");
+      expect(c.model).toBe("support-agent");
+      expect(c.id).toBe(chunks[0]!.id);
+    }
+    const last = chunks.at(-1)!;
+    expect(last.choices[0]!.finish_reason).toBe("stop");
+    expect(last.agent).toEqual({ session_id: oci.creates[0]!, session_key: "openai-v1:u1", reused: false, citations: [CITATION] });
+    expect(chunks.filter((c) => c.agent !== undefined)).toHaveLength(1);
+    expect(chunks.some((c) => c.usage)).toBe(false);
+    if (o.kind === "stream") expect(o.usage()).toEqual({ prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 });
+    expect(store.heldLocks).toBe(0);
+  });
+
+  test("include_usage → a usage chunk after the finish chunk", async () => {
+    const { oci, run } = setup();
+    oci.streams = [{ events: [{ ...textEvent("ok"), traces: [{ usage: [{ usageDetails: { inputTokenCount: 2, outputTokenCount: 1 } }] }] }] }];
+    const chunks = await collect(await run({ messages: conversation, stream: true, stream_options: { include_usage: true } }));
+    const last = chunks.at(-1)!;
+    expect(last.choices).toEqual([]);
+    expect(last.usage).toEqual({ prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 });
+    expect(chunks.at(-2)!.agent).toBeDefined();
+    expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe("stop");
+  });
+
+  test("required function calls in a stream → a tool_calls chunk and finish_reason tool_calls", async () => {
+    const { oci, run } = setup();
+    oci.streams = [{ events: [{ requiredActions: [{ actionId: "act-1", requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION", functionCall: { name: "lookup", arguments: { order: 7 } } }] }] }];
+    const chunks = await collect(await run({ messages: conversation, stream: true }));
+    const callChunk = chunks.find((c) => c.choices[0]?.delta.tool_calls);
+    expect(callChunk!.choices[0]!.delta.tool_calls).toEqual([{ index: 0, id: "act-1", type: "function", function: { name: "lookup", arguments: '{"order":7}' } }]);
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(chunks.at(-1)!.agent).toBeDefined();
+  });
+
+  test("the second stream on a key reuses its session (agent.reused true, only the newest message sent)", async () => {
+    const { oci, run } = setup();
+    oci.streams = [{ events: [textEvent("a")] }];
+    await collect(await run({ messages: conversation, stream: true }));
+    const chunks = await collect(await run({ messages: [{ role: "user", content: "more" }], stream: true }));
+    expect(chunks.at(-1)!.agent!.reused).toBe(true);
+    expect(oci.streamChats[1]!.userMessage).toBe("more");
+    expect(oci.creates).toHaveLength(1);
+  });
+
+  test("cancel() before the stream is read: upstream cancelled, lock released (the next call for the key does not wait)", async () => {
+    const { oci, store, run } = setup({ lockWaitMs: 30 });
+    oci.streams = [{ events: [textEvent("never read")] }];
+    const o = await run({ messages: conversation, stream: true });
+    expect(store.heldLocks).toBe(2); // the conversation key and the OCI session
+    if (o.kind !== "stream") throw new Error("expected a stream");
+    o.cancel();
+    expect(oci.cancels).toBe(1);
+    const next = await within(run({ messages: conversation }), 25);
+    expect(next).not.toBe("timeout");
+    if (next === "timeout") return;
+    expect(json(next).agent.reused).toBe(true);
+    expect(store.heldLocks).toBe(0);
+  });
+
+  test("a consumer that stops reading mid-stream releases the lock", async () => {
+    const { oci, store, run } = setup({ lockWaitMs: 30 });
+    oci.streams = [{ events: [textEvent("a"), textEvent("b"), textEvent("c")] }];
+    const o = await run({ messages: conversation, stream: true });
+    if (o.kind !== "stream") throw new Error("expected a stream");
+    for await (const c of o.chunks) if (c.choices[0]?.delta.content === "a") break;
+    expect(store.heldLocks).toBe(0);
+  });
+
+  test("a stream that breaks mid-way: the error reaches the reader and the lock is released", async () => {
+    const { oci, store, run } = setup({ lockWaitMs: 30 });
+    oci.streams = [{ events: [textEvent("a"), textEvent("b"), textEvent("c")], failAfter: 1 }];
+    const o = await run({ messages: conversation, stream: true });
+    let err: unknown;
+    try {
+      await collect(o);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(store.heldLocks).toBe(0);
+    const next = await within(run({ messages: conversation }), 25);
+    expect(next).not.toBe("timeout");
+  });
+
+  test("a stream on a session OCI forgot → a new session, the agent object says reused false", async () => {
+    const { oci, run } = setup();
+    oci.streams = [{ events: [textEvent("x")] }];
+    await collect(await run({ messages: conversation, stream: true }));
+    oci.live.delete(oci.creates[0]!);
+    const chunks = await collect(await run({ messages: conversation, stream: true }));
+    expect(chunks.at(-1)!.agent!.reused).toBe(false);
+    expect(chunks.at(-1)!.agent!.session_id).toBe(oci.creates[1]!);
+    expect(oci.streamChats).toHaveLength(3);
+    expect(oci.streamChats[2]!.userMessage).toContain("system: You are the returns desk.");
+  });
+});
