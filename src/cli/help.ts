@@ -31,6 +31,9 @@ Environment:
   GENAI_UPLOAD_PREFIX        object name prefix for uploads (default genai-uploads/)
   GENAI_PAR_HOURS            validity of the read-only URL returned for an upload (default 24)
   ALLOW_PRIVATE_IMAGE_HOSTS  comma list of internal hosts remote images may be fetched from
+  METRICS_PUBLIC=true        serve /metrics without an API key
+  MAX_CONCURRENT_PER_KEY     model/agent calls in flight per API key (default unlimited) → 429
+  DRAIN_SECONDS              how long SIGTERM lets in-flight requests finish (default 30)
   UPSTREAM_TIMEOUT_SECONDS   deadline of a non-streaming OCI call (default 300)
   STREAM_IDLE_SECONDS        longest silence tolerated inside an OCI stream (default 120)
 

@@ -35,6 +35,12 @@ export interface Settings {
   };
   /** ALLOW_PRIVATE_IMAGE_HOSTS: host names or addresses remote images may come from although private. */
   allowPrivateImageHosts: Set<string>;
+  /** METRICS_PUBLIC=true serves /metrics without a key. */
+  metricsPublic: boolean;
+  /** MAX_CONCURRENT_PER_KEY: model/agent calls in flight per API key; 0 = unlimited. */
+  maxConcurrentPerKey: number;
+  /** DRAIN_SECONDS: how long SIGTERM lets in-flight requests finish. */
+  drainMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -83,6 +89,9 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
       maxUploadBytes: 50 * 1024 * 1024,
       parTtlMs: seconds(env.GENAI_PAR_HOURS === undefined ? undefined : String(Number(env.GENAI_PAR_HOURS) * 3600), 24 * 3600, "GENAI_PAR_HOURS"),
     },
+    metricsPublic: isTrue(env.METRICS_PUBLIC),
+    maxConcurrentPerKey: count(env.MAX_CONCURRENT_PER_KEY, "MAX_CONCURRENT_PER_KEY"),
+    drainMs: seconds(env.DRAIN_SECONDS, 30, "DRAIN_SECONDS"),
     allowPrivateImageHosts: new Set(
       (env.ALLOW_PRIVATE_IMAGE_HOSTS ?? "")
         .split(",")
@@ -97,6 +106,13 @@ function uploadPrefix(v: string | undefined): string {
   const p = (v ?? "genai-uploads/").trim().replace(/^\/+/, "");
   if (p.includes("..")) throw new UsageError(`GENAI_UPLOAD_PREFIX must not contain '..', got '${v}'`);
   return p === "" ? "" : p.endsWith("/") ? p : `${p}/`;
+}
+
+function count(v: string | undefined, name: string): number {
+  if (v === undefined || v.trim() === "") return 0;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a whole number (0 = unlimited), got '${v}'`);
+  return n;
 }
 
 function isTrue(v: string | undefined): boolean {

@@ -1,26 +1,30 @@
 import { Elysia } from "elysia";
+import type { SessionManager } from "../agents/session-manager";
 import type { ConfigStore } from "../config/store";
 import type { Settings } from "../config/settings";
 import type { Logger } from "../observability/logger";
+import type { Metrics } from "../observability/metrics";
+import type { UpstreamLedger } from "../observability/upstream-ledger";
 import type { OciTransport } from "../oci/transport";
-import type { SessionManager } from "../agents/session-manager";
 import { agentRoutes } from "../routes/agents";
-import { filesRoutes } from "../routes/files";
-import type { FilesService } from "../services/files";
 import { directRoutes } from "../routes/direct";
 import { embeddingsRoutes } from "../routes/embeddings";
+import { filesRoutes } from "../routes/files";
 import { openAiRoutes } from "../routes/openai";
 import { opsRoutes } from "../routes/ops";
+import type { FilesService } from "../services/files";
 import type { Lifecycle } from "./lifecycle";
-import { accessLog } from "./plugins/access-log";
 import { auth } from "./plugins/auth";
+import { concurrency } from "./plugins/concurrency";
 import { cors } from "./plugins/cors";
 import { docs } from "./plugins/docs";
 import { errors } from "./plugins/errors";
 import { jsonBody } from "./plugins/json-body";
+import { observe } from "./plugins/observe";
 import { requestId } from "./plugins/request-id";
 import { sessions } from "./plugins/sessions";
 import { transport } from "./plugins/transport";
+import type { StreamRegistry } from "./stream-registry";
 
 export interface AppDeps {
   settings: Settings;
@@ -29,6 +33,9 @@ export interface AppDeps {
   sessions: SessionManager;
   files: FilesService;
   log: Logger;
+  metrics: Metrics;
+  ledger: UpstreamLedger;
+  streams: StreamRegistry;
   lifecycle: Lifecycle;
 }
 
@@ -39,21 +46,23 @@ export interface AppDeps {
 export function createApp(d: AppDeps) {
   const oci = transport(d.transport);
   const agentSessions = sessions(d.sessions);
-  const keepAliveMs = d.settings.keepAliveMs;
+  const stream = { keepAliveMs: d.settings.keepAliveMs, streams: d.streams, metrics: d.metrics };
+  const open = ["/health", ...(d.settings.metricsPublic ? ["/metrics"] : [])];
   return new Elysia({ name: "ocigenai" })
     .use(requestId())
-    .use(errors(d.log))
+    .use(observe({ log: d.log, metrics: d.metrics, ledger: d.ledger }))
+    .use(errors(d.log, d.metrics))
     .use(cors(d.settings.corsOrigins))
-    .use(accessLog(d.log))
-    .use(auth({ keys: d.settings.apiKeys }))
+    .use(auth({ keys: d.settings.apiKeys, openPaths: open }))
+    .use(concurrency({ perKey: d.settings.maxConcurrentPerKey }))
     .use(jsonBody({ maxJsonBytes: d.settings.maxJsonBytes, maxUploadBytes: d.settings.files.maxUploadBytes }))
     .use(docs())
-    .use(opsRoutes(d.store, d.lifecycle))
-    .use(openAiRoutes(d.store, oci, agentSessions, { keepAliveMs, files: d.files, allowPrivateImageHosts: d.settings.allowPrivateImageHosts }))
+    .use(opsRoutes(d.store, d.lifecycle, d.metrics))
+    .use(openAiRoutes(d.store, oci, agentSessions, { ...stream, files: d.files, allowPrivateImageHosts: d.settings.allowPrivateImageHosts }))
     .use(filesRoutes(d.store, d.files))
     .use(embeddingsRoutes(d.store, oci))
-    .use(directRoutes(d.store, oci, { keepAliveMs }))
-    .use(agentRoutes(d.store, oci, agentSessions, { keepAliveMs }));
+    .use(directRoutes(d.store, oci, stream))
+    .use(agentRoutes(d.store, oci, agentSessions, stream));
 }
 
 export type App = ReturnType<typeof createApp>;

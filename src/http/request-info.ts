@@ -9,6 +9,14 @@ export interface RequestInfo {
   alias?: string;
   ociRequestId?: string;
   tokens?: { prompt: number; completion: number };
+  /** Status answered (set where the answer is made, including errors). */
+  status?: number;
+  /** Milliseconds from the request's start to the first streamed text. */
+  firstTokenMs?: number;
+  /** Set when the answer is a stream: the request ends when it closes, not when headers go out. */
+  stream?: { closed: boolean; onClosed?: () => void };
+  /** Frees this request's per-key concurrency slot (see plugins/concurrency.ts). */
+  releaseSlot?: () => void;
 }
 
 const infos = new WeakMap<Request, RequestInfo>();

@@ -1,3 +1,5 @@
+import type { StreamRegistry } from "./stream-registry";
+
 /**
  * The one SSE framing helper. Pull-based, so a slow reader slows the upstream instead of growing
  * a buffer; while the source is silent it writes `: keep-alive` comments so proxies and idle
@@ -13,6 +15,10 @@ export interface SseOptions {
   onClose?(outcome: "done" | "error" | "cancelled", error?: unknown): void;
   /** Client went away: abort upstream work. */
   onCancel(): void;
+  /** Shutdown's hook: the registry may end this stream early with a final error event. */
+  registry?: StreamRegistry;
+  /** The error a terminated stream reports (e.g. the server is shutting down). */
+  terminatedEvent?(reason: string): unknown;
 }
 
 const encoder = new TextEncoder();
@@ -26,12 +32,32 @@ export function sseResponse(source: AsyncIterable<unknown>, o: SseOptions): Resp
   const it = source[Symbol.asyncIterator]();
   let pending: Promise<IteratorResult<unknown>> | undefined;
   let closed = false;
+  let unregister: (() => void) | undefined;
   const close = (outcome: "done" | "error" | "cancelled", error?: unknown) => {
     if (closed) return;
     closed = true;
+    unregister?.();
     o.onClose?.(outcome, error);
   };
   const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      unregister = o.registry?.add((reason) => {
+        if (closed) return;
+        try {
+          controller.enqueue(frame(o.terminatedEvent?.(reason) ?? o.errorEvent(new Error(reason))));
+          controller.close();
+        } catch {
+          // Already gone.
+        }
+        pending?.catch(() => {});
+        close("error", new Error(reason));
+        try {
+          o.onCancel();
+        } catch {
+          // Aborting upstream is best effort here.
+        }
+      });
+    },
     async pull(controller) {
       pending ??= it.next();
       let timer: ReturnType<typeof setTimeout> | undefined;

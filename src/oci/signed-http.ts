@@ -2,10 +2,26 @@ import { VERSION } from "../version";
 import { UpstreamError } from "../errors/upstream-error";
 import { parseSseJson } from "./sse";
 import type { RequestSigner } from "./signer";
+import { decideRetry } from "./retry-policy";
 import type { CallOptions, OciEventStream, OciReply } from "./transport";
+
+/** What one upstream exchange cost, for logs and metrics (reported once per exchange). */
+export interface ExchangeReport {
+  requestId: string;
+  method: Method;
+  url: string;
+  /** Time until OCI's answer headers, over every attempt. */
+  ms: number;
+  attempts: number;
+  status?: number;
+  failure?: string;
+}
 
 export interface SignedHttpOptions {
   signer: RequestSigner;
+  /** Called once per exchange when its headers arrived or it failed; and before each retry. */
+  onExchange?(report: ExchangeReport): void;
+  onRetry?(info: { requestId: string; url: string; reason: string; delayMs: number; attempt: number }): void;
   /** Deadline of a non-streaming call, and of a stream until OCI's headers arrive. */
   upstreamTimeoutMs: number;
   /** Longest silence inside a stream before it is abandoned. */
@@ -38,9 +54,11 @@ const MAX_ERROR_BODY = 64 * 1024;
  * and OCI's error bodies become typed UpstreamErrors. No retries here.
  */
 export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
-  async function send(method: Method, url: string, req: RawRequest, opts: CallOptions, accept: string, ctrl: AbortController): Promise<Response> {
+  async function attempt(method: Method, url: string, req: RawRequest, opts: CallOptions, accept: string, ctrl: AbortController, retryToken: string): Promise<Response> {
     const headers = new Headers({ accept, "opc-request-id": opts.requestId, "user-agent": `ocigenai/${VERSION}`, ...req.headers });
     if (typeof req.body === "string" && !headers.has("content-type")) headers.set("content-type", "application/json");
+    // The same token on every attempt lets OCI recognise a retried POST (as OCI's SDK does).
+    if (method === "POST") headers.set("opc-retry-token", retryToken);
     await o.signer.sign(method, url, headers, typeof req.body === "string" ? req.body : undefined, req.excludeBody === true);
     try {
       return await fetch(url, { method, headers, body: req.body as BodyInit | undefined, signal: ctrl.signal, decompress: true });
@@ -49,15 +67,52 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
     }
   }
 
-  const deadline = (ctrl: AbortController, what: string) =>
-    setTimeout(() => ctrl.abort(new UpstreamError("timeout", `${what} within ${o.upstreamTimeoutMs / 1000} s`)), o.upstreamTimeoutMs);
+  /**
+   * Sends with the retry policy: only failures before any answer byte was used are retried, each
+   * attempt signed afresh (OCI checks the date), all within the deadline that `ctrl` enforces.
+   */
+  async function send(method: Method, url: string, req: RawRequest, opts: CallOptions, accept: string, ctrl: AbortController, deadlineAt: number): Promise<Response> {
+    const started = performance.now();
+    const retryToken = crypto.randomUUID();
+    const report = (r: Partial<ExchangeReport>, attempts: number) =>
+      o.onExchange?.({ requestId: opts.requestId, method, url, ms: performance.now() - started, attempts, ...r });
+    for (let retries = 0; ; retries++) {
+      let res: Response | undefined;
+      let failure: unknown;
+      try {
+        res = await attempt(method, url, req, opts, accept, ctrl, retryToken);
+      } catch (e) {
+        if (!(e instanceof UpstreamError) || e.failure !== "network" || ctrl.signal.aborted) {
+          report({ failure: e instanceof UpstreamError ? e.failure : "aborted" }, retries + 1);
+          throw e;
+        }
+        failure = e;
+      }
+      const outcome = res ? { status: res.status, retryAfter: res.headers.get("retry-after") } : { network: true as const };
+      const decision = res?.ok ? { retry: false as const } : decideRetry(retries, outcome, deadlineAt - Date.now());
+      if (!decision.retry) {
+        report(res ? { status: res.status } : { failure: "network" }, retries + 1);
+        if (res) return res;
+        throw failure;
+      }
+      o.onRetry?.({ requestId: opts.requestId, url, reason: decision.reason, delayMs: decision.delayMs, attempt: retries + 1 });
+      await res?.body?.cancel().catch(() => {});
+      await sleep(decision.delayMs, ctrl.signal);
+    }
+  }
+
+  const deadline = (ctrl: AbortController, what: string) => {
+    const at = Date.now() + o.upstreamTimeoutMs;
+    const timer = setTimeout(() => ctrl.abort(new UpstreamError("timeout", `${what} within ${o.upstreamTimeoutMs / 1000} s`)), o.upstreamTimeoutMs);
+    return { at, timer };
+  };
 
   return {
     async exchange(method, url, body, opts) {
       const ctrl = linkedController(opts.signal);
-      const timer = deadline(ctrl, "no answer");
+      const { at, timer } = deadline(ctrl, "no answer");
       try {
-        const res = await send(method, url, { body }, opts, "application/json", ctrl);
+        const res = await send(method, url, { body }, opts, "application/json", ctrl, at);
         const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
         if (!res.ok) throw await httpError(res);
         let text: string;
@@ -80,10 +135,10 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
 
     async stream(url, body, opts) {
       const ctrl = linkedController(opts.signal);
-      const timer = deadline(ctrl, "stream not started");
+      const { at, timer } = deadline(ctrl, "stream not started");
       let res: Response;
       try {
-        res = await send("POST", url, { body }, opts, "text/event-stream", ctrl);
+        res = await send("POST", url, { body }, opts, "text/event-stream", ctrl, at);
       } catch (e) {
         ctrl.dispose();
         throw e;
@@ -110,9 +165,9 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
 
     async raw(method, url, req, opts) {
       const ctrl = linkedController(opts.signal);
-      const timer = deadline(ctrl, "no answer");
+      const { at, timer } = deadline(ctrl, "no answer");
       try {
-        const res = await send(method, url, req, opts, "*/*", ctrl);
+        const res = await send(method, url, req, opts, "*/*", ctrl, at);
         if (!res.ok) throw await httpError(res);
         return res;
       } finally {
@@ -153,6 +208,22 @@ function linkedController(parent: AbortSignal): AbortController & { dispose(): v
   else parent.addEventListener("abort", follow, { once: true });
   ctrl.dispose = () => parent.removeEventListener("abort", follow);
   return ctrl;
+}
+
+/** Waits, unless the request is aborted meanwhile (client gone, deadline passed). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", stop, { once: true });
+  });
 }
 
 function abortReason(ctrl: AbortController): unknown {

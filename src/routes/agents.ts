@@ -8,7 +8,7 @@ import type { transport as transportPlugin } from "../http/plugins/transport";
 import { requestInfo } from "../http/request-info";
 import { findAlias } from "../services/aliases";
 import { runDirectAgentChat, type DirectChatMode } from "../services/agent-chat";
-import { lift, respond } from "./respond";
+import { lift, respond, type StreamContext } from "./respond";
 
 const AliasParams = t.Object({ alias: t.String() });
 const Key = t.String({ minLength: 1, maxLength: 256 });
@@ -34,7 +34,7 @@ function agentAlias(store: ConfigStore, name: string): ModelAlias {
  * The seed's agent routes (errors as `{"error": "..."}`): sessions opened by `channel`+`cuid`,
  * closed by id, and `/chat` in automatic or manual mode, streamed or not.
  */
-export function agentRoutes(store: ConfigStore, oci: ReturnType<typeof transportPlugin>, agentSessions: ReturnType<typeof sessionsPlugin>, opts: { keepAliveMs: number }) {
+export function agentRoutes(store: ConfigStore, oci: ReturnType<typeof transportPlugin>, agentSessions: ReturnType<typeof sessionsPlugin>, opts: StreamContext) {
   return new Elysia({ name: "routes-agents" })
     .use(oci)
     .use(agentSessions)
@@ -92,7 +92,7 @@ export function agentRoutes(store: ConfigStore, oci: ReturnType<typeof transport
           requestId: requestInfo(request).id,
           signal: request.signal,
         });
-        return respond(outcome, request, set, { keepAliveMs: opts.keepAliveMs, family: "direct" });
+        return respond(outcome, request, set, { ...opts, family: "direct" });
       },
       {
         params: AliasParams,

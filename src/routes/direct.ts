@@ -5,14 +5,14 @@ import { requestInfo } from "../http/request-info";
 import { InferenceRequest } from "../openai/direct-inference";
 import { findAlias } from "../services/aliases";
 import { runDirectInference } from "../services/direct-inference";
-import { lift, respond } from "./respond";
+import { lift, respond, type StreamContext } from "./respond";
 
 /**
  * The seed's direct routes (errors as `{"error": "..."}`): `/genai/{alias}/inference` runs one
  * prompt through the model; with `stream: true` it answers `{"delta"}` events, then the whole
  * `{"response", "usage"}`, then `[DONE]`.
  */
-export function directRoutes(store: ConfigStore, oci: ReturnType<typeof transportPlugin>, opts: { keepAliveMs: number }) {
+export function directRoutes(store: ConfigStore, oci: ReturnType<typeof transportPlugin>, opts: StreamContext) {
   return new Elysia({ name: "routes-direct" })
     .use(oci)
     .post(
@@ -22,7 +22,7 @@ export function directRoutes(store: ConfigStore, oci: ReturnType<typeof transpor
         const alias = findAlias(store.current, params.alias);
         requestInfo(request).alias = alias.alias;
         const outcome = await runDirectInference(transport, { alias, request: body, requestId: requestInfo(request).id, signal: request.signal });
-        return respond(outcome, request, set, { keepAliveMs: opts.keepAliveMs, family: "direct" });
+        return respond(outcome, request, set, { ...opts, family: "direct" });
       },
       {
         params: t.Object({ alias: t.String() }),

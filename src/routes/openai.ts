@@ -11,7 +11,7 @@ import type { FilesService } from "../services/files";
 import { createTextCompletion } from "../services/text-completions";
 import type { SessionManager } from "../agents/session-manager";
 import { callerOf } from "../http/caller";
-import { lift, respond } from "./respond";
+import { lift, respond, type StreamContext } from "./respond";
 import type { transport as transportPlugin } from "../http/plugins/transport";
 import type { sessions as sessionsPlugin } from "../http/plugins/sessions";
 
@@ -40,10 +40,10 @@ export function openAiRoutes(
   store: ConfigStore,
   oci: ReturnType<typeof transportPlugin>,
   agentSessions: ReturnType<typeof sessionsPlugin>,
-  opts: { keepAliveMs: number; files: FilesService; allowPrivateImageHosts: ReadonlySet<string> },
+  opts: StreamContext & { files: FilesService; allowPrivateImageHosts: ReadonlySet<string> },
 ) {
   const created = () => Math.floor(store.current.loadedAt / 1000);
-  const stream = { keepAliveMs: opts.keepAliveMs, family: "openai" as const };
+  const stream = { keepAliveMs: opts.keepAliveMs, streams: opts.streams, metrics: opts.metrics, family: "openai" as const };
 
   type Ctx = { transport: OciTransport; sessions: SessionManager; request: Request; set: { headers: Record<string, unknown> } };
   const chat = async ({ transport, sessions, request, set }: Ctx, alias: ModelAlias, body: ChatCompletionRequest) => {

@@ -3,9 +3,10 @@ import type { ConfigStore } from "../config/store";
 import { NAME, VERSION } from "../version";
 import type { Lifecycle } from "../http/lifecycle";
 import { ApiError } from "../errors/api-error";
+import type { Metrics } from "../observability/metrics";
 
-/** GET /, /health (liveness, always open) and /ready (config loaded, 503 while draining). */
-export const opsRoutes = (store: ConfigStore, life: Lifecycle) =>
+/** GET /, /health (liveness, always open), /ready (config loaded, 503 while draining), /metrics. */
+export const opsRoutes = (store: ConfigStore, life: Lifecycle, metrics: Metrics) =>
   new Elysia({ name: "routes-ops", detail: { tags: ["operations"] } })
     .get(
       "/",
@@ -26,4 +27,9 @@ export const opsRoutes = (store: ConfigStore, life: Lifecycle) =>
         return { status: "ready", aliases: store.current.aliases.size };
       },
       { response: t.Object({ status: t.String(), aliases: t.Number() }), detail: { summary: "Readiness: config loaded, not draining" } },
+    )
+    .get(
+      "/metrics",
+      async () => new Response(await metrics.render(), { headers: { "content-type": metrics.registry.contentType } }),
+      { detail: { summary: "Prometheus metrics (needs a key unless METRICS_PUBLIC=true)" } },
     );

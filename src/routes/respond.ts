@@ -2,8 +2,11 @@ import type { Server } from "bun";
 import { toApiError } from "../errors/map-upstream-error";
 import { directEnvelope, openAiEnvelope } from "../errors/envelopes";
 import { ApiError } from "../errors/api-error";
+import { UpstreamError } from "../errors/upstream-error";
 import { sseResponse } from "../http/sse";
 import { requestInfo } from "../http/request-info";
+import type { StreamRegistry } from "../http/stream-registry";
+import type { Metrics } from "../observability/metrics";
 import type { Usage } from "../openai/types";
 
 /**
@@ -14,16 +17,31 @@ export function lift(server: Server<unknown> | null, request: Request): void {
   server?.timeout(request, 0);
 }
 
+/** What streaming answers need from the app: keep-alive cadence, the open-stream registry, metrics. */
+export interface StreamContext {
+  keepAliveMs: number;
+  streams: StreamRegistry;
+  metrics: Metrics;
+}
+
 type Outcome<J, C> =
   | { kind: "json"; body: J; ociRequestId?: string }
   | { kind: "stream"; chunks: AsyncIterable<C>; ociRequestId?: string; cancel(): void; usage(): Usage | undefined };
+
+/** Text in a chunk of either family: an OpenAI delta (content or tool call) or the seed's `{delta}`. */
+function carriesText(chunk: unknown): boolean {
+  const c = chunk as { delta?: unknown; choices?: Array<{ delta?: { content?: string; tool_calls?: unknown[] }; text?: string }> };
+  if (typeof c.delta === "string") return c.delta !== "";
+  const first = c.choices?.[0];
+  return Boolean(first?.delta?.content || first?.delta?.tool_calls?.length || first?.text);
+}
 
 /** Turns a service outcome into the HTTP answer, streaming or not, with the OCI request id. */
 export function respond<J extends { usage?: Usage }, C>(
   outcome: Outcome<J, C>,
   request: Request,
   set: { headers: Record<string, unknown> },
-  opts: { keepAliveMs: number; family: "openai" | "direct"; done?: boolean },
+  opts: StreamContext & { family: "openai" | "direct"; done?: boolean },
 ): J | Response {
   const info = requestInfo(request);
   if (outcome.ociRequestId) {
@@ -33,26 +51,39 @@ export function respond<J extends { usage?: Usage }, C>(
   if (outcome.kind === "json") {
     const u = outcome.body.usage;
     if (u) info.tokens = { prompt: u.prompt_tokens, completion: u.completion_tokens };
+    info.status = 200;
     return outcome.body;
   }
+  const stream = outcome;
   async function* withDone(): AsyncGenerator<unknown> {
-    yield* outcome.kind === "stream" ? outcome.chunks : [];
+    for await (const chunk of stream.chunks) {
+      if (info.firstTokenMs === undefined && carriesText(chunk)) info.firstTokenMs = performance.now() - info.startedAt;
+      yield chunk;
+    }
     if (opts.done !== false) yield "[DONE]";
   }
+  const envelope = (e: ApiError) => (opts.family === "openai" ? openAiEnvelope(e) : directEnvelope(e));
   const headers: Record<string, string> = { "x-request-id": info.id };
   if (outcome.ociRequestId) headers["x-oci-request-id"] = outcome.ociRequestId;
+  info.status = 200;
+  info.stream = { closed: false };
+  opts.metrics.activeStreams.inc();
   return sseResponse(withDone(), {
     keepAliveMs: opts.keepAliveMs,
     headers,
-    onCancel: () => outcome.cancel(),
+    registry: opts.streams,
+    onCancel: () => stream.cancel(),
     onClose: () => {
-      const u = outcome.usage();
+      opts.metrics.activeStreams.dec();
+      const u = stream.usage();
       if (u) info.tokens = { prompt: u.prompt_tokens, completion: u.completion_tokens };
+      info.stream!.closed = true;
+      info.stream!.onClosed?.();
     },
     errorEvent: (e) => {
-      const api =
-        toApiError(e) ?? new ApiError(500, "Internal error in the gateway while streaming", { type: "server_error", code: "internal_error" });
-      return opts.family === "openai" ? openAiEnvelope(api) : directEnvelope(api);
+      if (e instanceof UpstreamError && e.failure === "http") opts.metrics.ociError(e.init.status, e.init.code);
+      return envelope(toApiError(e) ?? new ApiError(500, "Internal error in the gateway while streaming", { type: "server_error", code: "internal_error" }));
     },
+    terminatedEvent: (reason) => envelope(new ApiError(503, reason, { type: "service_unavailable", code: "shutting_down" })),
   });
 }

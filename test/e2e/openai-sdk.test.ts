@@ -98,6 +98,6 @@ describe.each([
 });
 
 test("an OCI throttle reaches the SDK as RateLimitError", async () => {
-  fake.script("chat", { error: { status: 429, code: "TooManyRequests", message: "slow down" }, headers: { "retry-after": "3" } });
+  fake.script("chat", { error: { status: 429, code: "TooManyRequests", message: "slow down" }, headers: { "retry-after": "60" } });
   expect(await failure(client(real).chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }] }))).toBeInstanceOf(OpenAI.RateLimitError);
 });

@@ -219,15 +219,19 @@ describe("OCI errors are mapped at one choke point (CONTRACT §5)", () => {
   ];
   test.each(cases)("OCI %d %s → %d %s, OCI's message and request id kept", async (status, code, expected, type) => {
     fake.clear();
-    fake.script("chat", { error: { status, code, message: `oci says ${status}` }, headers: status === 429 ? { "retry-after": "7" } : {} });
+    // Throttling and 5xx are retried twice (the policy): OCI keeps failing on every attempt here.
+    // A Retry-After over 10 s is not waited out: the 429 goes back with it at once.
+    const retried = [500, 503].includes(status);
+    fake.script("chat", { error: { status, code, message: `oci says ${status}` }, headers: status === 429 ? { "retry-after": "30" } : {} }, { times: retried ? 3 : 1 });
     const res = await post("/v1/chat/completions", { model: "llama", messages: [{ role: "user", content: "x" }] });
     expect(res.status).toBe(expected);
     const body = await res.json();
     expect(body.error.type).toBe(type);
     expect(body.error.message).toContain(`oci says ${status}`);
     if (status === 401) expect(body.error.message).toContain("credentials.conf");
-    if (status === 429) expect(res.headers.get("retry-after")).toBe("7");
-    expect(res.headers.get("x-oci-request-id")).toBe(fake.requestsFor("chat")[0]!.requestId);
+    if (status === 429) expect(res.headers.get("retry-after")).toBe("30");
+    expect(fake.requestsFor("chat")).toHaveLength(retried ? 3 : 1);
+    expect(res.headers.get("x-oci-request-id")).toBe(fake.requestsFor("chat").at(-1)!.requestId);
   });
 
   test("a streaming request refused by OCI gets a plain HTTP error, not a 200 stream", async () => {

@@ -9,6 +9,9 @@ import { createLogger } from "../../src/observability/logger";
 import type { OciTransport } from "../../src/oci/transport";
 import { SessionManager } from "../../src/agents/session-manager";
 import { FilesService } from "../../src/services/files";
+import { Metrics } from "../../src/observability/metrics";
+import { UpstreamLedger } from "../../src/observability/upstream-ledger";
+import { StreamRegistry } from "../../src/http/stream-registry";
 import { MemorySessionStore } from "../../src/agents/stores/memory";
 import type { SessionStore } from "../../src/agents/stores/types";
 import { tempDir, testModels, writeModels } from "./gateway";
@@ -33,7 +36,9 @@ export function makeTestApp(o: TestAppOptions = {}) {
   const transport = o.transport ?? createMockTransport();
   const sessions = new SessionManager(o.sessionStore ?? new MemorySessionStore(), transport, { ttlMs: settings.sessionTtlMs, lockWaitMs: 5000, lockLeaseMs: 5000, log });
   const files = new FilesService(transport, { ...settings.files, bucket: settings.files.bucket ?? "testmode-bucket" });
-  const app = createApp({ settings, store, transport, sessions, files, log, lifecycle });
+  const metrics = new Metrics(() => sessions.store.size());
+  const streams = new StreamRegistry();
+  const app = createApp({ settings, store, transport, sessions, files, log, lifecycle, metrics, ledger: new UpstreamLedger(), streams });
   const call = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const headers = new Headers(init.headers);
     let body = init.body;
@@ -43,5 +48,5 @@ export function makeTestApp(o: TestAppOptions = {}) {
     }
     return app.handle(new Request(`http://localhost${path}`, { ...init, headers, body }));
   };
-  return { app, call, settings, store, lifecycle, logs: lines, dir, sessions, transport };
+  return { app, call, settings, store, lifecycle, logs: lines, dir, sessions, transport, metrics, streams };
 }

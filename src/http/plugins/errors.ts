@@ -4,16 +4,20 @@ import { directEnvelope, isOpenAiPath, openAiEnvelope } from "../../errors/envel
 import { toApiError } from "../../errors/map-upstream-error";
 import type { Logger } from "../../observability/logger";
 import { requestInfo } from "../request-info";
+import type { Metrics } from "../../observability/metrics";
+import { UpstreamError } from "../../errors/upstream-error";
 
 /**
  * The one place errors become HTTP answers: ApiError, OCI failures, Elysia's own validation,
  * parse and not-found errors, and anything unexpected (logged, never shown with a stack).
  */
-export function errors(log: Logger) {
+export function errors(log: Logger, metrics?: Metrics) {
   return new Elysia({ name: "errors" })
     .onError(({ code, error, request }) => {
       const info = requestInfo(request);
       const e = classify(code, error, request);
+      info.status = e.status;
+      if (error instanceof UpstreamError && error.failure === "http") metrics?.ociError(error.init.status, error.init.code);
       if (e.status >= 500 && e.type === "server_error") {
         log.error("unhandled error", { requestId: info.id, error: error instanceof Error ? error.stack ?? error.message : String(error) });
       }
