@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<number | undefined> {
         console.log(`${NAME} ${VERSION}`);
         return 0;
       case "check":
-        return runCheck(resolveSettings(args, process.env));
+        return await runCheck(resolveSettings(args, process.env), { online: args.online });
       case "serve":
         return await serve(resolveSettings(args, process.env));
     }

@@ -11,6 +11,8 @@ export interface CliArgs {
   credentials?: string;
   profile?: string;
   testMode?: boolean;
+  /** `check --online`: also make one signed call per region and alias kind. */
+  online?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -35,6 +37,10 @@ export function parseArgs(argv: string[]): CliArgs {
     if (flag === "--test-mode") {
       if (inline !== undefined && !/^(true|false)$/.test(inline)) throw new UsageError(`--test-mode takes no value, or =true/=false; got '${inline}'`);
       out.testMode = inline !== "false";
+      continue;
+    }
+    if (flag === "--online") {
+      out.online = true;
       continue;
     }
     if (flag in VALUE_FLAGS) {

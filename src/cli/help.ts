@@ -6,6 +6,7 @@ Usage:
   ocigenai [serve] [--port 8000] [--host 0.0.0.0] [--config-dir DIR] [--models FILE]
                    [--credentials FILE] [--profile DEFAULT] [--test-mode]
   ocigenai check   validate llm_models.json and credentials.conf offline; exit 0 or list every problem
+  ocigenai check --online   also make one signed call per region and alias kind (models, agents, files)
   ocigenai --version | --help
 
 Config directory: --config-dir, else $OCIGENAI_CONFIG_DIR, else the executable's directory

@@ -18,6 +18,7 @@ const PARAM_RULES: Record<keyof AliasParams, ParamCheck> = {
   presence_penalty: { kind: "number", min: -2, max: 2 },
   reasoning_effort: { kind: "enum", values: ["none", "minimal", "low", "medium", "high"] },
   verbosity: { kind: "enum", values: ["low", "medium", "high"] },
+  max_tokens_limit: { kind: "number", min: 1, integer: true },
 };
 
 export interface ModelsFile {

@@ -16,6 +16,8 @@ export interface AliasParams {
   presence_penalty?: number;
   reasoning_effort?: string;
   verbosity?: string;
+  /** Not a default: the most output tokens a request to this alias may ask for (larger → 400). */
+  max_tokens_limit?: number;
 }
 
 export interface ModelAlias {

@@ -16,13 +16,20 @@ type Sampling = Pick<
 
 /** The request's values over the alias's `params` defaults, with the token limit resolved once. */
 export function mergeSampling(req: Sampling, defaults: AliasParams) {
+  const limit = defaults.max_tokens_limit;
+  for (const param of ["max_completion_tokens", "max_tokens"] as const) {
+    const asked = req[param];
+    if (limit !== undefined && asked !== undefined && asked > limit) {
+      throw badRequest(`Invalid value for '${param}': this model allows at most ${limit} output tokens`, param, "max_tokens_limit");
+    }
+  }
   return {
     temperature: req.temperature ?? defaults.temperature,
     topP: req.top_p ?? defaults.top_p,
     topK: req.top_k ?? defaults.top_k,
     frequencyPenalty: req.frequency_penalty ?? defaults.frequency_penalty,
     presencePenalty: req.presence_penalty ?? defaults.presence_penalty,
-    maxTokens: req.max_completion_tokens ?? req.max_tokens ?? defaults.max_completion_tokens ?? defaults.max_tokens ?? DEFAULT_MAX_TOKENS,
+    maxTokens: Math.min(req.max_completion_tokens ?? req.max_tokens ?? defaults.max_completion_tokens ?? defaults.max_tokens ?? DEFAULT_MAX_TOKENS, limit ?? Infinity),
     reasoningEffort: upperEnum(req.reasoning_effort ?? defaults.reasoning_effort, EFFORTS, "reasoning_effort") as ReasoningEffort | undefined,
     verbosity: upperEnum(req.verbosity ?? defaults.verbosity, VERBOSITIES, "verbosity") as Verbosity | undefined,
   };

@@ -6,7 +6,11 @@ import { t, type Static } from "elysia";
  * stripped (normalised away), never forwarded to OCI.
  */
 
-const TextPart = t.Object({ type: t.Literal("text"), text: t.String() });
+/** Caps beyond the 10 MB body limit: a conversation this long is a client bug, not a chat. */
+export const MAX_MESSAGES = 2048;
+const MAX_TEXT = 4 * 1024 * 1024;
+
+const TextPart = t.Object({ type: t.Literal("text"), text: t.String({ maxLength: MAX_TEXT }) });
 const ImagePart = t.Object({
   type: t.Literal("image_url"),
   image_url: t.Object({
@@ -20,7 +24,7 @@ const FilePart = t.Object({
   file: t.Object({ file_id: t.Optional(t.String({ minLength: 1 })), file_data: t.Optional(t.String({ minLength: 1 })), filename: t.Optional(t.String()) }),
 });
 export const ContentPart = t.Union([TextPart, ImagePart, FilePart]);
-const Content = t.Union([t.String(), t.Array(ContentPart)]);
+const Content = t.Union([t.String({ maxLength: MAX_TEXT }), t.Array(ContentPart, { maxItems: 256 })]);
 
 const ToolCall = t.Object({
   id: t.String({ minLength: 1 }),
@@ -91,7 +95,7 @@ const sampling = {
 
 export const ChatCompletionRequest = t.Object({
   model: t.Optional(t.String()),
-  messages: t.Array(ChatMessage, { minItems: 1 }),
+  messages: t.Array(ChatMessage, { minItems: 1, maxItems: MAX_MESSAGES }),
   max_completion_tokens: t.Optional(t.Integer({ minimum: 1 })),
   tools: t.Optional(t.Array(FunctionTool, { maxItems: 128 })),
   tool_choice: t.Optional(ToolChoice),

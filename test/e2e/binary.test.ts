@@ -102,3 +102,27 @@ describe("compiled binary", () => {
     expect(bad.stdout).toContain(creds.fingerprint);
   });
 });
+
+describe("check --online", () => {
+  test("one signed call per region and alias kind; exit 1 naming what failed", async () => {
+    const { dir, bin } = await binaryDir();
+    const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
+    const fake = await startFakeOci({ keys: [creds] });
+    fakes.push(fake);
+    const env = { ...NO_TOOLS, OCI_INFERENCE_ENDPOINT: fake.url, OCI_AGENT_ENDPOINT: fake.url, OCI_OBJECT_STORAGE_ENDPOINT: fake.url, GENAI_BUCKET: "uploads" };
+    const ok = await runCli({ binary: bin, args: ["check", "--online"], env });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/ok\s+model\s+us-chicago-1\s+llama/);
+    expect(ok.stdout).toMatch(/ok\s+agent\s+us-chicago-1\s+my-agent/);
+    expect(ok.stdout).toMatch(/ok\s+files/);
+    expect(ok.stdout).toContain("online: all 3 check(s) passed");
+    expect(fake.requests.every((r) => r.signatureOk)).toBe(true);
+    expect(fake.sessions.size).toBe(0);
+    fake.script("agentChat", { error: { status: 404, code: "NotAuthorizedOrNotFound", message: "unused" } });
+    fake.script("createSession", { error: { status: 404, code: "NotAuthorizedOrNotFound", message: "Authorization failed or requested resource not found." } });
+    const bad = await runCli({ binary: bin, args: ["check", "--online"], env });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/FAILED\s+agent\s+us-chicago-1\s+my-agent.*404/);
+    expect(bad.stdout).toContain("online: 1 of 3 check(s) failed");
+  });
+});
