@@ -19,6 +19,7 @@ Environment:
                              (none set: only loopback callers are served)
   TEST_MODE=true             answer offline with simulated responses (no credentials needed)
   LOG_LEVEL                  debug | info | warn | error (default info)
+  LOG_BODIES=true            with LOG_LEVEL=debug, also log request bodies (they contain prompts)
   CORS_ORIGINS               comma list of allowed origins (default *, without credentials)
   OCI_AUTH                   api_key (default) | instance_principal | resource_principal
   OCI_INFERENCE_ENDPOINT     base URL override for the inference API (private endpoints, tests)

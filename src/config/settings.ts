@@ -41,6 +41,8 @@ export interface Settings {
   maxConcurrentPerKey: number;
   /** DRAIN_SECONDS: how long SIGTERM lets in-flight requests finish. */
   drainMs: number;
+  /** LOG_BODIES=true with LOG_LEVEL=debug: request bodies (prompts!) are logged. Off otherwise. */
+  logBodies: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -90,6 +92,7 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
       parTtlMs: seconds(env.GENAI_PAR_HOURS === undefined ? undefined : String(Number(env.GENAI_PAR_HOURS) * 3600), 24 * 3600, "GENAI_PAR_HOURS"),
     },
     metricsPublic: isTrue(env.METRICS_PUBLIC),
+    logBodies: isTrue(env.LOG_BODIES) && env.LOG_LEVEL?.toLowerCase() === "debug",
     maxConcurrentPerKey: count(env.MAX_CONCURRENT_PER_KEY, "MAX_CONCURRENT_PER_KEY"),
     drainMs: seconds(env.DRAIN_SECONDS, 30, "DRAIN_SECONDS"),
     allowPrivateImageHosts: new Set(

@@ -55,7 +55,7 @@ export function createApp(d: AppDeps) {
     .use(cors(d.settings.corsOrigins))
     .use(auth({ keys: d.settings.apiKeys, openPaths: open }))
     .use(concurrency({ perKey: d.settings.maxConcurrentPerKey }))
-    .use(jsonBody({ maxJsonBytes: d.settings.maxJsonBytes, maxUploadBytes: d.settings.files.maxUploadBytes }))
+    .use(jsonBody({ maxJsonBytes: d.settings.maxJsonBytes, maxUploadBytes: d.settings.files.maxUploadBytes, logBodies: d.settings.logBodies ? d.log : undefined }))
     .use(docs())
     .use(opsRoutes(d.store, d.lifecycle, d.metrics))
     .use(openAiRoutes(d.store, oci, agentSessions, { ...stream, files: d.files, allowPrivateImageHosts: d.settings.allowPrivateImageHosts }))

@@ -1,5 +1,7 @@
 import { Elysia } from "elysia";
 import { badRequest, payloadTooLarge } from "../../errors/api-error";
+import type { Logger } from "../../observability/logger";
+import { requestInfo } from "../request-info";
 
 /**
  * Routes also declare `parse: "json"` so the OpenAPI document lists application/json; this
@@ -9,7 +11,7 @@ import { badRequest, payloadTooLarge } from "../../errors/api-error";
  * trust), answers 413 past the limit, and turns malformed JSON into a clear 400. Bodies sent
  * without a JSON content type (curl -d) are read as JSON too; multipart is left to Elysia.
  */
-export function jsonBody(limits: { maxJsonBytes: number; maxUploadBytes: number }) {
+export function jsonBody(limits: { maxJsonBytes: number; maxUploadBytes: number; logBodies?: Logger }) {
   return new Elysia({ name: "json-body" })
     .onParse(async ({ request, contentType }) => {
       if (contentType?.startsWith("multipart/form-data")) {
@@ -20,7 +22,10 @@ export function jsonBody(limits: { maxJsonBytes: number; maxUploadBytes: number 
       const text = await readLimited(request, limits.maxJsonBytes);
       if (text.trim() === "") return null;
       try {
-        return JSON.parse(text);
+        const body: unknown = JSON.parse(text);
+        // Only when an operator asked for it twice (LOG_LEVEL=debug and LOG_BODIES=true): bodies hold prompts.
+        limits.logBodies?.debug("request body", { requestId: requestInfo(request).id, body });
+        return body;
       } catch (e) {
         throw badRequest(`Malformed JSON in request body: ${(e as Error).message}`, null, "invalid_json");
       }
