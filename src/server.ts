@@ -10,9 +10,8 @@ import { createApp } from "./http/app";
 import type { Lifecycle } from "./http/lifecycle";
 import { StreamRegistry } from "./http/stream-registry";
 import { createMockTransport } from "./mock/mock-transport";
-import { createAuthProvider } from "./oci/auth";
+import { createSigner } from "./oci/auth";
 import { createHttpTransport } from "./oci/http-transport";
-import { createOciSigner } from "./oci/signer";
 import type { OciTransport } from "./oci/transport";
 import { createLogger, type Logger } from "./observability/logger";
 import { Metrics } from "./observability/metrics";
@@ -33,9 +32,8 @@ const FLUSH_MS = 500;
 
 async function chooseTransport(settings: Settings, config: LoadedConfig, metrics: Metrics, ledger: UpstreamLedger, log: Logger): Promise<OciTransport> {
   if (config.testMode) return createMockTransport();
-  const provider = await createAuthProvider(settings.ociAuth, config.credentials);
   return createHttpTransport({
-    signer: createOciSigner(provider),
+    signer: await createSigner(settings.ociAuth, config.credentials),
     endpoints: settings.endpoints,
     upstreamTimeoutMs: settings.upstreamTimeoutMs,
     streamIdleMs: settings.streamIdleMs,

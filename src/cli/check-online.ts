@@ -2,9 +2,8 @@ import type { LoadedConfig } from "../config/load";
 import type { Settings } from "../config/settings";
 import type { ModelAlias } from "../config/types";
 import { toApiError } from "../errors/map-upstream-error";
-import { createAuthProvider } from "../oci/auth";
+import { createSigner } from "../oci/auth";
 import { createHttpTransport } from "../oci/http-transport";
-import { createOciSigner } from "../oci/signer";
 import type { OciTransport } from "../oci/transport";
 import { describeModel } from "../openai/describe-model";
 import { createChatCompletion } from "../services/chat-completions";
@@ -26,8 +25,7 @@ export async function runOnlineChecks(settings: Settings, config: LoadedConfig, 
   }
   let transport: OciTransport;
   try {
-    const provider = await createAuthProvider(settings.ociAuth, config.credentials);
-    transport = createHttpTransport({ signer: createOciSigner(provider), endpoints: settings.endpoints, upstreamTimeoutMs: 30_000, streamIdleMs: 30_000 });
+    transport = createHttpTransport({ signer: await createSigner(settings.ociAuth, config.credentials), endpoints: settings.endpoints, upstreamTimeoutMs: 30_000, streamIdleMs: 30_000 });
   } catch (e) {
     out(`online: FAILED to set up ${settings.ociAuth} authentication: ${(e as Error).message}`);
     return 1;

@@ -1,6 +1,20 @@
 import * as common from "oci-common";
 import type { Credentials } from "../config/types";
 import type { OciAuthMode } from "../config/settings";
+import { createApiKeySigner } from "./api-key-signer";
+import { createOciSigner, type RequestSigner } from "./signer";
+
+/**
+ * The request signer for the configured auth mode: API keys sign with the key parsed once;
+ * every token-based mode goes through oci-common's provider and signer.
+ */
+export async function createSigner(mode: OciAuthMode, creds: Credentials | undefined): Promise<RequestSigner> {
+  if (mode === "api_key" && creds && !creds.securityTokenFile) {
+    const pem = await Bun.file(creds.keyFile!).text();
+    return createApiKeySigner(`${creds.tenancy}/${creds.user}/${creds.fingerprint}`, pem, creds.passPhrase);
+  }
+  return createOciSigner(await createAuthProvider(mode, creds));
+}
 
 /**
  * Builds oci-common's authentication provider for the configured mode. API-key credentials come
