@@ -1,4 +1,5 @@
 import { t, type Static } from "elysia";
+import { Int } from "./integer";
 import type { ChatCompletionRequest } from "./schemas";
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, Usage } from "./types";
 
@@ -6,9 +7,9 @@ import type { ChatCompletion, ChatCompletionChunk, FinishReason, Usage } from ".
 export const InferenceRequest = t.Object({
   prompt: t.String({ minLength: 1 }),
   temperature: t.Optional(t.Number({ minimum: 0, maximum: 2 })),
-  max_tokens: t.Optional(t.Integer({ minimum: 1 })),
+  max_tokens: t.Optional(Int({ minimum: 1 })),
   top_p: t.Optional(t.Number({ minimum: 0, maximum: 1 })),
-  top_k: t.Optional(t.Integer({ minimum: -1 })),
+  top_k: t.Optional(Int({ minimum: -1 })),
   stream: t.Optional(t.Boolean()),
 });
 export type InferenceRequest = Static<typeof InferenceRequest>;

@@ -1,4 +1,5 @@
 import { t, type Static } from "elysia";
+import { Int } from "./integer";
 
 /**
  * Request schemas of the OpenAI routes. Ranges live here, so a bad value is rejected by Elysia's
@@ -80,15 +81,15 @@ const StreamOptions = t.Object({ include_usage: t.Optional(t.Boolean()) });
 const sampling = {
   temperature: t.Optional(t.Number({ minimum: 0, maximum: 2 })),
   top_p: t.Optional(t.Number({ minimum: 0, maximum: 1 })),
-  top_k: t.Optional(t.Integer({ minimum: -1 })),
-  max_tokens: t.Optional(t.Integer({ minimum: 1 })),
-  n: t.Optional(t.Integer({ minimum: 1, maximum: 16 })),
+  top_k: t.Optional(Int({ minimum: -1 })),
+  max_tokens: t.Optional(Int({ minimum: 1 })),
+  n: t.Optional(Int({ minimum: 1, maximum: 16 })),
   stop: t.Optional(t.Union([Stop, t.Null()])),
   stream: t.Optional(t.Boolean()),
   stream_options: t.Optional(t.Union([StreamOptions, t.Null()])),
   frequency_penalty: t.Optional(t.Number({ minimum: -2, maximum: 2 })),
   presence_penalty: t.Optional(t.Number({ minimum: -2, maximum: 2 })),
-  seed: t.Optional(t.Integer()),
+  seed: t.Optional(Int()),
   logit_bias: t.Optional(t.Record(t.String(), t.Number({ minimum: -100, maximum: 100 }))),
   user: t.Optional(t.String()),
 };
@@ -96,7 +97,7 @@ const sampling = {
 export const ChatCompletionRequest = t.Object({
   model: t.Optional(t.String()),
   messages: t.Array(ChatMessage, { minItems: 1, maxItems: MAX_MESSAGES }),
-  max_completion_tokens: t.Optional(t.Integer({ minimum: 1 })),
+  max_completion_tokens: t.Optional(Int({ minimum: 1 })),
   tools: t.Optional(t.Array(FunctionTool, { maxItems: 128 })),
   tool_choice: t.Optional(ToolChoice),
   parallel_tool_calls: t.Optional(t.Boolean()),
@@ -104,7 +105,7 @@ export const ChatCompletionRequest = t.Object({
   reasoning_effort: t.Optional(t.String()),
   verbosity: t.Optional(t.String()),
   logprobs: t.Optional(t.Union([t.Boolean(), t.Null()])),
-  top_logprobs: t.Optional(t.Integer({ minimum: 0, maximum: 20 })),
+  top_logprobs: t.Optional(Int({ minimum: 0, maximum: 20 })),
   ...sampling,
 });
 

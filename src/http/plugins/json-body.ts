@@ -2,6 +2,10 @@ import { Elysia } from "elysia";
 import { badRequest, payloadTooLarge } from "../../errors/api-error";
 import type { Logger } from "../../observability/logger";
 import { requestInfo } from "../request-info";
+import { exceedsJsonDepth } from "../json-depth";
+
+/** Far beyond any real request (tool schemas included), far below what stalls the event loop. */
+export const MAX_JSON_DEPTH = 64;
 
 /**
  * Routes also declare `parse: "json"` so the OpenAPI document lists application/json; this
@@ -21,6 +25,7 @@ export function jsonBody(limits: { maxJsonBytes: number; maxUploadBytes: number;
       }
       const text = await readLimited(request, limits.maxJsonBytes);
       if (text.trim() === "") return null;
+      if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) throw badRequest(`Request body nests deeper than ${MAX_JSON_DEPTH} levels`, null, "too_deep");
       try {
         const body: unknown = JSON.parse(text);
         // Only when an operator asked for it twice (LOG_LEVEL=debug and LOG_BODIES=true): bodies hold prompts.

@@ -1,0 +1,276 @@
+/**
+ * Bad input (issue 6): whatever a client sends that the gateway must refuse, it refuses with a
+ * 4xx in the route family's envelope — and the fake OCI sees NO request for any of it.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { connect } from "node:net";
+import type { Gateway } from "../support/gateway";
+import { chatBody, makeRig, post, rawHttp, rawStatus, type Rig } from "./support";
+
+let rig: Rig;
+let gw: Gateway;
+
+beforeAll(async () => {
+  rig = await makeRig();
+  gw = await rig.gateway({});
+});
+afterAll(async () => {
+  await rig?.stopAll();
+});
+
+/** Every test here starts clean and must end with an untouched fake. */
+let expectNoUpstream = true;
+afterEach(() => {
+  const seen = rig.fake.requests.map((r) => `${r.method} ${r.path} ${r.rawBody.slice(0, 200)}`);
+  const check = expectNoUpstream;
+  expectNoUpstream = true;
+  rig.fake.clear();
+  if (check) expect(seen).toEqual([]);
+});
+
+async function expect400(res: Response, param?: string | null): Promise<Record<string, any>> {
+  expect(res.status).toBe(400);
+  const body = await res.json();
+  expect(body.error.type).toBe("invalid_request_error");
+  if (param !== undefined) expect(body.error.param).toBe(param);
+  expect(JSON.stringify(body)).not.toContain("    at "); // never a stack trace
+  return body;
+}
+
+const CHAT = "/v1/chat/completions";
+
+describe("malformed bodies", () => {
+  test("malformed JSON → 400 invalid_request_error", async () => {
+    for (const raw of ['{"model": "llama", "messages": [', "{model: llama}", '{"model": "llama"}}', "\u0000\u0001", "nul"]) {
+      const res = await post(gw, CHAT, raw);
+      const body = await expect400(res);
+      expect(body.error.message).toMatch(/JSON|body/i);
+    }
+  });
+
+  test("an empty body → 400 (with and without a JSON content type)", async () => {
+    await expect400(await fetch(gw.url + CHAT, { method: "POST", headers: { "content-type": "application/json" }, body: "" }));
+    await expect400(await fetch(gw.url + CHAT, { method: "POST", headers: { "content-type": "application/json" } }));
+    await expect400(await fetch(gw.url + CHAT, { method: "POST", body: "   " }));
+  });
+
+  test("a body that is JSON but not an object → 400", async () => {
+    for (const raw of ["[]", '"hello"', "42", "null", "true"]) await expect400(await post(gw, CHAT, raw));
+  });
+
+  test.each([
+    ["messages", { messages: "hi" }],
+    ["messages[0].role", { messages: [{ role: "wizard", content: "x" }] }],
+    ["temperature", { temperature: "hot" }],
+    ["temperature", { temperature: 7 }],
+    ["model", { model: 5 }],
+    ["stream", { stream: "yes" }],
+    ["max_tokens", { max_tokens: "10" }],
+    ["max_completion_tokens", { max_completion_tokens: "10" }],
+    ["top_k", { top_k: "5" }],
+    ["seed", { seed: "7" }],
+    ["n", { n: "1" }],
+    ["temperature", { temperature: "0.5" }],
+    ["max_tokens", { max_tokens: 1.5 }],
+    ["top_p", { top_p: [1] }],
+    ["stop", { stop: { a: 1 } }],
+    ["tools", { tools: "all of them" }],
+  ])("wrong type or range for %s (%j) → 400 naming it", async (param, override) => {
+    const res = await post(gw, CHAT, { ...chatBody("typed"), ...override });
+    const body = await expect400(res);
+    expect(String(body.error.param ?? body.error.message)).toContain(param.split("[")[0]!);
+  });
+
+  test("direct route: wrong types → 400 in the seed's {error: string} shape", async () => {
+    for (const bad of [{ prompt: 5 }, { prompt: "x", temperature: "hot" }, { prompt: "x", max_tokens: "many" }, {}]) {
+      const res = await post(gw, "/genai/llama/inference", bad);
+      expect(res.status).toBe(400);
+      const body = await res.json();
+      expect(typeof body.error).toBe("string");
+    }
+  });
+});
+
+test("direct route: a numeric string for max_tokens → 400, not coerced", async () => {
+  const res = await post(gw, "/genai/llama/inference", { prompt: "x", max_tokens: "10" });
+  expect(res.status).toBe(400);
+  expect(typeof (await res.json()).error).toBe("string");
+});
+
+describe("content types", () => {
+  test("text/plain with JSON inside is accepted", async () => {
+    expectNoUpstream = false;
+    const res = await fetch(gw.url + CHAT, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify(chatBody("plain text type")) });
+    expect(res.status).toBe(200);
+    expect((await res.json()).choices[0].message.content).toBe("Echo: plain text type");
+    expect(rig.fake.requestsFor("chat")).toHaveLength(1);
+  });
+
+  test("application/xml garbage → 400", async () => {
+    const res = await fetch(gw.url + CHAT, { method: "POST", headers: { "content-type": "application/xml" }, body: "<chat><model>llama</model></chat>" });
+    await expect400(res);
+  });
+
+  test("form-urlencoded and multipart bodies on a JSON route → 4xx, never forwarded", async () => {
+    const form = await fetch(gw.url + CHAT, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "model=llama&messages=hi" });
+    expect(form.status).toBeGreaterThanOrEqual(400);
+    expect(form.status).toBeLessThan(500);
+    const fd = new FormData();
+    fd.set("model", "llama");
+    fd.set("messages", JSON.stringify([{ role: "user", content: "x" }]));
+    const multi = await fetch(gw.url + CHAT, { method: "POST", body: fd });
+    expect(multi.status).toBeGreaterThanOrEqual(400);
+    expect(multi.status).toBeLessThan(500);
+  });
+});
+
+describe("size limits", () => {
+  test("an 11 MB body (content-length) → 413", async () => {
+    const big = JSON.stringify(chatBody("x".repeat(11 * 1024 * 1024)));
+    let status = 0;
+    try {
+      const res = await post(gw, CHAT, big);
+      status = res.status;
+      const body = await res.json();
+      expect(body.error).toBeDefined();
+    } catch (e) {
+      throw new Error(`the gateway dropped the connection instead of answering 413: ${(e as Error).message}`);
+    }
+    expect(status).toBe(413);
+  });
+
+  test("a chunked body over the limit (no content-length) → 413", async () => {
+    const answer = await new Promise<string>((resolve) => {
+      const sock = connect({ host: "127.0.0.1", port: gw.port });
+      let got = "";
+      let stop = false;
+      const done = () => {
+        stop = true;
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(got);
+      };
+      const timer = setTimeout(done, 15_000);
+      sock.on("data", (c) => {
+        got += c.toString("latin1");
+        if (/\r\n\r\n/.test(got) && (/content-length:\s*(\d+)/i.exec(got) ? got.length - got.indexOf("\r\n\r\n") - 4 >= Number(/content-length:\s*(\d+)/i.exec(got)![1]) : true)) done();
+      });
+      sock.on("error", done);
+      sock.on("close", done);
+      sock.on("connect", async () => {
+        sock.write(`POST ${CHAT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`);
+        const chunk = "a".repeat(1024 * 1024);
+        const write = (s: string) => new Promise<void>((r) => (sock.write(s) ? r() : sock.once("drain", () => r())));
+        await write(`${(12).toString(16)}\r\n{"model": "x\r\n`);
+        // 12 MB of string content, 1 MB per chunk, stopping as soon as the answer arrives.
+        for (let i = 0; i < 12 && !stop; i++) await write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+        if (!stop) await write(`2\r\n"}\r\n0\r\n\r\n`);
+      });
+    });
+    expect(rawStatus(answer)).toBe(413);
+  });
+
+  test("deeply nested JSON (10,000 levels) → 400, not a crash; the server still answers", async () => {
+    const depth = 10_000;
+    const arrays = "[".repeat(depth) + "]".repeat(depth);
+    const objects = '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+    // Nesting as the whole body, and where the schema looks (messages, content).
+    await expect400(await post(gw, CHAT, arrays));
+    await expect400(await post(gw, CHAT, objects));
+    await expect400(await post(gw, CHAT, `{"model":"llama","messages":${arrays}}`));
+    await expect400(await post(gw, CHAT, `{"model":"llama","messages":[{"role":"user","content":${objects}}]}`));
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+    expect(gw.proc.exitCode).toBeNull();
+  }, 30_000);
+
+  test("nesting deep enough to overflow a recursive walker (200,000 levels) → 4xx, the server survives", async () => {
+    const depth = 200_000;
+    const started = performance.now();
+    const res = await post(gw, CHAT, "[".repeat(depth) + "]".repeat(depth));
+    const ms = performance.now() - started;
+    const text = await res.text();
+    console.log(`200,000-level body: ${res.status} after ${Math.round(ms)} ms: ${text.slice(0, 160)}`);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+    expect(gw.proc.exitCode).toBeNull();
+  }, 30_000);
+
+  test("deep nesting inside an unknown field (10,000 levels) → 400 as well", async () => {
+    const depth = 10_000;
+    const res = await post(gw, CHAT, `{"model":"llama","messages":[{"role":"user","content":"x"}],"extra":${"[".repeat(depth)}${"]".repeat(depth)}}`);
+    expect(res.status).toBe(400);
+  }, 30_000);
+
+  test("a 10,000-level body does not stall other clients (health answers within 1 s meanwhile)", async () => {
+    const depth = 10_000;
+    const nested = post(gw, CHAT, `{"model":"llama","messages":[{"role":"user","content":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}]}`);
+    await Bun.sleep(50);
+    const started = performance.now();
+    const health = await fetch(`${gw.url}/health`);
+    const healthMs = performance.now() - started;
+    const res = await nested;
+    const totalMs = performance.now() - started;
+    console.log(`10,000-level body: ${res.status} in ~${Math.round(totalMs)} ms; /health meanwhile took ${Math.round(healthMs)} ms`);
+    expect(health.status).toBe(200);
+    expect(res.status).toBe(400);
+    expect(healthMs).toBeLessThan(1000);
+  }, 30_000);
+});
+
+describe("aliases with path tricks", () => {
+  const tricky = ["..%2fllama", "llama%2f..%2fllama", "llama%0a", "llama%0d%0aX-Injected:%201", "llama%00", "%2fllama", "llama%5c..", "ll%20ama"];
+  test.each(tricky)("/genai/%s/v1/chat/completions → 4xx", async (alias) => {
+    const res = await fetch(`${gw.url}/genai/${alias}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chatBody("trick")) });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.headers.get("x-injected")).toBeNull();
+  });
+
+  test.each(tricky)("/genai/%s/inference → 4xx", async (alias) => {
+    const res = await fetch(`${gw.url}/genai/${alias}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "trick" }) });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+
+  test.each(["../llama", "llama/../llama", "./llama", "llama\n", "\nllama", "llama%2f", "llama\u0000", "llama ", "LLAMA"])("body model %j → 4xx", async (model) => {
+    const res = await post(gw, CHAT, chatBody("trick", { model }));
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+
+  // fetch normalizes `..` and `%2e%2e` segments and refuses raw control characters, so these go out byte for byte.
+  const rawRequest = (target: string) => {
+    const body = JSON.stringify(chatBody("raw trick"));
+    return rawHttp(gw.port, `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  };
+
+  test.each([
+    "/genai/../v1/chat/completions",
+    "/genai/%2e%2e/v1/chat/completions",
+    "/genai/%2e%2e%2fllama/v1/chat/completions",
+    "/genai/..%2f..%2fllama/v1/chat/completions",
+    "/genai/llama%/v1/chat/completions",
+  ])("raw request target %j → 4xx", async (target) => {
+    const status = rawStatus(await rawRequest(target));
+    expect(status).toBeGreaterThanOrEqual(400);
+    expect(status).toBeLessThan(500);
+  });
+
+  // A raw CR, LF or space inside the request target is not HTTP at all: Bun's parser refuses the
+  // request line before the app sees it (it answers 505). What the gateway can promise is that
+  // such a request is refused with an error status and never reaches OCI (checked in afterEach).
+  test("raw newline, carriage return or space inside the alias → refused by the HTTP parser, never served", async () => {
+    for (const target of ["/genai/lla\nma/v1/chat/completions", "/genai/llama\r/v1/chat/completions", "/genai/ll ama/v1/chat/completions"]) {
+      const st = rawStatus(await rawRequest(target));
+      expect(st).toBeGreaterThanOrEqual(400);
+    }
+  });
+
+  test("after all of that the gateway still serves a normal call", async () => {
+    expectNoUpstream = false;
+    const res = await post(gw, CHAT, chatBody("still fine"));
+    expect(res.status).toBe(200);
+    expect(rig.fake.requestsFor("chat")).toHaveLength(1);
+  });
+});
