@@ -33,5 +33,13 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-if (code !== undefined) process.exit(code);
+// No top-level await: the binary is compiled to bytecode, which needs a CommonJS-shaped entry.
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exit(code);
+  },
+  (e: unknown) => {
+    console.error(`ocigenai: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -1,4 +1,4 @@
-import * as common from "oci-common";
+import type * as common from "oci-common";
 import type { Credentials } from "../config/types";
 import type { OciAuthMode } from "../config/settings";
 import { createApiKeySigner } from "./api-key-signer";
@@ -6,7 +6,8 @@ import { createOciSigner, type RequestSigner } from "./signer";
 
 /**
  * The request signer for the configured auth mode: API keys sign with the key parsed once;
- * every token-based mode goes through oci-common's provider and signer.
+ * every token-based mode goes through oci-common's provider and signer. oci-common is loaded
+ * only then (it is the heaviest module of the binary and API keys do not need it).
  */
 export async function createSigner(mode: OciAuthMode, creds: Credentials | undefined): Promise<RequestSigner> {
   if (mode === "api_key" && creds && !creds.securityTokenFile) {
@@ -17,21 +18,22 @@ export async function createSigner(mode: OciAuthMode, creds: Credentials | undef
 }
 
 /**
- * Builds oci-common's authentication provider for the configured mode. API-key credentials come
- * from our own reader (it knows the seed's header-less file and key paths relative to the file),
- * so the provider is built from values rather than by re-reading the file.
+ * oci-common's authentication provider for the token-based modes (and session-token API keys).
+ * Credentials come from our own reader (it knows the seed's header-less file and key paths
+ * relative to the file).
  */
 export async function createAuthProvider(mode: OciAuthMode, creds: Credentials | undefined): Promise<common.AuthenticationDetailsProvider> {
+  const oci = await import("oci-common");
   switch (mode) {
     case "instance_principal":
-      return await new common.InstancePrincipalsAuthenticationDetailsProviderBuilder().build();
+      return await new oci.InstancePrincipalsAuthenticationDetailsProviderBuilder().build();
     case "resource_principal":
-      return common.ResourcePrincipalAuthenticationDetailsProvider.builder();
+      return oci.ResourcePrincipalAuthenticationDetailsProvider.builder();
     case "api_key": {
       if (!creds) throw new Error("credentials.conf is required for OCI_AUTH=api_key");
-      if (creds.securityTokenFile) return new common.SessionAuthDetailProvider(creds.path, creds.profile);
+      if (creds.securityTokenFile) return new oci.SessionAuthDetailProvider(creds.path, creds.profile);
       const pem = await Bun.file(creds.keyFile!).text();
-      return new common.SimpleAuthenticationDetailsProvider(creds.tenancy!, creds.user!, creds.fingerprint!, pem, creds.passPhrase ?? null);
+      return new oci.SimpleAuthenticationDetailsProvider(creds.tenancy!, creds.user!, creds.fingerprint!, pem, creds.passPhrase ?? null);
     }
     default: {
       const never: never = mode;

@@ -1,21 +1,17 @@
-import * as common from "oci-common";
+import table from "./regions.json" with { type: "json" };
 
 /**
- * Region id → second-level domain, from oci-common's built-in table. Read once; we never call
- * Region.fromRegionId for unknown ids because it may probe the instance metadata service.
+ * Region id → second-level domain, generated from oci-common's own table by
+ * scripts/update-regions.ts (test/unit/regions.test.ts keeps the two equal). Reading it here
+ * spares start-up from loading all of oci-common.
  */
-let table: Map<string, string> | undefined;
-
-function regions(): Map<string, string> {
-  table ??= new Map(common.Region.values().map((r) => [r.regionId, r.realm.secondLevelDomain]));
-  return table;
-}
+const regions = new Map<string, string>(Object.entries(table));
 
 export function isKnownRegion(regionId: string): boolean {
-  return regions().has(regionId);
+  return regions.has(regionId);
 }
 
 /** Unknown regions fall back to the commercial realm, as oci-common does. */
 export function regionDomain(regionId: string): string {
-  return regions().get(regionId) ?? "oraclecloud.com";
+  return regions.get(regionId) ?? "oraclecloud.com";
 }

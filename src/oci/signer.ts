@@ -1,4 +1,4 @@
-import * as common from "oci-common";
+import type * as common from "oci-common";
 
 /** Signs one outgoing request in place (OCI HTTP Signature v1; headers are added to `headers`). */
 export interface RequestSigner {
@@ -7,8 +7,9 @@ export interface RequestSigner {
 }
 
 /** oci-common's signer: the one implementation OCI itself maintains for every auth mode. */
-export function createOciSigner(provider: common.AuthenticationDetailsProvider): RequestSigner {
-  const signer = new common.DefaultRequestSigner(provider);
+export async function createOciSigner(provider: common.AuthenticationDetailsProvider): Promise<RequestSigner> {
+  const { DefaultRequestSigner } = await import("oci-common");
+  const signer = new DefaultRequestSigner(provider);
   return {
     async sign(method, uri, headers, body, excludeBody) {
       await signer.signHttpRequest({ method: method as common.Method, uri, headers, body }, excludeBody === true);
