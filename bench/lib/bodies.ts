@@ -1,0 +1,19 @@
+/** Request bodies (OpenAI chat) and the mock's answer text, shared by the mock and the clients. */
+
+/** The i-th streamed text delta; the non-streaming answer is the concatenation of n of them. */
+export const tokenText = (i: number) => (i === 0 ? "Why" : ` tok${i}`);
+export const expectedText = (n: number) => Array.from({ length: n }, (_, i) => tokenText(i)).join("");
+
+export type BodySize = "small" | "large";
+
+/** Small: one user message. Large: ~100 KB of conversation (system + 40 turns of ~2.5 KB). */
+export function chatBody(size: BodySize, model: string, stream = false): string {
+  const messages: { role: string; content: string }[] = [];
+  if (size === "small") messages.push({ role: "user", content: "Tell me a joke about proxies." });
+  else {
+    messages.push({ role: "system", content: "You are a careful assistant. ".repeat(20) });
+    const para = "The quick brown fox jumps over the lazy dog while the gateway signs every request. ";
+    for (let i = 0; i < 40; i++) messages.push({ role: i % 2 === 0 ? "user" : "assistant", content: `${i}: ${para.repeat(30)}` });
+  }
+  return JSON.stringify({ model, messages, temperature: 0.2, max_tokens: 256, ...(stream ? { stream: true } : {}) });
+}

@@ -1,0 +1,99 @@
+/**
+ * Lean mock of OCI Generative AI inference for benchmarks: answers every POST with a fixed
+ * GENERIC chat result (OCI-WIRE.md §2.3) or a GENERIC event stream (§3.2, ending `data: [DONE]`),
+ * after a fixed latency. It verifies nothing (no signature, no body parsing), so that it is never
+ * the bottleneck. The mode is switched between measurements through `POST /__bench/mode`.
+ *
+ *   bun bench/mock-oci.ts [--port 0]      → prints "mock-oci listening on http://127.0.0.1:PORT"
+ */
+import { expectedText, tokenText } from "./lib/bodies";
+
+export interface MockMode {
+  /** Delay before the answer (headers and first event). */
+  latencyMs: number;
+  /** Answer with an SSE stream instead of JSON. */
+  sse: boolean;
+  /** Text events per stream (after the initial empty one). */
+  events: number;
+  /** Gap between text events. */
+  gapMs: number;
+}
+
+let mode: MockMode = { latencyMs: 0, sse: false, events: 20, gapMs: 10 };
+let openStreams = 0;
+let maxOpenStreams = 0;
+let requests = 0;
+
+const JSON_ANSWER = JSON.stringify({
+  modelId: "meta.llama-3.3-70b-instruct",
+  modelVersion: "1.0.0",
+  chatResponse: {
+    apiFormat: "GENERIC",
+    timeCreated: "2026-11-26T00:00:00.000Z",
+    choices: [{ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text: expectedText(20) }], toolCalls: [] }, finishReason: "stop", logprobs: {} }],
+    usage: { completionTokens: 20, promptTokens: 43, totalTokens: 63 },
+  },
+});
+const JSON_HEADERS = { "content-type": "application/json", "opc-request-id": "bench-mock" };
+const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache", "opc-request-id": "bench-mock" };
+
+const enc = new TextEncoder();
+const pad = (i: number) => "a".repeat(1 + ((i * 7) % 13));
+const frame = (o: unknown) => enc.encode(`data: ${JSON.stringify(o)}\n\n`);
+const textEvent = (i: number, text: string) => frame({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text }] }, pad: pad(i) });
+
+function sseBody(m: MockMode, signal: AbortSignal): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    type: "direct",
+    async pull(ctrl: { write(chunk: Uint8Array): void; flush(): unknown; close(): void }) {
+      openStreams++;
+      maxOpenStreams = Math.max(maxOpenStreams, openStreams);
+      try {
+        // OCI opens with an empty delta; the first text follows at once, later ones every gapMs.
+        ctrl.write(textEvent(0, ""));
+        ctrl.write(textEvent(1, tokenText(0)));
+        await ctrl.flush();
+        for (let i = 1; i < m.events; i++) {
+          await Bun.sleep(m.gapMs);
+          if (signal.aborted) return;
+          ctrl.write(textEvent(i + 1, tokenText(i)));
+          await ctrl.flush();
+        }
+        ctrl.write(frame({ message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] }, finishReason: "stop", pad: pad(1) }));
+        ctrl.write(frame({ usage: { completionTokens: m.events, promptTokens: 43, totalTokens: 43 + m.events }, pad: pad(2) }));
+        ctrl.write(enc.encode("data: [DONE]\n\n"));
+        await ctrl.flush();
+        ctrl.close();
+      } catch {
+        // The reader went away; nothing to clean up beyond the counter.
+      } finally {
+        openStreams--;
+      }
+    },
+  } as unknown as UnderlyingDefaultSource<Uint8Array>);
+}
+
+const portArg = process.argv.indexOf("--port");
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: portArg > 0 ? Number(process.argv[portArg + 1]) : 0,
+  idleTimeout: 0,
+  async fetch(req) {
+    const path = req.url.slice(req.url.indexOf("/", 8));
+    if (path.startsWith("/__bench/")) {
+      if (path === "/__bench/mode" && req.method === "POST") {
+        mode = { ...mode, ...((await req.json()) as Partial<MockMode>) };
+        maxOpenStreams = openStreams;
+        return Response.json(mode);
+      }
+      return Response.json({ mode, openStreams, maxOpenStreams, requests });
+    }
+    requests++;
+    if (req.method === "POST") await req.arrayBuffer();
+    const m = mode;
+    if (m.latencyMs > 0) await Bun.sleep(m.latencyMs);
+    if (!m.sse) return new Response(JSON_ANSWER, { headers: JSON_HEADERS });
+    return new Response(sseBody(m, req.signal), { headers: SSE_HEADERS });
+  },
+});
+console.log(`mock-oci listening on http://127.0.0.1:${server.port}`);

@@ -1,0 +1,43 @@
+/**
+ * The floors of the ladder (PERFORMANCE.md): a bare `Bun.serve` pass-through to the mock.
+ *   L1: bun bench/proxy-bare.ts                 (fetch to the mock, body passed through both ways)
+ *   L2: bun bench/proxy-bare.ts --sign          (the same + one RSA-2048 OCI signature per request,
+ *                                                node:crypto, key parsed once: the signed floor)
+ * Env: UPSTREAM (mock base URL), and for --sign KEY_FILE (PEM) and KEY_ID.
+ * Prints "proxy-bare listening on http://127.0.0.1:PORT".
+ */
+import { createHash, createPrivateKey, sign } from "node:crypto";
+import { readFileSync } from "node:fs";
+
+const upstream = new URL("/20231130/actions/chat", process.env.UPSTREAM ?? "http://127.0.0.1:1");
+const target = upstream.href;
+const host = upstream.host;
+const requestTarget = `post ${upstream.pathname}`;
+const signing = process.argv.includes("--sign");
+const key = signing ? createPrivateKey(readFileSync(process.env.KEY_FILE!, "utf8")) : undefined;
+const keyId = process.env.KEY_ID ?? "bench";
+
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  async fetch(req) {
+    const body = new Uint8Array(await req.arrayBuffer());
+    const headers: Record<string, string> = { "content-type": "application/json", accept: req.headers.get("accept") ?? "*/*" };
+    if (key) {
+      const date = new Date().toUTCString();
+      const sha = createHash("sha256").update(body).digest("base64");
+      const len = String(body.byteLength);
+      const signingString = `x-date: ${date}\n(request-target): ${requestTarget}\nhost: ${host}\ncontent-type: application/json\ncontent-length: ${len}\nx-content-sha256: ${sha}`;
+      const signature = sign("sha256", Buffer.from(signingString), key).toString("base64");
+      headers["x-date"] = date;
+      headers["x-content-sha256"] = sha;
+      headers["content-length"] = len;
+      headers.authorization = `Signature version="1",keyId="${keyId}",algorithm="rsa-sha256",headers="x-date (request-target) host content-type content-length x-content-sha256",signature="${signature}"`;
+    }
+    const res = await fetch(target, { method: "POST", headers, body, signal: req.signal });
+    return new Response(res.body, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/json" } });
+  },
+});
+console.log(`proxy-bare listening on http://127.0.0.1:${server.port}`);
+// Exit through process.exit so `bun --cpu-prof` writes its profile (bench/profile.ts --arm l2).
+for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => process.exit(0));
