@@ -75,7 +75,13 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     console.error(`ocigenai: cannot set up OCI authentication (${settings.ociAuth}): ${(e as Error).message}`);
     return 2;
   }
-  const sessions = new SessionManager(sessionStore, oci, { ttlMs: settings.sessionTtlMs, lockWaitMs: settings.upstreamTimeoutMs, lockLeaseMs: SESSION_LOCK_LEASE_MS, log });
+  const sessions = new SessionManager(sessionStore, oci, {
+    ttlMs: settings.sessionTtlMs,
+    lockWaitMs: settings.upstreamTimeoutMs,
+    lockLeaseMs: SESSION_LOCK_LEASE_MS,
+    log,
+    onStoreOp: (ok) => metrics.sessionStore(sessionStore.kind, ok),
+  });
   const store = new ConfigStore(config, settings, log);
   const lifecycle: Lifecycle = { draining: false, startedAt: Date.now() };
   const streams = new StreamRegistry();

@@ -13,6 +13,8 @@ export interface SessionManagerOptions {
   lockWaitMs: number;
   lockLeaseMs: number;
   log?: Logger;
+  /** Every store operation's outcome, for metrics. */
+  onStoreOp?(ok: boolean): void;
 }
 
 /** Who is asking, about which conversation. */
@@ -178,9 +180,12 @@ export class SessionManager {
   /** A store that cannot answer fails the request with 503: never a silent new session. */
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      const v = await fn();
+      this.o.onStoreOp?.(true);
+      return v;
     } catch (e) {
       if (e instanceof StoreUnavailableError) {
+        this.o.onStoreOp?.(false);
         throw new ApiError(503, `Agent sessions are unavailable: ${e.message}`, { type: "service_unavailable", code: "session_store_unavailable" });
       }
       throw e;

@@ -1,72 +1,143 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
+/** Updates that arrive before prom-client is loaded are kept (up to this many) and replayed. */
+const MAX_EARLY_UPDATES = 10_000;
+
+/** How long after start-up prom-client is loaded: the first requests must not wait for it. */
+const LOAD_DELAY_MS = 250;
+
+interface Instruments {
+  registry: Registry;
+  requests: Counter<"route" | "alias" | "status">;
+  latency: Histogram<"route" | "alias" | "status">;
+  upstream: Histogram<"service" | "status">;
+  ttft: Histogram<"alias">;
+  tokens: Counter<"alias" | "kind">;
+  retries: Counter<"service" | "reason">;
+  ociErrors: Counter<"status" | "code">;
+  storeOps: Counter<"store" | "result">;
+  activeRequests: Gauge;
+  activeStreams: Gauge;
+}
+
 /**
- * The gateway's Prometheus metrics (CONTRACT §9). One registry per app, so tests can build
- * several; label values are bounded (route templates, configured aliases, status codes).
+ * The gateway's Prometheus metrics (CONTRACT §9), on prom-client. prom-client is loaded shortly
+ * after start-up rather than before it (it costs ~30 ms of cold start); updates made meanwhile are
+ * replayed. One registry per instance, so tests can build several apps; label values are bounded
+ * (route templates, configured aliases, status codes) and each label set's child is cached, since
+ * hashing labels on every update is most of prom-client's cost per request.
  */
 export class Metrics {
-  readonly registry = new Registry();
-  private readonly requests = new Counter({ name: "ocigenai_requests_total", help: "HTTP requests answered", labelNames: ["route", "alias", "status"], registers: [this.registry] });
-  private readonly latency = new Histogram({ name: "ocigenai_request_duration_seconds", help: "Time to answer (streams: to the last event)", labelNames: ["route", "alias", "status"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly upstream = new Histogram({ name: "ocigenai_upstream_duration_seconds", help: "Time until OCI's answer headers, retries included", labelNames: ["service", "status"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly ttft = new Histogram({ name: "ocigenai_time_to_first_token_seconds", help: "Request start to the first streamed text", labelNames: ["alias"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly tokensTotal = new Counter({ name: "ocigenai_tokens_total", help: "Tokens reported by OCI", labelNames: ["alias", "kind"], registers: [this.registry] });
-  private readonly retries = new Counter({ name: "ocigenai_upstream_retries_total", help: "Retries of OCI calls by the retry policy", labelNames: ["service", "reason"], registers: [this.registry] });
-  private readonly ociErrors = new Counter({ name: "ocigenai_oci_errors_total", help: "Errors OCI answered, by status and OCI code", labelNames: ["status", "code"], registers: [this.registry] });
-  private readonly storeOps = new Counter({ name: "ocigenai_session_store_operations_total", help: "Agent session store operations", labelNames: ["store", "result"], registers: [this.registry] });
-  readonly activeRequests = new Gauge({ name: "ocigenai_active_requests", help: "Requests in progress", registers: [this.registry] });
-  readonly activeStreams = new Gauge({ name: "ocigenai_active_streams", help: "SSE streams open to clients", registers: [this.registry] });
+  private m?: Instruments;
+  private early: Array<(m: Instruments) => void> = [];
+  private readonly loading: Promise<Instruments>;
+  private readonly children = new Map<string, { inc(v?: number): void } | { observe(v: number): void }>();
 
-  constructor(sessionCount?: () => Promise<number>) {
-    collectDefaultMetrics({ register: this.registry, prefix: "ocigenai_" });
-    if (sessionCount) {
-      new Gauge({
-        name: "ocigenai_agent_sessions",
-        help: "Live agent sessions in the session store",
-        registers: [this.registry],
-        async collect() {
-          this.set(await sessionCount().catch(() => -1));
-        },
+  constructor(private readonly sessionCount?: () => Promise<number>, opts: { loadDelayMs?: number } = {}) {
+    this.loading = Bun.sleep(opts.loadDelayMs ?? LOAD_DELAY_MS)
+      .then(() => import("prom-client"))
+      .then((p) => {
+        const m = build(p, this.sessionCount);
+        this.m = m;
+        for (const f of this.early) f(m);
+        this.early = [];
+        return m;
       });
-    }
+  }
+
+  get contentType(): string {
+    return "text/plain; version=0.0.4; charset=utf-8";
+  }
+
+  async render(): Promise<string> {
+    return (await this.loading).registry.metrics();
   }
 
   request(route: string, alias: string | undefined, status: number, seconds: number): void {
-    const labels = { route, alias: alias ?? "", status: String(status) };
-    this.requests.inc(labels);
-    this.latency.observe(labels, seconds);
+    const key = `${route}\u0000${alias ?? ""}\u0000${status}`;
+    this.use((m) => {
+      this.child(`r${key}`, () => m.requests.labels(route, alias ?? "", String(status)));
+      (this.children.get(`r${key}`) as { inc(): void }).inc();
+      this.observeChild(`l${key}`, () => m.latency.labels(route, alias ?? "", String(status)), seconds);
+    });
   }
 
   upstreamCall(url: string, status: number | undefined, seconds: number): void {
-    this.upstream.observe({ service: serviceOf(url), status: status === undefined ? "none" : String(status) }, seconds);
+    const service = serviceOf(url);
+    const st = status === undefined ? "none" : String(status);
+    this.use((m) => this.observeChild(`u${service}\u0000${st}`, () => m.upstream.labels(service, st), seconds));
   }
 
   retry(url: string, reason: string): void {
-    this.retries.inc({ service: serviceOf(url), reason });
+    this.use((m) => m.retries.inc({ service: serviceOf(url), reason }));
   }
 
   ociError(status: number | undefined, code: string | undefined): void {
-    this.ociErrors.inc({ status: status === undefined ? "none" : String(status), code: code ?? "" });
+    this.use((m) => m.ociErrors.inc({ status: status === undefined ? "none" : String(status), code: code ?? "" }));
   }
 
   timeToFirstToken(alias: string | undefined, seconds: number): void {
-    this.ttft.observe({ alias: alias ?? "" }, seconds);
+    this.use((m) => this.observeChild(`t${alias ?? ""}`, () => m.ttft.labels(alias ?? ""), seconds));
   }
 
   tokens(alias: string | undefined, prompt: number, completion: number): void {
-    if (prompt) this.tokensTotal.inc({ alias: alias ?? "", kind: "prompt" }, prompt);
-    if (completion) this.tokensTotal.inc({ alias: alias ?? "", kind: "completion" }, completion);
+    this.use((m) => {
+      if (prompt) m.tokens.inc({ alias: alias ?? "", kind: "prompt" }, prompt);
+      if (completion) m.tokens.inc({ alias: alias ?? "", kind: "completion" }, completion);
+    });
   }
 
   sessionStore(store: string, ok: boolean): void {
-    this.storeOps.inc({ store, result: ok ? "ok" : "error" });
+    this.use((m) => m.storeOps.inc({ store, result: ok ? "ok" : "error" }));
   }
 
-  render(): Promise<string> {
-    return this.registry.metrics();
+  readonly activeRequests = { inc: () => this.use((m) => m.activeRequests.inc()), dec: () => this.use((m) => m.activeRequests.dec()) };
+  readonly activeStreams = { inc: () => this.use((m) => m.activeStreams.inc()), dec: () => this.use((m) => m.activeStreams.dec()) };
+
+  private use(f: (m: Instruments) => void): void {
+    if (this.m) f(this.m);
+    else if (this.early.length < MAX_EARLY_UPDATES) this.early.push(f);
   }
+
+  private child(key: string, make: () => { inc(v?: number): void } | { observe(v: number): void }): void {
+    if (!this.children.has(key)) this.children.set(key, make());
+  }
+
+  private observeChild(key: string, make: () => { observe(v: number): void }, v: number): void {
+    this.child(key, make);
+    (this.children.get(key) as { observe(v: number): void }).observe(v);
+  }
+}
+
+function build(p: typeof import("prom-client"), sessionCount?: () => Promise<number>): Instruments {
+  const registry = new p.Registry();
+  const registers = [registry];
+  p.collectDefaultMetrics({ register: registry, prefix: "ocigenai_" });
+  if (sessionCount) {
+    new p.Gauge({
+      name: "ocigenai_agent_sessions",
+      help: "Live agent sessions in the session store",
+      registers,
+      async collect() {
+        this.set(await sessionCount().catch(() => -1));
+      },
+    });
+  }
+  return {
+    registry,
+    requests: new p.Counter({ name: "ocigenai_requests_total", help: "HTTP requests answered", labelNames: ["route", "alias", "status"], registers }),
+    latency: new p.Histogram({ name: "ocigenai_request_duration_seconds", help: "Time to answer (streams: to the last event)", labelNames: ["route", "alias", "status"], buckets: LATENCY_BUCKETS, registers }),
+    upstream: new p.Histogram({ name: "ocigenai_upstream_duration_seconds", help: "Time until OCI's answer headers, retries included", labelNames: ["service", "status"], buckets: LATENCY_BUCKETS, registers }),
+    ttft: new p.Histogram({ name: "ocigenai_time_to_first_token_seconds", help: "Request start to the first streamed text", labelNames: ["alias"], buckets: LATENCY_BUCKETS, registers }),
+    tokens: new p.Counter({ name: "ocigenai_tokens_total", help: "Tokens reported by OCI", labelNames: ["alias", "kind"], registers }),
+    retries: new p.Counter({ name: "ocigenai_upstream_retries_total", help: "Retries of OCI calls by the retry policy", labelNames: ["service", "reason"], registers }),
+    ociErrors: new p.Counter({ name: "ocigenai_oci_errors_total", help: "Errors OCI answered, by status and OCI code", labelNames: ["status", "code"], registers }),
+    storeOps: new p.Counter({ name: "ocigenai_session_store_operations_total", help: "Agent session store operations", labelNames: ["store", "result"], registers }),
+    activeRequests: new p.Gauge({ name: "ocigenai_active_requests", help: "Requests in progress", registers }),
+    activeStreams: new p.Gauge({ name: "ocigenai_active_streams", help: "SSE streams open to clients", registers }),
+  };
 }
 
 /** The OCI service a URL belongs to, from its path (overrides keep the path). */

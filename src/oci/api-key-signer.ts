@@ -23,10 +23,11 @@ export function createApiKeySigner(keyId: string, privateKeyPem: string, passphr
       if (!headers.has("x-date")) headers.set("x-date", new Date().toUTCString());
       const names = [...BASE_HEADERS];
       if (!excludeBody && BODY_METHODS.has(method)) {
-        const text = body ?? "";
+        // One UTF-8 encoding serves both the digest and the length.
+        const bytes = Buffer.from(body ?? "", "utf8");
         if (!headers.has("content-type")) headers.set("content-type", "application/json");
-        headers.set("x-content-sha256", createHash("sha256").update(text).digest("base64"));
-        if (!headers.has("content-length")) headers.set("content-length", String(Buffer.byteLength(text, "utf8")));
+        headers.set("x-content-sha256", createHash("sha256").update(bytes).digest("base64"));
+        if (!headers.has("content-length")) headers.set("content-length", String(bytes.byteLength));
         names.push(...BODY_HEADERS);
       }
       const lines = names.map((n) => (n === "(request-target)" ? `(request-target): ${method.toLowerCase()} ${u.pathname}${u.search}` : `${n.toLowerCase()}: ${headers.get(n)}`));

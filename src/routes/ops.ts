@@ -30,6 +30,6 @@ export const opsRoutes = (store: ConfigStore, life: Lifecycle, metrics: Metrics)
     )
     .get(
       "/metrics",
-      async () => new Response(await metrics.render(), { headers: { "content-type": metrics.registry.contentType } }),
+      async () => new Response(await metrics.render(), { headers: { "content-type": metrics.contentType } }),
       { detail: { summary: "Prometheus metrics (needs a key unless METRICS_PUBLIC=true)" } },
     );
