@@ -1,4 +1,5 @@
 import type { CompletionMeta } from "../openai/map-generic-chat-response";
+import { singleChoiceCompletion } from "../openai/single-choice-completion";
 import { chunkOf } from "../openai/stream-mapper";
 import type { ChatCompletion, ChatCompletionChunk, ToolCallOut } from "../openai/types";
 import type { AgentAnswer } from "./read-agent-result";
@@ -26,22 +27,7 @@ export function agentToolCalls(a: AgentAnswer): ToolCallOut[] {
 export function agentToChatCompletion(a: AgentAnswer, meta: CompletionMeta, agent: AgentInfo): AgentChatCompletion {
   const calls = agentToolCalls(a);
   const text = agentText(a);
-  return {
-    id: meta.id,
-    object: "chat.completion",
-    created: meta.created,
-    model: meta.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: "assistant", content: calls.length && !text ? null : text, ...(calls.length ? { tool_calls: calls } : {}) },
-        logprobs: null,
-        finish_reason: calls.length ? "tool_calls" : "stop",
-      },
-    ],
-    usage: a.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
-    agent,
-  };
+  return { ...singleChoiceCompletion(meta, text, calls, calls.length ? "tool_calls" : "stop", a.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }), agent };
 }
 
 /** The closing chunks of an agent stream: tool calls (whole), then the finish chunk with `agent`. */

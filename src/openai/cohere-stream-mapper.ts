@@ -1,11 +1,10 @@
 import { UpstreamError } from "../errors/upstream-error";
 import { cohereToolCalls } from "./map-cohere-chat-response";
-import type { CompletionMeta } from "./map-generic-chat-response";
 import { mapFinishReason } from "./map-finish-reason";
 import { mapUsage } from "./map-usage";
 import { expectRec, optString } from "./oci-shapes";
-import { chunkOf, roleChunk, type StreamMapper } from "./stream-mapper";
-import type { ChatCompletionChunk, Usage } from "./types";
+import { BaseStreamMapper, chunkOf } from "./stream-mapper";
+import type { ChatCompletionChunk } from "./types";
 
 /**
  * COHERE stream events → OpenAI chunks. Text events are deltas; the final event (the one with
@@ -13,17 +12,9 @@ import type { ChatCompletionChunk, Usage } from "./types";
  * missed is). Tool calls arrive whole;
  * each gets its own index and a synthetic id. There is no `[DONE]`: the finish event ends it.
  */
-export class CohereStreamMapper implements StreamMapper {
+export class CohereStreamMapper extends BaseStreamMapper {
   private toolCallsSent = 0;
   private text = "";
-  private finished = false;
-  usage: Usage | undefined;
-
-  constructor(private readonly meta: CompletionMeta, private readonly includeUsage: boolean) {}
-
-  start(): ChatCompletionChunk {
-    return roleChunk(this.meta);
-  }
 
   push(event: unknown): ChatCompletionChunk[] {
     const ev = expectRec(event, "stream event");
@@ -57,8 +48,4 @@ export class CohereStreamMapper implements StreamMapper {
     return out;
   }
 
-  end(): ChatCompletionChunk[] {
-    if (!this.finished) throw new UpstreamError("bad_response", "the stream ended before OCI sent a finish reason");
-    return this.includeUsage && this.usage ? [{ ...chunkOf(this.meta, []), usage: this.usage }] : [];
-  }
 }

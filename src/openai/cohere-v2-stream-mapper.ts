@@ -1,12 +1,11 @@
 import { UpstreamError } from "../errors/upstream-error";
-import type { CompletionMeta } from "./map-generic-chat-response";
 import { v2Content } from "./map-cohere-v2-chat-response";
 import { mapFinishReason } from "./map-finish-reason";
 import { mapUsage } from "./map-usage";
 import { expectRec, isRec, optArray, optString } from "./oci-shapes";
-import { chunkOf, roleChunk, type StreamMapper } from "./stream-mapper";
+import { BaseStreamMapper, chunkOf } from "./stream-mapper";
 import { syntheticToolCallId } from "./synthetic-tool-call-id";
-import type { ChatCompletionChunk, ToolCallDelta, Usage } from "./types";
+import type { ChatCompletionChunk, ToolCallDelta } from "./types";
 
 /**
  * COHEREV2 stream events → OpenAI chunks. OCI's v2 stream is not documented (OCI-WIRE §2.6 gives
@@ -15,17 +14,9 @@ import type { ChatCompletionChunk, ToolCallDelta, Usage } from "./types";
  * a `finishReason` event and a `usage` object. Text on the finish event that merely repeats what
  * was already streamed is not sent twice.
  */
-export class CohereV2StreamMapper implements StreamMapper {
+export class CohereV2StreamMapper extends BaseStreamMapper {
   private text = "";
   private calls = 0;
-  private finished = false;
-  usage: Usage | undefined;
-
-  constructor(private readonly meta: CompletionMeta, private readonly includeUsage: boolean) {}
-
-  start(): ChatCompletionChunk {
-    return roleChunk(this.meta);
-  }
 
   push(event: unknown): ChatCompletionChunk[] {
     const ev = expectRec(event, "stream event");
@@ -54,10 +45,6 @@ export class CohereV2StreamMapper implements StreamMapper {
     return out;
   }
 
-  end(): ChatCompletionChunk[] {
-    if (!this.finished) throw new UpstreamError("bad_response", "the stream ended before OCI sent a finish reason");
-    return this.includeUsage && this.usage ? [{ ...chunkOf(this.meta, []), usage: this.usage }] : [];
-  }
 
   private toolDeltas(calls: unknown[], isFinal: boolean): ToolCallDelta[] {
     if (isFinal && this.calls > 0) return [];

@@ -1,9 +1,9 @@
 import { UpstreamError } from "../errors/upstream-error";
-import type { CompletionMeta } from "./map-generic-chat-response";
 import { mapFinishReason } from "./map-finish-reason";
 import { mapUsage } from "./map-usage";
 import { expectRec, isRec, optArray, optNumber, optString, textOfParts } from "./oci-shapes";
-import type { ChatCompletionChunk, ToolCallDelta, Usage } from "./types";
+import { BaseStreamMapper } from "./stream-mapper";
+import type { ChatCompletionChunk, ToolCallDelta } from "./types";
 
 type Choice = ChatCompletionChunk["choices"][number];
 
@@ -12,18 +12,9 @@ type Choice = ChatCompletionChunk["choices"][number];
  * caller does the I/O). Tool-call fragments without an id belong to the latest call of their
  * choice, so each call keeps one stable `index` and `id` for the client to assemble.
  */
-export class GenericStreamMapper {
+export class GenericStreamMapper extends BaseStreamMapper {
   private readonly calls = new Map<number, number>(); // choice index → tool calls seen
-  private readonly finished = new Set<number>();
-  private sawFinish = false;
-  usage: Usage | undefined;
-
-  constructor(private readonly meta: CompletionMeta, private readonly includeUsage: boolean) {}
-
-  /** The opening chunk: OpenAI clients expect the role before any content. */
-  start(): ChatCompletionChunk {
-    return this.chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
-  }
+  private readonly finishedChoices = new Set<number>();
 
   push(event: unknown): ChatCompletionChunk[] {
     const ev = expectRec(event, "stream event");
@@ -39,20 +30,14 @@ export class GenericStreamMapper {
       if (toolDeltas.length) delta.tool_calls = toolDeltas;
       if (Object.keys(delta).length) out.push(this.chunk([{ index, delta, logprobs: null, finish_reason: null }]));
     }
-    if (ev.finishReason !== undefined && ev.finishReason !== null && !this.finished.has(index)) {
-      this.finished.add(index);
-      this.sawFinish = true;
+    if (ev.finishReason !== undefined && ev.finishReason !== null && !this.finishedChoices.has(index)) {
+      this.finishedChoices.add(index);
+      this.finished = true;
       const reason = mapFinishReason(ev.finishReason, (this.calls.get(index) ?? 0) > 0 && ev.finishReason !== "length");
       out.push(this.chunk([{ index, delta: {}, logprobs: null, finish_reason: reason }]));
     }
     if (ev.usage !== undefined) this.usage = mapUsage(ev.usage) ?? this.usage;
     return out;
-  }
-
-  /** Called when OCI ended the stream; a stream cut before its finish event is an upstream failure. */
-  end(): ChatCompletionChunk[] {
-    if (!this.sawFinish) throw new UpstreamError("bad_response", "the stream ended before OCI sent a finish reason");
-    return this.includeUsage && this.usage ? [{ ...this.chunk([]), usage: this.usage }] : [];
   }
 
   private toolDeltas(choice: number, calls: unknown[]): ToolCallDelta[] {

@@ -3,6 +3,7 @@ import type { CompletionMeta } from "./map-generic-chat-response";
 import { mapFinishReason } from "./map-finish-reason";
 import { mapUsage } from "./map-usage";
 import { expectRec, optArray, optString } from "./oci-shapes";
+import { singleChoiceCompletion } from "./single-choice-completion";
 import { syntheticToolCallId } from "./synthetic-tool-call-id";
 import type { ChatCompletion, ToolCallOut } from "./types";
 
@@ -14,21 +15,7 @@ export function mapCohereChatResponse(body: unknown, meta: CompletionMeta): Chat
   if (res.finishReason === "ERROR") throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(res.errorMessage) ?? "no message"}`);
   const toolCalls = cohereToolCalls(res.toolCalls);
   const text = optString(res.text) ?? "";
-  return {
-    id: meta.id,
-    object: "chat.completion",
-    created: meta.created,
-    model: meta.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: "assistant", content: toolCalls.length && text === "" ? null : text, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
-        logprobs: null,
-        finish_reason: mapFinishReason(res.finishReason, toolCalls.length > 0),
-      },
-    ],
-    usage: mapUsage(res.usage),
-  };
+  return singleChoiceCompletion(meta, text, toolCalls, mapFinishReason(res.finishReason, toolCalls.length > 0), mapUsage(res.usage));
 }
 
 /** Cohere v1 tool calls `{name, parameters}` → OpenAI calls with synthetic stable ids. */

@@ -3,6 +3,7 @@ import type { CompletionMeta } from "./map-generic-chat-response";
 import { mapFinishReason } from "./map-finish-reason";
 import { mapUsage } from "./map-usage";
 import { expectRec, isRec, optArray, optString, type Rec } from "./oci-shapes";
+import { singleChoiceCompletion } from "./single-choice-completion";
 import { syntheticToolCallId } from "./synthetic-tool-call-id";
 import type { ChatCompletion, ToolCallOut } from "./types";
 
@@ -15,17 +16,7 @@ export function mapCohereV2ChatResponse(body: unknown, meta: CompletionMeta): Ch
   const message = expectRec(res.message, "chatResponse.message");
   const { text, thinking } = v2Content(message.content);
   const toolCalls = optArray(message.toolCalls, "message.toolCalls").map((c, i) => v2ToolCall(c, i));
-  const out: ChatCompletion["choices"][number]["message"] = { role: "assistant", content: toolCalls.length && text === "" ? null : text };
-  if (toolCalls.length) out.tool_calls = toolCalls;
-  if (thinking) out.reasoning_content = thinking;
-  return {
-    id: meta.id,
-    object: "chat.completion",
-    created: meta.created,
-    model: meta.model,
-    choices: [{ index: 0, message: out, logprobs: null, finish_reason: mapFinishReason(res.finishReason, toolCalls.length > 0) }],
-    usage: mapUsage(res.usage),
-  };
+  return singleChoiceCompletion(meta, text, toolCalls, mapFinishReason(res.finishReason, toolCalls.length > 0), mapUsage(res.usage), thinking ? { reasoning_content: thinking } : {});
 }
 
 export function v2Content(content: unknown): { text: string; thinking: string } {

@@ -1,3 +1,4 @@
+import { UpstreamError } from "../errors/upstream-error";
 import type { ChatCompletionChunk, Usage } from "./types";
 
 /** What every format's stream mapper offers: the service drives it, one OCI event at a time. */
@@ -15,4 +16,27 @@ export function chunkOf(meta: { id: string; created: number; model: string }, ch
 
 export function roleChunk(meta: { id: string; created: number; model: string }): ChatCompletionChunk {
   return chunkOf(meta, [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
+}
+
+/**
+ * What the three formats' mappers share: the opening role chunk, and a close that insists OCI
+ * finished (a stream cut before its finish reason is an upstream failure) and adds the usage
+ * chunk when the client asked for it. Subclasses map the events and set `finished` and `usage`.
+ */
+export abstract class BaseStreamMapper implements StreamMapper {
+  protected finished = false;
+  usage: Usage | undefined;
+
+  constructor(protected readonly meta: { id: string; created: number; model: string }, private readonly includeUsage: boolean) {}
+
+  start(): ChatCompletionChunk {
+    return roleChunk(this.meta);
+  }
+
+  abstract push(event: unknown): ChatCompletionChunk[];
+
+  end(): ChatCompletionChunk[] {
+    if (!this.finished) throw new UpstreamError("bad_response", "the stream ended before OCI sent a finish reason");
+    return this.includeUsage && this.usage ? [{ ...chunkOf(this.meta, []), usage: this.usage }] : [];
+  }
 }
