@@ -102,10 +102,20 @@ const PROXIES: ArmName[] = ["L1", "L2", "L3"];
 const rotate = <T>(xs: T[], k: number) => xs.map((_, i) => xs[(i + k) % xs.length]!);
 const enc = new TextEncoder();
 
+/** The full bench needs wrk and hyperfine (Debian packages): installed with apt when missing and allowed. */
+function installMissingTools(): void {
+  const missing = [["wrk", "wrk"], ["hyperfine", "hyperfine"], ["taskset", "util-linux"]].filter(([cmd]) => !which(cmd!)).map(([, pkg]) => pkg!);
+  if (missing.length === 0 || process.getuid?.() !== 0 || !which("apt-get")) return;
+  console.error(`[bench] installing ${missing.join(", ")} with apt-get`);
+  Bun.spawnSync(["apt-get", "update", "-qq"], { stdout: "ignore", stderr: "inherit" });
+  Bun.spawnSync(["apt-get", "install", "-y", "-qq", ...missing], { stdout: "ignore", stderr: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const bin = resolve(flag("--bin") ?? process.env.OCIGENAI_BIN ?? join(REPO, "dist/ocigenai"));
   if (!existsSync(bin)) throw new Error(`no binary at ${bin}: run 'npm run build' first (or pass --bin / OCIGENAI_BIN)`);
+  if (!SMOKE) installMissingTools();
   const wrk = which("wrk");
   const hyperfine = which("hyperfine");
   if (!SMOKE) {
