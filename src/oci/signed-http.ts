@@ -47,6 +47,27 @@ export interface SignedHttp {
 
 /** Error bodies are small; a huge one is cut so a broken upstream cannot fill memory. */
 const MAX_ERROR_BODY = 64 * 1024;
+/** The largest JSON answer read (an embeddings batch is a few MB); beyond it OCI's answer is refused. */
+const MAX_JSON_BODY = 64 * 1024 * 1024;
+
+/** Reads at most `max` bytes of a body; `truncated` says there was more (the rest is not read). */
+async function readCapped(res: Response, max: number): Promise<{ text: string; truncated: boolean }> {
+  if (!res.body) return { text: "", truncated: false };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      return { text: Buffer.concat(chunks).subarray(0, max).toString("utf8"), truncated: true };
+    }
+  }
+  return { text: Buffer.concat(chunks).toString("utf8"), truncated: false };
+}
 
 /**
  * The HTTP exchange with OCI, for every service: oci-common signs, the runtime's fetch sends with
@@ -115,12 +136,14 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
         const res = await send(method, url, { body }, opts, "application/json", ctrl, at);
         const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
         if (!res.ok) throw await httpError(res);
-        let text: string;
+        let read: { text: string; truncated: boolean };
         try {
-          text = await res.text();
+          read = await readCapped(res, MAX_JSON_BODY);
         } catch (e) {
           throw abortReason(ctrl) ?? new UpstreamError("network", `answer cut off: ${describeNetworkError(e)}`, { opcRequestId });
         }
+        if (read.truncated) throw new UpstreamError("bad_response", `answer larger than ${MAX_JSON_BODY / 1024 / 1024} MB`, { opcRequestId });
+        const text = read.text;
         if (text.trim() === "") return { body: undefined, opcRequestId }; // DELETE answers 204
         try {
           return { body: JSON.parse(text), opcRequestId };
@@ -235,7 +258,7 @@ async function httpError(res: Response): Promise<UpstreamError> {
   const retryAfter = res.headers.get("retry-after") ?? undefined;
   let text = "";
   try {
-    text = (await res.text()).slice(0, MAX_ERROR_BODY);
+    text = (await readCapped(res, MAX_ERROR_BODY)).text;
   } catch {
     // The status alone is enough to map the error.
   }
