@@ -8,6 +8,7 @@ import { requestInfo } from "../http/request-info";
 import type { StreamRegistry } from "../http/stream-registry";
 import type { Metrics } from "../observability/metrics";
 import type { Usage } from "../openai/types";
+import type { Outcome } from "../services/outcome";
 
 /**
  * LLM calls may legitimately take minutes; Bun's default 10 s idle timeout would cut them. The
@@ -24,9 +25,6 @@ export interface StreamContext {
   metrics: Metrics;
 }
 
-type Outcome<J, C> =
-  | { kind: "json"; body: J; ociRequestId?: string }
-  | { kind: "stream"; chunks: AsyncIterable<C>; ociRequestId?: string; cancel(): void; usage(): Usage | undefined };
 
 /** Text in a chunk of either family: an OpenAI delta (content or tool call) or the seed's `{delta}`. */
 function carriesText(chunk: unknown): boolean {

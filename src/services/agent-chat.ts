@@ -6,6 +6,7 @@ import type { ModelAlias } from "../config/types";
 import type { OciEventStream, OciTransport } from "../oci/transport";
 import type { Usage } from "../openai/types";
 import { agentTurn, agentTurnStream } from "./agent-turn";
+import type { Outcome } from "./outcome";
 
 /** The seed's /chat request, already checked for its mode. */
 export type DirectChatMode = { mode: "auto"; channel: string; cuid: string } | { mode: "manual"; sessionId: string };
@@ -20,9 +21,7 @@ export interface DirectChatCall {
   signal: AbortSignal;
 }
 
-export type DirectChatOutcome =
-  | { kind: "json"; body: Record<string, unknown>; ociRequestId?: string }
-  | { kind: "stream"; chunks: AsyncIterable<unknown>; ociRequestId?: string; cancel(): void; usage(): Usage | undefined };
+export type DirectChatOutcome = Outcome<Record<string, unknown>, unknown>;
 
 /**
  * POST /genai/{alias}/chat: automatic mode (`channel` + `cuid`, sessions managed) or manual mode

@@ -12,11 +12,12 @@ import { mapCohereV2ChatResponse } from "../openai/map-cohere-v2-chat-response";
 import { mapGenericChatResponse, type CompletionMeta } from "../openai/map-generic-chat-response";
 import type { ChatCompletionRequest } from "../openai/schemas";
 import type { StreamMapper } from "../openai/stream-mapper";
-import type { ChatCompletion, ChatCompletionChunk, Usage } from "../openai/types";
+import type { ChatCompletion, ChatCompletionChunk } from "../openai/types";
 import type { OciTransport } from "../oci/transport";
 import type { ChatDetails } from "../oci/wire";
 import type { Logger } from "../observability/logger";
 import { resolveModelTarget } from "./resolve-model";
+import type { Outcome } from "./outcome";
 
 export interface ChatCall {
   alias: ModelAlias;
@@ -26,9 +27,7 @@ export interface ChatCall {
   log?: Logger;
 }
 
-export type ChatOutcome =
-  | { kind: "json"; body: ChatCompletion; ociRequestId?: string }
-  | { kind: "stream"; chunks: AsyncIterable<ChatCompletionChunk>; ociRequestId?: string; cancel(): void; usage(): Usage | undefined };
+export type ChatOutcome = Outcome<ChatCompletion, ChatCompletionChunk>;
 
 export function newCompletionMeta(alias: string, prefix = "chatcmpl"): CompletionMeta {
   return { id: `${prefix}-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: alias };

@@ -2,13 +2,11 @@ import type { ModelAlias } from "../config/types";
 import { ApiError } from "../errors/api-error";
 import { chatToInferenceResponse, inferenceToChatRequest, InferenceStreamFolder, type InferenceRequest, type InferenceResponse } from "../openai/direct-inference";
 import type { OciTransport } from "../oci/transport";
-import type { Usage } from "../openai/types";
 import type { Logger } from "../observability/logger";
 import { createChatCompletion } from "./chat-completions";
+import type { Outcome } from "./outcome";
 
-export type InferenceOutcome =
-  | { kind: "json"; body: InferenceResponse; ociRequestId?: string }
-  | { kind: "stream"; chunks: AsyncIterable<unknown>; ociRequestId?: string; cancel(): void; usage(): Usage | undefined };
+export type InferenceOutcome = Outcome<InferenceResponse, unknown>;
 
 /** `POST /genai/{alias}/inference`: one prompt through the model's chat, in the seed's shapes. */
 export async function runDirectInference(

@@ -5,13 +5,12 @@ import type { TextCompletion, Usage } from "../openai/types";
 import type { ModelAlias } from "../config/types";
 import { newCompletionMeta, type ChatCall, type ChatOutcome } from "./chat-completions";
 import { mapBounded } from "./map-bounded";
+import type { Outcome } from "./outcome";
 
 /** Prompts of one request sent to OCI at once; the rest wait, so one request cannot flood OCI. */
 const PROMPT_CONCURRENCY = 4;
 
-export type TextOutcome =
-  | { kind: "json"; body: TextCompletion; ociRequestId?: string }
-  | { kind: "stream"; chunks: AsyncIterable<TextCompletion>; ociRequestId?: string; cancel(): void; usage(): Usage | undefined };
+export type TextOutcome = Outcome<TextCompletion, TextCompletion>;
 
 /**
  * `/v1/completions` on top of chat (OCI retired generateText). Several prompts run as several
