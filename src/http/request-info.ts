@@ -14,12 +14,21 @@ export interface RequestInfo {
   /** Milliseconds from the request's start to the first streamed text. */
   firstTokenMs?: number;
   /** Set when the answer is a stream: the request ends when it closes, not when headers go out. */
-  stream?: { closed: boolean; onClosed?: () => void };
+  stream?: { closed: boolean; onClosed: Array<() => void> };
   /** Frees this request's per-key concurrency slot (see plugins/concurrency.ts). */
   releaseSlot?: () => void;
 }
 
 const infos = new WeakMap<Request, RequestInfo>();
+
+/**
+ * Runs `fn` when the request is really over: at once for a plain answer or a stream that already
+ * ended, else when its stream closes. Every plugin that holds something for the request uses it.
+ */
+export function whenFinished(info: RequestInfo, fn: () => void): void {
+  if (info.stream && !info.stream.closed) info.stream.onClosed.push(fn);
+  else fn();
+}
 
 const CLIENT_ID = /^[A-Za-z0-9._:@\/+=-]{1,128}$/;
 

@@ -64,7 +64,7 @@ export function respond<J extends { usage?: Usage }, C>(
   const headers: Record<string, string> = { "x-request-id": info.id };
   if (outcome.ociRequestId) headers["x-oci-request-id"] = outcome.ociRequestId;
   info.status = 200;
-  info.stream = { closed: false };
+  info.stream = { closed: false, onClosed: [] };
   opts.metrics.activeStreams.inc();
   return sseResponse(withDone(), {
     keepAliveMs: opts.keepAliveMs,
@@ -76,7 +76,7 @@ export function respond<J extends { usage?: Usage }, C>(
       const u = stream.usage();
       if (u) info.tokens = { prompt: u.prompt_tokens, completion: u.completion_tokens };
       info.stream!.closed = true;
-      info.stream!.onClosed?.();
+      for (const fn of info.stream!.onClosed) fn();
     },
     errorEvent: (e) => {
       if (e instanceof UpstreamError && e.failure === "http") opts.metrics.ociError(e.init.status, e.init.code);

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { ApiError } from "../../errors/api-error";
-import { requestInfo } from "../request-info";
+import { requestInfo, whenFinished } from "../request-info";
 
 /** Routes that cost OCI work: chat, completions, embeddings, inference, agent chat. */
 const COSTLY = /^\/(v1\/(chat\/completions|completions|embeddings)|genai\/[^/]+\/(v1\/(chat\/completions|completions|embeddings)|inference|chat))$/;
@@ -39,13 +39,7 @@ export function concurrency(o: { perKey: number }) {
       if (!info.releaseSlot) return;
       const free = info.releaseSlot;
       info.releaseSlot = undefined;
-      if (info.stream && !info.stream.closed) {
-        const before = info.stream.onClosed;
-        info.stream.onClosed = () => {
-          free();
-          before?.();
-        };
-      } else free();
+      whenFinished(info, free);
     })
     .as("global");
 }

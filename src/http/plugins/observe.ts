@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Logger } from "../../observability/logger";
 import type { Metrics } from "../../observability/metrics";
 import type { UpstreamLedger } from "../../observability/upstream-ledger";
-import { requestInfo, type RequestInfo } from "../request-info";
+import { requestInfo, whenFinished, type RequestInfo } from "../request-info";
 
 /**
  * One JSON line and one set of metrics per request, when it is really over: at the response for
@@ -42,8 +42,7 @@ export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedg
       const info = requestInfo(request);
       info.status ??= responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
       const path = route || "unmatched";
-      if (info.stream && !info.stream.closed) info.stream.onClosed = () => finish(info, request.method, path);
-      else finish(info, request.method, path);
+      whenFinished(info, () => finish(info, request.method, path));
     })
     .as("global");
 }
