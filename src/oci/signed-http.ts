@@ -203,14 +203,11 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
 
 /** Reads the stream with an idle watchdog; any abort surfaces as its typed reason. */
 async function* guardedEvents(body: ReadableStream<Uint8Array>, ctrl: AbortController & { dispose(): void }, idleMs: number, opcRequestId?: string) {
-  let idle: ReturnType<typeof setTimeout> | undefined;
-  const arm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => ctrl.abort(new UpstreamError("idle", `no event for ${idleMs / 1000} s`, { opcRequestId })), idleMs);
-  };
+  // One watchdog for the whole stream, pushed back by every chunk.
+  const idle = setTimeout(() => ctrl.abort(new UpstreamError("idle", `no event for ${idleMs / 1000} s`, { opcRequestId })), idleMs);
+  const arm = () => void idle.refresh();
   const onAbort = () => body.cancel(ctrl.signal.reason).catch(() => {});
   ctrl.signal.addEventListener("abort", onAbort, { once: true });
-  arm();
   try {
     yield* parseSseJson(body, arm);
   } catch (e) {
