@@ -58,12 +58,6 @@ export interface ConfigProblem {
   message: string;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: ConfigProblem[]) {
-    super(problems.map(formatProblem).join("\n"));
-    this.name = "ConfigError";
-  }
-}
 
 export function formatProblem(p: ConfigProblem): string {
   const where = [p.file, p.alias && `alias '${p.alias}'`, p.field && `field '${p.field}'`].filter(Boolean).join(", ");

@@ -10,21 +10,13 @@ export type GenericChatRequest = inference.GenericChatRequest;
 export type CohereChatRequest = inference.CohereChatRequest;
 export type OciMessage = inference.Message;
 export type OciChatContent = inference.ChatContent;
-export type OciTextContent = inference.TextContent;
-export type OciImageContent = inference.ImageContent;
-export type OciToolCall = inference.FunctionCall;
-export type OciAssistantMessage = inference.AssistantMessage;
-export type OciToolMessage = inference.ToolMessage;
 export type ReasoningEffort = inference.GenericChatRequest.ReasoningEffort;
 export type Verbosity = inference.GenericChatRequest.Verbosity;
 export type ImageDetail = inference.ImageUrl.Detail;
 export type ChatResult = inference.ChatResult;
-export type GenericChatResponse = inference.GenericChatResponse;
-export type OciUsage = inference.Usage;
 export type EmbedTextDetails = inference.EmbedTextDetails;
 export type CohereChatRequestV2 = inference.CohereChatRequestV2;
 export type CohereMessage = inference.CohereMessage;
-export type CohereTool = inference.CohereTool;
 export type CohereToolResult = inference.CohereToolResult;
 export type CohereParameterDefinition = inference.CohereParameterDefinition;
 export type CohereMessageV2 = inference.CohereMessageV2;
@@ -35,5 +27,3 @@ export type AgentCreateSessionDetails = agents.CreateSessionDetails & {
   /** Not in the SDK model; OCI passes it through (OCI-WIRE §5.1). Sessions live as long as our TTL. */
   idleTimeoutInSeconds?: number;
 };
-export type AgentChatResult = agents.ChatResult;
-export type AgentSession = agents.Session;
