@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { readChunks, startFakeOci, type FakeOci } from "../support/fake-oci";
+import { readFixtureEvents, startFakeOci, type FakeOci } from "../support/fake-oci";
 import { makeTestCredentials } from "../support/keys";
 import { COMPARTMENT, startGateway, tempDir, testModels, writeModels, type Gateway } from "../support/gateway";
 
@@ -89,7 +89,7 @@ describe("COHERE on the signed path", () => {
       finish = c.choices[0]?.finish_reason ?? finish;
       usage = c.usage ?? usage;
     }
-    const events = readChunks("cohere-text.chunks.txt").map((e) => JSON.parse(e.slice(6)));
+    const events = readFixtureEvents("cohere-text.chunks.txt");
     const final = events.find((e) => e.finishReason);
     expect(text).toBe(final.text);
     expect(finish).toBe("stop");
@@ -140,7 +140,7 @@ describe("COHERE on the signed path", () => {
       }
       finish = chunk.choices[0]?.finish_reason ?? finish;
     }
-    const recorded = readChunks("cohere-tool-call.chunks.txt").map((e) => JSON.parse(e.slice(6))).find((e) => e.toolCalls && !e.finishReason).toolCalls;
+    const recorded = readFixtureEvents("cohere-tool-call.chunks.txt").find((e) => e.toolCalls && !e.finishReason).toolCalls;
     expect(finish).toBe("tool_calls");
     expect([...calls.values()].map((c) => ({ name: c.name, args: JSON.parse(c.args) }))).toEqual(recorded.map((c: { name: string; parameters: unknown }) => ({ name: c.name, args: c.parameters })));
     for (const c of calls.values()) expect(c.id).toMatch(/^call_/);
@@ -297,8 +297,7 @@ describe("GENERIC tool round trip with the openai client on the signed path", ()
         calls.set(d.index, { id: d.id ?? cur.id, name: cur.name + (d.function?.name ?? ""), args: cur.args + (d.function?.arguments ?? "") });
       }
     }
-    const recorded = readChunks("generic-parallel-tools.chunks.txt")
-      .map((e) => JSON.parse(e.slice(6) === "[DONE]" ? "{}" : e.slice(6)))
+    const recorded = readFixtureEvents("generic-parallel-tools.chunks.txt")
       .flatMap((e) => e.message?.toolCalls ?? [])
       .filter((t: { id?: string }) => t.id);
     expect([...calls.keys()]).toEqual(recorded.map((_: unknown, i: number) => i));

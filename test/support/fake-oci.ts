@@ -12,7 +12,7 @@
  * `fake.objectStorage` (see fake-oci/object-storage.ts).
  */
 export { startFakeOci, matchRoute } from "./fake-oci/server";
-export { fixturePath, readChunks, FIXTURES_DIR } from "./fake-oci/sse";
+export { fixturePath, readChunks, readFixtureEvents, FIXTURES_DIR } from "./fake-oci/sse";
 export { fingerprintOfKey, parseAuthorization, verifyOciSignature, KeyRing, MAX_CLOCK_SKEW_MS } from "./fake-oci/signature";
 export { matchObjectStorageRoute, ObjectStorageFake } from "./fake-oci/object-storage";
 export { deterministicEmbedding, embeddingDimension, splitWords, wordCount } from "./fake-oci/defaults";

@@ -11,26 +11,15 @@ import { mapCohereChatResponse } from "../../src/openai/map-cohere-chat-response
 import { syntheticToolCallId } from "../../src/openai/synthetic-tool-call-id";
 import type { ChatCompletionChunk } from "../../src/openai/types";
 import { upstreamError } from "../support/throws";
+import { readFixtureEvents } from "../support/fake-oci";
+import { runStreamMapper } from "../support/run-stream-mapper";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures", "oci");
 const META = { id: "chatcmpl-c1", created: 1_700_000_456, model: "cohere-alias" };
 
-function events(name: string): any[] {
-  return readFileSync(join(FIXTURES, name), "utf8")
-    .split(/\r?\n/)
-    .filter((l) => l.startsWith("data:"))
-    .map((l) => l.slice(5).trim())
-    .filter((d) => d !== "[DONE]")
-    .map((d) => JSON.parse(d));
-}
+const events = readFixtureEvents;
 
-function run(evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] {
-  const m = new CohereStreamMapper(META, includeUsage);
-  const out = [m.start()];
-  for (const e of evs) out.push(...m.push(e));
-  out.push(...m.end());
-  return out;
-}
+const run = (evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] => runStreamMapper(new CohereStreamMapper(META, includeUsage), evs);
 
 
 const text = (chunks: ChatCompletionChunk[]) =>

@@ -5,27 +5,15 @@ import { join } from "node:path";
 import { UpstreamError } from "../../src/errors/upstream-error";
 import { GenericStreamMapper } from "../../src/openai/generic-stream-mapper";
 import type { ChatCompletionChunk } from "../../src/openai/types";
+import { readFixtureEvents } from "../support/fake-oci";
+import { runStreamMapper } from "../support/run-stream-mapper";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures", "oci");
 const META = { id: "chatcmpl-s1", created: 1_700_000_123, model: "my-alias" };
 
-/** Each `data: ...` line of a recorded stream is one event; `[DONE]` is the end marker, not an event. */
-function events(name: string): unknown[] {
-  return readFileSync(join(FIXTURES, name), "utf8")
-    .split(/\r?\n/)
-    .filter((l) => l.startsWith("data:"))
-    .map((l) => l.slice(5).trim())
-    .filter((d) => d !== "[DONE]")
-    .map((d) => JSON.parse(d));
-}
+const events = readFixtureEvents;
 
-function run(evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] {
-  const m = new GenericStreamMapper(META, includeUsage);
-  const out = [m.start()];
-  for (const e of evs) out.push(...m.push(e));
-  out.push(...m.end());
-  return out;
-}
+const run = (evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] => runStreamMapper(new GenericStreamMapper(META, includeUsage), evs);
 
 // Expected chunks are plain literals (any) so they compare structurally with the typed output.
 const base: any = { id: META.id, object: "chat.completion.chunk", created: META.created, model: META.model };

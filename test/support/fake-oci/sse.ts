@@ -38,6 +38,14 @@ export function readChunks(name: string): string[] {
     .filter((group) => group.length > 0);
 }
 
+/** The JSON payloads of a recorded stream, in order (`[DONE]` is the end marker, not an event); loosely typed for tests. */
+export function readFixtureEvents(name: string): any[] {
+  return readChunks(name)
+    .map((e) => e.replace(/^data:\s?/, ""))
+    .filter((d) => d !== "[DONE]")
+    .map((d) => JSON.parse(d));
+}
+
 /** Resolves after `ms`, or as soon as `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();

@@ -1,0 +1,10 @@
+/** Drives a stream mapper over events the way the chat service does: start, every event, end. */
+import type { StreamMapper } from "../../src/openai/stream-mapper";
+import type { ChatCompletionChunk } from "../../src/openai/types";
+
+export function runStreamMapper(m: StreamMapper, events: unknown[]): ChatCompletionChunk[] {
+  const out = [m.start()];
+  for (const e of events) out.push(...m.push(e));
+  out.push(...m.end());
+  return out;
+}
