@@ -45,14 +45,16 @@ export function openAiRoutes(
   const created = () => Math.floor(store.current.loadedAt / 1000);
   const stream = { keepAliveMs: opts.keepAliveMs, streams: opts.streams, metrics: opts.metrics, family: "openai" as const };
 
-  type Ctx = { transport: OciTransport; sessions: SessionManager; request: Request; set: { headers: Record<string, unknown> } };
-  const chat = async ({ transport, sessions, request, set }: Ctx, alias: ModelAlias, body: ChatCompletionRequest) => {
+  type Ctx = { transport: OciTransport; sessions: SessionManager; request: Request; server: Parameters<typeof lift>[0]; set: { headers: Record<string, unknown> } };
+  const chat = async ({ transport, sessions, request, server, set }: Ctx, alias: ModelAlias, body: ChatCompletionRequest) => {
+    lift(server, request);
     requestInfo(request).alias = alias.alias;
     const caller = callerOf(request, body.user);
     const outcome = await completeChat({ transport, sessions, files: opts.files, allowPrivateImageHosts: opts.allowPrivateImageHosts }, { alias, request: body, requestId: requestInfo(request).id, signal: request.signal, caller });
     return respond(outcome, request, set, stream);
   };
-  const complete = async ({ transport, sessions, request, set }: Ctx, alias: ModelAlias, body: CompletionRequest) => {
+  const complete = async ({ transport, sessions, request, server, set }: Ctx, alias: ModelAlias, body: CompletionRequest) => {
+    lift(server, request);
     requestInfo(request).alias = alias.alias;
     const caller = callerOf(request, body.user);
     const outcome = await createTextCompletion((call) => completeChat({ transport, sessions, files: opts.files, allowPrivateImageHosts: opts.allowPrivateImageHosts }, { ...call, caller }), {
@@ -85,34 +87,22 @@ export function openAiRoutes(
     })
     .post(
       "/v1/chat/completions",
-      (ctx) => {
-        lift(ctx.server, ctx.request);
-        return chat(ctx, requireModelAlias(store.current, ctx.body.model), ctx.body);
-      },
+      (ctx) => chat(ctx, requireModelAlias(store.current, ctx.body.model), ctx.body),
       { body: ChatCompletionRequest, parse: "json", detail: chatDoc },
     )
     .post(
       "/genai/:alias/v1/chat/completions",
-      (ctx) => {
-        lift(ctx.server, ctx.request);
-        return chat(ctx, findAlias(store.current, ctx.params.alias), ctx.body);
-      },
+      (ctx) => chat(ctx, findAlias(store.current, ctx.params.alias), ctx.body),
       { body: ChatCompletionRequest, parse: "json", params: AliasParams, detail: chatDoc },
     )
     .post(
       "/v1/completions",
-      (ctx) => {
-        lift(ctx.server, ctx.request);
-        return complete(ctx, requireModelAlias(store.current, ctx.body.model), ctx.body);
-      },
+      (ctx) => complete(ctx, requireModelAlias(store.current, ctx.body.model), ctx.body),
       { body: CompletionRequest, parse: "json", detail: completionDoc },
     )
     .post(
       "/genai/:alias/v1/completions",
-      (ctx) => {
-        lift(ctx.server, ctx.request);
-        return complete(ctx, findAlias(store.current, ctx.params.alias), ctx.body);
-      },
+      (ctx) => complete(ctx, findAlias(store.current, ctx.params.alias), ctx.body),
       { body: CompletionRequest, parse: "json", params: AliasParams, detail: completionDoc },
     );
 }
