@@ -3,8 +3,9 @@
  * The binary embeds Bun itself, so the target machine needs neither Node nor Bun; it reads
  * llm_models.json and credentials.conf from its own directory (see src/config/settings.ts).
  */
-import { $ } from "bun";
+
 import { mkdirSync } from "node:fs";
+import { $ } from "bun";
 
 const outfile = process.env.OCIGENAI_OUTFILE ?? "dist/ocigenai";
 const target = process.env.OCIGENAI_TARGET; // e.g. bun-linux-arm64 for another platform
@@ -17,4 +18,6 @@ const args = ["build", "--compile", "--minify", "--bytecode", "--sourcemap=none"
 if (target) args.push("--target", target);
 await $`${process.execPath} ${args}`;
 const size = Bun.file(outfile).size;
-console.log(`built ${outfile} (${(size / 1024 / 1024).toFixed(1)} MB) in ${Math.round(performance.now() - started)} ms`);
+console.log(
+  `built ${outfile} (${(size / 1024 / 1024).toFixed(1)} MB) in ${Math.round(performance.now() - started)} ms`,
+);

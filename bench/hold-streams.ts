@@ -16,7 +16,10 @@ const count = Number(countArg ?? 1000);
 const holdMs = Number(holdArg ?? 3000);
 const timeoutMs = Number(timeoutArg ?? 20000);
 const body = new TextEncoder().encode(chatBody("small", "bench", true));
-const headers: Record<string, string> = { "content-type": "application/json", ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
+const headers: Record<string, string> = {
+  "content-type": "application/json",
+  ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+};
 
 const ctrl = new AbortController();
 let first = 0;
@@ -51,7 +54,9 @@ for (let i = 0; i < count; i++) {
 }
 const deadline = started + timeoutMs;
 while (first + failed < count && performance.now() < deadline) await Bun.sleep(20);
-console.log(`READY ${JSON.stringify({ opened: count, firstEvent: first, failed, ms: Math.round(performance.now() - started), errors: Object.fromEntries(errors) })}`);
+console.log(
+  `READY ${JSON.stringify({ opened: count, firstEvent: first, failed, ms: Math.round(performance.now() - started), errors: Object.fromEntries(errors) })}`,
+);
 await Bun.sleep(holdMs);
 ctrl.abort();
 await Promise.race([Promise.all(all), Bun.sleep(5000)]);

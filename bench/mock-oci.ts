@@ -30,17 +30,29 @@ const JSON_ANSWER = JSON.stringify({
   chatResponse: {
     apiFormat: "GENERIC",
     timeCreated: "2026-11-26T00:00:00.000Z",
-    choices: [{ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text: expectedText(20) }], toolCalls: [] }, finishReason: "stop", logprobs: {} }],
+    choices: [
+      {
+        index: 0,
+        message: { role: "ASSISTANT", content: [{ type: "TEXT", text: expectedText(20) }], toolCalls: [] },
+        finishReason: "stop",
+        logprobs: {},
+      },
+    ],
     usage: { completionTokens: 20, promptTokens: 43, totalTokens: 63 },
   },
 });
 const JSON_HEADERS = { "content-type": "application/json", "opc-request-id": "bench-mock" };
-const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache", "opc-request-id": "bench-mock" };
+const SSE_HEADERS = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache",
+  "opc-request-id": "bench-mock",
+};
 
 const enc = new TextEncoder();
 const pad = (i: number) => "a".repeat(1 + ((i * 7) % 13));
 const frame = (o: unknown) => enc.encode(`data: ${JSON.stringify(o)}\n\n`);
-const textEvent = (i: number, text: string) => frame({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text }] }, pad: pad(i) });
+const textEvent = (i: number, text: string) =>
+  frame({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text }] }, pad: pad(i) });
 
 function sseBody(m: MockMode, signal: AbortSignal): ReadableStream<Uint8Array> {
   return new ReadableStream({
@@ -59,8 +71,16 @@ function sseBody(m: MockMode, signal: AbortSignal): ReadableStream<Uint8Array> {
           ctrl.write(textEvent(i + 1, tokenText(i)));
           await ctrl.flush();
         }
-        ctrl.write(frame({ message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] }, finishReason: "stop", pad: pad(1) }));
-        ctrl.write(frame({ usage: { completionTokens: m.events, promptTokens: 43, totalTokens: 43 + m.events }, pad: pad(2) }));
+        ctrl.write(
+          frame({
+            message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] },
+            finishReason: "stop",
+            pad: pad(1),
+          }),
+        );
+        ctrl.write(
+          frame({ usage: { completionTokens: m.events, promptTokens: 43, totalTokens: 43 + m.events }, pad: pad(2) }),
+        );
         ctrl.write(enc.encode("data: [DONE]\n\n"));
         await ctrl.flush();
         ctrl.close();

@@ -38,11 +38,14 @@ const LOG_LEVEL = flag("--log-level") ?? "warn";
 const STARTUP = argv.includes("--startup");
 const API_KEY = "bench-key";
 
-const deadline = setTimeout(() => {
-  console.error("profile: deadline reached");
-  killAllSync();
-  process.exit(1);
-}, (SECONDS * 4 + 120) * 1000);
+const deadline = setTimeout(
+  () => {
+    console.error("profile: deadline reached");
+    killAllSync();
+    process.exit(1);
+  },
+  (SECONDS * 4 + 120) * 1000,
+);
 process.on("exit", killAllSync);
 for (const sig of ["SIGINT", "SIGTERM"] as const)
   process.on(sig, () => {
@@ -67,7 +70,16 @@ interface Profile {
 async function main() {
   const pinned = cpus().length >= 2 && pinSelf(1);
   const dir = mkdtempSync(join(tmpdir(), "ocigenai-prof-"));
-  writeFileSync(join(dir, "llm_models.json"), JSON.stringify({ bench: { id: "meta.llama-3.3-70b-instruct", region: "us-chicago-1", compartmentId: "ocid1.compartment.oc1..aaaabench" } }));
+  writeFileSync(
+    join(dir, "llm_models.json"),
+    JSON.stringify({
+      bench: {
+        id: "meta.llama-3.3-70b-instruct",
+        region: "us-chicago-1",
+        compartmentId: "ocid1.compartment.oc1..aaaabench",
+      },
+    }),
+  );
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
   const mock = spawnTracked("mock", [BUN, join(BENCH, "mock-oci.ts")], { env, cpu: pinned ? 1 : undefined });
   const mockUrl = `http://127.0.0.1:${(await mock.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 10_000))[1]}`;
@@ -75,15 +87,30 @@ async function main() {
   mkdirSync(profDir);
   const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
   const prof = [BUN, "--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-md"];
-  const cmd = ARM === "l2" ? [...prof, join(BENCH, "proxy-bare.ts"), "--sign"] : [...prof, join(SRC, "src/main.ts"), "--config-dir", dir, "--port", "0", "--host", "127.0.0.1"];
+  const cmd =
+    ARM === "l2"
+      ? [...prof, join(BENCH, "proxy-bare.ts"), "--sign"]
+      : [...prof, join(SRC, "src/main.ts"), "--config-dir", dir, "--port", "0", "--host", "127.0.0.1"];
   const gw = spawnTracked(ARM, cmd, {
-    env: { ...env, API_KEY, OCI_INFERENCE_ENDPOINT: mockUrl, LOG_LEVEL, SESSION_STORE: "memory", UPSTREAM: mockUrl, KEY_FILE: creds.keyFile, KEY_ID: creds.keyId },
+    env: {
+      ...env,
+      API_KEY,
+      OCI_INFERENCE_ENDPOINT: mockUrl,
+      LOG_LEVEL,
+      SESSION_STORE: "memory",
+      UPSTREAM: mockUrl,
+      KEY_FILE: creds.keyFile,
+      KEY_ID: creds.keyId,
+    },
     cwd: dir,
     cpu: pinned ? 0 : undefined,
     stderrFile: join(dir, "gateway.log"),
   });
   const port = (await gw.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1];
-  const target = { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` } };
+  const target = {
+    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
+  };
   const enc = new TextEncoder();
   const small = enc.encode(chatBody("small", "bench"));
   const large = enc.encode(chatBody("large", "bench"));
@@ -118,7 +145,14 @@ async function main() {
   }
   if (LOAD === "mixed" || LOAD === "stream") {
     await mode({ latencyMs: 0, sse: true, events: 20, gapMs: LOAD === "stream" ? 0 : 10 });
-    const st = await streamLoad(target, streamBody, dialect, 20, LOAD === "stream" ? 400 : 20, LOAD === "stream" ? SECONDS : SECONDS / 2);
+    const st = await streamLoad(
+      target,
+      streamBody,
+      dialect,
+      20,
+      LOAD === "stream" ? 400 : 20,
+      LOAD === "stream" ? SECONDS : SECONDS / 2,
+    );
     requests += st.length;
     done.push(`streams ${st.length} (${st.filter((x) => !x.ok).length} failed)`);
   }
@@ -128,7 +162,10 @@ async function main() {
   await stopAll();
   const files = readdirSync(profDir);
   const cpuprofile = files.find((f) => f.endsWith(".cpuprofile"));
-  if (!cpuprofile) throw new Error(`no profile written in ${profDir} (${files.join(", ")}); gateway log:\n${readFileSync(join(dir, "gateway.log"), "utf8").slice(-2000)}`);
+  if (!cpuprofile)
+    throw new Error(
+      `no profile written in ${profDir} (${files.join(", ")}); gateway log:\n${readFileSync(join(dir, "gateway.log"), "utf8").slice(-2000)}`,
+    );
   mkdirSync(OUT, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const saved = join(OUT, `profile-${stamp}.cpuprofile`);
@@ -150,9 +187,20 @@ async function startup() {
   const RUNS = 5;
   const dir = mkdtempSync(join(tmpdir(), "ocigenai-prof-"));
   await makeTestCredentials(dir, { relativeKeyFile: true });
-  writeFileSync(join(dir, "llm_models.json"), JSON.stringify({ bench: { id: "meta.llama-3.3-70b-instruct", region: "us-chicago-1", compartmentId: "ocid1.compartment.oc1..aaaabench" } }));
+  writeFileSync(
+    join(dir, "llm_models.json"),
+    JSON.stringify({
+      bench: {
+        id: "meta.llama-3.3-70b-instruct",
+        region: "us-chicago-1",
+        compartmentId: "ocid1.compartment.oc1..aaaabench",
+      },
+    }),
+  );
   const bundle = join(dir, "bundle.js");
-  const b = Bun.spawnSync([BUN, "build", join(SRC, "src/main.ts"), "--target", "bun", "--outfile", bundle], { cwd: SRC });
+  const b = Bun.spawnSync([BUN, "build", join(SRC, "src/main.ts"), "--target", "bun", "--outfile", bundle], {
+    cwd: SRC,
+  });
   if (b.exitCode !== 0) throw new Error(`bundling failed: ${b.stderr}`);
   BUNDLE_MODULES.push(...bundleModules(readFileSync(bundle, "utf8")));
   BUNDLE_PATH = bundle;
@@ -163,14 +211,43 @@ async function startup() {
     const profDir = join(dir, `prof${i}`);
     mkdirSync(profDir);
     const t0 = performance.now();
-    const gw = spawnTracked("gateway", [BUN, "--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${profDir}`, bundle, "--config-dir", dir, "--port", "0", "--host", "127.0.0.1"], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, API_KEY, OCI_INFERENCE_ENDPOINT: "http://127.0.0.1:9", LOG_LEVEL: "warn", SESSION_STORE: "memory" },
-      cwd: dir,
-      cpu: pinned ? 0 : undefined,
-      stderrFile: join(dir, "gateway.log"),
-    });
+    const gw = spawnTracked(
+      "gateway",
+      [
+        BUN,
+        "--cpu-prof",
+        "--cpu-prof-interval=100",
+        `--cpu-prof-dir=${profDir}`,
+        bundle,
+        "--config-dir",
+        dir,
+        "--port",
+        "0",
+        "--host",
+        "127.0.0.1",
+      ],
+      {
+        env: {
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          HOME: dir,
+          API_KEY,
+          OCI_INFERENCE_ENDPOINT: "http://127.0.0.1:9",
+          LOG_LEVEL: "warn",
+          SESSION_STORE: "memory",
+        },
+        cwd: dir,
+        cpu: pinned ? 0 : undefined,
+        stderrFile: join(dir, "gateway.log"),
+      },
+    );
     const port = (await gw.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1];
-    while ((await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0)) !== 200) await Bun.sleep(1);
+    while (
+      (await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    )
+      await Bun.sleep(1);
     times.push(performance.now() - t0);
     await gw.stop();
     const f = readdirSync(profDir).find((x) => x.endsWith(".cpuprofile"));
@@ -180,7 +257,9 @@ async function startup() {
   mkdirSync(OUT, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   writeFileSync(join(OUT, `startup-profile-${stamp}.cpuprofile`), JSON.stringify(profiles[profiles.length - 1]));
-  const text = `Start-up of the bundled gateway to the first 200, ${RUNS} runs under the profiler (100 µs sampling): ${times.map((t) => t.toFixed(0)).join(", ")} ms\n\n` + summarize(profiles, true);
+  const text =
+    `Start-up of the bundled gateway to the first 200, ${RUNS} runs under the profiler (100 µs sampling): ${times.map((t) => t.toFixed(0)).join(", ")} ms\n\n` +
+    summarize(profiles, true);
   writeFileSync(join(OUT, `startup-profile-${stamp}.summary.md`), text);
   console.log(text);
   rmSync(dir, { recursive: true, force: true });
@@ -237,75 +316,133 @@ function summarize(input: Profile | Profile[], startupMode = false, requests = 0
   const ourBucket = new Map<string, number>();
   const byPackage = new Map<string, number>();
   let total = 0;
-  let idle = 0;
+  let _idle = 0;
   for (const p of Array.isArray(input) ? input : [input]) {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  // Each sample stands for one sampling interval of busy time. (The gap to the next sample is no
-  // measure: the sampler takes none while the thread idles, so gaps span idle time too.)
-  const deltas = [...p.timeDeltas].filter((d) => d > 0).sort((a, b) => a - b);
-  const interval = (deltas[Math.floor(deltas.length / 2)] ?? 1000) / 1000; // µs → ms
-  for (let i = 0; i < p.samples.length; i++) {
-    const dt = interval;
-    const leaf = byId.get(p.samples[i]!)!;
-    const lk = keyOf(leaf);
-    if (leaf.callFrame.functionName === "(idle)" || leaf.callFrame.functionName === "(program)") {
-      idle += dt;
-      continue;
-    }
-    total += dt;
-    self.set(lk, (self.get(lk) ?? 0) + dt);
-    const seen = new Set<string>();
-    let ours: string | undefined;
-    for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) {
-      const k = keyOf(byId.get(id)!);
-      if (!seen.has(k)) {
-        seen.add(k);
-        incl.set(k, (incl.get(k) ?? 0) + dt);
+    const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    // Each sample stands for one sampling interval of busy time. (The gap to the next sample is no
+    // measure: the sampler takes none while the thread idles, so gaps span idle time too.)
+    const deltas = [...p.timeDeltas].filter((d) => d > 0).sort((a, b) => a - b);
+    const interval = (deltas[Math.floor(deltas.length / 2)] ?? 1000) / 1000; // µs → ms
+    for (let i = 0; i < p.samples.length; i++) {
+      const dt = interval;
+      const leaf = byId.get(p.samples[i]!)!;
+      const lk = keyOf(leaf);
+      if (leaf.callFrame.functionName === "(idle)" || leaf.callFrame.functionName === "(program)") {
+        _idle += dt;
+        continue;
       }
-      if (!ours && k.startsWith("src/")) ours = k;
+      total += dt;
+      self.set(lk, (self.get(lk) ?? 0) + dt);
+      const seen = new Set<string>();
+      let ours: string | undefined;
+      for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) {
+        const k = keyOf(byId.get(id)!);
+        if (!seen.has(k)) {
+          seen.add(k);
+          incl.set(k, (incl.get(k) ?? 0) + dt);
+        }
+        if (!ours && k.startsWith("src/")) ours = k;
+      }
+      // Native time (crypto, fetch, JSON) charged to the innermost JS frame that called it.
+      let owner: string | undefined;
+      for (let id: number | undefined = leaf.id; id !== undefined && !owner; id = parent.get(id)) {
+        const n = byId.get(id)!;
+        if (n.callFrame.url) owner = keyOf(n);
+      }
+      const b = owner ?? `[native, no JS caller] ${leaf.callFrame.functionName || "(anonymous)"}`;
+      bucket.set(b, (bucket.get(b) ?? 0) + dt);
+      if (ours) ourBucket.set(ours, (ourBucket.get(ours) ?? 0) + dt);
+      const pkgs = new Set<string>();
+      for (const k of seen)
+        if (!k.startsWith("[native]")) pkgs.add(k.startsWith("src/") ? k.split(":")[0]! : k.split(":")[0]!);
+      for (const k of pkgs) byPackage.set(k, (byPackage.get(k) ?? 0) + dt);
     }
-    // Native time (crypto, fetch, JSON) charged to the innermost JS frame that called it.
-    let owner: string | undefined;
-    for (let id: number | undefined = leaf.id; id !== undefined && !owner; id = parent.get(id)) {
-      const n = byId.get(id)!;
-      if (n.callFrame.url) owner = keyOf(n);
-    }
-    const b = owner ?? `[native, no JS caller] ${leaf.callFrame.functionName || "(anonymous)"}`;
-    bucket.set(b, (bucket.get(b) ?? 0) + dt);
-    if (ours) ourBucket.set(ours, (ourBucket.get(ours) ?? 0) + dt);
-    const pkgs = new Set<string>();
-    for (const k of seen) if (!k.startsWith("[native]")) pkgs.add(k.startsWith("src/") ? k.split(":")[0]! : k.split(":")[0]!);
-    for (const k of pkgs) byPackage.set(k, (byPackage.get(k) ?? 0) + dt);
   }
-  }
-  const pct = (x: number) => `${((100 * x) / total).toFixed(1)} %${requests ? ` | ${((1000 * x) / requests).toFixed(0)}` : ""}`;
+  const pct = (x: number) =>
+    `${((100 * x) / total).toFixed(1)} %${requests ? ` | ${((1000 * x) / requests).toFixed(0)}` : ""}`;
   const RQ = requests ? " | µs per request" : "";
   const RQD = requests ? "|---" : "";
   const top = (m: Map<string, number>, n: number, f: (k: string) => boolean = () => true) =>
-    [...m.entries()].filter(([k]) => f(k)).sort((a, b) => b[1] - a[1]).slice(0, n);
+    [...m.entries()]
+      .filter(([k]) => f(k))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n);
   const L: string[] = [];
   if (startupMode) {
     L.push(`## Where start-up time goes: ${total.toFixed(0)} ms of samples over the runs`, "");
-    L.push("### Inclusive time per module or package (work under its frames, including what it requires)", "", "| # | module / package | ms | share |", "|---|---|---|---|");
-    top(byPackage, 30).forEach(([k, v], i) => L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`));
-    L.push("", "### Self time by owner (innermost JS frame; native work charged to its caller)", "", "| # | owner | ms | share |", "|---|---|---|---|");
-    top(bucket, 30).forEach(([k, v], i) => L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`));
-    return L.join("\n") + "\n";
+    L.push(
+      "### Inclusive time per module or package (work under its frames, including what it requires)",
+      "",
+      "| # | module / package | ms | share |",
+      "|---|---|---|---|",
+    );
+    top(byPackage, 30).forEach(([k, v], i) => {
+      L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
+    });
+    L.push(
+      "",
+      "### Self time by owner (innermost JS frame; native work charged to its caller)",
+      "",
+      "| # | owner | ms | share |",
+      "|---|---|---|---|",
+    );
+    top(bucket, 30).forEach(([k, v], i) => {
+      L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
+    });
+    return `${L.join("\n")}\n`;
   }
-  L.push(`## CPU profile of ${ARM === "l2" ? "the L2 floor (bench/proxy-bare.ts --sign)" : `the gateway (${join(SRC, "src/main.ts")})`}, load ${LOAD}, LOG_LEVEL=${LOG_LEVEL}: ${total.toFixed(0)} ms of busy samples over ${requests} requests (${((1000 * total) / Math.max(1, requests)).toFixed(0)} µs each)`, "");
-  L.push("### Self time by owner: the innermost JS frame on the stack (native work — crypto, fetch, JSON — charged to its caller)", "", `| # | owner (file:function:line, or package:function) | ms | share${RQ} |`, `|---|---|---|---${RQD}|`);
-  top(bucket, 30).forEach(([k, v], i) => L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`));
-  L.push("", "### Innermost frame of our code (src/) on the stack — synchronous stacks only: work resumed from a promise in a package has no frame of ours", "", `| # | file:function:line | ms | share${RQ} |`, `|---|---|---|---${RQD}|`);
-  top(ourBucket, 20).forEach(([k, v], i) => L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`));
-  L.push("", "### Inclusive time, our code (src/)", "", `| # | file:function:line | ms | share${RQ} |`, `|---|---|---|---${RQD}|`);
-  top(incl, 30, (k) => k.startsWith("src/")).forEach(([k, v], i) => L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`));
+  L.push(
+    `## CPU profile of ${ARM === "l2" ? "the L2 floor (bench/proxy-bare.ts --sign)" : `the gateway (${join(SRC, "src/main.ts")})`}, load ${LOAD}, LOG_LEVEL=${LOG_LEVEL}: ${total.toFixed(0)} ms of busy samples over ${requests} requests (${((1000 * total) / Math.max(1, requests)).toFixed(0)} µs each)`,
+    "",
+  );
+  L.push(
+    "### Self time by owner: the innermost JS frame on the stack (native work — crypto, fetch, JSON — charged to its caller)",
+    "",
+    `| # | owner (file:function:line, or package:function) | ms | share${RQ} |`,
+    `|---|---|---|---${RQD}|`,
+  );
+  top(bucket, 30).forEach(([k, v], i) => {
+    L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
+  });
+  L.push(
+    "",
+    "### Innermost frame of our code (src/) on the stack — synchronous stacks only: work resumed from a promise in a package has no frame of ours",
+    "",
+    `| # | file:function:line | ms | share${RQ} |`,
+    `|---|---|---|---${RQD}|`,
+  );
+  top(ourBucket, 20).forEach(([k, v], i) => {
+    L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
+  });
+  L.push(
+    "",
+    "### Inclusive time, our code (src/)",
+    "",
+    `| # | file:function:line | ms | share${RQ} |`,
+    `|---|---|---|---${RQD}|`,
+  );
+  top(incl, 30, (k) => k.startsWith("src/")).forEach(([k, v], i) => {
+    L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
+  });
   L.push("", "### Self time, everything", "", `| # | frame | ms | share${RQ} |`, `|---|---|---|---${RQD}|`);
-  top(self, 30).forEach(([k, v], i) => L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`));
-  L.push("", "### Inclusive time, packages", "", `| # | package:function | ms | share${RQ} |`, `|---|---|---|---${RQD}|`);
-  top(incl, 20, (k) => !k.startsWith("src/") && !k.startsWith("[native]") && !k.startsWith("/")).forEach(([k, v], i) => L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`));
-  return L.join("\n") + "\n";
+  top(self, 30).forEach(([k, v], i) => {
+    L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
+  });
+  L.push(
+    "",
+    "### Inclusive time, packages",
+    "",
+    `| # | package:function | ms | share${RQ} |`,
+    `|---|---|---|---${RQD}|`,
+  );
+  top(incl, 20, (k) => !k.startsWith("src/") && !k.startsWith("[native]") && !k.startsWith("/")).forEach(
+    ([k, v], i) => {
+      L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
+    },
+  );
+  return `${L.join("\n")}\n`;
 }
 
 let code = 0;

@@ -22,7 +22,10 @@ const server = Bun.serve({
   port: 0,
   async fetch(req) {
     const body = new Uint8Array(await req.arrayBuffer());
-    const headers: Record<string, string> = { "content-type": "application/json", accept: req.headers.get("accept") ?? "*/*" };
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: req.headers.get("accept") ?? "*/*",
+    };
     if (key) {
       const date = new Date().toUTCString();
       const sha = createHash("sha256").update(body).digest("base64");
@@ -35,7 +38,10 @@ const server = Bun.serve({
       headers.authorization = `Signature version="1",keyId="${keyId}",algorithm="rsa-sha256",headers="x-date (request-target) host content-type content-length x-content-sha256",signature="${signature}"`;
     }
     const res = await fetch(target, { method: "POST", headers, body, signal: req.signal });
-    return new Response(res.body, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/json" } });
+    return new Response(res.body, {
+      status: res.status,
+      headers: { "content-type": res.headers.get("content-type") ?? "application/json" },
+    });
   },
 });
 console.log(`proxy-bare listening on http://127.0.0.1:${server.port}`);

@@ -11,5 +11,5 @@ const table = Object.fromEntries(
     .map((r) => [r.regionId, r.realm.secondLevelDomain] as const)
     .sort(([a], [b]) => a.localeCompare(b)),
 );
-await Bun.write(new URL("../src/oci/regions.json", import.meta.url), JSON.stringify(table, null, 1) + "\n");
+await Bun.write(new URL("../src/oci/regions.json", import.meta.url), `${JSON.stringify(table, null, 1)}\n`);
 console.log(`wrote ${Object.keys(table).length} regions`);

@@ -2,7 +2,7 @@ import { SessionManager } from "./agents/session-manager";
 import { createSessionStore } from "./agents/stores/create-store";
 import type { SessionStore } from "./agents/stores/types";
 import { banner } from "./cli/banner";
-import { loadConfig, type LoadedConfig } from "./config/load";
+import { type LoadedConfig, loadConfig } from "./config/load";
 import type { Settings } from "./config/settings";
 import { ConfigStore } from "./config/store";
 import { formatProblem } from "./config/types";
@@ -10,12 +10,12 @@ import { createApp } from "./http/app";
 import type { Lifecycle } from "./http/lifecycle";
 import { StreamRegistry } from "./http/stream-registry";
 import { createMockTransport } from "./mock/mock-transport";
-import { createSigner } from "./oci/auth";
-import { createHttpTransport } from "./oci/http-transport";
-import type { OciTransport } from "./oci/transport";
 import { createLogger, type Logger } from "./observability/logger";
 import { Metrics } from "./observability/metrics";
 import { UpstreamLedger } from "./observability/upstream-ledger";
+import { createSigner } from "./oci/auth";
+import { createHttpTransport } from "./oci/http-transport";
+import type { OciTransport } from "./oci/transport";
 import { FilesService } from "./services/files";
 
 /** TEST_MODE keeps files in memory and needs no bucket; this names the in-memory one. */
@@ -30,7 +30,13 @@ const MAX_REQUEST_BODY = 64 * 1024 * 1024;
 /** After the drain deadline, streams get their final event; this long to flush it. */
 const FLUSH_MS = 500;
 
-async function chooseTransport(settings: Settings, config: LoadedConfig, metrics: Metrics, ledger: UpstreamLedger, log: Logger): Promise<OciTransport> {
+async function chooseTransport(
+  settings: Settings,
+  config: LoadedConfig,
+  metrics: Metrics,
+  ledger: UpstreamLedger,
+  log: Logger,
+): Promise<OciTransport> {
   if (config.testMode) return createMockTransport();
   return createHttpTransport({
     signer: await createSigner(settings.ociAuth, config.credentials),
@@ -43,7 +49,12 @@ async function chooseTransport(settings: Settings, config: LoadedConfig, metrics
     },
     onRetry: (r) => {
       metrics.retry(r.url, r.reason);
-      log.warn("retrying OCI call", { requestId: r.requestId, reason: r.reason, delayMs: r.delayMs, attempt: r.attempt });
+      log.warn("retrying OCI call", {
+        requestId: r.requestId,
+        reason: r.reason,
+        delayMs: r.delayMs,
+        attempt: r.attempt,
+      });
     },
   });
 }
@@ -61,7 +72,10 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   const config = loaded.config;
   let sessionStore: SessionStore;
   try {
-    sessionStore = await createSessionStore(settings.sessionStore, { configDir: settings.configDir, warn: (m: string) => log.warn(m) });
+    sessionStore = await createSessionStore(settings.sessionStore, {
+      configDir: settings.configDir,
+      warn: (m: string) => log.warn(m),
+    });
   } catch (e) {
     console.error(`ocigenai: ${(e as Error).message}`);
     return 2;
@@ -85,7 +99,10 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   const store = new ConfigStore(config, settings, log);
   const lifecycle: Lifecycle = { draining: false, startedAt: Date.now() };
   const streams = new StreamRegistry();
-  const files = new FilesService(oci, { ...settings.files, bucket: settings.files.bucket ?? (config.testMode ? TEST_MODE_BUCKET : undefined) });
+  const files = new FilesService(oci, {
+    ...settings.files,
+    bucket: settings.files.bucket ?? (config.testMode ? TEST_MODE_BUCKET : undefined),
+  });
   const app = createApp({ settings, store, transport: oci, sessions, files, log, metrics, ledger, streams, lifecycle });
   try {
     app.listen({ port: settings.port, hostname: settings.host, maxRequestBodySize: MAX_REQUEST_BODY });
@@ -95,8 +112,14 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   }
   const server = app.server!;
   console.log(banner(settings, config, server.port ?? settings.port));
-  log.info("started", { port: server.port, mode: config.testMode ? "TEST_MODE" : "OCI", sessionStore: sessionStore.kind, aliases: [...config.aliases.keys()] });
-  if (settings.apiKeys.length === 0) log.warn("no API_KEY/API_KEYS set: only callers on this machine (loopback) are served");
+  log.info("started", {
+    port: server.port,
+    mode: config.testMode ? "TEST_MODE" : "OCI",
+    sessionStore: sessionStore.kind,
+    aliases: [...config.aliases.keys()],
+  });
+  if (settings.apiKeys.length === 0)
+    log.warn("no API_KEY/API_KEYS set: only callers on this machine (loopback) are served");
   store.watch();
 
   let stopping = false;
@@ -107,7 +130,12 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     }
     stopping = true;
     lifecycle.draining = true;
-    log.info("shutting down: draining in-flight requests", { signal, pending: server.pendingRequests, streams: streams.size, drainMs: settings.drainMs });
+    log.info("shutting down: draining in-flight requests", {
+      signal,
+      pending: server.pendingRequests,
+      streams: streams.size,
+      drainMs: settings.drainMs,
+    });
     store.close();
     const stopped = server.stop(false);
     const deadline = Date.now() + settings.drainMs;

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { matchRoute, startFakeOci, type FakeOci } from "./support/fake-oci";
+import { type FakeOci, matchRoute, startFakeOci } from "./support/fake-oci";
 import { makeTestCredentials, type TestCredentials } from "./support/keys";
 
 // Read by oci-common at module load (OCI-WIRE.md §0.5, §0.6): set before importing the SDK.
@@ -56,7 +56,11 @@ async function ociErrorOf(p: Promise<unknown>): Promise<{ statusCode: number; se
   return err as { statusCode: number; serviceCode: string; message: string };
 }
 
-async function put(objectName: string, body: string | Buffer, extra: Partial<Parameters<typeof client.putObject>[0]> = {}) {
+async function put(
+  objectName: string,
+  body: string | Buffer,
+  extra: Partial<Parameters<typeof client.putObject>[0]> = {},
+) {
   return client.putObject({ namespaceName: NS, bucketName: BUCKET, objectName, putObjectBody: body, ...extra });
 }
 
@@ -64,7 +68,13 @@ async function put(objectName: string, body: string | Buffer, extra: Partial<Par
 async function signedFetch(
   method: string,
   path: string,
-  opts: { body?: string; excludeBody?: boolean; tamper?: (headers: Headers) => void; sendPath?: string; sendBody?: string } = {},
+  opts: {
+    body?: string;
+    excludeBody?: boolean;
+    tamper?: (headers: Headers) => void;
+    sendPath?: string;
+    sendBody?: string;
+  } = {},
 ): Promise<Response> {
   const headers = new Headers();
   await new common.DefaultRequestSigner(makeProvider()).signHttpRequest(
@@ -102,7 +112,12 @@ describe("real oci-objectstorage SDK against the fake", () => {
     // Every request the SDK sent verified; PAR reads are plain unsigned fetches.
     const sdk = fake.requests.filter((r) => r.op !== "readPar");
     expect(sdk.length).toBeGreaterThan(0);
-    for (const r of sdk) expect({ op: r.op, signatureOk: r.signatureOk, error: r.signatureError }).toEqual({ op: r.op, signatureOk: true, error: undefined });
+    for (const r of sdk)
+      expect({ op: r.op, signatureOk: r.signatureOk, error: r.signatureError }).toEqual({
+        op: r.op,
+        signatureOk: true,
+        error: undefined,
+      });
   });
 
   test("getNamespace: GET /n answers the namespace as a JSON string", async () => {
@@ -118,7 +133,10 @@ describe("real oci-objectstorage SDK against the fake", () => {
   test("putObject with a string body and a '/' in the name: signed without body headers, stored as sent", async () => {
     const name = "docs/2026/notes ü.txt";
     const text = "hello object storage ✓\n";
-    const res = await put(name, text, { contentType: "text/plain; charset=utf-8", opcMeta: { owner: "alice", purpose: "test" } });
+    const res = await put(name, text, {
+      contentType: "text/plain; charset=utf-8",
+      opcMeta: { owner: "alice", purpose: "test" },
+    });
     expect(res.opcContentMd5).toBe(md5(text));
     expect(res.eTag).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof res.lastModified).toBe("string");
@@ -182,9 +200,15 @@ describe("real oci-objectstorage SDK against the fake", () => {
   });
 
   test("listObjects: sorted by name, prefix, fields, limit/start paging, delimiter", async () => {
-    for (const n of ["docs/c.txt", "docs/a.txt", "img/x.png", "docs/b.txt", "docs/sub/d.txt", "readme"]) await put(n, `content of ${n}`);
+    for (const n of ["docs/c.txt", "docs/a.txt", "img/x.png", "docs/b.txt", "docs/sub/d.txt", "readme"])
+      await put(n, `content of ${n}`);
 
-    const all = await client.listObjects({ namespaceName: NS, bucketName: BUCKET, prefix: "docs/", fields: "name,size,timeCreated,md5,etag" });
+    const all = await client.listObjects({
+      namespaceName: NS,
+      bucketName: BUCKET,
+      prefix: "docs/",
+      fields: "name,size,timeCreated,md5,etag",
+    });
     const objects = all.listObjects.objects;
     expect(objects.map((o) => o.name)).toEqual(["docs/a.txt", "docs/b.txt", "docs/c.txt", "docs/sub/d.txt"]);
     expect(objects[0]).toEqual({
@@ -206,7 +230,13 @@ describe("real oci-objectstorage SDK against the fake", () => {
     const page1 = await client.listObjects({ namespaceName: NS, bucketName: BUCKET, prefix: "docs/", limit: 2 });
     expect(page1.listObjects.objects.map((o) => o.name)).toEqual(["docs/a.txt", "docs/b.txt"]);
     expect(page1.listObjects.nextStartWith).toBe("docs/c.txt");
-    const page2 = await client.listObjects({ namespaceName: NS, bucketName: BUCKET, prefix: "docs/", limit: 2, start: page1.listObjects.nextStartWith });
+    const page2 = await client.listObjects({
+      namespaceName: NS,
+      bucketName: BUCKET,
+      prefix: "docs/",
+      limit: 2,
+      start: page1.listObjects.nextStartWith,
+    });
     expect(page2.listObjects.objects.map((o) => o.name)).toEqual(["docs/c.txt", "docs/sub/d.txt"]);
     expect(page2.listObjects.nextStartWith).toBeUndefined();
 
@@ -225,15 +255,21 @@ describe("real oci-objectstorage SDK against the fake", () => {
     expect(fake.requestsFor("deleteObject")[0]!.status).toBe(204);
     expect([...fake.objectStorage.objects.keys()]).toEqual([`${BUCKET}/tmp/kept.txt`]);
 
-    const get = await ociErrorOf(client.getObject({ namespaceName: NS, bucketName: BUCKET, objectName: "tmp/gone.txt" }));
+    const get = await ociErrorOf(
+      client.getObject({ namespaceName: NS, bucketName: BUCKET, objectName: "tmp/gone.txt" }),
+    );
     expect(get).toMatchObject({ statusCode: 404, serviceCode: "ObjectNotFound" });
     expect(get.message).toContain("tmp/gone.txt");
-    const del = await ociErrorOf(client.deleteObject({ namespaceName: NS, bucketName: BUCKET, objectName: "tmp/gone.txt" }));
+    const del = await ociErrorOf(
+      client.deleteObject({ namespaceName: NS, bucketName: BUCKET, objectName: "tmp/gone.txt" }),
+    );
     expect(del).toMatchObject({ statusCode: 404, serviceCode: "ObjectNotFound" });
   });
 
   test("wrong namespace, or a bucket outside fake.objectStorage.buckets → 404 BucketNotFound", async () => {
-    const wrongNs = await ociErrorOf(client.putObject({ namespaceName: "nope", bucketName: BUCKET, objectName: "x", putObjectBody: "x" }));
+    const wrongNs = await ociErrorOf(
+      client.putObject({ namespaceName: "nope", bucketName: BUCKET, objectName: "x", putObjectBody: "x" }),
+    );
     expect(wrongNs).toMatchObject({ statusCode: 404, serviceCode: "BucketNotFound" });
     expect(fake.objectStorage.objects.size).toBe(0);
 
@@ -275,7 +311,11 @@ describe("real oci-objectstorage SDK against the fake", () => {
     const [createReq] = fake.requestsFor("createPar");
     expect(createReq!.path).toBe(`/n/${NS}/b/${BUCKET}/p`);
     expect(createReq!.body).toMatchObject({ name: "share-1", accessType: "ObjectRead", objectName: "shared/file.bin" });
-    expect(fake.objectStorage.pars.get(par.id)).toMatchObject({ name: "share-1", bucket: BUCKET, objectName: "shared/file.bin" });
+    expect(fake.objectStorage.pars.get(par.id)).toMatchObject({
+      name: "share-1",
+      bucket: BUCKET,
+      objectName: "shared/file.bin",
+    });
 
     const read = await fetch(fake.url + par.accessUri);
     expect(read.status).toBe(200);
@@ -294,7 +334,9 @@ describe("real oci-objectstorage SDK against the fake", () => {
     const forged = await fetch(`${fake.url}/p/${token}/n/${NS}/b/${BUCKET}/o/shared%2Fother.bin`);
     expect(forged.status).toBe(404);
     expect(((await forged.json()) as Json).code).toBe("NotAuthorizedOrNotFound");
-    expect(new TextDecoder().decode(fake.objectStorage.objects.get(`${BUCKET}/shared/other.bin`)!.bytes)).toBe("secret");
+    expect(new TextDecoder().decode(fake.objectStorage.objects.get(`${BUCKET}/shared/other.bin`)!.bytes)).toBe(
+      "secret",
+    );
     expect((await fetch(`${fake.url}/p/${token}x/n/${NS}/b/${BUCKET}/o/shared%2Ffile.bin`)).status).toBe(404);
     expect((await fetch(`${fake.url}/p/${token}/n/${NS}/b/another/o/shared%2Ffile.bin`)).status).toBe(404);
 
@@ -401,7 +443,11 @@ describe("signatures on Object Storage routes", () => {
     await put("victim.txt", "original");
     fake.clear();
     await expect401(
-      await signedFetch("PUT", `/n/${NS}/b/${BUCKET}/o/mine.txt`, { body: "overwrite", excludeBody: true, sendPath: `/n/${NS}/b/${BUCKET}/o/victim.txt` }),
+      await signedFetch("PUT", `/n/${NS}/b/${BUCKET}/o/mine.txt`, {
+        body: "overwrite",
+        excludeBody: true,
+        sendPath: `/n/${NS}/b/${BUCKET}/o/victim.txt`,
+      }),
       /Signature does not match/,
     );
     expect(new TextDecoder().decode(fake.objectStorage.objects.get(`${BUCKET}/victim.txt`)!.bytes)).toBe("original");
@@ -423,8 +469,14 @@ describe("signatures on Object Storage routes", () => {
 
 describe("routing", () => {
   test("object names: %2F-encoded and literal slashes name the same object; other paths unchanged", () => {
-    expect(matchRoute("PUT", "/n/ns/b/bk/o/a%2Fb%20c.txt")).toEqual({ op: "putObject", params: { namespace: "ns", bucket: "bk", object: "a/b c.txt" } });
-    expect(matchRoute("GET", "/n/ns/b/bk/o/a/b%20c.txt")).toEqual({ op: "getObject", params: { namespace: "ns", bucket: "bk", object: "a/b c.txt" } });
+    expect(matchRoute("PUT", "/n/ns/b/bk/o/a%2Fb%20c.txt")).toEqual({
+      op: "putObject",
+      params: { namespace: "ns", bucket: "bk", object: "a/b c.txt" },
+    });
+    expect(matchRoute("GET", "/n/ns/b/bk/o/a/b%20c.txt")).toEqual({
+      op: "getObject",
+      params: { namespace: "ns", bucket: "bk", object: "a/b c.txt" },
+    });
     expect(matchRoute("HEAD", "/n/ns/b/bk/o/x").op).toBe("headObject");
     expect(matchRoute("DELETE", "/n/ns/b/bk/o/x").op).toBe("deleteObject");
     expect(matchRoute("GET", "/n/ns/b/bk/o").op).toBe("listObjects");
@@ -433,7 +485,10 @@ describe("routing", () => {
     expect(matchRoute("POST", "/n/ns/b/bk/p").op).toBe("createPar");
     expect(matchRoute("POST", "/n/ns/b/bk/p/").op).toBe("createPar");
     expect(matchRoute("DELETE", "/n/ns/b/bk/p/abc").op).toBe("deletePar");
-    expect(matchRoute("GET", "/p/tok/n/ns/b/bk/o/a%2Fb")).toEqual({ op: "readPar", params: { token: "tok", namespace: "ns", bucket: "bk", object: "a/b" } });
+    expect(matchRoute("GET", "/p/tok/n/ns/b/bk/o/a%2Fb")).toEqual({
+      op: "readPar",
+      params: { token: "tok", namespace: "ns", bucket: "bk", object: "a/b" },
+    });
     expect(matchRoute("POST", "/n/ns/b/bk/o/x").op).toBe("notFound");
     expect(matchRoute("PUT", "/p/tok/n/ns/b/bk/o/x").op).toBe("notFound");
     expect(matchRoute("POST", "/20231130/actions/chat").op).toBe("chat");

@@ -6,13 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  fixturePath,
-  readChunks,
-  readFixtureJson,
-  startFakeOci,
-  type FakeOci,
-} from "./support/fake-oci";
+import { type FakeOci, fixturePath, readChunks, readFixtureJson, startFakeOci } from "./support/fake-oci";
 import { generateTestKeyPair, makeTestCredentials, type TestCredentials } from "./support/keys";
 
 // Read by every oci-common copy at module load (OCI-WIRE.md §0.3, §0.5, §0.6): set them
@@ -47,7 +41,14 @@ function makeProvider(privateKeyPem = creds.privateKeyPem, fingerprint = creds.f
 async function signedFetch(
   method: string,
   path: string,
-  opts: { body?: string; sendBody?: string; xDate?: string; privateKeyPem?: string; fingerprint?: string; headers?: Record<string, string> } = {},
+  opts: {
+    body?: string;
+    sendBody?: string;
+    xDate?: string;
+    privateKeyPem?: string;
+    fingerprint?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Response> {
   const uri = fake.url + path;
   const headers = new Headers(opts.headers);
@@ -63,8 +64,7 @@ async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string
   let buf = "";
   for await (const chunk of body) {
     buf += decoder.decode(chunk, { stream: true });
-    let m: RegExpExecArray | null;
-    while ((m = /\r?\n\r?\n/.exec(buf))) {
+    for (let m = /\r?\n\r?\n/.exec(buf); m; m = /\r?\n\r?\n/.exec(buf)) {
       const raw = buf.slice(0, m.index);
       buf = buf.slice(m.index + m[0].length);
       const data = raw
@@ -114,7 +114,11 @@ beforeEach(() => fake.clear());
 
 describe("test credentials", () => {
   test("config file, key file and fingerprint agree", async () => {
-    const sub = await makeTestCredentials(join(dir, "rel"), { relativeKeyFile: true, profile: "OTHER", region: "eu-frankfurt-1" });
+    const sub = await makeTestCredentials(join(dir, "rel"), {
+      relativeKeyFile: true,
+      profile: "OTHER",
+      region: "eu-frankfurt-1",
+    });
     const conf = await readFile(sub.configPath, "utf8");
     expect(conf).toContain("[OTHER]");
     expect(conf).toContain("key_file=oci_api_key.pem");
@@ -135,7 +139,10 @@ describe("test credentials", () => {
 describe("real SDK against the fake", () => {
   test("GENERIC chat, non-stream: signature verified, §2.3 shape parsed", async () => {
     const res = await inference.chat({
-      chatDetails: chatDetails({ apiFormat: "GENERIC", messages: [userMessage("be brief"), userMessage("hello there")] }),
+      chatDetails: chatDetails({
+        apiFormat: "GENERIC",
+        messages: [userMessage("be brief"), userMessage("hello there")],
+      }),
       opcRequestId: "MYREQUESTID",
     });
     expect(res && "chatResult" in res).toBe(true);
@@ -177,7 +184,10 @@ describe("real SDK against the fake", () => {
       expect(done).toBe(true);
       expect(fake.requests.at(-1)!.signatureOk).toBe(true);
       for (const e of events) expect(e.pad).toMatch(/^a+$/);
-      expect(events[0]).toMatchObject({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] } });
+      expect(events[0]).toMatchObject({
+        index: 0,
+        message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] },
+      });
       const finishAt = events.findIndex((e) => e.finishReason !== undefined);
       const finish = events[finishAt]!;
       expect(finish.finishReason).toBe("stop");
@@ -185,7 +195,8 @@ describe("real SDK against the fake", () => {
       const deltas = events.slice(1, finishAt).map((e) => ((e.message as Json).content as Json[])[0]!.text);
       expect(deltas).toEqual(["Echo:", " hello", " streaming", " world"]);
       const tail = events.slice(finishAt + 1);
-      if (isIncludeUsage) expect(tail).toMatchObject([{ usage: { completionTokens: 4, promptTokens: 3, totalTokens: 7 } }]);
+      if (isIncludeUsage)
+        expect(tail).toMatchObject([{ usage: { completionTokens: 4, promptTokens: 3, totalTokens: 7 } }]);
       else expect(tail).toEqual([]);
     }
   });
@@ -194,7 +205,10 @@ describe("real SDK against the fake", () => {
     const base = {
       apiFormat: "COHERE",
       message: "Tell me a joke",
-      chatHistory: [{ role: "USER", message: "Hello" }, { role: "CHATBOT", message: "Hi!" }],
+      chatHistory: [
+        { role: "USER", message: "Hello" },
+        { role: "CHATBOT", message: "Hi!" },
+      ],
       preambleOverride: "Be terse.",
     };
     const res = await inference.chat({ chatDetails: chatDetails(base, "cohere.command-a-03-2025") });
@@ -204,12 +218,19 @@ describe("real SDK against the fake", () => {
     expect(chat.usage).toEqual({ completionTokens: 5, promptTokens: 2 + 1 + 1 + 4, totalTokens: 13 });
     expect((chat.chatHistory as Json[]).at(-1)).toEqual({ role: "CHATBOT", message: "Echo: Tell me a joke" });
 
-    const stream = await inference.chat({ chatDetails: chatDetails({ ...base, isStream: true }, "cohere.command-a-03-2025") });
+    const stream = await inference.chat({
+      chatDetails: chatDetails({ ...base, isStream: true }, "cohere.command-a-03-2025"),
+    });
     const { events, done } = await collect(stream as ReadableStream<Uint8Array>);
     expect(done).toBe(false); // COHERE streams end without [DONE]
     const final = events.at(-1)!;
     expect(final).toMatchObject({ apiFormat: "COHERE", finishReason: "COMPLETE", usage: { completionTokens: 5 } });
-    expect(events.slice(0, -1).map((e) => e.text).join("")).toBe(final.text as string);
+    expect(
+      events
+        .slice(0, -1)
+        .map((e) => e.text)
+        .join(""),
+    ).toBe(final.text as string);
   });
 
   test("embedText: one deterministic vector per input, per-model dimension", async () => {
@@ -226,7 +247,9 @@ describe("real SDK against the fake", () => {
     expect(v4.embeddings.map((e) => e.length)).toEqual([1536, 1536]);
     expect(v4.usage).toEqual({ completionTokens: 0, promptTokens: 3, totalTokens: 3 } as typeof v4.usage);
     expect(v4.modelId).toBe("cohere.embed-v4.0");
-    expect((await embed("cohere.embed-v4.0", { outputDimensions: 256 })).embedTextResult.embeddings[0]!.length).toBe(256);
+    expect((await embed("cohere.embed-v4.0", { outputDimensions: 256 })).embedTextResult.embeddings[0]!.length).toBe(
+      256,
+    );
     expect((await embed("cohere.embed-english-v3.0")).embedTextResult.embeddings[0]!.length).toBe(1024);
     expect((await embed("cohere.embed-english-light-v3.0")).embedTextResult.embeddings[0]!.length).toBe(384);
     const again = (await embed("cohere.embed-v4.0")).embedTextResult;
@@ -267,14 +290,20 @@ describe("real SDK against the fake", () => {
       expect((await agent.getSession({ agentEndpointId, sessionId })).session.id).toBe(sessionId);
 
       const say = async (text: string) => {
-        const r = await agent.chat({ agentEndpointId, chatDetails: { userMessage: text, sessionId, shouldStream: false } });
+        const r = await agent.chat({
+          agentEndpointId,
+          chatDetails: { userMessage: text, sessionId, shouldStream: false },
+        });
         if (!r || !("chatResult" in r)) throw new Error("expected a ChatResponse");
         return r.chatResult.message!.content!.text;
       };
       expect(await say("hi")).toBe("turn 1: hi");
       expect(await say("again")).toBe("turn 2: again");
 
-      const stream = await agent.chat({ agentEndpointId, chatDetails: { userMessage: "streamed now", sessionId, shouldStream: true } });
+      const stream = await agent.chat({
+        agentEndpointId,
+        chatDetails: { userMessage: "streamed now", sessionId, shouldStream: true },
+      });
       const { events } = await collect(stream as ReadableStream<Uint8Array>);
       const final = events.at(-1)!.message as { content: { text: string; citations: unknown[] } };
       expect(final.content).toEqual({ text: "turn 3: streamed now", citations: [] });
@@ -282,13 +311,22 @@ describe("real SDK against the fake", () => {
       expect(deltas.join("")).toBe("turn 3: streamed now");
 
       await agent.deleteSession({ agentEndpointId, sessionId });
-      const err = await agent.chat({ agentEndpointId, chatDetails: { userMessage: "x", sessionId } }).catch((e: unknown) => e);
+      const err = await agent
+        .chat({ agentEndpointId, chatDetails: { userMessage: "x", sessionId } })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ statusCode: 404, serviceCode: "NotAuthorizedOrNotFound" });
       const err2 = await agent.getSession({ agentEndpointId, sessionId }).catch((e: unknown) => e);
       expect(err2).toMatchObject({ statusCode: 404, serviceCode: "NotAuthorizedOrNotFound" });
       expect(fake.requests.every((r) => r.signatureOk)).toBe(true);
       expect(fake.requests.map((r) => r.op)).toEqual([
-        "createSession", "getSession", "agentChat", "agentChat", "agentChat", "deleteSession", "agentChat", "getSession",
+        "createSession",
+        "getSession",
+        "agentChat",
+        "agentChat",
+        "agentChat",
+        "deleteSession",
+        "agentChat",
+        "getSession",
       ]);
     } finally {
       agent.close();
@@ -296,7 +334,9 @@ describe("real SDK against the fake", () => {
   });
 
   test("scripted OCI error surfaces as OciError with code and opc-request-id", async () => {
-    fake.script("chat", { error: { status: 400, code: "400", message: "Invalid 'maxTokens'. Use 'maxCompletionTokens' instead." } });
+    fake.script("chat", {
+      error: { status: 400, code: "400", message: "Invalid 'maxTokens'. Use 'maxCompletionTokens' instead." },
+    });
     const err = await inference
       .chat({ chatDetails: chatDetails({ apiFormat: "GENERIC", messages: [userMessage("x")] }) })
       .catch((e: unknown) => e);
@@ -319,7 +359,11 @@ describe("real SDK against the fake", () => {
 });
 
 describe("signature verification", () => {
-  const body = JSON.stringify({ compartmentId: "c", servingMode: { servingType: "ON_DEMAND", modelId: "m" }, chatRequest: { apiFormat: "GENERIC", messages: [] } });
+  const body = JSON.stringify({
+    compartmentId: "c",
+    servingMode: { servingType: "ON_DEMAND", modelId: "m" },
+    chatRequest: { apiFormat: "GENERIC", messages: [] },
+  });
 
   async function expect401(res: Response, why: RegExp) {
     expect(res.status).toBe(401);
@@ -342,7 +386,10 @@ describe("signature verification", () => {
   test("tampered body (same length) → 401", async () => {
     const tampered = body.replace('"m"', '"n"');
     expect(tampered.length).toBe(body.length);
-    await expect401(await signedFetch("POST", "/20231130/actions/chat", { body, sendBody: tampered }), /x-content-sha256/);
+    await expect401(
+      await signedFetch("POST", "/20231130/actions/chat", { body, sendBody: tampered }),
+      /x-content-sha256/,
+    );
   });
 
   test("wrong private key for the keyId → 401", async () => {
@@ -356,7 +403,10 @@ describe("signature verification", () => {
   test("unknown keyId → 401", async () => {
     const other = generateTestKeyPair();
     await expect401(
-      await signedFetch("GET", "/20231130/models/x", { privateKeyPem: other.privateKeyPem, fingerprint: other.fingerprint }),
+      await signedFetch("GET", "/20231130/models/x", {
+        privateKeyPem: other.privateKeyPem,
+        fingerprint: other.fingerprint,
+      }),
       /Unknown keyId/,
     );
   });
@@ -381,7 +431,14 @@ describe("signature verification", () => {
   });
 
   test("key found by the fingerprint part of the keyId", async () => {
-    const alt = await startFakeOci({ keys: [{ keyId: `ocid1.tenancy.oc1..other/ocid1.user.oc1..other/${creds.fingerprint}`, publicKeyPem: creds.publicKeyPem }] });
+    const alt = await startFakeOci({
+      keys: [
+        {
+          keyId: `ocid1.tenancy.oc1..other/ocid1.user.oc1..other/${creds.fingerprint}`,
+          publicKeyPem: creds.publicKeyPem,
+        },
+      ],
+    });
     try {
       const client = new GenerativeAiInferenceClient({ authenticationDetailsProvider: provider });
       client.endpoint = alt.url;
@@ -399,10 +456,12 @@ describe("scripting and transport", () => {
     fake.script("getModel", { json: { id: "first" } });
     fake.script("getModel", (req) => ({ json: { id: "second", path: req.path } }), { times: 2 });
     const ids: unknown[] = [];
-    for (let i = 0; i < 4; i++) ids.push(((await (await signedFetch("GET", `/20231130/models/m${i}`)).json()) as Json).id);
+    for (let i = 0; i < 4; i++)
+      ids.push(((await (await signedFetch("GET", `/20231130/models/m${i}`)).json()) as Json).id);
     expect(ids).toEqual(["first", "second", "second", "m3"]);
     fake.script("getModel", { json: { id: "sticky" } }, { times: Infinity });
-    for (let i = 0; i < 3; i++) expect(((await (await signedFetch("GET", "/20231130/models/z")).json()) as Json).id).toBe("sticky");
+    for (let i = 0; i < 3; i++)
+      expect(((await (await signedFetch("GET", "/20231130/models/z")).json()) as Json).id).toBe("sticky");
     expect(fake.pendingScripts("getModel")).toBe(1);
     fake.clear();
     expect(fake.pendingScripts("getModel")).toBe(0);
@@ -454,7 +513,7 @@ describe("scripting and transport", () => {
   });
 
   test("sse strings are written raw (CRLF, split frames)", async () => {
-    const frames = ['data: {"a":\r\n', 'data: 1}\r\n\r\n', "data: [DONE]\n\n"];
+    const frames = ['data: {"a":\r\n', "data: 1}\r\n\r\n", "data: [DONE]\n\n"];
     fake.script("chat", { sse: frames, headers: { "x-extra": "1" } });
     const res = await signedFetch("POST", "/20231130/actions/chat", { body: "{}" });
     expect(res.headers.get("x-extra")).toBe("1");
@@ -490,7 +549,10 @@ describe("scripting and transport", () => {
     const reader = res.body!.getReader();
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toBe('data: {"a":1}\n\n');
-    const err = await reader.read().then(() => undefined, (e: unknown) => e);
+    const err = await reader.read().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeDefined();
   });
 
@@ -510,7 +572,9 @@ describe("scripting and transport", () => {
   test("chunksFile replays a fixture event by event", async () => {
     fake.script("chat", { chunksFile: "generic-tool-call.chunks.txt" });
     const res = await signedFetch("POST", "/20231130/actions/chat", { body: "{}" });
-    const expected = readChunks("generic-tool-call.chunks.txt").map((e) => `${e}\n\n`).join("");
+    const expected = readChunks("generic-tool-call.chunks.txt")
+      .map((e) => `${e}\n\n`)
+      .join("");
     expect(await res.text()).toBe(expected);
     expect(fake.streams[0]!.eventsSent).toBe(readChunks("generic-tool-call.chunks.txt").length);
   });
@@ -548,7 +612,12 @@ describe("fixtures are self-consistent", () => {
     for (const p of payloads) expect(p.pad).toMatch(/^a+$/);
     return { payloads, done };
   };
-  type GenericEvent = { index?: number; message?: { content?: { text: string }[]; toolCalls?: Json[] }; finishReason?: string; usage?: Json };
+  type GenericEvent = {
+    index?: number;
+    message?: { content?: { text: string }[]; toolCalls?: Json[] };
+    finishReason?: string;
+    usage?: Json;
+  };
 
   test("generic-text: deltas, finish without index, usage, [DONE], same text as the JSON", () => {
     const { payloads, done } = parse("generic-text.chunks.txt");
@@ -558,8 +627,13 @@ describe("fixtures are self-consistent", () => {
     expect(events[finishAt]!.finishReason).toBe("stop");
     expect(events[finishAt]!.index).toBeUndefined();
     expect(events.slice(finishAt + 1)).toMatchObject([{ usage: {} }]);
-    const text = events.slice(0, finishAt).map((e) => e.message!.content![0]!.text).join("");
-    const json = readFixtureJson<{ chatResponse: { choices: { message: { content: { text: string }[] } }[]; usage: Json } }>("generic-text.json");
+    const text = events
+      .slice(0, finishAt)
+      .map((e) => e.message!.content![0]!.text)
+      .join("");
+    const json = readFixtureJson<{
+      chatResponse: { choices: { message: { content: { text: string }[] } }[]; usage: Json };
+    }>("generic-text.json");
     expect(json.chatResponse.choices[0]!.message.content[0]!.text).toBe(text);
     expect(events[finishAt + 1]!.usage).toEqual(json.chatResponse.usage);
   });
@@ -590,7 +664,11 @@ describe("fixtures are self-consistent", () => {
       expect(done).toBe(false);
       const final = payloads.at(-1)!;
       expect(final).toMatchObject({ apiFormat: "COHERE", finishReason: "COMPLETE", usage: {} });
-      const deltas = payloads.slice(0, -1).filter((p) => typeof p.text === "string").map((p) => p.text).join("");
+      const deltas = payloads
+        .slice(0, -1)
+        .filter((p) => typeof p.text === "string")
+        .map((p) => p.text)
+        .join("");
       expect(deltas).toBe(final.text as string);
     }
     const json = readFixtureJson<{ chatResponse: { text: string } }>("cohere-text.json");

@@ -13,7 +13,8 @@ export function chatBody(size: BodySize, model: string, stream = false): string 
   else {
     messages.push({ role: "system", content: "You are a careful assistant. ".repeat(20) });
     const para = "The quick brown fox jumps over the lazy dog while the gateway signs every request. ";
-    for (let i = 0; i < 40; i++) messages.push({ role: i % 2 === 0 ? "user" : "assistant", content: `${i}: ${para.repeat(30)}` });
+    for (let i = 0; i < 40; i++)
+      messages.push({ role: i % 2 === 0 ? "user" : "assistant", content: `${i}: ${para.repeat(30)}` });
   }
   return JSON.stringify({ model, messages, temperature: 0.2, max_tokens: 256, ...(stream ? { stream: true } : {}) });
 }

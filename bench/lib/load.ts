@@ -29,7 +29,13 @@ function assertLoopback(url: string) {
  * Sends `rate` requests per second for `seconds`, on schedule whatever the answers do (open loop:
  * a slow server sees queueing, as with real traffic). Latency is measured from each actual send.
  */
-export async function openLoop(t: Target, body: Uint8Array<ArrayBuffer>, rate: number, seconds: number, timeoutMs = 30_000): Promise<OpenLoopResult> {
+export async function openLoop(
+  t: Target,
+  body: Uint8Array<ArrayBuffer>,
+  rate: number,
+  seconds: number,
+  timeoutMs = 30_000,
+): Promise<OpenLoopResult> {
   assertLoopback(t.url);
   const n = Math.max(1, Math.round(rate * seconds));
   const interval = 1000 / rate;
@@ -65,7 +71,12 @@ export async function openLoop(t: Target, body: Uint8Array<ArrayBuffer>, rate: n
 }
 
 /** Closed loop: `connections` workers, each sending its next request when the last one answered. */
-export async function closedLoop(t: Target, body: Uint8Array<ArrayBuffer>, connections: number, seconds: number): Promise<{ requests: number; errors: number; rps: number }> {
+export async function closedLoop(
+  t: Target,
+  body: Uint8Array<ArrayBuffer>,
+  connections: number,
+  seconds: number,
+): Promise<{ requests: number; errors: number; rps: number }> {
   assertLoopback(t.url);
   const end = performance.now() + seconds * 1000;
   let requests = 0;
@@ -107,7 +118,13 @@ function textOf(data: string, dialect: Dialect): string {
 }
 
 /** One streamed request, every text event timestamped on arrival; content checked byte-exact. */
-export async function streamOnce(t: Target, body: Uint8Array<ArrayBuffer>, dialect: Dialect, events: number, signal?: AbortSignal): Promise<StreamResult> {
+export async function streamOnce(
+  t: Target,
+  body: Uint8Array<ArrayBuffer>,
+  dialect: Dialect,
+  events: number,
+  signal?: AbortSignal,
+): Promise<StreamResult> {
   assertLoopback(t.url);
   const start = performance.now();
   const times: number[] = [];
@@ -115,14 +132,20 @@ export async function streamOnce(t: Target, body: Uint8Array<ArrayBuffer>, diale
   let done = false;
   try {
     const res = await fetch(t.url, { method: "POST", headers: t.headers, body, signal });
-    if (res.status !== 200 || !res.body) return { ok: false, ttftMs: NaN, gaps: [], totalMs: NaN, error: `HTTP ${res.status}: ${(await res.text()).slice(0, 200)}` };
+    if (res.status !== 200 || !res.body)
+      return {
+        ok: false,
+        ttftMs: NaN,
+        gaps: [],
+        totalMs: NaN,
+        error: `HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`,
+      };
     const dec = new TextDecoder();
     let buf = "";
     for await (const chunk of res.body) {
       const now = performance.now();
       buf += dec.decode(chunk, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf("\n\n")) >= 0) {
+      for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
         const frame = buf.slice(0, i);
         buf = buf.slice(i + 2);
         for (const line of frame.split("\n")) {
@@ -146,11 +169,24 @@ export async function streamOnce(t: Target, body: Uint8Array<ArrayBuffer>, diale
   const gaps = times.slice(1).map((x, k) => x - times[k]!);
   const want = expectedText(events);
   const ok = done && text === want;
-  return { ok, ttftMs: times[0]! - start, gaps, totalMs: performance.now() - start, ...(ok ? {} : { error: `content mismatch or no [DONE] (done=${done}, got ${JSON.stringify(text.slice(0, 60))})` }) };
+  return {
+    ok,
+    ttftMs: times[0]! - start,
+    gaps,
+    totalMs: performance.now() - start,
+    ...(ok ? {} : { error: `content mismatch or no [DONE] (done=${done}, got ${JSON.stringify(text.slice(0, 60))})` }),
+  };
 }
 
 /** Streams started open loop at `rate` per second for `seconds`. */
-export async function streamLoad(t: Target, body: Uint8Array<ArrayBuffer>, dialect: Dialect, events: number, rate: number, seconds: number): Promise<StreamResult[]> {
+export async function streamLoad(
+  t: Target,
+  body: Uint8Array<ArrayBuffer>,
+  dialect: Dialect,
+  events: number,
+  rate: number,
+  seconds: number,
+): Promise<StreamResult[]> {
   const n = Math.max(1, Math.round(rate * seconds));
   const interval = 1000 / rate;
   const t0 = performance.now() + 2;

@@ -2,8 +2,9 @@
  * Child processes of the bench: every one is tracked by pid and stopped by pid, at the end, on an
  * error, on SIGINT/SIGTERM and from a hard deadline. Also /proc readers (CPU ticks, RSS).
  */
-import { spawnSync, type Subprocess } from "bun";
+
 import { existsSync, readFileSync } from "node:fs";
+import { type Subprocess, spawnSync } from "bun";
 
 export interface Child {
   name: string;
@@ -28,7 +29,10 @@ export const hasTaskset = (() => {
 /** Pins this process (all its threads) to `cpu`; later threads inherit it. */
 export function pinSelf(cpu: number): boolean {
   if (!hasTaskset) return false;
-  return spawnSync(["taskset", "-a", "-p", "-c", String(cpu), String(process.pid)], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+  return (
+    spawnSync(["taskset", "-a", "-p", "-c", String(cpu), String(process.pid)], { stdout: "ignore", stderr: "ignore" })
+      .exitCode === 0
+  );
 }
 
 export interface SpawnOptions {
@@ -74,7 +78,9 @@ export function spawnTracked(name: string, cmd: string[], o: SpawnOptions): Chil
         if (proc.exitCode !== null) break;
         await Bun.sleep(10);
       }
-      throw new Error(`${name} (pid ${proc.pid}) did not print ${re} within ${timeoutMs} ms (exit ${proc.exitCode}):\n${out.slice(-2000)}`);
+      throw new Error(
+        `${name} (pid ${proc.pid}) did not print ${re} within ${timeoutMs} ms (exit ${proc.exitCode}):\n${out.slice(-2000)}`,
+      );
     },
     async stop() {
       await stopPid(child);

@@ -1,5 +1,5 @@
 import { expectRec, isRec, optString } from "../openai/oci-shapes";
-import { readAgentResult, type AgentAnswer } from "./read-agent-result";
+import { type AgentAnswer, readAgentResult } from "./read-agent-result";
 
 /**
  * Reads an agent's SSE events (shape [UNVERIFIED] in OCI-WIRE §5.3: partial ChatResults). Text
@@ -40,7 +40,11 @@ export class AgentStreamReader {
 
   answer(): AgentAnswer {
     return readAgentResult({
-      message: { role: "AGENT", content: { text: this.text, citations: this.last.citations ?? [] }, timeCreated: this.last.timeCreated },
+      message: {
+        role: "AGENT",
+        content: { text: this.text, citations: this.last.citations ?? [] },
+        timeCreated: this.last.timeCreated,
+      },
       requiredActions: this.last.requiredActions,
       traces: this.last.traces,
     });

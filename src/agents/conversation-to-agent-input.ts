@@ -9,7 +9,11 @@ export interface AgentInput {
   /** Earlier turns as one text block (`role: text` per line), for a session that has none of them. */
   context: string;
   /** Results of the agent's function calls, when the conversation ends with tool messages. */
-  performedActions: Array<{ actionId: string; performedActionType: "FUNCTION_CALLING_PERFORMED_ACTION"; functionCallOutput: string }>;
+  performedActions: Array<{
+    actionId: string;
+    performedActionType: "FUNCTION_CALLING_PERFORMED_ACTION";
+    functionCallOutput: string;
+  }>;
 }
 
 const TEXT_ONLY = "agents take text only";
@@ -25,14 +29,24 @@ export function conversationToAgentInput(messages: ChatMessage[]): AgentInput {
   if (end < messages.length) {
     const performedActions = messages.slice(end).map((m, j) => {
       const param = `messages[${end + j}]`;
-      if (!m.tool_call_id) throw badRequest(`'${param}.tool_call_id' is required for role 'tool'`, `${param}.tool_call_id`);
-      return { actionId: m.tool_call_id, performedActionType: "FUNCTION_CALLING_PERFORMED_ACTION" as const, functionCallOutput: messageText(m.content, `${param}.content`, TEXT_ONLY) };
+      if (!m.tool_call_id)
+        throw badRequest(`'${param}.tool_call_id' is required for role 'tool'`, `${param}.tool_call_id`);
+      return {
+        actionId: m.tool_call_id,
+        performedActionType: "FUNCTION_CALLING_PERFORMED_ACTION" as const,
+        functionCallOutput: messageText(m.content, `${param}.content`, TEXT_ONLY),
+      };
     });
     return { message: "", context: contextOf(messages.slice(0, end)), performedActions };
   }
   const last = messages.length - 1;
-  if (last < 0 || messages[last]!.role !== "user") throw badRequest("An agent conversation must end with a user message or tool results", `messages[${last}].role`);
-  return { message: messageText(messages[last]!.content, `messages[${last}].content`, TEXT_ONLY), context: contextOf(messages.slice(0, last)), performedActions: [] };
+  if (last < 0 || messages[last]!.role !== "user")
+    throw badRequest("An agent conversation must end with a user message or tool results", `messages[${last}].role`);
+  return {
+    message: messageText(messages[last]!.content, `messages[${last}].content`, TEXT_ONLY),
+    context: contextOf(messages.slice(0, last)),
+    performedActions: [],
+  };
 }
 
 function contextOf(turns: ChatMessage[]): string {

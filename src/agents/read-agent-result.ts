@@ -24,7 +24,10 @@ export interface AgentAnswer {
 export function readAgentResult(body: unknown): AgentAnswer {
   const r = expectRec(body, "agent chat result");
   const message = r.message === undefined || r.message === null ? {} : expectRec(r.message, "agent message");
-  const content = message.content === undefined || message.content === null ? {} : expectRec(message.content, "agent message content");
+  const content =
+    message.content === undefined || message.content === null
+      ? {}
+      : expectRec(message.content, "agent message content");
   const functionCalls: AgentFunctionCall[] = [];
   const approvals: string[] = [];
   for (const [i, raw] of optArray(r.requiredActions, "requiredActions").entries()) {
@@ -35,10 +38,16 @@ export function readAgentResult(body: unknown): AgentAnswer {
       const fc = isRec(a.functionCall) ? a.functionCall : {};
       const name = optString(fc.name);
       if (!name) throw new UpstreamError("bad_response", `requiredActions[${i}].functionCall has no name`);
-      functionCalls.push({ actionId, name, arguments: typeof fc.arguments === "string" ? fc.arguments : JSON.stringify(fc.arguments ?? {}) });
+      functionCalls.push({
+        actionId,
+        name,
+        arguments: typeof fc.arguments === "string" ? fc.arguments : JSON.stringify(fc.arguments ?? {}),
+      });
     } else if (a.requiredActionType === "HUMAN_APPROVAL_REQUIRED_ACTION") {
       const options = optArray(a.options, "options").map(String);
-      approvals.push(`${optString(a.message) ?? "Approval required"}${options.length ? ` (${options.join("/")})` : ""}`);
+      approvals.push(
+        `${optString(a.message) ?? "Approval required"}${options.length ? ` (${options.join("/")})` : ""}`,
+      );
     }
   }
   return {

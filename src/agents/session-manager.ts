@@ -2,10 +2,10 @@ import type { ModelAlias } from "../config/types";
 import { ApiError } from "../errors/api-error";
 import { UpstreamError } from "../errors/upstream-error";
 import type { Logger } from "../observability/logger";
-import { isRec } from "../openai/oci-shapes";
 import type { CallOptions, OciTransport } from "../oci/transport";
+import { isRec } from "../openai/oci-shapes";
 import { storeKey } from "./session-key";
-import { LockTimeoutError, StoreUnavailableError, type Release, type SessionStore } from "./stores/types";
+import { LockTimeoutError, type Release, type SessionStore, StoreUnavailableError } from "./stores/types";
 
 export interface SessionManagerOptions {
   ttlMs: number;
@@ -49,7 +49,11 @@ export const EXPIRED_SESSION = {
  * it is forgotten, a new one is made and the turn is sent again once.
  */
 export class SessionManager {
-  constructor(readonly store: SessionStore, private readonly transport: OciTransport, private readonly o: SessionManagerOptions) {}
+  constructor(
+    readonly store: SessionStore,
+    private readonly transport: OciTransport,
+    private readonly o: SessionManagerOptions,
+  ) {}
 
   async auto<R>(t: AutoTarget, call: CallOptions, turn: Turn<R>): Promise<TurnOutcome<R>> {
     const key = storeKey(t.owner, t.alias.id, t.channel, t.cuid);
@@ -71,7 +75,10 @@ export class SessionManager {
           return { result, sessionId: known.sessionId, reused: true, release };
         } catch (e) {
           if (!isGoneOrBusy(e)) throw e;
-          this.o.log?.info("agent session gone; starting a new one", { alias: t.alias.alias, sessionId: known.sessionId });
+          this.o.log?.info("agent session gone; starting a new one", {
+            alias: t.alias.alias,
+            sessionId: known.sessionId,
+          });
           await releaseSession();
           releaseSession = undefined;
           await this.guard(() => this.store.delete(key));
@@ -80,7 +87,13 @@ export class SessionManager {
       const sessionId = await this.createSession(t, call);
       releaseSession = await this.lock(sessionLockKey(t.alias.id, sessionId), call);
       const now = Date.now();
-      await this.guard(() => this.store.set(key, { sessionId, agentEndpointId: t.alias.id, owner: t.owner, createdAt: now, lastUsedAt: now }, this.o.ttlMs));
+      await this.guard(() =>
+        this.store.set(
+          key,
+          { sessionId, agentEndpointId: t.alias.id, owner: t.owner, createdAt: now, lastUsedAt: now },
+          this.o.ttlMs,
+        ),
+      );
       const result = await turn(sessionId, true);
       return { result, sessionId, reused: false, release };
     } catch (e) {
@@ -90,8 +103,23 @@ export class SessionManager {
   }
 
   /** Manual mode: the client's session id as given; OCI's 404/409 becomes the seed's 409. */
-  async manual<R>(alias: ModelAlias, owner: string, sessionId: string, call: CallOptions, turn: Turn<R>): Promise<TurnOutcome<R>> {
-    await this.assertOwner(owner, sessionId, () => new ApiError(409, EXPIRED_SESSION.error, { type: "conflict_error", code: "invalid_session", suggestion: EXPIRED_SESSION.suggestion }));
+  async manual<R>(
+    alias: ModelAlias,
+    owner: string,
+    sessionId: string,
+    call: CallOptions,
+    turn: Turn<R>,
+  ): Promise<TurnOutcome<R>> {
+    await this.assertOwner(
+      owner,
+      sessionId,
+      () =>
+        new ApiError(409, EXPIRED_SESSION.error, {
+          type: "conflict_error",
+          code: "invalid_session",
+          suggestion: EXPIRED_SESSION.suggestion,
+        }),
+    );
     const release = await this.lock(sessionLockKey(alias.id, sessionId), call);
     try {
       const result = await turn(sessionId, false);
@@ -99,7 +127,11 @@ export class SessionManager {
     } catch (e) {
       await release();
       if (isGoneOrBusy(e)) {
-        throw new ApiError(409, EXPIRED_SESSION.error, { type: "conflict_error", code: "invalid_session", suggestion: EXPIRED_SESSION.suggestion });
+        throw new ApiError(409, EXPIRED_SESSION.error, {
+          type: "conflict_error",
+          code: "invalid_session",
+          suggestion: EXPIRED_SESSION.suggestion,
+        });
       }
       throw e;
     }
@@ -113,7 +145,12 @@ export class SessionManager {
       const known = await this.guard(() => this.store.get(key));
       if (known) {
         try {
-          const reply = await this.transport.getSession({ region: t.alias.region, endpoint: t.alias.endpoint }, t.alias.id, known.sessionId, call);
+          const reply = await this.transport.getSession(
+            { region: t.alias.region, endpoint: t.alias.endpoint },
+            t.alias.id,
+            known.sessionId,
+            call,
+          );
           await this.guard(() => this.store.set(key, { ...known, lastUsedAt: Date.now() }, this.o.ttlMs));
           return { session: { ...(isRec(reply.body) ? reply.body : {}), id: known.sessionId }, reused: true };
         } catch (e) {
@@ -121,10 +158,27 @@ export class SessionManager {
           await this.guard(() => this.store.delete(key));
         }
       }
-      const reply = await this.transport.createSession({ region: t.alias.region, endpoint: t.alias.endpoint }, t.alias.id, this.sessionDetails(t), call);
+      const reply = await this.transport.createSession(
+        { region: t.alias.region, endpoint: t.alias.endpoint },
+        t.alias.id,
+        this.sessionDetails(t),
+        call,
+      );
       const session = sessionBody(reply.body);
       const now = Date.now();
-      await this.guard(() => this.store.set(key, { sessionId: String(session.id), agentEndpointId: t.alias.id, owner: t.owner, createdAt: now, lastUsedAt: now }, this.o.ttlMs));
+      await this.guard(() =>
+        this.store.set(
+          key,
+          {
+            sessionId: String(session.id),
+            agentEndpointId: t.alias.id,
+            owner: t.owner,
+            createdAt: now,
+            lastUsedAt: now,
+          },
+          this.o.ttlMs,
+        ),
+      );
       return { session, reused: false };
     } finally {
       await release();
@@ -133,7 +187,8 @@ export class SessionManager {
 
   /** DELETE /session/{id}: ends it at OCI and forgets every key mapped to it. */
   async close(alias: ModelAlias, owner: string, sessionId: string, call: CallOptions): Promise<void> {
-    const notFound = () => new ApiError(404, `Session '${sessionId}' not found`, { type: "not_found_error", code: "session_not_found" });
+    const notFound = () =>
+      new ApiError(404, `Session '${sessionId}' not found`, { type: "not_found_error", code: "session_not_found" });
     await this.assertOwner(owner, sessionId, notFound);
     try {
       await this.transport.deleteSession({ region: alias.region, endpoint: alias.endpoint }, alias.id, sessionId, call);
@@ -148,12 +203,21 @@ export class SessionManager {
   }
 
   private async createSession(t: AutoTarget, call: CallOptions): Promise<string> {
-    const reply = await this.transport.createSession({ region: t.alias.region, endpoint: t.alias.endpoint }, t.alias.id, this.sessionDetails(t), call);
+    const reply = await this.transport.createSession(
+      { region: t.alias.region, endpoint: t.alias.endpoint },
+      t.alias.id,
+      this.sessionDetails(t),
+      call,
+    );
     return String(sessionBody(reply.body).id);
   }
 
   private sessionDetails(t: AutoTarget) {
-    return { displayName: "ocigenai", description: `${t.channel}:${t.cuid}`.slice(0, 400), idleTimeoutInSeconds: Math.round(this.o.ttlMs / 1000) };
+    return {
+      displayName: "ocigenai",
+      description: `${t.channel}:${t.cuid}`.slice(0, 400),
+      idleTimeoutInSeconds: Math.round(this.o.ttlMs / 1000),
+    };
   }
 
   private async assertOwner(owner: string, sessionId: string, refuse: () => ApiError): Promise<void> {
@@ -186,7 +250,10 @@ export class SessionManager {
     } catch (e) {
       if (e instanceof StoreUnavailableError) {
         this.o.onStoreOp?.(false);
-        throw new ApiError(503, `Agent sessions are unavailable: ${e.message}`, { type: "service_unavailable", code: "session_store_unavailable" });
+        throw new ApiError(503, `Agent sessions are unavailable: ${e.message}`, {
+          type: "service_unavailable",
+          code: "session_store_unavailable",
+        });
       }
       throw e;
     }
@@ -204,6 +271,7 @@ export function isGoneOrBusy(e: unknown): boolean {
 }
 
 function sessionBody(body: unknown): Record<string, unknown> {
-  if (!isRec(body) || typeof body.id !== "string" || body.id === "") throw new UpstreamError("bad_response", "createSession answered without a session id");
+  if (!isRec(body) || typeof body.id !== "string" || body.id === "")
+    throw new UpstreamError("bad_response", "createSession answered without a session id");
   return body;
 }

@@ -31,11 +31,15 @@ export function parseArgs(argv: string[]): CliArgs {
   let sawCommand = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith("--") && arg.includes("=")
+        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+        : [arg, undefined];
     if (flag === "--help" || flag === "-h") return { ...out, command: "help" };
     if (flag === "--version" || flag === "-v") return { ...out, command: "version" };
     if (flag === "--test-mode") {
-      if (inline !== undefined && !/^(true|false)$/.test(inline)) throw new UsageError(`--test-mode takes no value, or =true/=false; got '${inline}'`);
+      if (inline !== undefined && !/^(true|false)$/.test(inline))
+        throw new UsageError(`--test-mode takes no value, or =true/=false; got '${inline}'`);
       out.testMode = inline !== "false";
       continue;
     }
@@ -51,7 +55,11 @@ export function parseArgs(argv: string[]): CliArgs {
       else out[key] = value;
       continue;
     }
-    if (!flag.startsWith("-") && !sawCommand && (flag === "serve" || flag === "check" || flag === "help" || flag === "version")) {
+    if (
+      !flag.startsWith("-") &&
+      !sawCommand &&
+      (flag === "serve" || flag === "check" || flag === "help" || flag === "version")
+    ) {
       out.command = flag;
       sawCommand = true;
       continue;
@@ -63,6 +71,7 @@ export function parseArgs(argv: string[]): CliArgs {
 
 export function parsePort(value: string, source: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 0 || n > 65535) throw new UsageError(`${source} must be a port number 0-65535, got '${value}'`);
+  if (!/^\d+$/.test(value) || n < 0 || n > 65535)
+    throw new UsageError(`${source} must be a port number 0-65535, got '${value}'`);
   return n;
 }

@@ -18,14 +18,23 @@ interface Probe {
  * a session opened and closed for agents, a namespace read and a one-object listing for files —
  * so credentials, endpoints and IAM policies are proven before users find out.
  */
-export async function runOnlineChecks(settings: Settings, config: LoadedConfig, out: (line: string) => void): Promise<number> {
+export async function runOnlineChecks(
+  settings: Settings,
+  config: LoadedConfig,
+  out: (line: string) => void,
+): Promise<number> {
   if (config.testMode) {
     out("online: skipped (TEST_MODE makes no OCI calls)");
     return 0;
   }
   let transport: OciTransport;
   try {
-    transport = createHttpTransport({ signer: await createSigner(settings.ociAuth, config.credentials), endpoints: settings.endpoints, upstreamTimeoutMs: 30_000, streamIdleMs: 30_000 });
+    transport = createHttpTransport({
+      signer: await createSigner(settings.ociAuth, config.credentials),
+      endpoints: settings.endpoints,
+      upstreamTimeoutMs: 30_000,
+      streamIdleMs: 30_000,
+    });
   } catch (e) {
     out(`online: FAILED to set up ${settings.ociAuth} authentication: ${(e as Error).message}`);
     return 1;
@@ -42,10 +51,18 @@ export async function runOnlineChecks(settings: Settings, config: LoadedConfig, 
       what: `model  ${a.region.padEnd(16)} ${a.alias} (${embed ? "embedText" : "chat, 1 token"})`,
       run: async (t, opts) => {
         if (embed) {
-          await t.embedText({ region: a.region, endpoint: a.endpoint }, { inputs: ["ping"], servingMode: describeModel(a).servingMode, compartmentId: a.compartmentId! }, opts);
+          await t.embedText(
+            { region: a.region, endpoint: a.endpoint },
+            { inputs: ["ping"], servingMode: describeModel(a).servingMode, compartmentId: a.compartmentId! },
+            opts,
+          );
           return;
         }
-        await createChatCompletion(t, { alias: a, request: { messages: [{ role: "user", content: "ping" }], max_tokens: 1 }, ...opts });
+        await createChatCompletion(t, {
+          alias: a,
+          request: { messages: [{ role: "user", content: "ping" }], max_tokens: 1 },
+          ...opts,
+        });
       },
     });
   }
@@ -54,7 +71,12 @@ export async function runOnlineChecks(settings: Settings, config: LoadedConfig, 
       what: `agent  ${a.region.padEnd(16)} ${a.alias} (create + delete a session)`,
       run: async (t, opts) => {
         const where = { region: a.region, endpoint: a.endpoint };
-        const s = await t.createSession(where, a.id, { displayName: "ocigenai check", description: "ocigenai check --online" }, opts);
+        const s = await t.createSession(
+          where,
+          a.id,
+          { displayName: "ocigenai check", description: "ocigenai check --online" },
+          opts,
+        );
         await t.deleteSession(where, a.id, String((s.body as { id?: unknown }).id), opts);
       },
     });
@@ -74,7 +96,10 @@ export async function runOnlineChecks(settings: Settings, config: LoadedConfig, 
   for (const p of probes) {
     const started = performance.now();
     try {
-      await p.run(transport, { signal: AbortSignal.timeout(60_000), requestId: `ocigenai-check-${crypto.randomUUID()}` });
+      await p.run(transport, {
+        signal: AbortSignal.timeout(60_000),
+        requestId: `ocigenai-check-${crypto.randomUUID()}`,
+      });
       out(`  ok      ${p.what} ${Math.round(performance.now() - started)} ms`);
     } catch (e) {
       failed++;
@@ -82,6 +107,8 @@ export async function runOnlineChecks(settings: Settings, config: LoadedConfig, 
       out(`  FAILED  ${p.what}: ${api ? `${api.status} ${api.message}` : (e as Error).message}`);
     }
   }
-  out(failed ? `online: ${failed} of ${probes.length} check(s) failed` : `online: all ${probes.length} check(s) passed`);
+  out(
+    failed ? `online: ${failed} of ${probes.length} check(s) failed` : `online: all ${probes.length} check(s) passed`,
+  );
   return failed ? 1 : 0;
 }

@@ -16,11 +16,18 @@ export function inspectApiKey(keyFile: string, passPhrase?: string): KeyInspecti
     pem = readFileSync(keyFile, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, message: code === "ENOENT" ? `key file not found: ${keyFile}` : `cannot read key file ${keyFile}: ${(e as Error).message}` };
+    return {
+      ok: false,
+      message:
+        code === "ENOENT"
+          ? `key file not found: ${keyFile}`
+          : `cannot read key file ${keyFile}: ${(e as Error).message}`,
+    };
   }
   try {
     const key = createPrivateKey({ key: pem, format: "pem", passphrase: passPhrase });
-    if (key.asymmetricKeyType !== "rsa") return { ok: false, message: `key file ${keyFile} holds a ${key.asymmetricKeyType} key; OCI API keys are RSA` };
+    if (key.asymmetricKeyType !== "rsa")
+      return { ok: false, message: `key file ${keyFile} holds a ${key.asymmetricKeyType} key; OCI API keys are RSA` };
     return { ok: true, fingerprint: fingerprintOf(key), pem };
   } catch (e) {
     const msg = (e as Error).message;

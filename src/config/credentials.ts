@@ -5,8 +5,16 @@ import { parseIni } from "./ini";
 import type { ConfigProblem, Credentials } from "./types";
 
 const KNOWN_KEYS = new Set([
-  "user", "fingerprint", "tenancy", "region", "key_file", "pass_phrase", "security_token_file",
-  "test_mode", "authentication_type", "delegation_token_file",
+  "user",
+  "fingerprint",
+  "tenancy",
+  "region",
+  "key_file",
+  "pass_phrase",
+  "security_token_file",
+  "test_mode",
+  "authentication_type",
+  "delegation_token_file",
 ]);
 
 /** Expands `~/` and resolves a relative path against the credentials file's own directory. */
@@ -19,7 +27,10 @@ export function resolveKeyPath(value: string, credentialsPath: string): string {
  * Reads one profile. Like OCI's own reader, keys of DEFAULT are inherited by the other profiles.
  * Returns problems instead of throwing so start-up can report every one at once.
  */
-export function loadCredentials(path: string, profile: string): { credentials?: Credentials; problems: ConfigProblem[] } {
+export function loadCredentials(
+  path: string,
+  profile: string,
+): { credentials?: Credentials; problems: ConfigProblem[] } {
   const file = resolve(path);
   if (!existsSync(file)) return { problems: [{ file, message: "file not found" }] };
   let text: string;
@@ -33,12 +44,17 @@ export function loadCredentials(path: string, profile: string): { credentials?: 
   const section = sections.get(profile);
   if (!section) {
     const known = [...sections.keys()].filter((k) => k !== "DEFAULT" || sections.get(k)!.size > 0);
-    problems.push({ file, field: `[${profile}]`, message: `profile not found (profiles: ${known.join(", ") || "none"})` });
+    problems.push({
+      file,
+      field: `[${profile}]`,
+      message: `profile not found (profiles: ${known.join(", ") || "none"})`,
+    });
     return { problems };
   }
   const merged = new Map([...(sections.get("DEFAULT") ?? []), ...section]);
   for (const key of merged.keys()) {
-    if (!KNOWN_KEYS.has(key)) problems.push({ file, field: key, message: `unknown key (known: ${[...KNOWN_KEYS].join(", ")})` });
+    if (!KNOWN_KEYS.has(key))
+      problems.push({ file, field: key, message: `unknown key (known: ${[...KNOWN_KEYS].join(", ")})` });
   }
   const get = (k: string) => {
     const v = merged.get(k);

@@ -4,7 +4,7 @@ import { inspectApiKey } from "./api-key";
 import { loadCredentials } from "./credentials";
 import { loadModels } from "./models";
 import type { Settings } from "./settings";
-import { formatProblem, type ConfigProblem, type Credentials, type ModelAlias } from "./types";
+import { type ConfigProblem, type Credentials, formatProblem, type ModelAlias } from "./types";
 
 /** Everything read from the two files, validated. Replaced whole on reload, never mutated. */
 export interface LoadedConfig {
@@ -37,20 +37,34 @@ export function loadConfig(settings: Settings, opts: { strict?: boolean } = {}):
   if (credsExist || (!settings.testModeRequested && settings.ociAuth === "api_key")) {
     const r = loadCredentials(credsFile, settings.profile);
     credentials = r.credentials;
-    if (settings.testModeRequested) warnings.push(...r.problems.map((p) => `${p.file}: ${p.message} (ignored in TEST_MODE)`));
+    if (settings.testModeRequested)
+      warnings.push(...r.problems.map((p) => `${p.file}: ${p.message} (ignored in TEST_MODE)`));
     else if (!r.credentials?.testMode) problems.push(...r.problems);
   }
   const testMode = settings.testModeRequested || credentials?.testMode === true;
   if (!testMode && settings.ociAuth === "api_key" && credentials) problems.push(...checkApiKeyCredentials(credentials));
 
-  const region = credentials?.region ?? process.env.OCI_REGION ?? process.env.OCI_RESOURCE_PRINCIPAL_REGION ?? (testMode ? TEST_MODE_REGION : undefined);
+  const region =
+    credentials?.region ??
+    process.env.OCI_REGION ??
+    process.env.OCI_RESOURCE_PRINCIPAL_REGION ??
+    (testMode ? TEST_MODE_REGION : undefined);
   const models = loadModels(settings.modelsPath, region);
   problems.push(...models.problems);
   const unknownRegions: ConfigProblem[] = [...models.aliases.values()]
     .filter((a) => !isKnownRegion(a.region))
-    .map((a) => ({ file: settings.modelsPath, alias: a.alias, field: "region", message: `'${a.region}' is not a known OCI region` }));
+    .map((a) => ({
+      file: settings.modelsPath,
+      alias: a.alias,
+      field: "region",
+      message: `'${a.region}' is not a known OCI region`,
+    }));
   if (credentials?.region && !isKnownRegion(credentials.region)) {
-    unknownRegions.push({ file: credentials.path, field: "region", message: `'${credentials.region}' is not a known OCI region` });
+    unknownRegions.push({
+      file: credentials.path,
+      field: "region",
+      message: `'${credentials.region}' is not a known OCI region`,
+    });
   }
   if (opts.strict) problems.push(...unknownRegions);
   else warnings.push(...unknownRegions.map((p) => `${formatProblem(p)}; using the oraclecloud.com domain for it`));
@@ -60,7 +74,8 @@ export function loadConfig(settings: Settings, opts: { strict?: boolean } = {}):
 
 function checkApiKeyCredentials(c: Credentials): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const at = (field: string, message: string) => problems.push({ file: c.path, field, message: `[${c.profile}] ${message}` });
+  const at = (field: string, message: string) =>
+    problems.push({ file: c.path, field, message: `[${c.profile}] ${message}` });
   const usesToken = c.securityTokenFile !== undefined;
   if (!c.tenancy) at("tenancy", "required (tenancy OCID)");
   else if (!c.tenancy.startsWith("ocid1.tenancy.")) at("tenancy", "must be a tenancy OCID (ocid1.tenancy...)");

@@ -1,13 +1,24 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { API_FORMATS, type AliasParams, type ApiFormat, type ConfigProblem, type ModelAlias } from "./types";
+import { type AliasParams, API_FORMATS, type ApiFormat, type ConfigProblem, type ModelAlias } from "./types";
 
 /** Alias names end up in URL paths, so they are restricted to what needs no escaping. */
 export const ALIAS_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-const ALIAS_FIELDS = new Set(["id", "region", "compartmentId", "type", "params", "apiFormat", "endpoint", "description"]);
+const ALIAS_FIELDS = new Set([
+  "id",
+  "region",
+  "compartmentId",
+  "type",
+  "params",
+  "apiFormat",
+  "endpoint",
+  "description",
+]);
 
-type ParamCheck = { kind: "number"; min?: number; max?: number; integer?: boolean } | { kind: "enum"; values: string[] };
+type ParamCheck =
+  | { kind: "number"; min?: number; max?: number; integer?: boolean }
+  | { kind: "enum"; values: string[] };
 const PARAM_RULES: Record<keyof AliasParams, ParamCheck> = {
   temperature: { kind: "number", min: 0, max: 2 },
   top_p: { kind: "number", min: 0, max: 1 },
@@ -38,7 +49,10 @@ export function loadModels(path: string, defaultRegion: string | undefined): Mod
     text = readFileSync(file, "utf8");
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === "ENOENT";
-    return { aliases: new Map(), problems: [{ file, message: missing ? "file not found" : `cannot read: ${(e as Error).message}` }] };
+    return {
+      aliases: new Map(),
+      problems: [{ file, message: missing ? "file not found" : `cannot read: ${(e as Error).message}` }],
+    };
   }
   return parseModels(text, file, defaultRegion);
 }
@@ -58,7 +72,10 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
     if (alias.startsWith("_")) continue;
     const at = (field: string | undefined, message: string) => problems.push({ file, alias, field, message });
     if (!ALIAS_PATTERN.test(alias)) {
-      at(undefined, "alias names may use letters, digits, '.', '_', ':' and '-' (max 128), starting with a letter or digit");
+      at(
+        undefined,
+        "alias names may use letters, digits, '.', '_', ':' and '-' (max 128), starting with a letter or digit",
+      );
       continue;
     }
     if (!isObject(raw)) {
@@ -67,10 +84,12 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
     }
     const before = problems.length;
     for (const key of Object.keys(raw)) {
-      if (!ALIAS_FIELDS.has(key) && !key.startsWith("_")) at(key, `unknown field (known: ${[...ALIAS_FIELDS].join(", ")})`);
+      if (!ALIAS_FIELDS.has(key) && !key.startsWith("_"))
+        at(key, `unknown field (known: ${[...ALIAS_FIELDS].join(", ")})`);
     }
     const id = raw.id;
-    if (typeof id !== "string" || id.trim() === "") at("id", "required: a model name, model OCID, endpoint OCID or agent endpoint OCID");
+    if (typeof id !== "string" || id.trim() === "")
+      at("id", "required: a model name, model OCID, endpoint OCID or agent endpoint OCID");
     const type = raw.type ?? "model";
     if (type !== "model" && type !== "agent") at("type", `must be "model" or "agent", got ${JSON.stringify(type)}`);
     const region = raw.region ?? defaultRegion;
@@ -93,9 +112,14 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
       at("apiFormat", `must be one of ${API_FORMATS.join(", ")}`);
     }
     const endpoint = raw.endpoint;
-    if (endpoint !== undefined && !isHttpUrl(endpoint)) at("endpoint", "must be an http(s) URL without a path version, e.g. https://host");
+    if (endpoint !== undefined && !isHttpUrl(endpoint))
+      at("endpoint", "must be an http(s) URL without a path version, e.g. https://host");
     if (raw.description !== undefined && typeof raw.description !== "string") at("description", "must be a string");
-    const params = checkParams(raw.params, (field, message) => at(`params.${field}`, message), (m) => at("params", m));
+    const params = checkParams(
+      raw.params,
+      (field, message) => at(`params.${field}`, message),
+      (m) => at("params", m),
+    );
     if (problems.length > before) continue;
     aliases.set(alias, {
       alias,

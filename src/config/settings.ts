@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { parsePort, UsageError, type CliArgs } from "../cli/args";
+import { type CliArgs, parsePort, UsageError } from "../cli/args";
 
 export type OciAuthMode = "api_key" | "instance_principal" | "resource_principal";
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -60,7 +60,10 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
   const apiKeys = [env.API_KEY, ...(env.API_KEYS ?? "").split(",")]
     .map((k) => k?.trim() ?? "")
     .filter((k, i, all) => k !== "" && all.indexOf(k) === i);
-  const cors = (env.CORS_ORIGINS ?? "*").split(",").map((o) => o.trim()).filter(Boolean);
+  const cors = (env.CORS_ORIGINS ?? "*")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   return {
     port: args.port ?? (env.PORT ? parsePort(env.PORT, "PORT") : 8000),
     host: args.host ?? env.HOST ?? "0.0.0.0",
@@ -72,7 +75,12 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
     apiKeys,
     logLevel: oneOf(env.LOG_LEVEL?.toLowerCase(), ["debug", "info", "warn", "error"] as const, "info", "LOG_LEVEL"),
     corsOrigins: cors.length === 0 || cors.includes("*") ? "*" : cors,
-    ociAuth: oneOf(env.OCI_AUTH?.toLowerCase(), ["api_key", "instance_principal", "resource_principal"] as const, "api_key", "OCI_AUTH"),
+    ociAuth: oneOf(
+      env.OCI_AUTH?.toLowerCase(),
+      ["api_key", "instance_principal", "resource_principal"] as const,
+      "api_key",
+      "OCI_AUTH",
+    ),
     endpoints: {
       inference: baseUrl(env.OCI_INFERENCE_ENDPOINT, "OCI_INFERENCE_ENDPOINT"),
       genai: baseUrl(env.OCI_GENAI_ENDPOINT, "OCI_GENAI_ENDPOINT"),
@@ -89,7 +97,11 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
       bucket: env.GENAI_BUCKET?.trim() || undefined,
       prefix: uploadPrefix(env.GENAI_UPLOAD_PREFIX),
       maxUploadBytes: 50 * 1024 * 1024,
-      parTtlMs: seconds(env.GENAI_PAR_HOURS === undefined ? undefined : String(Number(env.GENAI_PAR_HOURS) * 3600), 24 * 3600, "GENAI_PAR_HOURS"),
+      parTtlMs: seconds(
+        env.GENAI_PAR_HOURS === undefined ? undefined : String(Number(env.GENAI_PAR_HOURS) * 3600),
+        24 * 3600,
+        "GENAI_PAR_HOURS",
+      ),
     },
     metricsPublic: isTrue(env.METRICS_PUBLIC),
     logBodies: isTrue(env.LOG_BODIES) && env.LOG_LEVEL?.toLowerCase() === "debug",

@@ -1,7 +1,7 @@
-import { watch, type FSWatcher } from "node:fs";
+import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Logger } from "../observability/logger";
-import { loadConfig, type LoadedConfig } from "./load";
+import { type LoadedConfig, loadConfig } from "./load";
 import type { Settings } from "./settings";
 import { formatProblem } from "./types";
 
@@ -13,7 +13,11 @@ export class ConfigStore {
   private watcher?: FSWatcher;
   private debounce?: ReturnType<typeof setTimeout>;
 
-  constructor(private config: LoadedConfig, private readonly settings: Settings, private readonly log: Logger) {}
+  constructor(
+    private config: LoadedConfig,
+    private readonly settings: Settings,
+    private readonly log: Logger,
+  ) {}
 
   get current(): LoadedConfig {
     return this.config;
@@ -22,7 +26,10 @@ export class ConfigStore {
   reload(reason: string): boolean {
     const r = loadConfig(this.settings);
     if (!r.config) {
-      this.log.error("config reload rejected; keeping the last good config", { reason, problems: r.problems.map(formatProblem) });
+      this.log.error("config reload rejected; keeping the last good config", {
+        reason,
+        problems: r.problems.map(formatProblem),
+      });
       return false;
     }
     // TEST_MODE is decided at start-up: the transport cannot change under running requests.

@@ -58,7 +58,6 @@ export interface ConfigProblem {
   message: string;
 }
 
-
 export function formatProblem(p: ConfigProblem): string {
   const where = [p.file, p.alias && `alias '${p.alias}'`, p.field && `field '${p.field}'`].filter(Boolean).join(", ");
   return `${where}: ${p.message}`;

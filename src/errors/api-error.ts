@@ -35,7 +35,11 @@ export class ApiError extends Error {
   readonly details?: unknown;
   readonly ociRequestId?: string;
 
-  constructor(readonly status: number, message: string, init: ApiErrorInit) {
+  constructor(
+    readonly status: number,
+    message: string,
+    init: ApiErrorInit,
+  ) {
     super(message);
     this.name = "ApiError";
     this.type = init.type;
@@ -53,7 +57,11 @@ export const badRequest = (message: string, param: string | null = null, code: s
 
 /** A parameter the target OCI format cannot express: rejected, never silently dropped. */
 export const unsupportedParam = (param: string, why: string) =>
-  new ApiError(400, `Unsupported parameter '${param}': ${why}`, { type: "invalid_request_error", param, code: "unsupported_parameter" });
+  new ApiError(400, `Unsupported parameter '${param}': ${why}`, {
+    type: "invalid_request_error",
+    param,
+    code: "unsupported_parameter",
+  });
 
 export const modelNotFound = (alias: string) =>
   new ApiError(404, `Model '${alias}' not found in llm_models.json`, {

@@ -8,13 +8,29 @@ export function mapUpstreamError(e: UpstreamError): ApiError {
   const said = `OCI${code ? ` (${code})` : ""}: ${e.message}`;
   switch (e.failure) {
     case "timeout":
-      return new ApiError(504, `OCI did not answer before the deadline: ${e.message}`, { type: "timeout_error", code: "upstream_timeout", ociRequestId });
+      return new ApiError(504, `OCI did not answer before the deadline: ${e.message}`, {
+        type: "timeout_error",
+        code: "upstream_timeout",
+        ociRequestId,
+      });
     case "idle":
-      return new ApiError(504, `OCI stream went silent: ${e.message}`, { type: "timeout_error", code: "upstream_idle_timeout", ociRequestId });
+      return new ApiError(504, `OCI stream went silent: ${e.message}`, {
+        type: "timeout_error",
+        code: "upstream_idle_timeout",
+        ociRequestId,
+      });
     case "network":
-      return new ApiError(502, `OCI is unreachable: ${e.message}`, { type: "upstream_error", code: "upstream_unreachable", ociRequestId });
+      return new ApiError(502, `OCI is unreachable: ${e.message}`, {
+        type: "upstream_error",
+        code: "upstream_unreachable",
+        ociRequestId,
+      });
     case "bad_response":
-      return new ApiError(502, `OCI sent an answer this gateway cannot read: ${e.message}`, { type: "upstream_error", code: "bad_upstream_response", ociRequestId });
+      return new ApiError(502, `OCI sent an answer this gateway cannot read: ${e.message}`, {
+        type: "upstream_error",
+        code: "bad_upstream_response",
+        ociRequestId,
+      });
     case "http":
       break;
     default: {
@@ -25,14 +41,22 @@ export function mapUpstreamError(e: UpstreamError): ApiError {
   switch (status) {
     case 400:
     case 422:
-      return new ApiError(400, said, { type: "invalid_request_error", code: code ?? "upstream_bad_request", ociRequestId });
-    case 401:
-    case 403:
-      return new ApiError(502, `OCI rejected this gateway's credentials (${status}${code ? ` ${code}` : ""}: ${e.message}). Check credentials.conf (user, fingerprint, key_file, tenancy) and the IAM policies.`, {
-        type: "upstream_error",
-        code: "upstream_auth_failed",
+      return new ApiError(400, said, {
+        type: "invalid_request_error",
+        code: code ?? "upstream_bad_request",
         ociRequestId,
       });
+    case 401:
+    case 403:
+      return new ApiError(
+        502,
+        `OCI rejected this gateway's credentials (${status}${code ? ` ${code}` : ""}: ${e.message}). Check credentials.conf (user, fingerprint, key_file, tenancy) and the IAM policies.`,
+        {
+          type: "upstream_error",
+          code: "upstream_auth_failed",
+          ociRequestId,
+        },
+      );
     case 404:
       return new ApiError(404, said, { type: "not_found_error", code: "model_not_found", ociRequestId });
     case 409:
@@ -49,7 +73,11 @@ export function mapUpstreamError(e: UpstreamError): ApiError {
     case 503:
       return new ApiError(503, said, { type: "service_unavailable", code: "upstream_unavailable", ociRequestId });
     default:
-      return new ApiError(502, `OCI failed (${status ?? "no status"}): ${said}`, { type: "upstream_error", code: "upstream_error", ociRequestId });
+      return new ApiError(502, `OCI failed (${status ?? "no status"}): ${said}`, {
+        type: "upstream_error",
+        code: "upstream_error",
+        ociRequestId,
+      });
   }
 }
 

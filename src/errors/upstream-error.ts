@@ -13,7 +13,13 @@ export class UpstreamError extends Error {
   constructor(
     readonly failure: UpstreamFailure,
     message: string,
-    readonly init: { status?: number; code?: string; opcRequestId?: string; retryAfter?: string; service?: string } = {},
+    readonly init: {
+      status?: number;
+      code?: string;
+      opcRequestId?: string;
+      retryAfter?: string;
+      service?: string;
+    } = {},
   ) {
     super(message);
     this.name = "UpstreamError";

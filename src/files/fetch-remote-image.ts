@@ -1,7 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { ApiError, badRequest } from "../errors/api-error";
 import { NAME, VERSION } from "../version";
-import { addressCategory, canonicalAddress, type AddressCategory } from "./ip-ranges";
+import { type AddressCategory, addressCategory, canonicalAddress } from "./ip-ranges";
 
 /**
  * Fetches an image a chat message references by http(s) URL, without letting a caller use the
@@ -122,7 +122,9 @@ interface CheckContext {
 async function checkTarget(url: URL, ctx: CheckContext): Promise<string[]> {
   const { refuse, verb, via } = ctx;
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw refuse(`${verb ? "redirects to" : "uses"} scheme '${url.protocol.slice(0, -1)}'${via}; only http and https images are fetched`);
+    throw refuse(
+      `${verb ? "redirects to" : "uses"} scheme '${url.protocol.slice(0, -1)}'${via}; only http and https images are fetched`,
+    );
   }
   if (url.username || url.password) throw refuse(`${verb}has credentials in it${via}; they are not allowed`);
 
@@ -168,7 +170,10 @@ async function connect(url: URL, addresses: string[], ctx: ConnectContext): Prom
   let lastError: unknown;
   for (const address of addresses) {
     const dialled = `${url.protocol}//${address.includes(":") ? `[${address}]` : address}:${port}${url.pathname}${url.search}`;
-    const tls = url.protocol === "https:" ? { ...(isLiteral ? {} : { serverName: stripBrackets(url.hostname) }), ...(ctx.ca ? { ca: ctx.ca } : {}) } : undefined;
+    const tls =
+      url.protocol === "https:"
+        ? { ...(isLiteral ? {} : { serverName: stripBrackets(url.hostname) }), ...(ctx.ca ? { ca: ctx.ca } : {}) }
+        : undefined;
     try {
       return await fetch(dialled, {
         headers: { Host: url.host, Accept: "image/*", "User-Agent": `${NAME}/${VERSION}` },
@@ -219,7 +224,8 @@ async function readImage(response: Response, ctx: ReadContext): Promise<RemoteIm
   const body = Buffer.concat(chunks, total);
 
   const mimeType = trustHeader ? declaredType! : sniffImageType(body);
-  if (!mimeType) throw ctx.refuse(`is not an image (${declaredType ?? "no content type"}, and not PNG, JPEG, GIF or WebP data)`);
+  if (!mimeType)
+    throw ctx.refuse(`is not an image (${declaredType ?? "no content type"}, and not PNG, JPEG, GIF or WebP data)`);
   return { dataUrl: `data:${mimeType};base64,${body.toString("base64")}`, mimeType, bytes: total };
 }
 
@@ -265,7 +271,10 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function isConnectError(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ConnectionRefused|ConnectionClosed)$/.test(code);
+  return (
+    typeof code === "string" &&
+    /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ConnectionRefused|ConnectionClosed)$/.test(code)
+  );
 }
 
 function describeError(e: unknown): string {

@@ -20,6 +20,7 @@ export function decodeFileId(id: string, prefix: string): string | undefined {
   if (!name.startsWith(prefix) || name.length === prefix.length) return undefined;
   const rest = name.slice(prefix.length);
   if (rest.split("/").some((seg) => seg === "" || seg === "." || seg === "..")) return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses
   if (/[\u0000-\u001f\u007f\\]/.test(name)) return undefined;
   return name;
 }

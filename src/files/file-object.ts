@@ -13,5 +13,15 @@ export interface FileObject {
 }
 
 export function fileObject(id: string, bytes: number, created: number, filename: string, purpose: string): FileObject {
-  return { id, object: "file", bytes, created_at: created, filename, purpose, status: "processed", status_details: null, expires_at: null };
+  return {
+    id,
+    object: "file",
+    bytes,
+    created_at: created,
+    filename,
+    purpose,
+    status: "processed",
+    status_details: null,
+    expires_at: null,
+  };
 }

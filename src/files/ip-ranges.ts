@@ -79,8 +79,8 @@ function toUint32(a: V4): number {
 
 function inV4Range(addr: V4, range: V4Range): boolean {
   if (range.bits === 0) return true;
-  const mask = range.bits === 32 ? 0xffffffff : (~(0xffffffff >>> range.bits)) >>> 0;
-  return ((toUint32(addr) & mask) >>> 0) === ((toUint32(range.base) & mask) >>> 0);
+  const mask = range.bits === 32 ? 0xffffffff : ~(0xffffffff >>> range.bits) >>> 0;
+  return (toUint32(addr) & mask) >>> 0 === (toUint32(range.base) & mask) >>> 0;
 }
 
 function ipv4Category(addr: V4): AddressCategory {

@@ -3,6 +3,7 @@ export function cleanFilename(raw: string | undefined): string {
   const base = (raw ?? "").split(/[\\/]/).pop() ?? "";
   const clean = base
     .normalize("NFC")
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses
     .replace(/[\u0000-\u001f\u007f]/g, "")
     .replace(/^\.+/, "")
     .trim()
@@ -23,5 +24,7 @@ export function objectNameFor(prefix: string, purpose: string, filename: string)
 
 export function describeObjectName(prefix: string, name: string): { purpose: string; filename: string } {
   const parts = name.slice(prefix.length).split("/");
-  return parts.length >= 3 ? { purpose: parts[0]!, filename: parts.slice(2).join("/") } : { purpose: "user_data", filename: parts.at(-1) ?? name };
+  return parts.length >= 3
+    ? { purpose: parts[0]!, filename: parts.slice(2).join("/") }
+    : { purpose: "user_data", filename: parts.at(-1) ?? name };
 }

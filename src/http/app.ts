@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { SessionManager } from "../agents/session-manager";
-import type { ConfigStore } from "../config/store";
 import type { Settings } from "../config/settings";
+import type { ConfigStore } from "../config/store";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import type { UpstreamLedger } from "../observability/upstream-ledger";
@@ -55,10 +55,22 @@ export function createApp(d: AppDeps) {
     .use(cors(d.settings.corsOrigins))
     .use(auth({ keys: d.settings.apiKeys, openPaths: open }))
     .use(concurrency({ perKey: d.settings.maxConcurrentPerKey }))
-    .use(jsonBody({ maxJsonBytes: d.settings.maxJsonBytes, maxUploadBytes: d.settings.files.maxUploadBytes, logBodies: d.settings.logBodies ? d.log : undefined }))
+    .use(
+      jsonBody({
+        maxJsonBytes: d.settings.maxJsonBytes,
+        maxUploadBytes: d.settings.files.maxUploadBytes,
+        logBodies: d.settings.logBodies ? d.log : undefined,
+      }),
+    )
     .use(docs())
     .use(opsRoutes(d.store, d.lifecycle, d.metrics))
-    .use(openAiRoutes(d.store, oci, agentSessions, { ...stream, files: d.files, allowPrivateImageHosts: d.settings.allowPrivateImageHosts }))
+    .use(
+      openAiRoutes(d.store, oci, agentSessions, {
+        ...stream,
+        files: d.files,
+        allowPrivateImageHosts: d.settings.allowPrivateImageHosts,
+      }),
+    )
     .use(filesRoutes(d.store, d.files))
     .use(embeddingsRoutes(d.store, oci))
     .use(directRoutes(d.store, oci, stream))

@@ -30,7 +30,7 @@ export function whenFinished(info: RequestInfo, fn: () => void): void {
   else fn();
 }
 
-const CLIENT_ID = /^[A-Za-z0-9._:@\/+=-]{1,128}$/;
+const CLIENT_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 export function requestInfo(request: Request): RequestInfo {
   let info = infos.get(request);

@@ -39,69 +39,72 @@ export function sseResponse(source: AsyncIterable<unknown>, o: SseOptions): Resp
     unregister?.();
     o.onClose?.(outcome, error);
   };
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      unregister = o.registry?.add((reason) => {
-        if (closed) return;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        unregister = o.registry?.add((reason) => {
+          if (closed) return;
+          try {
+            controller.enqueue(frame(o.terminatedEvent?.(reason) ?? o.errorEvent(new Error(reason))));
+            controller.close();
+          } catch {
+            // Already gone.
+          }
+          pending?.catch(() => {});
+          close("error", new Error(reason));
+          try {
+            o.onCancel();
+          } catch {
+            // Aborting upstream is best effort here.
+          }
+        });
+      },
+      async pull(controller) {
+        pending ??= it.next();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const tick = new Promise<"tick">((resolve) => (timer = setTimeout(() => resolve("tick"), o.keepAliveMs)));
         try {
-          controller.enqueue(frame(o.terminatedEvent?.(reason) ?? o.errorEvent(new Error(reason))));
-          controller.close();
-        } catch {
-          // Already gone.
+          const r = await Promise.race([pending, tick]);
+          if (r === "tick") {
+            controller.enqueue(KEEP_ALIVE);
+            return;
+          }
+          pending = undefined;
+          if (r.done) {
+            controller.close();
+            close("done");
+          } else {
+            controller.enqueue(frame(r.value));
+          }
+        } catch (e) {
+          pending = undefined;
+          if (closed) return;
+          try {
+            controller.enqueue(frame(o.errorEvent(e)));
+            controller.close();
+          } catch {
+            // The client is already gone; nothing left to tell it.
+          }
+          close("error", e);
+        } finally {
+          clearTimeout(timer);
         }
+      },
+      async cancel() {
+        if (closed) return;
+        close("cancelled");
+        // The in-flight read will reject once upstream is aborted; nobody awaits it any more.
         pending?.catch(() => {});
-        close("error", new Error(reason));
         try {
           o.onCancel();
+          it.return?.()?.catch(() => {});
         } catch {
-          // Aborting upstream is best effort here.
+          // A failing cancel path must never take the process down.
         }
-      });
+      },
     },
-    async pull(controller) {
-      pending ??= it.next();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const tick = new Promise<"tick">((resolve) => (timer = setTimeout(() => resolve("tick"), o.keepAliveMs)));
-      try {
-        const r = await Promise.race([pending, tick]);
-        if (r === "tick") {
-          controller.enqueue(KEEP_ALIVE);
-          return;
-        }
-        pending = undefined;
-        if (r.done) {
-          controller.close();
-          close("done");
-        } else {
-          controller.enqueue(frame(r.value));
-        }
-      } catch (e) {
-        pending = undefined;
-        if (closed) return;
-        try {
-          controller.enqueue(frame(o.errorEvent(e)));
-          controller.close();
-        } catch {
-          // The client is already gone; nothing left to tell it.
-        }
-        close("error", e);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-    async cancel() {
-      if (closed) return;
-      close("cancelled");
-      // The in-flight read will reject once upstream is aborted; nobody awaits it any more.
-      pending?.catch(() => {});
-      try {
-        o.onCancel();
-        it.return?.()?.catch(() => {});
-      } catch {
-        // A failing cancel path must never take the process down.
-      }
-    },
-  }, { highWaterMark: 1 });
+    { highWaterMark: 1 },
+  );
   return new Response(body, {
     status: 200,
     headers: {

@@ -32,7 +32,8 @@ export function exampleFromSchema(schema: unknown, root: unknown = schema, depth
     case "object":
     case undefined: {
       const props = (s.properties ?? {}) as Record<string, unknown>;
-      if (type === undefined && Object.keys(props).length === 0) return s.items ? exampleFromSchema({ ...s, type: "array" }, root, depth + 1) : {};
+      if (type === undefined && Object.keys(props).length === 0)
+        return s.items ? exampleFromSchema({ ...s, type: "array" }, root, depth + 1) : {};
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(props)) out[k] = exampleFromSchema(v, root, depth + 1);
       return out;
@@ -40,7 +41,9 @@ export function exampleFromSchema(schema: unknown, root: unknown = schema, depth
     case "array": {
       const min = typeof s.minItems === "number" ? s.minItems : 1;
       const max = typeof s.maxItems === "number" ? s.maxItems : Infinity;
-      return Array.from({ length: Math.min(Math.max(min, 1), max) }, () => exampleFromSchema(s.items ?? {}, root, depth + 1));
+      return Array.from({ length: Math.min(Math.max(min, 1), max) }, () =>
+        exampleFromSchema(s.items ?? {}, root, depth + 1),
+      );
     }
     case "string":
       return exampleString(s);
@@ -76,7 +79,8 @@ function exampleNumber(s: Schema, integer: boolean): number {
   let hi = num("maximum") ?? Infinity;
   const xlo = num("exclusiveMinimum");
   const xhi = num("exclusiveMaximum");
-  if (xlo !== undefined) lo = Math.max(lo, integer ? Math.floor(xlo) + 1 : xlo + Math.min(step, (hi - xlo) / 2 || step));
+  if (xlo !== undefined)
+    lo = Math.max(lo, integer ? Math.floor(xlo) + 1 : xlo + Math.min(step, (hi - xlo) / 2 || step));
   if (xhi !== undefined) hi = Math.min(hi, integer ? Math.ceil(xhi) - 1 : xhi - Math.min(step, (xhi - lo) / 2 || step));
   if (integer) {
     lo = Math.ceil(lo);
@@ -103,8 +107,10 @@ function resolveIfRef(root: unknown, s: Schema): Schema {
 
 function mergeInto(target: Schema, part: Schema): void {
   for (const [k, v] of Object.entries(part ?? {})) {
-    if (k === "properties" && typeof v === "object" && v !== null) target.properties = { ...(target.properties as Schema | undefined), ...(v as Schema) };
-    else if (k === "required" && Array.isArray(v)) target.required = [...((target.required as string[] | undefined) ?? []), ...v];
+    if (k === "properties" && typeof v === "object" && v !== null)
+      target.properties = { ...(target.properties as Schema | undefined), ...(v as Schema) };
+    else if (k === "required" && Array.isArray(v))
+      target.required = [...((target.required as string[] | undefined) ?? []), ...v];
     else target[k] = v;
   }
 }

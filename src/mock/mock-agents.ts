@@ -22,7 +22,14 @@ export class MockAgents {
 
   create(endpointId: string, displayName?: string, description?: string) {
     const now = new Date().toISOString();
-    const s: MockSession = { id: `ocid1.genaiagentsession.oc1.testmode.${(++this.counter).toString(36)}${Date.now().toString(36)}`, endpointId, displayName, description, timeCreated: now, turns: 0 };
+    const s: MockSession = {
+      id: `ocid1.genaiagentsession.oc1.testmode.${(++this.counter).toString(36)}${Date.now().toString(36)}`,
+      endpointId,
+      displayName,
+      description,
+      timeCreated: now,
+      turns: 0,
+    };
     this.sessions.set(s.id, s);
     return this.view(s);
   }
@@ -38,21 +45,28 @@ export class MockAgents {
 
   chat(endpointId: string, details: AgentChatDetails) {
     if (details.sessionId) this.find(endpointId, details.sessionId).turns++;
-    const outputs = (details.performedActions ?? []).map((a) => (a as { functionCallOutput?: string }).functionCallOutput ?? "").filter(Boolean);
+    const outputs = (details.performedActions ?? [])
+      .map((a) => (a as { functionCallOutput?: string }).functionCallOutput ?? "")
+      .filter(Boolean);
     const said = outputs.length ? `tool results ${outputs.join("; ")}` : (details.userMessage ?? "");
     const text = `[TEST_MODE] Simulated response to: ${said}`;
     const words = text.split(/(?<=\s)/);
     const size = Math.max(1, Math.ceil(words.length / PIECES));
     const pieces: string[] = [];
     for (let i = 0; i < words.length; i += size) pieces.push(words.slice(i, i + size).join(""));
-    const final = { message: { role: "AGENT", content: { text, citations: [] }, timeCreated: new Date().toISOString() } };
+    const final = {
+      message: { role: "AGENT", content: { text, citations: [] }, timeCreated: new Date().toISOString() },
+    };
     return { pieces, final };
   }
 
   private find(endpointId: string, sessionId: string): MockSession {
     const s = this.sessions.get(sessionId);
     if (!s || s.endpointId !== endpointId) {
-      throw new UpstreamError("http", "Authorization failed or requested resource not found.", { status: 404, code: "NotAuthorizedOrNotFound" });
+      throw new UpstreamError("http", "Authorization failed or requested resource not found.", {
+        status: 404,
+        code: "NotAuthorizedOrNotFound",
+      });
     }
     return s;
   }

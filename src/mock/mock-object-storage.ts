@@ -8,7 +8,10 @@ interface Stored {
   created: number;
 }
 
-type Ops = Pick<OciTransport, "getNamespace" | "putObject" | "headObject" | "getObject" | "deleteObject" | "listObjects" | "createReadPar">;
+type Ops = Pick<
+  OciTransport,
+  "getNamespace" | "putObject" | "headObject" | "getObject" | "deleteObject" | "listObjects" | "createReadPar"
+>;
 
 /** TEST_MODE's Object Storage: objects kept in memory, same names, answers and errors as OCI. */
 export function createMockObjectStorage(): Ops {
@@ -16,14 +19,28 @@ export function createMockObjectStorage(): Ops {
   const key = (l: ObjectLocation) => `${l.bucket}/${l.object}`;
   const find = (l: ObjectLocation): Stored => {
     const o = objects.get(key(l));
-    if (!o) throw new UpstreamError("http", `The object '${l.object}' was not found in the bucket '${l.bucket}'`, { status: 404, code: "ObjectNotFound" });
+    if (!o)
+      throw new UpstreamError("http", `The object '${l.object}' was not found in the bucket '${l.bucket}'`, {
+        status: 404,
+        code: "ObjectNotFound",
+      });
     return o;
   };
-  const info = (o: Stored): ObjectInfo => ({ size: o.bytes.byteLength, contentType: o.contentType, metadata: { ...o.metadata }, created: o.created });
+  const info = (o: Stored): ObjectInfo => ({
+    size: o.bytes.byteLength,
+    contentType: o.contentType,
+    metadata: { ...o.metadata },
+    created: o.created,
+  });
   return {
     getNamespace: async () => "testmode",
     async putObject(loc, body, meta) {
-      objects.set(key(loc), { bytes: body.slice(), contentType: meta.contentType, metadata: { ...meta.metadata }, created: Math.floor(Date.now() / 1000) });
+      objects.set(key(loc), {
+        bytes: body.slice(),
+        contentType: meta.contentType,
+        metadata: { ...meta.metadata },
+        created: Math.floor(Date.now() / 1000),
+      });
     },
     headObject: async (loc) => info(find(loc)),
     async getObject(loc) {

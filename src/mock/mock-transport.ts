@@ -1,9 +1,9 @@
 import type { CallOptions, OciEventStream, OciReply, OciTransport } from "../oci/transport";
 import type { ChatDetails } from "../oci/wire";
-import { simulateChat, type SimulatedAnswer } from "./simulate";
-import { deterministicUnitVector, embeddingDimension } from "./simulate-embeddings";
 import { MockAgents } from "./mock-agents";
 import { createMockObjectStorage } from "./mock-object-storage";
+import { type SimulatedAnswer, simulateChat } from "./simulate";
+import { deterministicUnitVector, embeddingDimension } from "./simulate-embeddings";
 
 /** Gap between simulated stream events: enough for clients to see real incremental delivery. */
 const EVENT_GAP_MS = 5;
@@ -26,7 +26,11 @@ export function createMockTransport(): OciTransport {
     },
     async chatStream(_target, details, opts): Promise<OciEventStream> {
       const ctrl = new AbortController();
-      return { events: streamEvents(details, simulateChat(details), opts, ctrl.signal), opcRequestId: requestId(), cancel: () => ctrl.abort() };
+      return {
+        events: streamEvents(details, simulateChat(details), opts, ctrl.signal),
+        opcRequestId: requestId(),
+        cancel: () => ctrl.abort(),
+      };
     },
     async embedText(_target, details): Promise<OciReply> {
       const model = modelId(details);
@@ -44,13 +48,22 @@ export function createMockTransport(): OciTransport {
         opcRequestId: requestId(),
       };
     },
-    createSession: async (_t, endpointId, details) => ({ body: agents.create(endpointId, details.displayName, details.description), opcRequestId: requestId() }),
-    getSession: async (_t, endpointId, sessionId) => ({ body: agents.get(endpointId, sessionId), opcRequestId: requestId() }),
+    createSession: async (_t, endpointId, details) => ({
+      body: agents.create(endpointId, details.displayName, details.description),
+      opcRequestId: requestId(),
+    }),
+    getSession: async (_t, endpointId, sessionId) => ({
+      body: agents.get(endpointId, sessionId),
+      opcRequestId: requestId(),
+    }),
     deleteSession: async (_t, endpointId, sessionId) => {
       agents.delete(endpointId, sessionId);
       return { body: undefined, opcRequestId: requestId() };
     },
-    agentChat: async (_t, endpointId, details) => ({ body: agents.chat(endpointId, details).final, opcRequestId: requestId() }),
+    agentChat: async (_t, endpointId, details) => ({
+      body: agents.chat(endpointId, details).final,
+      opcRequestId: requestId(),
+    }),
     async agentChatStream(_t, endpointId, details, opts): Promise<OciEventStream> {
       const { pieces, final } = agents.chat(endpointId, details);
       const ctrl = new AbortController();
@@ -66,7 +79,15 @@ export function createMockTransport(): OciTransport {
     async getModel(_target, id): Promise<OciReply> {
       // TEST_MODE cannot know what an OCID names; it answers as a GENERIC chat model would.
       return {
-        body: { id, displayName: id, vendor: "meta", capabilities: ["CHAT"], lifecycleState: "ACTIVE", type: "BASE", version: "1.0.0" },
+        body: {
+          id,
+          displayName: id,
+          vendor: "meta",
+          capabilities: ["CHAT"],
+          lifecycleState: "ACTIVE",
+          type: "BASE",
+          version: "1.0.0",
+        },
         opcRequestId: requestId(),
       };
     },
@@ -79,7 +100,11 @@ function modelId(details: { servingMode: unknown }): string {
 }
 
 function usage(a: SimulatedAnswer) {
-  return { promptTokens: a.promptTokens, completionTokens: a.completionTokens, totalTokens: a.promptTokens + a.completionTokens };
+  return {
+    promptTokens: a.promptTokens,
+    completionTokens: a.completionTokens,
+    totalTokens: a.promptTokens + a.completionTokens,
+  };
 }
 
 const COHERE_FINISH = { stop: "COMPLETE", length: "MAX_TOKENS", tool_calls: "COMPLETE" } as const;
@@ -94,7 +119,9 @@ function chatResult(details: ChatDetails, a: SimulatedAnswer): unknown {
         apiFormat: "COHERE",
         text: a.text,
         finishReason: COHERE_FINISH[a.finishReason],
-        ...(a.toolCalls.length ? { toolCalls: a.toolCalls.map((c) => ({ name: c.name, parameters: JSON.parse(c.arguments) })) } : {}),
+        ...(a.toolCalls.length
+          ? { toolCalls: a.toolCalls.map((c) => ({ name: c.name, parameters: JSON.parse(c.arguments) })) }
+          : {}),
         usage: usage(a),
       },
     };
@@ -108,9 +135,18 @@ function chatResult(details: ChatDetails, a: SimulatedAnswer): unknown {
         message: {
           role: "ASSISTANT",
           content: a.text ? [{ type: "TEXT", text: a.text }] : [],
-          ...(a.toolCalls.length ? { toolCalls: a.toolCalls.map((c) => ({ id: c.id, type: "FUNCTION", function: { name: c.name, arguments: c.arguments } })) } : {}),
+          ...(a.toolCalls.length
+            ? {
+                toolCalls: a.toolCalls.map((c) => ({
+                  id: c.id,
+                  type: "FUNCTION",
+                  function: { name: c.name, arguments: c.arguments },
+                })),
+              }
+            : {}),
         },
-        finishReason: a.finishReason === "tool_calls" ? "TOOL_CALL" : a.finishReason === "length" ? "MAX_TOKENS" : "COMPLETE",
+        finishReason:
+          a.finishReason === "tool_calls" ? "TOOL_CALL" : a.finishReason === "length" ? "MAX_TOKENS" : "COMPLETE",
         usage: usage(a),
       },
     };
@@ -146,26 +182,80 @@ function split(text: string, pieces: number): string[] {
 
 const pad = (n: number) => "a".repeat(1 + (n % 7));
 
-async function* streamEvents(details: ChatDetails, a: SimulatedAnswer, opts: CallOptions, cancelled: AbortSignal): AsyncGenerator<unknown> {
+async function* streamEvents(
+  details: ChatDetails,
+  a: SimulatedAnswer,
+  opts: CallOptions,
+  cancelled: AbortSignal,
+): AsyncGenerator<unknown> {
   const format = (details.chatRequest as { apiFormat: string }).apiFormat;
   const req = details.chatRequest as { streamOptions?: { isIncludeUsage?: boolean } };
   const events: unknown[] = [];
   const pieces = split(a.text, PIECES);
   if (format === "COHERE") {
-    pieces.forEach((p, i) => events.push({ apiFormat: "COHERE", text: p, pad: pad(i) }));
-    if (a.toolCalls.length) events.push({ apiFormat: "COHERE", toolCalls: a.toolCalls.map((c) => ({ name: c.name, parameters: JSON.parse(c.arguments) })), pad: pad(1) });
-    events.push({ apiFormat: "COHERE", text: a.text, finishReason: COHERE_FINISH[a.finishReason], usage: usage(a), pad: pad(2) });
+    pieces.forEach((p, i) => {
+      events.push({ apiFormat: "COHERE", text: p, pad: pad(i) });
+    });
+    if (a.toolCalls.length)
+      events.push({
+        apiFormat: "COHERE",
+        toolCalls: a.toolCalls.map((c) => ({ name: c.name, parameters: JSON.parse(c.arguments) })),
+        pad: pad(1),
+      });
+    events.push({
+      apiFormat: "COHERE",
+      text: a.text,
+      finishReason: COHERE_FINISH[a.finishReason],
+      usage: usage(a),
+      pad: pad(2),
+    });
   } else if (format === "COHEREV2") {
-    pieces.forEach((p, i) => events.push({ apiFormat: "COHEREV2", message: { role: "ASSISTANT", content: [{ type: "TEXT", text: p }] }, pad: pad(i) }));
+    pieces.forEach((p, i) => {
+      events.push({
+        apiFormat: "COHEREV2",
+        message: { role: "ASSISTANT", content: [{ type: "TEXT", text: p }] },
+        pad: pad(i),
+      });
+    });
     if (a.toolCalls.length) {
-      events.push({ apiFormat: "COHEREV2", message: { role: "ASSISTANT", toolCalls: a.toolCalls.map((c) => ({ id: c.id, type: "FUNCTION", function: { name: c.name, arguments: c.arguments } })) } });
+      events.push({
+        apiFormat: "COHEREV2",
+        message: {
+          role: "ASSISTANT",
+          toolCalls: a.toolCalls.map((c) => ({
+            id: c.id,
+            type: "FUNCTION",
+            function: { name: c.name, arguments: c.arguments },
+          })),
+        },
+      });
     }
-    events.push({ apiFormat: "COHEREV2", finishReason: a.finishReason === "tool_calls" ? "TOOL_CALL" : a.finishReason === "length" ? "MAX_TOKENS" : "COMPLETE", usage: usage(a), pad: pad(3) });
+    events.push({
+      apiFormat: "COHEREV2",
+      finishReason:
+        a.finishReason === "tool_calls" ? "TOOL_CALL" : a.finishReason === "length" ? "MAX_TOKENS" : "COMPLETE",
+      usage: usage(a),
+      pad: pad(3),
+    });
   } else {
     events.push({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] }, pad: pad(0) });
-    pieces.forEach((p, i) => events.push({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text: p }] }, pad: pad(i + 1) }));
-    for (const c of a.toolCalls) events.push({ index: 0, message: { role: "ASSISTANT", toolCalls: [{ type: "FUNCTION", id: c.id, name: c.name, arguments: c.arguments }] }, pad: pad(2) });
-    events.push({ message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] }, finishReason: a.finishReason, pad: pad(3) });
+    pieces.forEach((p, i) => {
+      events.push({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text: p }] }, pad: pad(i + 1) });
+    });
+    for (const c of a.toolCalls)
+      events.push({
+        index: 0,
+        message: {
+          role: "ASSISTANT",
+          toolCalls: [{ type: "FUNCTION", id: c.id, name: c.name, arguments: c.arguments }],
+        },
+        pad: pad(2),
+      });
+    events.push({
+      message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] },
+      finishReason: a.finishReason,
+      pad: pad(3),
+    });
     if (req.streamOptions?.isIncludeUsage) events.push({ usage: usage(a), pad: pad(4) });
   }
   for (const ev of events) {

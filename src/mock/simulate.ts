@@ -27,7 +27,13 @@ export function simulateChat(details: ChatDetails): SimulatedAnswer {
   const tool = pickTool(req, lastIsToolResult);
   if (tool) {
     const args = JSON.stringify(exampleFromSchema(tool.parameters ?? { type: "object", properties: {} }) ?? {});
-    return { text: "", toolCalls: [{ id: `call_test_${tool.name}`, name: tool.name, arguments: args }], promptTokens, completionTokens: words(args) + 1, finishReason: "tool_calls" };
+    return {
+      text: "",
+      toolCalls: [{ id: `call_test_${tool.name}`, name: tool.name, arguments: args }],
+      promptTokens,
+      completionTokens: words(args) + 1,
+      finishReason: "tool_calls",
+    };
   }
   let text = `[TEST_MODE] Simulated response to: ${lastUser}`;
   const json = jsonFormat(req);
@@ -35,7 +41,13 @@ export function simulateChat(details: ChatDetails): SimulatedAnswer {
   const limit = (req.maxTokens ?? req.maxCompletionTokens) as number | undefined;
   const tokens = text.split(/(?<=\s)/);
   if (limit !== undefined && tokens.length > limit && !json) {
-    return { text: tokens.slice(0, limit).join(""), toolCalls: [], promptTokens, completionTokens: limit, finishReason: "length" };
+    return {
+      text: tokens.slice(0, limit).join(""),
+      toolCalls: [],
+      promptTokens,
+      completionTokens: limit,
+      finishReason: "length",
+    };
   }
   return { text, toolCalls: [], promptTokens, completionTokens: Math.max(1, words(text)), finishReason: "stop" };
 }
@@ -43,8 +55,16 @@ export function simulateChat(details: ChatDetails): SimulatedAnswer {
 function readConversation(req: Rec): { lastUser: string; lastIsToolResult: boolean; allText: string } {
   if (req.apiFormat === "COHERE") {
     const history = (req.chatHistory as Rec[] | undefined) ?? [];
-    const all = [String(req.preambleOverride ?? ""), ...history.map((h) => String(h.message ?? "")), String(req.message ?? "")].join(" ");
-    return { lastUser: String(req.message ?? ""), lastIsToolResult: Array.isArray(req.toolResults) && req.toolResults.length > 0, allText: all };
+    const all = [
+      String(req.preambleOverride ?? ""),
+      ...history.map((h) => String(h.message ?? "")),
+      String(req.message ?? ""),
+    ].join(" ");
+    return {
+      lastUser: String(req.message ?? ""),
+      lastIsToolResult: Array.isArray(req.toolResults) && req.toolResults.length > 0,
+      allText: all,
+    };
   }
   const messages = (req.messages as Rec[] | undefined) ?? [];
   const textOf = (m: Rec) =>
@@ -54,7 +74,11 @@ function readConversation(req: Rec): { lastUser: string; lastIsToolResult: boole
       .join(" ");
   const lastUserMsg = [...messages].reverse().find((m) => m.role === "USER");
   const last = messages[messages.length - 1];
-  return { lastUser: lastUserMsg ? textOf(lastUserMsg) : "", lastIsToolResult: last?.role === "TOOL", allText: messages.map(textOf).join(" ") };
+  return {
+    lastUser: lastUserMsg ? textOf(lastUserMsg) : "",
+    lastIsToolResult: last?.role === "TOOL",
+    allText: messages.map(textOf).join(" "),
+  };
 }
 
 function pickTool(req: Rec, lastIsToolResult: boolean): { name: string; parameters?: unknown } | undefined {
@@ -64,16 +88,25 @@ function pickTool(req: Rec, lastIsToolResult: boolean): { name: string; paramete
   const choice = (req.toolChoice as Rec | undefined)?.type ?? (req.toolsChoice as string | undefined);
   if (choice === "NONE") return undefined;
   const named = (req.toolChoice as Rec | undefined)?.name;
-  const t = (named ? tools.find((x) => (x.name ?? (x.function as Rec | undefined)?.name) === named) : undefined) ?? tools[0]!;
+  const t =
+    (named ? tools.find((x) => (x.name ?? (x.function as Rec | undefined)?.name) === named) : undefined) ?? tools[0]!;
   const fn = (t.function as Rec | undefined) ?? t;
   return { name: String(fn.name), parameters: fn.parameters ?? cohereParamsToSchema(t.parameterDefinitions) };
 }
 
 function cohereParamsToSchema(defs: unknown): unknown {
   if (typeof defs !== "object" || defs === null) return undefined;
-  const typeMap: Record<string, string> = { str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object" };
+  const typeMap: Record<string, string> = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+  };
   const properties: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(defs as Record<string, Rec>)) properties[k] = { type: typeMap[String(v.type)] ?? "string" };
+  for (const [k, v] of Object.entries(defs as Record<string, Rec>))
+    properties[k] = { type: typeMap[String(v.type)] ?? "string" };
   return { type: "object", properties };
 }
 

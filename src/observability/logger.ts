@@ -13,7 +13,10 @@ export interface Logger {
  * One JSON object per line on stderr (stdout stays free for the banner and `check` output).
  * Callers pass only safe fields: this logger never sees keys, signatures or prompt text.
  */
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l + "\n")): Logger {
+export function createLogger(
+  level: LogLevel,
+  write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Logger {
   const min = RANK[level];
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[lvl] < min) return;

@@ -35,7 +35,10 @@ export class Metrics {
   private readonly loading: Promise<Instruments>;
   private readonly children = new Map<string, { inc(v?: number): void } | { observe(v: number): void }>();
 
-  constructor(private readonly sessionCount?: () => Promise<number>, opts: { loadDelayMs?: number } = {}) {
+  constructor(
+    private readonly sessionCount?: () => Promise<number>,
+    opts: { loadDelayMs?: number } = {},
+  ) {
     this.loading = Bun.sleep(opts.loadDelayMs ?? LOAD_DELAY_MS)
       .then(() => import("prom-client"))
       .then((p) => {
@@ -93,8 +96,14 @@ export class Metrics {
     this.use((m) => m.storeOps.inc({ store, result: ok ? "ok" : "error" }));
   }
 
-  readonly activeRequests = { inc: () => this.use((m) => m.activeRequests.inc()), dec: () => this.use((m) => m.activeRequests.dec()) };
-  readonly activeStreams = { inc: () => this.use((m) => m.activeStreams.inc()), dec: () => this.use((m) => m.activeStreams.dec()) };
+  readonly activeRequests = {
+    inc: () => this.use((m) => m.activeRequests.inc()),
+    dec: () => this.use((m) => m.activeRequests.dec()),
+  };
+  readonly activeStreams = {
+    inc: () => this.use((m) => m.activeStreams.inc()),
+    dec: () => this.use((m) => m.activeStreams.dec()),
+  };
 
   private use(f: (m: Instruments) => void): void {
     if (this.m) f(this.m);
@@ -127,14 +136,57 @@ function build(p: typeof import("prom-client"), sessionCount?: () => Promise<num
   }
   return {
     registry,
-    requests: new p.Counter({ name: "ocigenai_requests_total", help: "HTTP requests answered", labelNames: ["route", "alias", "status"], registers }),
-    latency: new p.Histogram({ name: "ocigenai_request_duration_seconds", help: "Time to answer (streams: to the last event)", labelNames: ["route", "alias", "status"], buckets: LATENCY_BUCKETS, registers }),
-    upstream: new p.Histogram({ name: "ocigenai_upstream_duration_seconds", help: "Time until OCI's answer headers, retries included", labelNames: ["service", "status"], buckets: LATENCY_BUCKETS, registers }),
-    ttft: new p.Histogram({ name: "ocigenai_time_to_first_token_seconds", help: "Request start to the first streamed text", labelNames: ["alias"], buckets: LATENCY_BUCKETS, registers }),
-    tokens: new p.Counter({ name: "ocigenai_tokens_total", help: "Tokens reported by OCI", labelNames: ["alias", "kind"], registers }),
-    retries: new p.Counter({ name: "ocigenai_upstream_retries_total", help: "Retries of OCI calls by the retry policy", labelNames: ["service", "reason"], registers }),
-    ociErrors: new p.Counter({ name: "ocigenai_oci_errors_total", help: "Errors OCI answered, by status and OCI code", labelNames: ["status", "code"], registers }),
-    storeOps: new p.Counter({ name: "ocigenai_session_store_operations_total", help: "Agent session store operations", labelNames: ["store", "result"], registers }),
+    requests: new p.Counter({
+      name: "ocigenai_requests_total",
+      help: "HTTP requests answered",
+      labelNames: ["route", "alias", "status"],
+      registers,
+    }),
+    latency: new p.Histogram({
+      name: "ocigenai_request_duration_seconds",
+      help: "Time to answer (streams: to the last event)",
+      labelNames: ["route", "alias", "status"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    upstream: new p.Histogram({
+      name: "ocigenai_upstream_duration_seconds",
+      help: "Time until OCI's answer headers, retries included",
+      labelNames: ["service", "status"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    ttft: new p.Histogram({
+      name: "ocigenai_time_to_first_token_seconds",
+      help: "Request start to the first streamed text",
+      labelNames: ["alias"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    tokens: new p.Counter({
+      name: "ocigenai_tokens_total",
+      help: "Tokens reported by OCI",
+      labelNames: ["alias", "kind"],
+      registers,
+    }),
+    retries: new p.Counter({
+      name: "ocigenai_upstream_retries_total",
+      help: "Retries of OCI calls by the retry policy",
+      labelNames: ["service", "reason"],
+      registers,
+    }),
+    ociErrors: new p.Counter({
+      name: "ocigenai_oci_errors_total",
+      help: "Errors OCI answered, by status and OCI code",
+      labelNames: ["status", "code"],
+      registers,
+    }),
+    storeOps: new p.Counter({
+      name: "ocigenai_session_store_operations_total",
+      help: "Agent session store operations",
+      labelNames: ["store", "result"],
+      registers,
+    }),
     activeRequests: new p.Gauge({ name: "ocigenai_active_requests", help: "Requests in progress", registers }),
     activeStreams: new p.Gauge({ name: "ocigenai_active_streams", help: "SSE streams open to clients", registers }),
   };

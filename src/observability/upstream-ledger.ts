@@ -17,7 +17,8 @@ export class UpstreamLedger {
   private readonly spend = new Map<string, UpstreamSpend>();
 
   add(requestId: string, ms: number, attempts: number): void {
-    if (this.spend.size >= MAX_ENTRIES && !this.spend.has(requestId)) this.spend.delete(this.spend.keys().next().value!);
+    if (this.spend.size >= MAX_ENTRIES && !this.spend.has(requestId))
+      this.spend.delete(this.spend.keys().next().value!);
     const s = this.spend.get(requestId) ?? { ms: 0, calls: 0, attempts: 0 };
     s.ms += ms;
     s.calls += 1;

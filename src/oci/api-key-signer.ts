@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, sign, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, type KeyObject, sign } from "node:crypto";
 import type { RequestSigner } from "./signer";
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
@@ -30,9 +30,16 @@ export function createApiKeySigner(keyId: string, privateKeyPem: string, passphr
         if (!headers.has("content-length")) headers.set("content-length", String(bytes.byteLength));
         names.push(...BODY_HEADERS);
       }
-      const lines = names.map((n) => (n === "(request-target)" ? `(request-target): ${method.toLowerCase()} ${u.pathname}${u.search}` : `${n.toLowerCase()}: ${headers.get(n)}`));
+      const lines = names.map((n) =>
+        n === "(request-target)"
+          ? `(request-target): ${method.toLowerCase()} ${u.pathname}${u.search}`
+          : `${n.toLowerCase()}: ${headers.get(n)}`,
+      );
       const signature = sign("sha256", Buffer.from(lines.join("\n")), key).toString("base64");
-      headers.set("authorization", `Signature version="1",keyId="${keyId}",algorithm="rsa-sha256",headers="${names.join(" ")}",signature="${signature}"`);
+      headers.set(
+        "authorization",
+        `Signature version="1",keyId="${keyId}",algorithm="rsa-sha256",headers="${names.join(" ")}",signature="${signature}"`,
+      );
     },
   };
 }

@@ -1,6 +1,6 @@
 import type * as common from "oci-common";
-import type { Credentials } from "../config/types";
 import type { OciAuthMode } from "../config/settings";
+import type { Credentials } from "../config/types";
 import { createApiKeySigner } from "./api-key-signer";
 import { createOciSigner, type RequestSigner } from "./signer";
 
@@ -22,7 +22,10 @@ export async function createSigner(mode: OciAuthMode, creds: Credentials | undef
  * Credentials come from our own reader (it knows the seed's header-less file and key paths
  * relative to the file).
  */
-export async function createAuthProvider(mode: OciAuthMode, creds: Credentials | undefined): Promise<common.AuthenticationDetailsProvider> {
+export async function createAuthProvider(
+  mode: OciAuthMode,
+  creds: Credentials | undefined,
+): Promise<common.AuthenticationDetailsProvider> {
   const oci = await import("oci-common");
   switch (mode) {
     case "instance_principal":
@@ -33,7 +36,13 @@ export async function createAuthProvider(mode: OciAuthMode, creds: Credentials |
       if (!creds) throw new Error("credentials.conf is required for OCI_AUTH=api_key");
       if (creds.securityTokenFile) return new oci.SessionAuthDetailProvider(creds.path, creds.profile);
       const pem = await Bun.file(creds.keyFile!).text();
-      return new oci.SimpleAuthenticationDetailsProvider(creds.tenancy!, creds.user!, creds.fingerprint!, pem, creds.passPhrase ?? null);
+      return new oci.SimpleAuthenticationDetailsProvider(
+        creds.tenancy!,
+        creds.user!,
+        creds.fingerprint!,
+        pem,
+        creds.passPhrase ?? null,
+      );
     }
     default: {
       const never: never = mode;

@@ -18,9 +18,14 @@ export const API_VERSION: Record<OciService, string> = {
 };
 
 /** Alias override, then the process-wide override, then OCI's public host for the region. */
-export function serviceBaseUrl(service: OciService, region: string, overrides: { alias?: string; global?: string }): string {
+export function serviceBaseUrl(
+  service: OciService,
+  region: string,
+  overrides: { alias?: string; global?: string },
+): string {
   // Object Storage predates the `oci.` host convention of the newer services.
   const oci = service === "objectStorage" ? "" : "oci.";
-  const base = overrides.alias ?? overrides.global ?? `https://${HOST_PREFIX[service]}.${region}.${oci}${regionDomain(region)}`;
+  const base =
+    overrides.alias ?? overrides.global ?? `https://${HOST_PREFIX[service]}.${region}.${oci}${regionDomain(region)}`;
   return base + API_VERSION[service];
 }

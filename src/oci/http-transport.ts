@@ -13,25 +13,42 @@ export interface HttpTransportOptions extends SignedHttpOptions {
  */
 export function createHttpTransport(o: HttpTransportOptions): OciTransport {
   const http = createSignedHttp(o);
-  const inferenceUrl = (t: CallTarget, op: string) => `${serviceBaseUrl("inference", t.region, { alias: t.endpoint, global: o.endpoints.inference })}${op}`;
+  const inferenceUrl = (t: CallTarget, op: string) =>
+    `${serviceBaseUrl("inference", t.region, { alias: t.endpoint, global: o.endpoints.inference })}${op}`;
   const agentUrl = (t: CallTarget, endpointId: string, op: string) =>
     `${serviceBaseUrl("agent", t.region, { alias: t.endpoint, global: o.endpoints.agent })}/agentEndpoints/${encodeURIComponent(endpointId)}${op}`;
-  const sessionUrl = (t: CallTarget, endpointId: string, sessionId: string) => agentUrl(t, endpointId, `/sessions/${encodeURIComponent(sessionId)}`);
+  const sessionUrl = (t: CallTarget, endpointId: string, sessionId: string) =>
+    agentUrl(t, endpointId, `/sessions/${encodeURIComponent(sessionId)}`);
 
   return {
     kind: "oci",
-    chat: (target, details, opts) => http.exchange("POST", inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
-    chatStream: (target, details, opts) => http.stream(inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
-    embedText: (target, details, opts) => http.exchange("POST", inferenceUrl(target, "/actions/embedText"), JSON.stringify(details), opts),
+    chat: (target, details, opts) =>
+      http.exchange("POST", inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
+    chatStream: (target, details, opts) =>
+      http.stream(inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
+    embedText: (target, details, opts) =>
+      http.exchange("POST", inferenceUrl(target, "/actions/embedText"), JSON.stringify(details), opts),
     getModel: (target, modelId, opts) =>
-      http.exchange("GET", `${serviceBaseUrl("genai", target.region, { global: o.endpoints.genai })}/models/${encodeURIComponent(modelId)}`, undefined, opts),
+      http.exchange(
+        "GET",
+        `${serviceBaseUrl("genai", target.region, { global: o.endpoints.genai })}/models/${encodeURIComponent(modelId)}`,
+        undefined,
+        opts,
+      ),
 
-    createSession: (target, endpointId, details, opts) => http.exchange("POST", agentUrl(target, endpointId, "/sessions"), JSON.stringify(details), opts),
-    getSession: (target, endpointId, sessionId, opts) => http.exchange("GET", sessionUrl(target, endpointId, sessionId), undefined, opts),
-    deleteSession: (target, endpointId, sessionId, opts) => http.exchange("DELETE", sessionUrl(target, endpointId, sessionId), undefined, opts),
-    agentChat: (target, endpointId, details, opts) => http.exchange("POST", agentUrl(target, endpointId, "/actions/chat"), JSON.stringify(details), opts),
-    agentChatStream: (target, endpointId, details, opts) => http.stream(agentUrl(target, endpointId, "/actions/chat"), JSON.stringify(details), opts),
+    createSession: (target, endpointId, details, opts) =>
+      http.exchange("POST", agentUrl(target, endpointId, "/sessions"), JSON.stringify(details), opts),
+    getSession: (target, endpointId, sessionId, opts) =>
+      http.exchange("GET", sessionUrl(target, endpointId, sessionId), undefined, opts),
+    deleteSession: (target, endpointId, sessionId, opts) =>
+      http.exchange("DELETE", sessionUrl(target, endpointId, sessionId), undefined, opts),
+    agentChat: (target, endpointId, details, opts) =>
+      http.exchange("POST", agentUrl(target, endpointId, "/actions/chat"), JSON.stringify(details), opts),
+    agentChatStream: (target, endpointId, details, opts) =>
+      http.stream(agentUrl(target, endpointId, "/actions/chat"), JSON.stringify(details), opts),
 
-    ...createObjectStorageOps(http, (region) => serviceBaseUrl("objectStorage", region, { global: o.endpoints.objectStorage })),
+    ...createObjectStorageOps(http, (region) =>
+      serviceBaseUrl("objectStorage", region, { global: o.endpoints.objectStorage }),
+    ),
   };
 }

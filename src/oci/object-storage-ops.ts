@@ -2,22 +2,30 @@ import { UpstreamError } from "../errors/upstream-error";
 import type { SignedHttp } from "./signed-http";
 import type { BucketLocation, ObjectInfo, ObjectLocation, OciTransport } from "./transport";
 
-type ObjectStorageOps = Pick<OciTransport, "getNamespace" | "putObject" | "headObject" | "getObject" | "deleteObject" | "listObjects" | "createReadPar">;
+type ObjectStorageOps = Pick<
+  OciTransport,
+  "getNamespace" | "putObject" | "headObject" | "getObject" | "deleteObject" | "listObjects" | "createReadPar"
+>;
 
 /** OCI Object Storage over the signed HTTP exchange (paths as in OCI's REST API; no version prefix). */
 export function createObjectStorageOps(http: SignedHttp, baseUrl: (region: string) => string): ObjectStorageOps {
-  const bucketUrl = (b: BucketLocation) => `${baseUrl(b.region)}/n/${encodeURIComponent(b.namespace)}/b/${encodeURIComponent(b.bucket)}`;
+  const bucketUrl = (b: BucketLocation) =>
+    `${baseUrl(b.region)}/n/${encodeURIComponent(b.namespace)}/b/${encodeURIComponent(b.bucket)}`;
   const objectUrl = (l: ObjectLocation) => `${bucketUrl(l)}/o/${encodeURIComponent(l.object)}`;
 
   return {
     async getNamespace(region, opts) {
       const reply = await http.exchange("GET", `${baseUrl(region)}/n/`, undefined, opts);
-      if (typeof reply.body !== "string" || reply.body === "") throw new UpstreamError("bad_response", "GetNamespace answered without a namespace");
+      if (typeof reply.body !== "string" || reply.body === "")
+        throw new UpstreamError("bad_response", "GetNamespace answered without a namespace");
       return reply.body;
     },
 
     async putObject(loc, body, meta, opts) {
-      const headers: Record<string, string> = { "content-type": meta.contentType, "content-length": String(body.byteLength) };
+      const headers: Record<string, string> = {
+        "content-type": meta.contentType,
+        "content-length": String(body.byteLength),
+      };
       for (const [k, v] of Object.entries(meta.metadata)) headers[`opc-meta-${k}`] = v;
       const res = await http.raw("PUT", objectUrl(loc), { body, headers, excludeBody: true }, opts);
       await res.body?.cancel();
@@ -45,7 +53,8 @@ export function createObjectStorageOps(http: SignedHttp, baseUrl: (region: strin
       if (q.limit) params.set("limit", String(q.limit));
       const reply = await http.exchange("GET", `${bucketUrl(b)}/o?${params}`, undefined, opts);
       const body = reply.body as { objects?: unknown; nextStartWith?: unknown } | undefined;
-      if (!body || !Array.isArray(body.objects)) throw new UpstreamError("bad_response", "ListObjects answered without an objects list");
+      if (!body || !Array.isArray(body.objects))
+        throw new UpstreamError("bad_response", "ListObjects answered without an objects list");
       return {
         objects: body.objects.map((o: { name?: unknown; size?: unknown; timeCreated?: unknown }) => ({
           name: String(o.name),
@@ -57,10 +66,16 @@ export function createObjectStorageOps(http: SignedHttp, baseUrl: (region: strin
     },
 
     async createReadPar(loc, expires, opts) {
-      const details = { name: `ocigenai-${Date.now()}`, accessType: "ObjectRead", objectName: loc.object, timeExpires: expires.toISOString() };
+      const details = {
+        name: `ocigenai-${Date.now()}`,
+        accessType: "ObjectRead",
+        objectName: loc.object,
+        timeExpires: expires.toISOString(),
+      };
       const reply = await http.exchange("POST", `${bucketUrl(loc)}/p/`, JSON.stringify(details), opts);
       const uri = (reply.body as { accessUri?: unknown } | undefined)?.accessUri;
-      if (typeof uri !== "string") throw new UpstreamError("bad_response", "CreatePreauthenticatedRequest answered without an accessUri");
+      if (typeof uri !== "string")
+        throw new UpstreamError("bad_response", "CreatePreauthenticatedRequest answered without an accessUri");
       return new URL(uri, baseUrl(loc.region)).toString();
     },
   };
@@ -83,4 +98,3 @@ function toEpoch(date: string | undefined): number {
   const t = date ? Date.parse(date) : NaN;
   return Math.floor((Number.isNaN(t) ? Date.now() : t) / 1000);
 }
-

@@ -16,7 +16,12 @@ export type AttemptOutcome = { network: true } | { status: number; retryAfter?: 
 export type RetryDecision = { retry: true; delayMs: number; reason: string } | { retry: false };
 
 /** `retries` is how many retries were already made; `remainingMs` what is left of the deadline. */
-export function decideRetry(retries: number, outcome: AttemptOutcome, remainingMs: number, random: () => number = Math.random): RetryDecision {
+export function decideRetry(
+  retries: number,
+  outcome: AttemptOutcome,
+  remainingMs: number,
+  random: () => number = Math.random,
+): RetryDecision {
   if (retries >= MAX_RETRIES) return { retry: false };
   const reason = "network" in outcome ? "network" : String(outcome.status);
   if (!("network" in outcome) && !RETRYABLE_STATUS.has(outcome.status)) return { retry: false };

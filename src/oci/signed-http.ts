@@ -1,8 +1,8 @@
-import { VERSION } from "../version";
 import { UpstreamError } from "../errors/upstream-error";
-import { parseSseJson } from "./sse";
-import type { RequestSigner } from "./signer";
+import { VERSION } from "../version";
 import { decideRetry } from "./retry-policy";
+import type { RequestSigner } from "./signer";
+import { parseSseJson } from "./sse";
 import type { CallOptions, OciEventStream, OciReply } from "./transport";
 
 /** What one upstream exchange cost, for logs and metrics (reported once per exchange). */
@@ -75,14 +75,39 @@ async function readCapped(res: Response, max: number): Promise<{ text: string; t
  * and OCI's error bodies become typed UpstreamErrors. No retries here.
  */
 export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
-  async function attempt(method: Method, url: string, req: RawRequest, opts: CallOptions, accept: string, ctrl: AbortController, retryToken: string): Promise<Response> {
-    const headers = new Headers({ accept, "opc-request-id": opts.requestId, "user-agent": `ocigenai/${VERSION}`, ...req.headers });
+  async function attempt(
+    method: Method,
+    url: string,
+    req: RawRequest,
+    opts: CallOptions,
+    accept: string,
+    ctrl: AbortController,
+    retryToken: string,
+  ): Promise<Response> {
+    const headers = new Headers({
+      accept,
+      "opc-request-id": opts.requestId,
+      "user-agent": `ocigenai/${VERSION}`,
+      ...req.headers,
+    });
     if (typeof req.body === "string" && !headers.has("content-type")) headers.set("content-type", "application/json");
     // The same token on every attempt lets OCI recognise a retried POST (as OCI's SDK does).
     if (method === "POST") headers.set("opc-retry-token", retryToken);
-    await o.signer.sign(method, url, headers, typeof req.body === "string" ? req.body : undefined, req.excludeBody === true);
+    await o.signer.sign(
+      method,
+      url,
+      headers,
+      typeof req.body === "string" ? req.body : undefined,
+      req.excludeBody === true,
+    );
     try {
-      return await fetch(url, { method, headers, body: req.body as BodyInit | undefined, signal: ctrl.signal, decompress: true });
+      return await fetch(url, {
+        method,
+        headers,
+        body: req.body as BodyInit | undefined,
+        signal: ctrl.signal,
+        decompress: true,
+      });
     } catch (e) {
       throw abortReason(ctrl) ?? new UpstreamError("network", describeNetworkError(e));
     }
@@ -92,7 +117,15 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
    * Sends with the retry policy: only failures before any answer byte was used are retried, each
    * attempt signed afresh (OCI checks the date), all within the deadline that `ctrl` enforces.
    */
-  async function send(method: Method, url: string, req: RawRequest, opts: CallOptions, accept: string, ctrl: AbortController, deadlineAt: number): Promise<Response> {
+  async function send(
+    method: Method,
+    url: string,
+    req: RawRequest,
+    opts: CallOptions,
+    accept: string,
+    ctrl: AbortController,
+    deadlineAt: number,
+  ): Promise<Response> {
     const started = performance.now();
     const retryToken = crypto.randomUUID();
     const report = (r: Partial<ExchangeReport>, attempts: number) =>
@@ -109,14 +142,22 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
         }
         failure = e;
       }
-      const outcome = res ? { status: res.status, retryAfter: res.headers.get("retry-after") } : { network: true as const };
+      const outcome = res
+        ? { status: res.status, retryAfter: res.headers.get("retry-after") }
+        : { network: true as const };
       const decision = res?.ok ? { retry: false as const } : decideRetry(retries, outcome, deadlineAt - Date.now());
       if (!decision.retry) {
         report(res ? { status: res.status } : { failure: "network" }, retries + 1);
         if (res) return res;
         throw failure;
       }
-      o.onRetry?.({ requestId: opts.requestId, url, reason: decision.reason, delayMs: decision.delayMs, attempt: retries + 1 });
+      o.onRetry?.({
+        requestId: opts.requestId,
+        url,
+        reason: decision.reason,
+        delayMs: decision.delayMs,
+        attempt: retries + 1,
+      });
       await res?.body?.cancel().catch(() => {});
       await sleep(decision.delayMs, ctrl.signal);
     }
@@ -124,7 +165,10 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
 
   const deadline = (ctrl: AbortController, what: string) => {
     const at = Date.now() + o.upstreamTimeoutMs;
-    const timer = setTimeout(() => ctrl.abort(new UpstreamError("timeout", `${what} within ${o.upstreamTimeoutMs / 1000} s`)), o.upstreamTimeoutMs);
+    const timer = setTimeout(
+      () => ctrl.abort(new UpstreamError("timeout", `${what} within ${o.upstreamTimeoutMs / 1000} s`)),
+      o.upstreamTimeoutMs,
+    );
     return { at, timer };
   };
 
@@ -140,9 +184,15 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
         try {
           read = await readCapped(res, MAX_JSON_BODY);
         } catch (e) {
-          throw abortReason(ctrl) ?? new UpstreamError("network", `answer cut off: ${describeNetworkError(e)}`, { opcRequestId });
+          throw (
+            abortReason(ctrl) ??
+            new UpstreamError("network", `answer cut off: ${describeNetworkError(e)}`, { opcRequestId })
+          );
         }
-        if (read.truncated) throw new UpstreamError("bad_response", `answer larger than ${MAX_JSON_BODY / 1024 / 1024} MB`, { opcRequestId });
+        if (read.truncated)
+          throw new UpstreamError("bad_response", `answer larger than ${MAX_JSON_BODY / 1024 / 1024} MB`, {
+            opcRequestId,
+          });
         const text = read.text;
         if (text.trim() === "") return { body: undefined, opcRequestId }; // DELETE answers 204
         try {
@@ -177,7 +227,9 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       if (!type.startsWith("text/event-stream") || !res.body) {
         ctrl.dispose();
         const text = await res.text().catch(() => "");
-        throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, { opcRequestId });
+        throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, {
+          opcRequestId,
+        });
       }
       return {
         opcRequestId,
@@ -202,16 +254,29 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
 }
 
 /** Reads the stream with an idle watchdog; any abort surfaces as its typed reason. */
-async function* guardedEvents(body: ReadableStream<Uint8Array>, ctrl: AbortController & { dispose(): void }, idleMs: number, opcRequestId?: string) {
+async function* guardedEvents(
+  body: ReadableStream<Uint8Array>,
+  ctrl: AbortController & { dispose(): void },
+  idleMs: number,
+  opcRequestId?: string,
+) {
   // One watchdog for the whole stream, pushed back by every chunk.
-  const idle = setTimeout(() => ctrl.abort(new UpstreamError("idle", `no event for ${idleMs / 1000} s`, { opcRequestId })), idleMs);
+  const idle = setTimeout(
+    () => ctrl.abort(new UpstreamError("idle", `no event for ${idleMs / 1000} s`, { opcRequestId })),
+    idleMs,
+  );
   const arm = () => void idle.refresh();
   const onAbort = () => body.cancel(ctrl.signal.reason).catch(() => {});
   ctrl.signal.addEventListener("abort", onAbort, { once: true });
   try {
     yield* parseSseJson(body, arm);
   } catch (e) {
-    throw abortReason(ctrl) ?? (e instanceof UpstreamError ? e : new UpstreamError("network", `stream broken: ${describeNetworkError(e)}`, { opcRequestId }));
+    throw (
+      abortReason(ctrl) ??
+      (e instanceof UpstreamError
+        ? e
+        : new UpstreamError("network", `stream broken: ${describeNetworkError(e)}`, { opcRequestId }))
+    );
   } finally {
     clearTimeout(idle);
     ctrl.signal.removeEventListener("abort", onAbort);
@@ -272,6 +337,7 @@ async function httpError(res: Response): Promise<UpstreamError> {
 }
 
 function describeNetworkError(e: unknown): string {
-  if (e instanceof Error) return (e as Error & { code?: string }).code ? `${(e as Error & { code?: string }).code}: ${e.message}` : e.message;
+  if (e instanceof Error)
+    return (e as Error & { code?: string }).code ? `${(e as Error & { code?: string }).code}: ${e.message}` : e.message;
   return String(e);
 }

@@ -3,7 +3,13 @@ import type * as common from "oci-common";
 /** Signs one outgoing request in place (OCI HTTP Signature v1; headers are added to `headers`). */
 export interface RequestSigner {
   /** `excludeBody`: sign only date, target and host (Object Storage uploads, as OCI's SDK does). */
-  sign(method: "GET" | "HEAD" | "POST" | "PUT" | "DELETE", url: string, headers: Headers, body?: string, excludeBody?: boolean): Promise<void>;
+  sign(
+    method: "GET" | "HEAD" | "POST" | "PUT" | "DELETE",
+    url: string,
+    headers: Headers,
+    body?: string,
+    excludeBody?: boolean,
+  ): Promise<void>;
 }
 
 /** oci-common's signer: the one implementation OCI itself maintains for every auth mode. */

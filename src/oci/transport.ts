@@ -41,21 +41,45 @@ export interface OciTransport {
   getModel(target: CallTarget, modelId: string, opts: CallOptions): Promise<OciReply>;
 
   /** Agent runtime: sessions of one agent endpoint, and chat within them. */
-  createSession(target: CallTarget, agentEndpointId: string, details: AgentCreateSessionDetails, opts: CallOptions): Promise<OciReply>;
+  createSession(
+    target: CallTarget,
+    agentEndpointId: string,
+    details: AgentCreateSessionDetails,
+    opts: CallOptions,
+  ): Promise<OciReply>;
   getSession(target: CallTarget, agentEndpointId: string, sessionId: string, opts: CallOptions): Promise<OciReply>;
   deleteSession(target: CallTarget, agentEndpointId: string, sessionId: string, opts: CallOptions): Promise<OciReply>;
-  agentChat(target: CallTarget, agentEndpointId: string, details: AgentChatDetails, opts: CallOptions): Promise<OciReply>;
+  agentChat(
+    target: CallTarget,
+    agentEndpointId: string,
+    details: AgentChatDetails,
+    opts: CallOptions,
+  ): Promise<OciReply>;
   /** `shouldStream: true`; resolves once OCI accepted the stream, like chatStream. */
-  agentChatStream(target: CallTarget, agentEndpointId: string, details: AgentChatDetails, opts: CallOptions): Promise<OciEventStream>;
+  agentChatStream(
+    target: CallTarget,
+    agentEndpointId: string,
+    details: AgentChatDetails,
+    opts: CallOptions,
+  ): Promise<OciEventStream>;
 
   /** Object Storage (files): the tenancy namespace, objects of one bucket, read-only PARs. */
   getNamespace(region: string, opts: CallOptions): Promise<string>;
-  putObject(loc: ObjectLocation, body: Uint8Array, meta: { contentType: string; metadata: Record<string, string> }, opts: CallOptions): Promise<void>;
+  putObject(
+    loc: ObjectLocation,
+    body: Uint8Array,
+    meta: { contentType: string; metadata: Record<string, string> },
+    opts: CallOptions,
+  ): Promise<void>;
   headObject(loc: ObjectLocation, opts: CallOptions): Promise<ObjectInfo>;
   /** The object's bytes as a stream (not buffered), with its stored content type. */
   getObject(loc: ObjectLocation, opts: CallOptions): Promise<ObjectInfo & { body: ReadableStream<Uint8Array> }>;
   deleteObject(loc: ObjectLocation, opts: CallOptions): Promise<void>;
-  listObjects(bucket: BucketLocation, q: { prefix: string; start?: string; limit?: number }, opts: CallOptions): Promise<{ objects: ObjectSummary[]; nextStartWith?: string }>;
+  listObjects(
+    bucket: BucketLocation,
+    q: { prefix: string; start?: string; limit?: number },
+    opts: CallOptions,
+  ): Promise<{ objects: ObjectSummary[]; nextStartWith?: string }>;
   /** A read-only pre-authenticated request; answers the full URL. */
   createReadPar(loc: ObjectLocation, expires: Date, opts: CallOptions): Promise<string>;
 }

@@ -2,8 +2,9 @@
  * OCI wire types, taken from the SDK packages (types only: nothing of the SDK runs). Routes and
  * translation use these names so a field rename in the SDK shows up as a compile error.
  */
-import type { models as inference } from "oci-generativeaiinference";
+
 import type { models as agents } from "oci-generativeaiagentruntime";
+import type { models as inference } from "oci-generativeaiinference";
 
 export type ChatDetails = inference.ChatDetails;
 export type GenericChatRequest = inference.GenericChatRequest;

@@ -2,7 +2,14 @@ import type { CohereParameterDefinition } from "../oci/wire";
 
 type Schema = Record<string, unknown>;
 
-const SCALAR: Record<string, string> = { string: "str", integer: "int", number: "float", boolean: "bool", object: "Dict", null: "None" };
+const SCALAR: Record<string, string> = {
+  string: "str",
+  integer: "int",
+  number: "float",
+  boolean: "bool",
+  object: "Dict",
+  null: "None",
+};
 
 /**
  * JSON schema of a function's parameters → Cohere v1 `parameterDefinitions` (Python-style type
@@ -35,12 +42,16 @@ function cohereType(p: Schema): { type: string; exact: boolean } {
   const listed = Array.isArray(p.type) ? p.type.filter((x) => x !== "null") : undefined;
   const t = listed ? (listed.length === 1 ? listed[0] : listed) : p.type;
   if (typeof t === "string" && t in SCALAR) {
-    if (t === "object") return { type: "Dict", exact: !isSchema(p.properties) || Object.keys(p.properties).length === 0 };
+    if (t === "object")
+      return { type: "Dict", exact: !isSchema(p.properties) || Object.keys(p.properties).length === 0 };
     return { type: SCALAR[t]!, exact: true };
   }
   if (t === "array") {
     const items = isSchema(p.items) ? p.items : {};
-    const inner = typeof items.type === "string" && items.type !== "object" && items.type !== "array" ? SCALAR[items.type] : undefined;
+    const inner =
+      typeof items.type === "string" && items.type !== "object" && items.type !== "array"
+        ? SCALAR[items.type]
+        : undefined;
     return inner ? { type: `List[${inner}]`, exact: true } : { type: "List", exact: false };
   }
   // Unions, untyped or multi-typed values: a string carrying JSON is the closest Cohere can say.

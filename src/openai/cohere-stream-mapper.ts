@@ -22,7 +22,8 @@ export class CohereStreamMapper extends BaseStreamMapper {
     const out: ChatCompletionChunk[] = [];
     // Some answers end with `finishReason: null` (a stop sequence hit); the final event is also
     // the one carrying the history or the usage.
-    const isFinal = ev.finishReason != null || (ev.finishReason === null && (ev.chatHistory !== undefined || ev.usage !== undefined));
+    const isFinal =
+      ev.finishReason != null || (ev.finishReason === null && (ev.chatHistory !== undefined || ev.usage !== undefined));
     const text = optString(ev.text);
     // The final event repeats the whole text; only what the deltas did not already carry is new.
     const fresh = !text ? "" : !isFinal ? text : text.startsWith(this.text) ? text.slice(this.text.length) : "";
@@ -34,18 +35,37 @@ export class CohereStreamMapper extends BaseStreamMapper {
     if (ev.toolCalls !== undefined && !(isFinal && this.toolCallsSent > 0)) {
       const calls = cohereToolCalls(ev.toolCalls, this.toolCallsSent);
       if (calls.length) {
-        const deltas = calls.map((c, i) => ({ index: this.toolCallsSent + i, id: c.id, type: "function" as const, function: { name: c.function.name, arguments: c.function.arguments } }));
+        const deltas = calls.map((c, i) => ({
+          index: this.toolCallsSent + i,
+          id: c.id,
+          type: "function" as const,
+          function: { name: c.function.name, arguments: c.function.arguments },
+        }));
         this.toolCallsSent += calls.length;
-        out.push(chunkOf(this.meta, [{ index: 0, delta: { tool_calls: deltas }, logprobs: null, finish_reason: null }]));
+        out.push(
+          chunkOf(this.meta, [{ index: 0, delta: { tool_calls: deltas }, logprobs: null, finish_reason: null }]),
+        );
       }
     }
     if (isFinal) {
-      if (ev.finishReason === "ERROR") throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(ev.errorMessage) ?? "no message"}`);
+      if (ev.finishReason === "ERROR")
+        throw new UpstreamError(
+          "bad_response",
+          `Cohere reported an error: ${optString(ev.errorMessage) ?? "no message"}`,
+        );
       this.finished = true;
       this.usage = mapUsage(ev.usage) ?? this.usage;
-      out.push(chunkOf(this.meta, [{ index: 0, delta: {}, logprobs: null, finish_reason: mapFinishReason(ev.finishReason, this.toolCallsSent > 0) }]));
+      out.push(
+        chunkOf(this.meta, [
+          {
+            index: 0,
+            delta: {},
+            logprobs: null,
+            finish_reason: mapFinishReason(ev.finishReason, this.toolCallsSent > 0),
+          },
+        ]),
+      );
     }
     return out;
   }
-
 }

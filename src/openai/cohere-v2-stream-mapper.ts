@@ -34,17 +34,25 @@ export class CohereV2StreamMapper extends BaseStreamMapper {
       if (thinking) delta.reasoning_content = thinking;
       const tools = this.toolDeltas(optArray(ev.message.toolCalls, "message.toolCalls"), isFinal);
       if (tools.length) delta.tool_calls = tools;
-      if (Object.keys(delta).length) out.push(chunkOf(this.meta, [{ index: 0, delta, logprobs: null, finish_reason: null }]));
+      if (Object.keys(delta).length)
+        out.push(chunkOf(this.meta, [{ index: 0, delta, logprobs: null, finish_reason: null }]));
     }
     if (ev.usage !== undefined) this.usage = mapUsage(ev.usage) ?? this.usage;
     if (isFinal) {
-      if (ev.finishReason === "ERROR") throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(ev.errorMessage) ?? "no message"}`);
+      if (ev.finishReason === "ERROR")
+        throw new UpstreamError(
+          "bad_response",
+          `Cohere reported an error: ${optString(ev.errorMessage) ?? "no message"}`,
+        );
       this.finished = true;
-      out.push(chunkOf(this.meta, [{ index: 0, delta: {}, logprobs: null, finish_reason: mapFinishReason(ev.finishReason, this.calls > 0) }]));
+      out.push(
+        chunkOf(this.meta, [
+          { index: 0, delta: {}, logprobs: null, finish_reason: mapFinishReason(ev.finishReason, this.calls > 0) },
+        ]),
+      );
     }
     return out;
   }
-
 
   private toolDeltas(calls: unknown[], isFinal: boolean): ToolCallDelta[] {
     if (isFinal && this.calls > 0) return [];
@@ -53,10 +61,20 @@ export class CohereV2StreamMapper extends BaseStreamMapper {
       const c = expectRec(raw, "streamed tool call");
       const fn = isRec(c.function) ? c.function : {};
       const name = optString(fn.name);
-      const args = typeof fn.arguments === "string" ? fn.arguments : fn.arguments === undefined ? "" : JSON.stringify(fn.arguments);
+      const args =
+        typeof fn.arguments === "string"
+          ? fn.arguments
+          : fn.arguments === undefined
+            ? ""
+            : JSON.stringify(fn.arguments);
       const id = optString(c.id);
       if (id || name || this.calls === 0) {
-        out.push({ index: this.calls, id: id ?? syntheticToolCallId(this.calls, name ?? "", args), type: "function", function: { name: name ?? "", arguments: args } });
+        out.push({
+          index: this.calls,
+          id: id ?? syntheticToolCallId(this.calls, name ?? "", args),
+          type: "function",
+          function: { name: name ?? "", arguments: args },
+        });
         this.calls++;
       } else if (args) {
         out.push({ index: this.calls - 1, function: { arguments: args } });

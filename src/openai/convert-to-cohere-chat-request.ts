@@ -2,9 +2,9 @@ import type { AliasParams } from "../config/types";
 import { badRequest } from "../errors/api-error";
 import type { CohereChatRequest, CohereMessage, CohereToolResult } from "../oci/wire";
 import { toCohereParameterDefinitions } from "./cohere-parameter-definitions";
+import { cohereSampling } from "./cohere-sampling";
 import { messageText } from "./message-text";
 import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
-import { cohereSampling } from "./cohere-sampling";
 import { mergeSampling } from "./sampling-params";
 import type { ChatCompletionRequest, ChatMessage } from "./schemas";
 import { simplifyJsonSchema } from "./simplify-json-schema";
@@ -17,7 +17,11 @@ const NO_IMAGES = "COHERE models take text only (use a Cohere vision model, apiF
  * `parameterDefinitions`, and trailing tool messages become `toolResults` merged with the call
  * they answer (found through `tool_call_id` in the assistant message). Pure.
  */
-export function convertToCohereChatRequest(req: ChatCompletionRequest, defaults: AliasParams, stream: boolean): CohereChatRequest {
+export function convertToCohereChatRequest(
+  req: ChatCompletionRequest,
+  defaults: AliasParams,
+  stream: boolean,
+): CohereChatRequest {
   rejectUnsupportedParams(req, "COHERE", [
     ["n", (v) => v !== 1, "return one choice (n must be 1)"],
     ["logprobs", (v) => v === true, "return no log probabilities"],
@@ -28,7 +32,10 @@ export function convertToCohereChatRequest(req: ChatCompletionRequest, defaults:
     ["reasoning_effort", whenSet, "take no reasoning_effort"],
     ["verbosity", whenSet, "take no verbosity"],
   ]);
-  const s = mergeSampling({ ...req, reasoning_effort: undefined, verbosity: undefined }, { ...defaults, reasoning_effort: undefined, verbosity: undefined });
+  const s = mergeSampling(
+    { ...req, reasoning_effort: undefined, verbosity: undefined },
+    { ...defaults, reasoning_effort: undefined, verbosity: undefined },
+  );
   const { preamble, history, message, toolResults } = splitConversation(req.messages);
   const out: CohereChatRequest = {
     apiFormat: "COHERE",
@@ -50,7 +57,11 @@ export function convertToCohereChatRequest(req: ChatCompletionRequest, defaults:
   if (req.response_format) {
     const f = req.response_format;
     out.responseFormat =
-      f.type === "text" ? { type: "TEXT" } : f.type === "json_object" ? { type: "JSON_OBJECT" } : { type: "JSON_OBJECT", schema: simplifyJsonSchema(f.json_schema.schema ?? {}) };
+      f.type === "text"
+        ? { type: "TEXT" }
+        : f.type === "json_object"
+          ? { type: "JSON_OBJECT" }
+          : { type: "JSON_OBJECT", schema: simplifyJsonSchema(f.json_schema.schema ?? {}) };
   }
   return out;
 }
@@ -76,8 +87,11 @@ function splitConversation(messages: ChatMessage[]): Split {
   let message = "";
   if (!trailingTools) {
     const last = messages[messages.length - 1];
-    if (!last || last.role !== "user") {
-      throw badRequest(`COHERE models need the conversation to end with a user message or tool results`, `messages[${messages.length - 1}].role`);
+    if (last?.role !== "user") {
+      throw badRequest(
+        `COHERE models need the conversation to end with a user message or tool results`,
+        `messages[${messages.length - 1}].role`,
+      );
     }
     message = messageText(last.content, `messages[${messages.length - 1}].content`, NO_IMAGES);
     end = messages.length - 1;
@@ -96,7 +110,10 @@ function splitConversation(messages: ChatMessage[]): Split {
     switch (m.role) {
       case "system":
       case "developer":
-        history.push({ role: "SYSTEM", message: messageText(m.content, `${param}.content`, NO_IMAGES) } as CohereMessage);
+        history.push({
+          role: "SYSTEM",
+          message: messageText(m.content, `${param}.content`, NO_IMAGES),
+        } as CohereMessage);
         break;
       case "user":
         history.push({ role: "USER", message: messageText(m.content, `${param}.content`, NO_IMAGES) } as CohereMessage);
@@ -125,19 +142,31 @@ function splitConversation(messages: ChatMessage[]): Split {
   return { preamble: preamble.length ? preamble.join("\n\n") : undefined, history, message, toolResults };
 }
 
-function toolResult(m: ChatMessage, k: number, calls: Map<string, { name: string; parameters: unknown }>): CohereToolResult {
+function toolResult(
+  m: ChatMessage,
+  k: number,
+  calls: Map<string, { name: string; parameters: unknown }>,
+): CohereToolResult {
   const param = `messages[${k}].tool_call_id`;
   if (!m.tool_call_id) throw badRequest(`'${param}' is required for role 'tool'`, param);
   const call = calls.get(m.tool_call_id);
-  if (!call) throw badRequest(`'${param}' ('${m.tool_call_id}') does not answer any tool call of an earlier assistant message`, param);
-  return { call: { name: call.name, parameters: call.parameters }, outputs: toolOutputs(messageText(m.content, `messages[${k}].content`, NO_IMAGES)) };
+  if (!call)
+    throw badRequest(
+      `'${param}' ('${m.tool_call_id}') does not answer any tool call of an earlier assistant message`,
+      param,
+    );
+  return {
+    call: { name: call.name, parameters: call.parameters },
+    outputs: toolOutputs(messageText(m.content, `messages[${k}].content`, NO_IMAGES)),
+  };
 }
 
 /** Cohere wants a list of objects; a tool's text answer is wrapped unless it already is JSON of that shape. */
 export function toolOutputs(text: string): Array<Record<string, unknown>> {
   try {
     const v: unknown = JSON.parse(text);
-    if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "object" && x !== null && !Array.isArray(x))) return v as Array<Record<string, unknown>>;
+    if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "object" && x !== null && !Array.isArray(x)))
+      return v as Array<Record<string, unknown>>;
     if (typeof v === "object" && v !== null && !Array.isArray(v)) return [v as Record<string, unknown>];
     return [{ result: v }];
   } catch {

@@ -52,18 +52,32 @@ export function convertToEmbedTextDetails(request: EmbeddingRequest, target: Emb
 
 function texts(input: EmbeddingRequest["input"]): string[] {
   if (typeof input === "string") {
-    if (input === "") throw badRequest("'input' is an empty string; OCI cannot embed empty text", "input", "invalid_value");
+    if (input === "")
+      throw badRequest("'input' is an empty string; OCI cannot embed empty text", "input", "invalid_value");
     return [input];
   }
-  if (input.length === 0) throw badRequest("'input' is an empty array; give a string or a non-empty array of strings", "input", "invalid_value");
+  if (input.length === 0)
+    throw badRequest(
+      "'input' is an empty array; give a string or a non-empty array of strings",
+      "input",
+      "invalid_value",
+    );
   if (input.length > MAX_EMBEDDING_INPUTS) {
-    throw badRequest(`'input' has ${input.length} items; at most ${MAX_EMBEDDING_INPUTS} are accepted per request`, "input", "invalid_value");
+    throw badRequest(
+      `'input' has ${input.length} items; at most ${MAX_EMBEDDING_INPUTS} are accepted per request`,
+      "input",
+      "invalid_value",
+    );
   }
   return input.map((item, i) => {
     if (typeof item !== "string") {
-      throw unsupportedParam("input", "token arrays (numbers) are not supported: OCI Generative AI embeds text, so send a string or an array of strings");
+      throw unsupportedParam(
+        "input",
+        "token arrays (numbers) are not supported: OCI Generative AI embeds text, so send a string or an array of strings",
+      );
     }
-    if (item === "") throw badRequest(`'input[${i}]' is an empty string; OCI cannot embed empty text`, "input", "invalid_value");
+    if (item === "")
+      throw badRequest(`'input[${i}]' is an empty string; OCI cannot embed empty text`, "input", "invalid_value");
     return item;
   });
 }
@@ -72,10 +86,17 @@ function outputDimensions(dimensions: number, target: EmbedTarget): number {
   const model = target.modelName;
   if (model === undefined || !V4.test(model)) {
     const which = model === undefined ? "this alias's model (an OCID)" : `'${model}'`;
-    throw unsupportedParam("dimensions", `only cohere.embed-v4* models can change their output size; ${which} has a fixed size`);
+    throw unsupportedParam(
+      "dimensions",
+      `only cohere.embed-v4* models can change their output size; ${which} has a fixed size`,
+    );
   }
   if (!V4_DIMENSIONS.includes(dimensions)) {
-    throw badRequest(`Invalid value for 'dimensions': ${dimensions}; ${model} accepts ${V4_DIMENSIONS.join(", ")}`, "dimensions", "invalid_value");
+    throw badRequest(
+      `Invalid value for 'dimensions': ${dimensions}; ${model} accepts ${V4_DIMENSIONS.join(", ")}`,
+      "dimensions",
+      "invalid_value",
+    );
   }
   return dimensions;
 }

@@ -1,11 +1,11 @@
+import type { AliasParams } from "../config/types";
 import { badRequest } from "../errors/api-error";
 import type { GenericChatRequest, ImageDetail, OciChatContent, OciMessage } from "../oci/wire";
 import type { ModelTarget } from "./describe-model";
+import { imagePartUrl } from "./image-part-url";
 import { mergeSampling } from "./sampling-params";
 import type { ChatCompletionRequest, ChatMessage } from "./schemas";
 import { simplifyJsonSchema } from "./simplify-json-schema";
-import { imagePartUrl } from "./image-part-url";
-import type { AliasParams } from "../config/types";
 
 /** OpenAI chat request → OCI GENERIC chat request. Pure; throws ApiError(400) naming the parameter. */
 export function convertToGenericChatRequest(
@@ -35,7 +35,8 @@ export function convertToGenericChatRequest(
   else out.maxTokens = s.maxTokens;
   if (stream) out.streamOptions = { isIncludeUsage: true };
   if (req.logprobs) out.logProbs = Math.max(req.top_logprobs ?? 0, 1);
-  else if (req.top_logprobs !== undefined) throw badRequest("'top_logprobs' requires 'logprobs' to be true", "top_logprobs");
+  else if (req.top_logprobs !== undefined)
+    throw badRequest("'top_logprobs' requires 'logprobs' to be true", "top_logprobs");
   if (req.tools?.length) {
     out.tools = req.tools.map((tool) => ({
       type: "FUNCTION",
@@ -45,10 +46,17 @@ export function convertToGenericChatRequest(
     }));
   }
   if (req.tool_choice !== undefined) {
-    if (!req.tools?.length && req.tool_choice !== "none") throw badRequest("'tool_choice' needs 'tools'", "tool_choice");
+    if (!req.tools?.length && req.tool_choice !== "none")
+      throw badRequest("'tool_choice' needs 'tools'", "tool_choice");
     const c = req.tool_choice;
     out.toolChoice =
-      c === "auto" ? { type: "AUTO" } : c === "none" ? { type: "NONE" } : c === "required" ? { type: "REQUIRED" } : { type: "FUNCTION", name: c.function.name };
+      c === "auto"
+        ? { type: "AUTO" }
+        : c === "none"
+          ? { type: "NONE" }
+          : c === "required"
+            ? { type: "REQUIRED" }
+            : { type: "FUNCTION", name: c.function.name };
     if (typeof c === "object" && !req.tools?.some((t) => t.function.name === c.function.name)) {
       throw badRequest(`'tool_choice' names function '${c.function.name}', which is not in 'tools'`, "tool_choice");
     }
@@ -79,15 +87,23 @@ function convertMessage(m: ChatMessage, i: number, target: ModelTarget): OciMess
   switch (m.role) {
     case "system":
     case "developer":
-      return withName({ role: m.role === "system" ? "SYSTEM" : "DEVELOPER", content: textOnly(m.content, `${param}.content`) }, m.name);
+      return withName(
+        { role: m.role === "system" ? "SYSTEM" : "DEVELOPER", content: textOnly(m.content, `${param}.content`) },
+        m.name,
+      );
     case "user":
       return withName({ role: "USER", content: contentParts(m.content, `${param}.content`) }, m.name);
     case "assistant": {
       const text = m.content == null ? undefined : textOnly(m.content, `${param}.content`);
       const msg: Record<string, unknown> = { role: "ASSISTANT" };
-      if (text && text.some((p) => (p as { text?: string }).text !== "")) msg.content = text;
+      if (text?.some((p) => (p as { text?: string }).text !== "")) msg.content = text;
       if (m.tool_calls?.length) {
-        msg.toolCalls = m.tool_calls.map((c) => ({ id: c.id, type: "FUNCTION", name: c.function.name, arguments: c.function.arguments }));
+        msg.toolCalls = m.tool_calls.map((c) => ({
+          id: c.id,
+          type: "FUNCTION",
+          name: c.function.name,
+          arguments: c.function.arguments,
+        }));
       }
       if (m.reasoning_content) msg.reasoningContent = m.reasoning_content;
       // A tool-call turn has no text. OCI's SDK leaves `content` out then; Meta's models reject
@@ -97,8 +113,13 @@ function convertMessage(m: ChatMessage, i: number, target: ModelTarget): OciMess
       return withName(msg as unknown as OciMessage, m.name);
     }
     case "tool":
-      if (!m.tool_call_id) throw badRequest(`'${param}.tool_call_id' is required for role 'tool'`, `${param}.tool_call_id`);
-      return { role: "TOOL", toolCallId: m.tool_call_id, content: textOnly(m.content, `${param}.content`) } as OciMessage;
+      if (!m.tool_call_id)
+        throw badRequest(`'${param}.tool_call_id' is required for role 'tool'`, `${param}.tool_call_id`);
+      return {
+        role: "TOOL",
+        toolCallId: m.tool_call_id,
+        content: textOnly(m.content, `${param}.content`),
+      } as OciMessage;
     default: {
       const never: never = m.role;
       throw badRequest(`Unknown role '${String(never)}'`, `${param}.role`);
@@ -114,7 +135,8 @@ function textOnly(content: ChatMessage["content"], param: string): OciChatConten
   if (content == null) return [{ type: "TEXT", text: "" } as OciChatContent];
   if (typeof content === "string") return [{ type: "TEXT", text: content } as OciChatContent];
   return content.map((p, j) => {
-    if (p.type !== "text") throw badRequest(`'${param}[${j}]': only text parts are allowed in this message role`, `${param}[${j}]`);
+    if (p.type !== "text")
+      throw badRequest(`'${param}[${j}]': only text parts are allowed in this message role`, `${param}[${j}]`);
     return { type: "TEXT", text: p.text } as OciChatContent;
   });
 }
@@ -127,7 +149,10 @@ function contentParts(content: ChatMessage["content"], param: string): OciChatCo
         return { type: "TEXT", text: p.text } as OciChatContent;
       case "image_url":
       case "file":
-        return { type: "IMAGE", imageUrl: imagePartUrl(p, `${param}[${j}]`) as { url: string; detail?: ImageDetail } } as OciChatContent;
+        return {
+          type: "IMAGE",
+          imageUrl: imagePartUrl(p, `${param}[${j}]`) as { url: string; detail?: ImageDetail },
+        } as OciChatContent;
       default: {
         const never: never = p;
         throw badRequest(`Unsupported content part ${JSON.stringify(never)}`, `${param}[${j}]`);

@@ -1,6 +1,8 @@
 import type { ApiFormat, ModelAlias } from "../config/types";
 
-export type ServingMode = { servingType: "ON_DEMAND"; modelId: string } | { servingType: "DEDICATED"; endpointId: string };
+export type ServingMode =
+  | { servingType: "ON_DEMAND"; modelId: string }
+  | { servingType: "DEDICATED"; endpointId: string };
 
 /** What translation needs to know about the model behind an alias. */
 export interface ModelTarget {
@@ -36,7 +38,8 @@ export function describeModel(alias: ModelAlias, learnedName?: string): ModelTar
   return {
     format: alias.apiFormat ?? (modelName ? inferApiFormat(modelName) : "GENERIC"),
     servingMode,
-    usesMaxCompletionTokens: modelName !== undefined && /^openai\./.test(modelName) && !/^openai\.gpt-oss/.test(modelName),
+    usesMaxCompletionTokens:
+      modelName !== undefined && /^openai\./.test(modelName) && !/^openai\.gpt-oss/.test(modelName),
     modelName,
     needsAssistantText: modelName !== undefined && /^meta\./.test(modelName),
   };

@@ -1,4 +1,4 @@
-import { t, type Static } from "elysia";
+import { type Static, t } from "elysia";
 import { Int } from "./integer";
 import type { ChatCompletionRequest } from "./schemas";
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, Usage } from "./types";
@@ -44,7 +44,10 @@ function directUsage(u: Usage | undefined): InferenceResponse["usage"] {
 export function chatToInferenceResponse(c: ChatCompletion): InferenceResponse {
   const choice = c.choices[0]!;
   const usage = directUsage(c.usage);
-  return { response: { text: choice.message.content ?? "", finish_reason: directFinishReason(choice.finish_reason) }, ...(usage ? { usage } : {}) };
+  return {
+    response: { text: choice.message.content ?? "", finish_reason: directFinishReason(choice.finish_reason) },
+    ...(usage ? { usage } : {}),
+  };
 }
 
 /**
@@ -68,6 +71,9 @@ export class InferenceStreamFolder {
 
   final(): InferenceResponse {
     const usage = directUsage(this.usage);
-    return { response: { text: this.text, finish_reason: directFinishReason(this.finish) }, ...(usage ? { usage } : {}) };
+    return {
+      response: { text: this.text, finish_reason: directFinishReason(this.finish) },
+      ...(usage ? { usage } : {}),
+    };
   }
 }

@@ -1,4 +1,4 @@
-import { t, type Static } from "elysia";
+import { type Static, t } from "elysia";
 
 /**
  * Request schema of `/v1/embeddings` and `/genai/{alias}/v1/embeddings`, and the answer's shape.
@@ -10,7 +10,8 @@ import { t, type Static } from "elysia";
 const TokenArray = t.Array(t.Number());
 
 export const EmbeddingInput = t.Union([t.String(), t.Array(t.Union([t.String(), t.Number(), TokenArray]))], {
-  description: "A text, or an array of texts (at most 2048; more than 96 are sent to OCI in several calls). Token arrays are rejected.",
+  description:
+    "A text, or an array of texts (at most 2048; more than 96 are sent to OCI in several calls). Token arrays are rejected.",
 });
 
 export const EmbeddingRequest = t.Object({
@@ -21,16 +22,27 @@ export const EmbeddingRequest = t.Object({
     }),
   ),
   input: EmbeddingInput,
-  encoding_format: t.Optional(t.Union([t.Literal("float"), t.Literal("base64")], { description: "float (default) or base64 of little-endian float32" })),
-  dimensions: t.Optional(t.Number({ minimum: 1, multipleOf: 1, description: "cohere.embed-v4* models only: 256, 512, 1024 or 1536" })),
-  user: t.Optional(t.String()),
-  input_type: t.Optional(
-    t.Union([t.Literal("search_document"), t.Literal("search_query"), t.Literal("classification"), t.Literal("clustering")], {
-      description: "Extension: OCI's inputType (default search_document)",
+  encoding_format: t.Optional(
+    t.Union([t.Literal("float"), t.Literal("base64")], {
+      description: "float (default) or base64 of little-endian float32",
     }),
   ),
+  dimensions: t.Optional(
+    t.Number({ minimum: 1, multipleOf: 1, description: "cohere.embed-v4* models only: 256, 512, 1024 or 1536" }),
+  ),
+  user: t.Optional(t.String()),
+  input_type: t.Optional(
+    t.Union(
+      [t.Literal("search_document"), t.Literal("search_query"), t.Literal("classification"), t.Literal("clustering")],
+      {
+        description: "Extension: OCI's inputType (default search_document)",
+      },
+    ),
+  ),
   truncate: t.Optional(
-    t.Union([t.Literal("none"), t.Literal("start"), t.Literal("end")], { description: "Extension: OCI's truncate for inputs over the model's token limit" }),
+    t.Union([t.Literal("none"), t.Literal("start"), t.Literal("end")], {
+      description: "Extension: OCI's truncate for inputs over the model's token limit",
+    }),
   ),
 });
 

@@ -50,7 +50,12 @@ export class GenericStreamMapper extends BaseStreamMapper {
       const seen = this.calls.get(choice) ?? 0;
       if (id || name || seen === 0) {
         this.calls.set(choice, seen + 1);
-        deltas.push({ index: seen, id: id ?? `call_${this.meta.id}_${seen}`, type: "function", function: { name: name ?? "", arguments: args } });
+        deltas.push({
+          index: seen,
+          id: id ?? `call_${this.meta.id}_${seen}`,
+          type: "function",
+          function: { name: name ?? "", arguments: args },
+        });
       } else if (args !== "") {
         deltas.push({ index: seen - 1, function: { arguments: args } });
       }
@@ -59,6 +64,12 @@ export class GenericStreamMapper extends BaseStreamMapper {
   }
 
   private chunk(choices: Choice[]): ChatCompletionChunk {
-    return { id: this.meta.id, object: "chat.completion.chunk", created: this.meta.created, model: this.meta.model, choices };
+    return {
+      id: this.meta.id,
+      object: "chat.completion.chunk",
+      created: this.meta.created,
+      model: this.meta.model,
+      choices,
+    };
   }
 }

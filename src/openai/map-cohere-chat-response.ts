@@ -1,6 +1,6 @@
 import { UpstreamError } from "../errors/upstream-error";
-import type { CompletionMeta } from "./map-generic-chat-response";
 import { mapFinishReason } from "./map-finish-reason";
+import type { CompletionMeta } from "./map-generic-chat-response";
 import { mapUsage } from "./map-usage";
 import { expectRec, optArray, optString } from "./oci-shapes";
 import { singleChoiceCompletion } from "./single-choice-completion";
@@ -11,11 +11,19 @@ import type { ChatCompletion, ToolCallOut } from "./types";
 export function mapCohereChatResponse(body: unknown, meta: CompletionMeta): ChatCompletion {
   const result = expectRec(body, "chat result");
   const res = expectRec(result.chatResponse, "chatResponse");
-  if (res.apiFormat !== undefined && res.apiFormat !== "COHERE") throw new UpstreamError("bad_response", `expected a COHERE chatResponse, got ${String(res.apiFormat)}`);
-  if (res.finishReason === "ERROR") throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(res.errorMessage) ?? "no message"}`);
+  if (res.apiFormat !== undefined && res.apiFormat !== "COHERE")
+    throw new UpstreamError("bad_response", `expected a COHERE chatResponse, got ${String(res.apiFormat)}`);
+  if (res.finishReason === "ERROR")
+    throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(res.errorMessage) ?? "no message"}`);
   const toolCalls = cohereToolCalls(res.toolCalls);
   const text = optString(res.text) ?? "";
-  return singleChoiceCompletion(meta, text, toolCalls, mapFinishReason(res.finishReason, toolCalls.length > 0), mapUsage(res.usage));
+  return singleChoiceCompletion(
+    meta,
+    text,
+    toolCalls,
+    mapFinishReason(res.finishReason, toolCalls.length > 0),
+    mapUsage(res.usage),
+  );
 }
 
 /** Cohere v1 tool calls `{name, parameters}` → OpenAI calls with synthetic stable ids. */

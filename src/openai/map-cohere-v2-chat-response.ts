@@ -1,6 +1,6 @@
 import { UpstreamError } from "../errors/upstream-error";
-import type { CompletionMeta } from "./map-generic-chat-response";
 import { mapFinishReason } from "./map-finish-reason";
+import type { CompletionMeta } from "./map-generic-chat-response";
 import { mapUsage } from "./map-usage";
 import { expectRec, isRec, optArray, optString, type Rec } from "./oci-shapes";
 import { singleChoiceCompletion } from "./single-choice-completion";
@@ -11,12 +11,21 @@ import type { ChatCompletion, ToolCallOut } from "./types";
 export function mapCohereV2ChatResponse(body: unknown, meta: CompletionMeta): ChatCompletion {
   const result = expectRec(body, "chat result");
   const res = expectRec(result.chatResponse, "chatResponse");
-  if (res.apiFormat !== undefined && res.apiFormat !== "COHEREV2") throw new UpstreamError("bad_response", `expected a COHEREV2 chatResponse, got ${String(res.apiFormat)}`);
-  if (res.finishReason === "ERROR") throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(res.errorMessage) ?? "no message"}`);
+  if (res.apiFormat !== undefined && res.apiFormat !== "COHEREV2")
+    throw new UpstreamError("bad_response", `expected a COHEREV2 chatResponse, got ${String(res.apiFormat)}`);
+  if (res.finishReason === "ERROR")
+    throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(res.errorMessage) ?? "no message"}`);
   const message = expectRec(res.message, "chatResponse.message");
   const { text, thinking } = v2Content(message.content);
   const toolCalls = optArray(message.toolCalls, "message.toolCalls").map((c, i) => v2ToolCall(c, i));
-  return singleChoiceCompletion(meta, text, toolCalls, mapFinishReason(res.finishReason, toolCalls.length > 0), mapUsage(res.usage), thinking ? { reasoning_content: thinking } : {});
+  return singleChoiceCompletion(
+    meta,
+    text,
+    toolCalls,
+    mapFinishReason(res.finishReason, toolCalls.length > 0),
+    mapUsage(res.usage),
+    thinking ? { reasoning_content: thinking } : {},
+  );
 }
 
 export function v2Content(content: unknown): { text: string; thinking: string } {
@@ -36,5 +45,9 @@ export function v2ToolCall(v: unknown, i: number): ToolCallOut {
   const name = optString(fn.name);
   if (!name) throw new UpstreamError("bad_response", `toolCalls[${i}] has no function name`);
   const args = typeof fn.arguments === "string" ? fn.arguments : JSON.stringify(fn.arguments ?? {});
-  return { id: optString(c.id) ?? syntheticToolCallId(i, name, args), type: "function", function: { name, arguments: args } };
+  return {
+    id: optString(c.id) ?? syntheticToolCallId(i, name, args),
+    type: "function",
+    function: { name, arguments: args },
+  };
 }

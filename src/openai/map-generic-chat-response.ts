@@ -1,7 +1,7 @@
 import { UpstreamError } from "../errors/upstream-error";
 import { mapFinishReason } from "./map-finish-reason";
 import { mapUsage } from "./map-usage";
-import { expectRec, isRec, optArray, optNumber, optString, textOfParts, type Rec } from "./oci-shapes";
+import { expectRec, isRec, optArray, optNumber, optString, type Rec, textOfParts } from "./oci-shapes";
 import type { ChatCompletion, LogprobToken, ToolCallOut } from "./types";
 
 export interface CompletionMeta {
@@ -29,7 +29,10 @@ export function mapGenericChatResponse(body: unknown, meta: CompletionMeta): Cha
       const message = expectRec(choice.message, `choices[${i}].message`);
       const toolCalls = optArray(message.toolCalls, "message.toolCalls").map((tc, j) => mapToolCall(tc, j));
       const text = textOfParts(message.content, "message.content");
-      const out: ChatCompletion["choices"][number]["message"] = { role: "assistant", content: text ?? (toolCalls.length ? null : "") };
+      const out: ChatCompletion["choices"][number]["message"] = {
+        role: "assistant",
+        content: text ?? (toolCalls.length ? null : ""),
+      };
       if (toolCalls.length) out.tool_calls = toolCalls;
       const reasoning = optString(message.reasoningContent);
       if (reasoning) out.reasoning_content = reasoning;
@@ -50,7 +53,11 @@ function mapToolCall(v: unknown, j: number): ToolCallOut {
   const tc = expectRec(v, `toolCalls[${j}]`);
   const name = optString(tc.name);
   if (!name) throw new UpstreamError("bad_response", `toolCalls[${j}] has no name`);
-  return { id: optString(tc.id) ?? `call_${j}`, type: "function", function: { name, arguments: optString(tc.arguments) ?? "{}" } };
+  return {
+    id: optString(tc.id) ?? `call_${j}`,
+    type: "function",
+    function: { name, arguments: optString(tc.arguments) ?? "{}" },
+  };
 }
 
 /** OCI's column-wise logprobs (tokens[], tokenLogprobs[], topLogprobs[]) → OpenAI's per-token list. */
@@ -68,7 +75,11 @@ export function mapLogprobs(v: unknown): { content: LogprobToken[] } | null {
         token,
         logprob: optNumber(lps[i]) ?? 0,
         bytes: [...new TextEncoder().encode(token)],
-        top_logprobs: Object.entries(top).map(([t, lp]) => ({ token: t, logprob: optNumber(lp) ?? 0, bytes: [...new TextEncoder().encode(t)] })),
+        top_logprobs: Object.entries(top).map(([t, lp]) => ({
+          token: t,
+          logprob: optNumber(lp) ?? 0,
+          bytes: [...new TextEncoder().encode(t)],
+        })),
       };
     }),
   };

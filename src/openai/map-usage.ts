@@ -6,7 +6,11 @@ export function mapUsage(u: unknown): Usage | undefined {
   if (!isRec(u)) return undefined;
   const prompt = optNumber(u.promptTokens) ?? 0;
   const completion = optNumber(u.completionTokens) ?? 0;
-  const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: optNumber(u.totalTokens) ?? prompt + completion };
+  const out: Usage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: optNumber(u.totalTokens) ?? prompt + completion,
+  };
   if (isRec(u.promptTokensDetails)) {
     const cached = optNumber(u.promptTokensDetails.cachedTokens);
     if (cached !== undefined) out.prompt_tokens_details = { cached_tokens: cached };

@@ -1,4 +1,4 @@
-import { t, type Static } from "elysia";
+import { type Static, t } from "elysia";
 import { Int } from "./integer";
 
 /**
@@ -22,7 +22,11 @@ const ImagePart = t.Object({
 /** OpenAI's file part: an uploaded file by id, or inline data (`data:<mime>;base64,...`). */
 const FilePart = t.Object({
   type: t.Literal("file"),
-  file: t.Object({ file_id: t.Optional(t.String({ minLength: 1 })), file_data: t.Optional(t.String({ minLength: 1 })), filename: t.Optional(t.String()) }),
+  file: t.Object({
+    file_id: t.Optional(t.String({ minLength: 1 })),
+    file_data: t.Optional(t.String({ minLength: 1 })),
+    filename: t.Optional(t.String()),
+  }),
 });
 export const ContentPart = t.Union([TextPart, ImagePart, FilePart]);
 const Content = t.Union([t.String({ maxLength: MAX_TEXT }), t.Array(ContentPart, { maxItems: 256 })]);
@@ -34,7 +38,13 @@ const ToolCall = t.Object({
 });
 
 export const ChatMessage = t.Object({
-  role: t.Union([t.Literal("system"), t.Literal("developer"), t.Literal("user"), t.Literal("assistant"), t.Literal("tool")]),
+  role: t.Union([
+    t.Literal("system"),
+    t.Literal("developer"),
+    t.Literal("user"),
+    t.Literal("assistant"),
+    t.Literal("tool"),
+  ]),
   content: t.Optional(t.Union([Content, t.Null()])),
   name: t.Optional(t.String()),
   tool_calls: t.Optional(t.Array(ToolCall)),

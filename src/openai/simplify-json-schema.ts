@@ -17,12 +17,13 @@ export function simplifyJsonSchema(schema: unknown): unknown {
 function walk(node: unknown, root: Schema, refs: string[]): unknown {
   if (Array.isArray(node)) return node.map((n) => walk(n, root, refs));
   if (!isSchema(node)) return node;
-  let s: Schema = node;
+  const s: Schema = node;
   if (typeof s.$ref === "string") {
     const ref = s.$ref;
     const target = resolveRef(root, ref);
     // A recursive type cannot be inlined forever: below the cut it becomes a plain object.
-    if (!target || refs.includes(ref) || refs.length >= MAX_REF_CHAIN) return { type: "object", ...(typeof s.description === "string" ? { description: s.description } : {}) };
+    if (!target || refs.includes(ref) || refs.length >= MAX_REF_CHAIN)
+      return { type: "object", ...(typeof s.description === "string" ? { description: s.description } : {}) };
     const { $ref: _drop, ...rest } = s;
     return walk({ ...target, ...rest }, root, [...refs, ref]);
   }
@@ -43,7 +44,10 @@ function walk(node: unknown, root: Schema, refs: string[]): unknown {
   const out: Schema = {};
   for (const [k, v] of Object.entries(s)) {
     if (k === "$defs" || k === "definitions" || k === "$schema" || k === "$id") continue;
-    out[k] = k === "properties" && isSchema(v) ? Object.fromEntries(Object.entries(v).map(([p, ps]) => [p, walk(ps, root, refs)])) : walk(v, root, refs);
+    out[k] =
+      k === "properties" && isSchema(v)
+        ? Object.fromEntries(Object.entries(v).map(([p, ps]) => [p, walk(ps, root, refs)]))
+        : walk(v, root, refs);
   }
   return out;
 }

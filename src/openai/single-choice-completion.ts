@@ -17,5 +17,12 @@ export function singleChoiceCompletion(
 ): ChatCompletion {
   const message: Message = { role: "assistant", content: toolCalls.length && text === "" ? null : text, ...extra };
   if (toolCalls.length) message.tool_calls = toolCalls;
-  return { id: meta.id, object: "chat.completion", created: meta.created, model: meta.model, choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }], usage };
+  return {
+    id: meta.id,
+    object: "chat.completion",
+    created: meta.created,
+    model: meta.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
+    usage,
+  };
 }

@@ -10,7 +10,10 @@ export interface StreamMapper {
   readonly usage: Usage | undefined;
 }
 
-export function chunkOf(meta: { id: string; created: number; model: string }, choices: ChatCompletionChunk["choices"]): ChatCompletionChunk {
+export function chunkOf(
+  meta: { id: string; created: number; model: string },
+  choices: ChatCompletionChunk["choices"],
+): ChatCompletionChunk {
   return { id: meta.id, object: "chat.completion.chunk", created: meta.created, model: meta.model, choices };
 }
 
@@ -27,7 +30,10 @@ export abstract class BaseStreamMapper implements StreamMapper {
   protected finished = false;
   usage: Usage | undefined;
 
-  constructor(protected readonly meta: { id: string; created: number; model: string }, private readonly includeUsage: boolean) {}
+  constructor(
+    protected readonly meta: { id: string; created: number; model: string },
+    private readonly includeUsage: boolean,
+  ) {}
 
   start(): ChatCompletionChunk {
     return roleChunk(this.meta);

@@ -30,7 +30,13 @@ export interface ChatCompletion {
   model: string;
   choices: Array<{
     index: number;
-    message: { role: "assistant"; content: string | null; tool_calls?: ToolCallOut[]; reasoning_content?: string; refusal?: string | null };
+    message: {
+      role: "assistant";
+      content: string | null;
+      tool_calls?: ToolCallOut[];
+      reasoning_content?: string;
+      refusal?: string | null;
+    };
     logprobs: { content: LogprobToken[] } | null;
     finish_reason: FinishReason | null;
   }>;

@@ -6,8 +6,8 @@ import { ownerOf } from "../http/caller";
 import type { sessions as sessionsPlugin } from "../http/plugins/sessions";
 import type { transport as transportPlugin } from "../http/plugins/transport";
 import { requestInfo } from "../http/request-info";
+import { type DirectChatMode, runDirectAgentChat } from "../services/agent-chat";
 import { findAlias } from "../services/aliases";
-import { runDirectAgentChat, type DirectChatMode } from "../services/agent-chat";
 import { lift, respond, type StreamContext } from "./respond";
 
 const AliasParams = t.Object({ alias: t.String() });
@@ -25,7 +25,10 @@ const ChatBody = t.Object({
 function agentAlias(store: ConfigStore, name: string): ModelAlias {
   const alias = findAlias(store.current, name);
   if (alias.type !== "agent") {
-    throw new ApiError(400, `Model '${name}' is not an agent. Use type='agent' in llm_models.json.`, { type: "invalid_request_error", code: "wrong_alias_type" });
+    throw new ApiError(400, `Model '${name}' is not an agent. Use type='agent' in llm_models.json.`, {
+      type: "invalid_request_error",
+      code: "wrong_alias_type",
+    });
   }
   return alias;
 }
@@ -34,7 +37,12 @@ function agentAlias(store: ConfigStore, name: string): ModelAlias {
  * The seed's agent routes (errors as `{"error": "..."}`): sessions opened by `channel`+`cuid`,
  * closed by id, and `/chat` in automatic or manual mode, streamed or not.
  */
-export function agentRoutes(store: ConfigStore, oci: ReturnType<typeof transportPlugin>, agentSessions: ReturnType<typeof sessionsPlugin>, opts: StreamContext) {
+export function agentRoutes(
+  store: ConfigStore,
+  oci: ReturnType<typeof transportPlugin>,
+  agentSessions: ReturnType<typeof sessionsPlugin>,
+  opts: StreamContext,
+) {
   return new Elysia({ name: "routes-agents" })
     .use(oci)
     .use(agentSessions)
@@ -47,7 +55,12 @@ export function agentRoutes(store: ConfigStore, oci: ReturnType<typeof transport
           { alias, owner: ownerOf(request), channel: body.channel, cuid: body.cuid },
           { signal: request.signal, requestId: requestInfo(request).id },
         );
-        return { ...opened.session, id: String(opened.session.id), sessionKey: `${body.channel}:${body.cuid}`, reused: opened.reused };
+        return {
+          ...opened.session,
+          id: String(opened.session.id),
+          sessionKey: `${body.channel}:${body.cuid}`,
+          reused: opened.reused,
+        };
       },
       {
         params: AliasParams,
@@ -61,7 +74,10 @@ export function agentRoutes(store: ConfigStore, oci: ReturnType<typeof transport
       async ({ params, request, sessions, set }) => {
         const alias = agentAlias(store, params.alias);
         requestInfo(request).alias = alias.alias;
-        await sessions.close(alias, ownerOf(request), params.sessionId, { signal: request.signal, requestId: requestInfo(request).id });
+        await sessions.close(alias, ownerOf(request), params.sessionId, {
+          signal: request.signal,
+          requestId: requestInfo(request).id,
+        });
         set.status = 204;
         return undefined;
       },
@@ -81,7 +97,10 @@ export function agentRoutes(store: ConfigStore, oci: ReturnType<typeof transport
           : body.channel && body.cuid
             ? { mode: "auto", channel: body.channel, cuid: body.cuid }
             : (() => {
-                throw badRequest("Provide 'channel' and 'cuid' (automatic mode) or 'sessionId' (manual mode)", body.channel ? "cuid" : "channel");
+                throw badRequest(
+                  "Provide 'channel' and 'cuid' (automatic mode) or 'sessionId' (manual mode)",
+                  body.channel ? "cuid" : "channel",
+                );
               })();
         const outcome = await runDirectAgentChat(transport, sessions, {
           alias,
@@ -98,7 +117,11 @@ export function agentRoutes(store: ConfigStore, oci: ReturnType<typeof transport
         params: AliasParams,
         body: ChatBody,
         parse: "json",
-        detail: { summary: "Chat with an agent: automatic (channel+cuid) or manual (sessionId) sessions; `stream: true` for SSE", tags: ["agents"] },
+        detail: {
+          summary:
+            "Chat with an agent: automatic (channel+cuid) or manual (sessionId) sessions; `stream: true` for SSE",
+          tags: ["agents"],
+        },
       },
     );
 }

@@ -13,22 +13,25 @@ import { lift, respond, type StreamContext } from "./respond";
  * `{"response", "usage"}`, then `[DONE]`.
  */
 export function directRoutes(store: ConfigStore, oci: ReturnType<typeof transportPlugin>, opts: StreamContext) {
-  return new Elysia({ name: "routes-direct" })
-    .use(oci)
-    .post(
-      "/genai/:alias/inference",
-      async ({ body, params, request, set, server, transport }) => {
-        lift(server, request);
-        const alias = findAlias(store.current, params.alias);
-        requestInfo(request).alias = alias.alias;
-        const outcome = await runDirectInference(transport, { alias, request: body, requestId: requestInfo(request).id, signal: request.signal });
-        return respond(outcome, request, set, { ...opts, family: "direct" });
-      },
-      {
-        params: t.Object({ alias: t.String() }),
-        body: InferenceRequest,
-        parse: "json",
-        detail: { summary: "Direct inference with a prompt (seed shape); `stream: true` answers SSE", tags: ["direct"] },
-      },
-    );
+  return new Elysia({ name: "routes-direct" }).use(oci).post(
+    "/genai/:alias/inference",
+    async ({ body, params, request, set, server, transport }) => {
+      lift(server, request);
+      const alias = findAlias(store.current, params.alias);
+      requestInfo(request).alias = alias.alias;
+      const outcome = await runDirectInference(transport, {
+        alias,
+        request: body,
+        requestId: requestInfo(request).id,
+        signal: request.signal,
+      });
+      return respond(outcome, request, set, { ...opts, family: "direct" });
+    },
+    {
+      params: t.Object({ alias: t.String() }),
+      body: InferenceRequest,
+      parse: "json",
+      detail: { summary: "Direct inference with a prompt (seed shape); `stream: true` answers SSE", tags: ["direct"] },
+    },
+  );
 }

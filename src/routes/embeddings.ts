@@ -2,9 +2,9 @@ import { Elysia } from "elysia";
 import type { ConfigStore } from "../config/store";
 import type { transport as transportPlugin } from "../http/plugins/transport";
 import { requestInfo } from "../http/request-info";
+import type { OciTransport } from "../oci/transport";
 import { EmbeddingRequest } from "../openai/embedding-schemas";
 import { AliasParam } from "../openai/schemas";
-import type { OciTransport } from "../oci/transport";
 import { createEmbeddings, resolveEmbeddingTarget } from "../services/embeddings";
 import { lift } from "./respond";
 
@@ -23,7 +23,12 @@ export function embeddingsRoutes(store: ConfigStore, oci: ReturnType<typeof tran
     const info = requestInfo(request);
     const resolved = resolveEmbeddingTarget(store.current, pathAlias, body.model);
     info.alias = resolved.alias.alias;
-    const out = await createEmbeddings(transport, { resolved, request: body, requestId: info.id, signal: request.signal });
+    const out = await createEmbeddings(transport, {
+      resolved,
+      request: body,
+      requestId: info.id,
+      signal: request.signal,
+    });
     if (out.ociRequestId) {
       info.ociRequestId = out.ociRequestId;
       set.headers["x-oci-request-id"] = out.ociRequestId;
@@ -52,6 +57,11 @@ export function embeddingsRoutes(store: ConfigStore, oci: ReturnType<typeof tran
         lift(server, request);
         return embed(transport, params.alias, body, request, set);
       },
-      { body: EmbeddingRequest, parse: "json", params: AliasParam, detail: doc("the body's model (an alias or an OCI model name) or else the path's alias") },
+      {
+        body: EmbeddingRequest,
+        parse: "json",
+        params: AliasParam,
+        detail: doc("the body's model (an alias or an OCI model name) or else the path's alias"),
+      },
     );
 }

@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
-import type { ConfigStore } from "../config/store";
 import type { LoadedConfig } from "../config/load";
+import type { ConfigStore } from "../config/store";
 import { requestInfo } from "../http/request-info";
 import { findAlias } from "../services/aliases";
 import type { FilesService } from "../services/files";
@@ -8,7 +8,12 @@ import type { FilesService } from "../services/files";
 /** The region of a files call: the path alias's, else the credentials', else the first alias's. */
 export function filesRegion(config: LoadedConfig, alias: string | undefined): string {
   if (alias !== undefined) return findAlias(config, alias).region;
-  return config.credentials?.region ?? process.env.OCI_REGION ?? config.aliases.values().next().value?.region ?? "us-chicago-1";
+  return (
+    config.credentials?.region ??
+    process.env.OCI_REGION ??
+    config.aliases.values().next().value?.region ??
+    "us-chicago-1"
+  );
 }
 
 const FileId = t.Object({ id: t.String() });
@@ -24,13 +29,14 @@ export function filesRoutes(store: ConfigStore, files: FilesService) {
   const tags = ["files"];
   const app = new Elysia({ name: "routes-files" });
   for (const base of ["/v1/files", "/genai/:alias/v1/files"] as const) {
-    const region = (params: object | undefined) => filesRegion(store.current, (params as { alias?: string } | undefined)?.alias);
+    const region = (params: object | undefined) =>
+      filesRegion(store.current, (params as { alias?: string } | undefined)?.alias);
     app
-      .post(
-        base,
-        ({ body, params, request }) => files.upload(region(params), body.file, body.purpose, call(request)),
-        { body: Upload, parse: "formdata", detail: { summary: "Upload a file (multipart `file` + `purpose`) to the Object Storage bucket", tags } },
-      )
+      .post(base, ({ body, params, request }) => files.upload(region(params), body.file, body.purpose, call(request)), {
+        body: Upload,
+        parse: "formdata",
+        detail: { summary: "Upload a file (multipart `file` + `purpose`) to the Object Storage bucket", tags },
+      })
       .get(base, ({ params, query, request }) => files.list(region(params), call(request), query.purpose), {
         query: t.Object({ purpose: t.Optional(t.String()) }),
         detail: { summary: "List uploaded files", tags },
@@ -52,7 +58,10 @@ export function filesRoutes(store: ConfigStore, files: FilesService) {
             },
           });
         },
-        { params: base === "/v1/files" ? FileId : AliasFileId, detail: { summary: "The file's bytes, with the content type stored at upload", tags } },
+        {
+          params: base === "/v1/files" ? FileId : AliasFileId,
+          detail: { summary: "The file's bytes, with the content type stored at upload", tags },
+        },
       )
       .delete(`${base}/:id`, ({ params, request }) => files.delete(region(params), params.id, call(request)), {
         params: base === "/v1/files" ? FileId : AliasFileId,

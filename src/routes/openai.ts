@@ -1,19 +1,19 @@
 import { Elysia, t } from "elysia";
+import type { SessionManager } from "../agents/session-manager";
 import type { ConfigStore } from "../config/store";
 import type { ModelAlias } from "../config/types";
+import { callerOf } from "../http/caller";
+import type { sessions as sessionsPlugin } from "../http/plugins/sessions";
+import type { transport as transportPlugin } from "../http/plugins/transport";
 import { requestInfo } from "../http/request-info";
+import type { OciTransport } from "../oci/transport";
 import { ChatCompletionRequest, CompletionRequest } from "../openai/schemas";
 import type { ModelObject } from "../openai/types";
-import type { OciTransport } from "../oci/transport";
 import { findAlias, requireModelAlias } from "../services/aliases";
 import { completeChat } from "../services/complete-chat";
 import type { FilesService } from "../services/files";
 import { createTextCompletion } from "../services/text-completions";
-import type { SessionManager } from "../agents/session-manager";
-import { callerOf } from "../http/caller";
 import { lift, respond, type StreamContext } from "./respond";
-import type { transport as transportPlugin } from "../http/plugins/transport";
-import type { sessions as sessionsPlugin } from "../http/plugins/sessions";
 
 const ModelObjectSchema = t.Object({
   id: t.String(),
@@ -29,7 +29,15 @@ const AliasParams = t.Object({ alias: t.String() });
 
 function modelObject(a: ModelAlias, created: number): ModelObject {
   const vendor = a.type === "agent" ? "oci-genai-agents" : /^[a-z]+\./.test(a.id) ? a.id.split(".")[0]! : "oci";
-  return { id: a.alias, object: "model", created, owned_by: vendor, type: a.type, region: a.region, ...(a.description ? { description: a.description } : {}) };
+  return {
+    id: a.alias,
+    object: "model",
+    created,
+    owned_by: vendor,
+    type: a.type,
+    region: a.region,
+    ...(a.description ? { description: a.description } : {}),
+  };
 }
 
 /**
@@ -43,26 +51,55 @@ export function openAiRoutes(
   opts: StreamContext & { files: FilesService; allowPrivateImageHosts: ReadonlySet<string> },
 ) {
   const created = () => Math.floor(store.current.loadedAt / 1000);
-  const stream = { keepAliveMs: opts.keepAliveMs, streams: opts.streams, metrics: opts.metrics, family: "openai" as const };
+  const stream = {
+    keepAliveMs: opts.keepAliveMs,
+    streams: opts.streams,
+    metrics: opts.metrics,
+    family: "openai" as const,
+  };
 
-  type Ctx = { transport: OciTransport; sessions: SessionManager; request: Request; server: Parameters<typeof lift>[0]; set: { headers: Record<string, unknown> } };
-  const chat = async ({ transport, sessions, request, server, set }: Ctx, alias: ModelAlias, body: ChatCompletionRequest) => {
+  type Ctx = {
+    transport: OciTransport;
+    sessions: SessionManager;
+    request: Request;
+    server: Parameters<typeof lift>[0];
+    set: { headers: Record<string, unknown> };
+  };
+  const chat = async (
+    { transport, sessions, request, server, set }: Ctx,
+    alias: ModelAlias,
+    body: ChatCompletionRequest,
+  ) => {
     lift(server, request);
     requestInfo(request).alias = alias.alias;
     const caller = callerOf(request, body.user);
-    const outcome = await completeChat({ transport, sessions, files: opts.files, allowPrivateImageHosts: opts.allowPrivateImageHosts }, { alias, request: body, requestId: requestInfo(request).id, signal: request.signal, caller });
+    const outcome = await completeChat(
+      { transport, sessions, files: opts.files, allowPrivateImageHosts: opts.allowPrivateImageHosts },
+      { alias, request: body, requestId: requestInfo(request).id, signal: request.signal, caller },
+    );
     return respond(outcome, request, set, stream);
   };
-  const complete = async ({ transport, sessions, request, server, set }: Ctx, alias: ModelAlias, body: CompletionRequest) => {
+  const complete = async (
+    { transport, sessions, request, server, set }: Ctx,
+    alias: ModelAlias,
+    body: CompletionRequest,
+  ) => {
     lift(server, request);
     requestInfo(request).alias = alias.alias;
     const caller = callerOf(request, body.user);
-    const outcome = await createTextCompletion((call) => completeChat({ transport, sessions, files: opts.files, allowPrivateImageHosts: opts.allowPrivateImageHosts }, { ...call, caller }), {
-      alias,
-      request: body,
-      requestId: requestInfo(request).id,
-      signal: request.signal,
-    });
+    const outcome = await createTextCompletion(
+      (call) =>
+        completeChat(
+          { transport, sessions, files: opts.files, allowPrivateImageHosts: opts.allowPrivateImageHosts },
+          { ...call, caller },
+        ),
+      {
+        alias,
+        request: body,
+        requestId: requestInfo(request).id,
+        signal: request.signal,
+      },
+    );
     return respond(outcome, request, set, stream);
   };
   const chatDoc = { summary: "Chat completion (OpenAI v1); `stream: true` answers with SSE chunks", tags: ["openai"] };
@@ -71,35 +108,49 @@ export function openAiRoutes(
   return new Elysia({ name: "routes-openai" })
     .use(oci)
     .use(agentSessions)
-    .get("/v1/models", () => ({ object: "list" as const, data: [...store.current.aliases.values()].map((a) => modelObject(a, created())) }), {
-      response: ModelList,
-      detail: { summary: "Every alias (models and agents) as OpenAI model objects", tags: ["openai"] },
-    })
+    .get(
+      "/v1/models",
+      () => ({
+        object: "list" as const,
+        data: [...store.current.aliases.values()].map((a) => modelObject(a, created())),
+      }),
+      {
+        response: ModelList,
+        detail: { summary: "Every alias (models and agents) as OpenAI model objects", tags: ["openai"] },
+      },
+    )
     .get("/v1/models/:alias", ({ params }) => modelObject(findAlias(store.current, params.alias), created()), {
       params: AliasParams,
       response: ModelObjectSchema,
       detail: { summary: "One alias as an OpenAI model object", tags: ["openai"] },
     })
-    .get("/genai/:alias/v1/models", ({ params }) => ({ object: "list" as const, data: [modelObject(findAlias(store.current, params.alias), created())] }), {
-      params: AliasParams,
-      response: ModelList,
-      detail: { summary: "The path's alias as a one-model list (for client.models.list())", tags: ["openai"] },
-    })
-    .post(
-      "/v1/chat/completions",
-      (ctx) => chat(ctx, requireModelAlias(store.current, ctx.body.model), ctx.body),
-      { body: ChatCompletionRequest, parse: "json", detail: chatDoc },
+    .get(
+      "/genai/:alias/v1/models",
+      ({ params }) => ({
+        object: "list" as const,
+        data: [modelObject(findAlias(store.current, params.alias), created())],
+      }),
+      {
+        params: AliasParams,
+        response: ModelList,
+        detail: { summary: "The path's alias as a one-model list (for client.models.list())", tags: ["openai"] },
+      },
     )
+    .post("/v1/chat/completions", (ctx) => chat(ctx, requireModelAlias(store.current, ctx.body.model), ctx.body), {
+      body: ChatCompletionRequest,
+      parse: "json",
+      detail: chatDoc,
+    })
     .post(
       "/genai/:alias/v1/chat/completions",
       (ctx) => chat(ctx, findAlias(store.current, ctx.params.alias), ctx.body),
       { body: ChatCompletionRequest, parse: "json", params: AliasParams, detail: chatDoc },
     )
-    .post(
-      "/v1/completions",
-      (ctx) => complete(ctx, requireModelAlias(store.current, ctx.body.model), ctx.body),
-      { body: CompletionRequest, parse: "json", detail: completionDoc },
-    )
+    .post("/v1/completions", (ctx) => complete(ctx, requireModelAlias(store.current, ctx.body.model), ctx.body), {
+      body: CompletionRequest,
+      parse: "json",
+      detail: completionDoc,
+    })
     .post(
       "/genai/:alias/v1/completions",
       (ctx) => complete(ctx, findAlias(store.current, ctx.params.alias), ctx.body),

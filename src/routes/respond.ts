@@ -1,10 +1,10 @@
 import type { Server } from "bun";
-import { toApiError } from "../errors/map-upstream-error";
-import { directEnvelope, openAiEnvelope } from "../errors/envelopes";
 import { ApiError } from "../errors/api-error";
+import { directEnvelope, openAiEnvelope } from "../errors/envelopes";
+import { toApiError } from "../errors/map-upstream-error";
 import { UpstreamError } from "../errors/upstream-error";
-import { sseResponse } from "../http/sse";
 import { requestInfo } from "../http/request-info";
+import { sseResponse } from "../http/sse";
 import type { StreamRegistry } from "../http/stream-registry";
 import type { Metrics } from "../observability/metrics";
 import type { Usage } from "../openai/types";
@@ -25,10 +25,12 @@ export interface StreamContext {
   metrics: Metrics;
 }
 
-
 /** Text in a chunk of either family: an OpenAI delta (content or tool call) or the seed's `{delta}`. */
 function carriesText(chunk: unknown): boolean {
-  const c = chunk as { delta?: unknown; choices?: Array<{ delta?: { content?: string; tool_calls?: unknown[] }; text?: string }> };
+  const c = chunk as {
+    delta?: unknown;
+    choices?: Array<{ delta?: { content?: string; tool_calls?: unknown[] }; text?: string }>;
+  };
   if (typeof c.delta === "string") return c.delta !== "";
   const first = c.choices?.[0];
   return Boolean(first?.delta?.content || first?.delta?.tool_calls?.length || first?.text);
@@ -80,8 +82,15 @@ export function respond<J extends { usage?: Usage }, C>(
     },
     errorEvent: (e) => {
       if (e instanceof UpstreamError && e.failure === "http") opts.metrics.ociError(e.init.status, e.init.code);
-      return envelope(toApiError(e) ?? new ApiError(500, "Internal error in the gateway while streaming", { type: "server_error", code: "internal_error" }));
+      return envelope(
+        toApiError(e) ??
+          new ApiError(500, "Internal error in the gateway while streaming", {
+            type: "server_error",
+            code: "internal_error",
+          }),
+      );
     },
-    terminatedEvent: (reason) => envelope(new ApiError(503, reason, { type: "service_unavailable", code: "shutting_down" })),
+    terminatedEvent: (reason) =>
+      envelope(new ApiError(503, reason, { type: "service_unavailable", code: "shutting_down" })),
   });
 }

@@ -28,7 +28,11 @@ export type DirectChatOutcome = Outcome<Record<string, unknown>, unknown>;
  * (`sessionId`). Answers in the seed's shapes; `stream: true` sends `{"delta"}` events, then the
  * whole `{agentResponse, sessionInfo}`, then [DONE].
  */
-export async function runDirectAgentChat(transport: OciTransport, sessions: SessionManager, call: DirectChatCall): Promise<DirectChatOutcome> {
+export async function runDirectAgentChat(
+  transport: OciTransport,
+  sessions: SessionManager,
+  call: DirectChatCall,
+): Promise<DirectChatOutcome> {
   const { alias, mode } = call;
   const input: AgentInput = { message: call.userMessage, context: "", performedActions: [] };
   const opts = { signal: call.signal, requestId: call.requestId };
@@ -37,15 +41,27 @@ export async function runDirectAgentChat(transport: OciTransport, sessions: Sess
       ? sessions.auto({ alias, owner: call.owner, channel: mode.channel, cuid: mode.cuid }, opts, turn)
       : sessions.manual(alias, call.owner, mode.sessionId, opts, turn);
   const sessionInfo = (t: TurnOutcome<unknown>) =>
-    mode.mode === "auto" ? { sessionId: t.sessionId, sessionKey: `${mode.channel}:${mode.cuid}`, reused: t.reused } : { sessionId: t.sessionId };
+    mode.mode === "auto"
+      ? { sessionId: t.sessionId, sessionKey: `${mode.channel}:${mode.cuid}`, reused: t.reused }
+      : { sessionId: t.sessionId };
 
   if (!call.stream) {
     const t = await run((sid, fresh) => agentTurn(transport, alias, input, sid, fresh, opts));
     await t.release();
     const { answer, ociRequestId } = t.result;
-    return { kind: "json", body: { agentResponse: seedAgentResponse(answer), sessionInfo: sessionInfo(t), ...(answer.usage ? { usage: answer.usage } : {}) }, ociRequestId };
+    return {
+      kind: "json",
+      body: {
+        agentResponse: seedAgentResponse(answer),
+        sessionInfo: sessionInfo(t),
+        ...(answer.usage ? { usage: answer.usage } : {}),
+      },
+      ociRequestId,
+    };
   }
-  const t: TurnOutcome<OciEventStream> = await run((sid, fresh) => agentTurnStream(transport, alias, input, sid, fresh, opts));
+  const t: TurnOutcome<OciEventStream> = await run((sid, fresh) =>
+    agentTurnStream(transport, alias, input, sid, fresh, opts),
+  );
   const reader = new AgentStreamReader();
   let usage: Usage | undefined;
   async function* events(): AsyncGenerator<unknown> {
@@ -56,7 +72,11 @@ export async function runDirectAgentChat(transport: OciTransport, sessions: Sess
       }
       const answer = reader.answer();
       usage = answer.usage;
-      yield { agentResponse: seedAgentResponse(answer), sessionInfo: sessionInfo(t), ...(answer.usage ? { usage: answer.usage } : {}) };
+      yield {
+        agentResponse: seedAgentResponse(answer),
+        sessionInfo: sessionInfo(t),
+        ...(answer.usage ? { usage: answer.usage } : {}),
+      };
     } finally {
       await t.release();
     }

@@ -1,14 +1,14 @@
-import { agentClosingChunks, agentToChatCompletion, type AgentChunk, type AgentInfo } from "../agents/agent-responses";
+import { type AgentChunk, type AgentInfo, agentClosingChunks, agentToChatCompletion } from "../agents/agent-responses";
 import { AgentStreamReader } from "../agents/agent-stream-reader";
 import { conversationToAgentInput } from "../agents/conversation-to-agent-input";
 import type { SessionManager } from "../agents/session-manager";
 import type { ModelAlias } from "../config/types";
-import { chunkOf, roleChunk } from "../openai/stream-mapper";
-import type { ChatCompletionRequest } from "../openai/schemas";
 import type { OciTransport } from "../oci/transport";
+import type { ChatCompletionRequest } from "../openai/schemas";
+import { chunkOf, roleChunk } from "../openai/stream-mapper";
+import { agentTurn, agentTurnStream } from "./agent-turn";
 import type { ChatOutcome } from "./chat-completions";
 import { newCompletionMeta } from "./chat-completions";
-import { agentTurn, agentTurnStream } from "./agent-turn";
 
 export interface AgentCompletionCall {
   alias: ModelAlias;
@@ -28,21 +28,38 @@ export interface AgentCompletionCall {
  * comes back as a chat.completion with an `agent` object. Streams hold the conversation's lock
  * until they end.
  */
-export async function createAgentCompletion(transport: OciTransport, sessions: SessionManager, call: AgentCompletionCall): Promise<ChatOutcome> {
+export async function createAgentCompletion(
+  transport: OciTransport,
+  sessions: SessionManager,
+  call: AgentCompletionCall,
+): Promise<ChatOutcome> {
   const { alias, request } = call;
   const input = conversationToAgentInput(request.messages);
   const opts = { signal: call.signal, requestId: call.requestId };
   const target = { alias, owner: call.owner, channel: call.channel, cuid: call.cuid };
   const meta = newCompletionMeta(alias.alias);
-  const info = (sessionId: string, reused: boolean, citations: unknown[]): AgentInfo => ({ session_id: sessionId, session_key: `${call.channel}:${call.cuid}`, reused, citations });
+  const info = (sessionId: string, reused: boolean, citations: unknown[]): AgentInfo => ({
+    session_id: sessionId,
+    session_key: `${call.channel}:${call.cuid}`,
+    reused,
+    citations,
+  });
 
   if (request.stream !== true) {
-    const turn = await sessions.auto(target, opts, (sid, fresh) => agentTurn(transport, alias, input, sid, fresh, opts));
+    const turn = await sessions.auto(target, opts, (sid, fresh) =>
+      agentTurn(transport, alias, input, sid, fresh, opts),
+    );
     await turn.release();
     const { answer, ociRequestId } = turn.result;
-    return { kind: "json", body: agentToChatCompletion(answer, meta, info(turn.sessionId, turn.reused, answer.citations)), ociRequestId };
+    return {
+      kind: "json",
+      body: agentToChatCompletion(answer, meta, info(turn.sessionId, turn.reused, answer.citations)),
+      ociRequestId,
+    };
   }
-  const turn = await sessions.auto(target, opts, (sid, fresh) => agentTurnStream(transport, alias, input, sid, fresh, opts));
+  const turn = await sessions.auto(target, opts, (sid, fresh) =>
+    agentTurnStream(transport, alias, input, sid, fresh, opts),
+  );
   const upstream = turn.result;
   const reader = new AgentStreamReader();
   const includeUsage = request.stream_options?.include_usage === true;

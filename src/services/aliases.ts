@@ -11,7 +11,11 @@ export function findAlias(config: LoadedConfig, alias: string | undefined): Mode
 
 export function requireModelAlias(config: LoadedConfig, name: string | undefined): ModelAlias {
   if (name === undefined || name === "") {
-    throw new ApiError(400, "'model' is required: the alias of a model in llm_models.json", { type: "invalid_request_error", param: "model", code: "missing_model" });
+    throw new ApiError(400, "'model' is required: the alias of a model in llm_models.json", {
+      type: "invalid_request_error",
+      param: "model",
+      code: "missing_model",
+    });
   }
   return findAlias(config, name);
 }

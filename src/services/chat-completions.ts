@@ -1,5 +1,8 @@
 import type { ModelAlias } from "../config/types";
 import { badRequest } from "../errors/api-error";
+import type { Logger } from "../observability/logger";
+import type { OciTransport } from "../oci/transport";
+import type { ChatDetails } from "../oci/wire";
 import { CohereStreamMapper } from "../openai/cohere-stream-mapper";
 import { CohereV2StreamMapper } from "../openai/cohere-v2-stream-mapper";
 import { convertToCohereChatRequest } from "../openai/convert-to-cohere-chat-request";
@@ -9,15 +12,12 @@ import type { ModelTarget } from "../openai/describe-model";
 import { GenericStreamMapper } from "../openai/generic-stream-mapper";
 import { mapCohereChatResponse } from "../openai/map-cohere-chat-response";
 import { mapCohereV2ChatResponse } from "../openai/map-cohere-v2-chat-response";
-import { mapGenericChatResponse, type CompletionMeta } from "../openai/map-generic-chat-response";
+import { type CompletionMeta, mapGenericChatResponse } from "../openai/map-generic-chat-response";
 import type { ChatCompletionRequest } from "../openai/schemas";
 import type { StreamMapper } from "../openai/stream-mapper";
 import type { ChatCompletion, ChatCompletionChunk } from "../openai/types";
-import type { OciTransport } from "../oci/transport";
-import type { ChatDetails } from "../oci/wire";
-import type { Logger } from "../observability/logger";
-import { resolveModelTarget } from "./resolve-model";
 import type { Outcome } from "./outcome";
+import { resolveModelTarget } from "./resolve-model";
 
 export interface ChatCall {
   alias: ModelAlias;
@@ -30,12 +30,21 @@ export interface ChatCall {
 export type ChatOutcome = Outcome<ChatCompletion, ChatCompletionChunk>;
 
 export function newCompletionMeta(alias: string, prefix = "chatcmpl"): CompletionMeta {
-  return { id: `${prefix}-${crypto.randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000), model: alias };
+  return {
+    id: `${prefix}-${crypto.randomUUID().replaceAll("-", "")}`,
+    created: Math.floor(Date.now() / 1000),
+    model: alias,
+  };
 }
 
 /** The three OCI chat formats, each a converter, a response mapper and a stream mapper. */
 interface Format {
-  convert(req: ChatCompletionRequest, target: ModelTarget, alias: ModelAlias, stream: boolean): ChatDetails["chatRequest"];
+  convert(
+    req: ChatCompletionRequest,
+    target: ModelTarget,
+    alias: ModelAlias,
+    stream: boolean,
+  ): ChatDetails["chatRequest"];
   map(body: unknown, meta: CompletionMeta): ChatCompletion;
   stream(meta: CompletionMeta, includeUsage: boolean): StreamMapper;
 }
@@ -61,12 +70,17 @@ const FORMATS: Record<ModelTarget["format"], Format> = {
 /** One chat completion against the model behind `alias`, streamed or not. No HTTP context here. */
 export async function createChatCompletion(transport: OciTransport, call: ChatCall): Promise<ChatOutcome> {
   const { alias, request } = call;
-  if (alias.type === "agent") throw badRequest(`'${alias.alias}' is an agent alias, which is answered through its sessions`, "model");
+  if (alias.type === "agent")
+    throw badRequest(`'${alias.alias}' is an agent alias, which is answered through its sessions`, "model");
   const opts = { signal: call.signal, requestId: call.requestId };
   const target = await resolveModelTarget(transport, alias, opts, call.log);
   const format = FORMATS[target.format];
   const stream = request.stream === true;
-  const details: ChatDetails = { compartmentId: alias.compartmentId!, servingMode: target.servingMode, chatRequest: format.convert(request, target, alias, stream) };
+  const details: ChatDetails = {
+    compartmentId: alias.compartmentId!,
+    servingMode: target.servingMode,
+    chatRequest: format.convert(request, target, alias, stream),
+  };
   const where = { region: alias.region, endpoint: alias.endpoint };
   const meta = newCompletionMeta(alias.alias);
   if (!stream) {
@@ -80,5 +94,11 @@ export async function createChatCompletion(transport: OciTransport, call: ChatCa
     for await (const ev of upstream.events) yield* mapper.push(ev);
     yield* mapper.end();
   }
-  return { kind: "stream", chunks: chunks(), ociRequestId: upstream.opcRequestId, cancel: upstream.cancel, usage: () => mapper.usage };
+  return {
+    kind: "stream",
+    chunks: chunks(),
+    ociRequestId: upstream.opcRequestId,
+    cancel: upstream.cancel,
+    usage: () => mapper.usage,
+  };
 }

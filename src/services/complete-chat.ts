@@ -1,7 +1,7 @@
 import type { SessionManager } from "../agents/session-manager";
-import { createAgentCompletion } from "./agent-completions";
-import { createChatCompletion, type ChatCall, type ChatOutcome } from "./chat-completions";
 import type { OciTransport } from "../oci/transport";
+import { createAgentCompletion } from "./agent-completions";
+import { type ChatCall, type ChatOutcome, createChatCompletion } from "./chat-completions";
 import type { FilesService } from "./files";
 import { materializeImages } from "./materialize-images";
 
@@ -24,7 +24,8 @@ export interface ChatDeps {
  * data URLs), an agent alias to its sessions.
  */
 export async function completeChat(deps: ChatDeps, call: ChatCall & { caller: Caller }): Promise<ChatOutcome> {
-  if (call.alias.type === "agent") return createAgentCompletion(deps.transport, deps.sessions, { ...call, ...call.caller });
+  if (call.alias.type === "agent")
+    return createAgentCompletion(deps.transport, deps.sessions, { ...call, ...call.caller });
   const sources = { files: deps.files, region: call.alias.region, allowPrivateImageHosts: deps.allowPrivateImageHosts };
   const request = await materializeImages(call.request, sources, { signal: call.signal, requestId: call.requestId });
   return createChatCompletion(deps.transport, { ...call, request });

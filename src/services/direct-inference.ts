@@ -1,8 +1,14 @@
 import type { ModelAlias } from "../config/types";
 import { ApiError } from "../errors/api-error";
-import { chatToInferenceResponse, inferenceToChatRequest, InferenceStreamFolder, type InferenceRequest, type InferenceResponse } from "../openai/direct-inference";
-import type { OciTransport } from "../oci/transport";
 import type { Logger } from "../observability/logger";
+import type { OciTransport } from "../oci/transport";
+import {
+  chatToInferenceResponse,
+  type InferenceRequest,
+  type InferenceResponse,
+  InferenceStreamFolder,
+  inferenceToChatRequest,
+} from "../openai/direct-inference";
 import { createChatCompletion } from "./chat-completions";
 import type { Outcome } from "./outcome";
 
@@ -14,13 +20,18 @@ export async function runDirectInference(
   call: { alias: ModelAlias; request: InferenceRequest; requestId: string; signal: AbortSignal; log?: Logger },
 ): Promise<InferenceOutcome> {
   if (call.alias.type === "agent") {
-    throw new ApiError(400, `Model '${call.alias.alias}' is an agent, not a model. Use /genai/${call.alias.alias}/chat, or type='model' in llm_models.json.`, {
-      type: "invalid_request_error",
-      code: "wrong_alias_type",
-    });
+    throw new ApiError(
+      400,
+      `Model '${call.alias.alias}' is an agent, not a model. Use /genai/${call.alias.alias}/chat, or type='model' in llm_models.json.`,
+      {
+        type: "invalid_request_error",
+        code: "wrong_alias_type",
+      },
+    );
   }
   const out = await createChatCompletion(transport, { ...call, request: inferenceToChatRequest(call.request) });
-  if (out.kind === "json") return { kind: "json", body: chatToInferenceResponse(out.body), ociRequestId: out.ociRequestId };
+  if (out.kind === "json")
+    return { kind: "json", body: chatToInferenceResponse(out.body), ociRequestId: out.ociRequestId };
   const folder = new InferenceStreamFolder();
   async function* events(): AsyncGenerator<unknown> {
     for await (const chunk of out.kind === "stream" ? out.chunks : []) yield* folder.push(chunk);

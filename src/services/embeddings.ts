@@ -2,11 +2,11 @@ import type { LoadedConfig } from "../config/load";
 import type { ModelAlias } from "../config/types";
 import { ApiError, badRequest } from "../errors/api-error";
 import { UpstreamError } from "../errors/upstream-error";
+import type { CallTarget, OciTransport } from "../oci/transport";
 import { convertToEmbedTextDetails, type EmbedTarget } from "../openai/convert-to-embed-text-details";
 import { describeModel } from "../openai/describe-model";
 import type { EmbeddingList, EmbeddingRequest } from "../openai/embedding-schemas";
 import { mapEmbedTextResult } from "../openai/map-embed-text-result";
-import type { CallTarget, OciTransport } from "../oci/transport";
 import { findAlias } from "./aliases";
 import { mapBounded } from "./map-bounded";
 
@@ -33,34 +33,57 @@ export interface ResolvedEmbedding {
  * with the path alias's region and compartment. `/v1/embeddings` has no alias to borrow those
  * from, so there a name that is not an alias is unknown.
  */
-export function resolveEmbeddingTarget(config: LoadedConfig, pathAlias: string | undefined, bodyModel: string | undefined): ResolvedEmbedding {
+export function resolveEmbeddingTarget(
+  config: LoadedConfig,
+  pathAlias: string | undefined,
+  bodyModel: string | undefined,
+): ResolvedEmbedding {
   const model = bodyModel === "" ? undefined : bodyModel;
   if (pathAlias === undefined) {
-    if (model === undefined) throw badRequest("'model' is required: the alias of a model in llm_models.json", "model", "missing_model");
+    if (model === undefined)
+      throw badRequest("'model' is required: the alias of a model in llm_models.json", "model", "missing_model");
     const alias = config.aliases.get(model);
-    if (!alias) throw unknownModel(model, "(to call an OCI model name with an alias's region and compartment, use /genai/{alias}/v1/embeddings)");
+    if (!alias)
+      throw unknownModel(
+        model,
+        "(to call an OCI model name with an alias's region and compartment, use /genai/{alias}/v1/embeddings)",
+      );
     return fromAlias(alias, model, "model");
   }
   const path = findAlias(config, pathAlias);
   if (model === undefined) return fromAlias(path, path.alias, null);
   const named = config.aliases.get(model);
   if (named) return fromAlias(named, model, "model");
-  if (!OCI_MODEL_NAME.test(model)) throw unknownModel(model, "nor an OCI model name such as cohere.embed-multilingual-v3.0");
-  if (AGENT_ENDPOINT.test(model)) throw badRequest(`'${model}' is an agent endpoint; embeddings need a model`, "model", "invalid_model_type");
+  if (!OCI_MODEL_NAME.test(model))
+    throw unknownModel(model, "nor an OCI model name such as cohere.embed-multilingual-v3.0");
+  if (AGENT_ENDPOINT.test(model))
+    throw badRequest(`'${model}' is an agent endpoint; embeddings need a model`, "model", "invalid_model_type");
   requireEmbeddingModel(path, null);
   const t = describeModel({ ...path, id: model, apiFormat: undefined });
-  return { alias: path, model, target: { servingMode: t.servingMode, compartmentId: path.compartmentId!, modelName: t.modelName } };
+  return {
+    alias: path,
+    model,
+    target: { servingMode: t.servingMode, compartmentId: path.compartmentId!, modelName: t.modelName },
+  };
 }
 
 function fromAlias(alias: ModelAlias, model: string, param: string | null): ResolvedEmbedding {
   requireEmbeddingModel(alias, param);
   const t = describeModel(alias);
-  return { alias, model, target: { servingMode: t.servingMode, compartmentId: alias.compartmentId!, modelName: t.modelName } };
+  return {
+    alias,
+    model,
+    target: { servingMode: t.servingMode, compartmentId: alias.compartmentId!, modelName: t.modelName },
+  };
 }
 
 function requireEmbeddingModel(alias: ModelAlias, param: string | null): void {
   if (alias.type === "agent") {
-    throw badRequest(`'${alias.alias}' is an agent alias; embeddings need a model alias (type 'model' in llm_models.json)`, param, "invalid_model_type");
+    throw badRequest(
+      `'${alias.alias}' is an agent alias; embeddings need a model alias (type 'model' in llm_models.json)`,
+      param,
+      "invalid_model_type",
+    );
   }
 }
 
@@ -97,13 +120,20 @@ export async function createEmbeddings(transport: OciTransport, call: EmbeddingC
   const encoding = call.request.encoding_format ?? "float";
   const where: CallTarget = { region: alias.region, endpoint: alias.endpoint };
   const batches: string[][] = [];
-  for (let i = 0; i < inputs.length; i += OCI_MAX_INPUTS_PER_CALL) batches.push(inputs.slice(i, i + OCI_MAX_INPUTS_PER_CALL));
+  for (let i = 0; i < inputs.length; i += OCI_MAX_INPUTS_PER_CALL)
+    batches.push(inputs.slice(i, i + OCI_MAX_INPUTS_PER_CALL));
 
   const ids: Array<string | undefined> = [];
   const results = await mapBounded(batches, EMBED_CONCURRENCY, call.signal, async (batch, i, signal) => {
-    const reply = await transport.embedText(where, { ...details, inputs: batch }, { signal, requestId: call.requestId });
+    const reply = await transport.embedText(
+      where,
+      { ...details, inputs: batch },
+      { signal, requestId: call.requestId },
+    );
     ids[i] = reply.opcRequestId;
-    return withRequestId(reply.opcRequestId, () => mapEmbedTextResult(reply.body, { inputs: batch.length, offset: i * OCI_MAX_INPUTS_PER_CALL, encoding }));
+    return withRequestId(reply.opcRequestId, () =>
+      mapEmbedTextResult(reply.body, { inputs: batch.length, offset: i * OCI_MAX_INPUTS_PER_CALL, encoding }),
+    );
   });
 
   const usage = { prompt_tokens: 0, total_tokens: 0 };

@@ -1,7 +1,7 @@
 import { ApiError, badRequest, payloadTooLarge } from "../errors/api-error";
 import { UpstreamError } from "../errors/upstream-error";
 import { decodeFileId, encodeFileId } from "../files/file-id";
-import { fileObject, type FileObject } from "../files/file-object";
+import { type FileObject, fileObject } from "../files/file-object";
 import { describeObjectName, isValidPurpose, objectNameFor } from "../files/object-name";
 import type { CallOptions, ObjectLocation, OciTransport } from "../oci/transport";
 
@@ -23,23 +23,36 @@ const LIST_PAGE = 1000;
 export class FilesService {
   private readonly namespaces = new Map<string, Promise<string>>();
 
-  constructor(private readonly transport: OciTransport, private readonly cfg: FilesConfig) {}
+  constructor(
+    private readonly transport: OciTransport,
+    private readonly cfg: FilesConfig,
+  ) {}
 
   async upload(region: string, file: File, purpose: string, opts: CallOptions): Promise<FileObject> {
     const bucket = this.bucket();
-    if (!isValidPurpose(purpose)) throw badRequest("'purpose' must be a short word such as 'vision', 'assistants' or 'user_data'", "purpose");
+    if (!isValidPurpose(purpose))
+      throw badRequest("'purpose' must be a short word such as 'vision', 'assistants' or 'user_data'", "purpose");
     if (file.size > this.cfg.maxUploadBytes) throw payloadTooLarge(this.cfg.maxUploadBytes);
     if (file.size === 0) throw badRequest("The uploaded file is empty", "file");
     const name = objectNameFor(this.cfg.prefix, purpose, file.name);
     const loc = { region, namespace: await this.namespace(region, opts), bucket, object: name };
     const contentType = file.type && file.type !== "" ? file.type.split(";")[0]!.trim() : "application/octet-stream";
-    await this.transport.putObject(loc, new Uint8Array(await file.arrayBuffer()), { contentType, metadata: { purpose } }, opts);
+    await this.transport.putObject(
+      loc,
+      new Uint8Array(await file.arrayBuffer()),
+      { contentType, metadata: { purpose } },
+      opts,
+    );
     const url = await this.transport.createReadPar(loc, new Date(Date.now() + this.cfg.parTtlMs), opts);
     const { filename } = describeObjectName(this.cfg.prefix, name);
     return { ...fileObject(encodeFileId(name), file.size, Math.floor(Date.now() / 1000), filename, purpose), url };
   }
 
-  async list(region: string, opts: CallOptions, purpose?: string): Promise<{ object: "list"; data: FileObject[]; has_more: false }> {
+  async list(
+    region: string,
+    opts: CallOptions,
+    purpose?: string,
+  ): Promise<{ object: "list"; data: FileObject[]; has_more: false }> {
     const b = { region, namespace: await this.namespace(region, opts), bucket: this.bucket() };
     const data: FileObject[] = [];
     let start: string | undefined;
@@ -63,10 +76,19 @@ export class FilesService {
     return fileObject(id, info.size, info.created, d.filename, info.metadata.purpose ?? d.purpose);
   }
 
-  async content(region: string, id: string, opts: CallOptions): Promise<{ body: ReadableStream<Uint8Array>; contentType: string; size: number; filename: string }> {
+  async content(
+    region: string,
+    id: string,
+    opts: CallOptions,
+  ): Promise<{ body: ReadableStream<Uint8Array>; contentType: string; size: number; filename: string }> {
     const loc = await this.locate(region, id, opts);
     const o = await this.orNotFound(id, () => this.transport.getObject(loc, opts));
-    return { body: o.body, contentType: o.contentType, size: o.size, filename: describeObjectName(this.cfg.prefix, loc.object).filename };
+    return {
+      body: o.body,
+      contentType: o.contentType,
+      size: o.size,
+      filename: describeObjectName(this.cfg.prefix, loc.object).filename,
+    };
   }
 
   async delete(region: string, id: string, opts: CallOptions): Promise<{ id: string; object: "file"; deleted: true }> {
@@ -90,10 +112,14 @@ export class FilesService {
 
   private bucket(): string {
     if (!this.cfg.bucket) {
-      throw new ApiError(503, "Files are not configured: set GENAI_BUCKET to the Object Storage bucket that keeps uploads", {
-        type: "service_unavailable",
-        code: "files_not_configured",
-      });
+      throw new ApiError(
+        503,
+        "Files are not configured: set GENAI_BUCKET to the Object Storage bucket that keeps uploads",
+        {
+          type: "service_unavailable",
+          code: "files_not_configured",
+        },
+      );
     }
     return this.cfg.bucket;
   }
@@ -119,5 +145,9 @@ export class FilesService {
 }
 
 export function fileNotFound(id: string): ApiError {
-  return new ApiError(404, `No such file: '${id}'`, { type: "invalid_request_error", param: "file_id", code: "file_not_found" });
+  return new ApiError(404, `No such file: '${id}'`, {
+    type: "invalid_request_error",
+    param: "file_id",
+    code: "file_not_found",
+  });
 }

@@ -3,7 +3,12 @@
  * The first failure aborts the calls still running (through the signal each call receives) and
  * becomes the result; a parent abort (the client left) stops it the same way.
  */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, parent: AbortSignal, fn: (item: T, index: number, signal: AbortSignal) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  parent: AbortSignal,
+  fn: (item: T, index: number, signal: AbortSignal) => Promise<R>,
+): Promise<R[]> {
   const stop = new AbortController();
   const signal = AbortSignal.any([parent, stop.signal]);
   const results = new Array<R>(items.length);

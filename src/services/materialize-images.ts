@@ -1,7 +1,7 @@
 import { badRequest } from "../errors/api-error";
 import { fetchRemoteImage } from "../files/fetch-remote-image";
-import type { ChatCompletionRequest, ContentPart } from "../openai/schemas";
 import type { CallOptions } from "../oci/transport";
+import type { ChatCompletionRequest, ContentPart } from "../openai/schemas";
 import type { FilesService } from "./files";
 import { mapBounded } from "./map-bounded";
 
@@ -23,17 +23,27 @@ type Part = ContentPart;
  * inline `file_data` is checked, and remote http(s) URLs are fetched by the safe fetcher (public
  * addresses only, unless allowed). Messages without such parts come back untouched.
  */
-export async function materializeImages(req: ChatCompletionRequest, src: ImageSources, opts: CallOptions): Promise<ChatCompletionRequest> {
+export async function materializeImages(
+  req: ChatCompletionRequest,
+  src: ImageSources,
+  opts: CallOptions,
+): Promise<ChatCompletionRequest> {
   const jobs: Array<{ m: number; p: number; part: Part }> = [];
   req.messages.forEach((msg, m) => {
     if (!Array.isArray(msg.content)) return;
     msg.content.forEach((part, p) => {
-      if (part.type === "file" || (part.type === "image_url" && !part.image_url.url.startsWith("data:"))) jobs.push({ m, p, part });
+      if (part.type === "file" || (part.type === "image_url" && !part.image_url.url.startsWith("data:")))
+        jobs.push({ m, p, part });
     });
   });
   if (jobs.length === 0) return req;
-  const resolved = await mapBounded(jobs, IMAGE_CONCURRENCY, opts.signal, (job, _i, signal) => resolvePart(job.part, `messages[${job.m}].content[${job.p}]`, src, { ...opts, signal }));
-  const messages = req.messages.map((msg) => ({ ...msg, content: Array.isArray(msg.content) ? [...msg.content] : msg.content }));
+  const resolved = await mapBounded(jobs, IMAGE_CONCURRENCY, opts.signal, (job, _i, signal) =>
+    resolvePart(job.part, `messages[${job.m}].content[${job.p}]`, src, { ...opts, signal }),
+  );
+  const messages = req.messages.map((msg) => ({
+    ...msg,
+    content: Array.isArray(msg.content) ? [...msg.content] : msg.content,
+  }));
   jobs.forEach((job, i) => {
     (messages[job.m]!.content as Part[])[job.p] = resolved[i]!;
   });
@@ -47,16 +57,26 @@ async function resolvePart(part: Part, param: string, src: ImageSources, opts: C
     const url = part.image_url.url;
     if (url.startsWith("file-")) return image(await fileAsDataUrl(url, `${param}.image_url.url`, src, opts));
     if (/^https?:\/\//i.test(url)) {
-      const remote = await fetchRemoteImage(url, { allowHosts: src.allowPrivateImageHosts, signal: opts.signal, param: `${param}.image_url.url` });
+      const remote = await fetchRemoteImage(url, {
+        allowHosts: src.allowPrivateImageHosts,
+        signal: opts.signal,
+        param: `${param}.image_url.url`,
+      });
       return image(remote.dataUrl);
     }
-    throw badRequest(`'${param}.image_url.url' must be a data:image/...;base64 URL, an http(s) URL or an uploaded file id`, `${param}.image_url.url`);
+    throw badRequest(
+      `'${param}.image_url.url' must be a data:image/...;base64 URL, an http(s) URL or an uploaded file id`,
+      `${param}.image_url.url`,
+    );
   }
   if (part.type === "file") {
     if (part.file.file_id) return image(await fileAsDataUrl(part.file.file_id, `${param}.file.file_id`, src, opts));
     const data = part.file.file_data ?? "";
     if (/^data:image\/[a-z0-9.+-]+;base64,/i.test(data)) return image(data);
-    throw badRequest(`'${param}.file': this gateway passes images only to OCI models; the file is not an image`, `${param}.file`);
+    throw badRequest(
+      `'${param}.file': this gateway passes images only to OCI models; the file is not an image`,
+      `${param}.file`,
+    );
   }
   return part;
 }

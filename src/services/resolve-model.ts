@@ -1,8 +1,8 @@
 import type { ModelAlias } from "../config/types";
+import type { Logger } from "../observability/logger";
+import type { CallOptions, OciTransport } from "../oci/transport";
 import { describeModel, type ModelTarget } from "../openai/describe-model";
 import { isRec } from "../openai/oci-shapes";
-import type { CallOptions, OciTransport } from "../oci/transport";
-import type { Logger } from "../observability/logger";
 
 const MODEL_OCID = /^ocid1\.generativeaimodel\./;
 
@@ -15,7 +15,12 @@ const learned = new Map<string, string>();
  * is one control-plane GetModel call, cached. If the lookup fails (no IAM permission on the control
  * plane, say) the request goes on as GENERIC and the next request asks again.
  */
-export async function resolveModelTarget(transport: OciTransport, alias: ModelAlias, opts: CallOptions, log?: Logger): Promise<ModelTarget> {
+export async function resolveModelTarget(
+  transport: OciTransport,
+  alias: ModelAlias,
+  opts: CallOptions,
+  log?: Logger,
+): Promise<ModelTarget> {
   if (!MODEL_OCID.test(alias.id)) return describeModel(alias);
   const known = learned.get(alias.id);
   if (known !== undefined) return describeModel(alias, known);
@@ -29,7 +34,10 @@ export async function resolveModelTarget(transport: OciTransport, alias: ModelAl
     return describeModel(alias, modelName);
   } catch (e) {
     if (opts.signal.aborted) throw e;
-    log?.warn("control-plane lookup of a model OCID failed; treating it as GENERIC", { alias: alias.alias, error: (e as Error).message });
+    log?.warn("control-plane lookup of a model OCID failed; treating it as GENERIC", {
+      alias: alias.alias,
+      error: (e as Error).message,
+    });
     return describeModel(alias);
   }
 }

@@ -1,9 +1,9 @@
+import type { ModelAlias } from "../config/types";
 import { badRequest } from "../errors/api-error";
 import { chatChunkToText, chatToTextCompletion, completionToChatRequest } from "../openai/map-chat-to-text-completion";
 import type { CompletionRequest } from "../openai/schemas";
 import type { TextCompletion, Usage } from "../openai/types";
-import type { ModelAlias } from "../config/types";
-import { newCompletionMeta, type ChatCall, type ChatOutcome } from "./chat-completions";
+import { type ChatCall, type ChatOutcome, newCompletionMeta } from "./chat-completions";
 import { mapBounded } from "./map-bounded";
 import type { Outcome } from "./outcome";
 

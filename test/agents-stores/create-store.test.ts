@@ -32,7 +32,10 @@ function openAsUnprivileged(spec: string): { kind: string; warnings: string[]; u
   let cmd = child;
   if (process.getuid?.() === 0) {
     const setpriv = Bun.which("setpriv");
-    if (!setpriv) throw new Error("running as root: the read-only directory test needs `setpriv` (package util-linux) to drop CAP_DAC_OVERRIDE");
+    if (!setpriv)
+      throw new Error(
+        "running as root: the read-only directory test needs `setpriv` (package util-linux) to drop CAP_DAC_OVERRIDE",
+      );
     cmd = [setpriv, "--bounding-set=-dac_override,-dac_read_search", ...child];
   }
   const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
@@ -42,8 +45,14 @@ function openAsUnprivileged(spec: string): { kind: string; warnings: string[]; u
 
 describe("parseSessionStoreSpec", () => {
   test("undefined or blank → SQLite file in the config directory", () => {
-    expect(parseSessionStoreSpec(undefined, "/etc/ocigenai")).toEqual({ kind: "sqlite", path: "/etc/ocigenai/ocigenai-sessions.db" });
-    expect(parseSessionStoreSpec("  ", "/etc/ocigenai")).toEqual({ kind: "sqlite", path: "/etc/ocigenai/ocigenai-sessions.db" });
+    expect(parseSessionStoreSpec(undefined, "/etc/ocigenai")).toEqual({
+      kind: "sqlite",
+      path: "/etc/ocigenai/ocigenai-sessions.db",
+    });
+    expect(parseSessionStoreSpec("  ", "/etc/ocigenai")).toEqual({
+      kind: "sqlite",
+      path: "/etc/ocigenai/ocigenai-sessions.db",
+    });
   });
 
   test("memory", () => {
@@ -51,14 +60,23 @@ describe("parseSessionStoreSpec", () => {
   });
 
   test("sqlite:PATH: relative paths against the config directory, absolute ones as given", () => {
-    expect(parseSessionStoreSpec("sqlite:data/s.db", "/etc/ocigenai")).toEqual({ kind: "sqlite", path: "/etc/ocigenai/data/s.db" });
+    expect(parseSessionStoreSpec("sqlite:data/s.db", "/etc/ocigenai")).toEqual({
+      kind: "sqlite",
+      path: "/etc/ocigenai/data/s.db",
+    });
     expect(parseSessionStoreSpec("sqlite:../s.db", "/etc/ocigenai")).toEqual({ kind: "sqlite", path: "/etc/s.db" });
-    expect(parseSessionStoreSpec("sqlite:/var/lib/ocigenai/s.db", "/etc/ocigenai")).toEqual({ kind: "sqlite", path: "/var/lib/ocigenai/s.db" });
+    expect(parseSessionStoreSpec("sqlite:/var/lib/ocigenai/s.db", "/etc/ocigenai")).toEqual({
+      kind: "sqlite",
+      path: "/var/lib/ocigenai/s.db",
+    });
   });
 
   test("redis:// and rediss:// URLs are kept as given", () => {
     expect(parseSessionStoreSpec("redis://cache:6379/2", "/x")).toEqual({ kind: "redis", url: "redis://cache:6379/2" });
-    expect(parseSessionStoreSpec("rediss://u:p@cache.example.com:6380", "/x")).toEqual({ kind: "redis", url: "rediss://u:p@cache.example.com:6380" });
+    expect(parseSessionStoreSpec("rediss://u:p@cache.example.com:6380", "/x")).toEqual({
+      kind: "redis",
+      url: "rediss://u:p@cache.example.com:6380",
+    });
   });
 
   test("anything else is refused with a message naming SESSION_STORE and the accepted forms", () => {
@@ -143,7 +161,9 @@ describe("createSessionStore", () => {
   });
 
   test("an unknown spec throws (startup fails) instead of guessing", async () => {
-    await expect(createSessionStore("mongodb://x", { configDir: dir, warn: () => {} })).rejects.toThrow(/SESSION_STORE/);
+    await expect(createSessionStore("mongodb://x", { configDir: dir, warn: () => {} })).rejects.toThrow(
+      /SESSION_STORE/,
+    );
   });
 
   test("redis:// with the server up: a Redis store, no warning", async () => {

@@ -16,10 +16,18 @@ describe("KeyLock", () => {
     const l = new KeyLock();
     const order: string[] = [];
     const first = await l.acquire("k", 0);
-    const waiters = ["a", "b", "c"].map((name) => l.acquire("k", 1_000).then((r) => (order.push(name), r)));
+    const waiters = ["a", "b", "c"].map((name) =>
+      l.acquire("k", 1_000).then((r) => {
+        order.push(name);
+        return r;
+      }),
+    );
     await first();
     // "a" now holds the key; "late" arrives while "b" and "c" still wait.
-    const late = l.acquire("k", 1_000).then((r) => (order.push("late"), r));
+    const late = l.acquire("k", 1_000).then((r) => {
+      order.push("late");
+      return r;
+    });
     for (const w of [...waiters, late]) await (await w)();
     expect(order).toEqual(["a", "b", "c", "late"]);
     expect(l.heldKeys).toBe(0);

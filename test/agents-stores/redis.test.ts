@@ -3,8 +3,9 @@
  * then what only Redis has to get right: several instances on one key, outages, lock ownership
  * and lease renewal.
  */
-import { RedisClient } from "bun";
+
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { RedisClient } from "bun";
 import { RedisSessionStore } from "../../src/agents/stores/redis";
 import { LockTimeoutError, StoreUnavailableError } from "../../src/agents/stores/types";
 import { startRedis, type TestRedis } from "../support/redis";
@@ -92,7 +93,9 @@ describe("redis store: several instances", () => {
   test("two stores (two connections) serialize one key: 10 holders never overlap", async () => {
     const p = prefix();
     const instances = [store({ prefix: p }), store({ prefix: p })];
-    const { order, maxInside } = await contend(10, 20, (i) => instances[i % 2]!.lock("shared", { waitMs: 10_000, leaseMs: 2_000 }));
+    const { order, maxInside } = await contend(10, 20, (i) =>
+      instances[i % 2]!.lock("shared", { waitMs: 10_000, leaseMs: 2_000 }),
+    );
     expect(maxInside).toBe(1);
     expect([...order].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(instances[0]!.heldLocks + instances[1]!.heldLocks).toBe(0);

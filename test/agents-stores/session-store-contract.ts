@@ -20,7 +20,11 @@ const HOUR = 3_600_000;
 const LOCK = { waitMs: 5_000, leaseMs: 2_000 };
 
 /** Runs `n` holders of one key at once; resolves with the order they held it and the most at once. */
-export async function contend(n: number, holdMs: number, lock: (i: number) => Promise<Release>): Promise<{ order: number[]; maxInside: number }> {
+export async function contend(
+  n: number,
+  holdMs: number,
+  lock: (i: number) => Promise<Release>,
+): Promise<{ order: number[]; maxInside: number }> {
   let inside = 0;
   let maxInside = 0;
   const order: number[] = [];

@@ -41,7 +41,12 @@ describe("sqlite store: the file", () => {
     const db = new Database(path, { readonly: true });
     try {
       expect(db.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()?.journal_mode).toBe("wal");
-      expect(db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name)).toEqual(["agent_sessions"]);
+      expect(
+        db
+          .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .all()
+          .map((r) => r.name),
+      ).toEqual(["agent_sessions"]);
     } finally {
       db.close();
       await s.close();

@@ -4,17 +4,20 @@
  * on a busy session with 409 (so overlap would be visible).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startFakeOci, type FakeOci } from "../support/fake-oci";
+import { type FakeOci, startFakeOci } from "../support/fake-oci";
+import { type Gateway, startGateway, tempDir, testModels, writeModels } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
-import { startGateway, tempDir, testModels, writeModels, type Gateway } from "../support/gateway";
 
-const AGENT_ID = (testModels()["my-agent"] as { id: string }).id;
+const _AGENT_ID = (testModels()["my-agent"] as { id: string }).id;
 let fake: FakeOci;
 let gw: Gateway;
 let dir: string;
 
 async function start(env: Record<string, string> = {}): Promise<Gateway> {
-  return startGateway({ args: ["--config-dir", dir], env: { OCI_AGENT_ENDPOINT: fake.url, OCI_INFERENCE_ENDPOINT: fake.url, SESSION_STORE: "memory", ...env } });
+  return startGateway({
+    args: ["--config-dir", dir],
+    env: { OCI_AGENT_ENDPOINT: fake.url, OCI_INFERENCE_ENDPOINT: fake.url, SESSION_STORE: "memory", ...env },
+  });
 }
 
 beforeAll(async () => {
@@ -30,7 +33,11 @@ afterAll(async () => {
 });
 
 const post = (g: Gateway, path: string, body: unknown, key = "key-a") =>
-  fetch(g.url + path, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  fetch(g.url + path, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 const chat = async (g: Gateway, body: Record<string, unknown>, key = "key-a") => {
   const r = await post(g, "/genai/my-agent/chat", body, key);
   return { status: r.status, body: (await r.json()) as Record<string, any> };
@@ -44,8 +51,16 @@ describe("automatic mode", () => {
     expect(first.body.agentResponse.role).toBe("ASSISTANT");
     expect(first.body.agentResponse.content[0].text).toBe("turn 1: Olá, preciso de ajuda");
     expect(typeof first.body.agentResponse.timeCreated).toBe("string");
-    expect(first.body.sessionInfo).toEqual({ sessionId: expect.stringMatching(/^ocid1\.genaiagentsession\./), sessionKey: "web-app:user-1", reused: false });
-    const second = await chat(gw, { channel: "web-app", cuid: "user-1", userMessage: "Qual é o status do pedido #12345?" });
+    expect(first.body.sessionInfo).toEqual({
+      sessionId: expect.stringMatching(/^ocid1\.genaiagentsession\./),
+      sessionKey: "web-app:user-1",
+      reused: false,
+    });
+    const second = await chat(gw, {
+      channel: "web-app",
+      cuid: "user-1",
+      userMessage: "Qual é o status do pedido #12345?",
+    });
     expect(second.body.agentResponse.content[0].text).toBe("turn 2: Qual é o status do pedido #12345?");
     expect(second.body.sessionInfo).toEqual({ ...first.body.sessionInfo, reused: true });
     const created = fake.requestsFor("createSession");
@@ -71,10 +86,14 @@ describe("automatic mode", () => {
     fake.agentRuntime.chatDelayMs = 40;
     const before = fake.agentRuntime.busyRefusals;
     try {
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => chat(gw, { channel: "burst", cuid: "same", userMessage: `m${i}` })));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => chat(gw, { channel: "burst", cuid: "same", userMessage: `m${i}` })),
+      );
       expect(results.every((r) => r.status === 200)).toBe(true);
       expect(new Set(results.map((r) => r.body.sessionInfo.sessionId)).size).toBe(1);
-      const turns = results.map((r) => Number(/^turn (\d+):/.exec(r.body.agentResponse.content[0].text)![1])).sort((x, y) => x - y);
+      const turns = results
+        .map((r) => Number(/^turn (\d+):/.exec(r.body.agentResponse.content[0].text)![1]))
+        .sort((x, y) => x - y);
       expect(turns).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(fake.requestsFor("createSession")).toHaveLength(1);
       expect(fake.agentRuntime.busyRefusals).toBe(before);
@@ -89,7 +108,10 @@ describe("automatic mode", () => {
     fake.agentRuntime.chatDelayMs = 400;
     try {
       const t0 = performance.now();
-      const [x, y] = await Promise.all([chat(gw, { channel: "par", cuid: "x", userMessage: "a" }), chat(gw, { channel: "par", cuid: "y", userMessage: "b" })]);
+      const [x, y] = await Promise.all([
+        chat(gw, { channel: "par", cuid: "x", userMessage: "a" }),
+        chat(gw, { channel: "par", cuid: "y", userMessage: "b" }),
+      ]);
       const took = performance.now() - t0;
       expect([x.status, y.status]).toEqual([200, 200]);
       expect(took).toBeLessThan(750);
@@ -105,15 +127,26 @@ describe("automatic mode", () => {
     expect(b.body.sessionInfo.sessionId).not.toBe(a.body.sessionInfo.sessionId);
     const stolen = await chat(gw, { sessionId: a.body.sessionInfo.sessionId, userMessage: "mine now" }, "key-b");
     expect(stolen.status).toBe(409);
-    const del = await fetch(`${gw.url}/genai/my-agent/session/${a.body.sessionInfo.sessionId}`, { method: "DELETE", headers: { authorization: "Bearer key-b" } });
+    const del = await fetch(`${gw.url}/genai/my-agent/session/${a.body.sessionInfo.sessionId}`, {
+      method: "DELETE",
+      headers: { authorization: "Bearer key-b" },
+    });
     expect(del.status).toBe(404);
     expect(fake.sessions.has(a.body.sessionInfo.sessionId)).toBe(true);
   });
 
   test("stream: delta events, then the whole answer with sessionInfo, then [DONE]", async () => {
-    const r = await post(gw, "/genai/my-agent/chat", { channel: "web", cuid: "streamer", userMessage: "conte uma história", stream: true });
+    const r = await post(gw, "/genai/my-agent/chat", {
+      channel: "web",
+      cuid: "streamer",
+      userMessage: "conte uma história",
+      stream: true,
+    });
     expect(r.headers.get("content-type")).toStartWith("text/event-stream");
-    const events = (await r.text()).split("\n\n").filter((f) => f.startsWith("data: ")).map((f) => f.slice(6));
+    const events = (await r.text())
+      .split("\n\n")
+      .filter((f) => f.startsWith("data: "))
+      .map((f) => f.slice(6));
     expect(events.at(-1)).toBe("[DONE]");
     const final = JSON.parse(events.at(-2)!);
     const deltas = events.slice(0, -2).map((e) => JSON.parse(e).delta as string);
@@ -155,12 +188,18 @@ describe("manual mode and the session routes", () => {
     // The same key in automatic mode continues that session.
     const auto = await chat(gw, { channel: "web-app", cuid: "manual-1", userMessage: "again" });
     expect(auto.body.agentResponse.content[0].text).toBe("turn 2: again");
-    const del = await fetch(`${gw.url}/genai/my-agent/session/${s1.id}`, { method: "DELETE", headers: { authorization: "Bearer key-a" } });
+    const del = await fetch(`${gw.url}/genai/my-agent/session/${s1.id}`, {
+      method: "DELETE",
+      headers: { authorization: "Bearer key-a" },
+    });
     expect(del.status).toBe(204);
     expect(fake.sessions.has(s1.id)).toBe(false);
     const after = await chat(gw, { channel: "web-app", cuid: "manual-1", userMessage: "new" });
     expect(after.body.sessionInfo.reused).toBe(false);
-    const again = await fetch(`${gw.url}/genai/my-agent/session/${s1.id}`, { method: "DELETE", headers: { authorization: "Bearer key-a" } });
+    const again = await fetch(`${gw.url}/genai/my-agent/session/${s1.id}`, {
+      method: "DELETE",
+      headers: { authorization: "Bearer key-a" },
+    });
     expect(again.status).toBe(404);
     expect((await again.json()).error).toContain("not found");
   });
@@ -168,16 +207,39 @@ describe("manual mode and the session routes", () => {
   test("an expired session in manual mode → 409 with the seed's suggestion", async () => {
     const r = await chat(gw, { sessionId: "ocid1.genaiagentsession.oc1..gone", userMessage: "hi" });
     expect(r.status).toBe(409);
-    expect(r.body).toEqual({ error: "Invalid or expired session", suggestion: "Use automatic mode with 'channel' and 'cuid'" });
+    expect(r.body).toEqual({
+      error: "Invalid or expired session",
+      suggestion: "Use automatic mode with 'channel' and 'cuid'",
+    });
   });
 });
 
 describe("errors in the seed's envelope", () => {
   test.each([
-    ["/genai/llama/chat", { channel: "c", cuid: "u", userMessage: "x" }, 400, "Model 'llama' is not an agent. Use type='agent' in llm_models.json."],
-    ["/genai/llama/session", { channel: "c", cuid: "u" }, 400, "Model 'llama' is not an agent. Use type='agent' in llm_models.json."],
-    ["/genai/nope/chat", { channel: "c", cuid: "u", userMessage: "x" }, 404, "Model 'nope' not found in llm_models.json"],
-    ["/genai/my-agent/chat", { channel: "c", userMessage: "x" }, 400, "Provide 'channel' and 'cuid' (automatic mode) or 'sessionId' (manual mode)"],
+    [
+      "/genai/llama/chat",
+      { channel: "c", cuid: "u", userMessage: "x" },
+      400,
+      "Model 'llama' is not an agent. Use type='agent' in llm_models.json.",
+    ],
+    [
+      "/genai/llama/session",
+      { channel: "c", cuid: "u" },
+      400,
+      "Model 'llama' is not an agent. Use type='agent' in llm_models.json.",
+    ],
+    [
+      "/genai/nope/chat",
+      { channel: "c", cuid: "u", userMessage: "x" },
+      404,
+      "Model 'nope' not found in llm_models.json",
+    ],
+    [
+      "/genai/my-agent/chat",
+      { channel: "c", userMessage: "x" },
+      400,
+      "Provide 'channel' and 'cuid' (automatic mode) or 'sessionId' (manual mode)",
+    ],
     ["/genai/my-agent/chat", { channel: "c", cuid: "u" }, 400, "Missing required parameter 'userMessage'"],
     ["/genai/my-agent/session", { channel: "c" }, 400, "Missing required parameter 'cuid'"],
   ])("%s %j → %d", async (path, body, status, error) => {
@@ -189,16 +251,44 @@ describe("errors in the seed's envelope", () => {
 
 describe("citations and disconnects", () => {
   test("the agent's citations reach agentResponse.citations", async () => {
-    const citation = { sourceText: "Orders ship in 2 days.", title: "FAQ", docId: "doc-1", pageNumbers: [3], sourceLocation: { sourceLocationType: "OCI_OBJECT_STORAGE", url: "https://objectstorage.example/faq.pdf" } };
-    fake.script("agentChat", { json: { message: { role: "AGENT", content: { text: "In 2 days.", citations: [citation] }, timeCreated: "2026-11-27T00:00:00.000Z" } } });
+    const citation = {
+      sourceText: "Orders ship in 2 days.",
+      title: "FAQ",
+      docId: "doc-1",
+      pageNumbers: [3],
+      sourceLocation: { sourceLocationType: "OCI_OBJECT_STORAGE", url: "https://objectstorage.example/faq.pdf" },
+    };
+    fake.script("agentChat", {
+      json: {
+        message: {
+          role: "AGENT",
+          content: { text: "In 2 days.", citations: [citation] },
+          timeCreated: "2026-11-27T00:00:00.000Z",
+        },
+      },
+    });
     const r = await chat(gw, { channel: "web", cuid: "cite", userMessage: "shipping?" });
-    expect(r.body.agentResponse).toEqual({ role: "ASSISTANT", content: [{ text: "In 2 days." }], timeCreated: "2026-11-27T00:00:00.000Z", citations: [citation] });
+    expect(r.body.agentResponse).toEqual({
+      role: "ASSISTANT",
+      content: [{ text: "In 2 days." }],
+      timeCreated: "2026-11-27T00:00:00.000Z",
+      citations: [citation],
+    });
   });
 
   test("a client leaving a stream releases the conversation at once", async () => {
     fake.clear();
-    fake.script("agentChat", { sse: Array.from({ length: 40 }, (_, i) => ({ message: { role: "AGENT", content: { text: `w${i} ` } } })), gapMs: 100, end: "hang" });
-    const r = await post(gw, "/genai/my-agent/chat", { channel: "web", cuid: "leaver", userMessage: "long story", stream: true });
+    fake.script("agentChat", {
+      sse: Array.from({ length: 40 }, (_, i) => ({ message: { role: "AGENT", content: { text: `w${i} ` } } })),
+      gapMs: 100,
+      end: "hang",
+    });
+    const r = await post(gw, "/genai/my-agent/chat", {
+      channel: "web",
+      cuid: "leaver",
+      userMessage: "long story",
+      stream: true,
+    });
     const reader = r.body!.getReader();
     await reader.read();
     await reader.cancel();

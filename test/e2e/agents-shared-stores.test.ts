@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { binaryDir } from "../support/binary";
-import { startFakeOci, type FakeOci } from "../support/fake-oci";
+import { type FakeOci, startFakeOci } from "../support/fake-oci";
+import { type Gateway, startGateway } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
 import { startRedis } from "../support/redis";
-import { startGateway, type Gateway } from "../support/gateway";
 
 let fake: FakeOci;
 let deploy: { dir: string; bin: string };
@@ -31,7 +31,10 @@ async function start(env: Record<string, string>): Promise<Gateway> {
 }
 
 const chat = async (g: Gateway, cuid: string, userMessage: string) => {
-  const r = await fetch(`${g.url}/genai/my-agent/chat`, { method: "POST", body: JSON.stringify({ channel: "web", cuid, userMessage }) });
+  const r = await fetch(`${g.url}/genai/my-agent/chat`, {
+    method: "POST",
+    body: JSON.stringify({ channel: "web", cuid, userMessage }),
+  });
   return { status: r.status, body: (await r.json()) as Record<string, any> };
 };
 
@@ -68,10 +71,14 @@ describe("Redis shared by two instances", () => {
     fake.agentRuntime.chatDelayMs = 30;
     const refusedBefore = fake.agentRuntime.busyRefusals;
     try {
-      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => chat(i % 2 ? one : two, "shared-key", `m${i}`)));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => chat(i % 2 ? one : two, "shared-key", `m${i}`)),
+      );
       expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
       expect(new Set(results.map((r) => r.body.sessionInfo.sessionId)).size).toBe(1);
-      const turns = results.map((r) => Number(/^turn (\d+):/.exec(r.body.agentResponse.content[0].text)![1])).sort((x, y) => x - y);
+      const turns = results
+        .map((r) => Number(/^turn (\d+):/.exec(r.body.agentResponse.content[0].text)![1]))
+        .sort((x, y) => x - y);
       expect(turns).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       expect(fake.requestsFor("createSession")).toHaveLength(1);
       expect(fake.agentRuntime.busyRefusals).toBe(refusedBefore);

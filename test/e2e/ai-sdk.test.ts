@@ -4,21 +4,21 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { generateText, isStepCount, streamText, tool, type TextStreamPart, type ToolSet } from "ai";
+import { generateText, stepCountIs, streamText, type TextStreamPart, type ToolSet, tool } from "ai";
 import { z } from "zod";
 import {
   CALL_TIMEOUT_MS,
   CLIENT_API_KEY,
-  FIXTURE_TOOL_CALL,
-  SETUP_TIMEOUT_MS,
-  TEST_TIMEOUT_MS,
+  type ClientEnv,
   echoAnswer,
   expectFlatWeatherTool,
+  FIXTURE_TOOL_CALL,
   genericToolCallJson,
+  SETUP_TIMEOUT_MS,
   signedChatRequests,
   startClientEnv,
+  TEST_TIMEOUT_MS,
   testModeAnswer,
-  type ClientEnv,
 } from "../support/clients";
 import type { Gateway } from "../support/gateway";
 
@@ -32,7 +32,12 @@ afterAll(async () => {
 });
 
 const model = (g: Gateway) =>
-  createOpenAICompatible({ name: "ocigenai", baseURL: `${g.url}/v1`, apiKey: CLIENT_API_KEY, includeUsage: true }).chatModel("llama");
+  createOpenAICompatible({
+    name: "ocigenai",
+    baseURL: `${g.url}/v1`,
+    apiKey: CLIENT_API_KEY,
+    includeUsage: true,
+  }).chatModel("llama");
 
 /** Options every call gets: no retries (a failure must show), bounded in time. */
 const bounded = () => ({ maxRetries: 0, abortSignal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
@@ -77,7 +82,12 @@ describe("AI SDK — TEST_MODE", () => {
     "streamText: textStream yields several chunks that add up to the answer",
     async () => {
       const errors: unknown[] = [];
-      const r = streamText({ model: model(gw()), prompt: "Tell me a story about clouds", ...bounded(), onError: ({ error }) => void errors.push(error) });
+      const r = streamText({
+        model: model(gw()),
+        prompt: "Tell me a story about clouds",
+        ...bounded(),
+        onError: ({ error }) => void errors.push(error),
+      });
       const chunks: string[] = [];
       for await (const t of r.textStream) chunks.push(t);
       expect(errors).toEqual([]);
@@ -97,7 +107,7 @@ describe("AI SDK — TEST_MODE", () => {
         model: model(gw()),
         prompt: "Weather in Paris?",
         tools: { get_weather: weatherTool(executed) },
-        stopWhen: isStepCount(3),
+        stopWhen: stepCountIs(3),
         ...bounded(),
       });
       expect(r.steps).toHaveLength(2);
@@ -121,7 +131,12 @@ describe("AI SDK — TEST_MODE", () => {
   test(
     "streamed tool call: fullStream surfaces get_weather with schema-valid input",
     async () => {
-      const r = streamText({ model: model(gw()), prompt: "Weather in Oslo?", tools: { get_weather: weatherTool() }, ...bounded() });
+      const r = streamText({
+        model: model(gw()),
+        prompt: "Weather in Oslo?",
+        tools: { get_weather: weatherTool() },
+        ...bounded(),
+      });
       const parts = await drain(r.fullStream);
       const calls = parts.filter((p) => p.type === "tool-call");
       expect(calls).toHaveLength(1);
@@ -157,7 +172,12 @@ describe("AI SDK — real path via fake OCI", () => {
     "streamText: textStream yields several chunks that add up to the answer",
     async () => {
       const errors: unknown[] = [];
-      const r = streamText({ model: model(gw()), prompt: "Tell me a story about clouds", ...bounded(), onError: ({ error }) => void errors.push(error) });
+      const r = streamText({
+        model: model(gw()),
+        prompt: "Tell me a story about clouds",
+        ...bounded(),
+        onError: ({ error }) => void errors.push(error),
+      });
       const chunks: string[] = [];
       for await (const t of r.textStream) chunks.push(t);
       expect(errors).toEqual([]);
@@ -174,13 +194,15 @@ describe("AI SDK — real path via fake OCI", () => {
   test(
     "tool call round trip: OCI's tool call reaches the SDK, the tool result goes back to OCI",
     async () => {
-      env.fake.script("chat", { json: genericToolCallJson({ id: "call_oci_1", name: "get_weather", arguments: '{"city":"Paris"}' }) });
+      env.fake.script("chat", {
+        json: genericToolCallJson({ id: "call_oci_1", name: "get_weather", arguments: '{"city":"Paris"}' }),
+      });
       const executed: unknown[] = [];
       const r = await generateText({
         model: model(gw()),
         prompt: "Weather in Paris?",
         tools: { get_weather: weatherTool(executed) },
-        stopWhen: isStepCount(3),
+        stopWhen: stepCountIs(3),
         ...bounded(),
       });
       expect(r.steps).toHaveLength(2);
@@ -197,8 +219,12 @@ describe("AI SDK — real path via fake OCI", () => {
       expectFlatWeatherTool(reqs[0]!);
       const msgs = reqs[1]!.messages as Array<Record<string, unknown>>;
       const assistant = msgs.find((m) => m.role === "ASSISTANT")!;
-      expect(assistant.toolCalls).toEqual([{ id: "call_oci_1", type: "FUNCTION", name: "get_weather", arguments: expect.any(String) }]);
-      expect(JSON.parse((assistant.toolCalls as Array<{ arguments: string }>)[0]!.arguments)).toEqual({ city: "Paris" });
+      expect(assistant.toolCalls).toEqual([
+        { id: "call_oci_1", type: "FUNCTION", name: "get_weather", arguments: expect.any(String) },
+      ]);
+      expect(JSON.parse((assistant.toolCalls as Array<{ arguments: string }>)[0]!.arguments)).toEqual({
+        city: "Paris",
+      });
       const toolMsg = msgs[msgs.length - 1]!;
       expect(toolMsg.role).toBe("TOOL");
       expect(toolMsg.toolCallId).toBe("call_oci_1");
@@ -211,9 +237,16 @@ describe("AI SDK — real path via fake OCI", () => {
     "streamed tool call: OCI's fragmented tool-call stream reaches fullStream as one get_weather call",
     async () => {
       env.fake.script("chat", { chunksFile: "generic-tool-call.chunks.txt", gapMs: 2 });
-      const r = streamText({ model: model(gw()), prompt: "Weather in Paris?", tools: { get_weather: tool({ inputSchema: weatherInput }) }, ...bounded() });
+      const r = streamText({
+        model: model(gw()),
+        prompt: "Weather in Paris?",
+        tools: { get_weather: tool({ inputSchema: weatherInput }) },
+        ...bounded(),
+      });
       const parts = await drain(r.fullStream);
-      const calls = parts.filter((p) => p.type === "tool-call") as Array<Extract<TextStreamPart<ToolSet>, { type: "tool-call" }>>;
+      const calls = parts.filter((p) => p.type === "tool-call") as Array<
+        Extract<TextStreamPart<ToolSet>, { type: "tool-call" }>
+      >;
       expect(calls).toHaveLength(1);
       expect(calls[0]!.toolName).toBe(FIXTURE_TOOL_CALL.name);
       expect(calls[0]!.toolCallId).toBe(FIXTURE_TOOL_CALL.id);

@@ -1,11 +1,12 @@
 /** The compiled executable as a user runs it: config beside it, no Node or Bun on PATH. */
 import { afterAll, describe, expect, test } from "bun:test";
-import { startFakeOci, type FakeOci } from "../support/fake-oci";
 import { binaryDir } from "../support/binary";
-import { runCli, startGateway, type Gateway } from "../support/gateway";
+import { type FakeOci, startFakeOci } from "../support/fake-oci";
+import { type Gateway, runCli, startGateway } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
 
-const SEED_CREDENTIALS = "user=ocid1.user.oc1..x\nfingerprint=aa:bb\ntenancy=ocid1.tenancy.oc1..x\nregion=us-chicago-1\nkey_file=none.pem\ntest_mode=true\n";
+const SEED_CREDENTIALS =
+  "user=ocid1.user.oc1..x\nfingerprint=aa:bb\ntenancy=ocid1.tenancy.oc1..x\nregion=us-chicago-1\nkey_file=none.pem\ntest_mode=true\n";
 const NO_TOOLS = { PATH: "/nonexistent" }; // proves the binary needs neither node nor bun
 
 const running: Gateway[] = [];
@@ -36,7 +37,11 @@ describe("compiled binary", () => {
     expect(g.output()).toContain("mode=TEST_MODE");
     const r = await fetch(`${g.url}/genai/llama/v1/chat/completions`, {
       method: "POST",
-      body: JSON.stringify({ messages: [{ role: "user", content: "Explique computação quântica" }], temperature: 0.7, max_tokens: 500 }),
+      body: JSON.stringify({
+        messages: [{ role: "user", content: "Explique computação quântica" }],
+        temperature: 0.7,
+        max_tokens: 500,
+      }),
     });
     const body = await r.json();
     expect(body.choices[0].message.content).toBe("[TEST_MODE] Simulated response to: Explique computação quântica");
@@ -48,7 +53,11 @@ describe("compiled binary", () => {
     const port = probe.port;
     probe.stop(true);
     const { bin } = await binaryDir();
-    const g = await startGateway({ binary: bin, args: ["--port", String(port)], env: { ...NO_TOOLS, TEST_MODE: "true" } });
+    const g = await startGateway({
+      binary: bin,
+      args: ["--port", String(port)],
+      env: { ...NO_TOOLS, TEST_MODE: "true" },
+    });
     running.push(g);
     expect(g.port).toBe(port);
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
@@ -62,7 +71,10 @@ describe("compiled binary", () => {
     const g = await startGateway({ binary: bin, env: { ...NO_TOOLS, OCI_INFERENCE_ENDPOINT: fake.url } });
     running.push(g);
     expect(g.output()).toContain("mode=OCI");
-    const r = await fetch(`${g.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "ping" }] }) });
+    const r = await fetch(`${g.url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "ping" }] }),
+    });
     expect(r.status).toBe(200);
     expect((await r.json()).choices[0].message.content).toBe("Echo: ping");
     expect(fake.requestsFor("chat")[0]!.signatureOk).toBe(true);
@@ -70,7 +82,11 @@ describe("compiled binary", () => {
 
   test("a config error exits 2 naming file, alias and field — every problem at once", async () => {
     const { bin } = await binaryDir({
-      models: { good: { id: "meta.llama-3.3-70b-instruct", compartmentId: "ocid1.compartment.oc1..x" }, bad1: { region: "us-chicago-1", compartmentId: "ocid1.compartment.oc1..x" }, bad2: { id: "x", compartmentId: "ocid1.compartment.oc1..x", type: "robot" } },
+      models: {
+        good: { id: "meta.llama-3.3-70b-instruct", compartmentId: "ocid1.compartment.oc1..x" },
+        bad1: { region: "us-chicago-1", compartmentId: "ocid1.compartment.oc1..x" },
+        bad2: { id: "x", compartmentId: "ocid1.compartment.oc1..x", type: "robot" },
+      },
       credentials: SEED_CREDENTIALS,
     });
     const r = await runCli({ binary: bin, env: NO_TOOLS });
@@ -95,7 +111,10 @@ describe("compiled binary", () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("configuration OK");
     const text = await Bun.file(creds.configPath).text();
-    await Bun.write(creds.configPath, text.replace(/fingerprint=.*/, "fingerprint=00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff"));
+    await Bun.write(
+      creds.configPath,
+      text.replace(/fingerprint=.*/, "fingerprint=00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff"),
+    );
     const bad = await runCli({ binary: bin, args: ["check"], env: NO_TOOLS });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain("field 'fingerprint'");
@@ -109,7 +128,13 @@ describe("check --online", () => {
     const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
     const fake = await startFakeOci({ keys: [creds] });
     fakes.push(fake);
-    const env = { ...NO_TOOLS, OCI_INFERENCE_ENDPOINT: fake.url, OCI_AGENT_ENDPOINT: fake.url, OCI_OBJECT_STORAGE_ENDPOINT: fake.url, GENAI_BUCKET: "uploads" };
+    const env = {
+      ...NO_TOOLS,
+      OCI_INFERENCE_ENDPOINT: fake.url,
+      OCI_AGENT_ENDPOINT: fake.url,
+      OCI_OBJECT_STORAGE_ENDPOINT: fake.url,
+      GENAI_BUCKET: "uploads",
+    };
     const ok = await runCli({ binary: bin, args: ["check", "--online"], env });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/ok\s+model\s+us-chicago-1\s+llama/);
@@ -119,7 +144,13 @@ describe("check --online", () => {
     expect(fake.requests.every((r) => r.signatureOk)).toBe(true);
     expect(fake.sessions.size).toBe(0);
     fake.script("agentChat", { error: { status: 404, code: "NotAuthorizedOrNotFound", message: "unused" } });
-    fake.script("createSession", { error: { status: 404, code: "NotAuthorizedOrNotFound", message: "Authorization failed or requested resource not found." } });
+    fake.script("createSession", {
+      error: {
+        status: 404,
+        code: "NotAuthorizedOrNotFound",
+        message: "Authorization failed or requested resource not found.",
+      },
+    });
     const bad = await runCli({ binary: bin, args: ["check", "--online"], env });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/FAILED\s+agent\s+us-chicago-1\s+my-agent.*404/);

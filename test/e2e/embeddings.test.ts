@@ -5,8 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { deterministicEmbedding, startFakeOci, wordCount, type FakeOci, type RecordedRequest } from "../support/fake-oci";
-import { COMPARTMENT, startGateway, tempDir, testModels, writeModels, type Gateway } from "../support/gateway";
+import {
+  deterministicEmbedding,
+  type FakeOci,
+  type RecordedRequest,
+  startFakeOci,
+  wordCount,
+} from "../support/fake-oci";
+import { COMPARTMENT, type Gateway, startGateway, tempDir, testModels, writeModels } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
 
 const PATH_COMPARTMENT = "ocid1.compartment.oc1..aaaapathalias";
@@ -25,7 +31,10 @@ beforeAll(async () => {
       chatbot: { id: "openai.gpt-5", region: "us-chicago-1", compartmentId: PATH_COMPARTMENT },
     }),
   );
-  gw = await startGateway({ args: ["--config-dir", dir], env: { OCI_INFERENCE_ENDPOINT: fake.url, API_KEY: "emb-key" } });
+  gw = await startGateway({
+    args: ["--config-dir", dir],
+    env: { OCI_INFERENCE_ENDPOINT: fake.url, API_KEY: "emb-key" },
+  });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -33,8 +42,19 @@ afterAll(async () => {
 });
 
 const client = (path = "/v1") => new OpenAI({ baseURL: gw.url + path, apiKey: "emb-key", maxRetries: 0 });
-const failure = (p: PromiseLike<unknown>): Promise<unknown> => Promise.resolve(p).then(() => new Error("expected a rejection"), (e: unknown) => e);
-const bodyOf = (r: RecordedRequest) => r.body as { inputs: string[]; compartmentId: string; servingMode: Record<string, string>; inputType?: string; outputDimensions?: number };
+const failure = (p: PromiseLike<unknown>): Promise<unknown> =>
+  Promise.resolve(p).then(
+    () => new Error("expected a rejection"),
+    (e: unknown) => e,
+  );
+const bodyOf = (r: RecordedRequest) =>
+  r.body as {
+    inputs: string[];
+    compartmentId: string;
+    servingMode: Record<string, string>;
+    inputType?: string;
+    outputDimensions?: number;
+  };
 const decode = (b64: string) => {
   const buf = Buffer.from(b64, "base64");
   return Array.from(new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4));
@@ -73,7 +93,9 @@ describe("openai SDK embeddings.create through the fake OCI", () => {
   test("encoding_format float is exact; base64 decodes to the same floats", async () => {
     const input = ["alpha beta", "gamma"];
     const f = await client().embeddings.create({ model: "embed", input, encoding_format: "float" });
-    f.data.forEach((d, i) => expect(d.embedding).toEqual(deterministicEmbedding(input[i]!, 1024)));
+    f.data.forEach((d, i) => {
+      expect(d.embedding).toEqual(deterministicEmbedding(input[i]!, 1024));
+    });
     const b = await client().embeddings.create({ model: "embed", input, encoding_format: "base64" });
     b.data.forEach((d, i) => {
       // With an explicit encoding_format the SDK hands the string back untouched.
@@ -84,7 +106,11 @@ describe("openai SDK embeddings.create through the fake OCI", () => {
 
   test("path form with an OCI model name sends that modelId with the path alias's compartment", async () => {
     fake.clear();
-    const r = await client("/genai/chatbot/v1").embeddings.create({ model: "cohere.embed-multilingual-v3.0", input: "Texto para embedding", encoding_format: "float" });
+    const r = await client("/genai/chatbot/v1").embeddings.create({
+      model: "cohere.embed-multilingual-v3.0",
+      input: "Texto para embedding",
+      encoding_format: "float",
+    });
     const [c] = fake.requestsFor("embedText");
     expect(c!.signatureOk).toBe(true);
     expect(bodyOf(c!).servingMode).toEqual({ servingType: "ON_DEMAND", modelId: "cohere.embed-multilingual-v3.0" });
@@ -95,14 +121,19 @@ describe("openai SDK embeddings.create through the fake OCI", () => {
 
   test("dimensions on embed-v4 → outputDimensions on the wire and vectors of that size", async () => {
     fake.clear();
-    const r = await client().embeddings.create({ model: "embed4", input: "x", dimensions: 512, encoding_format: "float" });
+    const r = await client().embeddings.create({
+      model: "embed4",
+      input: "x",
+      dimensions: 512,
+      encoding_format: "float",
+    });
     expect(bodyOf(fake.requestsFor("embedText")[0]!).outputDimensions).toBe(512);
     expect(r.data[0]!.embedding).toHaveLength(512);
   });
 
   test("x-oci-request-id names OCI's request ids", async () => {
     fake.clear();
-    const res = await fetch(gw.url + "/v1/embeddings", {
+    const res = await fetch(`${gw.url}/v1/embeddings`, {
       method: "POST",
       headers: { authorization: "Bearer emb-key", "content-type": "application/json" },
       body: JSON.stringify({ model: "embed", input: texts(100) }),
@@ -115,7 +146,9 @@ describe("openai SDK embeddings.create through the fake OCI", () => {
 
   test("OCI's 400 reaches the client with OCI's message; a malformed OCI answer is a 502", async () => {
     fake.clear();
-    fake.script("embedText", { error: { status: 400, code: "InvalidParameter", message: "inputs too long for this model" } });
+    fake.script("embedText", {
+      error: { status: 400, code: "InvalidParameter", message: "inputs too long for this model" },
+    });
     const e = await failure(client().embeddings.create({ model: "embed", input: "x" }));
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);
     expect((e as InstanceType<typeof OpenAI.BadRequestError>).message).toContain("inputs too long for this model");

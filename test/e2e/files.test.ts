@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI, { toFile } from "openai";
 import { binaryDir } from "../support/binary";
-import { startFakeOci, type FakeOci } from "../support/fake-oci";
+import { type FakeOci, startFakeOci } from "../support/fake-oci";
+import { type Gateway, startGateway } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
-import { startGateway, type Gateway } from "../support/gateway";
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4, 5, 6, 7, 8]);
 let fake: FakeOci;
@@ -28,13 +28,19 @@ beforeAll(async () => {
     fetch(req) {
       const path = new URL(req.url).pathname;
       imageHits.push(path);
-      if (path === "/redirect-private") return new Response(null, { status: 302, headers: { location: "http://10.255.255.1/secret.png" } });
+      if (path === "/redirect-private")
+        return new Response(null, { status: 302, headers: { location: "http://10.255.255.1/secret.png" } });
       return new Response(PNG, { headers: { "content-type": "image/png" } });
     },
   });
   real = await startGateway({
     binary: a.bin,
-    env: { OCI_INFERENCE_ENDPOINT: fake.url, OCI_OBJECT_STORAGE_ENDPOINT: fake.url, GENAI_BUCKET: "uploads", ALLOW_PRIVATE_IMAGE_HOSTS: "localhost" },
+    env: {
+      OCI_INFERENCE_ENDPOINT: fake.url,
+      OCI_OBJECT_STORAGE_ENDPOINT: fake.url,
+      GENAI_BUCKET: "uploads",
+      ALLOW_PRIVATE_IMAGE_HOSTS: "localhost",
+    },
   });
   const b = await binaryDir();
   offline = await startGateway({ binary: b.bin, env: { TEST_MODE: "true" } });
@@ -51,7 +57,11 @@ afterAll(async () => {
 });
 
 const client = (g: Gateway, path = "/v1") => new OpenAI({ baseURL: g.url + path, apiKey: "unused", maxRetries: 0 });
-const failure = (p: PromiseLike<unknown>) => Promise.resolve(p).then(() => new Error("expected a rejection"), (e: unknown) => e);
+const failure = (p: PromiseLike<unknown>) =>
+  Promise.resolve(p).then(
+    () => new Error("expected a rejection"),
+    (e: unknown) => e,
+  );
 
 describe.each([
   ["real path (fake Object Storage)", () => real],
@@ -59,13 +69,21 @@ describe.each([
 ])("files API with the openai client — %s", (_name, gw) => {
   test("create → list → retrieve → content → delete", async () => {
     const c = client(gw());
-    const created = await c.files.create({ file: await toFile(PNG, "../../etc/pic\u0001.png", { type: "image/png" }), purpose: "vision" });
+    const created = await c.files.create({
+      file: await toFile(PNG, "../../etc/pic\u0001.png", { type: "image/png" }),
+      purpose: "vision",
+    });
     expect(created).toMatchObject({ object: "file", bytes: PNG.length, filename: "pic.png", purpose: "vision" });
     expect(created.id).toStartWith("file-");
     expect((created as unknown as { url: string }).url).toContain("/p/");
     const listed = await c.files.list();
     expect(listed.data.map((f) => f.id)).toContain(created.id);
-    expect(await c.files.retrieve(created.id)).toMatchObject({ id: created.id, bytes: PNG.length, filename: "pic.png", purpose: "vision" });
+    expect(await c.files.retrieve(created.id)).toMatchObject({
+      id: created.id,
+      bytes: PNG.length,
+      filename: "pic.png",
+      purpose: "vision",
+    });
     const content = await c.files.content(created.id);
     expect(content.headers.get("content-type")).toBe("image/png");
     expect(new Uint8Array(await content.arrayBuffer())).toEqual(PNG);
@@ -74,7 +92,9 @@ describe.each([
   });
 
   test("an empty file → 400", async () => {
-    const e = await failure(client(gw()).files.create({ file: await toFile(new Uint8Array(0), "empty.txt"), purpose: "user_data" }));
+    const e = await failure(
+      client(gw()).files.create({ file: await toFile(new Uint8Array(0), "empty.txt"), purpose: "user_data" }),
+    );
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);
   });
 });
@@ -82,10 +102,15 @@ describe.each([
 describe("files on the real path", () => {
   test("the upload is signed, lands under the prefix, and the PAR URL serves the bytes unsigned", async () => {
     fake.clear();
-    const created = await client(real, "/genai/llama/v1").files.create({ file: await toFile(PNG, "a.png", { type: "image/png" }), purpose: "vision" });
+    const created = await client(real, "/genai/llama/v1").files.create({
+      file: await toFile(PNG, "a.png", { type: "image/png" }),
+      purpose: "vision",
+    });
     const put = fake.requestsFor("putObject")[0]!;
     expect(put.signatureOk).toBe(true);
-    expect(decodeURIComponent(put.path)).toMatch(/^\/n\/testnamespace\/b\/uploads\/o\/genai-uploads\/vision\/[0-9a-f-]{36}\/a\.png$/);
+    expect(decodeURIComponent(put.path)).toMatch(
+      /^\/n\/testnamespace\/b\/uploads\/o\/genai-uploads\/vision\/[0-9a-f-]{36}\/a\.png$/,
+    );
     const url = new URL((created as unknown as { url: string }).url);
     const viaPar = await fetch(fake.url + url.pathname);
     expect(new Uint8Array(await viaPar.arrayBuffer())).toEqual(PNG);
@@ -106,7 +131,14 @@ describe("files on the real path", () => {
 
   test("a forged id never reaches another object: 404 and no Object Storage request for it", async () => {
     await client(real).files.create({ file: await toFile(PNG, "keep.png", { type: "image/png" }), purpose: "vision" });
-    fake.objectStorage.objects.set("uploads/private/payroll.csv", { bytes: new TextEncoder().encode("secret"), contentType: "text/csv", meta: {}, timeCreated: new Date().toISOString(), etag: "e", md5: "m" } as never);
+    fake.objectStorage.objects.set("uploads/private/payroll.csv", {
+      bytes: new TextEncoder().encode("secret"),
+      contentType: "text/csv",
+      meta: {},
+      timeCreated: new Date().toISOString(),
+      etag: "e",
+      md5: "m",
+    } as never);
     fake.clear();
     const forged = [
       `file-${Buffer.from("private/payroll.csv").toString("base64url")}`,
@@ -125,25 +157,48 @@ describe("files on the real path", () => {
   });
 
   test("a chat naming an uploaded image reaches OCI with the image bytes as a data URL", async () => {
-    const created = await client(real).files.create({ file: await toFile(PNG, "cat.png", { type: "image/png" }), purpose: "vision" });
+    const created = await client(real).files.create({
+      file: await toFile(PNG, "cat.png", { type: "image/png" }),
+      purpose: "vision",
+    });
     fake.clear();
-    for (const part of [{ type: "image_url", image_url: { url: created.id } }, { type: "file", file: { file_id: created.id } }]) {
+    for (const part of [
+      { type: "image_url", image_url: { url: created.id } },
+      { type: "file", file: { file_id: created.id } },
+    ]) {
       const r = await fetch(`${real.url}/v1/chat/completions`, {
         method: "POST",
-        body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: [{ type: "text", text: "what is it?" }, part] }] }),
+        body: JSON.stringify({
+          model: "llama",
+          messages: [{ role: "user", content: [{ type: "text", text: "what is it?" }, part] }],
+        }),
       });
       expect(r.status).toBe(200);
     }
-    const sent = fake.requestsFor("chat").map((r) => (r.body as { chatRequest: { messages: Array<{ content: unknown[] }> } }).chatRequest.messages[0]!.content[1]);
-    const expected = { type: "IMAGE", imageUrl: { url: `data:image/png;base64,${Buffer.from(PNG).toString("base64")}` } };
+    const sent = fake
+      .requestsFor("chat")
+      .map(
+        (r) =>
+          (r.body as { chatRequest: { messages: Array<{ content: unknown[] }> } }).chatRequest.messages[0]!.content[1],
+      );
+    const expected = {
+      type: "IMAGE",
+      imageUrl: { url: `data:image/png;base64,${Buffer.from(PNG).toString("base64")}` },
+    };
     expect(sent).toEqual([expected, expected]);
   });
 
   test("a non-image file in chat → 400 saying so", async () => {
-    const created = await client(real).files.create({ file: await toFile(new TextEncoder().encode("hello"), "notes.txt", { type: "text/plain" }), purpose: "user_data" });
+    const created = await client(real).files.create({
+      file: await toFile(new TextEncoder().encode("hello"), "notes.txt", { type: "text/plain" }),
+      purpose: "user_data",
+    });
     const r = await fetch(`${real.url}/v1/chat/completions`, {
       method: "POST",
-      body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: [{ type: "file", file: { file_id: created.id } }] }] }),
+      body: JSON.stringify({
+        model: "llama",
+        messages: [{ role: "user", content: [{ type: "file", file: { file_id: created.id } }] }],
+      }),
     });
     expect(r.status).toBe(400);
     expect((await r.json()).error.message).toContain("text/plain");
@@ -152,7 +207,13 @@ describe("files on the real path", () => {
 
 describe("remote images", () => {
   const chatWithImage = (url: string) =>
-    fetch(`${real.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url } }] }] }) });
+    fetch(`${real.url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({
+        model: "llama",
+        messages: [{ role: "user", content: [{ type: "image_url", image_url: { url } }] }],
+      }),
+    });
 
   test.each([
     ["loopback", () => `http://127.0.0.1:${imageServer.port}/direct.png`, "loopback"],
@@ -173,7 +234,11 @@ describe("remote images", () => {
     const ok = await chatWithImage(`http://localhost:${imageServer.port}/allowed.png`);
     expect(ok.status).toBe(200);
     expect(imageHits).toEqual(["/allowed.png"]);
-    const sent = (fake.requestsFor("chat")[0]!.body as { chatRequest: { messages: Array<{ content: Array<{ imageUrl?: { url: string } }> }> } }).chatRequest.messages[0]!.content[0]!;
+    const sent = (
+      fake.requestsFor("chat")[0]!.body as {
+        chatRequest: { messages: Array<{ content: Array<{ imageUrl?: { url: string } }> }> };
+      }
+    ).chatRequest.messages[0]!.content[0]!;
     expect(sent.imageUrl!.url).toBe(`data:image/png;base64,${Buffer.from(PNG).toString("base64")}`);
     const redirected = await chatWithImage(`http://localhost:${imageServer.port}/redirect-private`);
     expect(redirected.status).toBe(400);

@@ -3,23 +3,23 @@
  * on the real signed path via the fake OCI server: invoke, stream, tool calls.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { AIMessage, AIMessageChunk, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { AIMessage, type AIMessageChunk, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { ChatOpenAI } from "@langchain/openai";
 import { z } from "zod";
 import {
   CALL_TIMEOUT_MS,
   CLIENT_API_KEY,
-  FIXTURE_TOOL_CALL,
-  SETUP_TIMEOUT_MS,
-  TEST_TIMEOUT_MS,
+  type ClientEnv,
   echoAnswer,
   expectFlatWeatherTool,
+  FIXTURE_TOOL_CALL,
   genericToolCallJson,
+  SETUP_TIMEOUT_MS,
   signedChatRequests,
   startClientEnv,
+  TEST_TIMEOUT_MS,
   testModeAnswer,
-  type ClientEnv,
 } from "../support/clients";
 import type { Gateway } from "../support/gateway";
 
@@ -33,7 +33,13 @@ afterAll(async () => {
 });
 
 const chat = (g: Gateway) =>
-  new ChatOpenAI({ model: "llama", apiKey: CLIENT_API_KEY, configuration: { baseURL: `${g.url}/v1` }, maxRetries: 0, timeout: CALL_TIMEOUT_MS });
+  new ChatOpenAI({
+    model: "llama",
+    apiKey: CLIENT_API_KEY,
+    configuration: { baseURL: `${g.url}/v1` },
+    maxRetries: 0,
+    timeout: CALL_TIMEOUT_MS,
+  });
 
 const weatherInput = z.object({ city: z.string(), unit: z.string().optional() });
 
@@ -44,7 +50,9 @@ const getWeather = tool(async (input) => JSON.stringify({ city: input.city, temp
 });
 
 /** Consumes `.stream()` as LangChain users do, keeping every chunk. */
-async function collect(stream: AsyncIterable<AIMessageChunk>): Promise<{ chunks: AIMessageChunk[]; full: AIMessageChunk }> {
+async function collect(
+  stream: AsyncIterable<AIMessageChunk>,
+): Promise<{ chunks: AIMessageChunk[]; full: AIMessageChunk }> {
   const chunks: AIMessageChunk[] = [];
   let full: AIMessageChunk | undefined;
   for await (const c of stream) {
@@ -55,7 +63,8 @@ async function collect(stream: AsyncIterable<AIMessageChunk>): Promise<{ chunks:
   return { chunks, full };
 }
 
-const textOf = (c: AIMessageChunk) => (typeof c.content === "string" ? c.content : c.content.map((p) => ("text" in p ? p.text : "")).join(""));
+const textOf = (c: AIMessageChunk) =>
+  typeof c.content === "string" ? c.content : c.content.map((p) => ("text" in p ? p.text : "")).join("");
 
 describe("LangChain — TEST_MODE", () => {
   const gw = () => env.testMode;
@@ -157,11 +166,15 @@ describe("LangChain — real path via fake OCI", () => {
   test(
     "tool call round trip: OCI's tool call reaches LangChain, the ToolMessage goes back to OCI",
     async () => {
-      env.fake.script("chat", { json: genericToolCallJson({ id: "call_oci_1", name: "get_weather", arguments: '{"city":"Paris"}' }) });
+      env.fake.script("chat", {
+        json: genericToolCallJson({ id: "call_oci_1", name: "get_weather", arguments: '{"city":"Paris"}' }),
+      });
       const model = chat(gw()).bindTools([getWeather]);
       const question = new HumanMessage("Weather in Paris?");
       const ai = await model.invoke([question]);
-      expect(ai.tool_calls).toEqual([expect.objectContaining({ name: "get_weather", id: "call_oci_1", args: { city: "Paris" } })]);
+      expect(ai.tool_calls).toEqual([
+        expect.objectContaining({ name: "get_weather", id: "call_oci_1", args: { city: "Paris" } }),
+      ]);
       expect(ai.response_metadata.finish_reason).toBe("tool_calls");
 
       const toolMsg = await getWeather.invoke(ai.tool_calls![0]!);
@@ -173,8 +186,12 @@ describe("LangChain — real path via fake OCI", () => {
       expectFlatWeatherTool(reqs[0]!);
       const msgs = reqs[1]!.messages as Array<Record<string, unknown>>;
       const assistant = msgs.find((m) => m.role === "ASSISTANT")!;
-      expect(assistant.toolCalls).toEqual([{ id: "call_oci_1", type: "FUNCTION", name: "get_weather", arguments: expect.any(String) }]);
-      expect(JSON.parse((assistant.toolCalls as Array<{ arguments: string }>)[0]!.arguments)).toEqual({ city: "Paris" });
+      expect(assistant.toolCalls).toEqual([
+        { id: "call_oci_1", type: "FUNCTION", name: "get_weather", arguments: expect.any(String) },
+      ]);
+      expect(JSON.parse((assistant.toolCalls as Array<{ arguments: string }>)[0]!.arguments)).toEqual({
+        city: "Paris",
+      });
       const last = msgs[msgs.length - 1]!;
       expect(last.role).toBe("TOOL");
       expect(last.toolCallId).toBe("call_oci_1");
@@ -189,7 +206,13 @@ describe("LangChain — real path via fake OCI", () => {
       env.fake.script("chat", { chunksFile: "generic-tool-call.chunks.txt", gapMs: 2 });
       const { full } = await collect(await chat(gw()).bindTools([getWeather]).stream("Weather in Paris?"));
       expect(full.invalid_tool_calls ?? []).toEqual([]);
-      expect(full.tool_calls).toEqual([expect.objectContaining({ name: FIXTURE_TOOL_CALL.name, id: FIXTURE_TOOL_CALL.id, args: FIXTURE_TOOL_CALL.args })]);
+      expect(full.tool_calls).toEqual([
+        expect.objectContaining({
+          name: FIXTURE_TOOL_CALL.name,
+          id: FIXTURE_TOOL_CALL.id,
+          args: FIXTURE_TOOL_CALL.args,
+        }),
+      ]);
       expect(full.response_metadata.finish_reason).toBe("tool_calls");
 
       const [req] = signedChatRequests(env.fake);

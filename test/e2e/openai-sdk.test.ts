@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { binaryDir } from "../support/binary";
-import { startFakeOci, type FakeOci } from "../support/fake-oci";
-import { startGateway, type Gateway } from "../support/gateway";
+import { type FakeOci, startFakeOci } from "../support/fake-oci";
+import { type Gateway, startGateway } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
 
 let testMode: Gateway;
@@ -25,16 +25,24 @@ afterAll(async () => {
 });
 
 /** The SDK returns a lazy APIPromise; settle it into the error it rejects with. */
-const failure = (p: PromiseLike<unknown>): Promise<unknown> => Promise.resolve(p).then(() => new Error("expected a rejection"), (e: unknown) => e);
+const failure = (p: PromiseLike<unknown>): Promise<unknown> =>
+  Promise.resolve(p).then(
+    () => new Error("expected a rejection"),
+    (e: unknown) => e,
+  );
 
-const client = (g: Gateway, path = "/v1", apiKey = "sdk-key") => new OpenAI({ baseURL: g.url + path, apiKey, maxRetries: 0 });
+const client = (g: Gateway, path = "/v1", apiKey = "sdk-key") =>
+  new OpenAI({ baseURL: g.url + path, apiKey, maxRetries: 0 });
 
 describe.each([
   ["TEST_MODE", () => testMode, (q: string) => `[TEST_MODE] Simulated response to: ${q}`],
   ["real path via fake OCI", () => real, (q: string) => `Echo: ${q}`],
 ])("openai SDK — %s", (_name, gw, expected) => {
   test("chat.completions.create", async () => {
-    const r = await client(gw()).chat.completions.create({ model: "llama", messages: [{ role: "user", content: "What is OCI?" }] });
+    const r = await client(gw()).chat.completions.create({
+      model: "llama",
+      messages: [{ role: "user", content: "What is OCI?" }],
+    });
     expect(r.choices[0]!.message.content).toBe(expected("What is OCI?"));
     expect(r.choices[0]!.finish_reason).toBe("stop");
     expect(r.usage!.total_tokens).toBeGreaterThan(0);
@@ -73,14 +81,23 @@ describe.each([
   });
 
   test("the alias in the path wins over a placeholder model in the body", async () => {
-    const r = await client(gw(), "/genai/llama/v1").chat.completions.create({ model: "anything", messages: [{ role: "user", content: "hi" }] });
+    const r = await client(gw(), "/genai/llama/v1").chat.completions.create({
+      model: "anything",
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(r.model).toBe("llama");
   });
 
   test("errors arrive as the SDK's error classes", async () => {
     const c = client(gw());
-    expect(await failure(c.chat.completions.create({ model: "ghost", messages: [{ role: "user", content: "x" }] }))).toBeInstanceOf(OpenAI.NotFoundError);
-    expect(await failure(c.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }], temperature: 9 }))).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(
+      await failure(c.chat.completions.create({ model: "ghost", messages: [{ role: "user", content: "x" }] })),
+    ).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(
+      await failure(
+        c.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }], temperature: 9 }),
+      ),
+    ).toBeInstanceOf(OpenAI.BadRequestError);
     expect(await failure(client(gw(), "/v1", "wrong").models.list())).toBeInstanceOf(OpenAI.AuthenticationError);
     try {
       await c.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }], top_p: 3 });
@@ -98,6 +115,11 @@ describe.each([
 });
 
 test("an OCI throttle reaches the SDK as RateLimitError", async () => {
-  fake.script("chat", { error: { status: 429, code: "TooManyRequests", message: "slow down" }, headers: { "retry-after": "60" } });
-  expect(await failure(client(real).chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }] }))).toBeInstanceOf(OpenAI.RateLimitError);
+  fake.script("chat", {
+    error: { status: 429, code: "TooManyRequests", message: "slow down" },
+    headers: { "retry-after": "60" },
+  });
+  expect(
+    await failure(client(real).chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }] })),
+  ).toBeInstanceOf(OpenAI.RateLimitError);
 });

@@ -3,9 +3,9 @@
  * fetch to the fake OCI server, which verifies every signature with the test key's public half.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startFakeOci, type FakeOci } from "../support/fake-oci";
+import { type FakeOci, startFakeOci } from "../support/fake-oci";
+import { COMPARTMENT, type Gateway, startGateway, tempDir, writeModels } from "../support/gateway";
 import { makeTestCredentials, type TestCredentials } from "../support/keys";
-import { COMPARTMENT, startGateway, tempDir, writeModels, type Gateway } from "../support/gateway";
 
 let fake: FakeOci;
 let gw: Gateway;
@@ -34,8 +34,7 @@ async function readSse(res: Response): Promise<{ events: string[]; times: number
   let buf = "";
   for await (const chunk of res.body!) {
     buf += dec.decode(chunk, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf("\n\n")) >= 0) {
+    for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
       const frame = buf.slice(0, i);
       buf = buf.slice(i + 2);
       if (frame.startsWith("data: ")) {
@@ -50,16 +49,26 @@ async function readSse(res: Response): Promise<{ events: string[]; times: number
 describe("signed chat through the fake OCI", () => {
   test("non-streaming chat is signed, mapped both ways, and carries OCI's request id", async () => {
     fake.clear();
-    const res = await post("/v1/chat/completions", {
-      model: "llama",
-      messages: [
-        { role: "system", content: "Be brief." },
-        { role: "user", content: [{ type: "text", text: "Hello world" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } }] },
-      ],
-      temperature: 0.3,
-      stop: "END",
-      seed: 7,
-    }, { "x-request-id": "rid-42" });
+    const res = await post(
+      "/v1/chat/completions",
+      {
+        model: "llama",
+        messages: [
+          { role: "system", content: "Be brief." },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "Hello world" },
+              { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "low" } },
+            ],
+          },
+        ],
+        temperature: 0.3,
+        stop: "END",
+        seed: 7,
+      },
+      { "x-request-id": "rid-42" },
+    );
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.object).toBe("chat.completion");
@@ -79,7 +88,13 @@ describe("signed chat through the fake OCI", () => {
         apiFormat: "GENERIC",
         messages: [
           { role: "SYSTEM", content: [{ type: "TEXT", text: "Be brief." }] },
-          { role: "USER", content: [{ type: "TEXT", text: "Hello world" }, { type: "IMAGE", imageUrl: { url: "data:image/png;base64,AAAA", detail: "LOW" } }] },
+          {
+            role: "USER",
+            content: [
+              { type: "TEXT", text: "Hello world" },
+              { type: "IMAGE", imageUrl: { url: "data:image/png;base64,AAAA", detail: "LOW" } },
+            ],
+          },
         ],
         temperature: 0.3,
         seed: 7,
@@ -92,13 +107,29 @@ describe("signed chat through the fake OCI", () => {
 
   test("openai.* models get maxCompletionTokens; alias params apply under the request", async () => {
     fake.clear();
-    expect((await post("/genai/gpt5/v1/chat/completions", { model: "placeholder", messages: [{ role: "user", content: "x" }], max_tokens: 50 })).status).toBe(200);
+    expect(
+      (
+        await post("/genai/gpt5/v1/chat/completions", {
+          model: "placeholder",
+          messages: [{ role: "user", content: "x" }],
+          max_tokens: 50,
+        })
+      ).status,
+    ).toBe(200);
     const gpt = fake.requestsFor("chat")[0]!.body as { chatRequest: Record<string, unknown> };
     expect(gpt.chatRequest.maxCompletionTokens).toBe(50);
     expect(gpt.chatRequest.maxTokens).toBeUndefined();
     expect(gpt.chatRequest.reasoningEffort).toBe("LOW");
     fake.clear();
-    expect((await post("/v1/chat/completions", { model: "warm", messages: [{ role: "user", content: "x" }], temperature: 1.1 })).status).toBe(200);
+    expect(
+      (
+        await post("/v1/chat/completions", {
+          model: "warm",
+          messages: [{ role: "user", content: "x" }],
+          temperature: 1.1,
+        })
+      ).status,
+    ).toBe(200);
     const warm = fake.requestsFor("chat")[0]!.body as { chatRequest: Record<string, unknown> };
     expect(warm.chatRequest.temperature).toBe(1.1);
     expect(warm.chatRequest.maxTokens).toBe(77);
@@ -106,9 +137,14 @@ describe("signed chat through the fake OCI", () => {
 
   test("a dedicated endpoint OCID is sent as DEDICATED serving", async () => {
     fake.clear();
-    expect((await post("/v1/chat/completions", { model: "dedicated", messages: [{ role: "user", content: "x" }] })).status).toBe(200);
+    expect(
+      (await post("/v1/chat/completions", { model: "dedicated", messages: [{ role: "user", content: "x" }] })).status,
+    ).toBe(200);
     const body = fake.requestsFor("chat")[0]!.body as { servingMode: unknown };
-    expect(body.servingMode).toEqual({ servingType: "DEDICATED", endpointId: "ocid1.generativeaiendpoint.oc1.us-chicago-1.aaaadedicated" });
+    expect(body.servingMode).toEqual({
+      servingType: "DEDICATED",
+      endpointId: "ocid1.generativeaiendpoint.oc1.us-chicago-1.aaaadedicated",
+    });
   });
 
   test("unknown alias never reaches OCI", async () => {
@@ -121,7 +157,12 @@ describe("signed chat through the fake OCI", () => {
   test("a recorded GENERIC stream is replayed as OpenAI chunks, [DONE] last", async () => {
     fake.clear();
     fake.script("chat", { chunksFile: "generic-text.chunks.txt" });
-    const res = await post("/v1/chat/completions", { model: "llama", messages: [{ role: "user", content: "joke" }], stream: true, stream_options: { include_usage: true } });
+    const res = await post("/v1/chat/completions", {
+      model: "llama",
+      messages: [{ role: "user", content: "joke" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toStartWith("text/event-stream");
     const { events } = await readSse(res);
@@ -146,14 +187,29 @@ describe("signed chat through the fake OCI", () => {
 
   test("streaming really streams: first delta long before the last", async () => {
     fake.clear();
-    const ev = (text: string) => ({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text }] }, pad: "aaa" });
+    const ev = (text: string) => ({
+      index: 0,
+      message: { role: "ASSISTANT", content: [{ type: "TEXT", text }] },
+      pad: "aaa",
+    });
     fake.script("chat", {
-      sse: [ev(""), ev("one"), ev(" two"), ev(" three"), ev(" four"), { message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] }, finishReason: "stop", pad: "a" }],
+      sse: [
+        ev(""),
+        ev("one"),
+        ev(" two"),
+        ev(" three"),
+        ev(" four"),
+        { message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] }, finishReason: "stop", pad: "a" },
+      ],
       gapMs: 200,
       done: true,
     });
     const started = performance.now();
-    const res = await post("/v1/chat/completions", { model: "llama", messages: [{ role: "user", content: "count" }], stream: true });
+    const res = await post("/v1/chat/completions", {
+      model: "llama",
+      messages: [{ role: "user", content: "count" }],
+      stream: true,
+    });
     const { events, times } = await readSse(res);
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
     const firstContent = chunks.findIndex((c) => c.choices[0]?.delta?.content === "one");
@@ -168,7 +224,11 @@ describe("signed chat through the fake OCI", () => {
     fake.clear();
     const ev = (text: string) => ({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text }] } });
     fake.script("chat", { sse: Array.from({ length: 50 }, (_, i) => ev(`w${i} `)), gapMs: 100, end: "hang" });
-    const res = await post("/v1/chat/completions", { model: "llama", messages: [{ role: "user", content: "long" }], stream: true });
+    const res = await post("/v1/chat/completions", {
+      model: "llama",
+      messages: [{ role: "user", content: "long" }],
+      stream: true,
+    });
     const reader = res.body!.getReader();
     await reader.read();
     await reader.read();
@@ -182,8 +242,18 @@ describe("signed chat through the fake OCI", () => {
 
   test("a failure after the first byte is an error event and no [DONE]", async () => {
     fake.clear();
-    fake.script("chat", { sse: [{ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "partial" }] } }, "data: {not json\n\n"], done: true });
-    const res = await post("/v1/chat/completions", { model: "llama", messages: [{ role: "user", content: "x" }], stream: true });
+    fake.script("chat", {
+      sse: [
+        { index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "partial" }] } },
+        "data: {not json\n\n",
+      ],
+      done: true,
+    });
+    const res = await post("/v1/chat/completions", {
+      model: "llama",
+      messages: [{ role: "user", content: "x" }],
+      stream: true,
+    });
     expect(res.status).toBe(200);
     const { events } = await readSse(res);
     expect(events).not.toContain("[DONE]");
@@ -198,11 +268,17 @@ describe("signed chat through the fake OCI", () => {
     const body = await r.json();
     expect(body.object).toBe("text_completion");
     expect(body.choices[0].text).toBe("Echo: Say hi");
-    expect((fake.requestsFor("chat")[0]!.body as { chatRequest: { messages: unknown } }).chatRequest.messages).toEqual([{ role: "USER", content: [{ type: "TEXT", text: "Say hi" }] }]);
+    expect((fake.requestsFor("chat")[0]!.body as { chatRequest: { messages: unknown } }).chatRequest.messages).toEqual([
+      { role: "USER", content: [{ type: "TEXT", text: "Say hi" }] },
+    ]);
     const s = await post("/genai/llama/v1/completions", { prompt: "Say hi", stream: true });
     const { events } = await readSse(s);
     expect(events.at(-1)).toBe("[DONE]");
-    const text = events.slice(0, -1).map((e) => JSON.parse(e)).map((c) => c.choices[0]?.text ?? "").join("");
+    const text = events
+      .slice(0, -1)
+      .map((e) => JSON.parse(e))
+      .map((c) => c.choices[0]?.text ?? "")
+      .join("");
     expect(text).toBe("Echo: Say hi");
   });
 });
@@ -222,7 +298,14 @@ describe("OCI errors are mapped at one choke point (CONTRACT §5)", () => {
     // Throttling and 5xx are retried twice (the policy): OCI keeps failing on every attempt here.
     // A Retry-After over 10 s is not waited out: the 429 goes back with it at once.
     const retried = [500, 503].includes(status);
-    fake.script("chat", { error: { status, code, message: `oci says ${status}` }, headers: status === 429 ? { "retry-after": "30" } : {} }, { times: retried ? 3 : 1 });
+    fake.script(
+      "chat",
+      {
+        error: { status, code, message: `oci says ${status}` },
+        headers: status === 429 ? { "retry-after": "30" } : {},
+      },
+      { times: retried ? 3 : 1 },
+    );
     const res = await post("/v1/chat/completions", { model: "llama", messages: [{ role: "user", content: "x" }] });
     expect(res.status).toBe(expected);
     const body = await res.json();
@@ -236,8 +319,14 @@ describe("OCI errors are mapped at one choke point (CONTRACT §5)", () => {
 
   test("a streaming request refused by OCI gets a plain HTTP error, not a 200 stream", async () => {
     fake.clear();
-    fake.script("chat", { error: { status: 400, code: "400", message: "Invalid 'maxTokens'. Use 'maxCompletionTokens' instead." } });
-    const res = await post("/v1/chat/completions", { model: "llama", messages: [{ role: "user", content: "x" }], stream: true });
+    fake.script("chat", {
+      error: { status: 400, code: "400", message: "Invalid 'maxTokens'. Use 'maxCompletionTokens' instead." },
+    });
+    const res = await post("/v1/chat/completions", {
+      model: "llama",
+      messages: [{ role: "user", content: "x" }],
+      stream: true,
+    });
     expect(res.status).toBe(400);
     expect((await res.json()).error.message).toContain("maxCompletionTokens");
   });
@@ -263,7 +352,10 @@ describe("credentials OCI rejects", () => {
     writeModels(dir);
     const g = await startGateway({ args: ["--config-dir", dir], env: { OCI_INFERENCE_ENDPOINT: other.url } });
     try {
-      const res = await fetch(`${g.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "x" }] }) });
+      const res = await fetch(`${g.url}/v1/chat/completions`, {
+        method: "POST",
+        body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "x" }] }),
+      });
       expect(res.status).toBe(502);
       expect((await res.json()).error.message).toContain("credentials.conf");
       expect(other.requests[0]!.signatureOk).toBe(false);
@@ -294,7 +386,10 @@ describe("OCI_AUTH=resource_principal", () => {
       },
     });
     try {
-      const res = await fetch(`${g.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "x" }] }) });
+      const res = await fetch(`${g.url}/v1/chat/completions`, {
+        method: "POST",
+        body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "x" }] }),
+      });
       expect(res.status).toBe(200);
       const rec = rpFake.requestsFor("chat")[0]!;
       expect(rec.signatureOk).toBe(true);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Gateway } from "../support/gateway";
-import { FINISH, chatBody, ev, makeRig, post, readSse, type Rig } from "./support";
+import { chatBody, ev, FINISH, makeRig, post, type Rig, readSse } from "./support";
 
 const KEY = "sk-faults-7f3a9c1e5b2d4f6a8c0e";
 const MARKER = "ZEBRA-PROMPT-MARKER-4471";
@@ -92,8 +92,12 @@ describe("nothing secret in the logs", () => {
     const s = await ask({ stream: true, stream_options: { include_usage: true } });
     expect((await readSse(s)).events.at(-1)).toBe("[DONE]");
     expect((await post(gw, "/genai/llama/inference", { prompt: `seed ${MARKER}` }, auth)).status).toBe(200);
-    expect((await post(gw, "/genai/llama/inference", { prompt: `seed ${MARKER}`, stream: true }, auth)).status).toBe(200);
-    expect((await post(gw, "/v1/completions", { model: "llama", prompt: `complete ${MARKER}` }, auth)).status).toBe(200);
+    expect((await post(gw, "/genai/llama/inference", { prompt: `seed ${MARKER}`, stream: true }, auth)).status).toBe(
+      200,
+    );
+    expect((await post(gw, "/v1/completions", { model: "llama", prompt: `complete ${MARKER}` }, auth)).status).toBe(
+      200,
+    );
     // Retries (warn lines), an OCI refusal, a broken stream, an upstream deadline-free failure.
     rig.fake.script("chat", { error: { status: 503, code: "ServiceUnavailable", message: "busy" } }, { times: 2 });
     expect((await ask()).status).toBe(200);
@@ -104,7 +108,16 @@ describe("nothing secret in the logs", () => {
     rig.fake.script("chat", { sse: [ev(""), ev("x"), "data: {broken\n\n", FINISH], done: true });
     await readSse(await ask({ stream: true }));
     // Client errors that carry the prompt: bad JSON, a wrong type, a wrong key on a prompt.
-    expect((await post(gw, "/v1/chat/completions", `{"model": "llama", "messages": [{"role": "user", "content": "${MARKER}"`, auth)).status).toBe(400);
+    expect(
+      (
+        await post(
+          gw,
+          "/v1/chat/completions",
+          `{"model": "llama", "messages": [{"role": "user", "content": "${MARKER}"`,
+          auth,
+        )
+      ).status,
+    ).toBe(400);
     expect((await ask({ temperature: MARKER })).status).toBe(400);
     expect((await ask({ model: MARKER })).status).toBe(404);
     expect((await ask({}, { authorization: `Bearer ${KEY}-wrong` })).status).toBe(401);
@@ -113,7 +126,9 @@ describe("nothing secret in the logs", () => {
     const signed = rig.fake.requestsFor("chat");
     expect(signed.length).toBeGreaterThanOrEqual(8);
     expect(signed.every((r) => r.signatureOk)).toBe(true);
-    const signatures = signed.map((r) => /signature="([^"]+)"/.exec(r.headers.authorization ?? "")?.[1]).filter((x): x is string => Boolean(x));
+    const signatures = signed
+      .map((r) => /signature="([^"]+)"/.exec(r.headers.authorization ?? "")?.[1])
+      .filter((x): x is string => Boolean(x));
     expect(signatures.length).toBe(signed.length);
 
     await Bun.sleep(300);
@@ -130,7 +145,11 @@ describe("nothing secret in the logs", () => {
     check("prompt marker", MARKER);
     check("BEGIN (PEM)", "BEGIN");
     check("PRIVATE KEY (PEM)", "PRIVATE KEY");
-    for (const line of rig.creds.privateKeyPem.split("\n").filter((l) => l.length > 40).slice(0, 5)) check("PEM body line", line);
+    for (const line of rig.creds.privateKeyPem
+      .split("\n")
+      .filter((l) => l.length > 40)
+      .slice(0, 5))
+      check("PEM body line", line);
     check("signature= (Authorization header)", "signature=");
     check("Signature header", "Signature version=");
     for (const sig of signatures) check("an OCI signature value", sig.slice(0, 40));

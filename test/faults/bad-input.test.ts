@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
 import type { Gateway } from "../support/gateway";
-import { chatBody, makeRig, post, rawHttp, rawStatus, type Rig } from "./support";
+import { chatBody, makeRig, post, type Rig, rawHttp, rawStatus } from "./support";
 
 let rig: Rig;
 let gw: Gateway;
@@ -41,7 +41,13 @@ const CHAT = "/v1/chat/completions";
 
 describe("malformed bodies", () => {
   test("malformed JSON → 400 invalid_request_error", async () => {
-    for (const raw of ['{"model": "llama", "messages": [', "{model: llama}", '{"model": "llama"}}', "\u0000\u0001", "nul"]) {
+    for (const raw of [
+      '{"model": "llama", "messages": [',
+      "{model: llama}",
+      '{"model": "llama"}}',
+      "\u0000\u0001",
+      "nul",
+    ]) {
       const res = await post(gw, CHAT, raw);
       const body = await expect400(res);
       expect(body.error.message).toMatch(/JSON|body/i);
@@ -49,7 +55,9 @@ describe("malformed bodies", () => {
   });
 
   test("an empty body → 400 (with and without a JSON content type)", async () => {
-    await expect400(await fetch(gw.url + CHAT, { method: "POST", headers: { "content-type": "application/json" }, body: "" }));
+    await expect400(
+      await fetch(gw.url + CHAT, { method: "POST", headers: { "content-type": "application/json" }, body: "" }),
+    );
     await expect400(await fetch(gw.url + CHAT, { method: "POST", headers: { "content-type": "application/json" } }));
     await expect400(await fetch(gw.url + CHAT, { method: "POST", body: "   " }));
   });
@@ -100,19 +108,31 @@ test("direct route: a numeric string for max_tokens → 400, not coerced", async
 describe("content types", () => {
   test("text/plain with JSON inside is accepted", async () => {
     expectNoUpstream = false;
-    const res = await fetch(gw.url + CHAT, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify(chatBody("plain text type")) });
+    const res = await fetch(gw.url + CHAT, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify(chatBody("plain text type")),
+    });
     expect(res.status).toBe(200);
     expect((await res.json()).choices[0].message.content).toBe("Echo: plain text type");
     expect(rig.fake.requestsFor("chat")).toHaveLength(1);
   });
 
   test("application/xml garbage → 400", async () => {
-    const res = await fetch(gw.url + CHAT, { method: "POST", headers: { "content-type": "application/xml" }, body: "<chat><model>llama</model></chat>" });
+    const res = await fetch(gw.url + CHAT, {
+      method: "POST",
+      headers: { "content-type": "application/xml" },
+      body: "<chat><model>llama</model></chat>",
+    });
     await expect400(res);
   });
 
   test("form-urlencoded and multipart bodies on a JSON route → 4xx, never forwarded", async () => {
-    const form = await fetch(gw.url + CHAT, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "model=llama&messages=hi" });
+    const form = await fetch(gw.url + CHAT, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "model=llama&messages=hi",
+    });
     expect(form.status).toBeGreaterThanOrEqual(400);
     expect(form.status).toBeLessThan(500);
     const fd = new FormData();
@@ -153,12 +173,20 @@ describe("size limits", () => {
       const timer = setTimeout(done, 15_000);
       sock.on("data", (c) => {
         got += c.toString("latin1");
-        if (/\r\n\r\n/.test(got) && (/content-length:\s*(\d+)/i.exec(got) ? got.length - got.indexOf("\r\n\r\n") - 4 >= Number(/content-length:\s*(\d+)/i.exec(got)![1]) : true)) done();
+        if (
+          /\r\n\r\n/.test(got) &&
+          (/content-length:\s*(\d+)/i.exec(got)
+            ? got.length - got.indexOf("\r\n\r\n") - 4 >= Number(/content-length:\s*(\d+)/i.exec(got)![1])
+            : true)
+        )
+          done();
       });
       sock.on("error", done);
       sock.on("close", done);
       sock.on("connect", async () => {
-        sock.write(`POST ${CHAT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`);
+        sock.write(
+          `POST ${CHAT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`,
+        );
         const chunk = "a".repeat(1024 * 1024);
         const write = (s: string) => new Promise<void>((r) => (sock.write(s) ? r() : sock.once("drain", () => r())));
         await write(`${(12).toString(16)}\r\n{"model": "x\r\n`);
@@ -173,7 +201,7 @@ describe("size limits", () => {
   test("deeply nested JSON (10,000 levels) → 400, not a crash; the server still answers", async () => {
     const depth = 10_000;
     const arrays = "[".repeat(depth) + "]".repeat(depth);
-    const objects = '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+    const objects = `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
     // Nesting as the whole body, and where the schema looks (messages, content).
     await expect400(await post(gw, CHAT, arrays));
     await expect400(await post(gw, CHAT, objects));
@@ -198,20 +226,30 @@ describe("size limits", () => {
 
   test("deep nesting inside an unknown field (10,000 levels) → 400 as well", async () => {
     const depth = 10_000;
-    const res = await post(gw, CHAT, `{"model":"llama","messages":[{"role":"user","content":"x"}],"extra":${"[".repeat(depth)}${"]".repeat(depth)}}`);
+    const res = await post(
+      gw,
+      CHAT,
+      `{"model":"llama","messages":[{"role":"user","content":"x"}],"extra":${"[".repeat(depth)}${"]".repeat(depth)}}`,
+    );
     expect(res.status).toBe(400);
   }, 30_000);
 
   test("a 10,000-level body does not stall other clients (health answers within 1 s meanwhile)", async () => {
     const depth = 10_000;
-    const nested = post(gw, CHAT, `{"model":"llama","messages":[{"role":"user","content":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}]}`);
+    const nested = post(
+      gw,
+      CHAT,
+      `{"model":"llama","messages":[{"role":"user","content":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}]}`,
+    );
     await Bun.sleep(50);
     const started = performance.now();
     const health = await fetch(`${gw.url}/health`);
     const healthMs = performance.now() - started;
     const res = await nested;
     const totalMs = performance.now() - started;
-    console.log(`10,000-level body: ${res.status} in ~${Math.round(totalMs)} ms; /health meanwhile took ${Math.round(healthMs)} ms`);
+    console.log(
+      `10,000-level body: ${res.status} in ~${Math.round(totalMs)} ms; /health meanwhile took ${Math.round(healthMs)} ms`,
+    );
     expect(health.status).toBe(200);
     expect(res.status).toBe(400);
     expect(healthMs).toBeLessThan(1000);
@@ -219,21 +257,48 @@ describe("size limits", () => {
 });
 
 describe("aliases with path tricks", () => {
-  const tricky = ["..%2fllama", "llama%2f..%2fllama", "llama%0a", "llama%0d%0aX-Injected:%201", "llama%00", "%2fllama", "llama%5c..", "ll%20ama"];
+  const tricky = [
+    "..%2fllama",
+    "llama%2f..%2fllama",
+    "llama%0a",
+    "llama%0d%0aX-Injected:%201",
+    "llama%00",
+    "%2fllama",
+    "llama%5c..",
+    "ll%20ama",
+  ];
   test.each(tricky)("/genai/%s/v1/chat/completions → 4xx", async (alias) => {
-    const res = await fetch(`${gw.url}/genai/${alias}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chatBody("trick")) });
+    const res = await fetch(`${gw.url}/genai/${alias}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(chatBody("trick")),
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(res.headers.get("x-injected")).toBeNull();
   });
 
   test.each(tricky)("/genai/%s/inference → 4xx", async (alias) => {
-    const res = await fetch(`${gw.url}/genai/${alias}/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "trick" }) });
+    const res = await fetch(`${gw.url}/genai/${alias}/inference`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prompt: "trick" }),
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
   });
 
-  test.each(["../llama", "llama/../llama", "./llama", "llama\n", "\nllama", "llama%2f", "llama\u0000", "llama ", "LLAMA"])("body model %j → 4xx", async (model) => {
+  test.each([
+    "../llama",
+    "llama/../llama",
+    "./llama",
+    "llama\n",
+    "\nllama",
+    "llama%2f",
+    "llama\u0000",
+    "llama ",
+    "LLAMA",
+  ])("body model %j → 4xx", async (model) => {
     const res = await post(gw, CHAT, chatBody("trick", { model }));
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
@@ -242,7 +307,10 @@ describe("aliases with path tricks", () => {
   // fetch normalizes `..` and `%2e%2e` segments and refuses raw control characters, so these go out byte for byte.
   const rawRequest = (target: string) => {
     const body = JSON.stringify(chatBody("raw trick"));
-    return rawHttp(gw.port, `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    return rawHttp(
+      gw.port,
+      `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   };
 
   test.each([
@@ -261,7 +329,11 @@ describe("aliases with path tricks", () => {
   // request line before the app sees it (it answers 505). What the gateway can promise is that
   // such a request is refused with an error status and never reaches OCI (checked in afterEach).
   test("raw newline, carriage return or space inside the alias → refused by the HTTP parser, never served", async () => {
-    for (const target of ["/genai/lla\nma/v1/chat/completions", "/genai/llama\r/v1/chat/completions", "/genai/ll ama/v1/chat/completions"]) {
+    for (const target of [
+      "/genai/lla\nma/v1/chat/completions",
+      "/genai/llama\r/v1/chat/completions",
+      "/genai/ll ama/v1/chat/completions",
+    ]) {
       const st = rawStatus(await rawRequest(target));
       expect(st).toBeGreaterThanOrEqual(400);
     }

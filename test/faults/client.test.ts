@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
 import type { Gateway } from "../support/gateway";
-import { FINISH, chatBody, chunkText, ev, httpBody, makeRig, post, readSse, rssKb, type Rig } from "./support";
+import { chatBody, chunkText, ev, FINISH, httpBody, makeRig, post, type Rig, readSse, rssKb } from "./support";
 
 let rig: Rig;
 let gw: Gateway;
@@ -78,7 +78,10 @@ describe("a slow reader", () => {
     const EVENTS = 3000;
     const piece = (i: number) => `<${String(i).padStart(5, "0")}:${"z".repeat(32 * 1024 - 8)}>`;
     // 3000 × 32 KB of text: far more than the socket buffers, so only backpressure keeps it out of memory.
-    rig.fake.script("chat", { sse: [ev(""), ...Array.from({ length: EVENTS }, (_, i) => ev(piece(i))), FINISH], done: true });
+    rig.fake.script("chat", {
+      sse: [ev(""), ...Array.from({ length: EVENTS }, (_, i) => ev(piece(i))), FINISH],
+      done: true,
+    });
     Bun.gc(true);
     await Bun.sleep(200);
     const before = rssKb(gw.pid);
@@ -97,7 +100,9 @@ describe("a slow reader", () => {
         resolve();
       };
       sock.on("connect", () =>
-        sock.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`),
+        sock.write(
+          `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        ),
       );
       sock.on("data", (c: Buffer) => {
         received.push(c);
@@ -120,14 +125,20 @@ describe("a slow reader", () => {
     overallPeak = Math.max(overallPeak, slowPeak);
     const { head, body: payload } = httpBody(Buffer.concat(received));
     expect(head).toStartWith("HTTP/1.1 200");
-    const events = payload.toString("utf8").split("\n\n").filter((f) => f.startsWith("data: ")).map((f) => f.slice(6));
+    const events = payload
+      .toString("utf8")
+      .split("\n\n")
+      .filter((f) => f.startsWith("data: "))
+      .map((f) => f.slice(6));
     expect(events.at(-1)).toBe("[DONE]");
     const text = chunkText(events);
     expect(text.length).toBe(EVENTS * 32 * 1024);
     expect(text).toBe(Array.from({ length: EVENTS }, (_, i) => piece(i)).join(""));
     const growthMb = (slowPeak - before) / 1024;
     const overallMb = (overallPeak - before) / 1024;
-    console.log(`slow reader: RSS before ${Math.round(before / 1024)} MB, +${growthMb.toFixed(1)} MB while reading slowly, +${overallMb.toFixed(1)} MB overall; fake had sent ${sentDuringSlowPhase}/${EVENTS + 3} events after the slow phase`);
+    console.log(
+      `slow reader: RSS before ${Math.round(before / 1024)} MB, +${growthMb.toFixed(1)} MB while reading slowly, +${overallMb.toFixed(1)} MB overall; fake had sent ${sentDuringSlowPhase}/${EVENTS + 3} events after the slow phase`,
+    );
     // While the client reads slowly the gateway must not take the upstream in: buffering would
     // put most of the 96 MB in its memory. Generous margin for GC and socket buffers.
     expect(growthMb).toBeLessThan(64);

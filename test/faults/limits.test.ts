@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Gateway } from "../support/gateway";
-import { FINISH, chatBody, ev, genericAnswer, makeRig, post, readSse, type Rig } from "./support";
+import { chatBody, ev, FINISH, genericAnswer, makeRig, post, type Rig, readSse } from "./support";
 
 const KEY_A = "sk-limits-aaaaaaaaaaaa";
 const KEY_B = "sk-limits-bbbbbbbbbbbb";
@@ -16,7 +16,14 @@ beforeAll(async () => {
   rig = await makeRig();
   gw = await rig.gateway(
     { API_KEYS: `${KEY_A},${KEY_B}`, MAX_CONCURRENT_PER_KEY: "2", UPSTREAM_TIMEOUT_SECONDS: "10" },
-    { capped: { id: "meta.llama-3.3-70b-instruct", region: "us-chicago-1", compartmentId: "ocid1.compartment.oc1..aaaatestcompartment", params: { max_tokens_limit: 100 } } },
+    {
+      capped: {
+        id: "meta.llama-3.3-70b-instruct",
+        region: "us-chicago-1",
+        compartmentId: "ocid1.compartment.oc1..aaaatestcompartment",
+        params: { max_tokens_limit: 100 },
+      },
+    },
   );
 });
 afterAll(async () => {
@@ -75,7 +82,9 @@ describe("MAX_CONCURRENT_PER_KEY=2", () => {
     rig.fake.clear();
     rig.fake.script("chat", { json: {}, delayMs: 5000 }, { times: 2 });
     const ctrls = [new AbortController(), new AbortController()];
-    const pending = ctrls.map((c, i) => post(gw, "/v1/chat/completions", chatBody(`leaver ${i}`), as(KEY_A), c.signal).catch(() => undefined));
+    const pending = ctrls.map((c, i) =>
+      post(gw, "/v1/chat/completions", chatBody(`leaver ${i}`), as(KEY_A), c.signal).catch(() => undefined),
+    );
     await rig.fake.waitFor(() => rig.fake.requestsFor("chat").length === 2, 3000);
     for (const c of ctrls) c.abort();
     await Promise.all(pending);
@@ -88,14 +97,24 @@ describe("MAX_CONCURRENT_PER_KEY=2", () => {
 describe("max_tokens_limit", () => {
   test("a larger max_tokens is 400 naming max_tokens; at the limit it goes through", async () => {
     rig.fake.clear();
-    const over = await post(gw, "/v1/chat/completions", { ...chatBody("long", { max_tokens: 101 }), model: "capped" }, as(KEY_B));
+    const over = await post(
+      gw,
+      "/v1/chat/completions",
+      { ...chatBody("long", { max_tokens: 101 }), model: "capped" },
+      as(KEY_B),
+    );
     expect(over.status).toBe(400);
     const body = await over.json();
     expect(body.error.type).toBe("invalid_request_error");
     expect(body.error.param).toBe("max_tokens");
     expect(body.error.message).toContain("max_tokens");
 
-    const overCompletion = await post(gw, "/genai/capped/v1/chat/completions", chatBody("long", { max_completion_tokens: 5000 }), as(KEY_B));
+    const overCompletion = await post(
+      gw,
+      "/genai/capped/v1/chat/completions",
+      chatBody("long", { max_completion_tokens: 5000 }),
+      as(KEY_B),
+    );
     expect(overCompletion.status).toBe(400);
     expect((await overCompletion.json()).error.param).toBe("max_completion_tokens");
 
@@ -104,7 +123,12 @@ describe("max_tokens_limit", () => {
     expect((await direct.json()).error).toContain("max_tokens");
     expect(rig.fake.requests).toHaveLength(0);
 
-    const at = await post(gw, "/v1/chat/completions", { ...chatBody("ok", { max_tokens: 100 }), model: "capped" }, as(KEY_B));
+    const at = await post(
+      gw,
+      "/v1/chat/completions",
+      { ...chatBody("ok", { max_tokens: 100 }), model: "capped" },
+      as(KEY_B),
+    );
     expect(at.status).toBe(200);
     const sent = rig.fake.requestsFor("chat")[0]!.body as { chatRequest: { maxTokens?: number } };
     expect(sent.chatRequest.maxTokens).toBe(100);

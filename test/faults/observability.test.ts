@@ -5,7 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Gateway } from "../support/gateway";
-import { FINISH, chatBody, ev, eventually, makeRig, metricValue, post, readSse, requestLines, rid, type Rig } from "./support";
+import {
+  chatBody,
+  ev,
+  eventually,
+  FINISH,
+  makeRig,
+  metricValue,
+  post,
+  type Rig,
+  readSse,
+  requestLines,
+  rid,
+} from "./support";
 
 const KEY = "sk-observe-0123456789";
 
@@ -46,8 +58,24 @@ describe("/metrics", () => {
     rig.fake.script("chat", { error: { status: 500, code: "InternalServerError", message: "hiccup" } });
     expect((await post(gw, "/v1/chat/completions", chatBody("hiccup"), auth)).status).toBe(200);
     // 4. A stream with usage.
-    rig.fake.script("chat", { sse: [ev(""), ev("first"), ev(" token"), FINISH, { usage: { promptTokens: 11, completionTokens: 2, totalTokens: 13 }, pad: "a" }], firstDelayMs: 100, gapMs: 20, done: true });
-    const s = await post(gw, "/v1/chat/completions", chatBody("stream me", { stream: true, stream_options: { include_usage: true } }), auth);
+    rig.fake.script("chat", {
+      sse: [
+        ev(""),
+        ev("first"),
+        ev(" token"),
+        FINISH,
+        { usage: { promptTokens: 11, completionTokens: 2, totalTokens: 13 }, pad: "a" },
+      ],
+      firstDelayMs: 100,
+      gapMs: 20,
+      done: true,
+    });
+    const s = await post(
+      gw,
+      "/v1/chat/completions",
+      chatBody("stream me", { stream: true, stream_options: { include_usage: true } }),
+      auth,
+    );
     expect((await readSse(s)).events.at(-1)).toBe("[DONE]");
     await Bun.sleep(200);
 
@@ -56,12 +84,18 @@ describe("/metrics", () => {
     expect(metricValue(after, "ocigenai_requests_total", { status: "503" })).toBeGreaterThanOrEqual(1);
     expect(metricValue(after, "ocigenai_upstream_retries_total") - retriesBefore).toBe(3);
     expect(metricValue(after, "ocigenai_upstream_retries_total", { reason: "503" }) - retries503Before).toBe(2);
-    expect(metricValue(after, "ocigenai_oci_errors_total", { status: "503" }) - errors503Before).toBeGreaterThanOrEqual(1);
+    expect(metricValue(after, "ocigenai_oci_errors_total", { status: "503" }) - errors503Before).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(after).toMatch(/ocigenai_oci_errors_total\{[^}]*status="503"[^}]*\}/);
-    expect(metricValue(after, "ocigenai_time_to_first_token_seconds_count", { alias: "llama" })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(after, "ocigenai_time_to_first_token_seconds_count", { alias: "llama" })).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(metricValue(after, "ocigenai_time_to_first_token_seconds_sum", { alias: "llama" })).toBeGreaterThan(0.05);
     expect(metricValue(after, "ocigenai_tokens_total", { alias: "llama", kind: "prompt" })).toBeGreaterThanOrEqual(11);
-    expect(metricValue(after, "ocigenai_tokens_total", { alias: "llama", kind: "completion" })).toBeGreaterThanOrEqual(2);
+    expect(metricValue(after, "ocigenai_tokens_total", { alias: "llama", kind: "completion" })).toBeGreaterThanOrEqual(
+      2,
+    );
   });
 
   test("without METRICS_PUBLIC and with API_KEY set, /metrics needs the key", async () => {
@@ -80,7 +114,13 @@ describe("one JSON log line per request", () => {
   test("success, stream, retried failure, OCI refusal, bad JSON, 401, 404, 413 and a client that left: exactly one line each", async () => {
     rig.fake.clear();
     const ids: Record<string, { id: string; status: number; attempts?: number; stream?: boolean }> = {};
-    const send = async (name: string, path: string, body: unknown, status: number, headers: Record<string, string> = auth) => {
+    const send = async (
+      name: string,
+      path: string,
+      body: unknown,
+      status: number,
+      headers: Record<string, string> = auth,
+    ) => {
       const id = rid(name);
       const res = await post(gw, path, body, { ...headers, "x-request-id": id });
       expect({ name, status: res.status }).toEqual({ name, status });
@@ -96,25 +136,51 @@ describe("one JSON log line per request", () => {
     ids.stream = { id: st.id, status: 200, stream: true };
 
     rig.fake.script("chat", { error: { status: 502, code: "BadGateway", message: "upstream down" } }, { times: 3 });
-    ids.retried = { id: (await send("retried", "/v1/chat/completions", chatBody("r"), 502)).id, status: 502, attempts: 3 };
+    ids.retried = {
+      id: (await send("retried", "/v1/chat/completions", chatBody("r"), 502)).id,
+      status: 502,
+      attempts: 3,
+    };
 
-    rig.fake.script("chat", { error: { status: 429, code: "TooManyRequests", message: "slow" }, headers: { "retry-after": "0" } });
-    ids.retriedOk = { id: (await send("retried-ok", "/genai/llama/inference", { prompt: "x" }, 200)).id, status: 200, attempts: 2 };
+    rig.fake.script("chat", {
+      error: { status: 429, code: "TooManyRequests", message: "slow" },
+      headers: { "retry-after": "0" },
+    });
+    ids.retriedOk = {
+      id: (await send("retried-ok", "/genai/llama/inference", { prompt: "x" }, 200)).id,
+      status: 200,
+      attempts: 2,
+    };
 
     rig.fake.script("chat", { error: { status: 400, code: "InvalidParameter", message: "no" } });
     ids.refused = { id: (await send("refused", "/v1/chat/completions", chatBody("no"), 400)).id, status: 400 };
 
     ids.badJson = { id: (await send("bad-json", "/v1/chat/completions", "{nope", 400)).id, status: 400 };
-    ids.unauth = { id: (await send("unauth", "/v1/chat/completions", chatBody("x"), 401, { authorization: "Bearer wrong" })).id, status: 401 };
+    ids.unauth = {
+      id: (await send("unauth", "/v1/chat/completions", chatBody("x"), 401, { authorization: "Bearer wrong" })).id,
+      status: 401,
+    };
     ids.noRoute = { id: (await send("no-route", "/v1/nothing-here", {}, 404)).id, status: 404 };
-    ids.unknownAlias = { id: (await send("unknown-alias", "/v1/chat/completions", chatBody("x", { model: "ghost" }), 404)).id, status: 404 };
-    ids.tooBig = { id: (await send("too-big", "/v1/chat/completions", chatBody("x".repeat(11 * 1024 * 1024)), 413)).id, status: 413 };
+    ids.unknownAlias = {
+      id: (await send("unknown-alias", "/v1/chat/completions", chatBody("x", { model: "ghost" }), 404)).id,
+      status: 404,
+    };
+    ids.tooBig = {
+      id: (await send("too-big", "/v1/chat/completions", chatBody("x".repeat(11 * 1024 * 1024)), 413)).id,
+      status: 413,
+    };
 
     // A client that leaves mid-stream: still one line, once the stream is over.
     rig.fake.script("chat", { sse: Array.from({ length: 50 }, (_, i) => ev(`w${i} `)), gapMs: 50, end: "hang" });
     const leftId = rid("left");
     const ctrl = new AbortController();
-    const left = await post(gw, "/v1/chat/completions", chatBody("leave", { stream: true }), { ...auth, "x-request-id": leftId }, ctrl.signal);
+    const left = await post(
+      gw,
+      "/v1/chat/completions",
+      chatBody("leave", { stream: true }),
+      { ...auth, "x-request-id": leftId },
+      ctrl.signal,
+    );
     const reader = left.body!.getReader();
     await reader.read();
     ctrl.abort();

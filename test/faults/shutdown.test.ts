@@ -6,7 +6,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
 import type { RecordedRequest } from "../support/fake-oci";
-import { FINISH, chatBody, chunkText, ev, exitWithin, genericAnswer, makeRig, post, rawStatus, readSse, type Rig } from "./support";
+import {
+  chatBody,
+  chunkText,
+  ev,
+  exitWithin,
+  FINISH,
+  genericAnswer,
+  makeRig,
+  post,
+  type Rig,
+  rawStatus,
+  readSse,
+} from "./support";
 
 let rig: Rig;
 
@@ -17,7 +29,8 @@ afterAll(async () => {
   await rig?.stopAll();
 });
 
-const isStream = (r: RecordedRequest) => (r.body as { chatRequest?: { isStream?: boolean } } | undefined)?.chatRequest?.isStream === true;
+const isStream = (r: RecordedRequest) =>
+  (r.body as { chatRequest?: { isStream?: boolean } } | undefined)?.chatRequest?.isStream === true;
 
 /** A kept-alive raw connection, opened before SIGTERM, to ask /ready on once the listener is closed. */
 async function keptAlive(port: number): Promise<{ get(path: string): Promise<number>; close(): void }> {
@@ -44,7 +57,11 @@ async function keptAlive(port: number): Promise<{ get(path: string): Promise<num
       if (closed) return 0;
       sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
       const deadline = Date.now() + 1500;
-      while (!/\r\n\r\n/.test(buf) && !closed && Date.now() < deadline) await new Promise<void>((r) => ((waiter = r), setTimeout(r, 100)));
+      while (!/\r\n\r\n/.test(buf) && !closed && Date.now() < deadline)
+        await new Promise<void>((r) => {
+          waiter = r;
+          setTimeout(r, 100);
+        });
       return rawStatus(buf);
     },
     close: () => sock.destroy(),
@@ -74,7 +91,10 @@ describe("SIGTERM", () => {
     const words = ["one", " two", " three", " four", " five", " six"];
     rig.fake.script(
       "chat",
-      (req) => (isStream(req) ? { sse: [ev(""), ...words.map(ev), FINISH], gapMs: 250, done: true } : { json: genericAnswer("slow but complete"), delayMs: 1500 }),
+      (req) =>
+        isStream(req)
+          ? { sse: [ev(""), ...words.map(ev), FINISH], gapMs: 250, done: true }
+          : { json: genericAnswer("slow but complete"), delayMs: 1500 },
       { times: 2 },
     );
     const slow = post(gw, "/v1/chat/completions", chatBody("slow"));

@@ -3,11 +3,12 @@
  * from source against it, SSE reading with timestamps, raw HTTP for bytes fetch would normalize,
  * RSS of a process, and the gateway's JSON log lines.
  */
-import { connect } from "node:net";
+
 import { readFileSync } from "node:fs";
-import { startFakeOci, type FakeOci } from "../support/fake-oci";
+import { connect } from "node:net";
+import { type FakeOci, startFakeOci } from "../support/fake-oci";
+import { type Gateway, startGateway, tempDir, testModels, writeModels } from "../support/gateway";
 import { makeTestCredentials, type TestCredentials } from "../support/keys";
-import { startGateway, tempDir, testModels, writeModels, type Gateway } from "../support/gateway";
 
 export interface Rig {
   dir: string;
@@ -39,7 +40,10 @@ export async function makeRig(opts: { streamGapMs?: number } = {}): Promise<Rig>
         await makeTestCredentials(configDir, { relativeKeyFile: true });
         writeModels(configDir, testModels(models));
       }
-      const g = await startGateway({ args: ["--config-dir", configDir], env: { OCI_INFERENCE_ENDPOINT: fake.url, SESSION_STORE: "memory", ...env } });
+      const g = await startGateway({
+        args: ["--config-dir", configDir],
+        env: { OCI_INFERENCE_ENDPOINT: fake.url, SESSION_STORE: "memory", ...env },
+      });
       gateways.push(g);
       return g;
     },
@@ -72,15 +76,29 @@ export async function stopHard(g: Gateway): Promise<void> {
 /** Resolves with the exit code, or undefined when the process is still running after `ms`. */
 export async function exitWithin(g: Gateway, ms: number): Promise<number | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const r = await Promise.race([g.proc.exited, new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms)))]);
+  const r = await Promise.race([
+    g.proc.exited,
+    new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms))),
+  ]);
   clearTimeout(timer);
   return r;
 }
 
 export const JSON_HEADERS = { "content-type": "application/json" };
 
-export function post(g: Gateway, path: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
-  return fetch(g.url + path, { method: "POST", headers: { ...JSON_HEADERS, ...headers }, body: typeof body === "string" ? body : JSON.stringify(body), signal });
+export function post(
+  g: Gateway,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Response> {
+  return fetch(g.url + path, {
+    method: "POST",
+    headers: { ...JSON_HEADERS, ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    signal,
+  });
 }
 
 export function chatBody(text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -92,7 +110,11 @@ export function ev(text: string): Record<string, unknown> {
   return { index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text }] }, pad: "aaa" };
 }
 
-export const FINISH = { message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] }, finishReason: "stop", pad: "a" };
+export const FINISH = {
+  message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] },
+  finishReason: "stop",
+  pad: "a",
+};
 
 /** A complete non-streaming GENERIC answer. */
 export function genericAnswer(text: string): Record<string, unknown> {
@@ -130,8 +152,7 @@ export async function readSse(res: Response, timeoutMs = 15_000): Promise<SseRea
       const { done, value } = await reader.read();
       if (done) break;
       buf += dec.decode(value, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf("\n\n")) >= 0) {
+      for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
         const frame = buf.slice(0, i);
         buf = buf.slice(i + 2);
         if (frame.startsWith("data: ")) {

@@ -5,17 +5,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Gateway } from "../support/gateway";
 import {
-  FINISH,
   chatBody,
   closedPort,
   ev,
+  FINISH,
   genericAnswer,
   logLines,
   makeRig,
   post,
+  type Rig,
   readSse,
   rid,
-  type Rig,
 } from "./support";
 
 let rig: Rig;
@@ -95,34 +95,40 @@ describe("the retry policy", () => {
     [502, "BadGateway", 502],
     [503, "ServiceUnavailable", 503],
   ];
-  test.each(cases)("OCI %d %s → %d after exactly 3 attempts, each signed, same retry token, fresh x-date", async (status, code, expected) => {
-    rig.fake.clear();
-    // One more failure than the policy allows: a 4th attempt would also fail and be counted.
-    rig.fake.script("chat", { error: { status, code, message: `boom ${status}` } }, { times: 4 });
-    const res = await post(gw, "/v1/chat/completions", chatBody(`retry ${status}`));
-    expect(res.status).toBe(expected);
-    const body = await res.json();
-    expect(body.error.message).toContain(`boom ${status}`);
-    await Bun.sleep(300); // a late extra attempt would show up here
-    const attempts = chats();
-    expect(attempts).toHaveLength(3);
-    for (const a of attempts) {
-      expect(a.signatureOk).toBe(true);
-      expect(a.headers["opc-retry-token"]).toBeTruthy();
-      const signedAt = Date.parse(a.headers["x-date"] ?? a.headers["date"] ?? "");
-      expect(Number.isNaN(signedAt)).toBe(false);
-      // Signed for this attempt: the date (second resolution) is the moment it went out.
-      expect(a.receivedAt - signedAt).toBeGreaterThanOrEqual(-1000);
-      expect(a.receivedAt - signedAt).toBeLessThan(2000);
-    }
-    expect(new Set(attempts.map((a) => a.headers["opc-retry-token"])).size).toBe(1);
-    const dates = attempts.map((a) => Date.parse(a.headers["x-date"]!));
-    expect(dates).toEqual([...dates].sort((x, y) => x - y));
-  });
+  test.each(cases)(
+    "OCI %d %s → %d after exactly 3 attempts, each signed, same retry token, fresh x-date",
+    async (status, code, expected) => {
+      rig.fake.clear();
+      // One more failure than the policy allows: a 4th attempt would also fail and be counted.
+      rig.fake.script("chat", { error: { status, code, message: `boom ${status}` } }, { times: 4 });
+      const res = await post(gw, "/v1/chat/completions", chatBody(`retry ${status}`));
+      expect(res.status).toBe(expected);
+      const body = await res.json();
+      expect(body.error.message).toContain(`boom ${status}`);
+      await Bun.sleep(300); // a late extra attempt would show up here
+      const attempts = chats();
+      expect(attempts).toHaveLength(3);
+      for (const a of attempts) {
+        expect(a.signatureOk).toBe(true);
+        expect(a.headers["opc-retry-token"]).toBeTruthy();
+        const signedAt = Date.parse(a.headers["x-date"] ?? a.headers.date ?? "");
+        expect(Number.isNaN(signedAt)).toBe(false);
+        // Signed for this attempt: the date (second resolution) is the moment it went out.
+        expect(a.receivedAt - signedAt).toBeGreaterThanOrEqual(-1000);
+        expect(a.receivedAt - signedAt).toBeLessThan(2000);
+      }
+      expect(new Set(attempts.map((a) => a.headers["opc-retry-token"])).size).toBe(1);
+      const dates = attempts.map((a) => Date.parse(a.headers["x-date"]!));
+      expect(dates).toEqual([...dates].sort((x, y) => x - y));
+    },
+  );
 
   test("429 with Retry-After: 1 → waited out, retried with a new date, succeeds", async () => {
     rig.fake.clear();
-    rig.fake.script("chat", { error: { status: 429, code: "TooManyRequests", message: "slow down" }, headers: { "retry-after": "1" } });
+    rig.fake.script("chat", {
+      error: { status: 429, code: "TooManyRequests", message: "slow down" },
+      headers: { "retry-after": "1" },
+    });
     rig.fake.script("chat", { json: genericAnswer("second time lucky") });
     const started = performance.now();
     const res = await post(gw, "/v1/chat/completions", chatBody("throttled"));
@@ -142,7 +148,14 @@ describe("the retry policy", () => {
 
   test("429 with Retry-After: 120 → passed through at once with retry-after: 120, one attempt", async () => {
     rig.fake.clear();
-    rig.fake.script("chat", { error: { status: 429, code: "TooManyRequests", message: "come back later" }, headers: { "retry-after": "120" } }, { times: 3 });
+    rig.fake.script(
+      "chat",
+      {
+        error: { status: 429, code: "TooManyRequests", message: "come back later" },
+        headers: { "retry-after": "120" },
+      },
+      { times: 3 },
+    );
     const started = performance.now();
     const res = await post(gw, "/v1/chat/completions", chatBody("throttled long"));
     expect(res.status).toBe(429);
@@ -170,7 +183,10 @@ describe("the retry policy", () => {
 describe("answers the gateway cannot use", () => {
   test("200 with a malformed JSON body → 502", async () => {
     rig.fake.clear();
-    rig.fake.script("chat", { raw: '{"modelId": "m", "chatResponse": {"apiFormat": "GENERIC", "choi', headers: { "content-type": "application/json" } });
+    rig.fake.script("chat", {
+      raw: '{"modelId": "m", "chatResponse": {"apiFormat": "GENERIC", "choi',
+      headers: { "content-type": "application/json" },
+    });
     const res = await post(gw, "/v1/chat/completions", chatBody("truncated"));
     expect(res.status).toBe(502);
     const body = await res.json();
@@ -197,7 +213,10 @@ describe("answers the gateway cannot use", () => {
 
   test("invalid JSON mid-stream → a terminal error event, no [DONE]", async () => {
     rig.fake.clear();
-    rig.fake.script("chat", { sse: [ev(""), ev("fine"), "data: {\"index\": 0, \"message\": {oops\n\n", ev(" never"), FINISH], done: true });
+    rig.fake.script("chat", {
+      sse: [ev(""), ev("fine"), 'data: {"index": 0, "message": {oops\n\n', ev(" never"), FINISH],
+      done: true,
+    });
     const res = await post(gw, "/v1/chat/completions", chatBody("broken json", { stream: true }));
     expect(res.status).toBe(200);
     const r = await readSse(res, 5000);
@@ -219,7 +238,10 @@ describe("answers the gateway cannot use", () => {
     const last = JSON.parse(r.events.at(-1)!);
     expect(last.error).toBeDefined();
     expect(last.error.type).toBe("upstream_error");
-    const text = r.events.slice(0, -1).map((e) => JSON.parse(e).choices?.[0]?.delta?.content ?? "").join("");
+    const text = r.events
+      .slice(0, -1)
+      .map((e) => JSON.parse(e).choices?.[0]?.delta?.content ?? "")
+      .join("");
     expect(text).toBe("one two three");
     await Bun.sleep(400);
     expect(chats()).toHaveLength(1);
@@ -243,7 +265,11 @@ describe("answers the gateway cannot use", () => {
   test("a 5 MB upstream error body → a bounded, clean 5xx", async () => {
     rig.fake.clear();
     const huge = "X".repeat(5 * 1024 * 1024);
-    rig.fake.script("chat", { raw: `<html>${huge}</html>`, status: 500, headers: { "content-type": "text/html" } }, { times: 3 });
+    rig.fake.script(
+      "chat",
+      { raw: `<html>${huge}</html>`, status: 500, headers: { "content-type": "text/html" } },
+      { times: 3 },
+    );
     const res = await post(gw, "/v1/chat/completions", chatBody("huge error"));
     expect(res.status).toBe(502);
     const text = await res.text();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ApiError } from "../../src/errors/api-error";
+import type { ApiError } from "../../src/errors/api-error";
 import { authorize, hashedKeys, isLoopback } from "../../src/http/plugins/auth";
 import { makeTestApp } from "../support/app";
 
@@ -12,11 +12,17 @@ describe("auth plugin", () => {
     const r = await call("/v1/models");
     expect(r.status).toBe(401);
     expect(r.headers.get("www-authenticate")).toBe("Bearer");
-    expect(await r.json()).toEqual({ error: { message: "Missing API key", type: "authentication_error", param: null, code: "missing_api_key" } });
+    expect(await r.json()).toEqual({
+      error: { message: "Missing API key", type: "authentication_error", param: null, code: "missing_api_key" },
+    });
   });
 
   test("wrong key → 401; direct routes use the seed's flat envelope", async () => {
-    const r = await call("/genai/llama/inference", { method: "POST", headers: { "x-api-key": "nope" }, json: { prompt: "x" } });
+    const r = await call("/genai/llama/inference", {
+      method: "POST",
+      headers: { "x-api-key": "nope" },
+      json: { prompt: "x" },
+    });
     expect(r.status).toBe(401);
     expect(r.headers.get("www-authenticate")).toBe("Bearer");
     expect(await r.json()).toEqual({ error: "Invalid API key" });
@@ -30,7 +36,11 @@ describe("auth plugin", () => {
   });
 
   test("Bearer, X-API-Key and every key of API_KEYS are accepted", async () => {
-    for (const headers of [{ authorization: "Bearer key-one" }, { "x-api-key": "key-two" }, { authorization: "Bearer key-three" }] as Array<Record<string, string>>) {
+    for (const headers of [
+      { authorization: "Bearer key-one" },
+      { "x-api-key": "key-two" },
+      { authorization: "Bearer key-three" },
+    ] as Array<Record<string, string>>) {
       const r = await call("/v1/models", { headers });
       expect(r.status).toBe(200);
     }
@@ -78,14 +88,20 @@ describe("errors plugin", () => {
   test("unknown alias → 404 model_not_found (body and path forms)", async () => {
     const a = await call("/v1/chat/completions", { method: "POST", json: { ...chat, model: "nope" } });
     expect(a.status).toBe(404);
-    expect(await a.json()).toMatchObject({ error: { code: "model_not_found", param: "model", type: "invalid_request_error" } });
+    expect(await a.json()).toMatchObject({
+      error: { code: "model_not_found", param: "model", type: "invalid_request_error" },
+    });
     const b = await call("/genai/nope/v1/chat/completions", { method: "POST", json: chat });
     expect(b.status).toBe(404);
     expect((await b.json()).error.code).toBe("model_not_found");
   });
 
   test("malformed JSON → 400 invalid_json, never Elysia's PARSE body", async () => {
-    const r = await call("/v1/chat/completions", { method: "POST", body: '{"model": "llama", "messages": [', headers: { "content-type": "application/json" } });
+    const r = await call("/v1/chat/completions", {
+      method: "POST",
+      body: '{"model": "llama", "messages": [',
+      headers: { "content-type": "application/json" },
+    });
     expect(r.status).toBe(400);
     const body = await r.json();
     expect(body.error.code).toBe("invalid_json");
@@ -93,7 +109,11 @@ describe("errors plugin", () => {
   });
 
   test("a body sent without content type (curl -d) is still read as JSON", async () => {
-    const r = await call("/v1/chat/completions", { method: "POST", body: JSON.stringify(chat), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const r = await call("/v1/chat/completions", {
+      method: "POST",
+      body: JSON.stringify(chat),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(r.status).toBe(200);
   });
 
@@ -145,7 +165,11 @@ describe("errors plugin", () => {
 
   test("JSON body over 10 MB → 413, also when the length is not declared", async () => {
     const big = JSON.stringify({ ...chat, messages: [{ role: "user", content: "a".repeat(10 * 1024 * 1024 + 10) }] });
-    const declared = await call("/v1/chat/completions", { method: "POST", body: big, headers: { "content-type": "application/json" } });
+    const declared = await call("/v1/chat/completions", {
+      method: "POST",
+      body: big,
+      headers: { "content-type": "application/json" },
+    });
     expect(declared.status).toBe(413);
     const bytes = new TextEncoder().encode(big);
     const chunked = new ReadableStream<Uint8Array>({
@@ -154,7 +178,11 @@ describe("errors plugin", () => {
         c.close();
       },
     });
-    const r = await call("/v1/chat/completions", { method: "POST", body: chunked, headers: { "content-type": "application/json" } });
+    const r = await call("/v1/chat/completions", {
+      method: "POST",
+      body: chunked,
+      headers: { "content-type": "application/json" },
+    });
     expect(r.status).toBe(413);
     expect((await r.json()).error.code).toBe("request_too_large");
   });
@@ -187,13 +215,21 @@ describe("request id and ops routes", () => {
 
   test("OpenAPI document lists the routes; Swagger UI is served", async () => {
     const doc = await (await call("/openapi.json")).json();
-    for (const p of ["/v1/chat/completions", "/genai/{alias}/v1/chat/completions", "/v1/models", "/v1/completions", "/health"]) {
+    for (const p of [
+      "/v1/chat/completions",
+      "/genai/{alias}/v1/chat/completions",
+      "/v1/models",
+      "/v1/completions",
+      "/health",
+    ]) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
     for (const p of ["/v1/chat/completions", "/genai/{alias}/v1/embeddings", "/genai/{alias}/inference"]) {
       expect(Object.keys(doc.paths[p].post.requestBody.content)).toEqual(["application/json"]);
     }
-    expect(Object.keys(doc.paths["/v1/chat/completions"].post.requestBody.content["application/json"].schema.properties)).toContain("messages");
+    expect(
+      Object.keys(doc.paths["/v1/chat/completions"].post.requestBody.content["application/json"].schema.properties),
+    ).toContain("messages");
     const ui = await call("/swagger");
     expect(ui.status).toBe(200);
     expect(ui.headers.get("content-type")).toContain("text/html");
@@ -214,7 +250,8 @@ describe("authorize (the auth decision without HTTP)", () => {
   };
 
   test("no key configured: loopback callers pass, others get 403", () => {
-    for (const ip of ["127.0.0.1", "127.8.9.1", "::1", "::ffff:127.0.0.1"]) expect(authorize(none, h(), ip)).toBeUndefined();
+    for (const ip of ["127.0.0.1", "127.8.9.1", "::1", "::ffff:127.0.0.1"])
+      expect(authorize(none, h(), ip)).toBeUndefined();
     for (const ip of ["10.0.0.5", "192.168.1.4", "::ffff:10.0.0.1", "2001:db8::1"]) {
       const e = thrown(() => authorize(none, h(), ip));
       expect(e.status).toBe(403);
@@ -229,6 +266,8 @@ describe("authorize (the auth decision without HTTP)", () => {
     expect(a).toMatch(/^[0-9a-f]{12}$/);
     expect(b).not.toBe(a);
     expect(thrown(() => authorize(some, h(), "127.0.0.1")).status).toBe(401);
-    expect(thrown(() => authorize(some, h({ authorization: "Bearer alphaa" }), "127.0.0.1")).message).toBe("Invalid API key");
+    expect(thrown(() => authorize(some, h({ authorization: "Bearer alphaa" }), "127.0.0.1")).message).toBe(
+      "Invalid API key",
+    );
   });
 });

@@ -1,19 +1,20 @@
 /** Builds the real Elysia app in-process for `app.handle(new Request(...))` route tests. */
+
+import { SessionManager } from "../../src/agents/session-manager";
+import { MemorySessionStore } from "../../src/agents/stores/memory";
+import type { SessionStore } from "../../src/agents/stores/types";
 import { loadConfig } from "../../src/config/load";
 import { resolveSettings } from "../../src/config/settings";
 import { ConfigStore } from "../../src/config/store";
 import { formatProblem } from "../../src/config/types";
 import { createApp } from "../../src/http/app";
+import { StreamRegistry } from "../../src/http/stream-registry";
 import { createMockTransport } from "../../src/mock/mock-transport";
 import { createLogger } from "../../src/observability/logger";
-import type { OciTransport } from "../../src/oci/transport";
-import { SessionManager } from "../../src/agents/session-manager";
-import { FilesService } from "../../src/services/files";
 import { Metrics } from "../../src/observability/metrics";
 import { UpstreamLedger } from "../../src/observability/upstream-ledger";
-import { StreamRegistry } from "../../src/http/stream-registry";
-import { MemorySessionStore } from "../../src/agents/stores/memory";
-import type { SessionStore } from "../../src/agents/stores/types";
+import type { OciTransport } from "../../src/oci/transport";
+import { FilesService } from "../../src/services/files";
 import { tempDir, testModels, writeModels } from "./gateway";
 
 export interface TestAppOptions {
@@ -34,11 +35,27 @@ export function makeTestApp(o: TestAppOptions = {}) {
   const store = new ConfigStore(loaded.config, settings, log);
   const lifecycle = { draining: false, startedAt: Date.now() };
   const transport = o.transport ?? createMockTransport();
-  const sessions = new SessionManager(o.sessionStore ?? new MemorySessionStore(), transport, { ttlMs: settings.sessionTtlMs, lockWaitMs: 5000, lockLeaseMs: 5000, log });
+  const sessions = new SessionManager(o.sessionStore ?? new MemorySessionStore(), transport, {
+    ttlMs: settings.sessionTtlMs,
+    lockWaitMs: 5000,
+    lockLeaseMs: 5000,
+    log,
+  });
   const files = new FilesService(transport, { ...settings.files, bucket: settings.files.bucket ?? "testmode-bucket" });
   const metrics = new Metrics(() => sessions.store.size());
   const streams = new StreamRegistry();
-  const app = createApp({ settings, store, transport, sessions, files, log, lifecycle, metrics, ledger: new UpstreamLedger(), streams });
+  const app = createApp({
+    settings,
+    store,
+    transport,
+    sessions,
+    files,
+    log,
+    lifecycle,
+    metrics,
+    ledger: new UpstreamLedger(),
+    streams,
+  });
   const call = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const headers = new Headers(init.headers);
     let body = init.body;

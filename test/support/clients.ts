@@ -5,8 +5,8 @@
  */
 import { expect } from "bun:test";
 import { binaryDir } from "./binary";
-import { startFakeOci, type FakeOci, type RecordedRequest } from "./fake-oci";
-import { startGateway, type Gateway } from "./gateway";
+import { type FakeOci, type RecordedRequest, startFakeOci } from "./fake-oci";
+import { type Gateway, startGateway } from "./gateway";
 import { makeTestCredentials } from "./keys";
 
 export const CLIENT_API_KEY = "client-key";
@@ -41,7 +41,10 @@ export async function startClientEnv(): Promise<ClientEnv> {
     const creds = await makeTestCredentials(b.dir, { relativeKeyFile: true });
     const fake = await startFakeOci({ keys: [creds], streamGapMs: 5 });
     started.push(fake);
-    const real = await startGateway({ binary: b.bin, env: { OCI_INFERENCE_ENDPOINT: fake.url, API_KEY: CLIENT_API_KEY } });
+    const real = await startGateway({
+      binary: b.bin,
+      env: { OCI_INFERENCE_ENDPOINT: fake.url, API_KEY: CLIENT_API_KEY },
+    });
     started.push(real);
     return { testMode, real, fake, stop };
   } catch (e) {
@@ -91,7 +94,11 @@ export function genericToolCallJson(call: { id: string; name: string; arguments:
       choices: [
         {
           index: 0,
-          message: { role: "ASSISTANT", content: [], toolCalls: [{ id: call.id, type: "FUNCTION", name: call.name, arguments: call.arguments }] },
+          message: {
+            role: "ASSISTANT",
+            content: [],
+            toolCalls: [{ id: call.id, type: "FUNCTION", name: call.name, arguments: call.arguments }],
+          },
           finishReason: "tool_calls",
         },
       ],

@@ -11,11 +11,18 @@
  * Object Storage (`/n/...`, `/p/...` on the same port) keeps objects and PARs in
  * `fake.objectStorage` (see fake-oci/object-storage.ts).
  */
-export { startFakeOci, matchRoute } from "./fake-oci/server";
-export { fixturePath, readChunks, readFixtureEvents, FIXTURES_DIR } from "./fake-oci/sse";
-export { fingerprintOfKey, parseAuthorization, verifyOciSignature, KeyRing, MAX_CLOCK_SKEW_MS } from "./fake-oci/signature";
-export { matchObjectStorageRoute, ObjectStorageFake } from "./fake-oci/object-storage";
+
 export { deterministicEmbedding, embeddingDimension, splitWords, wordCount } from "./fake-oci/defaults";
+export { matchObjectStorageRoute, ObjectStorageFake } from "./fake-oci/object-storage";
+export { matchRoute, startFakeOci } from "./fake-oci/server";
+export {
+  fingerprintOfKey,
+  KeyRing,
+  MAX_CLOCK_SKEW_MS,
+  parseAuthorization,
+  verifyOciSignature,
+} from "./fake-oci/signature";
+export { FIXTURES_DIR, fixturePath, readChunks, readFixtureEvents } from "./fake-oci/sse";
 export type {
   ChunksFileReply,
   ErrorReply,

@@ -30,7 +30,11 @@ export interface Gateway {
 
 /** A minimal environment: nothing from the developer's shell (TEST_MODE, API_KEY...) leaks in. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn" };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/tmp",
+    LOG_LEVEL: "warn",
+  };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
   return env;
 }
@@ -43,7 +47,13 @@ export async function startGateway(o: GatewayOptions = {}): Promise<Gateway> {
   const args = [...(o.args ?? [])];
   if (!args.includes("--port")) args.push("--port", "0");
   if (!args.includes("--host")) args.push("--host", "127.0.0.1");
-  const proc = Bun.spawn(command({ ...o, args }), { cwd: o.cwd ?? REPO, env: cleanEnv(o.env), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(command({ ...o, args }), {
+    cwd: o.cwd ?? REPO,
+    env: cleanEnv(o.env),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   let out = "";
   const pump = async (s: ReadableStream<Uint8Array>) => {
     const dec = new TextDecoder();
@@ -83,10 +93,22 @@ export async function startGateway(o: GatewayOptions = {}): Promise<Gateway> {
 }
 
 /** Runs the CLI to completion (check, --help, a failing start) and captures its output. */
-export async function runCli(o: GatewayOptions & { timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn(command(o), { cwd: o.cwd ?? REPO, env: cleanEnv(o.env), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+export async function runCli(
+  o: GatewayOptions & { timeoutMs?: number },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn(command(o), {
+    cwd: o.cwd ?? REPO,
+    env: cleanEnv(o.env),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const timer = setTimeout(() => proc.kill("SIGKILL"), o.timeoutMs ?? 15_000);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
@@ -101,9 +123,23 @@ export const COMPARTMENT = "ocid1.compartment.oc1..aaaatestcompartment";
 export function testModels(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     llama: { id: "meta.llama-3.3-70b-instruct", region: "us-chicago-1", compartmentId: COMPARTMENT },
-    gpt5: { id: "openai.gpt-5", region: "us-chicago-1", compartmentId: COMPARTMENT, params: { reasoning_effort: "low" } },
-    warm: { id: "xai.grok-4", region: "us-chicago-1", compartmentId: COMPARTMENT, params: { temperature: 0.2, max_tokens: 77 } },
-    dedicated: { id: "ocid1.generativeaiendpoint.oc1.us-chicago-1.aaaadedicated", region: "us-chicago-1", compartmentId: COMPARTMENT },
+    gpt5: {
+      id: "openai.gpt-5",
+      region: "us-chicago-1",
+      compartmentId: COMPARTMENT,
+      params: { reasoning_effort: "low" },
+    },
+    warm: {
+      id: "xai.grok-4",
+      region: "us-chicago-1",
+      compartmentId: COMPARTMENT,
+      params: { temperature: 0.2, max_tokens: 77 },
+    },
+    dedicated: {
+      id: "ocid1.generativeaiendpoint.oc1.us-chicago-1.aaaadedicated",
+      region: "us-chicago-1",
+      compartmentId: COMPARTMENT,
+    },
     "my-agent": { id: "ocid1.genaiagentendpoint.oc1.us-chicago-1.aaaaagent", region: "us-chicago-1", type: "agent" },
     ...extra,
   };

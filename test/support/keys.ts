@@ -94,7 +94,7 @@ export async function makeTestCredentials(dir: string, opts: TestCredentialsOpti
     `key_file=${opts.relativeKeyFile ? KEY_FILE_NAME : keyFile}`,
   ];
   const configPath = join(absDir, CONFIG_FILE_NAME);
-  await writeFile(configPath, lines.join("\n") + "\n", { mode: 0o600 });
+  await writeFile(configPath, `${lines.join("\n")}\n`, { mode: 0o600 });
 
   return {
     configPath,

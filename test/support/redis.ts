@@ -2,10 +2,11 @@
  * A throwaway redis-server for tests: loopback only, a free port, no persistence. It is a real
  * server, not a fake, so the Redis store's Lua scripts, expiry and reconnects are the real thing.
  */
-import { RedisClient } from "bun";
+
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RedisClient } from "bun";
 
 export interface TestRedis {
   url: string;
@@ -23,7 +24,9 @@ const READY_WITHIN_MS = 5_000;
 export async function startRedis(): Promise<TestRedis> {
   const bin = Bun.which("redis-server");
   if (!bin) {
-    throw new Error("redis-server not found on PATH: install the `redis-server` package (e.g. `apt-get install redis-server`); the Redis session store tests need a real server");
+    throw new Error(
+      "redis-server not found on PATH: install the `redis-server` package (e.g. `apt-get install redis-server`); the Redis session store tests need a real server",
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), "ocigenai-redis-"));
   const log = join(dir, "redis.log");
@@ -32,11 +35,28 @@ export async function startRedis(): Promise<TestRedis> {
 
   const launch = async () => {
     mkdirSync(dir, { recursive: true }); // stop() removed it
-    proc = Bun.spawn([bin, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--logfile", log], {
-      stdin: "ignore",
-      stdout: "ignore",
-      stderr: "ignore",
-    });
+    proc = Bun.spawn(
+      [
+        bin,
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+        "--logfile",
+        log,
+      ],
+      {
+        stdin: "ignore",
+        stdout: "ignore",
+        stderr: "ignore",
+      },
+    );
     await waitForPing(port, proc, log);
   };
 
@@ -86,12 +106,20 @@ function freePort(): number {
   return port;
 }
 
-async function waitForPing(port: number, proc: { exitCode: number | null; signalCode: unknown }, log: string): Promise<void> {
+async function waitForPing(
+  port: number,
+  proc: { exitCode: number | null; signalCode: unknown },
+  log: string,
+): Promise<void> {
   const deadline = Date.now() + READY_WITHIN_MS;
   let last: unknown;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) break;
-    const c = new RedisClient(`redis://127.0.0.1:${port}`, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 500 });
+    const c = new RedisClient(`redis://127.0.0.1:${port}`, {
+      autoReconnect: false,
+      enableOfflineQueue: false,
+      connectionTimeout: 500,
+    });
     try {
       await c.connect();
       if ((await c.send("PING", [])) === "PONG") return;
@@ -108,5 +136,7 @@ async function waitForPing(port: number, proc: { exitCode: number | null; signal
   } catch {
     // no log yet
   }
-  throw new Error(`redis-server on port ${port} did not answer PING (${last instanceof Error ? last.message : "process exited"})\n${tail}`);
+  throw new Error(
+    `redis-server on port ${port} did not answer PING (${last instanceof Error ? last.message : "process exited"})\n${tail}`,
+  );
 }

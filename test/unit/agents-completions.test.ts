@@ -1,19 +1,25 @@
 /** Chat completions answered by an agent alias, whole and streamed (CONTRACT §4 "Agent aliases"; src/services/agent-completions.ts). */
 import { describe, expect, test } from "bun:test";
-import type { AgentChunk, AgentChatCompletion } from "../../src/agents/agent-responses";
+import type { AgentChatCompletion, AgentChunk } from "../../src/agents/agent-responses";
 import { SessionManager } from "../../src/agents/session-manager";
 import { MemorySessionStore } from "../../src/agents/stores/memory";
 import type { ModelAlias } from "../../src/config/types";
 import { ApiError } from "../../src/errors/api-error";
 import { UpstreamError } from "../../src/errors/upstream-error";
-import type { ChatCompletionRequest } from "../../src/openai/schemas";
 import type { OciEventStream } from "../../src/oci/transport";
 import type { AgentChatDetails } from "../../src/oci/wire";
-import { createAgentCompletion, type AgentCompletionCall } from "../../src/services/agent-completions";
+import type { ChatCompletionRequest } from "../../src/openai/schemas";
+import { type AgentCompletionCall, createAgentCompletion } from "../../src/services/agent-completions";
 import type { ChatOutcome } from "../../src/services/chat-completions";
 import { stubTransport } from "../support/stub-transport";
 
-const ALIAS: ModelAlias = { alias: "support-agent", id: "ocid1.genaiagentendpoint.oc1..e1", type: "agent", region: "us-chicago-1", params: {} };
+const ALIAS: ModelAlias = {
+  alias: "support-agent",
+  id: "ocid1.genaiagentendpoint.oc1..e1",
+  type: "agent",
+  region: "us-chicago-1",
+  params: {},
+};
 const gone = () => new UpstreamError("http", "gone", { status: 404, code: "NotAuthorizedOrNotFound" });
 const CITATION = { sourceText: "Returns within 30 days", title: "Policy", docId: "doc-7" };
 
@@ -42,8 +48,14 @@ class FakeAgents {
       if (!this.live.has(String(details.sessionId))) throw gone();
       return {
         body: {
-          message: { role: "AGENT", content: { text: "You can return it within 30 days.", citations: [CITATION] }, timeCreated: "2026-02-02T02:02:02Z" },
-          traces: [{ traceType: "GENERATION_TRACE", usage: [{ usageDetails: { inputTokenCount: 12, outputTokenCount: 8 } }] }],
+          message: {
+            role: "AGENT",
+            content: { text: "You can return it within 30 days.", citations: [CITATION] },
+            timeCreated: "2026-02-02T02:02:02Z",
+          },
+          traces: [
+            { traceType: "GENERATION_TRACE", usage: [{ usageDetails: { inputTokenCount: 12, outputTokenCount: 8 } }] },
+          ],
         },
         opcRequestId: "opc-chat",
       };
@@ -51,12 +63,13 @@ class FakeAgents {
     agentChatStream: async (_t, _e, details): Promise<OciEventStream> => {
       this.streamChats.push(details);
       if (!this.live.has(String(details.sessionId))) throw gone();
-      const script = this.streams.length > 1 ? this.streams.shift()! : this.streams[0] ?? { events: [] };
+      const script = this.streams.length > 1 ? this.streams.shift()! : (this.streams[0] ?? { events: [] });
       const self = this;
       async function* events() {
         let i = 0;
         for (const ev of script.events) {
-          if (script.failAfter !== undefined && i++ >= script.failAfter) throw new UpstreamError("bad_response", "stream broke");
+          if (script.failAfter !== undefined && i++ >= script.failAfter)
+            throw new UpstreamError("bad_response", "stream broke");
           await Promise.resolve();
           yield ev;
         }
@@ -69,8 +82,15 @@ class FakeAgents {
 function setup(o: { lockWaitMs?: number } = {}) {
   const oci = new FakeAgents();
   const store = new MemorySessionStore();
-  const sessions = new SessionManager(store, oci.transport, { ttlMs: 600_000, lockWaitMs: o.lockWaitMs ?? 2000, lockLeaseMs: 5000 });
-  const run = (request: Partial<ChatCompletionRequest> & Pick<ChatCompletionRequest, "messages">, over: Partial<AgentCompletionCall> = {}) =>
+  const sessions = new SessionManager(store, oci.transport, {
+    ttlMs: 600_000,
+    lockWaitMs: o.lockWaitMs ?? 2000,
+    lockLeaseMs: 5000,
+  });
+  const run = (
+    request: Partial<ChatCompletionRequest> & Pick<ChatCompletionRequest, "messages">,
+    over: Partial<AgentCompletionCall> = {},
+  ) =>
     createAgentCompletion(oci.transport, sessions, {
       alias: ALIAS,
       request: { model: ALIAS.alias, ...request } as ChatCompletionRequest,
@@ -117,20 +137,38 @@ describe("createAgentCompletion: whole answers", () => {
     expect(body.object).toBe("chat.completion");
     expect(body.model).toBe("support-agent");
     expect(body.id).toStartWith("chatcmpl-");
-    expect(body.choices).toEqual([{ index: 0, message: { role: "assistant", content: "You can return it within 30 days." }, logprobs: null, finish_reason: "stop" }]);
+    expect(body.choices).toEqual([
+      {
+        index: 0,
+        message: { role: "assistant", content: "You can return it within 30 days." },
+        logprobs: null,
+        finish_reason: "stop",
+      },
+    ]);
     expect(body.usage).toEqual({ prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 });
-    expect(body.agent).toEqual({ session_id: oci.creates[0]!, session_key: "openai-v1:u1", reused: false, citations: [CITATION] });
+    expect(body.agent).toEqual({
+      session_id: oci.creates[0]!,
+      session_key: "openai-v1:u1",
+      reused: false,
+      citations: [CITATION],
+    });
     expect(store.heldLocks).toBe(0);
   });
 
   test("a new session gets the earlier turns as context; the next turn on it only the newest message", async () => {
     const { oci, run } = setup();
     await run({ messages: conversation });
-    expect(oci.chats[0]!.userMessage).toBe("system: You are the returns desk.\nuser: I bought shoes.\nassistant: How can I help?\n\nCan I return them?");
+    expect(oci.chats[0]!.userMessage).toBe(
+      "system: You are the returns desk.\nuser: I bought shoes.\nassistant: How can I help?\n\nCan I return them?",
+    );
     expect(oci.chats[0]!.shouldStream).toBe(false);
     expect(oci.chats[0]!.sessionId).toBe(oci.creates[0]!);
 
-    const second = json(await run({ messages: [...conversation, { role: "assistant", content: "Yes." }, { role: "user", content: "Great, how?" }] }));
+    const second = json(
+      await run({
+        messages: [...conversation, { role: "assistant", content: "Yes." }, { role: "user", content: "Great, how?" }],
+      }),
+    );
     expect(oci.chats[1]!.userMessage).toBe("Great, how?");
     expect(second.agent.reused).toBe(true);
     expect(second.agent.session_id).toBe(oci.creates[0]!);
@@ -139,28 +177,41 @@ describe("createAgentCompletion: whole answers", () => {
 
   test("session_key is channel:cuid exactly as the client gave them", async () => {
     const { run } = setup();
-    const body = json(await run({ messages: [{ role: "user", content: "hi" }] }, { channel: "Slack Bot", cuid: "User@Example" }));
+    const body = json(
+      await run({ messages: [{ role: "user", content: "hi" }] }, { channel: "Slack Bot", cuid: "User@Example" }),
+    );
     expect(body.agent.session_key).toBe("Slack Bot:User@Example");
   });
 
-  test("trailing tool messages are sent as performedActions with userMessage \"null\"", async () => {
+  test('trailing tool messages are sent as performedActions with userMessage "null"', async () => {
     const { oci, run } = setup();
     await run({
       messages: [
         { role: "user", content: "weather?" },
-        { role: "assistant", content: null, tool_calls: [{ id: "act-9", type: "function", function: { name: "w", arguments: "{}" } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "act-9", type: "function", function: { name: "w", arguments: "{}" } }],
+        },
         { role: "tool", tool_call_id: "act-9", content: "sunny" },
       ],
     });
     expect(oci.chats[0]!.userMessage).toBe("null");
-    expect(oci.chats[0]!.performedActions).toEqual([{ actionId: "act-9", performedActionType: "FUNCTION_CALLING_PERFORMED_ACTION", functionCallOutput: "sunny" }] as never);
+    expect(oci.chats[0]!.performedActions).toEqual([
+      { actionId: "act-9", performedActionType: "FUNCTION_CALLING_PERFORMED_ACTION", functionCallOutput: "sunny" },
+    ] as never);
   });
 
   test("a bad conversation is refused (400) before any session is made", async () => {
     const { oci, run } = setup();
     let err: unknown;
     try {
-      await run({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }] });
+      await run({
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: "hello" },
+        ],
+      });
     } catch (e) {
       err = e;
     }
@@ -180,7 +231,9 @@ describe("createAgentCompletion: whole answers", () => {
   });
 });
 
-const textEvent = (text: string, extra: Record<string, unknown> = {}) => ({ message: { role: "AGENT", content: { text, ...extra } } });
+const textEvent = (text: string, extra: Record<string, unknown> = {}) => ({
+  message: { role: "AGENT", content: { text, ...extra } },
+});
 
 describe("createAgentCompletion: streams", () => {
   test("role chunk first, then each new piece once, then the finish chunk with agent; the lock is released at the end", async () => {
@@ -191,7 +244,10 @@ describe("createAgentCompletion: streams", () => {
           textEvent("You can"),
           textEvent("You can return"), // cumulative
           textEvent(" them."), // delta
-          { ...textEvent("You can return them.", { citations: [CITATION] }), traces: [{ usage: [{ usageDetails: { inputTokenCount: 5, outputTokenCount: 4 } }] }] },
+          {
+            ...textEvent("You can return them.", { citations: [CITATION] }),
+            traces: [{ usage: [{ usageDetails: { inputTokenCount: 5, outputTokenCount: 4 } }] }],
+          },
         ],
       },
     ];
@@ -211,7 +267,12 @@ describe("createAgentCompletion: streams", () => {
     }
     const last = chunks.at(-1)!;
     expect(last.choices[0]!.finish_reason).toBe("stop");
-    expect(last.agent).toEqual({ session_id: oci.creates[0]!, session_key: "openai-v1:u1", reused: false, citations: [CITATION] });
+    expect(last.agent).toEqual({
+      session_id: oci.creates[0]!,
+      session_key: "openai-v1:u1",
+      reused: false,
+      citations: [CITATION],
+    });
     expect(chunks.filter((c) => c.agent !== undefined)).toHaveLength(1);
     expect(chunks.some((c) => c.usage)).toBe(false);
     if (o.kind === "stream") expect(o.usage()).toEqual({ prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 });
@@ -220,8 +281,16 @@ describe("createAgentCompletion: streams", () => {
 
   test("include_usage → a usage chunk after the finish chunk", async () => {
     const { oci, run } = setup();
-    oci.streams = [{ events: [{ ...textEvent("ok"), traces: [{ usage: [{ usageDetails: { inputTokenCount: 2, outputTokenCount: 1 } }] }] }] }];
-    const chunks = await collect(await run({ messages: conversation, stream: true, stream_options: { include_usage: true } }));
+    oci.streams = [
+      {
+        events: [
+          { ...textEvent("ok"), traces: [{ usage: [{ usageDetails: { inputTokenCount: 2, outputTokenCount: 1 } }] }] },
+        ],
+      },
+    ];
+    const chunks = await collect(
+      await run({ messages: conversation, stream: true, stream_options: { include_usage: true } }),
+    );
     const last = chunks.at(-1)!;
     expect(last.choices).toEqual([]);
     expect(last.usage).toEqual({ prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 });
@@ -231,10 +300,26 @@ describe("createAgentCompletion: streams", () => {
 
   test("required function calls in a stream → a tool_calls chunk and finish_reason tool_calls", async () => {
     const { oci, run } = setup();
-    oci.streams = [{ events: [{ requiredActions: [{ actionId: "act-1", requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION", functionCall: { name: "lookup", arguments: { order: 7 } } }] }] }];
+    oci.streams = [
+      {
+        events: [
+          {
+            requiredActions: [
+              {
+                actionId: "act-1",
+                requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION",
+                functionCall: { name: "lookup", arguments: { order: 7 } },
+              },
+            ],
+          },
+        ],
+      },
+    ];
     const chunks = await collect(await run({ messages: conversation, stream: true }));
     const callChunk = chunks.find((c) => c.choices[0]?.delta.tool_calls);
-    expect(callChunk!.choices[0]!.delta.tool_calls).toEqual([{ index: 0, id: "act-1", type: "function", function: { name: "lookup", arguments: '{"order":7}' } }]);
+    expect(callChunk!.choices[0]!.delta.tool_calls).toEqual([
+      { index: 0, id: "act-1", type: "function", function: { name: "lookup", arguments: '{"order":7}' } },
+    ]);
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("tool_calls");
     expect(chunks.at(-1)!.agent).toBeDefined();
   });

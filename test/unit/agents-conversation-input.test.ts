@@ -1,12 +1,20 @@
 /** An OpenAI conversation → what a stateful agent is sent (CONTRACT §4 "Agent aliases"; src/agents/conversation-to-agent-input.ts). */
 import { describe, expect, test } from "bun:test";
-import { agentUserMessage, conversationToAgentInput, type AgentInput } from "../../src/agents/conversation-to-agent-input";
+import {
+  type AgentInput,
+  agentUserMessage,
+  conversationToAgentInput,
+} from "../../src/agents/conversation-to-agent-input";
 import type { ChatMessage } from "../../src/openai/schemas";
 import { apiError } from "../support/throws";
 
 describe("conversationToAgentInput: the newest user message and earlier turns as context", () => {
   test("a single user message: the message, no context, no actions", () => {
-    expect(conversationToAgentInput([{ role: "user", content: "hi" }])).toEqual({ message: "hi", context: "", performedActions: [] });
+    expect(conversationToAgentInput([{ role: "user", content: "hi" }])).toEqual({
+      message: "hi",
+      context: "",
+      performedActions: [],
+    });
   });
 
   test("earlier turns (system included) are one block, one `role: text` line per turn, in order", () => {
@@ -34,7 +42,13 @@ describe("conversationToAgentInput: the newest user message and earlier turns as
 
   test("text parts of the newest message are joined; text parts of earlier turns too", () => {
     const input = conversationToAgentInput([
-      { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "a" },
+          { type: "text", text: "b" },
+        ],
+      },
       { role: "assistant", content: "c" },
       { role: "user", content: [{ type: "text", text: "d" }] },
     ]);
@@ -45,7 +59,11 @@ describe("conversationToAgentInput: the newest user message and earlier turns as
   test("an assistant turn's tool calls are shown in its line (with and without text)", () => {
     const input = conversationToAgentInput([
       { role: "user", content: "weather?" },
-      { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "get_weather", arguments: '{"city":"Rome"}' } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "c1", type: "function", function: { name: "get_weather", arguments: '{"city":"Rome"}' } }],
+      },
       { role: "tool", tool_call_id: "c1", content: "sunny" },
       {
         role: "assistant",
@@ -91,7 +109,11 @@ describe("conversationToAgentInput: trailing tool messages answer the agent's re
   test("each trailing tool message is a FUNCTION_CALLING_PERFORMED_ACTION (actionId = tool_call_id, output = its text)", () => {
     const input = conversationToAgentInput(conversation);
     expect(input.performedActions).toEqual([
-      { actionId: "act-1", performedActionType: "FUNCTION_CALLING_PERFORMED_ACTION", functionCallOutput: '{"temp":20}' },
+      {
+        actionId: "act-1",
+        performedActionType: "FUNCTION_CALLING_PERFORMED_ACTION",
+        functionCallOutput: '{"temp":20}',
+      },
       { actionId: "act-2", performedActionType: "FUNCTION_CALLING_PERFORMED_ACTION", functionCallOutput: '{"temp":3}' },
     ]);
     expect(input.message).toBe("");
@@ -99,7 +121,7 @@ describe("conversationToAgentInput: trailing tool messages answer the agent's re
     expect(input.context).toStartWith("user: weather in Rome and Oslo?\nassistant:");
   });
 
-  test("the userMessage of such a turn is the string \"null\", fresh or not", () => {
+  test('the userMessage of such a turn is the string "null", fresh or not', () => {
     const input = conversationToAgentInput(conversation);
     expect(agentUserMessage(input, false)).toBe("null");
     expect(agentUserMessage(input, true)).toBe("null");
@@ -108,9 +130,17 @@ describe("conversationToAgentInput: trailing tool messages answer the agent's re
   test("only the trailing tool messages become actions; earlier ones stay in the context", () => {
     const input = conversationToAgentInput([
       { role: "user", content: "q" },
-      { role: "assistant", content: null, tool_calls: [{ id: "old", type: "function", function: { name: "f", arguments: "{}" } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "old", type: "function", function: { name: "f", arguments: "{}" } }],
+      },
       { role: "tool", tool_call_id: "old", content: "old-out" },
-      { role: "assistant", content: null, tool_calls: [{ id: "new", type: "function", function: { name: "f", arguments: "{}" } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "new", type: "function", function: { name: "f", arguments: "{}" } }],
+      },
       { role: "tool", tool_call_id: "new", content: "new-out" },
     ]);
     expect(input.performedActions.map((a) => a.actionId)).toEqual(["new"]);
@@ -136,7 +166,14 @@ describe("conversationToAgentInput: trailing tool messages answer the agent's re
     const e = apiError(() =>
       conversationToAgentInput([
         { role: "user", content: "q" },
-        { role: "tool", tool_call_id: "a", content: [{ type: "text", text: "ok" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] as never },
+        {
+          role: "tool",
+          tool_call_id: "a",
+          content: [
+            { type: "text", text: "ok" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+          ] as never,
+        },
       ]),
     );
     expect(e.status).toBe(400);
@@ -168,7 +205,13 @@ describe("conversationToAgentInput: refusals", () => {
       conversationToAgentInput([
         { role: "user", content: "earlier" },
         { role: "assistant", content: "ok" },
-        { role: "user", content: [{ type: "text", text: "look" }, { type: "image_url", image_url: { url: "https://example.com/a.png" } }] as never },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "look" },
+            { type: "image_url", image_url: { url: "https://example.com/a.png" } },
+          ] as never,
+        },
       ]),
     );
     expect(e.status).toBe(400);
@@ -191,7 +234,11 @@ describe("conversationToAgentInput: refusals", () => {
 });
 
 describe("agentUserMessage: context only on a fresh session", () => {
-  const input: AgentInput = { message: "Whose?", context: "user: What is OCI?\nassistant: A cloud.", performedActions: [] };
+  const input: AgentInput = {
+    message: "Whose?",
+    context: "user: What is OCI?\nassistant: A cloud.",
+    performedActions: [],
+  };
 
   test("fresh: the context, then the newest message", () => {
     const m = agentUserMessage(input, true);

@@ -13,7 +13,13 @@ const citation = {
 
 describe("readAgentResult", () => {
   test("text, citations and timeCreated of the message", () => {
-    const a = readAgentResult({ message: { role: "AGENT", content: { text: "Hello", citations: [citation] }, timeCreated: "2026-03-01T10:00:00Z" } });
+    const a = readAgentResult({
+      message: {
+        role: "AGENT",
+        content: { text: "Hello", citations: [citation] },
+        timeCreated: "2026-03-01T10:00:00Z",
+      },
+    });
     expect(a.text).toBe("Hello");
     expect(a.citations).toEqual([citation]);
     expect(a.timeCreated).toBe("2026-03-01T10:00:00Z");
@@ -26,8 +32,16 @@ describe("readAgentResult", () => {
     const a = readAgentResult({
       message: { role: "AGENT", content: { text: "" } },
       requiredActions: [
-        { actionId: "a1", requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION", functionCall: { name: "get_weather", arguments: '{"city":"Rome"}' } },
-        { actionId: "a2", requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION", functionCall: { name: "add", arguments: { a: 1, b: [2] } } },
+        {
+          actionId: "a1",
+          requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION",
+          functionCall: { name: "get_weather", arguments: '{"city":"Rome"}' },
+        },
+        {
+          actionId: "a2",
+          requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION",
+          functionCall: { name: "add", arguments: { a: 1, b: [2] } },
+        },
       ],
     });
     expect(a.functionCalls).toEqual([
@@ -41,7 +55,12 @@ describe("readAgentResult", () => {
     const a = readAgentResult({
       message: { role: "AGENT", content: { text: "About to delete" } },
       requiredActions: [
-        { actionId: "h1", requiredActionType: "HUMAN_APPROVAL_REQUIRED_ACTION", message: "Delete the bucket?", options: ["APPROVE", "DENY"] },
+        {
+          actionId: "h1",
+          requiredActionType: "HUMAN_APPROVAL_REQUIRED_ACTION",
+          message: "Delete the bucket?",
+          options: ["APPROVE", "DENY"],
+        },
         { actionId: "h2", requiredActionType: "HUMAN_APPROVAL_REQUIRED_ACTION" },
       ],
     });
@@ -58,7 +77,15 @@ describe("readAgentResult", () => {
     const a = readAgentResult({
       message: { role: "AGENT", content: { text: "x" } },
       traces: [
-        { traceType: "PLANNING_TRACE", usage: [{ modelDetails: { modelName: "m" }, usageDetails: { inputTokenCount: 100, outputTokenCount: 10, inputCharCount: 400 } }] },
+        {
+          traceType: "PLANNING_TRACE",
+          usage: [
+            {
+              modelDetails: { modelName: "m" },
+              usageDetails: { inputTokenCount: 100, outputTokenCount: 10, inputCharCount: 400 },
+            },
+          ],
+        },
         { traceType: "RETRIEVAL_TRACE" },
         {
           traceType: "GENERATION_TRACE",
@@ -73,13 +100,23 @@ describe("readAgentResult", () => {
   });
 
   test("traces without usage → no usage", () => {
-    expect(readAgentResult({ message: { role: "AGENT", content: { text: "x" } }, traces: [{ traceType: "RETRIEVAL_TRACE" }] }).usage).toBeUndefined();
+    expect(
+      readAgentResult({
+        message: { role: "AGENT", content: { text: "x" } },
+        traces: [{ traceType: "RETRIEVAL_TRACE" }],
+      }).usage,
+    ).toBeUndefined();
     expect(usageFromTraces(undefined)).toBeUndefined();
   });
 
   test("a required action without actionId → UpstreamError bad_response", () => {
     const e = upstreamError(() =>
-      readAgentResult({ message: { role: "AGENT", content: { text: "" } }, requiredActions: [{ requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION", functionCall: { name: "f", arguments: "{}" } }] }),
+      readAgentResult({
+        message: { role: "AGENT", content: { text: "" } },
+        requiredActions: [
+          { requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION", functionCall: { name: "f", arguments: "{}" } },
+        ],
+      }),
     );
     expect(e.failure).toBe("bad_response");
     expect(e.message).toContain("actionId");
@@ -87,7 +124,12 @@ describe("readAgentResult", () => {
 
   test("a function call without a name → UpstreamError bad_response", () => {
     const e = upstreamError(() =>
-      readAgentResult({ message: { role: "AGENT", content: { text: "" } }, requiredActions: [{ actionId: "a1", requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION", functionCall: { arguments: "{}" } }] }),
+      readAgentResult({
+        message: { role: "AGENT", content: { text: "" } },
+        requiredActions: [
+          { actionId: "a1", requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION", functionCall: { arguments: "{}" } },
+        ],
+      }),
     );
     expect(e.failure).toBe("bad_response");
     expect(e.message).toContain("name");
@@ -106,6 +148,9 @@ describe("readAgentResult", () => {
   });
 
   test("requiredActions that is not an array → UpstreamError bad_response", () => {
-    expect(upstreamError(() => readAgentResult({ message: { role: "AGENT", content: { text: "" } }, requiredActions: {} })).failure).toBe("bad_response");
+    expect(
+      upstreamError(() => readAgentResult({ message: { role: "AGENT", content: { text: "" } }, requiredActions: {} }))
+        .failure,
+    ).toBe("bad_response");
   });
 });

@@ -1,10 +1,20 @@
 /** An agent's answer as a chat.completion, its closing stream chunks, and the seed's agentResponse (CONTRACT §4, §6; src/agents/agent-responses.ts). */
 import { describe, expect, test } from "bun:test";
-import { agentClosingChunks, agentToChatCompletion, seedAgentResponse, type AgentInfo } from "../../src/agents/agent-responses";
+import {
+  type AgentInfo,
+  agentClosingChunks,
+  agentToChatCompletion,
+  seedAgentResponse,
+} from "../../src/agents/agent-responses";
 import type { AgentAnswer } from "../../src/agents/read-agent-result";
 
 const meta = { id: "chatcmpl-test", created: 1_700_000_000, model: "my-agent" };
-const info: AgentInfo = { session_id: "ocid1.genaiagentsession.oc1..s1", session_key: "web:u1", reused: true, citations: [{ title: "c" }] };
+const info: AgentInfo = {
+  session_id: "ocid1.genaiagentsession.oc1..s1",
+  session_key: "web:u1",
+  reused: true,
+  citations: [{ title: "c" }],
+};
 
 const answer = (over: Partial<AgentAnswer> = {}): AgentAnswer => ({
   text: "Hello",
@@ -53,7 +63,11 @@ describe("agentToChatCompletion", () => {
   });
 
   test("function calls with text keep the text", () => {
-    const c = agentToChatCompletion(answer({ text: "Let me check", functionCalls: [{ actionId: "a", name: "f", arguments: "{}" }] }), meta, info);
+    const c = agentToChatCompletion(
+      answer({ text: "Let me check", functionCalls: [{ actionId: "a", name: "f", arguments: "{}" }] }),
+      meta,
+      info,
+    );
     expect(c.choices[0]!.message.content).toBe("Let me check");
     expect(c.choices[0]!.finish_reason).toBe("tool_calls");
   });
@@ -66,13 +80,22 @@ describe("agentToChatCompletion", () => {
   });
 
   test("no usage from the agent → zeros", () => {
-    expect(agentToChatCompletion(answer(), meta, info).usage).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+    expect(agentToChatCompletion(answer(), meta, info).usage).toEqual({
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      total_tokens: 0,
+    });
   });
 });
 
 describe("agentClosingChunks", () => {
   test("text answer: one finish chunk (stop) carrying the agent object; no usage chunk unless asked", () => {
-    const chunks = agentClosingChunks(answer({ usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }), meta, info, false);
+    const chunks = agentClosingChunks(
+      answer({ usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }),
+      meta,
+      info,
+      false,
+    );
     expect(chunks).toHaveLength(1);
     expect(chunks[0]).toEqual({
       id: "chatcmpl-test",
@@ -136,7 +159,12 @@ describe("agentClosingChunks", () => {
   });
 
   test("exactly one chunk carries the agent object, and it is the one with finish_reason", () => {
-    const chunks = agentClosingChunks(answer({ approvals: ["x"], functionCalls: [{ actionId: "a", name: "f", arguments: "{}" }] }), meta, info, true);
+    const chunks = agentClosingChunks(
+      answer({ approvals: ["x"], functionCalls: [{ actionId: "a", name: "f", arguments: "{}" }] }),
+      meta,
+      info,
+      true,
+    );
     const withAgent = chunks.filter((c) => c.agent !== undefined);
     expect(withAgent).toHaveLength(1);
     expect(withAgent[0]!.choices[0]!.finish_reason).toBe("tool_calls");
@@ -161,6 +189,8 @@ describe("seedAgentResponse", () => {
   });
 
   test("approval prompts are part of the text", () => {
-    expect(seedAgentResponse(answer({ text: "Ready.", approvals: ["Go?"] })).content).toEqual([{ text: "Ready.\n\nGo?" }]);
+    expect(seedAgentResponse(answer({ text: "Ready.", approvals: ["Go?"] })).content).toEqual([
+      { text: "Ready.\n\nGo?" },
+    ]);
   });
 });

@@ -1,9 +1,9 @@
 /** Agent sessions: auto/manual mode, recovery, per-key serialization, open/close, store failures (CONTRACT §6; src/agents/session-manager.ts). */
 import { describe, expect, test } from "bun:test";
-import { EXPIRED_SESSION, SessionManager } from "../../src/agents/session-manager";
 import { storeKey } from "../../src/agents/session-key";
+import { EXPIRED_SESSION, SessionManager } from "../../src/agents/session-manager";
 import { MemorySessionStore } from "../../src/agents/stores/memory";
-import { StoreUnavailableError, type SessionStore } from "../../src/agents/stores/types";
+import { type SessionStore, StoreUnavailableError } from "../../src/agents/stores/types";
 import type { ModelAlias } from "../../src/config/types";
 import { ApiError } from "../../src/errors/api-error";
 import { UpstreamError } from "../../src/errors/upstream-error";
@@ -11,10 +11,22 @@ import type { CallOptions } from "../../src/oci/transport";
 import type { AgentChatDetails, AgentCreateSessionDetails } from "../../src/oci/wire";
 import { stubTransport } from "../support/stub-transport";
 
-const ALIAS: ModelAlias = { alias: "my-agent", id: "ocid1.genaiagentendpoint.oc1..e1", type: "agent", region: "us-chicago-1", params: {} };
+const ALIAS: ModelAlias = {
+  alias: "my-agent",
+  id: "ocid1.genaiagentendpoint.oc1..e1",
+  type: "agent",
+  region: "us-chicago-1",
+  params: {},
+};
 const OTHER_ALIAS: ModelAlias = { ...ALIAS, alias: "other-agent", id: "ocid1.genaiagentendpoint.oc1..e2" };
 const call = (): CallOptions => ({ signal: new AbortController().signal, requestId: "req-test" });
-const target = (over: Partial<{ owner: string; channel: string; cuid: string; alias: ModelAlias }> = {}) => ({ alias: ALIAS, owner: "ownerA", channel: "web", cuid: "u1", ...over });
+const target = (over: Partial<{ owner: string; channel: string; cuid: string; alias: ModelAlias }> = {}) => ({
+  alias: ALIAS,
+  owner: "ownerA",
+  channel: "web",
+  cuid: "u1",
+  ...over,
+});
 
 const gone = () => new UpstreamError("http", "gone", { status: 404, code: "NotAuthorizedOrNotFound" });
 const conflict = () => new UpstreamError("http", "busy", { status: 409, code: "Conflict" });
@@ -38,7 +50,15 @@ class FakeAgentRuntime {
       this.creates.push({ agentEndpointId, details });
       const id = `ocid1.genaiagentsession.oc1..s${++this.n}`;
       if (!this.createDead) this.live.add(id);
-      return { body: { id, displayName: details.displayName, welcomeMessage: "Hi, how can I help?", timeCreated: "2026-01-01T00:00:00Z" }, opcRequestId: "opc-create" };
+      return {
+        body: {
+          id,
+          displayName: details.displayName,
+          welcomeMessage: "Hi, how can I help?",
+          timeCreated: "2026-01-01T00:00:00Z",
+        },
+        opcRequestId: "opc-create",
+      };
     },
     getSession: async (_t, _e, sessionId) => {
       this.gets.push(sessionId);
@@ -61,7 +81,10 @@ class FakeAgentRuntime {
       }
       if (this.busy.has(sessionId)) throw conflict();
       if (!this.live.has(sessionId)) throw gone();
-      return { body: { message: { role: "AGENT", content: { text: `echo: ${details.userMessage}` } } }, opcRequestId: "opc-chat" };
+      return {
+        body: { message: { role: "AGENT", content: { text: `echo: ${details.userMessage}` } } },
+        opcRequestId: "opc-chat",
+      };
     },
   });
 }
@@ -78,11 +101,20 @@ interface Setup {
 function setup(o: { ttlMs?: number; lockWaitMs?: number } = {}): Setup {
   const oci = new FakeAgentRuntime();
   const store = new MemorySessionStore();
-  const sm = new SessionManager(store, oci.transport, { ttlMs: o.ttlMs ?? 7_200_000, lockWaitMs: o.lockWaitMs ?? 2000, lockLeaseMs: 5000 });
+  const sm = new SessionManager(store, oci.transport, {
+    ttlMs: o.ttlMs ?? 7_200_000,
+    lockWaitMs: o.lockWaitMs ?? 2000,
+    lockLeaseMs: 5000,
+  });
   const turns: Setup["turns"] = [];
   const turn = async (sessionId: string, fresh: boolean) => {
     turns.push({ sessionId, fresh });
-    const reply = await oci.transport.agentChat({ region: ALIAS.region }, ALIAS.id, { userMessage: "m", sessionId, shouldStream: false }, call());
+    const reply = await oci.transport.agentChat(
+      { region: ALIAS.region },
+      ALIAS.id,
+      { userMessage: "m", sessionId, shouldStream: false },
+      call(),
+    );
     return JSON.stringify(reply.body);
   };
   return { oci, store, sm, turns, turn };
@@ -143,7 +175,13 @@ describe("SessionManager.auto: create, reuse, sliding TTL", () => {
   test("channel, cuid, owner and agent endpoint each make a different conversation", async () => {
     const { oci, sm, turn } = setup();
     const ids = new Set<string>();
-    for (const t of [target(), target({ channel: "mobile" }), target({ cuid: "u2" }), target({ owner: "ownerB" }), target({ alias: OTHER_ALIAS })]) {
+    for (const t of [
+      target(),
+      target({ channel: "mobile" }),
+      target({ cuid: "u2" }),
+      target({ owner: "ownerB" }),
+      target({ alias: OTHER_ALIAS }),
+    ]) {
       const o = await sm.auto(t, call(), turn);
       await o.release();
       expect(o.reused).toBe(false);
@@ -366,7 +404,10 @@ describe("SessionManager.manual", () => {
       expect(e.status).toBe(409);
       expect(e.message).toBe("Invalid or expired session");
       expect(e.suggestion).toBe("Use automatic mode with 'channel' and 'cuid'");
-      expect(EXPIRED_SESSION).toEqual({ error: "Invalid or expired session", suggestion: "Use automatic mode with 'channel' and 'cuid'" });
+      expect(EXPIRED_SESSION).toEqual({
+        error: "Invalid or expired session",
+        suggestion: "Use automatic mode with 'channel' and 'cuid'",
+      });
       expect(oci.creates).toHaveLength(0);
       expect(oci.chats).toHaveLength(1);
       expect(store.heldLocks).toBe(0);
@@ -539,7 +580,8 @@ describe("SessionManager.close", () => {
 
 /** The memory store with chosen methods failing as an unreachable store would. */
 function failingStore(inner: MemorySessionStore, failing: ReadonlyArray<keyof SessionStore>): SessionStore {
-  const fail = (name: string) => () => Promise.reject(new StoreUnavailableError("test", new Error(`${name} unreachable`)));
+  const fail = (name: string) => () =>
+    Promise.reject(new StoreUnavailableError("test", new Error(`${name} unreachable`)));
   const s: SessionStore = {
     kind: "memory",
     get: (k) => inner.get(k),
@@ -556,11 +598,24 @@ function failingStore(inner: MemorySessionStore, failing: ReadonlyArray<keyof Se
 }
 
 describe("SessionManager: an unavailable store → 503, never a silent new session", () => {
-  const ALL: Array<keyof SessionStore> = ["get", "set", "delete", "deleteBySessionId", "ownerOf", "lock", "size", "close"];
+  const ALL: Array<keyof SessionStore> = [
+    "get",
+    "set",
+    "delete",
+    "deleteBySessionId",
+    "ownerOf",
+    "lock",
+    "size",
+    "close",
+  ];
 
   test("every method failing: auto, open, manual and close → ApiError 503 session_store_unavailable; no OCI call", async () => {
     const oci = new FakeAgentRuntime();
-    const sm = new SessionManager(failingStore(new MemorySessionStore(), ALL), oci.transport, { ttlMs: 60_000, lockWaitMs: 100, lockLeaseMs: 1000 });
+    const sm = new SessionManager(failingStore(new MemorySessionStore(), ALL), oci.transport, {
+      ttlMs: 60_000,
+      lockWaitMs: 100,
+      lockLeaseMs: 1000,
+    });
     let turns = 0;
     const turn = async () => void turns++;
     for (const p of [
@@ -582,7 +637,11 @@ describe("SessionManager: an unavailable store → 503, never a silent new sessi
   test("the lock works but get fails → 503, no createSession, and the lock is released", async () => {
     const inner = new MemorySessionStore();
     const oci = new FakeAgentRuntime();
-    const sm = new SessionManager(failingStore(inner, ["get"]), oci.transport, { ttlMs: 60_000, lockWaitMs: 100, lockLeaseMs: 1000 });
+    const sm = new SessionManager(failingStore(inner, ["get"]), oci.transport, {
+      ttlMs: 60_000,
+      lockWaitMs: 100,
+      lockLeaseMs: 1000,
+    });
     const e = await apiRejection(sm.auto(target(), call(), async () => "never"));
     expect(e.status).toBe(503);
     expect(e.code).toBe("session_store_unavailable");
@@ -593,7 +652,11 @@ describe("SessionManager: an unavailable store → 503, never a silent new sessi
   test("set failing before a new session's first turn → 503 and the turn is not sent", async () => {
     const inner = new MemorySessionStore();
     const oci = new FakeAgentRuntime();
-    const sm = new SessionManager(failingStore(inner, ["set"]), oci.transport, { ttlMs: 60_000, lockWaitMs: 100, lockLeaseMs: 1000 });
+    const sm = new SessionManager(failingStore(inner, ["set"]), oci.transport, {
+      ttlMs: 60_000,
+      lockWaitMs: 100,
+      lockLeaseMs: 1000,
+    });
     let turns = 0;
     const e = await apiRejection(sm.auto(target(), call(), async () => void turns++));
     expect(e.status).toBe(503);

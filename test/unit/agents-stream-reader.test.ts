@@ -64,8 +64,20 @@ describe("AgentStreamReader: answer() gathers what any event carried", () => {
     const r = new AgentStreamReader();
     const citations = [{ sourceText: "s", title: "t", docId: "d" }];
     r.push(ev("Hi"));
-    r.push({ requiredActions: [{ actionId: "a1", requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION", functionCall: { name: "f", arguments: '{"x":1}' } }] });
-    r.push({ traces: [{ traceType: "GENERATION_TRACE", usage: [{ usageDetails: { inputTokenCount: 7, outputTokenCount: 3 } }] }] });
+    r.push({
+      requiredActions: [
+        {
+          actionId: "a1",
+          requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION",
+          functionCall: { name: "f", arguments: '{"x":1}' },
+        },
+      ],
+    });
+    r.push({
+      traces: [
+        { traceType: "GENERATION_TRACE", usage: [{ usageDetails: { inputTokenCount: 7, outputTokenCount: 3 } }] },
+      ],
+    });
     r.push(ev("Hi", { citations }, { timeCreated: "2026-01-02T03:04:05Z" }));
     const a = r.answer();
     expect(a.text).toBe("Hi");
@@ -90,7 +102,14 @@ describe("AgentStreamReader: answer() gathers what any event carried", () => {
     const r = new AgentStreamReader();
     r.push({
       ...ev("Need approval"),
-      requiredActions: [{ actionId: "a2", requiredActionType: "HUMAN_APPROVAL_REQUIRED_ACTION", message: "ok?", options: ["APPROVE", "DENY"] }],
+      requiredActions: [
+        {
+          actionId: "a2",
+          requiredActionType: "HUMAN_APPROVAL_REQUIRED_ACTION",
+          message: "ok?",
+          options: ["APPROVE", "DENY"],
+        },
+      ],
       traces: [{ usage: [{ usageDetails: { inputTokenCount: 1, outputTokenCount: 2 } }] }],
     });
     const a = r.answer();
@@ -113,7 +132,13 @@ describe("AgentStreamReader: answer() gathers what any event carried", () => {
 describe("AgentStreamReader: ambiguous deltas", () => {
   test("a delta stream that repeats the text so far is not mistaken for a cumulative one", () => {
     const r = new AgentStreamReader();
-    const ev = (text: string, final = false) => ({ message: { role: "AGENT", content: { text, ...(final ? { citations: [] } : {}) }, ...(final ? { timeCreated: "2026-01-01T00:00:00Z" } : {}) } });
+    const ev = (text: string, final = false) => ({
+      message: {
+        role: "AGENT",
+        content: { text, ...(final ? { citations: [] } : {}) },
+        ...(final ? { timeCreated: "2026-01-01T00:00:00Z" } : {}),
+      },
+    });
     const out = [r.push(ev("ha")), r.push(ev(" ")), r.push(ev("ha")), r.push(ev("ha")), r.push(ev("ha haha", true))];
     expect(out).toEqual(["ha", " ", "ha", "ha", ""]);
     expect(r.answer().text).toBe("ha haha");

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import * as common from "oci-common";
 import { createApiKeySigner } from "../../src/oci/api-key-signer";
 import { createOciSigner } from "../../src/oci/signer";
-import { sharedTestKeyPair, ociFingerprint } from "../support/keys";
+import { ociFingerprint, sharedTestKeyPair } from "../support/keys";
 
 const TENANCY = "ocid1.tenancy.oc1..aaaatest";
 const USER = "ocid1.user.oc1..aaaatest";
@@ -11,13 +11,33 @@ describe("createApiKeySigner matches oci-common's DefaultRequestSigner byte for 
   const pair = sharedTestKeyPair();
   const fingerprint = ociFingerprint(pair.publicKeyPem);
   const fast = createApiKeySigner(`${TENANCY}/${USER}/${fingerprint}`, pair.privateKeyPem);
-  const reference = createOciSigner(new common.SimpleAuthenticationDetailsProvider(TENANCY, USER, fingerprint, pair.privateKeyPem, null));
+  const reference = createOciSigner(
+    new common.SimpleAuthenticationDetailsProvider(TENANCY, USER, fingerprint, pair.privateKeyPem, null),
+  );
   const date = "Thu, 26 Nov 2026 22:09:30 GMT";
 
   const cases: Array<[string, "GET" | "POST" | "PUT" | "DELETE", string, string | undefined, boolean]> = [
-    ["POST JSON", "POST", "http://127.0.0.1:18080/20231130/actions/chat", JSON.stringify({ a: "é ünïcode", b: [1, 2] }), false],
-    ["POST empty body", "POST", "https://inference.generativeai.us-chicago-1.oci.oraclecloud.com/20231130/actions/chat", undefined, false],
-    ["GET with query", "GET", "https://objectstorage.us-chicago-1.oraclecloud.com/n/ns/b/bk/o?prefix=genai-uploads%2F&fields=name,size", undefined, false],
+    [
+      "POST JSON",
+      "POST",
+      "http://127.0.0.1:18080/20231130/actions/chat",
+      JSON.stringify({ a: "é ünïcode", b: [1, 2] }),
+      false,
+    ],
+    [
+      "POST empty body",
+      "POST",
+      "https://inference.generativeai.us-chicago-1.oci.oraclecloud.com/20231130/actions/chat",
+      undefined,
+      false,
+    ],
+    [
+      "GET with query",
+      "GET",
+      "https://objectstorage.us-chicago-1.oraclecloud.com/n/ns/b/bk/o?prefix=genai-uploads%2F&fields=name,size",
+      undefined,
+      false,
+    ],
     ["DELETE", "DELETE", "http://127.0.0.1:1/20240531/agentEndpoints/ocid1.x/sessions/ocid1.s", undefined, false],
     ["PUT object, body excluded", "PUT", "http://127.0.0.1:1/n/ns/b/bk/o/genai-uploads%2Fa.png", undefined, true],
     ["PUT JSON", "PUT", "http://127.0.0.1:1/20240531/agentEndpoints/e/sessions/s", '{"displayName":"x"}', false],

@@ -11,12 +11,18 @@ describe("parseArgs", () => {
     expect(
       parseArgs([
         "serve",
-        "--port", "9000",
-        "--host", "127.0.0.1",
-        "--config-dir", "/etc/ocigenai",
-        "--models", "m.json",
-        "--credentials", "c.conf",
-        "--profile", "PROD",
+        "--port",
+        "9000",
+        "--host",
+        "127.0.0.1",
+        "--config-dir",
+        "/etc/ocigenai",
+        "--models",
+        "m.json",
+        "--credentials",
+        "c.conf",
+        "--profile",
+        "PROD",
         "--test-mode",
       ]),
     ).toEqual({
@@ -65,10 +71,13 @@ describe("parseArgs", () => {
     expect(() => parseArgs(argv)).toThrow(name);
   });
 
-  test.each([[["--port"]], [["--host"]], [["--models="]], [["--profile", ""]]])("missing value %p → UsageError", (argv) => {
-    expect(() => parseArgs(argv)).toThrow(UsageError);
-    expect(() => parseArgs(argv)).toThrow(argv[0]!.split("=")[0]!);
-  });
+  test.each([[["--port"]], [["--host"]], [["--models="]], [["--profile", ""]]])(
+    "missing value %p → UsageError",
+    (argv) => {
+      expect(() => parseArgs(argv)).toThrow(UsageError);
+      expect(() => parseArgs(argv)).toThrow(argv[0]!.split("=")[0]!);
+    },
+  );
 
   test.each(["abc", "-1", "65536", "80.5", "1e3", " 80"])("--port %p → UsageError", (v) => {
     expect(() => parseArgs(["--port", v])).toThrow(UsageError);

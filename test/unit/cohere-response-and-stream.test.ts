@@ -5,22 +5,21 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { UpstreamError } from "../../src/errors/upstream-error";
 import { CohereStreamMapper } from "../../src/openai/cohere-stream-mapper";
 import { mapCohereChatResponse } from "../../src/openai/map-cohere-chat-response";
 import { syntheticToolCallId } from "../../src/openai/synthetic-tool-call-id";
 import type { ChatCompletionChunk } from "../../src/openai/types";
-import { upstreamError } from "../support/throws";
 import { readFixtureEvents } from "../support/fake-oci";
 import { runStreamMapper } from "../support/run-stream-mapper";
+import { upstreamError } from "../support/throws";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures", "oci");
 const META = { id: "chatcmpl-c1", created: 1_700_000_456, model: "cohere-alias" };
 
 const events = readFixtureEvents;
 
-const run = (evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] => runStreamMapper(new CohereStreamMapper(META, includeUsage), evs);
-
+const run = (evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] =>
+  runStreamMapper(new CohereStreamMapper(META, includeUsage), evs);
 
 const text = (chunks: ChatCompletionChunk[]) =>
   chunks
@@ -29,8 +28,15 @@ const text = (chunks: ChatCompletionChunk[]) =>
     .join("");
 
 const base: any = { id: META.id, object: "chat.completion.chunk", created: META.created, model: META.model };
-const delta = (d: Record<string, unknown>, finish: string | null = null): any => ({ ...base, choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finish }] });
-const body = (chatResponse: Record<string, unknown>) => ({ modelId: "cohere.command-a-03-2025", modelVersion: "1.0", chatResponse: { apiFormat: "COHERE", ...chatResponse } });
+const delta = (d: Record<string, unknown>, finish: string | null = null): any => ({
+  ...base,
+  choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finish }],
+});
+const body = (chatResponse: Record<string, unknown>) => ({
+  modelId: "cohere.command-a-03-2025",
+  modelVersion: "1.0",
+  chatResponse: { apiFormat: "COHERE", ...chatResponse },
+});
 const MUNICH_ID = syntheticToolCallId(0, "getWeather", '{"city":"Munich"}');
 
 describe("mapCohereChatResponse", () => {
@@ -73,7 +79,11 @@ describe("mapCohereChatResponse", () => {
           content: null,
           tool_calls: [
             { id: MUNICH_ID, type: "function", function: { name: "getWeather", arguments: '{"city":"Munich"}' } },
-            { id: syntheticToolCallId(1, "getTime", "{}"), type: "function", function: { name: "getTime", arguments: "{}" } },
+            {
+              id: syntheticToolCallId(1, "getTime", "{}"),
+              type: "function",
+              function: { name: "getTime", arguments: "{}" },
+            },
           ],
         },
         logprobs: null,
@@ -82,23 +92,37 @@ describe("mapCohereChatResponse", () => {
     ]);
     expect(res.usage).toBeUndefined();
     // Same answer twice → same ids (a client sends them back with its tool results).
-    const again = mapCohereChatResponse(body({ text: "", finishReason: "COMPLETE", toolCalls: [{ name: "getWeather", parameters: { city: "Munich" } }] }), META);
+    const again = mapCohereChatResponse(
+      body({ text: "", finishReason: "COMPLETE", toolCalls: [{ name: "getWeather", parameters: { city: "Munich" } }] }),
+      META,
+    );
     expect(again.choices[0]!.message.tool_calls![0]!.id).toBe(MUNICH_ID);
   });
 
   test("text next to tool calls is kept as content", () => {
-    const res = mapCohereChatResponse(body({ text: "I will look it up.", finishReason: "COMPLETE", toolCalls: [{ name: "getWeather", parameters: { city: "Munich" } }] }), META);
+    const res = mapCohereChatResponse(
+      body({
+        text: "I will look it up.",
+        finishReason: "COMPLETE",
+        toolCalls: [{ name: "getWeather", parameters: { city: "Munich" } }],
+      }),
+      META,
+    );
     expect(res.choices[0]!.message).toEqual({
       role: "assistant",
       content: "I will look it up.",
-      tool_calls: [{ id: MUNICH_ID, type: "function", function: { name: "getWeather", arguments: '{"city":"Munich"}' } }],
+      tool_calls: [
+        { id: MUNICH_ID, type: "function", function: { name: "getWeather", arguments: '{"city":"Munich"}' } },
+      ],
     });
     expect(res.choices[0]!.finish_reason).toBe("tool_calls");
   });
 
   test("a tool call without parameters gets arguments {}", () => {
     const res = mapCohereChatResponse(body({ finishReason: "COMPLETE", toolCalls: [{ name: "now" }] }), META);
-    expect(res.choices[0]!.message.tool_calls).toEqual([{ id: syntheticToolCallId(0, "now", "{}"), type: "function", function: { name: "now", arguments: "{}" } }]);
+    expect(res.choices[0]!.message.tool_calls).toEqual([
+      { id: syntheticToolCallId(0, "now", "{}"), type: "function", function: { name: "now", arguments: "{}" } },
+    ]);
   });
 
   const reasons: Array<[unknown, string]> = [
@@ -118,20 +142,31 @@ describe("mapCohereChatResponse", () => {
   }
 
   test("finishReason ERROR → UpstreamError bad_response carrying OCI's message", () => {
-    const e = upstreamError(() => mapCohereChatResponse(body({ text: "", finishReason: "ERROR", errorMessage: "model overloaded" }), META));
+    const e = upstreamError(() =>
+      mapCohereChatResponse(body({ text: "", finishReason: "ERROR", errorMessage: "model overloaded" }), META),
+    );
     expect(e.failure).toBe("bad_response");
     expect(e.message).toContain("model overloaded");
   });
 
   test("a non-COHERE or missing chatResponse → bad_response", () => {
-    expect(upstreamError(() => mapCohereChatResponse({ chatResponse: { apiFormat: "GENERIC", choices: [] } }, META)).failure).toBe("bad_response");
+    expect(
+      upstreamError(() => mapCohereChatResponse({ chatResponse: { apiFormat: "GENERIC", choices: [] } }, META)).failure,
+    ).toBe("bad_response");
     expect(upstreamError(() => mapCohereChatResponse({ modelId: "x" }, META)).failure).toBe("bad_response");
     expect(upstreamError(() => mapCohereChatResponse("nope", META)).failure).toBe("bad_response");
   });
 
   test("a malformed tool call → bad_response", () => {
-    expect(upstreamError(() => mapCohereChatResponse(body({ finishReason: "COMPLETE", toolCalls: [{ parameters: {} }] }), META)).failure).toBe("bad_response");
-    expect(upstreamError(() => mapCohereChatResponse(body({ finishReason: "COMPLETE", toolCalls: { name: "x" } }), META)).failure).toBe("bad_response");
+    expect(
+      upstreamError(() =>
+        mapCohereChatResponse(body({ finishReason: "COMPLETE", toolCalls: [{ parameters: {} }] }), META),
+      ).failure,
+    ).toBe("bad_response");
+    expect(
+      upstreamError(() => mapCohereChatResponse(body({ finishReason: "COMPLETE", toolCalls: { name: "x" } }), META))
+        .failure,
+    ).toBe("bad_response");
   });
 });
 
@@ -140,7 +175,23 @@ describe("CohereStreamMapper: cohere-text.chunks.txt", () => {
   const full = evs.at(-1).text as string;
 
   test("exact chunks: role, one delta per text event, finish, usage", () => {
-    const words = ["Why", " did", " the", " penguin", " cross", " the", " road", "?", " To", " get", " to", " the", " other", " side", "."];
+    const words = [
+      "Why",
+      " did",
+      " the",
+      " penguin",
+      " cross",
+      " the",
+      " road",
+      "?",
+      " To",
+      " get",
+      " to",
+      " the",
+      " other",
+      " side",
+      ".",
+    ];
     expect(run(evs, true)).toEqual([
       delta({ role: "assistant", content: "" }),
       ...words.map((w) => delta({ content: w })),
@@ -183,7 +234,9 @@ describe("CohereStreamMapper: cohere-text.chunks.txt", () => {
     expect(m.push({ apiFormat: "COHERE", text: "late" })).toEqual([]);
     expect(m.push({ apiFormat: "COHERE", toolCalls: [{ name: "x", parameters: {} }] })).toEqual([]);
     expect(m.push(evs.at(-1))).toEqual([]);
-    expect(m.end()).toEqual([{ ...base, choices: [], usage: { prompt_tokens: 22, completion_tokens: 15, total_tokens: 37 } }]);
+    expect(m.end()).toEqual([
+      { ...base, choices: [], usage: { prompt_tokens: 22, completion_tokens: 15, total_tokens: 37 } },
+    ]);
   });
 
   test("end() without a finish event throws bad_response", () => {
@@ -197,7 +250,12 @@ describe("CohereStreamMapper: cohere-text.chunks.txt", () => {
 
 describe("CohereStreamMapper: cohere-tool-call.chunks.txt", () => {
   const evs = events("cohere-tool-call.chunks.txt");
-  const call = { index: 0, id: MUNICH_ID, type: "function", function: { name: "getWeather", arguments: '{"city":"Munich"}' } };
+  const call = {
+    index: 0,
+    id: MUNICH_ID,
+    type: "function",
+    function: { name: "getWeather", arguments: '{"city":"Munich"}' },
+  };
 
   test("exact chunks: text deltas, the tool call once (not repeated by the final event), finish tool_calls, usage", () => {
     const words = ["I", " will", " look", " up", " the", " weather", " in", " Munich", "."];
@@ -212,7 +270,10 @@ describe("CohereStreamMapper: cohere-tool-call.chunks.txt", () => {
 
   test("the streamed tool call has the same id as the non-streamed answer's", () => {
     const last = evs.at(-1);
-    const nonStream = mapCohereChatResponse(body({ text: last.text, finishReason: last.finishReason, toolCalls: last.toolCalls }), META);
+    const nonStream = mapCohereChatResponse(
+      body({ text: last.text, finishReason: last.finishReason, toolCalls: last.toolCalls }),
+      META,
+    );
     const streamed = run(evs, false).flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? []));
     expect(streamed.map((c) => c.id)).toEqual(nonStream.choices[0]!.message.tool_calls!.map((c) => c.id));
   });
@@ -229,16 +290,42 @@ describe("CohereStreamMapper: synthetic streams", () => {
     const a = { name: "getWeather", parameters: { city: "Munich" } };
     const b = { name: "getWeather", parameters: { city: "Paris" } };
     const c = { name: "getTime", parameters: { tz: "CET" } };
-    const out = run([{ apiFormat: "COHERE", toolCalls: [a, b] }, { apiFormat: "COHERE", toolCalls: [c] }, final({ text: "", toolCalls: [a, b, c] })], false);
+    const out = run(
+      [
+        { apiFormat: "COHERE", toolCalls: [a, b] },
+        { apiFormat: "COHERE", toolCalls: [c] },
+        final({ text: "", toolCalls: [a, b, c] }),
+      ],
+      false,
+    );
     expect(out).toEqual([
       delta({ role: "assistant", content: "" }),
       delta({
         tool_calls: [
-          { index: 0, id: MUNICH_ID, type: "function", function: { name: "getWeather", arguments: '{"city":"Munich"}' } },
-          { index: 1, id: syntheticToolCallId(1, "getWeather", '{"city":"Paris"}'), type: "function", function: { name: "getWeather", arguments: '{"city":"Paris"}' } },
+          {
+            index: 0,
+            id: MUNICH_ID,
+            type: "function",
+            function: { name: "getWeather", arguments: '{"city":"Munich"}' },
+          },
+          {
+            index: 1,
+            id: syntheticToolCallId(1, "getWeather", '{"city":"Paris"}'),
+            type: "function",
+            function: { name: "getWeather", arguments: '{"city":"Paris"}' },
+          },
         ],
       }),
-      delta({ tool_calls: [{ index: 2, id: syntheticToolCallId(2, "getTime", '{"tz":"CET"}'), type: "function", function: { name: "getTime", arguments: '{"tz":"CET"}' } }] }),
+      delta({
+        tool_calls: [
+          {
+            index: 2,
+            id: syntheticToolCallId(2, "getTime", '{"tz":"CET"}'),
+            type: "function",
+            function: { name: "getTime", arguments: '{"tz":"CET"}' },
+          },
+        ],
+      }),
       delta({}, "tool_calls"),
     ]);
   });
@@ -247,14 +334,27 @@ describe("CohereStreamMapper: synthetic streams", () => {
     const out = run([final({ text: "", toolCalls: [{ name: "getWeather", parameters: { city: "Munich" } }] })], false);
     expect(out).toEqual([
       delta({ role: "assistant", content: "" }),
-      delta({ tool_calls: [{ index: 0, id: MUNICH_ID, type: "function", function: { name: "getWeather", arguments: '{"city":"Munich"}' } }] }),
+      delta({
+        tool_calls: [
+          {
+            index: 0,
+            id: MUNICH_ID,
+            type: "function",
+            function: { name: "getWeather", arguments: '{"city":"Munich"}' },
+          },
+        ],
+      }),
       delta({}, "tool_calls"),
     ]);
   });
 
   test("finish reasons: MAX_TOKENS → length, ERROR_TOXIC → content_filter", () => {
-    expect(run([{ text: "a" }, final({ text: "a", finishReason: "MAX_TOKENS" })], false).at(-1)).toEqual(delta({}, "length"));
-    expect(run([{ text: "a" }, final({ text: "a", finishReason: "ERROR_TOXIC" })], false).at(-1)).toEqual(delta({}, "content_filter"));
+    expect(run([{ text: "a" }, final({ text: "a", finishReason: "MAX_TOKENS" })], false).at(-1)).toEqual(
+      delta({}, "length"),
+    );
+    expect(run([{ text: "a" }, final({ text: "a", finishReason: "ERROR_TOXIC" })], false).at(-1)).toEqual(
+      delta({}, "content_filter"),
+    );
   });
 
   test("finishReason null on the final event (stop sequence hit) → stop, text not repeated", () => {
@@ -262,7 +362,13 @@ describe("CohereStreamMapper: synthetic streams", () => {
       [
         { apiFormat: "COHERE", text: "one" },
         { apiFormat: "COHERE", text: " two" },
-        { apiFormat: "COHERE", text: "one two", finishReason: null, chatHistory: [], usage: { promptTokens: 3, completionTokens: 2, totalTokens: 5 } },
+        {
+          apiFormat: "COHERE",
+          text: "one two",
+          finishReason: null,
+          chatHistory: [],
+          usage: { promptTokens: 3, completionTokens: 2, totalTokens: 5 },
+        },
       ],
       true,
     );
@@ -297,7 +403,10 @@ describe("CohereStreamMapper: synthetic streams", () => {
   test("a final event whose text was never streamed as deltas still delivers that text, once", () => {
     // Deltas must concatenate to the final event's full text. When OCI sends no delta before
     // the final event, the final text is not a repeat and has to reach the client.
-    const out = run([final({ text: "Hello there.", usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 } })], false);
+    const out = run(
+      [final({ text: "Hello there.", usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 } })],
+      false,
+    );
     expect(text(out)).toBe("Hello there.");
     expect(out.at(-1)).toEqual(delta({}, "stop"));
   });

@@ -5,8 +5,6 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { AliasParams } from "../../src/config/types";
-import { ApiError } from "../../src/errors/api-error";
-import { UpstreamError } from "../../src/errors/upstream-error";
 import { CohereV2StreamMapper } from "../../src/openai/cohere-v2-stream-mapper";
 import { convertToCohereV2ChatRequest } from "../../src/openai/convert-to-cohere-v2-chat-request";
 import { mapCohereV2ChatResponse } from "../../src/openai/map-cohere-v2-chat-response";
@@ -29,7 +27,13 @@ describe("convertToCohereV2ChatRequest", () => {
   });
 
   test("streaming asks OCI for usage", () => {
-    expect(wire({}, { stream: true })).toEqual({ apiFormat: "COHEREV2", messages: [USER_HI], maxTokens: 2048, isStream: true, streamOptions: { isIncludeUsage: true } });
+    expect(wire({}, { stream: true })).toEqual({
+      apiFormat: "COHEREV2",
+      messages: [USER_HI],
+      maxTokens: 2048,
+      isStream: true,
+      streamOptions: { isIncludeUsage: true },
+    });
   });
 
   test("a full conversation keeps roles, tool-call ids and tool results with toolCallId", () => {
@@ -83,7 +87,11 @@ describe("convertToCohereV2ChatRequest", () => {
     });
     expect(body.messages.slice(1, 4)).toEqual([
       { role: "ASSISTANT", toolCalls: [{ id: "c1", type: "FUNCTION", function: { name: "f", arguments: "{}" } }] },
-      { role: "ASSISTANT", content: [TEXT("checking")], toolCalls: [{ id: "c1", type: "FUNCTION", function: { name: "f", arguments: "{}" } }] },
+      {
+        role: "ASSISTANT",
+        content: [TEXT("checking")],
+        toolCalls: [{ id: "c1", type: "FUNCTION", function: { name: "f", arguments: "{}" } }],
+      },
       { role: "ASSISTANT", content: [TEXT("")] },
     ]);
   });
@@ -117,24 +125,59 @@ describe("convertToCohereV2ChatRequest", () => {
 
   test("images are refused in system, assistant and tool messages (400 naming the part)", () => {
     const img = { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } };
-    const sys = apiError(() => wire({ messages: msgs([{ role: "system", content: [{ type: "text", text: "s" }, img] }, { role: "user", content: "hi" }]) }));
+    const sys = apiError(() =>
+      wire({
+        messages: msgs([
+          { role: "system", content: [{ type: "text", text: "s" }, img] },
+          { role: "user", content: "hi" },
+        ]),
+      }),
+    );
     expect(sys.status).toBe(400);
     expect(sys.type).toBe("invalid_request_error");
     expect(sys.param).toBe("messages[0].content[1]");
-    expect(apiError(() => wire({ messages: msgs([{ role: "user", content: "q" }, { role: "assistant", content: [img] }, { role: "user", content: "hi" }]) })).param).toBe(
-      "messages[1].content[0]",
-    );
-    expect(apiError(() => wire({ messages: msgs([{ role: "user", content: "q" }, { role: "tool", tool_call_id: "c", content: [img] }]) })).param).toBe("messages[1].content[0]");
+    expect(
+      apiError(() =>
+        wire({
+          messages: msgs([
+            { role: "user", content: "q" },
+            { role: "assistant", content: [img] },
+            { role: "user", content: "hi" },
+          ]),
+        }),
+      ).param,
+    ).toBe("messages[1].content[0]");
+    expect(
+      apiError(() =>
+        wire({
+          messages: msgs([
+            { role: "user", content: "q" },
+            { role: "tool", tool_call_id: "c", content: [img] },
+          ]),
+        }),
+      ).param,
+    ).toBe("messages[1].content[0]");
   });
 
   test("an image URL that is neither data:image nor http(s) → 400 naming its url", () => {
-    const e = apiError(() => wire({ messages: msgs([{ role: "user", content: [{ type: "image_url", image_url: { url: "file:///etc/passwd" } }] }]) }));
+    const e = apiError(() =>
+      wire({
+        messages: msgs([{ role: "user", content: [{ type: "image_url", image_url: { url: "file:///etc/passwd" } }] }]),
+      }),
+    );
     expect(e.status).toBe(400);
     expect(e.param).toBe("messages[0].content[0].image_url.url");
   });
 
   test("a tool message without tool_call_id → 400", () => {
-    const e = apiError(() => wire({ messages: msgs([{ role: "user", content: "q" }, { role: "tool", content: "x" }]) }));
+    const e = apiError(() =>
+      wire({
+        messages: msgs([
+          { role: "user", content: "q" },
+          { role: "tool", content: "x" },
+        ]),
+      }),
+    );
     expect(e.status).toBe(400);
     expect(e.param).toBe("messages[1].tool_call_id");
   });
@@ -164,7 +207,11 @@ describe("convertToCohereV2ChatRequest", () => {
         function: {
           name: "get_weather",
           description: "Weather",
-          parameters: { type: "object", properties: { city: { type: "string" }, unit: { type: "string" } }, required: ["city"] },
+          parameters: {
+            type: "object",
+            properties: { city: { type: "string" }, unit: { type: "string" } },
+            required: ["city"],
+          },
         },
       },
       { type: "FUNCTION", function: { name: "ping", parameters: { type: "object", properties: {} } } },
@@ -238,7 +285,10 @@ describe("convertToCohereV2ChatRequest", () => {
       stopSequences: ["###"],
       responseFormat: { type: "JSON_OBJECT" },
     });
-    expect(wire({ response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } } }).responseFormat).toEqual({
+    expect(
+      wire({ response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } } })
+        .responseFormat,
+    ).toEqual({
       type: "JSON_OBJECT",
       schema: { type: "object" },
     });
@@ -246,16 +296,27 @@ describe("convertToCohereV2ChatRequest", () => {
 });
 
 const META = { id: "chatcmpl-v2", created: 1_700_000_789, model: "vision-alias" };
-const v2 = (chatResponse: Record<string, unknown>) => ({ modelId: "cohere.command-a-vision-07-2025", chatResponse: { apiFormat: "COHEREV2", ...chatResponse } });
+const v2 = (chatResponse: Record<string, unknown>) => ({
+  modelId: "cohere.command-a-vision-07-2025",
+  chatResponse: { apiFormat: "COHEREV2", ...chatResponse },
+});
 
 describe("mapCohereV2ChatResponse", () => {
   test("TEXT + THINKING → content + reasoning_content, usage mapped", () => {
     const res = mapCohereV2ChatResponse(
       v2({
         id: "abc",
-        message: { role: "ASSISTANT", content: [{ type: "THINKING", thinking: "Let me think." }, TEXT("Hello"), TEXT(" world")] },
+        message: {
+          role: "ASSISTANT",
+          content: [{ type: "THINKING", thinking: "Let me think." }, TEXT("Hello"), TEXT(" world")],
+        },
         finishReason: "COMPLETE",
-        usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15, completionTokensDetails: { reasoningTokens: 3 } },
+        usage: {
+          promptTokens: 10,
+          completionTokens: 5,
+          totalTokens: 15,
+          completionTokensDetails: { reasoningTokens: 3 },
+        },
       }),
       META,
     );
@@ -264,8 +325,20 @@ describe("mapCohereV2ChatResponse", () => {
       object: "chat.completion",
       created: META.created,
       model: META.model,
-      choices: [{ index: 0, message: { role: "assistant", content: "Hello world", reasoning_content: "Let me think." }, logprobs: null, finish_reason: "stop" }],
-      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, completion_tokens_details: { reasoning_tokens: 3 } },
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: "Hello world", reasoning_content: "Let me think." },
+          logprobs: null,
+          finish_reason: "stop",
+        },
+      ],
+      usage: {
+        prompt_tokens: 10,
+        completion_tokens: 5,
+        total_tokens: 15,
+        completion_tokens_details: { reasoning_tokens: 3 },
+      },
     });
   });
 
@@ -276,7 +349,11 @@ describe("mapCohereV2ChatResponse", () => {
           role: "ASSISTANT",
           toolPlan: "I will call get_weather.",
           toolCalls: [
-            { id: "get_weather_abc", type: "FUNCTION", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+            {
+              id: "get_weather_abc",
+              type: "FUNCTION",
+              function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+            },
             { type: "FUNCTION", function: { name: "get_time", arguments: { tz: "CET" } } },
           ],
         },
@@ -291,9 +368,17 @@ describe("mapCohereV2ChatResponse", () => {
           role: "assistant",
           content: null,
           tool_calls: [
-            { id: "get_weather_abc", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+            {
+              id: "get_weather_abc",
+              type: "function",
+              function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+            },
             // No id from OCI: a synthetic one; object arguments are serialised.
-            { id: syntheticToolCallId(1, "get_time", '{"tz":"CET"}'), type: "function", function: { name: "get_time", arguments: '{"tz":"CET"}' } },
+            {
+              id: syntheticToolCallId(1, "get_time", '{"tz":"CET"}'),
+              type: "function",
+              function: { name: "get_time", arguments: '{"tz":"CET"}' },
+            },
           ],
         },
         logprobs: null,
@@ -311,30 +396,57 @@ describe("mapCohereV2ChatResponse", () => {
   ];
   for (const [reason, expected] of reasons) {
     test(`finishReason ${reason} → ${expected}`, () => {
-      const res = mapCohereV2ChatResponse(v2({ message: { role: "ASSISTANT", content: [TEXT("x")] }, finishReason: reason }), META);
+      const res = mapCohereV2ChatResponse(
+        v2({ message: { role: "ASSISTANT", content: [TEXT("x")] }, finishReason: reason }),
+        META,
+      );
       expect(res.choices[0]!.finish_reason).toBe(expected as never);
     });
   }
 
   test("finishReason ERROR → bad_response with OCI's message", () => {
-    const e = upstreamError(() => mapCohereV2ChatResponse(v2({ message: { role: "ASSISTANT", content: [] }, finishReason: "ERROR", errorMessage: "bad image" }), META));
+    const e = upstreamError(() =>
+      mapCohereV2ChatResponse(
+        v2({ message: { role: "ASSISTANT", content: [] }, finishReason: "ERROR", errorMessage: "bad image" }),
+        META,
+      ),
+    );
     expect(e.failure).toBe("bad_response");
     expect(e.message).toContain("bad image");
   });
 
   test("wrong format, missing message or nameless tool call → bad_response", () => {
-    expect(upstreamError(() => mapCohereV2ChatResponse({ chatResponse: { apiFormat: "COHERE", text: "x" } }, META)).failure).toBe("bad_response");
-    expect(upstreamError(() => mapCohereV2ChatResponse(v2({ finishReason: "COMPLETE" }), META)).failure).toBe("bad_response");
     expect(
-      upstreamError(() => mapCohereV2ChatResponse(v2({ message: { role: "ASSISTANT", toolCalls: [{ id: "x", function: { arguments: "{}" } }] }, finishReason: "TOOL_CALL" }), META)).failure,
+      upstreamError(() => mapCohereV2ChatResponse({ chatResponse: { apiFormat: "COHERE", text: "x" } }, META)).failure,
+    ).toBe("bad_response");
+    expect(upstreamError(() => mapCohereV2ChatResponse(v2({ finishReason: "COMPLETE" }), META)).failure).toBe(
+      "bad_response",
+    );
+    expect(
+      upstreamError(() =>
+        mapCohereV2ChatResponse(
+          v2({
+            message: { role: "ASSISTANT", toolCalls: [{ id: "x", function: { arguments: "{}" } }] },
+            finishReason: "TOOL_CALL",
+          }),
+          META,
+        ),
+      ).failure,
     ).toBe("bad_response");
   });
 });
 
 describe("CohereV2StreamMapper", () => {
   const base: any = { id: META.id, object: "chat.completion.chunk", created: META.created, model: META.model };
-  const delta = (d: Record<string, unknown>, finish: string | null = null): any => ({ ...base, choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finish }] });
-  const msg = (m: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ apiFormat: "COHEREV2", message: { role: "ASSISTANT", ...m }, ...extra });
+  const delta = (d: Record<string, unknown>, finish: string | null = null): any => ({
+    ...base,
+    choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finish }],
+  });
+  const msg = (m: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    apiFormat: "COHEREV2",
+    message: { role: "ASSISTANT", ...m },
+    ...extra,
+  });
   const run = (evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] => {
     const m = new CohereV2StreamMapper(META, includeUsage);
     const out = [m.start()];
@@ -361,13 +473,33 @@ describe("CohereV2StreamMapper", () => {
   });
 
   test("a last piece of text carried by the finish event is sent", () => {
-    const out = run([msg({ content: [TEXT("Hi")] }), msg({ content: [TEXT("!")] }, { finishReason: "COMPLETE" })], false);
-    expect(out).toEqual([delta({ role: "assistant", content: "" }), delta({ content: "Hi" }), delta({ content: "!" }), delta({}, "stop")]);
+    const out = run(
+      [msg({ content: [TEXT("Hi")] }), msg({ content: [TEXT("!")] }, { finishReason: "COMPLETE" })],
+      false,
+    );
+    expect(out).toEqual([
+      delta({ role: "assistant", content: "" }),
+      delta({ content: "Hi" }),
+      delta({ content: "!" }),
+      delta({}, "stop"),
+    ]);
   });
 
   test("THINKING deltas → reasoning_content", () => {
-    const out = run([msg({ content: [{ type: "THINKING", thinking: "hmm" }] }), msg({ content: [TEXT("ok")] }), { finishReason: "COMPLETE" }], false);
-    expect(out).toEqual([delta({ role: "assistant", content: "" }), delta({ reasoning_content: "hmm" }), delta({ content: "ok" }), delta({}, "stop")]);
+    const out = run(
+      [
+        msg({ content: [{ type: "THINKING", thinking: "hmm" }] }),
+        msg({ content: [TEXT("ok")] }),
+        { finishReason: "COMPLETE" },
+      ],
+      false,
+    );
+    expect(out).toEqual([
+      delta({ role: "assistant", content: "" }),
+      delta({ reasoning_content: "hmm" }),
+      delta({ content: "ok" }),
+      delta({}, "stop"),
+    ]);
   });
 
   test("tool-call fragments are appended to the right index; the final repeat is not re-sent", () => {
@@ -390,16 +522,21 @@ describe("CohereV2StreamMapper", () => {
     const out = run(evs, false);
     expect(out).toEqual([
       delta({ role: "assistant", content: "" }),
-      delta({ tool_calls: [{ index: 0, id: "tc1", type: "function", function: { name: "get_weather", arguments: "" } }] }),
+      delta({
+        tool_calls: [{ index: 0, id: "tc1", type: "function", function: { name: "get_weather", arguments: "" } }],
+      }),
       delta({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
       delta({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
-      delta({ tool_calls: [{ index: 1, id: "tc2", type: "function", function: { name: "get_time", arguments: "{" } }] }),
+      delta({
+        tool_calls: [{ index: 1, id: "tc2", type: "function", function: { name: "get_time", arguments: "{" } }],
+      }),
       delta({ tool_calls: [{ index: 1, function: { arguments: "}" } }] }),
       delta({}, "tool_calls"),
     ]);
     // What a client assembles per index.
     const assembled: Record<number, string> = {};
-    for (const c of out.flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? []))) assembled[c.index] = (assembled[c.index] ?? "") + c.function.arguments;
+    for (const c of out.flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? [])))
+      assembled[c.index] = (assembled[c.index] ?? "") + c.function.arguments;
     expect(assembled).toEqual({ 0: '{"city":"Paris"}', 1: "{}" });
   });
 
@@ -428,8 +565,12 @@ describe("CohereV2StreamMapper", () => {
   });
 
   test("finish reasons: STOP_SEQUENCE → stop, MAX_TOKENS → length; ERROR throws bad_response", () => {
-    expect(run([msg({ content: [TEXT("a")] }), { finishReason: "STOP_SEQUENCE" }], false).at(-1)).toEqual(delta({}, "stop"));
-    expect(run([msg({ content: [TEXT("a")] }), { finishReason: "MAX_TOKENS" }], false).at(-1)).toEqual(delta({}, "length"));
+    expect(run([msg({ content: [TEXT("a")] }), { finishReason: "STOP_SEQUENCE" }], false).at(-1)).toEqual(
+      delta({}, "stop"),
+    );
+    expect(run([msg({ content: [TEXT("a")] }), { finishReason: "MAX_TOKENS" }], false).at(-1)).toEqual(
+      delta({}, "length"),
+    );
     const m = new CohereV2StreamMapper(META, false);
     expect(upstreamError(() => m.push({ finishReason: "ERROR", errorMessage: "x" })).failure).toBe("bad_response");
   });

@@ -28,7 +28,9 @@ const SEED = [
 
 describe("parseIni", () => {
   test("lines before any header belong to DEFAULT; keys are trimmed and lower-cased; comments skipped", () => {
-    const { sections, problems } = parseIni("\uFEFF# comment\n; other\n  User = u1 \r\n[PROD]\nregion= eu-frankfurt-1\n\n");
+    const { sections, problems } = parseIni(
+      "\uFEFF# comment\n; other\n  User = u1 \r\n[PROD]\nregion= eu-frankfurt-1\n\n",
+    );
     expect(problems).toEqual([]);
     expect(sections.get("DEFAULT")!.get("user")).toBe("u1");
     expect(sections.get("PROD")!.get("region")).toBe("eu-frankfurt-1");
@@ -47,7 +49,7 @@ describe("parseIni", () => {
 
 describe("loadCredentials", () => {
   test("a header-less seed file is read as DEFAULT", () => {
-    const path = conf(SEED + "\n");
+    const path = conf(`${SEED}\n`);
     const r = loadCredentials(path, "DEFAULT");
     expect(r.problems).toEqual([]);
     expect(r.credentials).toMatchObject({

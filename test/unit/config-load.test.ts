@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load";
-import { resolveSettings, type Env } from "../../src/config/settings";
+import { type Env, resolveSettings } from "../../src/config/settings";
 import { generateTestKeyPair, makeTestCredentials, type TestCredentials } from "../support/keys";
 
 const COMP = "ocid1.compartment.oc1..aaaa";
@@ -30,7 +30,10 @@ function freshDir(): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
-function writeModels(dir: string, models: unknown = { m: { id: "meta.llama-3.3-70b-instruct", compartmentId: COMP } }): string {
+function writeModels(
+  dir: string,
+  models: unknown = { m: { id: "meta.llama-3.3-70b-instruct", compartmentId: COMP } },
+): string {
   const path = join(dir, "llm_models.json");
   writeFileSync(path, JSON.stringify(models));
   return path;
@@ -48,7 +51,7 @@ function editCreds(c: TestCredentials, edit: (lines: string[]) => string[]) {
     `region=${c.region}`,
     `key_file=${c.keyFile}`,
   ];
-  writeFileSync(c.configPath, edit(lines).join("\n") + "\n");
+  writeFileSync(c.configPath, `${edit(lines).join("\n")}\n`);
 }
 const problemFields = (r: ReturnType<typeof loadConfig>) => r.problems.map((p) => p.field).sort();
 
@@ -102,7 +105,9 @@ describe("loadConfig: credential problems", () => {
   test("fingerprint comparison ignores case", async () => {
     const dir = freshDir();
     const creds = await makeTestCredentials(dir);
-    editCreds(creds, (l) => l.map((x) => (x.startsWith("fingerprint=") ? `fingerprint=${creds.fingerprint.toUpperCase()}` : x)));
+    editCreds(creds, (l) =>
+      l.map((x) => (x.startsWith("fingerprint=") ? `fingerprint=${creds.fingerprint.toUpperCase()}` : x)),
+    );
     writeModels(dir);
     expect(loadConfig(settingsFor(dir)).problems).toEqual([]);
   });
@@ -135,7 +140,10 @@ describe("loadConfig: credential problems", () => {
   test("key_file that holds garbage", async () => {
     const dir = freshDir();
     const creds = await makeTestCredentials(dir);
-    writeFileSync(creds.keyFile, "-----BEGIN RSA PRIVATE KEY-----\nnot base64 at all!!\n-----END RSA PRIVATE KEY-----\n");
+    writeFileSync(
+      creds.keyFile,
+      "-----BEGIN RSA PRIVATE KEY-----\nnot base64 at all!!\n-----END RSA PRIVATE KEY-----\n",
+    );
     writeModels(dir);
     const r = loadConfig(settingsFor(dir));
     expect(r.config).toBeUndefined();
@@ -158,7 +166,9 @@ describe("loadConfig: credential problems", () => {
     const dir = freshDir();
     const creds = await makeTestCredentials(dir);
     editCreds(creds, (l) =>
-      l.map((x) => (x.startsWith("user=") ? "user=ocid1.group.oc1..x" : x.startsWith("tenancy=") ? "tenancy=mytenancy" : x)),
+      l.map((x) =>
+        x.startsWith("user=") ? "user=ocid1.group.oc1..x" : x.startsWith("tenancy=") ? "tenancy=mytenancy" : x,
+      ),
     );
     writeModels(dir);
     expect(problemFields(loadConfig(settingsFor(dir)))).toEqual(["tenancy", "user"]);
@@ -169,7 +179,9 @@ describe("loadConfig: credential problems", () => {
     writeModels(dir);
     const r = loadConfig(settingsFor(dir));
     expect(r.config).toBeUndefined();
-    expect(r.problems).toContainEqual(expect.objectContaining({ file: join(dir, "credentials.conf"), message: "file not found" }));
+    expect(r.problems).toContainEqual(
+      expect.objectContaining({ file: join(dir, "credentials.conf"), message: "file not found" }),
+    );
   });
 
   test("problems from both files are reported together", async () => {

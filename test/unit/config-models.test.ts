@@ -21,7 +21,12 @@ describe("parseModels: the two file forms", () => {
     type: "model",
     params: { max_completion_tokens: 2048, reasoning_effort: "MEDIUM" },
   };
-  const agent = { id: "ocid1.genaiagentendpoint.oc1.us-chicago-1.aaaa", region: "us-chicago-1", compartmentId: COMP, type: "agent" };
+  const agent = {
+    id: "ocid1.genaiagentendpoint.oc1.us-chicago-1.aaaa",
+    region: "us-chicago-1",
+    compartmentId: COMP,
+    type: "agent",
+  };
 
   test("flat form: every top-level key is an alias", () => {
     const r = parse({ gpt5, "my-agent": agent });
@@ -52,7 +57,13 @@ describe("parseModels: the two file forms", () => {
 
   test("type defaults to model, optional fields are kept, endpoint trailing slash dropped", () => {
     const r = parse({
-      a: { id: "meta.llama-3.3-70b-instruct", compartmentId: COMP, apiFormat: "GENERIC", endpoint: "https://private.example.com/", description: "llama" },
+      a: {
+        id: "meta.llama-3.3-70b-instruct",
+        compartmentId: COMP,
+        apiFormat: "GENERIC",
+        endpoint: "https://private.example.com/",
+        description: "llama",
+      },
     });
     expect(r.problems).toEqual([]);
     const a = r.aliases.get("a")!;
@@ -121,10 +132,26 @@ describe("parseModels: every problem at once, located", () => {
 
   test("several problems in one alias are all reported", () => {
     const r = parse({
-      bad: { id: "", type: "robot", compartmentId: 42, apiFormat: "OPENAI", endpoint: "ftp://x", description: 7, extra: true },
+      bad: {
+        id: "",
+        type: "robot",
+        compartmentId: 42,
+        apiFormat: "OPENAI",
+        endpoint: "ftp://x",
+        description: 7,
+        extra: true,
+      },
     });
     expect(fieldsOf(r.problems)).toEqual(
-      ["bad:id", "bad:type", "bad:compartmentId", "bad:apiFormat", "bad:endpoint", "bad:description", "bad:extra"].sort(),
+      [
+        "bad:id",
+        "bad:type",
+        "bad:compartmentId",
+        "bad:apiFormat",
+        "bad:endpoint",
+        "bad:description",
+        "bad:extra",
+      ].sort(),
     );
     expect(r.aliases.size).toBe(0);
   });
@@ -240,13 +267,16 @@ describe("alias name pattern", () => {
     expect(r.aliases.has(name)).toBe(true);
   });
 
-  test.each(["-lead", ".dot", "has space", "slash/name", "quest?", "é", "a".repeat(129)])("rejects %p naming the alias", (name) => {
-    expect(ALIAS_PATTERN.test(name)).toBe(false);
-    const r = parse({ [name]: { id: "xai.grok-4", compartmentId: COMP } });
-    expect(r.aliases.size).toBe(0);
-    expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]!.alias).toBe(name);
-  });
+  test.each(["-lead", ".dot", "has space", "slash/name", "quest?", "é", "a".repeat(129)])(
+    "rejects %p naming the alias",
+    (name) => {
+      expect(ALIAS_PATTERN.test(name)).toBe(false);
+      const r = parse({ [name]: { id: "xai.grok-4", compartmentId: COMP } });
+      expect(r.aliases.size).toBe(0);
+      expect(r.problems).toHaveLength(1);
+      expect(r.problems[0]!.alias).toBe(name);
+    },
+  );
 });
 
 describe("loadModels (file on disk)", () => {

@@ -1,7 +1,7 @@
 /** Process settings: flags beat env beat defaults (CONTRACT §1; src/config/settings.ts). */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { UsageError, type CliArgs } from "../../src/cli/args";
+import { type CliArgs, UsageError } from "../../src/cli/args";
 import { resolveSettings } from "../../src/config/settings";
 
 const CWD = "/srv/app";
@@ -93,7 +93,14 @@ describe("resolveSettings: flags beat env", () => {
       OCI_CONFIG_PROFILE: "ENV",
     };
     const s = resolveSettings(
-      args({ port: 7000, host: "::1", configDir: "/etc/flag-dir", models: "/flag/models.json", credentials: "/flag/creds.conf", profile: "FLAG" }),
+      args({
+        port: 7000,
+        host: "::1",
+        configDir: "/etc/flag-dir",
+        models: "/flag/models.json",
+        credentials: "/flag/creds.conf",
+        profile: "FLAG",
+      }),
       env,
       CWD,
     );

@@ -1,7 +1,6 @@
 /** OpenAI chat request → OCI COHERE body (CONTRACT §4, OCI-WIRE §2.4; src/openai/convert-to-cohere-chat-request.ts). */
 import { describe, expect, test } from "bun:test";
 import type { AliasParams } from "../../src/config/types";
-import { ApiError } from "../../src/errors/api-error";
 import { convertToCohereChatRequest, toolOutputs } from "../../src/openai/convert-to-cohere-chat-request";
 import type { ChatCompletionRequest } from "../../src/openai/schemas";
 import { apiError } from "../support/throws";
@@ -12,10 +11,17 @@ function wire(req: Partial<ChatCompletionRequest>, opts: { defaults?: AliasParam
   return JSON.parse(JSON.stringify(convertToCohereChatRequest(full, opts.defaults ?? {}, opts.stream ?? false)));
 }
 
-
 const msgs = (m: unknown[]) => m as ChatCompletionRequest["messages"];
-const WEATHER_CALL = { id: "call_w1", type: "function" as const, function: { name: "get_weather", arguments: '{"city":"Paris"}' } };
-const TIME_CALL = { id: "call_t1", type: "function" as const, function: { name: "get_time", arguments: '{"tz":"CET"}' } };
+const WEATHER_CALL = {
+  id: "call_w1",
+  type: "function" as const,
+  function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+};
+const TIME_CALL = {
+  id: "call_t1",
+  type: "function" as const,
+  function: { name: "get_time", arguments: '{"tz":"CET"}' },
+};
 
 describe("minimal request", () => {
   test("exact body: the only user turn is `message`, default maxTokens 2048", () => {
@@ -33,12 +39,29 @@ describe("minimal request", () => {
   });
 
   test("unknown or OpenAI-only fields are never forwarded", () => {
-    const body = wire({ model: "a", user: "u1", stream: false, n: 1, logprobs: false, foo: "bar" } as Partial<ChatCompletionRequest>);
+    const body = wire({
+      model: "a",
+      user: "u1",
+      stream: false,
+      n: 1,
+      logprobs: false,
+      foo: "bar",
+    } as Partial<ChatCompletionRequest>);
     expect(Object.keys(body).sort()).toEqual(["apiFormat", "isStream", "maxTokens", "message"]);
   });
 
   test("text parts of the user turn are joined with newlines", () => {
-    const body = wire({ messages: msgs([{ role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }]) });
+    const body = wire({
+      messages: msgs([
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "a" },
+            { type: "text", text: "b" },
+          ],
+        },
+      ]),
+    });
     expect(body.message).toBe("a\nb");
   });
 });
@@ -64,7 +87,10 @@ describe("conversation split", () => {
       chatHistory: [
         { role: "USER", message: "Weather in Paris?" },
         { role: "CHATBOT", message: "", toolCalls: [{ name: "get_weather", parameters: { city: "Paris" } }] },
-        { role: "TOOL", toolResults: [{ call: { name: "get_weather", parameters: { city: "Paris" } }, outputs: [{ temp: 20 }] }] },
+        {
+          role: "TOOL",
+          toolResults: [{ call: { name: "get_weather", parameters: { city: "Paris" } }, outputs: [{ temp: 20 }] }],
+        },
         { role: "CHATBOT", message: "It is 20 degrees." },
       ],
     });
@@ -100,7 +126,7 @@ describe("conversation split", () => {
     expect(body.message).toBe("c");
   });
 
-  test("trailing tool results → toolResults and message \"\", the CHATBOT tool-call turn stays in history", () => {
+  test('trailing tool results → toolResults and message "", the CHATBOT tool-call turn stays in history', () => {
     const body = wire({
       messages: msgs([
         { role: "system", content: "sys" },
@@ -117,7 +143,11 @@ describe("conversation split", () => {
       preambleOverride: "sys",
       chatHistory: [
         { role: "USER", message: "Weather in Paris?" },
-        { role: "CHATBOT", message: "Let me check.", toolCalls: [{ name: "get_weather", parameters: { city: "Paris" } }] },
+        {
+          role: "CHATBOT",
+          message: "Let me check.",
+          toolCalls: [{ name: "get_weather", parameters: { city: "Paris" } }],
+        },
       ],
       toolResults: [{ call: { name: "get_weather", parameters: { city: "Paris" } }, outputs: [{ temp: 20 }] }],
     });
@@ -198,10 +228,15 @@ describe("conversation split", () => {
     expect(body.chatHistory).toEqual([
       { role: "USER", message: "q" },
       { role: "CHATBOT", message: "", toolCalls: [{ name: "get_weather", parameters: { city: "Paris" } }] },
-      { role: "TOOL", toolResults: [{ call: { name: "get_weather", parameters: { city: "Paris" } }, outputs: [{ result: "sunny" }] }] },
+      {
+        role: "TOOL",
+        toolResults: [{ call: { name: "get_weather", parameters: { city: "Paris" } }, outputs: [{ result: "sunny" }] }],
+      },
       { role: "CHATBOT", message: "", toolCalls: [{ name: "get_time", parameters: { tz: "CET" } }] },
     ]);
-    expect(body.toolResults).toEqual([{ call: { name: "get_time", parameters: { tz: "CET" } }, outputs: [{ result: "noon" }] }]);
+    expect(body.toolResults).toEqual([
+      { call: { name: "get_time", parameters: { tz: "CET" } }, outputs: [{ result: "noon" }] },
+    ]);
     expect(body.message).toBe("");
   });
 
@@ -268,7 +303,13 @@ describe("conversation errors (400 naming the param)", () => {
     const e = apiError(() =>
       wire({
         messages: msgs([
-          { role: "user", content: [{ type: "text", text: "what is it?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "what is it?" },
+              { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+            ],
+          },
         ]),
       }),
     );
@@ -279,12 +320,27 @@ describe("conversation errors (400 naming the param)", () => {
 
   test("an image part in a history turn or the system message → 400 naming that part", () => {
     const img = { type: "image_url", image_url: { url: "https://example.com/a.png" } };
-    expect(apiError(() => wire({ messages: msgs([{ role: "user", content: [img] }, { role: "assistant", content: "a" }, { role: "user", content: "b" }]) })).param).toBe(
-      "messages[0].content[0]",
-    );
-    expect(apiError(() => wire({ messages: msgs([{ role: "system", content: [{ type: "text", text: "s" }, img] }, { role: "user", content: "b" }]) })).param).toBe(
-      "messages[0].content[1]",
-    );
+    expect(
+      apiError(() =>
+        wire({
+          messages: msgs([
+            { role: "user", content: [img] },
+            { role: "assistant", content: "a" },
+            { role: "user", content: "b" },
+          ]),
+        }),
+      ).param,
+    ).toBe("messages[0].content[0]");
+    expect(
+      apiError(() =>
+        wire({
+          messages: msgs([
+            { role: "system", content: [{ type: "text", text: "s" }, img] },
+            { role: "user", content: "b" },
+          ]),
+        }),
+      ).param,
+    ).toBe("messages[0].content[1]");
   });
 
   test("an image part in a tool result → 400 naming the part", () => {
@@ -293,7 +349,11 @@ describe("conversation errors (400 naming the param)", () => {
         messages: msgs([
           { role: "user", content: "q" },
           { role: "assistant", content: null, tool_calls: [WEATHER_CALL] },
-          { role: "tool", tool_call_id: "call_w1", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] },
+          {
+            role: "tool",
+            tool_call_id: "call_w1",
+            content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }],
+          },
         ]),
       }),
     );
@@ -325,7 +385,11 @@ describe("conversation errors (400 naming the param)", () => {
       wire({
         messages: msgs([
           { role: "user", content: "q" },
-          { role: "assistant", content: null, tool_calls: [WEATHER_CALL, { id: "c2", function: { name: "f", arguments: "{not json" } }] },
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [WEATHER_CALL, { id: "c2", function: { name: "f", arguments: "{not json" } }],
+          },
           { role: "tool", tool_call_id: "c2", content: "x" },
         ]),
       }),
@@ -367,7 +431,10 @@ describe("unsupported parameters → 400 with param and code unsupported_paramet
   });
 
   test("tool_choice auto with tools is accepted", () => {
-    const body = wire({ tool_choice: "auto", tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: {} } } }] });
+    const body = wire({
+      tool_choice: "auto",
+      tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: {} } } }],
+    });
     expect(body.tools).toEqual([{ name: "f", description: "f", parameterDefinitions: {} }]);
   });
 
@@ -383,7 +450,16 @@ describe("unsupported parameters → 400 with param and code unsupported_paramet
 
 describe("sampling parameters", () => {
   test("request values map to OCI names; stop string → stopSequences array", () => {
-    const body = wire({ temperature: 0.3, top_p: 0.8, top_k: 40, max_tokens: 100, frequency_penalty: 0.5, presence_penalty: -0.5, seed: 42, stop: "END" });
+    const body = wire({
+      temperature: 0.3,
+      top_p: 0.8,
+      top_k: 40,
+      max_tokens: 100,
+      frequency_penalty: 0.5,
+      presence_penalty: -0.5,
+      seed: 42,
+      stop: "END",
+    });
     expect(body).toEqual({
       apiFormat: "COHERE",
       message: "hi",
@@ -409,7 +485,14 @@ describe("sampling parameters", () => {
   });
 
   test("alias params are defaults, the request overrides them", () => {
-    const defaults: AliasParams = { temperature: 0.1, top_p: 0.5, top_k: 10, max_tokens: 512, frequency_penalty: 0.2, presence_penalty: 0.3 };
+    const defaults: AliasParams = {
+      temperature: 0.1,
+      top_p: 0.5,
+      top_k: 10,
+      max_tokens: 512,
+      frequency_penalty: 0.2,
+      presence_penalty: 0.3,
+    };
     expect(wire({}, { defaults })).toEqual({
       apiFormat: "COHERE",
       message: "hi",
@@ -487,7 +570,9 @@ describe("tools and response_format", () => {
         },
       ],
     });
-    expect(body.tools[0].parameterDefinitions).toEqual({ color: { type: "str", isRequired: true, description: 'One of: "red", "green".' } });
+    expect(body.tools[0].parameterDefinitions).toEqual({
+      color: { type: "str", isRequired: true, description: 'One of: "red", "green".' },
+    });
   });
 
   test("response_format json_object → {type: JSON_OBJECT}", () => {
@@ -516,12 +601,19 @@ describe("tools and response_format", () => {
     });
     expect(body.responseFormat).toEqual({
       type: "JSON_OBJECT",
-      schema: { type: "object", properties: { name: { type: "string" }, age: { type: "integer", minimum: 0 } }, required: ["name"] },
+      schema: {
+        type: "object",
+        properties: { name: { type: "string" }, age: { type: "integer", minimum: 0 } },
+        required: ["name"],
+      },
     });
   });
 
   test("json_schema without a schema → JSON_OBJECT with an empty schema", () => {
-    expect(wire({ response_format: { type: "json_schema", json_schema: { name: "x" } } }).responseFormat).toEqual({ type: "JSON_OBJECT", schema: {} });
+    expect(wire({ response_format: { type: "json_schema", json_schema: { name: "x" } } }).responseFormat).toEqual({
+      type: "JSON_OBJECT",
+      schema: {},
+    });
   });
 });
 

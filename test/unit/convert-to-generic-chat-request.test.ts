@@ -1,7 +1,6 @@
 /** OpenAI chat request → OCI GENERIC body (CONTRACT §4, OCI-WIRE §2.1/§2.2; src/openai/convert-to-generic-chat-request.ts, describe-model.ts). */
 import { describe, expect, test } from "bun:test";
 import type { AliasParams, ModelAlias } from "../../src/config/types";
-import { ApiError } from "../../src/errors/api-error";
 import { convertToGenericChatRequest } from "../../src/openai/convert-to-generic-chat-request";
 import { describeModel, inferApiFormat } from "../../src/openai/describe-model";
 import type { ChatCompletionRequest } from "../../src/openai/schemas";
@@ -22,9 +21,14 @@ const GPT5 = describeModel(alias("openai.gpt-5"));
 const GPT_OSS = describeModel(alias("openai.gpt-oss-120b"));
 
 /** The body exactly as it goes on the wire (undefined members vanish in JSON). */
-function wire(req: Partial<ChatCompletionRequest>, opts: { target?: typeof LLAMA; defaults?: AliasParams; stream?: boolean } = {}) {
+function wire(
+  req: Partial<ChatCompletionRequest>,
+  opts: { target?: typeof LLAMA; defaults?: AliasParams; stream?: boolean } = {},
+) {
   const full = { messages: [{ role: "user", content: "hi" }], ...req } as ChatCompletionRequest;
-  return JSON.parse(JSON.stringify(convertToGenericChatRequest(full, opts.target ?? LLAMA, opts.defaults ?? {}, opts.stream ?? false)));
+  return JSON.parse(
+    JSON.stringify(convertToGenericChatRequest(full, opts.target ?? LLAMA, opts.defaults ?? {}, opts.stream ?? false)),
+  );
 }
 const USER_HI = { role: "USER", content: [{ type: "TEXT", text: "hi" }] };
 
@@ -57,7 +61,13 @@ describe("messages", () => {
         { role: "developer", content: "dev" },
         { role: "user", content: "weather?", name: "alice" },
         { role: "assistant", content: "let me check" },
-        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+          ],
+        },
         { role: "tool", tool_call_id: "call_1", content: "sunny" },
       ],
     });
@@ -67,7 +77,11 @@ describe("messages", () => {
       { role: "USER", name: "alice", content: [{ type: "TEXT", text: "weather?" }] },
       { role: "ASSISTANT", content: [{ type: "TEXT", text: "let me check" }] },
       // Meta models get a minimal text beside tool calls (they reject the pair without one).
-      { role: "ASSISTANT", content: [{ type: "TEXT", text: "." }], toolCalls: [{ id: "call_1", type: "FUNCTION", name: "get_weather", arguments: '{"city":"Paris"}' }] },
+      {
+        role: "ASSISTANT",
+        content: [{ type: "TEXT", text: "." }],
+        toolCalls: [{ id: "call_1", type: "FUNCTION", name: "get_weather", arguments: '{"city":"Paris"}' }],
+      },
       { role: "TOOL", toolCallId: "call_1", content: [{ type: "TEXT", text: "sunny" }] },
     ]);
   });
@@ -101,7 +115,9 @@ describe("messages", () => {
 
   test("an image URL that is neither data:image nor http(s) → 400 naming the param", () => {
     const e = apiError(() =>
-      wire({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "file:///etc/passwd" } }] }] }),
+      wire({
+        messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "file:///etc/passwd" } }] }],
+      }),
     );
     expect(e.status).toBe(400);
     expect(e.param).toBe("messages[0].content[0].image_url.url");
@@ -111,7 +127,13 @@ describe("messages", () => {
     const e = apiError(() =>
       wire({
         messages: [
-          { role: "system", content: [{ type: "text", text: "x" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] },
+          {
+            role: "system",
+            content: [
+              { type: "text", text: "x" },
+              { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+            ],
+          },
           { role: "user", content: "hi" },
         ],
       }),
@@ -126,7 +148,11 @@ describe("messages", () => {
       wire({
         messages: [
           { role: "user", content: "hi" },
-          { role: "tool", tool_call_id: "c", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] },
+          {
+            role: "tool",
+            tool_call_id: "c",
+            content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }],
+          },
         ],
       }),
     );
@@ -135,7 +161,14 @@ describe("messages", () => {
   });
 
   test("a tool message without tool_call_id → 400", () => {
-    const e = apiError(() => wire({ messages: [{ role: "user", content: "hi" }, { role: "tool", content: "x" }] }));
+    const e = apiError(() =>
+      wire({
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "tool", content: "x" },
+        ],
+      }),
+    );
     expect(e.status).toBe(400);
     expect(e.param).toBe("messages[1].tool_call_id");
   });
@@ -172,10 +205,17 @@ describe("messages", () => {
       { role: "assistant", content: "", tool_calls: [{ id: "c1", function: { name: "f", arguments: "{}" } }] },
     ] as ChatCompletionRequest["messages"];
     const grok = wire({ messages }, { target: describeModel(alias("xai.grok-4")) });
-    expect(grok.messages![1]).toEqual({ role: "ASSISTANT", toolCalls: [{ id: "c1", type: "FUNCTION", name: "f", arguments: "{}" }] });
+    expect(grok.messages![1]).toEqual({
+      role: "ASSISTANT",
+      toolCalls: [{ id: "c1", type: "FUNCTION", name: "f", arguments: "{}" }],
+    });
     // Meta rejects tool calls next to empty content: a minimal text keeps the turn valid.
     const llama = wire({ messages }, { target: LLAMA });
-    expect(llama.messages![1]).toEqual({ role: "ASSISTANT", content: [{ type: "TEXT", text: "." }], toolCalls: [{ id: "c1", type: "FUNCTION", name: "f", arguments: "{}" }] });
+    expect(llama.messages![1]).toEqual({
+      role: "ASSISTANT",
+      content: [{ type: "TEXT", text: "." }],
+      toolCalls: [{ id: "c1", type: "FUNCTION", name: "f", arguments: "{}" }],
+    });
   });
 });
 
@@ -337,13 +377,20 @@ describe("tools and tool_choice", () => {
     ["auto", { type: "AUTO" }],
     ["none", { type: "NONE" }],
     ["required", { type: "REQUIRED" }],
-    [{ type: "function", function: { name: "get_weather" } }, { type: "FUNCTION", name: "get_weather" }],
+    [
+      { type: "function", function: { name: "get_weather" } },
+      { type: "FUNCTION", name: "get_weather" },
+    ],
   ])("tool_choice %p → %p", (choice, expected) => {
-    expect(wire({ tools: [weather], tool_choice: choice as ChatCompletionRequest["tool_choice"] }).toolChoice).toEqual(expected);
+    expect(wire({ tools: [weather], tool_choice: choice as ChatCompletionRequest["tool_choice"] }).toolChoice).toEqual(
+      expected,
+    );
   });
 
   test("tool_choice naming a function not in tools → 400", () => {
-    const e = apiError(() => wire({ tools: [weather], tool_choice: { type: "function", function: { name: "other" } } }));
+    const e = apiError(() =>
+      wire({ tools: [weather], tool_choice: { type: "function", function: { name: "other" } } }),
+    );
     expect(e.status).toBe(400);
     expect(e.param).toBe("tool_choice");
   });
@@ -357,8 +404,19 @@ describe("tools and tool_choice", () => {
       {
         messages: [
           { role: "system", content: "sys" },
-          { role: "user", content: [{ type: "text", text: "weather?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "auto" } }] },
-          { role: "assistant", tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "weather?" },
+              { type: "image_url", image_url: { url: "data:image/png;base64,AAAA", detail: "auto" } },
+            ],
+          },
+          {
+            role: "assistant",
+            tool_calls: [
+              { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+            ],
+          },
           { role: "tool", tool_call_id: "call_1", content: "sunny" },
         ],
         tools: [weather],
@@ -379,11 +437,27 @@ describe("tools and tool_choice", () => {
       apiFormat: "GENERIC",
       messages: [
         { role: "SYSTEM", content: [{ type: "TEXT", text: "sys" }] },
-        { role: "USER", content: [{ type: "TEXT", text: "weather?" }, { type: "IMAGE", imageUrl: { url: "data:image/png;base64,AAAA", detail: "AUTO" } }] },
-        { role: "ASSISTANT", toolCalls: [{ id: "call_1", type: "FUNCTION", name: "get_weather", arguments: '{"city":"Paris"}' }] },
+        {
+          role: "USER",
+          content: [
+            { type: "TEXT", text: "weather?" },
+            { type: "IMAGE", imageUrl: { url: "data:image/png;base64,AAAA", detail: "AUTO" } },
+          ],
+        },
+        {
+          role: "ASSISTANT",
+          toolCalls: [{ id: "call_1", type: "FUNCTION", name: "get_weather", arguments: '{"city":"Paris"}' }],
+        },
         { role: "TOOL", toolCallId: "call_1", content: [{ type: "TEXT", text: "sunny" }] },
       ],
-      tools: [{ type: "FUNCTION", name: "get_weather", description: "d", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } }],
+      tools: [
+        {
+          type: "FUNCTION",
+          name: "get_weather",
+          description: "d",
+          parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+        },
+      ],
       toolChoice: { type: "AUTO" },
       isParallelToolCalls: true,
       responseFormat: { type: "JSON_SCHEMA", jsonSchema: { name: "x", schema: { type: "object" }, isStrict: true } },
@@ -404,9 +478,16 @@ describe("response_format", () => {
     expect(wire({ response_format: { type: "json_object" } }).responseFormat).toEqual({ type: "JSON_OBJECT" });
     const schema = { type: "object", properties: { a: { type: "integer" } }, required: ["a"] };
     expect(
-      wire({ response_format: { type: "json_schema", json_schema: { name: "n", description: "desc", schema, strict: false } } }).responseFormat,
+      wire({
+        response_format: {
+          type: "json_schema",
+          json_schema: { name: "n", description: "desc", schema, strict: false },
+        },
+      }).responseFormat,
     ).toEqual({ type: "JSON_SCHEMA", jsonSchema: { name: "n", description: "desc", schema, isStrict: false } });
-    expect(wire({ response_format: { type: "json_schema", json_schema: { name: "n", strict: null } } }).responseFormat).toEqual({
+    expect(
+      wire({ response_format: { type: "json_schema", json_schema: { name: "n", strict: null } } }).responseFormat,
+    ).toEqual({
       type: "JSON_SCHEMA",
       jsonSchema: { name: "n" },
     });
@@ -440,7 +521,9 @@ describe("describeModel and inferApiFormat", () => {
   test("format: explicit apiFormat beats the name learned for an OCID, which beats the GENERIC default", () => {
     expect(describeModel(alias("cohere.command-r-plus", { apiFormat: "GENERIC" })).format).toBe("GENERIC");
     expect(describeModel(alias("ocid1.generativeaimodel.oc1..x"), "cohere.command-r-plus").format).toBe("COHERE");
-    expect(describeModel(alias("ocid1.generativeaimodel.oc1..x", { apiFormat: "COHEREV2" }), "cohere.command-r-plus").format).toBe("COHEREV2");
+    expect(
+      describeModel(alias("ocid1.generativeaimodel.oc1..x", { apiFormat: "COHEREV2" }), "cohere.command-r-plus").format,
+    ).toBe("COHEREV2");
     expect(describeModel(alias("ocid1.generativeaimodel.oc1..x")).format).toBe("GENERIC");
     expect(describeModel(alias("cohere.command-r-plus")).format).toBe("COHERE");
   });

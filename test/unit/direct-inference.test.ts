@@ -3,16 +3,28 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CohereStreamMapper } from "../../src/openai/cohere-stream-mapper";
-import { chatToInferenceResponse, directFinishReason, inferenceToChatRequest, InferenceStreamFolder } from "../../src/openai/direct-inference";
+import {
+  chatToInferenceResponse,
+  directFinishReason,
+  InferenceStreamFolder,
+  inferenceToChatRequest,
+} from "../../src/openai/direct-inference";
 import type { ChatCompletion, ChatCompletionChunk } from "../../src/openai/types";
 
 const META = { id: "chatcmpl-d1", created: 1_700_000_000, model: "alias" };
-const chunk = (d: ChatCompletionChunk["choices"][number]["delta"], finish: ChatCompletionChunk["choices"][number]["finish_reason"] = null): ChatCompletionChunk => ({
+const chunk = (
+  d: ChatCompletionChunk["choices"][number]["delta"],
+  finish: ChatCompletionChunk["choices"][number]["finish_reason"] = null,
+): ChatCompletionChunk => ({
   ...META,
   object: "chat.completion.chunk",
   choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finish }],
 });
-const completion = (message: ChatCompletion["choices"][number]["message"], finish: ChatCompletion["choices"][number]["finish_reason"], usage?: ChatCompletion["usage"]): ChatCompletion => ({
+const completion = (
+  message: ChatCompletion["choices"][number]["message"],
+  finish: ChatCompletion["choices"][number]["finish_reason"],
+  usage?: ChatCompletion["usage"],
+): ChatCompletion => ({
   ...META,
   object: "chat.completion",
   choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
@@ -21,7 +33,14 @@ const completion = (message: ChatCompletion["choices"][number]["message"], finis
 
 describe("inferenceToChatRequest", () => {
   test("all knobs: the prompt is one user turn, usage asked for when streaming", () => {
-    const req = inferenceToChatRequest({ prompt: "Tell me a joke", temperature: 0.5, max_tokens: 100, top_p: 0.9, top_k: 40, stream: true });
+    const req = inferenceToChatRequest({
+      prompt: "Tell me a joke",
+      temperature: 0.5,
+      max_tokens: 100,
+      top_p: 0.9,
+      top_k: 40,
+      stream: true,
+    });
     expect(JSON.parse(JSON.stringify(req))).toEqual({
       messages: [{ role: "user", content: "Tell me a joke" }],
       temperature: 0.5,
@@ -80,8 +99,18 @@ describe("InferenceStreamFolder", () => {
     expect(f.push(chunk({ content: "lo" }))).toEqual([{ delta: "lo" }]);
     expect(f.push(chunk({ reasoning_content: "thinking" }))).toEqual([]);
     expect(f.push(chunk({}, "length"))).toEqual([]);
-    expect(f.push({ ...META, object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 } })).toEqual([]);
-    expect(f.final()).toEqual({ response: { text: "Hello", finish_reason: "LENGTH" }, usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 } });
+    expect(
+      f.push({
+        ...META,
+        object: "chat.completion.chunk",
+        choices: [],
+        usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
+      }),
+    ).toEqual([]);
+    expect(f.final()).toEqual({
+      response: { text: "Hello", finish_reason: "LENGTH" },
+      usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
+    });
   });
 
   test("without a finish chunk or usage: STOP and no usage key", () => {
@@ -98,7 +127,10 @@ describe("InferenceStreamFolder", () => {
     const m = new CohereStreamMapper(META, true);
     const f = new InferenceStreamFolder();
     const deltas: string[] = [];
-    const feed = (cs: ChatCompletionChunk[]) => cs.forEach((c) => deltas.push(...f.push(c).map((d) => d.delta)));
+    const feed = (cs: ChatCompletionChunk[]) =>
+      cs.forEach((c) => {
+        deltas.push(...f.push(c).map((d) => d.delta));
+      });
     feed([m.start()]);
     for (const e of evs) feed(m.push(e));
     feed(m.end());

@@ -1,6 +1,5 @@
 /** OpenAI embeddings request → OCI EmbedTextDetails (CONTRACT §4 "Embeddings", OCI-WIRE §4.1; src/openai/convert-to-embed-text-details.ts). */
 import { describe, expect, test } from "bun:test";
-import { ApiError } from "../../src/errors/api-error";
 import { convertToEmbedTextDetails, type EmbedTarget } from "../../src/openai/convert-to-embed-text-details";
 import type { EmbeddingRequest } from "../../src/openai/embedding-schemas";
 import { apiError } from "../support/throws";
@@ -53,8 +52,14 @@ describe("body on the wire", () => {
   });
 
   test("a dedicated endpoint's serving mode passes through", () => {
-    const t: EmbedTarget = { servingMode: { servingType: "DEDICATED", endpointId: "ocid1.generativeaiendpoint.oc1..e" }, compartmentId: COMP };
-    expect(wire({}, t).servingMode).toEqual({ servingType: "DEDICATED", endpointId: "ocid1.generativeaiendpoint.oc1..e" });
+    const t: EmbedTarget = {
+      servingMode: { servingType: "DEDICATED", endpointId: "ocid1.generativeaiendpoint.oc1..e" },
+      compartmentId: COMP,
+    };
+    expect(wire({}, t).servingMode).toEqual({
+      servingType: "DEDICATED",
+      endpointId: "ocid1.generativeaiendpoint.oc1..e",
+    });
   });
 });
 

@@ -46,7 +46,10 @@ describe("float", () => {
   test("no usage from OCI → zeros, not a crash", () => {
     const { usage, ...noUsage } = OCI_ANSWER;
     void usage;
-    expect(mapEmbedTextResult(noUsage, { inputs: 2, offset: 0, encoding: "float" }).usage).toEqual({ prompt_tokens: 0, total_tokens: 0 });
+    expect(mapEmbedTextResult(noUsage, { inputs: 2, offset: 0, encoding: "float" }).usage).toEqual({
+      prompt_tokens: 0,
+      total_tokens: 0,
+    });
   });
 });
 
@@ -66,7 +69,9 @@ describe("base64", () => {
   test("the byte order is little-endian whatever the host", () => {
     const r = mapEmbedTextResult({ embeddings: [[1, -2]] }, { inputs: 1, offset: 0, encoding: "base64" });
     // 1.0f = 0x3F800000, -2.0f = 0xC0000000, least significant byte first.
-    expect([...Buffer.from(r.data[0]!.embedding as string, "base64")]).toEqual([0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0]);
+    expect([...Buffer.from(r.data[0]!.embedding as string, "base64")]).toEqual([
+      0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0,
+    ]);
     expect(decode(r.data[0]!.embedding as string)).toEqual([1, -2]);
   });
 });

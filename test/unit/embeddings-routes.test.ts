@@ -73,7 +73,9 @@ describe("answers", () => {
     expect(r.status).toBe(200);
     const body = (await r.json()) as List;
     expect(body.data.map((d) => d.index)).toEqual(input.map((_, i) => i));
-    body.data.forEach((d, i) => expect(d.embedding).toEqual(deterministicUnitVector(input[i]!, 384)));
+    body.data.forEach((d, i) => {
+      expect(d.embedding).toEqual(deterministicUnitVector(input[i]!, 384));
+    });
     // three OCI calls (96 + 96 + 8): three OCI request ids, usage summed over all of them
     expect(r.headers.get("x-oci-request-id")!.split(", ")).toHaveLength(3);
     expect(body.usage.prompt_tokens).toBe(600);
@@ -96,9 +98,14 @@ describe("answers", () => {
   });
 
   test("the access log names the alias and the prompt tokens", async () => {
-    await call("/genai/e3/v1/embeddings", { method: "POST", json: { input: "log me please" }, headers: { "x-request-id": "emb-log-1" } });
+    await call("/genai/e3/v1/embeddings", {
+      method: "POST",
+      json: { input: "log me please" },
+      headers: { "x-request-id": "emb-log-1" },
+    });
     // The access log is written after the response is handed back.
-    const find = () => logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === "emb-log-1");
+    const find = () =>
+      logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === "emb-log-1");
     for (let i = 0; i < 100 && !find(); i++) await Bun.sleep(5);
     const line = find();
     expect(line).toBeDefined();
@@ -109,7 +116,10 @@ describe("answers", () => {
 
 describe("path form", () => {
   test("seed example: /genai/gpt5/v1/embeddings with an OCI model name answers with that model's vectors", async () => {
-    const r = await post("/genai/gpt5/v1/embeddings", { input: "Texto para embedding", model: "cohere.embed-multilingual-v3.0" });
+    const r = await post("/genai/gpt5/v1/embeddings", {
+      input: "Texto para embedding",
+      model: "cohere.embed-multilingual-v3.0",
+    });
     expect(r.status).toBe(200);
     const body = (await r.json()) as List;
     expect(body.model).toBe("cohere.embed-multilingual-v3.0");
@@ -132,7 +142,11 @@ describe("path form", () => {
     const ok = await post("/genai/e3/v1/embeddings", { input: "x", model: "cohere.embed-v4.0", dimensions: 256 });
     expect(ok.status).toBe(200);
     expect((((await ok.json()) as List).data[0]!.embedding as number[]).length).toBe(256);
-    const bad = await post("/genai/e4/v1/embeddings", { input: "x", model: "cohere.embed-english-v3.0", dimensions: 256 });
+    const bad = await post("/genai/e4/v1/embeddings", {
+      input: "x",
+      model: "cohere.embed-english-v3.0",
+      dimensions: 256,
+    });
     expect(bad.status).toBe(400);
   });
 });
@@ -140,7 +154,9 @@ describe("path form", () => {
 describe("errors in OpenAI's envelope", () => {
   async function expectError(r: Response, status: number, param: string | null, text?: string) {
     expect(r.status).toBe(status);
-    const body = (await r.json()) as { error: { message: string; type: string; param: string | null; code: string | null } };
+    const body = (await r.json()) as {
+      error: { message: string; type: string; param: string | null; code: string | null };
+    };
     expect(Object.keys(body.error).sort()).toEqual(["code", "message", "param", "type"]);
     expect(body.error.param).toBe(param);
     if (text) expect(body.error.message).toContain(text);
@@ -149,7 +165,18 @@ describe("errors in OpenAI's envelope", () => {
 
   test("token arrays → 400 naming input, saying they are not supported", async () => {
     await expectError(await post("/v1/embeddings", { model: "e3", input: [1, 2, 3] }), 400, "input", "token arrays");
-    await expectError(await post("/v1/embeddings", { model: "e3", input: [[1, 2], [3, 4]] }), 400, "input", "token arrays");
+    await expectError(
+      await post("/v1/embeddings", {
+        model: "e3",
+        input: [
+          [1, 2],
+          [3, 4],
+        ],
+      }),
+      400,
+      "input",
+      "token arrays",
+    );
   });
 
   test("an empty array or empty text → 400 naming input", async () => {
@@ -165,15 +192,34 @@ describe("errors in OpenAI's envelope", () => {
   });
 
   test("dimensions on a v3 model, or a size v4 does not offer → 400 naming dimensions", async () => {
-    await expectError(await post("/v1/embeddings", { model: "e3", input: "x", dimensions: 1024 }), 400, "dimensions", "cohere.embed-v4");
-    await expectError(await post("/v1/embeddings", { model: "e4", input: "x", dimensions: 768 }), 400, "dimensions", "256, 512, 1024, 1536");
+    await expectError(
+      await post("/v1/embeddings", { model: "e3", input: "x", dimensions: 1024 }),
+      400,
+      "dimensions",
+      "cohere.embed-v4",
+    );
+    await expectError(
+      await post("/v1/embeddings", { model: "e4", input: "x", dimensions: 768 }),
+      400,
+      "dimensions",
+      "256, 512, 1024, 1536",
+    );
     await expectError(await post("/v1/embeddings", { model: "e4", input: "x", dimensions: 0 }), 400, "dimensions");
     await expectError(await post("/v1/embeddings", { model: "e4", input: "x", dimensions: 256.5 }), 400, "dimensions");
   });
 
   test("bad encoding_format, input_type or truncate → 400 naming it", async () => {
-    await expectError(await post("/v1/embeddings", { model: "e3", input: "x", encoding_format: "int8" }), 400, "encoding_format", "float, base64");
-    await expectError(await post("/v1/embeddings", { model: "e3", input: "x", input_type: "image" }), 400, "input_type");
+    await expectError(
+      await post("/v1/embeddings", { model: "e3", input: "x", encoding_format: "int8" }),
+      400,
+      "encoding_format",
+      "float, base64",
+    );
+    await expectError(
+      await post("/v1/embeddings", { model: "e3", input: "x", input_type: "image" }),
+      400,
+      "input_type",
+    );
     await expectError(await post("/v1/embeddings", { model: "e3", input: "x", truncate: "END" }), 400, "truncate");
   });
 
@@ -182,12 +228,20 @@ describe("errors in OpenAI's envelope", () => {
   });
 
   test("unknown alias → 404 model_not_found, in the body and in the path", async () => {
-    expect((await expectError(await post("/v1/embeddings", { model: "nope", input: "x" }), 404, "model")).code).toBe("model_not_found");
-    expect((await expectError(await post("/genai/nope/v1/embeddings", { input: "x" }), 404, "model")).code).toBe("model_not_found");
+    expect((await expectError(await post("/v1/embeddings", { model: "nope", input: "x" }), 404, "model")).code).toBe(
+      "model_not_found",
+    );
+    expect((await expectError(await post("/genai/nope/v1/embeddings", { input: "x" }), 404, "model")).code).toBe(
+      "model_not_found",
+    );
   });
 
   test("an OCI model name on /v1/embeddings → 404 (no alias to lend region and compartment)", async () => {
-    const e = await expectError(await post("/v1/embeddings", { model: "cohere.embed-multilingual-v3.0", input: "x" }), 404, "model");
+    const e = await expectError(
+      await post("/v1/embeddings", { model: "cohere.embed-multilingual-v3.0", input: "x" }),
+      404,
+      "model",
+    );
     expect(e.code).toBe("model_not_found");
   });
 
@@ -197,14 +251,20 @@ describe("errors in OpenAI's envelope", () => {
   });
 
   test("malformed JSON → 400, never Elysia's raw body", async () => {
-    const r = await call("/v1/embeddings", { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
+    const r = await call("/v1/embeddings", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{nope",
+    });
     await expectError(r, 400, null);
   });
 });
 
 describe("OpenAPI document", () => {
   test("both routes are documented under the openai tag", async () => {
-    const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, { post?: { tags?: string[]; summary?: string } }> };
+    const doc = (await (await call("/openapi.json")).json()) as {
+      paths: Record<string, { post?: { tags?: string[]; summary?: string } }>;
+    };
     for (const p of ["/v1/embeddings", "/genai/{alias}/v1/embeddings"]) {
       const op = doc.paths[p]?.post;
       expect(op).toBeDefined();

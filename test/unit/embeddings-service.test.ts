@@ -2,23 +2,27 @@
 import { describe, expect, test } from "bun:test";
 import { ApiError } from "../../src/errors/api-error";
 import { UpstreamError } from "../../src/errors/upstream-error";
-import type { EmbeddingRequest } from "../../src/openai/embedding-schemas";
 import type { CallOptions, CallTarget, OciReply, OciTransport } from "../../src/oci/transport";
 import type { EmbedTextDetails } from "../../src/oci/wire";
-import { createEmbeddings, resolveEmbeddingTarget, type ResolvedEmbedding } from "../../src/services/embeddings";
+import type { EmbeddingRequest } from "../../src/openai/embedding-schemas";
+import { createEmbeddings, type ResolvedEmbedding, resolveEmbeddingTarget } from "../../src/services/embeddings";
 import { makeTestApp } from "../support/app";
 import { COMPARTMENT, testModels } from "../support/gateway";
-import { apiError } from "../support/throws";
 import { stubTransport } from "../support/stub-transport";
+import { apiError } from "../support/throws";
 
 const OTHER_COMPARTMENT = "ocid1.compartment.oc1..aaaaother";
 const config = makeTestApp({
   models: testModels({
-    e3: { id: "cohere.embed-multilingual-v3.0", region: "eu-frankfurt-1", compartmentId: OTHER_COMPARTMENT, endpoint: "http://127.0.0.1:1" },
+    e3: {
+      id: "cohere.embed-multilingual-v3.0",
+      region: "eu-frankfurt-1",
+      compartmentId: OTHER_COMPARTMENT,
+      endpoint: "http://127.0.0.1:1",
+    },
     e4: { id: "cohere.embed-v4.0", region: "us-chicago-1", compartmentId: COMPARTMENT },
   }),
 }).store.current;
-
 
 describe("resolveEmbeddingTarget", () => {
   test("/v1/embeddings: the body's alias, whole", () => {
@@ -110,7 +114,9 @@ interface Seen {
 }
 
 /** A transport whose embedText answers like OCI after `delayMs`, recording calls and peak concurrency. */
-function recordingTransport(o: { delayMs?: number; fail?: (call: number) => unknown; body?: (inputs: string[]) => unknown } = {}) {
+function recordingTransport(
+  o: { delayMs?: number; fail?: (call: number) => unknown; body?: (inputs: string[]) => unknown } = {},
+) {
   const seen: Seen[] = [];
   let inFlight = 0;
   let peak = 0;
@@ -134,7 +140,10 @@ function recordingTransport(o: { delayMs?: number; fail?: (call: number) => unkn
         if (failure) throw failure;
         const inputs = details.inputs ?? [];
         return {
-          body: o.body?.(inputs) ?? { embeddings: inputs.map((t) => [Number(t.slice(1)), 1]), usage: { promptTokens: inputs.length, completionTokens: 0, totalTokens: inputs.length + 1 } },
+          body: o.body?.(inputs) ?? {
+            embeddings: inputs.map((t) => [Number(t.slice(1)), 1]),
+            usage: { promptTokens: inputs.length, completionTokens: 0, totalTokens: inputs.length + 1 },
+          },
           opcRequestId: `opc-${n}`,
         };
       } finally {
@@ -146,8 +155,18 @@ function recordingTransport(o: { delayMs?: number; fail?: (call: number) => unkn
 }
 
 const texts = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`);
-const run = (transport: OciTransport, request: Partial<EmbeddingRequest>, resolved: ResolvedEmbedding = resolveEmbeddingTarget(config, "e3", undefined), signal = new AbortController().signal) =>
-  createEmbeddings(transport, { resolved, request: { input: "x", ...request } as EmbeddingRequest, requestId: "req-1", signal });
+const run = (
+  transport: OciTransport,
+  request: Partial<EmbeddingRequest>,
+  resolved: ResolvedEmbedding = resolveEmbeddingTarget(config, "e3", undefined),
+  signal = new AbortController().signal,
+) =>
+  createEmbeddings(transport, {
+    resolved,
+    request: { input: "x", ...request } as EmbeddingRequest,
+    requestId: "req-1",
+    signal,
+  });
 
 describe("createEmbeddings", () => {
   test("one call for ≤96 inputs, to the alias's region and endpoint, with our request id", async () => {

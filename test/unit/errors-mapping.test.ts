@@ -25,7 +25,9 @@ describe("mapUpstreamError: OCI HTTP statuses (CONTRACT §5)", () => {
   });
 
   test.each([401, 403])("OCI %i (our credentials) → 502 mentioning credentials.conf", (status) => {
-    const e = http(status, "The required information to complete authentication was not provided", { code: "NotAuthenticated" });
+    const e = http(status, "The required information to complete authentication was not provided", {
+      code: "NotAuthenticated",
+    });
     expect(e.status).toBe(502);
     expect(e.type).toBe("upstream_error");
     expect(e.message).toContain("credentials.conf");

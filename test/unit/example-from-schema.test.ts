@@ -41,7 +41,10 @@ describe("exampleFromSchema: exact values", () => {
   });
 
   test("deterministic", () => {
-    const s = { type: "object", properties: { a: { type: "array", items: { type: "object", properties: { b: { type: "number" } } } } } };
+    const s = {
+      type: "object",
+      properties: { a: { type: "array", items: { type: "object", properties: { b: { type: "number" } } } } },
+    };
     expect(JSON.stringify(exampleFromSchema(s))).toBe(JSON.stringify(exampleFromSchema(s)));
   });
 
@@ -75,10 +78,24 @@ describe("exampleFromSchema: results satisfy their schema", () => {
         name: { type: "string" },
         age: { type: ["integer", "null"] },
         tags: { type: "array", items: { type: "string" } },
-        address: { anyOf: [{ type: "null" }, { type: "object", properties: { street: { type: "string" } }, required: ["street"], additionalProperties: false }] },
+        address: {
+          anyOf: [
+            { type: "null" },
+            {
+              type: "object",
+              properties: { street: { type: "string" } },
+              required: ["street"],
+              additionalProperties: false,
+            },
+          ],
+        },
         people: {
           type: "array",
-          items: { type: "object", properties: { n: { type: "string", minLength: 3 }, score: { type: "number", minimum: 0 } }, required: ["n", "score"] },
+          items: {
+            type: "object",
+            properties: { n: { type: "string", minLength: 3 }, score: { type: "number", minimum: 0 } },
+            required: ["n", "score"],
+          },
           minItems: 2,
         },
       },
@@ -103,7 +120,12 @@ describe("exampleFromSchema: results satisfy their schema", () => {
   test("$ref into $defs (what pydantic / zod generate for nested models)", () => {
     satisfies({
       $defs: {
-        Step: { type: "object", properties: { explanation: { type: "string" }, output: { type: "string" } }, required: ["explanation", "output"], additionalProperties: false },
+        Step: {
+          type: "object",
+          properties: { explanation: { type: "string" }, output: { type: "string" } },
+          required: ["explanation", "output"],
+          additionalProperties: false,
+        },
       },
       type: "object",
       properties: { steps: { type: "array", items: { $ref: "#/$defs/Step" } }, final_answer: { type: "string" } },

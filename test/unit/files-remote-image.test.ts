@@ -5,7 +5,12 @@
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { ApiError } from "../../src/errors/api-error";
-import { fetchRemoteImage, normalizeHost, sniffImageType, type FetchRemoteImageOptions } from "../../src/files/fetch-remote-image";
+import {
+  type FetchRemoteImageOptions,
+  fetchRemoteImage,
+  normalizeHost,
+  sniffImageType,
+} from "../../src/files/fetch-remote-image";
 import { addressCategory, isPublicAddress } from "../../src/files/ip-ranges";
 
 describe("isPublicAddress", () => {
@@ -104,7 +109,21 @@ describe("isPublicAddress", () => {
     expect(addressCategory(ip)).toBe(category as ReturnType<typeof addressCategory>);
   });
 
-  const unparseable = ["", "localhost", "1.2.3", "1.2.3.4.5", "01.2.3.4", "256.1.1.1", "0x7f.0.0.1", "1:2:3:4:5:6:7:8:9", "1::2::3", ":::", "gggg::1", "12345::1", "::ffff:1.2.3"];
+  const unparseable = [
+    "",
+    "localhost",
+    "1.2.3",
+    "1.2.3.4.5",
+    "01.2.3.4",
+    "256.1.1.1",
+    "0x7f.0.0.1",
+    "1:2:3:4:5:6:7:8:9",
+    "1::2::3",
+    ":::",
+    "gggg::1",
+    "12345::1",
+    "::ffff:1.2.3",
+  ];
   test.each(unparseable)("%p cannot be parsed, so it is refused", (ip) => {
     expect(isPublicAddress(ip)).toBe(false);
     expect(addressCategory(ip)).toBe("unparseable");
@@ -121,12 +140,13 @@ describe("sniffImageType", () => {
   ])("recognizes %s", (mime, bytes) => {
     expect(sniffImageType(new Uint8Array(bytes as number[]))).toBe(mime as string);
   });
-  test.each([["html", Buffer.from("<html>")], ["RIFF that is not WebP", Buffer.from("RIFF\0\0\0\0WAVEfmt ")], ["empty", Buffer.alloc(0)]])(
-    "does not take %s for an image",
-    (_, bytes) => {
-      expect(sniffImageType(bytes)).toBeNull();
-    },
-  );
+  test.each([
+    ["html", Buffer.from("<html>")],
+    ["RIFF that is not WebP", Buffer.from("RIFF\0\0\0\0WAVEfmt ")],
+    ["empty", Buffer.alloc(0)],
+  ])("does not take %s for an image", (_, bytes) => {
+    expect(sniffImageType(bytes)).toBeNull();
+  });
 });
 
 test("normalizeHost: case, brackets, trailing dot and address spelling do not matter", () => {
@@ -138,7 +158,17 @@ test("normalizeHost: case, brackets, trailing dot and address spelling do not ma
 // ---------------------------------------------------------------------------------------------
 // fetchRemoteImage against local servers on 127.0.0.1
 
-const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Array.from({ length: 56 }, (_, i) => i)]);
+const PNG = new Uint8Array([
+  0x89,
+  0x50,
+  0x4e,
+  0x47,
+  0x0d,
+  0x0a,
+  0x1a,
+  0x0a,
+  ...Array.from({ length: 56 }, (_, i) => i),
+]);
 const PARAM = "messages[0].content[1].image_url.url";
 
 interface Target {
@@ -196,7 +226,9 @@ const main = serve((req, t) => {
   const hop = /^\/hop\/(\d+)$/.exec(path);
   if (hop) {
     const n = Number(hop[1]);
-    return n === 0 ? new Response(PNG, { headers: { "content-type": "image/png" } }) : Response.redirect(`/hop/${n - 1}`, 302);
+    return n === 0
+      ? new Response(PNG, { headers: { "content-type": "image/png" } })
+      : Response.redirect(`/hop/${n - 1}`, 302);
   }
   switch (path) {
     case "/cat.png":
@@ -287,7 +319,10 @@ async function waitForCut(t: Target, name: string): Promise<void> {
 
 describe("fetchRemoteImage: addresses", () => {
   test("a host that resolves to loopback is refused before any request is sent", async () => {
-    const err = await refusal(at("/cat.png", "sneaky.test"), opts({ resolve: stubResolve({ "sneaky.test": ["127.0.0.1"] }) }));
+    const err = await refusal(
+      at("/cat.png", "sneaky.test"),
+      opts({ resolve: stubResolve({ "sneaky.test": ["127.0.0.1"] }) }),
+    );
     expect(err.message).toContain("'sneaky.test'");
     expect(err.message).toContain("resolves to a loopback address 127.0.0.1");
     expect(err.message).toContain("ALLOW_PRIVATE_IMAGE_HOSTS");
@@ -317,8 +352,12 @@ describe("fetchRemoteImage: addresses", () => {
       throw new Error(`resolved ${host}`);
     };
     expect((await refusal("http://[::1]/", opts({ resolve: resolveSpy }))).message).toContain("loopback address ::1");
-    expect((await refusal(`http://127.0.0.1:${main.port}/cat.png`, opts({ resolve: resolveSpy }))).message).toContain("loopback address 127.0.0.1");
-    expect((await refusal(`http://0x7f.1:${main.port}/cat.png`, opts({ resolve: resolveSpy }))).message).toContain("loopback");
+    expect((await refusal(`http://127.0.0.1:${main.port}/cat.png`, opts({ resolve: resolveSpy }))).message).toContain(
+      "loopback address 127.0.0.1",
+    );
+    expect((await refusal(`http://0x7f.1:${main.port}/cat.png`, opts({ resolve: resolveSpy }))).message).toContain(
+      "loopback",
+    );
     expect(main.requests).toHaveLength(0);
   });
 
@@ -346,7 +385,9 @@ describe("fetchRemoteImage: allowed internal hosts", () => {
   });
 
   test("the allow list is case-insensitive and also takes addresses", async () => {
-    expect((await fetchRemoteImage(at("/cat.png", "IMAGES.test"), opts({ allowHosts: new Set(["Images.Test"]) }))).bytes).toBe(PNG.length);
+    expect(
+      (await fetchRemoteImage(at("/cat.png", "IMAGES.test"), opts({ allowHosts: new Set(["Images.Test"]) }))).bytes,
+    ).toBe(PNG.length);
     const byAddress = opts({ allowHosts: new Set(["127.0.0.1"]), resolve: stubResolve({ "cdn.test": ["127.0.0.1"] }) });
     expect((await fetchRemoteImage(at("/cat.png", "cdn.test"), byAddress)).bytes).toBe(PNG.length);
     expect((await fetchRemoteImage(`http://127.0.0.1:${main.port}/cat.png`, byAddress)).bytes).toBe(PNG.length);
@@ -378,8 +419,12 @@ describe("fetchRemoteImage: redirects", () => {
   });
 
   test("redirects to private literals, the metadata address and other schemes are refused", async () => {
-    expect((await refusal(at("/to-loopback-literal"), opts())).message).toContain("redirects to a loopback address 127.0.0.1");
-    expect((await refusal(at("/to-metadata"), opts())).message).toContain("redirects to a metadata address 169.254.169.254");
+    expect((await refusal(at("/to-loopback-literal"), opts())).message).toContain(
+      "redirects to a loopback address 127.0.0.1",
+    );
+    expect((await refusal(at("/to-metadata"), opts())).message).toContain(
+      "redirects to a metadata address 169.254.169.254",
+    );
     expect((await refusal(at("/to-ftp"), opts())).message).toContain("redirects to scheme 'ftp'");
     expect(internal.requests).toHaveLength(0);
   });
@@ -459,7 +504,9 @@ describe("fetchRemoteImage: size, time and content", () => {
   test("slow headers and a slow resolver count against the same deadline", async () => {
     expect((await refusal(at("/slow-headers"), opts({ timeoutMs: 200 }))).message).toContain("took longer than 0.2 s");
     const hanging = () => new Promise<string[]>(() => {});
-    expect((await refusal(at("/cat.png"), opts({ timeoutMs: 200, resolve: hanging }))).message).toContain("took longer than 0.2 s");
+    expect((await refusal(at("/cat.png"), opts({ timeoutMs: 200, resolve: hanging }))).message).toContain(
+      "took longer than 0.2 s",
+    );
   });
 
   test("the caller's abort ends the fetch with the caller's reason", async () => {

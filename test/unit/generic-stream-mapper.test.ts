@@ -13,7 +13,8 @@ const META = { id: "chatcmpl-s1", created: 1_700_000_123, model: "my-alias" };
 
 const events = readFixtureEvents;
 
-const run = (evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] => runStreamMapper(new GenericStreamMapper(META, includeUsage), evs);
+const run = (evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] =>
+  runStreamMapper(new GenericStreamMapper(META, includeUsage), evs);
 
 // Expected chunks are plain literals (any) so they compare structurally with the typed output.
 const base: any = { id: META.id, object: "chat.completion.chunk", created: META.created, model: META.model };
@@ -26,7 +27,25 @@ describe("generic-text.chunks.txt", () => {
   const evs = events("generic-text.chunks.txt");
 
   test("role chunk first, content deltas in order, finish chunk, usage chunk", () => {
-    const words = ["Why", " did", " the", " scare", "crow", " win", " an", " award", "?", " Because", " he", " was", " outstanding", " in", " his", " field", "."];
+    const words = [
+      "Why",
+      " did",
+      " the",
+      " scare",
+      "crow",
+      " win",
+      " an",
+      " award",
+      "?",
+      " Because",
+      " he",
+      " was",
+      " outstanding",
+      " in",
+      " his",
+      " field",
+      ".",
+    ];
     expect(run(evs, true)).toEqual([
       delta({ role: "assistant", content: "" }),
       ...words.map((w) => delta({ content: w })),
@@ -36,7 +55,8 @@ describe("generic-text.chunks.txt", () => {
   });
 
   test("deltas concatenate to the full text of the non-streamed answer", () => {
-    const full = JSON.parse(readFileSync(join(FIXTURES, "generic-text.json"), "utf8")).chatResponse.choices[0].message.content[0].text;
+    const full = JSON.parse(readFileSync(join(FIXTURES, "generic-text.json"), "utf8")).chatResponse.choices[0].message
+      .content[0].text;
     const text = run(evs, false)
       .flatMap((c) => c.choices)
       .map((c) => c.delta.content ?? "")
@@ -79,7 +99,16 @@ describe("generic-tool-call.chunks.txt", () => {
   test("exact chunks: id and name on the first fragment, arguments appended at the same index", () => {
     expect(run(evs, true)).toEqual([
       delta({ role: "assistant", content: "" }),
-      delta({ tool_calls: [{ index: 0, id: "chatcmpl-tool-e78c4b1f0a2d4c93", type: "function", function: { name: "get_weather", arguments: "" } }] }),
+      delta({
+        tool_calls: [
+          {
+            index: 0,
+            id: "chatcmpl-tool-e78c4b1f0a2d4c93",
+            type: "function",
+            function: { name: "get_weather", arguments: "" },
+          },
+        ],
+      }),
       delta({ tool_calls: [{ index: 0, function: { arguments: '{"city": "' } }] }),
       delta({ tool_calls: [{ index: 0, function: { arguments: "Par" } }] }),
       delta({ tool_calls: [{ index: 0, function: { arguments: 'is", "unit": "c' } }] }),
@@ -91,7 +120,9 @@ describe("generic-tool-call.chunks.txt", () => {
 
   test("assembled like a client would, the arguments parse as JSON", () => {
     const calls = assemble(run(evs, false));
-    expect(calls).toEqual([{ id: "chatcmpl-tool-e78c4b1f0a2d4c93", name: "get_weather", arguments: '{"city": "Paris", "unit": "celsius"}' }]);
+    expect(calls).toEqual([
+      { id: "chatcmpl-tool-e78c4b1f0a2d4c93", name: "get_weather", arguments: '{"city": "Paris", "unit": "celsius"}' },
+    ]);
     expect(JSON.parse(calls[0]!.arguments)).toEqual({ city: "Paris", unit: "celsius" });
   });
 });
@@ -102,8 +133,26 @@ describe("generic-parallel-tools.chunks.txt", () => {
   test("two complete calls get indexes 0 and 1 with their own ids", () => {
     expect(run(evs, true)).toEqual([
       delta({ role: "assistant", content: "" }),
-      delta({ tool_calls: [{ index: 0, id: "call_9f2b7c1d4e5a6b70", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] }),
-      delta({ tool_calls: [{ index: 1, id: "call_3a8e0d6c2b1f4e95", type: "function", function: { name: "get_weather", arguments: '{"city":"Tokyo"}' } }] }),
+      delta({
+        tool_calls: [
+          {
+            index: 0,
+            id: "call_9f2b7c1d4e5a6b70",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+          },
+        ],
+      }),
+      delta({
+        tool_calls: [
+          {
+            index: 1,
+            id: "call_3a8e0d6c2b1f4e95",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Tokyo"}' },
+          },
+        ],
+      }),
       delta({}, "tool_calls"),
       { ...base, choices: [], usage: { prompt_tokens: 192, completion_tokens: 38, total_tokens: 230 } },
     ]);
@@ -120,7 +169,10 @@ describe("generic-parallel-tools.chunks.txt", () => {
 
 describe("synthetic events", () => {
   test("fragmented parallel calls: fragments after the second call's first fragment go to index 1", () => {
-    const tc = (c: Record<string, unknown>) => ({ index: 0, message: { role: "ASSISTANT", toolCalls: [{ type: "FUNCTION", ...c }] } });
+    const tc = (c: Record<string, unknown>) => ({
+      index: 0,
+      message: { role: "ASSISTANT", toolCalls: [{ type: "FUNCTION", ...c }] },
+    });
     const calls = assemble(
       run(
         [
@@ -156,17 +208,26 @@ describe("synthetic events", () => {
   });
 
   test("finish_reason is tool_calls when tool calls were streamed even if OCI says stop", () => {
-    const chunks = run([{ index: 0, message: { toolCalls: [{ id: "a", name: "f", arguments: "{}" }] } }, { finishReason: "stop" }], false);
+    const chunks = run(
+      [{ index: 0, message: { toolCalls: [{ id: "a", name: "f", arguments: "{}" }] } }, { finishReason: "stop" }],
+      false,
+    );
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("tool_calls");
   });
 
   test("length stays length even with tool calls", () => {
-    const chunks = run([{ index: 0, message: { toolCalls: [{ id: "a", name: "f", arguments: "{" }] } }, { finishReason: "length" }], false);
+    const chunks = run(
+      [{ index: 0, message: { toolCalls: [{ id: "a", name: "f", arguments: "{" }] } }, { finishReason: "length" }],
+      false,
+    );
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("length");
   });
 
   test("text in the finish event is emitted before the finish chunk", () => {
-    const chunks = run([{ message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "end" }] }, finishReason: "stop" }], false);
+    const chunks = run(
+      [{ message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "end" }] }, finishReason: "stop" }],
+      false,
+    );
     expect(chunks.slice(1)).toEqual([delta({ content: "end" }), delta({}, "stop")]);
   });
 

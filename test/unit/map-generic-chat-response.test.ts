@@ -35,7 +35,10 @@ describe("mapGenericChatResponse", () => {
       choices: [
         {
           index: 0,
-          message: { role: "assistant", content: "Why did the scarecrow win an award? Because he was outstanding in his field." },
+          message: {
+            role: "assistant",
+            content: "Why did the scarecrow win an award? Because he was outstanding in his field.",
+          },
           logprobs: null,
           finish_reason: "stop",
         },
@@ -68,18 +71,31 @@ describe("mapGenericChatResponse", () => {
   });
 
   test("tool calls with a null finishReason finish with tool_calls", () => {
-    const body = result({ message: { role: "ASSISTANT", toolCalls: [{ id: "c", type: "FUNCTION", name: "f", arguments: "{}" }] }, finishReason: null });
+    const body = result({
+      message: { role: "ASSISTANT", toolCalls: [{ id: "c", type: "FUNCTION", name: "f", arguments: "{}" }] },
+      finishReason: null,
+    });
     expect(mapGenericChatResponse(body, META).choices[0]!.finish_reason).toBe("tool_calls");
   });
 
   test("a tool call without an id gets a stable synthetic id", () => {
-    const body = result({ message: { role: "ASSISTANT", toolCalls: [{ type: "FUNCTION", name: "f", arguments: "{}" }] }, finishReason: "tool_calls" });
+    const body = result({
+      message: { role: "ASSISTANT", toolCalls: [{ type: "FUNCTION", name: "f", arguments: "{}" }] },
+      finishReason: "tool_calls",
+    });
     expect(mapGenericChatResponse(body, META).choices[0]!.message.tool_calls![0]!.id).toBe("call_0");
   });
 
   test("multiple TEXT parts are concatenated; other parts ignored", () => {
     const body = result({
-      message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "a" }, { type: "IMAGE", imageUrl: { url: "x" } }, { type: "TEXT", text: "b" }] },
+      message: {
+        role: "ASSISTANT",
+        content: [
+          { type: "TEXT", text: "a" },
+          { type: "IMAGE", imageUrl: { url: "x" } },
+          { type: "TEXT", text: "b" },
+        ],
+      },
       finishReason: "length",
     });
     const c = mapGenericChatResponse(body, META).choices[0]!;
@@ -88,12 +104,20 @@ describe("mapGenericChatResponse", () => {
   });
 
   test("no content and no tool calls → empty string content", () => {
-    expect(mapGenericChatResponse(result({ message: { role: "ASSISTANT" }, finishReason: "stop" }), META).choices[0]!.message.content).toBe("");
+    expect(
+      mapGenericChatResponse(result({ message: { role: "ASSISTANT" }, finishReason: "stop" }), META).choices[0]!.message
+        .content,
+    ).toBe("");
   });
 
   test("reasoning_content and refusal are passed through", () => {
     const body = result({
-      message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "42" }], reasoningContent: "thinking...", refusal: "no" },
+      message: {
+        role: "ASSISTANT",
+        content: [{ type: "TEXT", text: "42" }],
+        reasoningContent: "thinking...",
+        refusal: "no",
+      },
       finishReason: "stop",
     });
     expect(mapGenericChatResponse(body, META).choices[0]!.message).toEqual({
@@ -161,7 +185,9 @@ describe("mapGenericChatResponse", () => {
 
 describe("mapLogprobs", () => {
   test("OCI's column-wise logprobs → OpenAI's per-token list", () => {
-    expect(mapLogprobs({ tokens: ["Hi", "é"], tokenLogprobs: [-0.1, -2], topLogprobs: [{ Hi: -0.1, Hello: -3 }, {}] })).toEqual({
+    expect(
+      mapLogprobs({ tokens: ["Hi", "é"], tokenLogprobs: [-0.1, -2], topLogprobs: [{ Hi: -0.1, Hello: -3 }, {}] }),
+    ).toEqual({
       content: [
         {
           token: "Hi",
@@ -186,7 +212,11 @@ describe("mapLogprobs", () => {
 
 describe("mapUsage", () => {
   test("total defaults to the sum; nothing → undefined", () => {
-    expect(mapUsage({ promptTokens: 3, completionTokens: 4 })).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
+    expect(mapUsage({ promptTokens: 3, completionTokens: 4 })).toEqual({
+      prompt_tokens: 3,
+      completion_tokens: 4,
+      total_tokens: 7,
+    });
     expect(mapUsage(undefined)).toBeUndefined();
     expect(mapUsage(null)).toBeUndefined();
   });

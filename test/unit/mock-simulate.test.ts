@@ -1,35 +1,59 @@
 /** TEST_MODE's simulated model and mock transport (CONTRACT §8; src/mock/simulate.ts, src/mock/mock-transport.ts). */
 import { describe, expect, test } from "bun:test";
 import type { ModelAlias } from "../../src/config/types";
-import { simulateChat } from "../../src/mock/simulate";
 import { createMockTransport } from "../../src/mock/mock-transport";
+import { simulateChat } from "../../src/mock/simulate";
+import type { ChatDetails } from "../../src/oci/wire";
 import { convertToGenericChatRequest } from "../../src/openai/convert-to-generic-chat-request";
 import { describeModel } from "../../src/openai/describe-model";
 import { GenericStreamMapper } from "../../src/openai/generic-stream-mapper";
 import { mapGenericChatResponse } from "../../src/openai/map-generic-chat-response";
 import type { ChatCompletionRequest } from "../../src/openai/schemas";
-import type { ChatDetails } from "../../src/oci/wire";
 import { schemaErrors } from "./schema-check";
 
 const COMP = "ocid1.compartment.oc1..aaaa";
-const ALIAS: ModelAlias = { alias: "llama", id: "meta.llama-3.3-70b-instruct", type: "model", region: "us-chicago-1", compartmentId: COMP, params: {} };
+const ALIAS: ModelAlias = {
+  alias: "llama",
+  id: "meta.llama-3.3-70b-instruct",
+  type: "model",
+  region: "us-chicago-1",
+  compartmentId: COMP,
+  params: {},
+};
 const TARGET = describeModel(ALIAS);
 
 /** GENERIC details exactly as the service builds them. */
 function generic(req: Partial<ChatCompletionRequest>, stream = false): ChatDetails {
   const full = { messages: [{ role: "user", content: "hi" }], ...req } as ChatCompletionRequest;
-  return { compartmentId: COMP, servingMode: TARGET.servingMode, chatRequest: convertToGenericChatRequest(full, TARGET, {}, stream) };
+  return {
+    compartmentId: COMP,
+    servingMode: TARGET.servingMode,
+    chatRequest: convertToGenericChatRequest(full, TARGET, {}, stream),
+  };
 }
 const raw = (chatRequest: Record<string, unknown>, modelId = "cohere.command-a-03-2025"): ChatDetails =>
   ({ compartmentId: COMP, servingMode: { servingType: "ON_DEMAND", modelId }, chatRequest }) as unknown as ChatDetails;
 
 const weatherSchema = {
   type: "object",
-  properties: { city: { type: "string" }, unit: { type: "string", enum: ["celsius", "fahrenheit"] }, days: { type: "integer", minimum: 1 } },
+  properties: {
+    city: { type: "string" },
+    unit: { type: "string", enum: ["celsius", "fahrenheit"] },
+    days: { type: "integer", minimum: 1 },
+  },
   required: ["city", "unit"],
 };
-const weather = { type: "function" as const, function: { name: "get_weather", description: "w", parameters: weatherSchema } };
-const clock = { type: "function" as const, function: { name: "get_time", parameters: { type: "object", properties: { tz: { type: "string", enum: ["UTC"] } }, required: ["tz"] } } };
+const weather = {
+  type: "function" as const,
+  function: { name: "get_weather", description: "w", parameters: weatherSchema },
+};
+const clock = {
+  type: "function" as const,
+  function: {
+    name: "get_time",
+    parameters: { type: "object", properties: { tz: { type: "string", enum: ["UTC"] } }, required: ["tz"] },
+  },
+};
 
 describe("simulateChat: GENERIC text", () => {
   test("answers with the last user text", () => {
@@ -114,13 +138,17 @@ describe("simulateChat: GENERIC tools", () => {
   });
 
   test("tool_choice naming a function calls that one", () => {
-    const a = simulateChat(generic({ tools: [weather, clock], tool_choice: { type: "function", function: { name: "get_time" } } }));
+    const a = simulateChat(
+      generic({ tools: [weather, clock], tool_choice: { type: "function", function: { name: "get_time" } } }),
+    );
     expect(a.toolCalls.map((c) => c.name)).toEqual(["get_time"]);
     expect(JSON.parse(a.toolCalls[0]!.arguments)).toEqual({ tz: "UTC" });
   });
 
   test("tool_choice none → plain text", () => {
-    const a = simulateChat(generic({ messages: [{ role: "user", content: "hello" }], tools: [weather], tool_choice: "none" }));
+    const a = simulateChat(
+      generic({ messages: [{ role: "user", content: "hello" }], tools: [weather], tool_choice: "none" }),
+    );
     expect(a.toolCalls).toEqual([]);
     expect(a.text).toBe("[TEST_MODE] Simulated response to: hello");
     expect(a.finishReason).toBe("stop");
@@ -131,7 +159,10 @@ describe("simulateChat: GENERIC tools", () => {
       generic({
         messages: [
           { role: "user", content: "weather?" },
-          { role: "assistant", tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: "{}" } }] },
+          {
+            role: "assistant",
+            tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: "{}" } }],
+          },
           { role: "tool", tool_call_id: "call_1", content: "sunny" },
         ],
         tools: [weather],
@@ -162,7 +193,9 @@ describe("simulateChat: response_format", () => {
   };
 
   test("json_schema → JSON text that satisfies the schema", () => {
-    const a = simulateChat(generic({ response_format: { type: "json_schema", json_schema: { name: "movie", schema, strict: true } } }));
+    const a = simulateChat(
+      generic({ response_format: { type: "json_schema", json_schema: { name: "movie", schema, strict: true } } }),
+    );
     expect(a.finishReason).toBe("stop");
     expect(a.toolCalls).toEqual([]);
     const parsed = JSON.parse(a.text);
@@ -170,12 +203,16 @@ describe("simulateChat: response_format", () => {
   });
 
   test("json_schema answers are not cut by a small token limit (the JSON must stay valid)", () => {
-    const a = simulateChat(generic({ max_tokens: 1, response_format: { type: "json_schema", json_schema: { name: "movie", schema } } }));
+    const a = simulateChat(
+      generic({ max_tokens: 1, response_format: { type: "json_schema", json_schema: { name: "movie", schema } } }),
+    );
     expect(schemaErrors(schema, JSON.parse(a.text))).toEqual([]);
   });
 
   test("json_object → a JSON object", () => {
-    const a = simulateChat(generic({ messages: [{ role: "user", content: "give json" }], response_format: { type: "json_object" } }));
+    const a = simulateChat(
+      generic({ messages: [{ role: "user", content: "give json" }], response_format: { type: "json_object" } }),
+    );
     const parsed = JSON.parse(a.text);
     expect(typeof parsed).toBe("object");
     expect(Array.isArray(parsed)).toBe(false);
@@ -215,7 +252,11 @@ describe("simulateChat: COHERE and COHEREV2 requests", () => {
           {
             name: "getWeather",
             description: "d",
-            parameterDefinitions: { city: { type: "str", description: "c", isRequired: true }, days: { type: "int", isRequired: false }, metric: { type: "bool" } },
+            parameterDefinitions: {
+              city: { type: "str", description: "c", isRequired: true },
+              days: { type: "int", isRequired: false },
+              metric: { type: "bool" },
+            },
           },
         ],
       }),
@@ -253,12 +294,27 @@ describe("simulateChat: COHERE and COHEREV2 requests", () => {
       apiFormat: "COHEREV2",
       messages: [
         { role: "SYSTEM", content: [{ type: "TEXT", text: "sys" }] },
-        { role: "USER", content: [{ type: "TEXT", text: "what's in the image?" }, { type: "IMAGE_URL", imageUrl: { url: "data:image/png;base64,AA" } }] },
+        {
+          role: "USER",
+          content: [
+            { type: "TEXT", text: "what's in the image?" },
+            { type: "IMAGE_URL", imageUrl: { url: "data:image/png;base64,AA" } },
+          ],
+        },
       ],
     };
     const text = simulateChat(raw(base, "cohere.command-a-vision-07-2025"));
     expect(text.text).toBe("[TEST_MODE] Simulated response to: what's in the image?");
-    const tools = [{ type: "FUNCTION", function: { name: "lookup", description: "d", parameters: { type: "object", properties: { q: { type: "string" } }, required: ["q"] } } }];
+    const tools = [
+      {
+        type: "FUNCTION",
+        function: {
+          name: "lookup",
+          description: "d",
+          parameters: { type: "object", properties: { q: { type: "string" } }, required: ["q"] },
+        },
+      },
+    ];
     const called = simulateChat(raw({ ...base, tools }, "cohere.command-a-vision-07-2025"));
     expect(called.toolCalls.map((c) => c.name)).toEqual(["lookup"]);
     expect(JSON.parse(called.toolCalls[0]!.arguments)).toEqual({ q: "example" });
@@ -276,10 +332,18 @@ describe("mock transport: OCI wire shapes", () => {
     expect(t.kind).toBe("mock");
     const reply = await t.chat(where, generic({ messages: [{ role: "user", content: "ping" }] }), opts());
     expect(reply.opcRequestId).toBeTruthy();
-    const body = reply.body as { modelId: string; chatResponse: { apiFormat: string; usage: { totalTokens: number; promptTokens: number; completionTokens: number } } };
+    const body = reply.body as {
+      modelId: string;
+      chatResponse: {
+        apiFormat: string;
+        usage: { totalTokens: number; promptTokens: number; completionTokens: number };
+      };
+    };
     expect(body.modelId).toBe("meta.llama-3.3-70b-instruct");
     expect(body.chatResponse.apiFormat).toBe("GENERIC");
-    expect(body.chatResponse.usage.totalTokens).toBe(body.chatResponse.usage.promptTokens + body.chatResponse.usage.completionTokens);
+    expect(body.chatResponse.usage.totalTokens).toBe(
+      body.chatResponse.usage.promptTokens + body.chatResponse.usage.completionTokens,
+    );
     const out = mapGenericChatResponse(reply.body, { id: "x", created: 1, model: "llama" });
     expect(out.choices[0]!.message.content).toBe("[TEST_MODE] Simulated response to: ping");
     expect(out.choices[0]!.finish_reason).toBe("stop");
@@ -296,15 +360,31 @@ describe("mock transport: OCI wire shapes", () => {
 
   test("COHERE chat answers CohereChatResponse (text, COMPLETE, usage; toolCalls with parameters objects)", async () => {
     const t = createMockTransport();
-    const text = (await t.chat(where, raw({ apiFormat: "COHERE", message: "Tell me a joke" }), opts())).body as Record<string, any>;
+    const text = (await t.chat(where, raw({ apiFormat: "COHERE", message: "Tell me a joke" }), opts())).body as Record<
+      string,
+      any
+    >;
     expect(text.chatResponse).toMatchObject({
       apiFormat: "COHERE",
       text: "[TEST_MODE] Simulated response to: Tell me a joke",
       finishReason: "COMPLETE",
-      usage: { promptTokens: expect.any(Number), completionTokens: expect.any(Number), totalTokens: expect.any(Number) },
+      usage: {
+        promptTokens: expect.any(Number),
+        completionTokens: expect.any(Number),
+        totalTokens: expect.any(Number),
+      },
     });
-    const tool = (await t.chat(where, raw({ apiFormat: "COHERE", message: "w", tools: [{ name: "getWeather", parameterDefinitions: { city: { type: "str" } } }] }), opts()))
-      .body as Record<string, any>;
+    const tool = (
+      await t.chat(
+        where,
+        raw({
+          apiFormat: "COHERE",
+          message: "w",
+          tools: [{ name: "getWeather", parameterDefinitions: { city: { type: "str" } } }],
+        }),
+        opts(),
+      )
+    ).body as Record<string, any>;
     expect(tool.chatResponse.toolCalls).toEqual([{ name: "getWeather", parameters: { city: "example" } }]);
   });
 
@@ -313,17 +393,28 @@ describe("mock transport: OCI wire shapes", () => {
     const d = raw({
       apiFormat: "COHEREV2",
       messages: [{ role: "USER", content: [{ type: "TEXT", text: "hi" }] }],
-      tools: [{ type: "FUNCTION", function: { name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } } } } }],
+      tools: [
+        {
+          type: "FUNCTION",
+          function: { name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } } } },
+        },
+      ],
     });
     const body = (await t.chat(where, d, opts())).body as Record<string, any>;
     expect(body.chatResponse.apiFormat).toBe("COHEREV2");
     expect(body.chatResponse.finishReason).toBe("TOOL_CALL");
-    expect(body.chatResponse.message.toolCalls).toEqual([{ id: expect.any(String), type: "FUNCTION", function: { name: "lookup", arguments: '{"q":"example"}' } }]);
+    expect(body.chatResponse.message.toolCalls).toEqual([
+      { id: expect.any(String), type: "FUNCTION", function: { name: "lookup", arguments: '{"q":"example"}' } },
+    ]);
   });
 
   test("GENERIC stream: OCI-shaped events with pad, several content deltas, usage when asked", async () => {
     const t = createMockTransport();
-    const s = await t.chatStream(where, generic({ messages: [{ role: "user", content: "stream this answer please" }] }, true), opts());
+    const s = await t.chatStream(
+      where,
+      generic({ messages: [{ role: "user", content: "stream this answer please" }] }, true),
+      opts(),
+    );
     const evs: Array<Record<string, unknown>> = [];
     for await (const e of s.events) evs.push(e as Record<string, unknown>);
     for (const e of evs) expect(typeof e.pad).toBe("string");
@@ -334,7 +425,10 @@ describe("mock transport: OCI wire shapes", () => {
 
     const m = new GenericStreamMapper({ id: "x", created: 1, model: "llama" }, true);
     const chunks = [m.start(), ...evs.flatMap((e) => m.push(e)), ...m.end()];
-    const contents = chunks.flatMap((c) => c.choices).map((c) => c.delta.content).filter((x) => x);
+    const contents = chunks
+      .flatMap((c) => c.choices)
+      .map((c) => c.delta.content)
+      .filter((x) => x);
     expect(contents.length).toBeGreaterThan(1);
     expect(contents.join("")).toBe("[TEST_MODE] Simulated response to: stream this answer please");
     expect(chunks.at(-1)!.usage).toBeDefined();

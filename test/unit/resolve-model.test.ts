@@ -1,9 +1,9 @@
 /** Model target of an alias, with the OCID → name lookup cached (src/services/resolve-model.ts). */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { ModelAlias } from "../../src/config/types";
-import type { ModelTarget } from "../../src/openai/describe-model";
-import type { CallOptions, CallTarget, OciReply, OciTransport } from "../../src/oci/transport";
 import type { Logger } from "../../src/observability/logger";
+import type { CallOptions, CallTarget, OciReply, OciTransport } from "../../src/oci/transport";
+import type { ModelTarget } from "../../src/openai/describe-model";
 import { forgetLearnedModels, resolveModelTarget } from "../../src/services/resolve-model";
 import { stubTransport } from "../support/stub-transport";
 
@@ -11,7 +11,15 @@ const MODEL_OCID = "ocid1.generativeaimodel.oc1.us-chicago-1.amaaaaaaexample";
 const OTHER_OCID = "ocid1.generativeaimodel.oc1.us-chicago-1.amaaaaaaother";
 const ENDPOINT_OCID = "ocid1.generativeaiendpoint.oc1.us-chicago-1.amaaaaaaendpoint";
 
-const alias = (id: string, extra: Partial<ModelAlias> = {}): ModelAlias => ({ alias: "a", id, type: "model", region: "us-chicago-1", compartmentId: "ocid1.compartment.oc1..c", params: {}, ...extra });
+const alias = (id: string, extra: Partial<ModelAlias> = {}): ModelAlias => ({
+  alias: "a",
+  id,
+  type: "model",
+  region: "us-chicago-1",
+  compartmentId: "ocid1.compartment.oc1..c",
+  params: {},
+  ...extra,
+});
 
 /** In-memory transport: only getModel answers, from a per-test handler; every call is recorded. */
 class StubTransport {
@@ -61,7 +69,11 @@ describe("resolveModelTarget", () => {
   });
 
   test("a model OCID triggers one getModel call with the alias's region; the answer is cached across calls", async () => {
-    const t = new StubTransport(() => ({ id: MODEL_OCID, displayName: "cohere.command-r-plus-08-2024", vendor: "cohere" }));
+    const t = new StubTransport(() => ({
+      id: MODEL_OCID,
+      displayName: "cohere.command-r-plus-08-2024",
+      vendor: "cohere",
+    }));
     const o = opts();
     const expected: ModelTarget = {
       format: "COHERE",
@@ -86,7 +98,11 @@ describe("resolveModelTarget", () => {
     const t = new StubTransport((id) => names[id]);
     expect((await resolveModelTarget(t.transport, alias(MODEL_OCID), opts())).format).toBe("COHERE");
     const llama = await resolveModelTarget(t.transport, alias(OTHER_OCID), opts());
-    expect([llama.format, llama.modelName, llama.needsAssistantText]).toEqual(["GENERIC", "meta.llama-3.3-70b-instruct", true]);
+    expect([llama.format, llama.modelName, llama.needsAssistantText]).toEqual([
+      "GENERIC",
+      "meta.llama-3.3-70b-instruct",
+      true,
+    ]);
     expect(t.calls.map((c) => c.modelId)).toEqual([MODEL_OCID, OTHER_OCID]);
   });
 
@@ -103,7 +119,11 @@ describe("resolveModelTarget", () => {
   });
 
   test("openai.gpt-5 display name → usesMaxCompletionTokens; gpt-oss does not", async () => {
-    const t = new StubTransport((id) => (id === MODEL_OCID ? { displayName: "openai.gpt-5", vendor: "openai" } : { displayName: "openai.gpt-oss-120b", vendor: "openai" }));
+    const t = new StubTransport((id) =>
+      id === MODEL_OCID
+        ? { displayName: "openai.gpt-5", vendor: "openai" }
+        : { displayName: "openai.gpt-oss-120b", vendor: "openai" },
+    );
     const gpt5 = await resolveModelTarget(t.transport, alias(MODEL_OCID), opts());
     expect(gpt5).toEqual({
       format: "GENERIC",
@@ -170,7 +190,9 @@ describe("resolveModelTarget", () => {
       ac.abort();
       throw new Error("aborted");
     });
-    await expect(resolveModelTarget(t.transport, alias(MODEL_OCID), { signal: ac.signal, requestId: "r" }, log)).rejects.toThrow("aborted");
+    await expect(
+      resolveModelTarget(t.transport, alias(MODEL_OCID), { signal: ac.signal, requestId: "r" }, log),
+    ).rejects.toThrow("aborted");
     expect(warnings).toHaveLength(0);
   });
 

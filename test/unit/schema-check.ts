@@ -17,8 +17,10 @@ export function schemaErrors(schema: unknown, value: unknown, root: unknown = sc
     return schemaErrors(target, value, root, path);
   }
   const errs: string[] = [];
-  if ("const" in s && JSON.stringify(s.const) !== JSON.stringify(value)) errs.push(`${path}: not const ${JSON.stringify(s.const)}`);
-  if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) errs.push(`${path}: not in enum`);
+  if ("const" in s && JSON.stringify(s.const) !== JSON.stringify(value))
+    errs.push(`${path}: not const ${JSON.stringify(s.const)}`);
+  if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value)))
+    errs.push(`${path}: not in enum`);
   for (const key of ["anyOf", "oneOf"] as const) {
     const alts = s[key];
     if (Array.isArray(alts)) {
@@ -29,13 +31,16 @@ export function schemaErrors(schema: unknown, value: unknown, root: unknown = sc
   if (Array.isArray(s.allOf)) for (const a of s.allOf) errs.push(...schemaErrors(a, value, root, path));
   if (s.type !== undefined) {
     const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
-    if (!types.some((t) => hasType(value, t))) errs.push(`${path}: expected ${types.join("|")}, got ${JSON.stringify(value)}`);
+    if (!types.some((t) => hasType(value, t)))
+      errs.push(`${path}: expected ${types.join("|")}, got ${JSON.stringify(value)}`);
   }
   if (typeof value === "number") {
     if (typeof s.minimum === "number" && value < s.minimum) errs.push(`${path}: < minimum ${s.minimum}`);
     if (typeof s.maximum === "number" && value > s.maximum) errs.push(`${path}: > maximum ${s.maximum}`);
-    if (typeof s.exclusiveMinimum === "number" && value <= s.exclusiveMinimum) errs.push(`${path}: <= exclusiveMinimum`);
-    if (typeof s.exclusiveMaximum === "number" && value >= s.exclusiveMaximum) errs.push(`${path}: >= exclusiveMaximum`);
+    if (typeof s.exclusiveMinimum === "number" && value <= s.exclusiveMinimum)
+      errs.push(`${path}: <= exclusiveMinimum`);
+    if (typeof s.exclusiveMaximum === "number" && value >= s.exclusiveMaximum)
+      errs.push(`${path}: >= exclusiveMaximum`);
   }
   if (typeof value === "string") {
     const len = [...value].length;
@@ -43,18 +48,25 @@ export function schemaErrors(schema: unknown, value: unknown, root: unknown = sc
     if (typeof s.maxLength === "number" && len > s.maxLength) errs.push(`${path}: longer than ${s.maxLength}`);
   }
   if (Array.isArray(value)) {
-    if (typeof s.minItems === "number" && value.length < s.minItems) errs.push(`${path}: fewer than ${s.minItems} items`);
-    if (typeof s.maxItems === "number" && value.length > s.maxItems) errs.push(`${path}: more than ${s.maxItems} items`);
-    if (s.items !== undefined) value.forEach((v, i) => errs.push(...schemaErrors(s.items, v, root, `${path}[${i}]`)));
+    if (typeof s.minItems === "number" && value.length < s.minItems)
+      errs.push(`${path}: fewer than ${s.minItems} items`);
+    if (typeof s.maxItems === "number" && value.length > s.maxItems)
+      errs.push(`${path}: more than ${s.maxItems} items`);
+    if (s.items !== undefined)
+      value.forEach((v, i) => {
+        errs.push(...schemaErrors(s.items, v, root, `${path}[${i}]`));
+      });
   }
   if (typeof value === "object" && value !== null && !Array.isArray(value)) {
     const obj = value as S;
     const props = (s.properties ?? {}) as S;
-    for (const r of (s.required as string[] | undefined) ?? []) if (!(r in obj)) errs.push(`${path}: missing required '${r}'`);
+    for (const r of (s.required as string[] | undefined) ?? [])
+      if (!(r in obj)) errs.push(`${path}: missing required '${r}'`);
     for (const [k, v] of Object.entries(obj)) {
       if (k in props) errs.push(...schemaErrors(props[k], v, root, `${path}.${k}`));
       else if (s.additionalProperties === false) errs.push(`${path}: additional property '${k}'`);
-      else if (typeof s.additionalProperties === "object") errs.push(...schemaErrors(s.additionalProperties, v, root, `${path}.${k}`));
+      else if (typeof s.additionalProperties === "object")
+        errs.push(...schemaErrors(s.additionalProperties, v, root, `${path}.${k}`));
     }
   }
   return errs;
@@ -83,7 +95,11 @@ function hasType(v: unknown, t: string): boolean {
 
 function resolveRef(root: unknown, ref: string): unknown {
   if (!ref.startsWith("#")) return undefined;
-  const parts = ref.slice(1).split("/").filter(Boolean).map((p) => decodeURIComponent(p).replace(/~1/g, "/").replace(/~0/g, "~"));
+  const parts = ref
+    .slice(1)
+    .split("/")
+    .filter(Boolean)
+    .map((p) => decodeURIComponent(p).replace(/~1/g, "/").replace(/~0/g, "~"));
   let cur: unknown = root;
   for (const p of parts) {
     if (typeof cur !== "object" || cur === null) return undefined;

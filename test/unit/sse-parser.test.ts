@@ -8,7 +8,10 @@ import { readChunks } from "../support/fake-oci";
 const FIXTURES = join(import.meta.dir, "..", "fixtures", "oci");
 const enc = new TextEncoder();
 /** A recorded stream as OCI sends it: every event of the file framed `<event>\n\n` (as the fake server does). */
-const fixtureText = (name: string) => readChunks(join(FIXTURES, name)).map((e) => `${e}\n\n`).join("");
+const fixtureText = (name: string) =>
+  readChunks(join(FIXTURES, name))
+    .map((e) => `${e}\n\n`)
+    .join("");
 
 /** The payloads a fixture holds (`data:` lines up to `[DONE]`), parsed independently of the code under test. */
 function expectedEvents(text: string): unknown[] {
@@ -48,7 +51,13 @@ async function failure(parts: Uint8Array[]): Promise<{ err: unknown; got: unknow
 }
 
 describe("parseSseJson on recorded streams", () => {
-  for (const name of ["generic-text.chunks.txt", "generic-tool-call.chunks.txt", "generic-parallel-tools.chunks.txt", "cohere-text.chunks.txt", "cohere-tool-call.chunks.txt"]) {
+  for (const name of [
+    "generic-text.chunks.txt",
+    "generic-tool-call.chunks.txt",
+    "generic-parallel-tools.chunks.txt",
+    "cohere-text.chunks.txt",
+    "cohere-tool-call.chunks.txt",
+  ]) {
     test(`${name}: every event, in order, pad and all`, async () => {
       const text = fixtureText(name);
       const expected = expectedEvents(text);
@@ -114,7 +123,11 @@ describe("parseSseJson framing details", () => {
 
   test("[DONE] stops: later events are not yielded and the body is not read further", async () => {
     const pulled = { n: 0 };
-    const parts = [enc.encode('data: {"a":1}\n\ndata: [DONE]\n\n'), enc.encode('data: {"b":2}\n\n'), enc.encode('data: {"c":3}\n\n')];
+    const parts = [
+      enc.encode('data: {"a":1}\n\ndata: [DONE]\n\n'),
+      enc.encode('data: {"b":2}\n\n'),
+      enc.encode('data: {"c":3}\n\n'),
+    ];
     const out: unknown[] = [];
     for await (const ev of parseSseJson(chunks(parts, pulled))) out.push(ev);
     expect(out).toEqual([{ a: 1 }]);

@@ -59,14 +59,25 @@ describe("simplifyJsonSchema", () => {
   test("zod-to-json-schema style: root $ref into definitions, $schema dropped", () => {
     const schema = {
       $ref: "#/definitions/Args",
-      definitions: { Args: { type: "object", properties: { q: { type: "string" } }, required: ["q"], additionalProperties: false } },
+      definitions: {
+        Args: { type: "object", properties: { q: { type: "string" } }, required: ["q"], additionalProperties: false },
+      },
       $schema: "http://json-schema.org/draft-07/schema#",
     };
-    expect(simplify(schema)).toEqual({ type: "object", properties: { q: { type: "string" } }, required: ["q"], additionalProperties: false });
+    expect(simplify(schema)).toEqual({
+      type: "object",
+      properties: { q: { type: "string" } },
+      required: ["q"],
+      additionalProperties: false,
+    });
   });
 
   test("sibling keywords next to $ref win over the target's", () => {
-    const schema = { $defs: { N: { type: "integer", description: "a number" } }, type: "object", properties: { n: { $ref: "#/$defs/N", description: "the count" } } };
+    const schema = {
+      $defs: { N: { type: "integer", description: "a number" } },
+      type: "object",
+      properties: { n: { $ref: "#/$defs/N", description: "the count" } },
+    };
     expect(simplify(schema).properties.n).toEqual({ type: "integer", description: "the count" });
   });
 
@@ -110,7 +121,10 @@ describe("simplifyJsonSchema", () => {
       },
       $ref: "#/$defs/A",
     };
-    expect(simplify(schema)).toEqual({ type: "object", properties: { b: { type: "object", properties: { a: { type: "object" } } } } });
+    expect(simplify(schema)).toEqual({
+      type: "object",
+      properties: { b: { type: "object", properties: { a: { type: "object" } } } },
+    });
   });
 
   test("a non-recursive model nested four levels deep is inlined completely (only recursion is cut)", () => {
@@ -118,7 +132,11 @@ describe("simplifyJsonSchema", () => {
     const opt = (r: string) => ({ anyOf: [{ $ref: `#/$defs/${r}` }, { type: "null" }], default: null });
     const schema = {
       $defs: {
-        Geo: { type: "object", properties: { lat: { type: "number" }, lon: { type: "number" } }, required: ["lat", "lon"] },
+        Geo: {
+          type: "object",
+          properties: { lat: { type: "number" }, lon: { type: "number" } },
+          required: ["lat", "lon"],
+        },
         Address: { type: "object", properties: { geo: opt("Geo") } },
         Customer: { type: "object", properties: { address: opt("Address") } },
         Order: { type: "object", properties: { customer: opt("Customer") } },
@@ -126,7 +144,12 @@ describe("simplifyJsonSchema", () => {
       type: "object",
       properties: { order: opt("Order") },
     };
-    const geo = { type: "object", properties: { lat: { type: "number" }, lon: { type: "number" } }, required: ["lat", "lon"], default: null };
+    const geo = {
+      type: "object",
+      properties: { lat: { type: "number" }, lon: { type: "number" } },
+      required: ["lat", "lon"],
+      default: null,
+    };
     expect(simplify(schema)).toEqual({
       type: "object",
       properties: {
@@ -146,13 +169,20 @@ describe("simplifyJsonSchema", () => {
   });
 
   test("anyOf: [X, {type: null}] → X, keeping outer keywords", () => {
-    expect(simplify({ anyOf: [{ type: "integer", minimum: 1 }, { type: "null" }], description: "count" })).toEqual({ type: "integer", minimum: 1, description: "count" });
+    expect(simplify({ anyOf: [{ type: "integer", minimum: 1 }, { type: "null" }], description: "count" })).toEqual({
+      type: "integer",
+      minimum: 1,
+      description: "count",
+    });
     // Order does not matter, and oneOf is treated the same.
     expect(simplify({ oneOf: [{ type: "null" }, { type: "string" }] })).toEqual({ type: "string" });
   });
 
   test("a real union (two non-null members) is kept, its members simplified", () => {
-    const schema = { $defs: { S: { type: "string" } }, anyOf: [{ $ref: "#/$defs/S" }, { type: "integer" }, { type: "null" }] };
+    const schema = {
+      $defs: { S: { type: "string" } },
+      anyOf: [{ $ref: "#/$defs/S" }, { type: "integer" }, { type: "null" }],
+    };
     expect(simplify(schema)).toEqual({ anyOf: [{ type: "string" }, { type: "integer" }, { type: "null" }] });
   });
 
@@ -164,7 +194,9 @@ describe("simplifyJsonSchema", () => {
     };
     expect(simplify(schema)).toEqual({
       type: "object",
-      properties: { unit: { type: "string", enum: ["C", "F"], title: "Unit", description: "Temperature unit", default: "C" } },
+      properties: {
+        unit: { type: "string", enum: ["C", "F"], title: "Unit", description: "Temperature unit", default: "C" },
+      },
     });
   });
 
@@ -179,14 +211,23 @@ describe("simplifyJsonSchema", () => {
   });
 
   test("an unresolvable $ref becomes a plain object", () => {
-    expect(simplify({ type: "object", properties: { x: { $ref: "#/$defs/Missing" }, y: { $ref: "https://example.com/s.json" } } })).toEqual({
+    expect(
+      simplify({
+        type: "object",
+        properties: { x: { $ref: "#/$defs/Missing" }, y: { $ref: "https://example.com/s.json" } },
+      }),
+    ).toEqual({
       type: "object",
       properties: { x: { type: "object" }, y: { type: "object" } },
     });
   });
 
   test("JSON-pointer escapes in $ref are decoded", () => {
-    const schema = { $defs: { "a/b": { type: "boolean" } }, type: "object", properties: { f: { $ref: "#/$defs/a~1b" } } };
+    const schema = {
+      $defs: { "a/b": { type: "boolean" } },
+      type: "object",
+      properties: { f: { $ref: "#/$defs/a~1b" } },
+    };
     expect(simplify(schema).properties.f).toEqual({ type: "boolean" });
   });
 
@@ -243,7 +284,11 @@ describe("toCohereParameterDefinitions", () => {
   test("nullable type arrays take the non-null type (OpenAI strict-mode optionals)", () => {
     expect(
       toCohereParameterDefinitions({
-        properties: { n: { type: ["integer", "null"] }, s: { type: ["string", "null"] }, l: { type: ["array", "null"], items: { type: "boolean" } } },
+        properties: {
+          n: { type: ["integer", "null"] },
+          s: { type: ["string", "null"] },
+          l: { type: ["array", "null"], items: { type: "boolean" } },
+        },
       }),
     ).toEqual({
       n: { type: "int", isRequired: false },
@@ -293,7 +338,11 @@ describe("toCohereParameterDefinitions", () => {
       where: { type: "Dict", isRequired: true, description: `Position. JSON schema: ${JSON.stringify(nested)}` },
       pairs: { type: "List", isRequired: false, description: `JSON schema: ${JSON.stringify(listOfObjects)}` },
       id: { type: "str", isRequired: false, description: `JSON schema: ${JSON.stringify(union)}` },
-      multi: { type: "str", isRequired: false, description: `JSON schema: ${JSON.stringify({ type: ["string", "integer"] })}` },
+      multi: {
+        type: "str",
+        isRequired: false,
+        description: `JSON schema: ${JSON.stringify({ type: ["string", "integer"] })}`,
+      },
     });
   });
 

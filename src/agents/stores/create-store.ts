@@ -24,7 +24,10 @@ export function parseSessionStoreSpec(spec: string | undefined, configDir: strin
   if (s === "memory") return { kind: "memory" };
   if (s.startsWith("sqlite:")) {
     const path = s.slice("sqlite:".length).trim();
-    if (path === "") throw new Error(`SESSION_STORE 'sqlite:' needs a file path, e.g. sqlite:${DEFAULT_SQLITE_FILE} (accepted: ${ACCEPTED})`);
+    if (path === "")
+      throw new Error(
+        `SESSION_STORE 'sqlite:' needs a file path, e.g. sqlite:${DEFAULT_SQLITE_FILE} (accepted: ${ACCEPTED})`,
+      );
     return { kind: "sqlite", path: isAbsolute(path) ? path : resolve(configDir, path) };
   }
   if (/^rediss?:\/\//i.test(s)) {
@@ -34,7 +37,8 @@ export function parseSessionStoreSpec(spec: string | undefined, configDir: strin
     } catch {
       throw new Error(`SESSION_STORE is not a valid Redis URL: '${redact(s)}' (accepted: ${ACCEPTED})`);
     }
-    if (url.hostname === "") throw new Error(`SESSION_STORE Redis URL has no host: '${redact(s)}' (accepted: ${ACCEPTED})`);
+    if (url.hostname === "")
+      throw new Error(`SESSION_STORE Redis URL has no host: '${redact(s)}' (accepted: ${ACCEPTED})`);
     return { kind: "redis", url: s };
   }
   throw new Error(`SESSION_STORE '${redact(s)}' is not understood; accepted: ${ACCEPTED}`);
@@ -47,7 +51,10 @@ export function parseSessionStoreSpec(spec: string | undefined, configDir: strin
  * down at startup the store is returned anyway (with a warning) and requests get 503 until it is
  * back. A malformed spec throws.
  */
-export async function createSessionStore(spec: string | undefined, opts: CreateSessionStoreOptions): Promise<SessionStore> {
+export async function createSessionStore(
+  spec: string | undefined,
+  opts: CreateSessionStoreOptions,
+): Promise<SessionStore> {
   const parsed = parseSessionStoreSpec(spec, opts.configDir);
   switch (parsed.kind) {
     case "memory":
@@ -66,7 +73,9 @@ export async function createSessionStore(spec: string | undefined, opts: CreateS
       try {
         await store.ping();
       } catch (e) {
-        opts.warn(`session store: Redis at ${redact(parsed.url)} does not answer yet (${(e as Error).message}); agent requests get 503 until it does.`);
+        opts.warn(
+          `session store: Redis at ${redact(parsed.url)} does not answer yet (${(e as Error).message}); agent requests get 503 until it does.`,
+        );
       }
       return store;
     }
@@ -79,5 +88,8 @@ export async function createSessionStore(spec: string | undefined, opts: CreateS
 
 /** A URL fit for logs: no password. */
 function redact(s: string): string {
-  return s.replace(/^(rediss?:\/\/)([^@/]*)@/i, (_, scheme: string, auth: string) => `${scheme}${auth.includes(":") ? `${auth.split(":")[0]}:***` : "***"}@`);
+  return s.replace(
+    /^(rediss?:\/\/)([^@/]*)@/i,
+    (_, scheme: string, auth: string) => `${scheme}${auth.includes(":") ? `${auth.split(":")[0]}:***` : "***"}@`,
+  );
 }

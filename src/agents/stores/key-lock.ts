@@ -25,7 +25,8 @@ export class KeyLock {
 
   /** Waits up to `waitMs` for the key; rejects with LockTimeoutError after that. */
   acquire(key: string, waitMs: number): Promise<Release> {
-    if (!Number.isFinite(waitMs) || waitMs < 0) return Promise.reject(new RangeError(`lock waitMs must be a finite number >= 0, got ${waitMs}`));
+    if (!Number.isFinite(waitMs) || waitMs < 0)
+      return Promise.reject(new RangeError(`lock waitMs must be a finite number >= 0, got ${waitMs}`));
     const slot = this.slots.get(key);
     if (!slot) {
       this.slots.set(key, { queue: [] });

@@ -53,9 +53,16 @@ export class MemorySessionStore implements SessionStore {
     const now = Date.now();
     this.sweep(now);
     this.remove(key);
-    this.entries.set(key, { record: { ...record }, expiresAt: now + ttlMs, ownerUntil: now + Math.max(ttlMs, this.ownerRetentionMs) });
+    this.entries.set(key, {
+      record: { ...record },
+      expiresAt: now + ttlMs,
+      ownerUntil: now + Math.max(ttlMs, this.ownerRetentionMs),
+    });
     let keys = this.bySession.get(record.sessionId);
-    if (!keys) this.bySession.set(record.sessionId, (keys = new Set()));
+    if (!keys) {
+      keys = new Set();
+      this.bySession.set(record.sessionId, keys);
+    }
     keys.add(key);
   }
 
@@ -111,7 +118,8 @@ export class MemorySessionStore implements SessionStore {
 
 /** A TTL the store can honour: a positive number of milliseconds. */
 export function checkTtl(ttlMs: number): void {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`session TTL must be a positive number of milliseconds, got ${ttlMs}`);
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+    throw new RangeError(`session TTL must be a positive number of milliseconds, got ${ttlMs}`);
 }
 
 export function checkRetention(ms: number | undefined): number {

@@ -1,7 +1,14 @@
 import { RedisClient } from "bun";
 import { KeyLock } from "./key-lock";
 import { checkRetention, checkTtl, type StoreOptions } from "./memory";
-import { LockTimeoutError, StoreUnavailableError, type LockOptions, type Release, type SessionRecord, type SessionStore } from "./types";
+import {
+  type LockOptions,
+  LockTimeoutError,
+  type Release,
+  type SessionRecord,
+  type SessionStore,
+  StoreUnavailableError,
+} from "./types";
 
 export interface RedisStoreOptions extends StoreOptions {
   /**
@@ -58,10 +65,14 @@ export class RedisSessionStore implements SessionStore {
   private readonly opTimeoutMs: number;
   private readonly prefix: string;
 
-  constructor(private readonly url: string, opts: RedisStoreOptions = {}) {
+  constructor(
+    private readonly url: string,
+    opts: RedisStoreOptions = {},
+  ) {
     this.ownerRetentionMs = checkRetention(opts.ownerRetentionMs);
     this.opTimeoutMs = opts.opTimeoutMs ?? DEFAULT_OP_TIMEOUT_MS;
-    if (!Number.isFinite(this.opTimeoutMs) || this.opTimeoutMs <= 0) throw new RangeError(`opTimeoutMs must be a positive number, got ${opts.opTimeoutMs}`);
+    if (!Number.isFinite(this.opTimeoutMs) || this.opTimeoutMs <= 0)
+      throw new RangeError(`opTimeoutMs must be a positive number, got ${opts.opTimeoutMs}`);
     this.prefix = opts.prefix ?? DEFAULT_REDIS_PREFIX;
   }
 
@@ -84,9 +95,25 @@ export class RedisSessionStore implements SessionStore {
     checkTtl(ttlMs);
     const ttl = Math.max(1, Math.ceil(ttlMs));
     const retain = Math.max(ttl, Math.ceil(this.ownerRetentionMs));
-    const record: SessionRecord = { sessionId: r.sessionId, agentEndpointId: r.agentEndpointId, owner: r.owner, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt };
+    const record: SessionRecord = {
+      sessionId: r.sessionId,
+      agentEndpointId: r.agentEndpointId,
+      owner: r.owner,
+      createdAt: r.createdAt,
+      lastUsedAt: r.lastUsedAt,
+    };
     await this.run((c) =>
-      c.send("EVAL", [SET_SCRIPT, "2", this.sessionKey(key), this.sidKey(r.sessionId), JSON.stringify(record), String(ttl), r.owner, String(retain), key]),
+      c.send("EVAL", [
+        SET_SCRIPT,
+        "2",
+        this.sessionKey(key),
+        this.sidKey(r.sessionId),
+        JSON.stringify(record),
+        String(ttl),
+        r.owner,
+        String(retain),
+        key,
+      ]),
     );
   }
 
@@ -95,7 +122,9 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async deleteBySessionId(sessionId: string): Promise<void> {
-    await this.run((c) => c.send("EVAL", [DELETE_BY_SESSION_SCRIPT, "1", this.sidKey(sessionId), `${this.prefix}session:`, sessionId]));
+    await this.run((c) =>
+      c.send("EVAL", [DELETE_BY_SESSION_SCRIPT, "1", this.sidKey(sessionId), `${this.prefix}session:`, sessionId]),
+    );
   }
 
   async ownerOf(sessionId: string): Promise<string | undefined> {
@@ -105,7 +134,8 @@ export class RedisSessionStore implements SessionStore {
 
   async lock(key: string, opts: LockOptions): Promise<Release> {
     const { waitMs, leaseMs } = opts;
-    if (!Number.isFinite(leaseMs) || leaseMs < 1) throw new RangeError(`lock leaseMs must be a number >= 1, got ${leaseMs}`);
+    if (!Number.isFinite(leaseMs) || leaseMs < 1)
+      throw new RangeError(`lock leaseMs must be a number >= 1, got ${leaseMs}`);
     const deadline = Date.now() + waitMs;
     const releaseLocal = await this.local.acquire(key, waitMs);
     try {
@@ -213,7 +243,11 @@ export class RedisSessionStore implements SessionStore {
     const cur = this.conn;
     if (cur && (cur.client.connected || !cur.settled)) return cur;
     if (cur) this.drop(cur);
-    const client = new RedisClient(this.url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: this.opTimeoutMs });
+    const client = new RedisClient(this.url, {
+      autoReconnect: false,
+      enableOfflineQueue: false,
+      connectionTimeout: this.opTimeoutMs,
+    });
     const next: Connection = { client, ready: client.connect(), settled: false };
     const settle = () => {
       next.settled = true;
@@ -268,6 +302,19 @@ export function parseRecord(raw: string): SessionRecord | undefined {
   const r = v as Record<string, unknown>;
   const str = (k: string) => typeof r[k] === "string" && r[k] !== "";
   const num = (k: string) => typeof r[k] === "number" && Number.isFinite(r[k]);
-  if (!str("sessionId") || !str("agentEndpointId") || typeof r.owner !== "string" || !num("createdAt") || !num("lastUsedAt")) return undefined;
-  return { sessionId: r.sessionId as string, agentEndpointId: r.agentEndpointId as string, owner: r.owner as string, createdAt: r.createdAt as number, lastUsedAt: r.lastUsedAt as number };
+  if (
+    !str("sessionId") ||
+    !str("agentEndpointId") ||
+    typeof r.owner !== "string" ||
+    !num("createdAt") ||
+    !num("lastUsedAt")
+  )
+    return undefined;
+  return {
+    sessionId: r.sessionId as string,
+    agentEndpointId: r.agentEndpointId as string,
+    owner: r.owner as string,
+    createdAt: r.createdAt as number,
+    lastUsedAt: r.lastUsedAt as number,
+  };
 }

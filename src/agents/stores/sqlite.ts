@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { KeyLock } from "./key-lock";
 import { checkRetention, checkTtl, type StoreOptions } from "./memory";
-import { StoreUnavailableError, type LockOptions, type Release, type SessionRecord, type SessionStore } from "./types";
+import { type LockOptions, type Release, type SessionRecord, type SessionStore, StoreUnavailableError } from "./types";
 
 /** Rows past their owner retention are pruned at most this often (on writes). */
 const PRUNE_EVERY_MS = 60_000;
@@ -50,10 +50,16 @@ export class SqliteSessionStore implements SessionStore {
     prune: Statement<unknown, [number]>;
   };
 
-  private constructor(private readonly db: Database, readonly path: string, opts: StoreOptions) {
+  private constructor(
+    private readonly db: Database,
+    readonly path: string,
+    opts: StoreOptions,
+  ) {
     this.ownerRetentionMs = checkRetention(opts.ownerRetentionMs);
     this.q = {
-      get: db.prepare("SELECT session_id, agent_endpoint_id, owner, created_at, last_used_at FROM agent_sessions WHERE key = ? AND expires_at > ?"),
+      get: db.prepare(
+        "SELECT session_id, agent_endpoint_id, owner, created_at, last_used_at FROM agent_sessions WHERE key = ? AND expires_at > ?",
+      ),
       set: db.prepare(
         `INSERT INTO agent_sessions (key, session_id, agent_endpoint_id, owner, created_at, last_used_at, expires_at, owner_until)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -63,7 +69,9 @@ export class SqliteSessionStore implements SessionStore {
       ),
       delete: db.prepare("DELETE FROM agent_sessions WHERE key = ?"),
       deleteBySessionId: db.prepare("DELETE FROM agent_sessions WHERE session_id = ?"),
-      ownerOf: db.prepare("SELECT owner FROM agent_sessions WHERE session_id = ? AND owner_until > ? ORDER BY owner_until DESC LIMIT 1"),
+      ownerOf: db.prepare(
+        "SELECT owner FROM agent_sessions WHERE session_id = ? AND owner_until > ? ORDER BY owner_until DESC LIMIT 1",
+      ),
       size: db.prepare("SELECT COUNT(*) AS n FROM agent_sessions WHERE expires_at > ?"),
       prune: db.prepare("DELETE FROM agent_sessions WHERE owner_until <= ?"),
     };
@@ -99,14 +107,29 @@ export class SqliteSessionStore implements SessionStore {
   async get(key: string): Promise<SessionRecord | undefined> {
     const row = this.guard(() => this.q.get.get(key, Date.now()));
     if (!row) return undefined;
-    return { sessionId: row.session_id, agentEndpointId: row.agent_endpoint_id, owner: row.owner, createdAt: row.created_at, lastUsedAt: row.last_used_at };
+    return {
+      sessionId: row.session_id,
+      agentEndpointId: row.agent_endpoint_id,
+      owner: row.owner,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+    };
   }
 
   async set(key: string, r: SessionRecord, ttlMs: number): Promise<void> {
     checkTtl(ttlMs);
     const now = Date.now();
     this.guard(() => {
-      this.q.set.run(key, r.sessionId, r.agentEndpointId, r.owner, r.createdAt, r.lastUsedAt, now + ttlMs, now + Math.max(ttlMs, this.ownerRetentionMs));
+      this.q.set.run(
+        key,
+        r.sessionId,
+        r.agentEndpointId,
+        r.owner,
+        r.createdAt,
+        r.lastUsedAt,
+        now + ttlMs,
+        now + Math.max(ttlMs, this.ownerRetentionMs),
+      );
       if (now - this.lastPrune >= PRUNE_EVERY_MS) this.prune(now);
     });
   }

@@ -44,7 +44,10 @@ export interface SessionStore {
 
 /** The store cannot be reached: the request fails with 503 instead of silently making a new session. */
 export class StoreUnavailableError extends Error {
-  constructor(readonly store: string, cause: unknown) {
+  constructor(
+    readonly store: string,
+    cause: unknown,
+  ) {
     super(`session store (${store}) unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = "StoreUnavailableError";
   }
@@ -52,7 +55,10 @@ export class StoreUnavailableError extends Error {
 
 /** Another request held the key's lock for longer than the wait allows. */
 export class LockTimeoutError extends Error {
-  constructor(readonly key: string, waitMs: number) {
+  constructor(
+    readonly key: string,
+    waitMs: number,
+  ) {
     super(`another request for the same session key is still running after ${Math.round(waitMs / 1000)} s`);
     this.name = "LockTimeoutError";
   }

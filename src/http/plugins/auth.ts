@@ -40,13 +40,21 @@ export function auth(o: AuthOptions) {
  * configured and the caller is local, or throws the 401/403 to answer. `ip` is undefined for
  * in-process calls (tests through app.handle), which are local by construction.
  */
-export function authorize(keys: Array<{ hash: Buffer; id: string }>, headers: Headers, ip: string | undefined): string | undefined {
+export function authorize(
+  keys: Array<{ hash: Buffer; id: string }>,
+  headers: Headers,
+  ip: string | undefined,
+): string | undefined {
   if (keys.length === 0) {
     if (ip !== undefined && !isLoopback(ip)) {
-      throw new ApiError(403, "No API key is configured on this gateway, so it only serves callers on this machine (set API_KEY)", {
-        type: "permission_error",
-        code: "loopback_only",
-      });
+      throw new ApiError(
+        403,
+        "No API key is configured on this gateway, so it only serves callers on this machine (set API_KEY)",
+        {
+          type: "permission_error",
+          code: "loopback_only",
+        },
+      );
     }
     return undefined;
   }

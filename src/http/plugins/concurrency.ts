@@ -3,7 +3,8 @@ import { ApiError } from "../../errors/api-error";
 import { requestInfo, whenFinished } from "../request-info";
 
 /** Routes that cost OCI work: chat, completions, embeddings, inference, agent chat. */
-const COSTLY = /^\/(v1\/(chat\/completions|completions|embeddings)|genai\/[^/]+\/(v1\/(chat\/completions|completions|embeddings)|inference|chat))$/;
+const COSTLY =
+  /^\/(v1\/(chat\/completions|completions|embeddings)|genai\/[^/]+\/(v1\/(chat\/completions|completions|embeddings)|inference|chat))$/;
 
 /**
  * MAX_CONCURRENT_PER_KEY: at most that many costly calls in flight per API key; one more is a 429

@@ -2,10 +2,10 @@ import { Elysia, ValidationError } from "elysia";
 import { ApiError, badRequest, routeNotFound } from "../../errors/api-error";
 import { directEnvelope, isOpenAiPath, openAiEnvelope } from "../../errors/envelopes";
 import { toApiError } from "../../errors/map-upstream-error";
-import type { Logger } from "../../observability/logger";
-import { requestInfo } from "../request-info";
-import type { Metrics } from "../../observability/metrics";
 import { UpstreamError } from "../../errors/upstream-error";
+import type { Logger } from "../../observability/logger";
+import type { Metrics } from "../../observability/metrics";
+import { requestInfo } from "../request-info";
 
 /**
  * The one place errors become HTTP answers: ApiError, OCI failures, Elysia's own validation,
@@ -17,14 +17,22 @@ export function errors(log: Logger, metrics?: Metrics) {
       const info = requestInfo(request);
       const e = classify(code, error, request);
       info.status = e.status;
-      if (error instanceof UpstreamError && error.failure === "http") metrics?.ociError(error.init.status, error.init.code);
+      if (error instanceof UpstreamError && error.failure === "http")
+        metrics?.ociError(error.init.status, error.init.code);
       if (e.status >= 500 && e.type === "server_error") {
-        log.error("unhandled error", { requestId: info.id, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+        log.error("unhandled error", {
+          requestId: info.id,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
       }
       if (e.ociRequestId) info.ociRequestId = e.ociRequestId;
       const path = new URL(request.url).pathname;
       const body = isOpenAiPath(path) ? openAiEnvelope(e) : directEnvelope(e);
-      const headers: Record<string, string> = { "content-type": "application/json", "x-request-id": info.id, ...e.headers };
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        "x-request-id": info.id,
+        ...e.headers,
+      };
       if (e.ociRequestId) headers["x-oci-request-id"] = e.ociRequestId;
       return new Response(JSON.stringify(body), { status: e.status, headers });
     })
@@ -41,18 +49,32 @@ export function classify(code: unknown, error: unknown, request: Request): ApiEr
   if (error instanceof DOMException && error.name === "AbortError") {
     return new ApiError(499, "Client closed the request", { type: "invalid_request_error", code: "client_closed" });
   }
-  return new ApiError(500, "Internal error in the gateway; see its logs with this request id", { type: "server_error", code: "internal_error" });
+  return new ApiError(500, "Internal error in the gateway; see its logs with this request id", {
+    type: "server_error",
+    code: "internal_error",
+  });
 }
 
 /** TypeBox paths (`/messages/0/content`) → OpenAI-style param names (`messages[0].content`). */
 export function paramFromPath(path: string): string | null {
   // JSON-pointer escapes: ~1 is '/', ~0 is '~'.
-  const parts = path.split("/").filter(Boolean).map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~"));
+  const parts = path
+    .split("/")
+    .filter(Boolean)
+    .map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~"));
   if (parts.length === 0) return null;
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), "");
 }
 
-type SchemaLike = { type?: string; const?: unknown; anyOf?: SchemaLike[]; minimum?: number; maximum?: number; format?: string; multipleOf?: number };
+type SchemaLike = {
+  type?: string;
+  const?: unknown;
+  anyOf?: SchemaLike[];
+  minimum?: number;
+  maximum?: number;
+  format?: string;
+  multipleOf?: number;
+};
 
 /**
  * TypeBox reports any union as "Expected union value", and an integer field (a number that is a
@@ -63,22 +85,38 @@ export function describeExpected(schema: SchemaLike | undefined): string | undef
   if (schema?.type === "number" && schema.multipleOf === 1) return describeNumber({ ...schema, type: "integer" });
   const members = schema?.anyOf;
   if (!members?.length) return undefined;
-  if (members.every((m) => m.const !== undefined)) return `expected one of ${members.map((m) => String(m.const)).join(", ")}`;
+  if (members.every((m) => m.const !== undefined))
+    return `expected one of ${members.map((m) => String(m.const)).join(", ")}`;
   const numeric = members.find((m) => m.type === "integer" || m.type === "number");
-  if (numeric && members.every((m) => m === numeric || m.format === "integer" || m.format === "numeric" || m.type === numeric.type)) return describeNumber(numeric);
+  if (
+    numeric &&
+    members.every((m) => m === numeric || m.format === "integer" || m.format === "numeric" || m.type === numeric.type)
+  )
+    return describeNumber(numeric);
   const flat = (ms: SchemaLike[]): SchemaLike[] => ms.flatMap((m) => (m.anyOf ? flat(m.anyOf) : [m]));
-  const kinds = [...new Set(flat(members).map((m) => (m.const !== undefined ? JSON.stringify(m.const) : m.type === "null" ? "null" : (m.type ?? "a value"))))];
+  const kinds = [
+    ...new Set(
+      flat(members).map((m) =>
+        m.const !== undefined ? JSON.stringify(m.const) : m.type === "null" ? "null" : (m.type ?? "a value"),
+      ),
+    ),
+  ];
   return `expected ${kinds.join(" or ")}`;
 }
 
 function describeNumber(s: SchemaLike): string {
-  const bounds = [s.minimum !== undefined && `≥ ${s.minimum}`, s.maximum !== undefined && `≤ ${s.maximum}`].filter(Boolean);
+  const bounds = [s.minimum !== undefined && `≥ ${s.minimum}`, s.maximum !== undefined && `≤ ${s.maximum}`].filter(
+    Boolean,
+  );
   return `expected ${s.type === "integer" ? "an integer" : "a number"}${bounds.length ? ` ${bounds.join(" and ")}` : ""}`;
 }
 
 function fromValidation(error: ValidationError): ApiError {
   const first = error.all?.[0] as { path?: string; message?: string; value?: unknown; schema?: SchemaLike } | undefined;
-  const better = first?.message === "Expected union value" || first?.schema?.anyOf || first?.schema?.multipleOf === 1 ? describeExpected(first?.schema) : undefined;
+  const better =
+    first?.message === "Expected union value" || first?.schema?.anyOf || first?.schema?.multipleOf === 1
+      ? describeExpected(first?.schema)
+      : undefined;
   if (first && better) first.message = better;
   if (error.type === "params") return badRequest(`Invalid path: ${first?.message ?? "bad value"}`, null);
   const param = first?.path ? paramFromPath(first.path) : null;
@@ -86,5 +124,9 @@ function fromValidation(error: ValidationError): ApiError {
     return badRequest(`Missing required parameter '${param}'`, param, "missing_required_parameter");
   }
   if (!first?.path) return badRequest(`Request body must be a JSON object: ${first?.message ?? "invalid"}`, null);
-  return badRequest(`Invalid value for '${param}': ${first.message ?? "does not match the schema"}`, param, "invalid_value");
+  return badRequest(
+    `Invalid value for '${param}': ${first.message ?? "does not match the schema"}`,
+    param,
+    "invalid_value",
+  );
 }

@@ -1,8 +1,8 @@
 import { Elysia } from "elysia";
 import { badRequest, payloadTooLarge } from "../../errors/api-error";
 import type { Logger } from "../../observability/logger";
-import { requestInfo } from "../request-info";
 import { exceedsJsonDepth } from "../json-depth";
+import { requestInfo } from "../request-info";
 
 /** Far beyond any real request (tool schemas included), far below what stalls the event loop. */
 export const MAX_JSON_DEPTH = 64;
@@ -20,12 +20,14 @@ export function jsonBody(limits: { maxJsonBytes: number; maxUploadBytes: number;
     .onParse(async ({ request, contentType }) => {
       if (contentType?.startsWith("multipart/form-data")) {
         // Refused before Elysia reads it; the form overhead around the file gets 1 MB of slack.
-        if (Number(request.headers.get("content-length") ?? 0) > limits.maxUploadBytes + 1024 * 1024) throw payloadTooLarge(limits.maxUploadBytes);
+        if (Number(request.headers.get("content-length") ?? 0) > limits.maxUploadBytes + 1024 * 1024)
+          throw payloadTooLarge(limits.maxUploadBytes);
         return;
       }
       const text = await readLimited(request, limits.maxJsonBytes);
       if (text.trim() === "") return null;
-      if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) throw badRequest(`Request body nests deeper than ${MAX_JSON_DEPTH} levels`, null, "too_deep");
+      if (exceedsJsonDepth(text, MAX_JSON_DEPTH))
+        throw badRequest(`Request body nests deeper than ${MAX_JSON_DEPTH} levels`, null, "too_deep");
       try {
         const body: unknown = JSON.parse(text);
         // Only when an operator asked for it twice (LOG_LEVEL=debug and LOG_BODIES=true): bodies hold prompts.

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Logger } from "../../observability/logger";
 import type { Metrics } from "../../observability/metrics";
 import type { UpstreamLedger } from "../../observability/upstream-ledger";
-import { requestInfo, whenFinished, type RequestInfo } from "../request-info";
+import { type RequestInfo, requestInfo, whenFinished } from "../request-info";
 
 /**
  * One JSON line and one set of metrics per request, when it is really over: at the response for
@@ -40,7 +40,8 @@ export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedg
     })
     .onAfterResponse(({ request, route, set, responseValue }) => {
       const info = requestInfo(request);
-      info.status ??= responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
+      info.status ??=
+        responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
       const path = route || "unmatched";
       whenFinished(info, () => finish(info, request.method, path));
     })

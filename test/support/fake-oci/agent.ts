@@ -3,7 +3,7 @@
  * answers "turn N: <userMessage>" so tests can see whether a session carried over.
  */
 import { randomBytes } from "node:crypto";
-import { isRecord, nowIso, ociError, splitWords, type Json } from "./defaults";
+import { isRecord, type Json, nowIso, ociError, splitWords } from "./defaults";
 import type { FakeReply, FakeSession } from "./types";
 
 const NOT_FOUND = "Authorization failed or requested resource not found.";

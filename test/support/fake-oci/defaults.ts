@@ -119,7 +119,11 @@ function genericChat(modelId: string, req: Json, ctx: DefaultContext): FakeReply
     });
     const events: Json[] = [delta(""), ...splitWords(text).map(delta)];
     // The finish event has no `index` on the real service.
-    events.push({ message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] }, finishReason: "stop", pad: pad() });
+    events.push({
+      message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] },
+      finishReason: "stop",
+      pad: pad(),
+    });
     if (includeUsage(req)) events.push({ usage: u, pad: pad() });
     return { sse: events, done: true, gapMs: ctx.streamGapMs };
   }

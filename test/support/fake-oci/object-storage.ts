@@ -32,7 +32,7 @@ function decode(s: string): string {
   }
 }
 
-const NS_BUCKET = String.raw`/n/([^/]+)/b/([^/]+)`;
+const NS_BUCKET = "/n/([^/]+)/b/([^/]+)";
 const RE_NAMESPACE = /^\/n\/?$/;
 const RE_LIST = new RegExp(`^${NS_BUCKET}/o/?$`);
 const RE_OBJECT = new RegExp(`^${NS_BUCKET}/o/(.+)$`);
@@ -40,29 +40,38 @@ const RE_PARS = new RegExp(`^${NS_BUCKET}/p/?$`);
 const RE_PAR = new RegExp(`^${NS_BUCKET}/p/([^/]+)$`);
 const RE_READ_PAR = new RegExp(`^/p/([^/]+)${NS_BUCKET}/o/(.+)$`);
 
-const OBJECT_OPS: Record<string, string> = { PUT: "putObject", GET: "getObject", HEAD: "headObject", DELETE: "deleteObject" };
+const OBJECT_OPS: Record<string, string> = {
+  PUT: "putObject",
+  GET: "getObject",
+  HEAD: "headObject",
+  DELETE: "deleteObject",
+};
 
 /** Object Storage routes; undefined when the path/method is not one of them. */
 export function matchObjectStorageRoute(method: string, pathname: string): ObjectStorageRoute | undefined {
   const m = method.toUpperCase();
-  let g: RegExpExecArray | null;
   if (RE_NAMESPACE.test(pathname)) return m === "GET" ? { op: "getNamespace", params: {} } : undefined;
-  if ((g = RE_LIST.exec(pathname))) {
+  let g = RE_LIST.exec(pathname);
+  if (g) {
     return m === "GET" ? { op: "listObjects", params: { namespace: decode(g[1]!), bucket: decode(g[2]!) } } : undefined;
   }
-  if ((g = RE_OBJECT.exec(pathname))) {
+  g = RE_OBJECT.exec(pathname);
+  if (g) {
     const op = OBJECT_OPS[m];
     return op ? { op, params: { namespace: decode(g[1]!), bucket: decode(g[2]!), object: decode(g[3]!) } } : undefined;
   }
-  if ((g = RE_PARS.exec(pathname))) {
+  g = RE_PARS.exec(pathname);
+  if (g) {
     return m === "POST" ? { op: "createPar", params: { namespace: decode(g[1]!), bucket: decode(g[2]!) } } : undefined;
   }
-  if ((g = RE_PAR.exec(pathname))) {
+  g = RE_PAR.exec(pathname);
+  if (g) {
     return m === "DELETE"
       ? { op: "deletePar", params: { namespace: decode(g[1]!), bucket: decode(g[2]!), parId: decode(g[3]!) } }
       : undefined;
   }
-  if ((g = RE_READ_PAR.exec(pathname))) {
+  g = RE_READ_PAR.exec(pathname);
+  if (g) {
     if (m !== "GET" && m !== "HEAD") return undefined;
     return {
       op: "readPar",
@@ -78,7 +87,14 @@ export const UNSIGNED_OPS: ReadonlySet<string> = new Set(["readPar"]);
 export const BODY_UNSIGNED_OPS: ReadonlySet<string> = new Set(["putObject"]);
 
 const READ_ACCESS = new Set(["ObjectRead", "ObjectReadWrite", "AnyObjectRead", "AnyObjectReadWrite"]);
-const ACCESS_TYPES = new Set(["ObjectRead", "ObjectWrite", "ObjectReadWrite", "AnyObjectWrite", "AnyObjectRead", "AnyObjectReadWrite"]);
+const ACCESS_TYPES = new Set([
+  "ObjectRead",
+  "ObjectWrite",
+  "ObjectReadWrite",
+  "AnyObjectWrite",
+  "AnyObjectRead",
+  "AnyObjectReadWrite",
+]);
 const MAX_LIST_LIMIT = 1000;
 
 function md5Base64(bytes: Uint8Array): string {
@@ -99,7 +115,8 @@ export class ObjectStorageFake implements ObjectStorageState {
   handle(route: ObjectStorageRoute, rec: RecordedRequest): FakeReply {
     const p = route.params;
     if (route.op === "getNamespace") return { json: this.namespace };
-    if (route.op === "readPar") return this.readPar(p.token!, p.namespace!, p.bucket!, p.object!, rec.method.toUpperCase() === "HEAD");
+    if (route.op === "readPar")
+      return this.readPar(p.token!, p.namespace!, p.bucket!, p.object!, rec.method.toUpperCase() === "HEAD");
 
     const missing = this.bucketMissing(p.namespace!, p.bucket!);
     if (missing) return missing;
@@ -164,7 +181,11 @@ export class ObjectStorageFake implements ObjectStorageState {
     return {
       json: undefined,
       status: 200,
-      headers: { etag: stored.etag, "opc-content-md5": md5, "last-modified": new Date(stored.timeCreated).toUTCString() },
+      headers: {
+        etag: stored.etag,
+        "opc-content-md5": md5,
+        "last-modified": new Date(stored.timeCreated).toUTCString(),
+      },
     };
   }
 
@@ -182,7 +203,12 @@ export class ObjectStorageFake implements ObjectStorageState {
 
   /** The object's bytes (or, for HEAD, its headers with an explicit content-length and no body). */
   private serveObject(o: StoredObject, head: boolean): FakeReply {
-    if (head) return { json: undefined, status: 200, headers: { ...this.objectHeaders(o), "content-length": String(o.bytes.byteLength) } };
+    if (head)
+      return {
+        json: undefined,
+        status: 200,
+        headers: { ...this.objectHeaders(o), "content-length": String(o.bytes.byteLength) },
+      };
     return { raw: o.bytes.slice(), status: 200, headers: this.objectHeaders(o) };
   }
 
@@ -205,10 +231,20 @@ export class ObjectStorageFake implements ObjectStorageState {
     const limitText = q.get("limit");
     const limit = limitText === null ? MAX_LIST_LIMIT : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-      return ociError(400, "InvalidParameter", `limit must be an integer between 1 and ${MAX_LIST_LIMIT} (got ${limitText})`);
+      return ociError(
+        400,
+        "InvalidParameter",
+        `limit must be an integer between 1 and ${MAX_LIST_LIMIT} (got ${limitText})`,
+      );
     }
-    if (delimiter !== null && delimiter !== "/") return ociError(400, "InvalidParameter", "Only '/' is a supported delimiter");
-    const fields = new Set((q.get("fields") ?? "").split(",").map((f) => f.trim()).filter(Boolean));
+    if (delimiter !== null && delimiter !== "/")
+      return ociError(400, "InvalidParameter", "Only '/' is a supported delimiter");
+    const fields = new Set(
+      (q.get("fields") ?? "")
+        .split(",")
+        .map((f) => f.trim())
+        .filter(Boolean),
+    );
 
     const names: string[] = [];
     for (const key of this.objects.keys()) {
@@ -318,7 +354,11 @@ export class ObjectStorageFake implements ObjectStorageState {
   private readPar(token: string, namespace: string, bucket: string, object: string, head: boolean): FakeReply {
     let par: StoredPar | undefined;
     for (const p of this.pars.values()) if (p.token === token) par = p;
-    const refused = ociError(404, "NotAuthorizedOrNotFound", "The pre-authenticated request does not exist, has expired or does not cover this object");
+    const refused = ociError(
+      404,
+      "NotAuthorizedOrNotFound",
+      "The pre-authenticated request does not exist, has expired or does not cover this object",
+    );
     if (
       !par ||
       Date.parse(par.timeExpires) <= Date.now() ||

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "bun";
 import { AgentRuntime } from "./agent";
-import { defaultChat, defaultEmbed, defaultListModels, modelResource, ociError, type DefaultContext } from "./defaults";
+import { type DefaultContext, defaultChat, defaultEmbed, defaultListModels, modelResource, ociError } from "./defaults";
 import { BODY_UNSIGNED_OPS, matchObjectStorageRoute, ObjectStorageFake, UNSIGNED_OPS } from "./object-storage";
 import { KeyRing, verifyOciSignature } from "./signature";
 import { readChunks, sleep, sseResponse, toFrame } from "./sse";
@@ -28,13 +28,16 @@ interface Route {
 
 /** Resolve method + pathname to an operation name; path params are percent-decoded. */
 export function matchRoute(method: string, pathname: string): Route {
-  const seg = pathname.split("/").filter(Boolean).map((s) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  });
+  const seg = pathname
+    .split("/")
+    .filter(Boolean)
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
   const m = method.toUpperCase();
   const notFound: Route = { op: "notFound", params: {} };
 
@@ -111,8 +114,7 @@ class FakeOciServer implements FakeOci {
       idleTimeout: 0, // scripted answers may be slow on purpose; Bun must not cut them
       fetch: (req) => this.handle(req),
       // A bug in the fake itself: answer like OCI would rather than with Bun's HTML error page.
-      error: (e) =>
-        Response.json({ code: "InternalServerError", message: `fake OCI: ${e.message}` }, { status: 500 }),
+      error: (e) => Response.json({ code: "InternalServerError", message: `fake OCI: ${e.message}` }, { status: 500 }),
     });
   }
 
@@ -188,7 +190,14 @@ class FakeOciServer implements FakeOci {
     }
     const route = matchRoute(req.method, url.pathname);
     const sig = verifyOciSignature(
-      { method: req.method, target, headers: req.headers, body: bytes, now: receivedAt, bodyHeadersOptional: BODY_UNSIGNED_OPS.has(route.op) },
+      {
+        method: req.method,
+        target,
+        headers: req.headers,
+        body: bytes,
+        now: receivedAt,
+        bodyHeadersOptional: BODY_UNSIGNED_OPS.has(route.op),
+      },
       this.keys,
     );
     const rec: RecordedRequest = {
@@ -215,7 +224,12 @@ class FakeOciServer implements FakeOci {
     } else {
       const scripted = this.takeScript(route.op);
       try {
-        reply = scripted === undefined ? this.defaultReply(route, rec) : typeof scripted === "function" ? await scripted(rec) : scripted;
+        reply =
+          scripted === undefined
+            ? this.defaultReply(route, rec)
+            : typeof scripted === "function"
+              ? await scripted(rec)
+              : scripted;
       } catch (e) {
         reply = ociError(500, "InternalServerError", `fake OCI: script for ${route.op} threw: ${(e as Error).message}`);
       }
@@ -270,7 +284,13 @@ class FakeOciServer implements FakeOci {
       if ("sse" in reply && reply.done) frames.push("data: [DONE]\n\n");
       const status = ("status" in reply ? reply.status : undefined) ?? 200;
       rec.status = status;
-      const record: StreamRecord = { op: rec.op, path: rec.path, startedAt: Date.now(), clientAborted: false, eventsSent: 0 };
+      const record: StreamRecord = {
+        op: rec.op,
+        path: rec.path,
+        startedAt: Date.now(),
+        clientAborted: false,
+        eventsSent: 0,
+      };
       this.streams.push(record);
       return sseResponse({
         frames,
@@ -279,7 +299,11 @@ class FakeOciServer implements FakeOci {
         end: reply.end ?? "close",
         status,
         // Exactly "text/event-stream": the SDK's stream detection is a string equality (§0.1).
-        headers: this.baseHeaders(rec, { "content-type": "text/event-stream", "cache-control": "no-cache", ...reply.headers }),
+        headers: this.baseHeaders(rec, {
+          "content-type": "text/event-stream",
+          "cache-control": "no-cache",
+          ...reply.headers,
+        }),
         record,
         requestSignal: signal,
         stopSignal: this.stopping.signal,

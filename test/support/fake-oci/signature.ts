@@ -7,7 +7,7 @@
  * which signs `new Request(uri).url`) already send normalized targets, so for them
  * pathname+search of `req.url` is byte-identical to what they signed.
  */
-import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
 
 /** Max |now - x-date|; OCI answers 401 beyond 5 minutes. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -82,10 +82,17 @@ export function verifyOciSignature(input: SignatureInput, keys: KeyRing): Signat
   }
 
   // draft-cavage: an absent headers parameter means just "date". The SDK sends mixed case.
-  const names = (params.headers ?? "date").trim().split(/\s+/).map((n) => n.toLowerCase());
+  const names = (params.headers ?? "date")
+    .trim()
+    .split(/\s+/)
+    .map((n) => n.toLowerCase());
   const method = input.method.toUpperCase();
   const bodySigned = BODY_METHODS.has(method) && !input.bodyHeadersOptional;
-  const required = ["(request-target)", "host", ...(bodySigned ? ["content-type", "content-length", "x-content-sha256"] : [])];
+  const required = [
+    "(request-target)",
+    "host",
+    ...(bodySigned ? ["content-type", "content-length", "x-content-sha256"] : []),
+  ];
   const missing = required.filter((n) => !names.includes(n));
   if (!names.includes("x-date") && !names.includes("date")) missing.unshift("x-date");
   if (missing.length) return { ok: false, keyId, error: `Signed headers missing: ${missing.join(", ")}` };
