@@ -2,7 +2,7 @@ import { parseArgs, UsageError } from "./cli/args";
 import { runCheck } from "./cli/check";
 import { HELP } from "./cli/help";
 import { resolveSettings } from "./config/settings";
-import { serve } from "./server";
+import { serve } from "./server/serve";
 import { NAME, VERSION } from "./version";
 
 // The SDK's own retry and circuit breaker must never run under ours (OCI-WIRE §0.5–0.6).

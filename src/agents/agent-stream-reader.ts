@@ -1,4 +1,4 @@
-import { expectRec, isRec, optString } from "../openai/oci-shapes";
+import { expectRec, isRec, optString } from "../oci/reply-shapes";
 import { type AgentAnswer, readAgentResult } from "./read-agent-result";
 
 /**

@@ -1,6 +1,6 @@
 import { UpstreamError } from "../errors/upstream-error";
-import { expectRec, isRec, optArray, optNumber, optString } from "../openai/oci-shapes";
-import type { Usage } from "../openai/types";
+import type { Usage } from "../families/openai/types";
+import { expectRec, isRec, optArray, optNumber, optString } from "../oci/reply-shapes";
 
 /** A client-side function the agent wants run (FUNCTION_CALLING_REQUIRED_ACTION). */
 export interface AgentFunctionCall {

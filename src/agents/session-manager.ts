@@ -2,8 +2,8 @@ import type { ModelAlias } from "../config/types";
 import { ApiError } from "../errors/api-error";
 import { UpstreamError } from "../errors/upstream-error";
 import type { Logger } from "../observability/logger";
+import { isRec } from "../oci/reply-shapes";
 import type { CallOptions, OciTransport } from "../oci/transport";
-import { isRec } from "../openai/oci-shapes";
 import { storeKey } from "./session-key";
 import { LockTimeoutError, type Release, type SessionStore, StoreUnavailableError } from "./stores/types";
 

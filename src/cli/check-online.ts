@@ -1,12 +1,12 @@
+import { createChatCompletion } from "../chat/model-chat";
 import type { LoadedConfig } from "../config/load";
 import type { Settings } from "../config/settings";
 import type { ModelAlias } from "../config/types";
 import { toApiError } from "../errors/map-upstream-error";
 import { createSigner } from "../oci/auth";
 import { createHttpTransport } from "../oci/http-transport";
+import { describeModel } from "../oci/model-target";
 import type { OciTransport } from "../oci/transport";
-import { describeModel } from "../openai/describe-model";
-import { createChatCompletion } from "../services/chat-completions";
 
 interface Probe {
   what: string;

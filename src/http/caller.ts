@@ -1,5 +1,5 @@
 import { LOCAL_OWNER } from "../agents/session-key";
-import type { Caller } from "../services/complete-chat";
+import type { Caller } from "../chat/chat-service";
 import { requestInfo } from "./request-info";
 
 const DEFAULT_CHANNEL = "openai-v1";

@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config/load";
 import { resolveSettings } from "../../src/config/settings";
 import { ConfigStore } from "../../src/config/store";
 import { formatProblem } from "../../src/config/types";
+import { FilesService } from "../../src/files/files-service";
 import { createApp } from "../../src/http/app";
 import { StreamRegistry } from "../../src/http/stream-registry";
 import { createMockTransport } from "../../src/mock/mock-transport";
@@ -14,7 +15,6 @@ import { createLogger } from "../../src/observability/logger";
 import { Metrics } from "../../src/observability/metrics";
 import { UpstreamLedger } from "../../src/observability/upstream-ledger";
 import type { OciTransport } from "../../src/oci/transport";
-import { FilesService } from "../../src/services/files";
 import { tempDir, testModels, writeModels } from "./gateway";
 
 export interface TestAppOptions {

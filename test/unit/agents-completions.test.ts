@@ -1,16 +1,16 @@
 /** Chat completions answered by an agent alias, whole and streamed (CONTRACT §4 "Agent aliases"; src/services/agent-completions.ts). */
 import { describe, expect, test } from "bun:test";
-import type { AgentChatCompletion, AgentChunk } from "../../src/agents/agent-responses";
+import { type AgentCompletionCall, createAgentCompletion } from "../../src/agents/agent-chat";
 import { SessionManager } from "../../src/agents/session-manager";
 import { MemorySessionStore } from "../../src/agents/stores/memory";
+import type { ChatOutcome } from "../../src/chat/model-chat";
 import type { ModelAlias } from "../../src/config/types";
 import { ApiError } from "../../src/errors/api-error";
 import { UpstreamError } from "../../src/errors/upstream-error";
+import type { AgentChatCompletion, AgentChunk } from "../../src/families/openai/agent-responses";
+import type { ChatCompletionRequest } from "../../src/families/openai/schemas";
 import type { OciEventStream } from "../../src/oci/transport";
 import type { AgentChatDetails } from "../../src/oci/wire";
-import type { ChatCompletionRequest } from "../../src/openai/schemas";
-import { type AgentCompletionCall, createAgentCompletion } from "../../src/services/agent-completions";
-import type { ChatOutcome } from "../../src/services/chat-completions";
 import { stubTransport } from "../support/stub-transport";
 
 const ALIAS: ModelAlias = {

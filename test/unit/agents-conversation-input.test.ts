@@ -1,11 +1,7 @@
 /** An OpenAI conversation → what a stateful agent is sent (CONTRACT §4 "Agent aliases"; src/agents/conversation-to-agent-input.ts). */
 import { describe, expect, test } from "bun:test";
-import {
-  type AgentInput,
-  agentUserMessage,
-  conversationToAgentInput,
-} from "../../src/agents/conversation-to-agent-input";
-import type { ChatMessage } from "../../src/openai/schemas";
+import { type AgentInput, agentUserMessage, conversationToAgentInput } from "../../src/agents/agent-input";
+import type { ChatMessage } from "../../src/families/openai/schemas";
 import { apiError } from "../support/throws";
 
 describe("conversationToAgentInput: the newest user message and earlier turns as context", () => {

@@ -1,12 +1,12 @@
 /** An agent's answer as a chat.completion, its closing stream chunks, and the seed's agentResponse (CONTRACT §4, §6; src/agents/agent-responses.ts). */
 import { describe, expect, test } from "bun:test";
+import type { AgentAnswer } from "../../src/agents/read-agent-result";
 import {
   type AgentInfo,
   agentClosingChunks,
   agentToChatCompletion,
   seedAgentResponse,
-} from "../../src/agents/agent-responses";
-import type { AgentAnswer } from "../../src/agents/read-agent-result";
+} from "../../src/families/openai/agent-responses";
 
 const meta = { id: "chatcmpl-test", created: 1_700_000_000, model: "my-agent" };
 const info: AgentInfo = {

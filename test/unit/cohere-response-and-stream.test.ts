@@ -5,10 +5,10 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CohereStreamMapper } from "../../src/openai/cohere-stream-mapper";
-import { mapCohereChatResponse } from "../../src/openai/map-cohere-chat-response";
-import { syntheticToolCallId } from "../../src/openai/synthetic-tool-call-id";
-import type { ChatCompletionChunk } from "../../src/openai/types";
+import { CohereStreamMapper } from "../../src/chat/formats/cohere-stream-mapper";
+import { mapCohereChatResponse } from "../../src/chat/formats/map-cohere-chat-response";
+import { syntheticToolCallId } from "../../src/chat/formats/synthetic-tool-call-id";
+import type { ChatCompletionChunk } from "../../src/families/openai/types";
 import { readFixtureEvents } from "../support/fake-oci";
 import { runStreamMapper } from "../support/run-stream-mapper";
 import { upstreamError } from "../support/throws";

@@ -4,13 +4,13 @@
  * map-cohere-v2-chat-response.ts, cohere-v2-stream-mapper.ts).
  */
 import { describe, expect, test } from "bun:test";
+import { CohereV2StreamMapper } from "../../src/chat/formats/cohere-v2-stream-mapper";
+import { convertToCohereV2ChatRequest } from "../../src/chat/formats/convert-to-cohere-v2-chat-request";
+import { mapCohereV2ChatResponse } from "../../src/chat/formats/map-cohere-v2-chat-response";
+import { syntheticToolCallId } from "../../src/chat/formats/synthetic-tool-call-id";
 import type { AliasParams } from "../../src/config/types";
-import { CohereV2StreamMapper } from "../../src/openai/cohere-v2-stream-mapper";
-import { convertToCohereV2ChatRequest } from "../../src/openai/convert-to-cohere-v2-chat-request";
-import { mapCohereV2ChatResponse } from "../../src/openai/map-cohere-v2-chat-response";
-import type { ChatCompletionRequest } from "../../src/openai/schemas";
-import { syntheticToolCallId } from "../../src/openai/synthetic-tool-call-id";
-import type { ChatCompletionChunk } from "../../src/openai/types";
+import type { ChatCompletionRequest } from "../../src/families/openai/schemas";
+import type { ChatCompletionChunk } from "../../src/families/openai/types";
 import { apiError, upstreamError } from "../support/throws";
 
 function wire(req: Partial<ChatCompletionRequest>, opts: { defaults?: AliasParams; stream?: boolean } = {}): any {

@@ -1,8 +1,8 @@
 /** OpenAI chat request → OCI COHERE body (CONTRACT §4, OCI-WIRE §2.4; src/openai/convert-to-cohere-chat-request.ts). */
 import { describe, expect, test } from "bun:test";
+import { convertToCohereChatRequest, toolOutputs } from "../../src/chat/formats/convert-to-cohere-chat-request";
 import type { AliasParams } from "../../src/config/types";
-import { convertToCohereChatRequest, toolOutputs } from "../../src/openai/convert-to-cohere-chat-request";
-import type { ChatCompletionRequest } from "../../src/openai/schemas";
+import type { ChatCompletionRequest } from "../../src/families/openai/schemas";
 import { apiError } from "../support/throws";
 
 /** The body exactly as it goes on the wire (undefined members vanish in JSON). */

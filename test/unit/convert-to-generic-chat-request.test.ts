@@ -1,9 +1,9 @@
 /** OpenAI chat request → OCI GENERIC body (CONTRACT §4, OCI-WIRE §2.1/§2.2; src/openai/convert-to-generic-chat-request.ts, describe-model.ts). */
 import { describe, expect, test } from "bun:test";
+import { convertToGenericChatRequest } from "../../src/chat/formats/convert-to-generic-chat-request";
 import type { AliasParams, ModelAlias } from "../../src/config/types";
-import { convertToGenericChatRequest } from "../../src/openai/convert-to-generic-chat-request";
-import { describeModel, inferApiFormat } from "../../src/openai/describe-model";
-import type { ChatCompletionRequest } from "../../src/openai/schemas";
+import type { ChatCompletionRequest } from "../../src/families/openai/schemas";
+import { describeModel, inferApiFormat } from "../../src/oci/model-target";
 import { apiError } from "../support/throws";
 
 const COMP = "ocid1.compartment.oc1..aaaa";

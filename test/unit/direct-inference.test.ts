@@ -2,14 +2,14 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CohereStreamMapper } from "../../src/openai/cohere-stream-mapper";
+import { CohereStreamMapper } from "../../src/chat/formats/cohere-stream-mapper";
 import {
   chatToInferenceResponse,
   directFinishReason,
   InferenceStreamFolder,
   inferenceToChatRequest,
-} from "../../src/openai/direct-inference";
-import type { ChatCompletion, ChatCompletionChunk } from "../../src/openai/types";
+} from "../../src/families/direct/inference";
+import type { ChatCompletion, ChatCompletionChunk } from "../../src/families/openai/types";
 
 const META = { id: "chatcmpl-d1", created: 1_700_000_000, model: "alias" };
 const chunk = (

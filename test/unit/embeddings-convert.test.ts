@@ -1,7 +1,7 @@
 /** OpenAI embeddings request → OCI EmbedTextDetails (CONTRACT §4 "Embeddings", OCI-WIRE §4.1; src/openai/convert-to-embed-text-details.ts). */
 import { describe, expect, test } from "bun:test";
-import { convertToEmbedTextDetails, type EmbedTarget } from "../../src/openai/convert-to-embed-text-details";
-import type { EmbeddingRequest } from "../../src/openai/embedding-schemas";
+import { convertToEmbedTextDetails, type EmbedTarget } from "../../src/embeddings/convert-to-embed-text-details";
+import type { EmbeddingRequest } from "../../src/embeddings/schemas";
 import { apiError } from "../support/throws";
 
 const COMP = "ocid1.compartment.oc1..aaaa";

@@ -1,7 +1,7 @@
 /** OCI EmbedTextResult → OpenAI embedding objects (OCI-WIRE §4.1; src/openai/map-embed-text-result.ts). */
 import { describe, expect, test } from "bun:test";
+import { mapEmbedTextResult } from "../../src/embeddings/map-embed-text-result";
 import { UpstreamError } from "../../src/errors/upstream-error";
-import { mapEmbedTextResult } from "../../src/openai/map-embed-text-result";
 
 const VECTORS = [
   [0.0094, -0.0109, 0.5, -1, 1e-8],

@@ -1,11 +1,15 @@
 /** Which alias/model serves an embeddings request, and how >96 inputs are split (CONTRACT §4; src/services/embeddings.ts). */
 import { describe, expect, test } from "bun:test";
+import {
+  createEmbeddings,
+  type ResolvedEmbedding,
+  resolveEmbeddingTarget,
+} from "../../src/embeddings/embeddings-service";
+import type { EmbeddingRequest } from "../../src/embeddings/schemas";
 import { ApiError } from "../../src/errors/api-error";
 import { UpstreamError } from "../../src/errors/upstream-error";
 import type { CallOptions, CallTarget, OciReply, OciTransport } from "../../src/oci/transport";
 import type { EmbedTextDetails } from "../../src/oci/wire";
-import type { EmbeddingRequest } from "../../src/openai/embedding-schemas";
-import { createEmbeddings, type ResolvedEmbedding, resolveEmbeddingTarget } from "../../src/services/embeddings";
 import { makeTestApp } from "../support/app";
 import { COMPARTMENT, testModels } from "../support/gateway";
 import { stubTransport } from "../support/stub-transport";

@@ -10,8 +10,8 @@ import {
   fetchRemoteImage,
   normalizeHost,
   sniffImageType,
-} from "../../src/files/fetch-remote-image";
-import { addressCategory, isPublicAddress } from "../../src/files/ip-ranges";
+} from "../../src/images/fetch-remote-image";
+import { addressCategory, isPublicAddress } from "../../src/images/ip-ranges";
 
 describe("isPublicAddress", () => {
   const publicAddresses = [

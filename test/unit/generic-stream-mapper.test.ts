@@ -2,9 +2,9 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { GenericStreamMapper } from "../../src/chat/formats/generic-stream-mapper";
 import { UpstreamError } from "../../src/errors/upstream-error";
-import { GenericStreamMapper } from "../../src/openai/generic-stream-mapper";
-import type { ChatCompletionChunk } from "../../src/openai/types";
+import type { ChatCompletionChunk } from "../../src/families/openai/types";
 import { readFixtureEvents } from "../support/fake-oci";
 import { runStreamMapper } from "../support/run-stream-mapper";
 

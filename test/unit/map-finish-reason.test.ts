@@ -1,6 +1,6 @@
 /** OCI finish reasons → OpenAI's (CONTRACT §4, OCI-WIRE §2.3/§2.5/§2.6; src/openai/map-finish-reason.ts). */
 import { describe, expect, test } from "bun:test";
-import { mapFinishReason } from "../../src/openai/map-finish-reason";
+import { mapFinishReason } from "../../src/chat/formats/map-finish-reason";
 
 describe("mapFinishReason", () => {
   test.each([

@@ -2,9 +2,9 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { mapGenericChatResponse, mapLogprobs } from "../../src/chat/formats/map-generic-chat-response";
+import { mapUsage } from "../../src/chat/formats/map-usage";
 import { UpstreamError } from "../../src/errors/upstream-error";
-import { mapGenericChatResponse, mapLogprobs } from "../../src/openai/map-generic-chat-response";
-import { mapUsage } from "../../src/openai/map-usage";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures", "oci");
 const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name), "utf8"));

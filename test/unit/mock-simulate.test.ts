@@ -1,14 +1,14 @@
 /** TEST_MODE's simulated model and mock transport (CONTRACT §8; src/mock/simulate.ts, src/mock/mock-transport.ts). */
 import { describe, expect, test } from "bun:test";
+import { convertToGenericChatRequest } from "../../src/chat/formats/convert-to-generic-chat-request";
+import { GenericStreamMapper } from "../../src/chat/formats/generic-stream-mapper";
+import { mapGenericChatResponse } from "../../src/chat/formats/map-generic-chat-response";
 import type { ModelAlias } from "../../src/config/types";
+import type { ChatCompletionRequest } from "../../src/families/openai/schemas";
 import { createMockTransport } from "../../src/mock/mock-transport";
 import { simulateChat } from "../../src/mock/simulate";
+import { describeModel } from "../../src/oci/model-target";
 import type { ChatDetails } from "../../src/oci/wire";
-import { convertToGenericChatRequest } from "../../src/openai/convert-to-generic-chat-request";
-import { describeModel } from "../../src/openai/describe-model";
-import { GenericStreamMapper } from "../../src/openai/generic-stream-mapper";
-import { mapGenericChatResponse } from "../../src/openai/map-generic-chat-response";
-import type { ChatCompletionRequest } from "../../src/openai/schemas";
 import { schemaErrors } from "./schema-check";
 
 const COMP = "ocid1.compartment.oc1..aaaa";

@@ -2,9 +2,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { ModelAlias } from "../../src/config/types";
 import type { Logger } from "../../src/observability/logger";
+import type { ModelTarget } from "../../src/oci/model-target";
+import { forgetLearnedModels, resolveModelTarget } from "../../src/oci/resolve-model-target";
 import type { CallOptions, CallTarget, OciReply, OciTransport } from "../../src/oci/transport";
-import type { ModelTarget } from "../../src/openai/describe-model";
-import { forgetLearnedModels, resolveModelTarget } from "../../src/services/resolve-model";
 import { stubTransport } from "../support/stub-transport";
 
 const MODEL_OCID = "ocid1.generativeaimodel.oc1.us-chicago-1.amaaaaaaexample";

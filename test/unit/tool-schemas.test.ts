@@ -4,9 +4,9 @@
  * src/openai/simplify-json-schema.ts, cohere-parameter-definitions.ts, synthetic-tool-call-id.ts).
  */
 import { describe, expect, test } from "bun:test";
-import { toCohereParameterDefinitions } from "../../src/openai/cohere-parameter-definitions";
-import { simplifyJsonSchema } from "../../src/openai/simplify-json-schema";
-import { syntheticToolCallId } from "../../src/openai/synthetic-tool-call-id";
+import { toCohereParameterDefinitions } from "../../src/chat/formats/cohere-parameter-definitions";
+import { simplifyJsonSchema } from "../../src/chat/formats/simplify-json-schema";
+import { syntheticToolCallId } from "../../src/chat/formats/synthetic-tool-call-id";
 
 const simplify = (s: unknown): any => simplifyJsonSchema(s);
 

@@ -1,0 +1,183 @@
+import type { AliasParams } from "../../config/types";
+import { badRequest } from "../../errors/api-error";
+import type { ChatCompletionRequest, ChatMessage } from "../../families/openai/schemas";
+import type { CohereChatRequest, CohereMessage, CohereToolResult } from "../../oci/wire";
+import { toCohereParameterDefinitions } from "./cohere-parameter-definitions";
+import { cohereSampling } from "./cohere-sampling";
+import { messageText } from "./message-text";
+import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
+import { mergeSampling } from "./sampling-params";
+import { simplifyJsonSchema } from "./simplify-json-schema";
+
+const NO_IMAGES = "COHERE models take text only (use a Cohere vision model, apiFormat COHEREV2)";
+
+/**
+ * OpenAI chat → OCI COHERE (Cohere v1): the last user turn is `message`, earlier turns are
+ * `chatHistory`, leading system/developer messages are `preambleOverride`, tools become
+ * `parameterDefinitions`, and trailing tool messages become `toolResults` merged with the call
+ * they answer (found through `tool_call_id` in the assistant message). Pure.
+ */
+export function convertToCohereChatRequest(
+  req: ChatCompletionRequest,
+  defaults: AliasParams,
+  stream: boolean,
+): CohereChatRequest {
+  rejectUnsupportedParams(req, "COHERE", [
+    ["n", (v) => v !== 1, "return one choice (n must be 1)"],
+    ["logprobs", (v) => v === true, "return no log probabilities"],
+    ["top_logprobs", whenSet, "return no log probabilities"],
+    ["logit_bias", whenSet, "take no logit_bias"],
+    ["tool_choice", (v) => v !== "auto", "only choose tools automatically (tool_choice 'auto')"],
+    ["parallel_tool_calls", (v) => v === false, "may always call several tools at once"],
+    ["reasoning_effort", whenSet, "take no reasoning_effort"],
+    ["verbosity", whenSet, "take no verbosity"],
+  ]);
+  const s = mergeSampling(
+    { ...req, reasoning_effort: undefined, verbosity: undefined },
+    { ...defaults, reasoning_effort: undefined, verbosity: undefined },
+  );
+  const { preamble, history, message, toolResults } = splitConversation(req.messages);
+  const out: CohereChatRequest = {
+    apiFormat: "COHERE",
+    message,
+    maxTokens: s.maxTokens,
+    isStream: stream,
+    ...cohereSampling(s, req, stream),
+  };
+  if (preamble !== undefined) out.preambleOverride = preamble;
+  if (history.length) out.chatHistory = history;
+  if (toolResults.length) out.toolResults = toolResults;
+  if (req.tools?.length) {
+    out.tools = req.tools.map((t) => ({
+      name: t.function.name,
+      description: t.function.description ?? t.function.name,
+      parameterDefinitions: toCohereParameterDefinitions(simplifyJsonSchema(t.function.parameters ?? {})),
+    }));
+  }
+  if (req.response_format) {
+    const f = req.response_format;
+    out.responseFormat =
+      f.type === "text"
+        ? { type: "TEXT" }
+        : f.type === "json_object"
+          ? { type: "JSON_OBJECT" }
+          : { type: "JSON_OBJECT", schema: simplifyJsonSchema(f.json_schema.schema ?? {}) };
+  }
+  return out;
+}
+
+interface Split {
+  preamble?: string;
+  history: CohereMessage[];
+  message: string;
+  toolResults: CohereToolResult[];
+}
+
+function splitConversation(messages: ChatMessage[]): Split {
+  let i = 0;
+  const preamble: string[] = [];
+  while (i < messages.length && (messages[i]!.role === "system" || messages[i]!.role === "developer")) {
+    preamble.push(messageText(messages[i]!.content, `messages[${i}].content`, NO_IMAGES));
+    i++;
+  }
+  // The current turn: a trailing run of tool results, or the last user message.
+  let end = messages.length;
+  while (end > i && messages[end - 1]!.role === "tool") end--;
+  const trailingTools = end < messages.length;
+  let message = "";
+  if (!trailingTools) {
+    const last = messages[messages.length - 1];
+    if (last?.role !== "user") {
+      throw badRequest(
+        `COHERE models need the conversation to end with a user message or tool results`,
+        `messages[${messages.length - 1}].role`,
+      );
+    }
+    message = messageText(last.content, `messages[${messages.length - 1}].content`, NO_IMAGES);
+    end = messages.length - 1;
+  }
+  const calls = new Map<string, { name: string; parameters: unknown }>();
+  const history: CohereMessage[] = [];
+  let pendingTools: CohereToolResult[] = [];
+  const flushTools = () => {
+    if (pendingTools.length) history.push({ role: "TOOL", toolResults: pendingTools } as CohereMessage);
+    pendingTools = [];
+  };
+  for (let k = i; k < end; k++) {
+    const m = messages[k]!;
+    const param = `messages[${k}]`;
+    if (m.role !== "tool") flushTools();
+    switch (m.role) {
+      case "system":
+      case "developer":
+        history.push({
+          role: "SYSTEM",
+          message: messageText(m.content, `${param}.content`, NO_IMAGES),
+        } as CohereMessage);
+        break;
+      case "user":
+        history.push({ role: "USER", message: messageText(m.content, `${param}.content`, NO_IMAGES) } as CohereMessage);
+        break;
+      case "assistant": {
+        const toolCalls = (m.tool_calls ?? []).map((c, j) => {
+          const parameters = parseArguments(c.function.arguments, `${param}.tool_calls[${j}].function.arguments`);
+          calls.set(c.id, { name: c.function.name, parameters });
+          return { name: c.function.name, parameters };
+        });
+        const text = m.content == null ? "" : messageText(m.content, `${param}.content`, NO_IMAGES);
+        history.push({ role: "CHATBOT", message: text, ...(toolCalls.length ? { toolCalls } : {}) } as CohereMessage);
+        break;
+      }
+      case "tool":
+        pendingTools.push(toolResult(m, k, calls));
+        break;
+      default: {
+        const never: never = m.role;
+        throw badRequest(`Unknown role ${String(never)}`, `${param}.role`);
+      }
+    }
+  }
+  flushTools();
+  const toolResults = trailingTools ? messages.slice(end).map((m, j) => toolResult(m, end + j, calls)) : [];
+  return { preamble: preamble.length ? preamble.join("\n\n") : undefined, history, message, toolResults };
+}
+
+function toolResult(
+  m: ChatMessage,
+  k: number,
+  calls: Map<string, { name: string; parameters: unknown }>,
+): CohereToolResult {
+  const param = `messages[${k}].tool_call_id`;
+  if (!m.tool_call_id) throw badRequest(`'${param}' is required for role 'tool'`, param);
+  const call = calls.get(m.tool_call_id);
+  if (!call)
+    throw badRequest(
+      `'${param}' ('${m.tool_call_id}') does not answer any tool call of an earlier assistant message`,
+      param,
+    );
+  return {
+    call: { name: call.name, parameters: call.parameters },
+    outputs: toolOutputs(messageText(m.content, `messages[${k}].content`, NO_IMAGES)),
+  };
+}
+
+/** Cohere wants a list of objects; a tool's text answer is wrapped unless it already is JSON of that shape. */
+export function toolOutputs(text: string): Array<Record<string, unknown>> {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "object" && x !== null && !Array.isArray(x)))
+      return v as Array<Record<string, unknown>>;
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) return [v as Record<string, unknown>];
+    return [{ result: v }];
+  } catch {
+    return [{ result: text }];
+  }
+}
+
+function parseArguments(args: string, param: string): unknown {
+  try {
+    return args.trim() === "" ? {} : JSON.parse(args);
+  } catch {
+    throw badRequest(`'${param}' is not valid JSON`, param);
+  }
+}

@@ -1,0 +1,119 @@
+import type { AliasParams } from "../../config/types";
+import { badRequest, unsupportedParam } from "../../errors/api-error";
+import type { ChatCompletionRequest, ChatMessage } from "../../families/openai/schemas";
+import type { CohereChatRequestV2, CohereMessageV2 } from "../../oci/wire";
+import { cohereSampling } from "./cohere-sampling";
+import { imagePartUrl } from "./image-part-url";
+import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
+import { mergeSampling } from "./sampling-params";
+import { simplifyJsonSchema } from "./simplify-json-schema";
+
+/**
+ * OpenAI chat → OCI COHEREV2 (Cohere's v2 message API, used by Cohere vision models): messages
+ * keep their roles with TEXT/IMAGE_URL content, tool calls keep their ids, tools are nested
+ * `FUNCTION` objects. Pure.
+ */
+export function convertToCohereV2ChatRequest(
+  req: ChatCompletionRequest,
+  defaults: AliasParams,
+  stream: boolean,
+): CohereChatRequestV2 {
+  rejectUnsupportedParams(req, "COHEREV2", [
+    ["n", (v) => v !== 1, "return one choice (n must be 1)"],
+    ["logprobs", (v) => v === true, "return no OpenAI-style log probabilities"],
+    ["top_logprobs", whenSet, "return no OpenAI-style log probabilities"],
+    ["logit_bias", whenSet, "take no logit_bias"],
+    ["parallel_tool_calls", (v) => v === false, "may always call several tools at once"],
+    ["verbosity", whenSet, "take no verbosity"],
+  ]);
+  const s = mergeSampling({ ...req, verbosity: undefined }, { ...defaults, verbosity: undefined });
+  const out: CohereChatRequestV2 = {
+    apiFormat: "COHEREV2",
+    messages: req.messages.map((m, i) => convertMessage(m, i)),
+    maxTokens: s.maxTokens,
+    isStream: stream,
+    ...cohereSampling(s, req, stream),
+  };
+  // Cohere v2 models think by default; OpenAI's "none" is how a client turns that off.
+  if (s.reasoningEffort !== undefined)
+    out.thinking = { type: (s.reasoningEffort === "NONE" ? "DISABLED" : "ENABLED") as never };
+  if (req.tools?.length) {
+    out.tools = req.tools.map((t) => ({
+      type: "FUNCTION" as never,
+      function: {
+        name: t.function.name,
+        description: t.function.description,
+        parameters: simplifyJsonSchema(t.function.parameters ?? { type: "object", properties: {} }),
+      },
+    }));
+  }
+  if (req.tool_choice !== undefined) {
+    const c = req.tool_choice;
+    if (typeof c === "object")
+      throw unsupportedParam("tool_choice", "COHEREV2 models cannot be forced to one named function (use 'required')");
+    if (c === "required") out.toolsChoice = "REQUIRED" as never;
+    if (c === "none") out.toolsChoice = "NONE" as never;
+  }
+  if (req.response_format) {
+    const f = req.response_format;
+    out.responseFormat =
+      f.type === "text"
+        ? { type: "TEXT" }
+        : f.type === "json_object"
+          ? { type: "JSON_OBJECT" }
+          : { type: "JSON_OBJECT", schema: simplifyJsonSchema(f.json_schema.schema ?? {}) };
+  }
+  return out;
+}
+
+type Part = { type: "TEXT"; text: string } | { type: "IMAGE_URL"; imageUrl: { url: string; detail?: string } };
+
+function convertMessage(m: ChatMessage, i: number): CohereMessageV2 {
+  const param = `messages[${i}]`;
+  switch (m.role) {
+    case "system":
+    case "developer":
+      return { role: "SYSTEM", content: parts(m.content, `${param}.content`, false) } as CohereMessageV2;
+    case "user":
+      return { role: "USER", content: parts(m.content, `${param}.content`, true) } as CohereMessageV2;
+    case "assistant": {
+      const msg: Record<string, unknown> = { role: "ASSISTANT" };
+      const content =
+        m.content == null
+          ? []
+          : parts(m.content, `${param}.content`, false).filter((p) => p.type !== "TEXT" || p.text !== "");
+      if (content.length) msg.content = content;
+      if (m.tool_calls?.length)
+        msg.toolCalls = m.tool_calls.map((c) => ({
+          id: c.id,
+          type: "FUNCTION",
+          function: { name: c.function.name, arguments: c.function.arguments },
+        }));
+      if (!msg.content && !msg.toolCalls) msg.content = [{ type: "TEXT", text: "" }];
+      return msg as unknown as CohereMessageV2;
+    }
+    case "tool":
+      if (!m.tool_call_id)
+        throw badRequest(`'${param}.tool_call_id' is required for role 'tool'`, `${param}.tool_call_id`);
+      return {
+        role: "TOOL",
+        toolCallId: m.tool_call_id,
+        content: parts(m.content, `${param}.content`, false),
+      } as CohereMessageV2;
+    default: {
+      const never: never = m.role;
+      throw badRequest(`Unknown role ${String(never)}`, `${param}.role`);
+    }
+  }
+}
+
+function parts(content: ChatMessage["content"], param: string, images: boolean): Part[] {
+  if (content == null) return [{ type: "TEXT", text: "" }];
+  if (typeof content === "string") return [{ type: "TEXT", text: content }];
+  return content.map((p, j) => {
+    if (p.type === "text") return { type: "TEXT", text: p.text };
+    if (!images)
+      throw badRequest(`'${param}[${j}]': only text parts are allowed in this message role`, `${param}[${j}]`);
+    return { type: "IMAGE_URL", imageUrl: imagePartUrl(p, `${param}[${j}]`) };
+  });
+}

@@ -1,0 +1,53 @@
+import { UpstreamError } from "../../errors/upstream-error";
+import { singleChoiceCompletion } from "../../families/openai/single-choice-completion";
+import type { ChatCompletion, ToolCallOut } from "../../families/openai/types";
+import { expectRec, isRec, optArray, optString, type Rec } from "../../oci/reply-shapes";
+import { mapFinishReason } from "./map-finish-reason";
+import type { CompletionMeta } from "./map-generic-chat-response";
+import { mapUsage } from "./map-usage";
+import { syntheticToolCallId } from "./synthetic-tool-call-id";
+
+/** OCI ChatResult with a COHEREV2 chatResponse → OpenAI chat.completion. */
+export function mapCohereV2ChatResponse(body: unknown, meta: CompletionMeta): ChatCompletion {
+  const result = expectRec(body, "chat result");
+  const res = expectRec(result.chatResponse, "chatResponse");
+  if (res.apiFormat !== undefined && res.apiFormat !== "COHEREV2")
+    throw new UpstreamError("bad_response", `expected a COHEREV2 chatResponse, got ${String(res.apiFormat)}`);
+  if (res.finishReason === "ERROR")
+    throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(res.errorMessage) ?? "no message"}`);
+  const message = expectRec(res.message, "chatResponse.message");
+  const { text, thinking } = v2Content(message.content);
+  const toolCalls = optArray(message.toolCalls, "message.toolCalls").map((c, i) => v2ToolCall(c, i));
+  return singleChoiceCompletion(
+    meta,
+    text,
+    toolCalls,
+    mapFinishReason(res.finishReason, toolCalls.length > 0),
+    mapUsage(res.usage),
+    thinking ? { reasoning_content: thinking } : {},
+  );
+}
+
+export function v2Content(content: unknown): { text: string; thinking: string } {
+  let text = "";
+  let thinking = "";
+  for (const p of optArray(content, "message.content")) {
+    if (!isRec(p)) continue;
+    if (p.type === "TEXT" && typeof p.text === "string") text += p.text;
+    if (p.type === "THINKING" && typeof p.thinking === "string") thinking += p.thinking;
+  }
+  return { text, thinking };
+}
+
+export function v2ToolCall(v: unknown, i: number): ToolCallOut {
+  const c = expectRec(v, `toolCalls[${i}]`);
+  const fn: Rec = isRec(c.function) ? c.function : {};
+  const name = optString(fn.name);
+  if (!name) throw new UpstreamError("bad_response", `toolCalls[${i}] has no function name`);
+  const args = typeof fn.arguments === "string" ? fn.arguments : JSON.stringify(fn.arguments ?? {});
+  return {
+    id: optString(c.id) ?? syntheticToolCallId(i, name, args),
+    type: "function",
+    function: { name, arguments: args },
+  };
+}

@@ -1,0 +1,161 @@
+import { findAlias } from "../config/find-alias";
+import type { LoadedConfig } from "../config/load";
+import type { ModelAlias } from "../config/types";
+import { ApiError, badRequest } from "../errors/api-error";
+import { UpstreamError } from "../errors/upstream-error";
+import { mapBounded } from "../lib/map-bounded";
+import { describeModel } from "../oci/model-target";
+import type { CallTarget, OciTransport } from "../oci/transport";
+import { convertToEmbedTextDetails, type EmbedTarget } from "./convert-to-embed-text-details";
+import { mapEmbedTextResult } from "./map-embed-text-result";
+import type { EmbeddingList, EmbeddingRequest } from "./schemas";
+
+/** OCI's documented cap on inputs per embedText call (OCI-WIRE §4.1). */
+export const OCI_MAX_INPUTS_PER_CALL = 96;
+/** Calls in flight at once for one request: enough to be quick, few enough not to trip OCI's throttling. */
+export const EMBED_CONCURRENCY = 4;
+
+/** An OCI model name (`cohere.embed-multilingual-v3.0`) or OCID, as opposed to a placeholder like `text-embedding-3-small`. */
+const OCI_MODEL_NAME = /^[a-z][a-z0-9_-]*\.[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+const AGENT_ENDPOINT = /^ocid1\.genaiagentendpoint\./;
+
+export interface ResolvedEmbedding {
+  /** The alias whose region, compartment and endpoint override the call uses. */
+  alias: ModelAlias;
+  target: EmbedTarget;
+  /** The answer's `model`: the body's model when given, else the path's alias. */
+  model: string;
+}
+
+/**
+ * Which model and which alias's region/compartment serve an embeddings request (CONTRACT §4).
+ * The body's `model` wins: an alias is used whole; on the path form an OCI model name is called
+ * with the path alias's region and compartment. `/v1/embeddings` has no alias to borrow those
+ * from, so there a name that is not an alias is unknown.
+ */
+export function resolveEmbeddingTarget(
+  config: LoadedConfig,
+  pathAlias: string | undefined,
+  bodyModel: string | undefined,
+): ResolvedEmbedding {
+  const model = bodyModel === "" ? undefined : bodyModel;
+  if (pathAlias === undefined) {
+    if (model === undefined)
+      throw badRequest("'model' is required: the alias of a model in llm_models.json", "model", "missing_model");
+    const alias = config.aliases.get(model);
+    if (!alias)
+      throw unknownModel(
+        model,
+        "(to call an OCI model name with an alias's region and compartment, use /genai/{alias}/v1/embeddings)",
+      );
+    return fromAlias(alias, model, "model");
+  }
+  const path = findAlias(config, pathAlias);
+  if (model === undefined) return fromAlias(path, path.alias, null);
+  const named = config.aliases.get(model);
+  if (named) return fromAlias(named, model, "model");
+  if (!OCI_MODEL_NAME.test(model))
+    throw unknownModel(model, "nor an OCI model name such as cohere.embed-multilingual-v3.0");
+  if (AGENT_ENDPOINT.test(model))
+    throw badRequest(`'${model}' is an agent endpoint; embeddings need a model`, "model", "invalid_model_type");
+  requireEmbeddingModel(path, null);
+  const t = describeModel({ ...path, id: model, apiFormat: undefined });
+  return {
+    alias: path,
+    model,
+    target: { servingMode: t.servingMode, compartmentId: path.compartmentId!, modelName: t.modelName },
+  };
+}
+
+function fromAlias(alias: ModelAlias, model: string, param: string | null): ResolvedEmbedding {
+  requireEmbeddingModel(alias, param);
+  const t = describeModel(alias);
+  return {
+    alias,
+    model,
+    target: { servingMode: t.servingMode, compartmentId: alias.compartmentId!, modelName: t.modelName },
+  };
+}
+
+function requireEmbeddingModel(alias: ModelAlias, param: string | null): void {
+  if (alias.type === "agent") {
+    throw badRequest(
+      `'${alias.alias}' is an agent alias; embeddings need a model alias (type 'model' in llm_models.json)`,
+      param,
+      "invalid_model_type",
+    );
+  }
+}
+
+function unknownModel(model: string, hint: string): ApiError {
+  return new ApiError(404, `The model '${model}' does not exist: it is not an alias in llm_models.json ${hint}`, {
+    type: "invalid_request_error",
+    param: "model",
+    code: "model_not_found",
+  });
+}
+
+export interface EmbeddingCall {
+  resolved: ResolvedEmbedding;
+  request: EmbeddingRequest;
+  requestId: string;
+  signal: AbortSignal;
+}
+
+export interface EmbeddingOutcome {
+  body: EmbeddingList;
+  /** OCI's request ids of every call made, comma separated, in input order. */
+  ociRequestId?: string;
+}
+
+/**
+ * Embeds every input. OCI takes at most 96 inputs per call, so larger requests become several
+ * calls, a few at a time; the answer keeps the input order and sums the usage. The first failure
+ * aborts the calls still running and is the request's error. No HTTP context here.
+ */
+export async function createEmbeddings(transport: OciTransport, call: EmbeddingCall): Promise<EmbeddingOutcome> {
+  const { alias, target, model } = call.resolved;
+  const details = convertToEmbedTextDetails(call.request, target);
+  const inputs = details.inputs ?? [];
+  const encoding = call.request.encoding_format ?? "float";
+  const where: CallTarget = { region: alias.region, endpoint: alias.endpoint };
+  const batches: string[][] = [];
+  for (let i = 0; i < inputs.length; i += OCI_MAX_INPUTS_PER_CALL)
+    batches.push(inputs.slice(i, i + OCI_MAX_INPUTS_PER_CALL));
+
+  const ids: Array<string | undefined> = [];
+  const results = await mapBounded(batches, EMBED_CONCURRENCY, call.signal, async (batch, i, signal) => {
+    const reply = await transport.embedText(
+      where,
+      { ...details, inputs: batch },
+      { signal, requestId: call.requestId },
+    );
+    ids[i] = reply.opcRequestId;
+    return withRequestId(reply.opcRequestId, () =>
+      mapEmbedTextResult(reply.body, { inputs: batch.length, offset: i * OCI_MAX_INPUTS_PER_CALL, encoding }),
+    );
+  });
+
+  const usage = { prompt_tokens: 0, total_tokens: 0 };
+  for (const r of results) {
+    usage.prompt_tokens += r.usage.prompt_tokens;
+    usage.total_tokens += r.usage.total_tokens;
+  }
+  const known = ids.filter((id): id is string => id !== undefined);
+  return {
+    body: { object: "list", data: results.flatMap((r) => r.data), model, usage },
+    ociRequestId: known.length > 0 ? known.join(", ") : undefined,
+  };
+}
+
+/** A shape error found after the call still names OCI's request id, for a support case. */
+function withRequestId<T>(opcRequestId: string | undefined, map: () => T): T {
+  try {
+    return map();
+  } catch (e) {
+    if (e instanceof UpstreamError && opcRequestId && !e.init.opcRequestId) {
+      throw new UpstreamError(e.failure, e.message, { ...e.init, opcRequestId });
+    }
+    throw e;
+  }
+}

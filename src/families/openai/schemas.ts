@@ -1,0 +1,135 @@
+import { type Static, t } from "elysia";
+import { Int } from "../../http/int-schema";
+
+/**
+ * Request schemas of the OpenAI routes. Ranges live here, so a bad value is rejected by Elysia's
+ * validator and reported by the errors plugin as a 400 naming the parameter. Unknown fields are
+ * stripped (normalised away), never forwarded to OCI.
+ */
+
+/** Caps beyond the 10 MB body limit: a conversation this long is a client bug, not a chat. */
+export const MAX_MESSAGES = 2048;
+const MAX_TEXT = 4 * 1024 * 1024;
+
+const TextPart = t.Object({ type: t.Literal("text"), text: t.String({ maxLength: MAX_TEXT }) });
+const ImagePart = t.Object({
+  type: t.Literal("image_url"),
+  image_url: t.Object({
+    url: t.String({ minLength: 1 }),
+    detail: t.Optional(t.Union([t.Literal("auto"), t.Literal("low"), t.Literal("high")])),
+  }),
+});
+/** OpenAI's file part: an uploaded file by id, or inline data (`data:<mime>;base64,...`). */
+const FilePart = t.Object({
+  type: t.Literal("file"),
+  file: t.Object({
+    file_id: t.Optional(t.String({ minLength: 1 })),
+    file_data: t.Optional(t.String({ minLength: 1 })),
+    filename: t.Optional(t.String()),
+  }),
+});
+export const ContentPart = t.Union([TextPart, ImagePart, FilePart]);
+const Content = t.Union([t.String({ maxLength: MAX_TEXT }), t.Array(ContentPart, { maxItems: 256 })]);
+
+const ToolCall = t.Object({
+  id: t.String({ minLength: 1 }),
+  type: t.Optional(t.Literal("function")),
+  function: t.Object({ name: t.String({ minLength: 1 }), arguments: t.String() }),
+});
+
+export const ChatMessage = t.Object({
+  role: t.Union([
+    t.Literal("system"),
+    t.Literal("developer"),
+    t.Literal("user"),
+    t.Literal("assistant"),
+    t.Literal("tool"),
+  ]),
+  content: t.Optional(t.Union([Content, t.Null()])),
+  name: t.Optional(t.String()),
+  tool_calls: t.Optional(t.Array(ToolCall)),
+  tool_call_id: t.Optional(t.String()),
+  reasoning_content: t.Optional(t.Union([t.String(), t.Null()])),
+  refusal: t.Optional(t.Union([t.String(), t.Null()])),
+});
+
+const FunctionTool = t.Object({
+  type: t.Literal("function"),
+  function: t.Object({
+    name: t.String({ minLength: 1, maxLength: 64, pattern: "^[a-zA-Z0-9_-]+$" }),
+    description: t.Optional(t.String()),
+    parameters: t.Optional(t.Record(t.String(), t.Unknown())),
+    strict: t.Optional(t.Union([t.Boolean(), t.Null()])),
+  }),
+});
+
+const ToolChoice = t.Union([
+  t.Literal("auto"),
+  t.Literal("none"),
+  t.Literal("required"),
+  t.Object({ type: t.Literal("function"), function: t.Object({ name: t.String({ minLength: 1 }) }) }),
+]);
+
+const ResponseFormat = t.Union([
+  t.Object({ type: t.Literal("text") }),
+  t.Object({ type: t.Literal("json_object") }),
+  t.Object({
+    type: t.Literal("json_schema"),
+    json_schema: t.Object({
+      name: t.String({ minLength: 1 }),
+      description: t.Optional(t.String()),
+      schema: t.Optional(t.Record(t.String(), t.Unknown())),
+      strict: t.Optional(t.Union([t.Boolean(), t.Null()])),
+    }),
+  }),
+]);
+
+const Stop = t.Union([t.String(), t.Array(t.String(), { maxItems: 16 })]);
+const StreamOptions = t.Object({ include_usage: t.Optional(t.Boolean()) });
+
+/** Sampling parameters shared by chat and text completions. */
+const sampling = {
+  temperature: t.Optional(t.Number({ minimum: 0, maximum: 2 })),
+  top_p: t.Optional(t.Number({ minimum: 0, maximum: 1 })),
+  top_k: t.Optional(Int({ minimum: -1 })),
+  max_tokens: t.Optional(Int({ minimum: 1 })),
+  n: t.Optional(Int({ minimum: 1, maximum: 16 })),
+  stop: t.Optional(t.Union([Stop, t.Null()])),
+  stream: t.Optional(t.Boolean()),
+  stream_options: t.Optional(t.Union([StreamOptions, t.Null()])),
+  frequency_penalty: t.Optional(t.Number({ minimum: -2, maximum: 2 })),
+  presence_penalty: t.Optional(t.Number({ minimum: -2, maximum: 2 })),
+  seed: t.Optional(Int()),
+  logit_bias: t.Optional(t.Record(t.String(), t.Number({ minimum: -100, maximum: 100 }))),
+  user: t.Optional(t.String()),
+};
+
+export const ChatCompletionRequest = t.Object({
+  model: t.Optional(t.String()),
+  messages: t.Array(ChatMessage, { minItems: 1, maxItems: MAX_MESSAGES }),
+  max_completion_tokens: t.Optional(Int({ minimum: 1 })),
+  tools: t.Optional(t.Array(FunctionTool, { maxItems: 128 })),
+  tool_choice: t.Optional(ToolChoice),
+  parallel_tool_calls: t.Optional(t.Boolean()),
+  response_format: t.Optional(ResponseFormat),
+  reasoning_effort: t.Optional(t.String()),
+  verbosity: t.Optional(t.String()),
+  logprobs: t.Optional(t.Union([t.Boolean(), t.Null()])),
+  top_logprobs: t.Optional(Int({ minimum: 0, maximum: 20 })),
+  ...sampling,
+});
+
+export const CompletionRequest = t.Object({
+  model: t.Optional(t.String()),
+  prompt: t.Union([t.String(), t.Array(t.String(), { minItems: 1 })]),
+  suffix: t.Optional(t.Union([t.String(), t.Null()])),
+  echo: t.Optional(t.Boolean()),
+  ...sampling,
+});
+
+export type ChatCompletionRequest = Static<typeof ChatCompletionRequest>;
+export type ChatMessage = Static<typeof ChatMessage>;
+export type ContentPart = Static<typeof ContentPart>;
+export type CompletionRequest = Static<typeof CompletionRequest>;
+
+export const AliasParam = t.Object({ alias: t.String() });

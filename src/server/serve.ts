@@ -1,0 +1,157 @@
+import { SessionManager } from "../agents/session-manager";
+import { createSessionStore } from "../agents/stores/create-store";
+import type { SessionStore } from "../agents/stores/types";
+import { banner } from "../cli/banner";
+import { type LoadedConfig, loadConfig } from "../config/load";
+import type { Settings } from "../config/settings";
+import { ConfigStore } from "../config/store";
+import { formatProblem } from "../config/types";
+import { FilesService } from "../files/files-service";
+import { createApp } from "../http/app";
+import type { Lifecycle } from "../http/lifecycle";
+import { StreamRegistry } from "../http/stream-registry";
+import { createMockTransport } from "../mock/mock-transport";
+import { createLogger, type Logger } from "../observability/logger";
+import { Metrics } from "../observability/metrics";
+import { UpstreamLedger } from "../observability/upstream-ledger";
+import { createSigner } from "../oci/auth";
+import { createHttpTransport } from "../oci/http-transport";
+import type { OciTransport } from "../oci/transport";
+
+/** TEST_MODE keeps files in memory and needs no bucket; this names the in-memory one. */
+const TEST_MODE_BUCKET = "testmode-bucket";
+
+/** A lock outlives a crashed holder by this much (Redis); live holders renew it. */
+const SESSION_LOCK_LEASE_MS = 30_000;
+
+/** Upload routes need more than JSON's 10 MB; per-route limits are enforced below this. */
+const MAX_REQUEST_BODY = 64 * 1024 * 1024;
+
+/** After the drain deadline, streams get their final event; this long to flush it. */
+const FLUSH_MS = 500;
+
+async function chooseTransport(
+  settings: Settings,
+  config: LoadedConfig,
+  metrics: Metrics,
+  ledger: UpstreamLedger,
+  log: Logger,
+): Promise<OciTransport> {
+  if (config.testMode) return createMockTransport();
+  return createHttpTransport({
+    signer: await createSigner(settings.ociAuth, config.credentials),
+    endpoints: settings.endpoints,
+    upstreamTimeoutMs: settings.upstreamTimeoutMs,
+    streamIdleMs: settings.streamIdleMs,
+    onExchange: (r) => {
+      ledger.add(r.requestId, r.ms, r.attempts);
+      metrics.upstreamCall(r.url, r.status, r.ms / 1000);
+    },
+    onRetry: (r) => {
+      metrics.retry(r.url, r.reason);
+      log.warn("retrying OCI call", {
+        requestId: r.requestId,
+        reason: r.reason,
+        delayMs: r.delayMs,
+        attempt: r.attempt,
+      });
+    },
+  });
+}
+
+/** `ocigenai serve`: load config (exit 2 on problems), pick the transport, listen, drain on SIGTERM. */
+export async function serve(settings: Settings): Promise<number | undefined> {
+  const log = createLogger(settings.logLevel);
+  const loaded = loadConfig(settings);
+  if (!loaded.config) {
+    console.error(`ocigenai: configuration error (${loaded.problems.length} problem(s)):`);
+    for (const p of loaded.problems) console.error(`  - ${formatProblem(p)}`);
+    return 2;
+  }
+  for (const w of loaded.warnings) log.warn(w);
+  const config = loaded.config;
+  let sessionStore: SessionStore;
+  try {
+    sessionStore = await createSessionStore(settings.sessionStore, {
+      configDir: settings.configDir,
+      warn: (m: string) => log.warn(m),
+    });
+  } catch (e) {
+    console.error(`ocigenai: ${(e as Error).message}`);
+    return 2;
+  }
+  const metrics = new Metrics(() => sessionStore.size());
+  const ledger = new UpstreamLedger();
+  let oci: OciTransport;
+  try {
+    oci = await chooseTransport(settings, config, metrics, ledger, log);
+  } catch (e) {
+    console.error(`ocigenai: cannot set up OCI authentication (${settings.ociAuth}): ${(e as Error).message}`);
+    return 2;
+  }
+  const sessions = new SessionManager(sessionStore, oci, {
+    ttlMs: settings.sessionTtlMs,
+    lockWaitMs: settings.upstreamTimeoutMs,
+    lockLeaseMs: SESSION_LOCK_LEASE_MS,
+    log,
+    onStoreOp: (ok) => metrics.sessionStore(sessionStore.kind, ok),
+  });
+  const store = new ConfigStore(config, settings, log);
+  const lifecycle: Lifecycle = { draining: false, startedAt: Date.now() };
+  const streams = new StreamRegistry();
+  const files = new FilesService(oci, {
+    ...settings.files,
+    bucket: settings.files.bucket ?? (config.testMode ? TEST_MODE_BUCKET : undefined),
+  });
+  const app = createApp({ settings, store, transport: oci, sessions, files, log, metrics, ledger, streams, lifecycle });
+  try {
+    app.listen({ port: settings.port, hostname: settings.host, maxRequestBodySize: MAX_REQUEST_BODY });
+  } catch (e) {
+    console.error(`ocigenai: cannot listen on ${settings.host}:${settings.port}: ${(e as Error).message}`);
+    return 2;
+  }
+  const server = app.server!;
+  console.log(banner(settings, config, server.port ?? settings.port));
+  log.info("started", {
+    port: server.port,
+    mode: config.testMode ? "TEST_MODE" : "OCI",
+    sessionStore: sessionStore.kind,
+    aliases: [...config.aliases.keys()],
+  });
+  if (settings.apiKeys.length === 0)
+    log.warn("no API_KEY/API_KEYS set: only callers on this machine (loopback) are served");
+  store.watch();
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      log.warn("second signal: exiting at once", { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    lifecycle.draining = true;
+    log.info("shutting down: draining in-flight requests", {
+      signal,
+      pending: server.pendingRequests,
+      streams: streams.size,
+      drainMs: settings.drainMs,
+    });
+    store.close();
+    const stopped = server.stop(false);
+    const deadline = Date.now() + settings.drainMs;
+    while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(50);
+    if (server.pendingRequests > 0) {
+      const ended = streams.terminateAll("The server is shutting down; retry the request");
+      log.warn("drain deadline reached", { pending: server.pendingRequests, streamsEnded: ended });
+      await Bun.sleep(FLUSH_MS);
+      await server.stop(true);
+    }
+    await stopped.catch(() => {});
+    await sessionStore.close().catch(() => {});
+    log.info("stopped", { signal });
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  return undefined;
+}
