@@ -1,96 +1,98 @@
-import { chunkOf, roleChunk } from "../chat/formats/stream-mapper";
-import type { ChatOutcome } from "../chat/model-chat";
-import { newCompletionMeta } from "../chat/model-chat";
-import type { ModelAlias } from "../config/types";
-import {
-  type AgentChunk,
-  type AgentInfo,
-  agentClosingChunks,
-  agentToChatCompletion,
-} from "../families/openai/agent-responses";
-import type { ChatCompletionRequest } from "../families/openai/schemas";
-import type { OciTransport } from "../oci/transport";
+import type { ChatCall } from "../chat/chat-service";
+import { type ChatOutcome, chatStream } from "../chat/outcome";
+import type { AgentTurn, ChatAnswer, ChatEvent, ToolCall } from "../chat/types";
+import type { OciEventStream, OciTransport } from "../oci/transport";
 import { conversationToAgentInput } from "./agent-input";
 import { AgentStreamReader } from "./agent-stream-reader";
 import { agentTurn, agentTurnStream } from "./agent-turn";
-import type { SessionManager } from "./session-manager";
-
-export interface AgentCompletionCall {
-  alias: ModelAlias;
-  request: ChatCompletionRequest;
-  requestId: string;
-  signal: AbortSignal;
-  /** API-key namespace of the caller. */
-  owner: string;
-  /** `X-Channel` / `X-Cuid` (or their defaults), as the client gave them. */
-  channel: string;
-  cuid: string;
-}
+import type { AgentAnswer } from "./read-agent-result";
+import type { SessionManager, Turn, TurnOutcome } from "./session-manager";
 
 /**
- * A chat completion answered by an OCI agent: the session for `channel:cuid` is found or made,
- * the newest turn is sent (with the earlier ones as context on a fresh session), and the answer
- * comes back as a chat.completion with an `agent` object. Streams hold the conversation's lock
- * until they end.
+ * An agent alias as a chat backend. The conversation's OCI session is found or made (automatic
+ * mode) or taken as the client named it (manual mode); only the newest turn is sent, with the
+ * earlier ones as context when the session is new. The agent's required function calls become
+ * tool calls, its approval prompts are appended to the text. A stream holds the conversation's
+ * lock until it ends.
  */
-export async function createAgentCompletion(
+export async function runAgentChat(
   transport: OciTransport,
   sessions: SessionManager,
-  call: AgentCompletionCall,
+  call: ChatCall,
 ): Promise<ChatOutcome> {
-  const { alias, request } = call;
-  const input = conversationToAgentInput(request.messages);
+  const { alias, conversation: conv } = call;
+  if (!conv) throw new Error(`agent alias '${alias.alias}' called without a conversation`);
+  const input = conversationToAgentInput(call.request.messages);
   const opts = { signal: call.signal, requestId: call.requestId };
-  const target = { alias, owner: call.owner, channel: call.channel, cuid: call.cuid };
-  const meta = newCompletionMeta(alias.alias);
-  const info = (sessionId: string, reused: boolean, citations: unknown[]): AgentInfo => ({
-    session_id: sessionId,
-    session_key: `${call.channel}:${call.cuid}`,
-    reused,
-    citations,
+  const run = <R>(turn: Turn<R>): Promise<TurnOutcome<R>> =>
+    conv.kind === "auto"
+      ? sessions.auto({ alias, owner: conv.owner, channel: conv.channel, cuid: conv.cuid }, opts, turn)
+      : sessions.manual(alias, conv.owner, conv.sessionId, opts, turn);
+  const turnInfo = (t: TurnOutcome<unknown>, a: AgentAnswer): AgentTurn => ({
+    sessionId: t.sessionId,
+    ...(conv.kind === "auto" ? { sessionKey: `${conv.channel}:${conv.cuid}`, reused: t.reused } : {}),
+    citations: a.citations,
+    timeCreated: a.timeCreated,
   });
 
-  if (request.stream !== true) {
-    const turn = await sessions.auto(target, opts, (sid, fresh) =>
-      agentTurn(transport, alias, input, sid, fresh, opts),
-    );
-    await turn.release();
-    const { answer, ociRequestId } = turn.result;
-    return {
-      kind: "json",
-      body: agentToChatCompletion(answer, meta, info(turn.sessionId, turn.reused, answer.citations)),
-      ociRequestId,
-    };
+  if (call.request.stream !== true) {
+    const t = await run((sid, fresh) => agentTurn(transport, alias, input, sid, fresh, opts));
+    await t.release();
+    const { answer, ociRequestId } = t.result;
+    return { kind: "answer", answer: agentAnswer(answer, turnInfo(t, answer)), ociRequestId };
   }
-  const turn = await sessions.auto(target, opts, (sid, fresh) =>
+  const t: TurnOutcome<OciEventStream> = await run((sid, fresh) =>
     agentTurnStream(transport, alias, input, sid, fresh, opts),
   );
-  const upstream = turn.result;
   const reader = new AgentStreamReader();
-  const includeUsage = request.stream_options?.include_usage === true;
-  let usage: ReturnType<typeof reader.answer>["usage"];
-  async function* chunks(): AsyncGenerator<AgentChunk> {
+  async function* events(): AsyncGenerator<ChatEvent> {
     try {
-      yield roleChunk(meta);
-      for await (const ev of upstream.events) {
+      for await (const ev of t.result.events) {
         const text = reader.push(ev);
-        if (text) yield chunkOf(meta, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]);
+        if (text) yield { type: "text", choice: 0, text };
       }
-      const answer = reader.answer();
-      usage = answer.usage;
-      yield* agentClosingChunks(answer, meta, info(turn.sessionId, turn.reused, answer.citations), includeUsage);
+      yield* closingEvents(reader.answer(), (a) => turnInfo(t, a));
     } finally {
-      await turn.release();
+      await t.release();
     }
   }
-  return {
-    kind: "stream",
-    chunks: chunks(),
-    ociRequestId: upstream.opcRequestId,
+  return chatStream(events(), {
+    ociRequestId: t.result.opcRequestId,
     cancel: () => {
-      upstream.cancel();
-      void turn.release();
+      t.result.cancel();
+      void t.release();
     },
-    usage: () => usage,
+  });
+}
+
+function toolCalls(a: AgentAnswer): ToolCall[] {
+  return a.functionCalls.map((c) => ({ id: c.actionId, name: c.name, arguments: c.arguments }));
+}
+
+function agentAnswer(a: AgentAnswer, agent: AgentTurn): ChatAnswer {
+  const calls = toolCalls(a);
+  const text = [a.text, ...a.approvals].filter(Boolean).join("\n\n");
+  return {
+    choices: [
+      {
+        index: 0,
+        text: calls.length && text === "" ? undefined : text,
+        toolCalls: calls,
+        finishReason: calls.length ? "tool_calls" : "stop",
+      },
+    ],
+    usage: a.usage,
+    agent,
   };
+}
+
+/** After the streamed text: approval prompts, the required calls (whole), the turn, the finish. */
+function* closingEvents(a: AgentAnswer, turn: (a: AgentAnswer) => AgentTurn): Generator<ChatEvent> {
+  const approvals = a.approvals.join("\n\n");
+  if (approvals) yield { type: "text", choice: 0, text: (a.text ? "\n\n" : "") + approvals };
+  const calls = toolCalls(a);
+  for (const [index, c] of calls.entries()) yield { type: "tool_call", choice: 0, index, ...c };
+  yield { type: "agent", agent: turn(a) };
+  yield { type: "finish", choice: 0, reason: calls.length ? "tool_calls" : "stop" };
+  if (a.usage) yield { type: "usage", usage: a.usage };
 }

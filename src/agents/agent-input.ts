@@ -1,6 +1,6 @@
 import { messageText } from "../chat/formats/message-text";
+import type { ChatMessage } from "../chat/types";
 import { badRequest } from "../errors/api-error";
-import type { ChatMessage } from "../families/openai/schemas";
 
 /** What an OpenAI conversation sends to a stateful agent. */
 export interface AgentInput {

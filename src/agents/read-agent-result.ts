@@ -1,5 +1,5 @@
+import type { TokenUsage } from "../chat/types";
 import { UpstreamError } from "../errors/upstream-error";
-import type { Usage } from "../families/openai/types";
 import { expectRec, isRec, optArray, optNumber, optString } from "../oci/reply-shapes";
 
 /** A client-side function the agent wants run (FUNCTION_CALLING_REQUIRED_ACTION). */
@@ -17,7 +17,7 @@ export interface AgentAnswer {
   functionCalls: AgentFunctionCall[];
   /** Human-approval requests have no OpenAI equivalent; their prompts are appended to the text. */
   approvals: string[];
-  usage?: Usage;
+  usage?: TokenUsage;
 }
 
 /** OCI agent ChatResult (OCI-WIRE §5.2) → AgentAnswer. `message.content` is an object, not an array. */
@@ -61,7 +61,7 @@ export function readAgentResult(body: unknown): AgentAnswer {
 }
 
 /** Agents report tokens per model call inside traces; their sum is the answer's usage. */
-export function usageFromTraces(traces: unknown): Usage | undefined {
+export function usageFromTraces(traces: unknown): TokenUsage | undefined {
   let prompt = 0;
   let completion = 0;
   let seen = false;
@@ -74,5 +74,5 @@ export function usageFromTraces(traces: unknown): Usage | undefined {
       seen = true;
     }
   }
-  return seen ? { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } : undefined;
+  return seen ? { inputTokens: prompt, outputTokens: completion, totalTokens: prompt + completion } : undefined;
 }

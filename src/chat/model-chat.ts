@@ -1,7 +1,5 @@
 import type { ModelAlias } from "../config/types";
 import { badRequest } from "../errors/api-error";
-import type { ChatCompletionRequest } from "../families/openai/schemas";
-import type { ChatCompletion, ChatCompletionChunk } from "../families/openai/types";
 import type { Logger } from "../observability/logger";
 import type { ModelTarget } from "../oci/model-target";
 import { resolveModelTarget } from "../oci/resolve-model-target";
@@ -15,63 +13,49 @@ import { convertToGenericChatRequest } from "./formats/convert-to-generic-chat-r
 import { GenericStreamMapper } from "./formats/generic-stream-mapper";
 import { mapCohereChatResponse } from "./formats/map-cohere-chat-response";
 import { mapCohereV2ChatResponse } from "./formats/map-cohere-v2-chat-response";
-import { type CompletionMeta, mapGenericChatResponse } from "./formats/map-generic-chat-response";
+import { mapGenericChatResponse } from "./formats/map-generic-chat-response";
 import type { StreamMapper } from "./formats/stream-mapper";
-import type { Outcome } from "./outcome";
+import { type ChatOutcome, chatStream, newAnswerId } from "./outcome";
+import type { ChatAnswer, ChatEvent, ChatRequest } from "./types";
 
-export interface ChatCall {
+export interface ModelChatCall {
   alias: ModelAlias;
-  request: ChatCompletionRequest;
+  request: ChatRequest;
   requestId: string;
   signal: AbortSignal;
   log?: Logger;
 }
 
-export type ChatOutcome = Outcome<ChatCompletion, ChatCompletionChunk>;
-
-export function newCompletionMeta(alias: string, prefix = "chatcmpl"): CompletionMeta {
-  return {
-    id: `${prefix}-${crypto.randomUUID().replaceAll("-", "")}`,
-    created: Math.floor(Date.now() / 1000),
-    model: alias,
-  };
-}
-
 /** The three OCI chat formats, each a converter, a response mapper and a stream mapper. */
 interface Format {
-  convert(
-    req: ChatCompletionRequest,
-    target: ModelTarget,
-    alias: ModelAlias,
-    stream: boolean,
-  ): ChatDetails["chatRequest"];
-  map(body: unknown, meta: CompletionMeta): ChatCompletion;
-  stream(meta: CompletionMeta, includeUsage: boolean): StreamMapper;
+  convert(req: ChatRequest, target: ModelTarget, alias: ModelAlias, stream: boolean): ChatDetails["chatRequest"];
+  map(body: unknown): ChatAnswer;
+  stream(answerId: string): StreamMapper;
 }
 
 const FORMATS: Record<ModelTarget["format"], Format> = {
   GENERIC: {
     convert: (req, target, alias, stream) => convertToGenericChatRequest(req, target, alias.params, stream),
     map: mapGenericChatResponse,
-    stream: (meta, includeUsage) => new GenericStreamMapper(meta, includeUsage),
+    stream: (id) => new GenericStreamMapper(id),
   },
   COHERE: {
     convert: (req, _target, alias, stream) => convertToCohereChatRequest(req, alias.params, stream),
     map: mapCohereChatResponse,
-    stream: (meta, includeUsage) => new CohereStreamMapper(meta, includeUsage),
+    stream: (id) => new CohereStreamMapper(id),
   },
   COHEREV2: {
     convert: (req, _target, alias, stream) => convertToCohereV2ChatRequest(req, alias.params, stream),
     map: mapCohereV2ChatResponse,
-    stream: (meta, includeUsage) => new CohereV2StreamMapper(meta, includeUsage),
+    stream: (id) => new CohereV2StreamMapper(id),
   },
 };
 
-/** One chat completion against the model behind `alias`, streamed or not. No HTTP context here. */
-export async function createChatCompletion(transport: OciTransport, call: ChatCall): Promise<ChatOutcome> {
+/** One chat call to the OCI model behind a model alias, streamed or not. */
+export async function runModelChat(transport: OciTransport, call: ModelChatCall): Promise<ChatOutcome> {
   const { alias, request } = call;
   if (alias.type === "agent")
-    throw badRequest(`'${alias.alias}' is an agent alias, which is answered through its sessions`, "model");
+    throw badRequest(`'${alias.alias}' is an agent alias, answered through its sessions`, "model");
   const opts = { signal: call.signal, requestId: call.requestId };
   const target = await resolveModelTarget(transport, alias, opts, call.log);
   const format = FORMATS[target.format];
@@ -82,23 +66,15 @@ export async function createChatCompletion(transport: OciTransport, call: ChatCa
     chatRequest: format.convert(request, target, alias, stream),
   };
   const where = { region: alias.region, endpoint: alias.endpoint };
-  const meta = newCompletionMeta(alias.alias);
   if (!stream) {
     const reply = await transport.chat(where, details, opts);
-    return { kind: "json", body: format.map(reply.body, meta), ociRequestId: reply.opcRequestId };
+    return { kind: "answer", answer: format.map(reply.body), ociRequestId: reply.opcRequestId };
   }
   const upstream = await transport.chatStream(where, details, opts);
-  const mapper = format.stream(meta, request.stream_options?.include_usage === true);
-  async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
-    yield mapper.start();
+  const mapper = format.stream(newAnswerId());
+  async function* events(): AsyncGenerator<ChatEvent> {
     for await (const ev of upstream.events) yield* mapper.push(ev);
     yield* mapper.end();
   }
-  return {
-    kind: "stream",
-    chunks: chunks(),
-    ociRequestId: upstream.opcRequestId,
-    cancel: upstream.cancel,
-    usage: () => mapper.usage,
-  };
+  return chatStream(events(), upstream);
 }

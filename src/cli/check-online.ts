@@ -1,8 +1,8 @@
-import { createChatCompletion } from "../chat/model-chat";
+import { runModelChat } from "../chat/model-chat";
 import type { LoadedConfig } from "../config/load";
 import type { Settings } from "../config/settings";
 import type { ModelAlias } from "../config/types";
-import { toApiError } from "../errors/map-upstream-error";
+import { toApiError } from "../errors/to-api-error";
 import { createSigner } from "../oci/auth";
 import { createHttpTransport } from "../oci/http-transport";
 import { describeModel } from "../oci/model-target";
@@ -58,7 +58,7 @@ export async function runOnlineChecks(
           );
           return;
         }
-        await createChatCompletion(t, {
+        await runModelChat(t, {
           alias: a,
           request: { messages: [{ role: "user", content: "ping" }], max_tokens: 1 },
           ...opts,
@@ -104,7 +104,7 @@ export async function runOnlineChecks(
     } catch (e) {
       failed++;
       const api = toApiError(e);
-      out(`  FAILED  ${p.what}: ${api ? `${api.status} ${api.message}` : (e as Error).message}`);
+      out(`  FAILED  ${p.what}: ${api.status === 500 ? (e as Error).message : `${api.status} ${api.message}`}`);
     }
   }
   out(

@@ -159,3 +159,19 @@ function withRequestId<T>(opcRequestId: string | undefined, map: () => T): T {
     throw e;
   }
 }
+
+/** The embeddings service the routes use: resolution and batching over the OCI transport. */
+export class EmbeddingsService {
+  constructor(private readonly transport: OciTransport) {}
+
+  async embed(
+    config: LoadedConfig,
+    pathAlias: string | undefined,
+    request: EmbeddingRequest,
+    call: { requestId: string; signal: AbortSignal; onAlias(alias: string): void },
+  ): Promise<EmbeddingOutcome> {
+    const resolved = resolveEmbeddingTarget(config, pathAlias, request.model);
+    call.onAlias(resolved.alias.alias);
+    return createEmbeddings(this.transport, { resolved, request, requestId: call.requestId, signal: call.signal });
+  }
+}

@@ -44,7 +44,7 @@ export function mapEmbedTextResult(
     return { object: "embedding", index: o.offset + i, embedding: encode(v as number[], o.encoding) };
   });
   const u = mapUsage(result.usage);
-  return { data, usage: { prompt_tokens: u?.prompt_tokens ?? 0, total_tokens: u?.total_tokens ?? 0 } };
+  return { data, usage: { prompt_tokens: u?.inputTokens ?? 0, total_tokens: u?.totalTokens ?? 0 } };
 }
 
 function encode(v: number[], encoding: EncodingFormat): number[] | string {

@@ -1,11 +1,17 @@
 import type { ApiError } from "./api-error";
 
-/** `{"error": {message, type, param, code}}` — what OpenAI SDKs parse into their error classes. */
+/**
+ * The API families: sets of routes that share a request shape, a stream format and an error
+ * envelope. Every route declares its family (see http/context.ts); errors are rendered in it.
+ */
+export type Family = "openai" | "direct";
+
+/** `{"error": {message, type, param, code}}`: what OpenAI SDKs parse into their error classes. */
 export function openAiEnvelope(e: ApiError) {
   return { error: { message: e.message, type: e.type, param: e.param, code: e.code } };
 }
 
-/** `{"error": "..."}` plus optional suggestion/details — the seed's direct-route shape. */
+/** `{"error": "..."}` plus optional suggestion/details: the seed's direct-route shape. */
 export function directEnvelope(e: ApiError) {
   return {
     error: e.message,
@@ -14,7 +20,16 @@ export function directEnvelope(e: ApiError) {
   };
 }
 
-/** Which envelope a path gets: every OpenAI-shaped route lives under a `v1/` segment. */
-export function isOpenAiPath(pathname: string): boolean {
-  return pathname.startsWith("/v1/") || pathname === "/v1" || /^\/genai\/[^/]+\/v1(\/|$)/.test(pathname);
+/** The body of an error answer in the family's shape, for JSON answers and stream error events. */
+export function envelope(family: Family, e: ApiError): unknown {
+  switch (family) {
+    case "openai":
+      return openAiEnvelope(e);
+    case "direct":
+      return directEnvelope(e);
+    default: {
+      const never: never = family;
+      throw new Error(`unknown family ${String(never)}`);
+    }
+  }
 }

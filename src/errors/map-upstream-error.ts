@@ -1,5 +1,5 @@
 import { ApiError } from "./api-error";
-import { UpstreamError } from "./upstream-error";
+import type { UpstreamError } from "./upstream-error";
 
 /** The single choke point where OCI failures become client-facing errors (CONTRACT §5 table). */
 export function mapUpstreamError(e: UpstreamError): ApiError {
@@ -79,10 +79,4 @@ export function mapUpstreamError(e: UpstreamError): ApiError {
         ociRequestId,
       });
   }
-}
-
-export function toApiError(e: unknown): ApiError | undefined {
-  if (e instanceof ApiError) return e;
-  if (e instanceof UpstreamError) return mapUpstreamError(e);
-  return undefined;
 }

@@ -1,96 +1,90 @@
-import type { Server } from "bun";
-import type { Outcome } from "../chat/outcome";
+import type { ChatStream } from "../chat/outcome";
+import type { TokenUsage } from "../chat/types";
 import { ApiError } from "../errors/api-error";
-import { directEnvelope, openAiEnvelope } from "../errors/envelopes";
-import { toApiError } from "../errors/map-upstream-error";
-import { UpstreamError } from "../errors/upstream-error";
-import type { Usage } from "../families/openai/types";
+import { toApiError } from "../errors/to-api-error";
 import type { Metrics } from "../observability/metrics";
-import { requestInfo } from "./request-info";
-import { sseResponse } from "./sse";
+import type { RequestState } from "./request-state";
+import { type SseFrame, sseResponse } from "./sse";
 import type { StreamRegistry } from "./stream-registry";
 
-/**
- * LLM calls may legitimately take minutes; Bun's default 10 s idle timeout would cut them. The
- * per-request deadline (upstream timeout, stream idle limit) bounds them instead.
- */
-export function lift(server: Server<unknown> | null, request: Request): void {
-  server?.timeout(request, 0);
+/** A family's answer to one request, before it becomes HTTP. */
+export type Reply<Body> = { kind: "json"; body: Body; ociRequestId?: string; usage?: TokenUsage } | StreamReply;
+
+export interface StreamReply {
+  kind: "stream";
+  frames: AsyncIterable<SseFrame>;
+  ociRequestId?: string;
+  /** Aborts the upstream work (the client went away). */
+  cancel(): void;
+  usage(): TokenUsage | undefined;
+  firstTokenAt(): number | undefined;
+  /** The family's event for a failure after the first byte, built from the error choke point. */
+  errorFrame(e: ApiError): SseFrame;
+  /** The family's keep-alive on silence (default: a `: keep-alive` comment). */
+  keepAlive?: SseFrame;
 }
 
-/** What streaming answers need from the app: keep-alive cadence, the open-stream registry, metrics. */
-export interface StreamContext {
-  keepAliveMs: number;
-  streams: StreamRegistry;
-  metrics: Metrics;
-}
-
-/** Text in a chunk of either family: an OpenAI delta (content or tool call) or the seed's `{delta}`. */
-function carriesText(chunk: unknown): boolean {
-  const c = chunk as {
-    delta?: unknown;
-    choices?: Array<{ delta?: { content?: string; tool_calls?: unknown[] }; text?: string }>;
+/** A family's frames for a core stream, keeping the stream's cancel and accounting. */
+export function streamReply(
+  out: ChatStream,
+  frames: AsyncIterable<SseFrame>,
+  errorFrame: (e: ApiError) => SseFrame,
+  keepAlive?: SseFrame,
+): StreamReply {
+  return {
+    kind: "stream",
+    frames,
+    ociRequestId: out.ociRequestId,
+    cancel: out.cancel,
+    usage: out.usage,
+    firstTokenAt: out.firstTokenAt,
+    errorFrame,
+    keepAlive,
   };
-  if (typeof c.delta === "string") return c.delta !== "";
-  const first = c.choices?.[0];
-  return Boolean(first?.delta?.content || first?.delta?.tool_calls?.length || first?.text);
 }
 
-/** Turns a service outcome into the HTTP answer, streaming or not, with the OCI request id. */
-export function respond<J extends { usage?: Usage }, C>(
-  outcome: Outcome<J, C>,
-  request: Request,
-  set: { headers: Record<string, unknown> },
-  opts: StreamContext & { family: "openai" | "direct"; done?: boolean },
-): J | Response {
-  const info = requestInfo(request);
-  if (outcome.ociRequestId) {
-    info.ociRequestId = outcome.ociRequestId;
-    set.headers["x-oci-request-id"] = outcome.ociRequestId;
-  }
-  if (outcome.kind === "json") {
-    const u = outcome.body.usage;
-    if (u) info.tokens = { prompt: u.prompt_tokens, completion: u.completion_tokens };
-    info.status = 200;
-    return outcome.body;
-  }
-  const stream = outcome;
-  async function* withDone(): AsyncGenerator<unknown> {
-    for await (const chunk of stream.chunks) {
-      if (info.firstTokenMs === undefined && carriesText(chunk)) info.firstTokenMs = performance.now() - info.startedAt;
-      yield chunk;
+/**
+ * Turns a family's reply into the HTTP answer, JSON or SSE, and records what the request cost
+ * (status, usage, OCI's request id, time to the first token) on its state. Streams are
+ * registered so shutdown can end them with a final event.
+ */
+export class Responder {
+  constructor(private readonly o: { keepAliveMs: number; streams: StreamRegistry; metrics: Metrics }) {}
+
+  reply<Body>(call: RequestState, set: { headers: Record<string, unknown> }, r: Reply<Body>): Body | Response {
+    if (r.ociRequestId) {
+      call.ociRequestId = r.ociRequestId;
+      set.headers["x-oci-request-id"] = r.ociRequestId;
     }
-    if (opts.done !== false) yield "[DONE]";
+    call.status = 200;
+    if (r.kind === "json") {
+      call.usage = r.usage;
+      return r.body;
+    }
+    const { metrics } = this.o;
+    const headers: Record<string, string> = { "x-request-id": call.id };
+    if (r.ociRequestId) headers["x-oci-request-id"] = r.ociRequestId;
+    call.streamOpened();
+    metrics.activeStreams.inc();
+    return sseResponse(r.frames, {
+      keepAliveMs: this.o.keepAliveMs,
+      keepAlive: r.keepAlive,
+      headers,
+      registry: this.o.streams,
+      onCancel: () => r.cancel(),
+      onClose: () => {
+        metrics.activeStreams.dec();
+        call.usage = r.usage();
+        const first = r.firstTokenAt();
+        if (first !== undefined) call.firstTokenMs = first - call.startedAt;
+        call.streamClosed();
+      },
+      errorEvent: (e) => {
+        metrics.ociErrorOf(e);
+        return r.errorFrame(toApiError(e));
+      },
+      terminatedEvent: (reason) =>
+        r.errorFrame(new ApiError(503, reason, { type: "service_unavailable", code: "shutting_down" })),
+    });
   }
-  const envelope = (e: ApiError) => (opts.family === "openai" ? openAiEnvelope(e) : directEnvelope(e));
-  const headers: Record<string, string> = { "x-request-id": info.id };
-  if (outcome.ociRequestId) headers["x-oci-request-id"] = outcome.ociRequestId;
-  info.status = 200;
-  info.stream = { closed: false, onClosed: [] };
-  opts.metrics.activeStreams.inc();
-  return sseResponse(withDone(), {
-    keepAliveMs: opts.keepAliveMs,
-    headers,
-    registry: opts.streams,
-    onCancel: () => stream.cancel(),
-    onClose: () => {
-      opts.metrics.activeStreams.dec();
-      const u = stream.usage();
-      if (u) info.tokens = { prompt: u.prompt_tokens, completion: u.completion_tokens };
-      info.stream!.closed = true;
-      for (const fn of info.stream!.onClosed) fn();
-    },
-    errorEvent: (e) => {
-      if (e instanceof UpstreamError && e.failure === "http") opts.metrics.ociError(e.init.status, e.init.code);
-      return envelope(
-        toApiError(e) ??
-          new ApiError(500, "Internal error in the gateway while streaming", {
-            type: "server_error",
-            code: "internal_error",
-          }),
-      );
-    },
-    terminatedEvent: (reason) =>
-      envelope(new ApiError(503, reason, { type: "service_unavailable", code: "shutting_down" })),
-  });
 }

@@ -1,36 +1,47 @@
 import type { StreamRegistry } from "./stream-registry";
 
+/** One server-sent event: an optional `event:` name and its data (JSON, or a string sent as is). */
+export interface SseFrame {
+  event?: string;
+  data: unknown;
+}
+
 /**
  * The one SSE framing helper. Pull-based, so a slow reader slows the upstream instead of growing
- * a buffer; while the source is silent it writes `: keep-alive` comments so proxies and idle
- * timers do not cut a quiet stream. An error after the first byte cannot change the status any
- * more, so it is sent as a final `data: {"error": ...}` event and the stream closes without [DONE].
+ * a buffer; while the source is silent it writes keep-alive comments (or the family's own ping)
+ * so proxies and idle timers do not cut a quiet stream. An error after the first byte cannot
+ * change the status any more, so it is sent as a final event in the family's shape and the
+ * stream closes.
  */
 export interface SseOptions {
   keepAliveMs: number;
   headers?: Record<string, string>;
-  /** Payload of the terminal error event (envelope of the route family). */
-  errorEvent(e: unknown): unknown;
+  /** The terminal error event (in the route family's shape). */
+  errorEvent(e: unknown): SseFrame;
+  /** What to send on silence; default `: keep-alive`. */
+  keepAlive?: SseFrame;
   /** Called once when the stream ends for any reason (completed, failed, or client gone). */
   onClose?(outcome: "done" | "error" | "cancelled", error?: unknown): void;
   /** Client went away: abort upstream work. */
   onCancel(): void;
   /** Shutdown's hook: the registry may end this stream early with a final error event. */
   registry?: StreamRegistry;
-  /** The error a terminated stream reports (e.g. the server is shutting down). */
-  terminatedEvent?(reason: string): unknown;
+  /** The event a terminated stream ends with (e.g. the server is shutting down). */
+  terminatedEvent?(reason: string): SseFrame;
 }
 
 const encoder = new TextEncoder();
 const KEEP_ALIVE = encoder.encode(": keep-alive\n\n");
 
-export function frame(data: unknown): Uint8Array {
-  return encoder.encode(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+export function encodeFrame(f: SseFrame): Uint8Array {
+  const data = typeof f.data === "string" ? f.data : JSON.stringify(f.data);
+  return encoder.encode(f.event ? `event: ${f.event}\ndata: ${data}\n\n` : `data: ${data}\n\n`);
 }
 
-export function sseResponse(source: AsyncIterable<unknown>, o: SseOptions): Response {
+export function sseResponse(source: AsyncIterable<SseFrame>, o: SseOptions): Response {
+  const keepAlive = o.keepAlive ? encodeFrame(o.keepAlive) : KEEP_ALIVE;
   const it = source[Symbol.asyncIterator]();
-  let pending: Promise<IteratorResult<unknown>> | undefined;
+  let pending: Promise<IteratorResult<SseFrame>> | undefined;
   let closed = false;
   let unregister: (() => void) | undefined;
   const close = (outcome: "done" | "error" | "cancelled", error?: unknown) => {
@@ -45,7 +56,7 @@ export function sseResponse(source: AsyncIterable<unknown>, o: SseOptions): Resp
         unregister = o.registry?.add((reason) => {
           if (closed) return;
           try {
-            controller.enqueue(frame(o.terminatedEvent?.(reason) ?? o.errorEvent(new Error(reason))));
+            controller.enqueue(encodeFrame(o.terminatedEvent?.(reason) ?? o.errorEvent(new Error(reason))));
             controller.close();
           } catch {
             // Already gone.
@@ -66,7 +77,7 @@ export function sseResponse(source: AsyncIterable<unknown>, o: SseOptions): Resp
         try {
           const r = await Promise.race([pending, tick]);
           if (r === "tick") {
-            controller.enqueue(KEEP_ALIVE);
+            controller.enqueue(keepAlive);
             return;
           }
           pending = undefined;
@@ -74,13 +85,13 @@ export function sseResponse(source: AsyncIterable<unknown>, o: SseOptions): Resp
             controller.close();
             close("done");
           } else {
-            controller.enqueue(frame(r.value));
+            controller.enqueue(encodeFrame(r.value));
           }
         } catch (e) {
           pending = undefined;
           if (closed) return;
           try {
-            controller.enqueue(frame(o.errorEvent(e)));
+            controller.enqueue(encodeFrame(o.errorEvent(e)));
             controller.close();
           } catch {
             // The client is already gone; nothing left to tell it.

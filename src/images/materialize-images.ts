@@ -1,5 +1,5 @@
+import type { ChatRequest, ContentPart } from "../chat/types";
 import { badRequest } from "../errors/api-error";
-import type { ChatCompletionRequest, ContentPart } from "../families/openai/schemas";
 import type { FilesService } from "../files/files-service";
 import { mapBounded } from "../lib/map-bounded";
 import type { CallOptions } from "../oci/transport";
@@ -23,11 +23,7 @@ type Part = ContentPart;
  * inline `file_data` is checked, and remote http(s) URLs are fetched by the safe fetcher (public
  * addresses only, unless allowed). Messages without such parts come back untouched.
  */
-export async function materializeImages(
-  req: ChatCompletionRequest,
-  src: ImageSources,
-  opts: CallOptions,
-): Promise<ChatCompletionRequest> {
+export async function materializeImages(req: ChatRequest, src: ImageSources, opts: CallOptions): Promise<ChatRequest> {
   const jobs: Array<{ m: number; p: number; part: Part }> = [];
   req.messages.forEach((msg, m) => {
     if (!Array.isArray(msg.content)) return;

@@ -1,4 +1,5 @@
 import type { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { UpstreamError } from "../errors/upstream-error";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -79,6 +80,11 @@ export class Metrics {
 
   ociError(status: number | undefined, code: string | undefined): void {
     this.use((m) => m.ociErrors.inc({ status: status === undefined ? "none" : String(status), code: code ?? "" }));
+  }
+
+  /** Counts `e` when it is an error status OCI answered; anything else is not OCI's. */
+  ociErrorOf(e: unknown): void {
+    if (e instanceof UpstreamError && e.failure === "http") this.ociError(e.init.status, e.init.code);
   }
 
   timeToFirstToken(alias: string | undefined, seconds: number): void {

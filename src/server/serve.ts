@@ -1,4 +1,3 @@
-import { SessionManager } from "../agents/session-manager";
 import { createSessionStore } from "../agents/stores/create-store";
 import type { SessionStore } from "../agents/stores/types";
 import { banner } from "../cli/banner";
@@ -6,10 +5,7 @@ import { type LoadedConfig, loadConfig } from "../config/load";
 import type { Settings } from "../config/settings";
 import { ConfigStore } from "../config/store";
 import { formatProblem } from "../config/types";
-import { FilesService } from "../files/files-service";
 import { createApp } from "../http/app";
-import type { Lifecycle } from "../http/lifecycle";
-import { StreamRegistry } from "../http/stream-registry";
 import { createMockTransport } from "../mock/mock-transport";
 import { createLogger, type Logger } from "../observability/logger";
 import { Metrics } from "../observability/metrics";
@@ -17,12 +13,7 @@ import { UpstreamLedger } from "../observability/upstream-ledger";
 import { createSigner } from "../oci/auth";
 import { createHttpTransport } from "../oci/http-transport";
 import type { OciTransport } from "../oci/transport";
-
-/** TEST_MODE keeps files in memory and needs no bucket; this names the in-memory one. */
-const TEST_MODE_BUCKET = "testmode-bucket";
-
-/** A lock outlives a crashed holder by this much (Redis); live holders renew it. */
-const SESSION_LOCK_LEASE_MS = 30_000;
+import { buildServices } from "./gateway";
 
 /** Upload routes need more than JSON's 10 MB; per-route limits are enforced below this. */
 const MAX_REQUEST_BODY = 64 * 1024 * 1024;
@@ -89,21 +80,10 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     console.error(`ocigenai: cannot set up OCI authentication (${settings.ociAuth}): ${(e as Error).message}`);
     return 2;
   }
-  const sessions = new SessionManager(sessionStore, oci, {
-    ttlMs: settings.sessionTtlMs,
-    lockWaitMs: settings.upstreamTimeoutMs,
-    lockLeaseMs: SESSION_LOCK_LEASE_MS,
-    log,
-    onStoreOp: (ok) => metrics.sessionStore(sessionStore.kind, ok),
-  });
   const store = new ConfigStore(config, settings, log);
-  const lifecycle: Lifecycle = { draining: false, startedAt: Date.now() };
-  const streams = new StreamRegistry();
-  const files = new FilesService(oci, {
-    ...settings.files,
-    bucket: settings.files.bucket ?? (config.testMode ? TEST_MODE_BUCKET : undefined),
-  });
-  const app = createApp({ settings, store, transport: oci, sessions, files, log, metrics, ledger, streams, lifecycle });
+  const services = buildServices({ settings, config: store, transport: oci, sessionStore, log, metrics });
+  const { lifecycle, streams } = services;
+  const app = createApp(services, { ledger });
   try {
     app.listen({ port: settings.port, hostname: settings.host, maxRequestBodySize: MAX_REQUEST_BODY });
   } catch (e) {

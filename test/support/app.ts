@@ -1,20 +1,18 @@
 /** Builds the real Elysia app in-process for `app.handle(new Request(...))` route tests. */
 
-import { SessionManager } from "../../src/agents/session-manager";
 import { MemorySessionStore } from "../../src/agents/stores/memory";
 import type { SessionStore } from "../../src/agents/stores/types";
 import { loadConfig } from "../../src/config/load";
 import { resolveSettings } from "../../src/config/settings";
 import { ConfigStore } from "../../src/config/store";
 import { formatProblem } from "../../src/config/types";
-import { FilesService } from "../../src/files/files-service";
 import { createApp } from "../../src/http/app";
-import { StreamRegistry } from "../../src/http/stream-registry";
 import { createMockTransport } from "../../src/mock/mock-transport";
 import { createLogger } from "../../src/observability/logger";
 import { Metrics } from "../../src/observability/metrics";
 import { UpstreamLedger } from "../../src/observability/upstream-ledger";
 import type { OciTransport } from "../../src/oci/transport";
+import { buildServices } from "../../src/server/gateway";
 import { tempDir, testModels, writeModels } from "./gateway";
 
 export interface TestAppOptions {
@@ -33,29 +31,19 @@ export function makeTestApp(o: TestAppOptions = {}) {
   const lines: string[] = [];
   const log = createLogger("debug", (l) => lines.push(l));
   const store = new ConfigStore(loaded.config, settings, log);
-  const lifecycle = { draining: false, startedAt: Date.now() };
   const transport = o.transport ?? createMockTransport();
-  const sessions = new SessionManager(o.sessionStore ?? new MemorySessionStore(), transport, {
-    ttlMs: settings.sessionTtlMs,
-    lockWaitMs: 5000,
-    lockLeaseMs: 5000,
-    log,
-  });
-  const files = new FilesService(transport, { ...settings.files, bucket: settings.files.bucket ?? "testmode-bucket" });
-  const metrics = new Metrics(() => sessions.store.size());
-  const streams = new StreamRegistry();
-  const app = createApp({
+  const sessionStore = o.sessionStore ?? new MemorySessionStore();
+  const metrics = new Metrics(() => sessionStore.size());
+  const services = buildServices({
     settings,
-    store,
+    config: store,
     transport,
-    sessions,
-    files,
+    sessionStore,
     log,
-    lifecycle,
     metrics,
-    ledger: new UpstreamLedger(),
-    streams,
+    locks: { waitMs: 5000, leaseMs: 5000 },
   });
+  const app = createApp(services, { ledger: new UpstreamLedger() });
   const call = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const headers = new Headers(init.headers);
     let body = init.body;
@@ -65,5 +53,6 @@ export function makeTestApp(o: TestAppOptions = {}) {
     }
     return app.handle(new Request(`http://localhost${path}`, { ...init, headers, body }));
   };
+  const { lifecycle, sessions, streams } = services;
   return { app, call, settings, store, lifecycle, logs: lines, dir, sessions, transport, metrics, streams };
 }

@@ -1,8 +1,8 @@
-import type { ChatCompletionRequest } from "../../families/openai/schemas";
+import type { ChatRequest } from "../types";
 import type { mergeSampling } from "./sampling-params";
 
 /** The sampling fields both Cohere formats share, under the names both use. */
-export function cohereSampling(s: ReturnType<typeof mergeSampling>, req: ChatCompletionRequest, stream: boolean) {
+export function cohereSampling(s: ReturnType<typeof mergeSampling>, req: ChatRequest, stream: boolean) {
   return {
     ...(s.temperature !== undefined && { temperature: s.temperature }),
     ...(s.topP !== undefined && { topP: s.topP }),

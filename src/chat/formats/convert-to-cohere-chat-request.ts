@@ -1,7 +1,7 @@
 import type { AliasParams } from "../../config/types";
 import { badRequest } from "../../errors/api-error";
-import type { ChatCompletionRequest, ChatMessage } from "../../families/openai/schemas";
 import type { CohereChatRequest, CohereMessage, CohereToolResult } from "../../oci/wire";
+import type { ChatMessage, ChatRequest } from "../types";
 import { toCohereParameterDefinitions } from "./cohere-parameter-definitions";
 import { cohereSampling } from "./cohere-sampling";
 import { messageText } from "./message-text";
@@ -18,7 +18,7 @@ const NO_IMAGES = "COHERE models take text only (use a Cohere vision model, apiF
  * they answer (found through `tool_call_id` in the assistant message). Pure.
  */
 export function convertToCohereChatRequest(
-  req: ChatCompletionRequest,
+  req: ChatRequest,
   defaults: AliasParams,
   stream: boolean,
 ): CohereChatRequest {

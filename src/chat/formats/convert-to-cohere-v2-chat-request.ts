@@ -1,7 +1,7 @@
 import type { AliasParams } from "../../config/types";
 import { badRequest, unsupportedParam } from "../../errors/api-error";
-import type { ChatCompletionRequest, ChatMessage } from "../../families/openai/schemas";
 import type { CohereChatRequestV2, CohereMessageV2 } from "../../oci/wire";
+import type { ChatMessage, ChatRequest } from "../types";
 import { cohereSampling } from "./cohere-sampling";
 import { imagePartUrl } from "./image-part-url";
 import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
@@ -14,7 +14,7 @@ import { simplifyJsonSchema } from "./simplify-json-schema";
  * `FUNCTION` objects. Pure.
  */
 export function convertToCohereV2ChatRequest(
-  req: ChatCompletionRequest,
+  req: ChatRequest,
   defaults: AliasParams,
   stream: boolean,
 ): CohereChatRequestV2 {

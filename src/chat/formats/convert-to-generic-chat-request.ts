@@ -1,15 +1,15 @@
 import type { AliasParams } from "../../config/types";
 import { badRequest } from "../../errors/api-error";
-import type { ChatCompletionRequest, ChatMessage } from "../../families/openai/schemas";
 import type { ModelTarget } from "../../oci/model-target";
 import type { GenericChatRequest, ImageDetail, OciChatContent, OciMessage } from "../../oci/wire";
+import type { ChatMessage, ChatRequest } from "../types";
 import { imagePartUrl } from "./image-part-url";
 import { mergeSampling } from "./sampling-params";
 import { simplifyJsonSchema } from "./simplify-json-schema";
 
 /** OpenAI chat request → OCI GENERIC chat request. Pure; throws ApiError(400) naming the parameter. */
 export function convertToGenericChatRequest(
-  req: ChatCompletionRequest,
+  req: ChatRequest,
   target: ModelTarget,
   defaults: AliasParams,
   stream: boolean,

@@ -1,5 +1,5 @@
 import { badRequest } from "../../errors/api-error";
-import type { ContentPart } from "../../families/openai/schemas";
+import type { ContentPart } from "../types";
 
 /**
  * The URL and detail of an image part, as OCI takes them. File references and remote URLs are

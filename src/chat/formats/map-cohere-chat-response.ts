@@ -1,14 +1,12 @@
 import { UpstreamError } from "../../errors/upstream-error";
-import { singleChoiceCompletion } from "../../families/openai/single-choice-completion";
-import type { ChatCompletion, ToolCallOut } from "../../families/openai/types";
 import { expectRec, optArray, optString } from "../../oci/reply-shapes";
+import type { ChatAnswer, ToolCall } from "../types";
 import { mapFinishReason } from "./map-finish-reason";
-import type { CompletionMeta } from "./map-generic-chat-response";
 import { mapUsage } from "./map-usage";
 import { syntheticToolCallId } from "./synthetic-tool-call-id";
 
-/** OCI ChatResult with a COHERE chatResponse → OpenAI chat.completion. */
-export function mapCohereChatResponse(body: unknown, meta: CompletionMeta): ChatCompletion {
+/** OCI ChatResult with a COHERE chatResponse → the core's answer. */
+export function mapCohereChatResponse(body: unknown): ChatAnswer {
   const result = expectRec(body, "chat result");
   const res = expectRec(result.chatResponse, "chatResponse");
   if (res.apiFormat !== undefined && res.apiFormat !== "COHERE")
@@ -17,22 +15,26 @@ export function mapCohereChatResponse(body: unknown, meta: CompletionMeta): Chat
     throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(res.errorMessage) ?? "no message"}`);
   const toolCalls = cohereToolCalls(res.toolCalls);
   const text = optString(res.text) ?? "";
-  return singleChoiceCompletion(
-    meta,
-    text,
-    toolCalls,
-    mapFinishReason(res.finishReason, toolCalls.length > 0),
-    mapUsage(res.usage),
-  );
+  return {
+    choices: [
+      {
+        index: 0,
+        text: text === "" && toolCalls.length ? undefined : text,
+        toolCalls,
+        finishReason: mapFinishReason(res.finishReason, toolCalls.length > 0),
+      },
+    ],
+    usage: mapUsage(res.usage),
+  };
 }
 
-/** Cohere v1 tool calls `{name, parameters}` → OpenAI calls with synthetic stable ids. */
-export function cohereToolCalls(v: unknown, offset = 0): ToolCallOut[] {
+/** Cohere v1 tool calls `{name, parameters}` → calls with synthetic stable ids. */
+export function cohereToolCalls(v: unknown, offset = 0): ToolCall[] {
   return optArray(v, "toolCalls").map((c, i) => {
     const call = expectRec(c, `toolCalls[${i}]`);
     const name = optString(call.name);
     if (!name) throw new UpstreamError("bad_response", `toolCalls[${i}] has no name`);
     const args = JSON.stringify(call.parameters ?? {});
-    return { id: syntheticToolCallId(offset + i, name, args), type: "function", function: { name, arguments: args } };
+    return { id: syntheticToolCallId(offset + i, name, args), name, arguments: args };
   });
 }

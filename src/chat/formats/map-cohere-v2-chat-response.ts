@@ -1,14 +1,12 @@
 import { UpstreamError } from "../../errors/upstream-error";
-import { singleChoiceCompletion } from "../../families/openai/single-choice-completion";
-import type { ChatCompletion, ToolCallOut } from "../../families/openai/types";
 import { expectRec, isRec, optArray, optString, type Rec } from "../../oci/reply-shapes";
+import type { AnswerChoice, ChatAnswer, ToolCall } from "../types";
 import { mapFinishReason } from "./map-finish-reason";
-import type { CompletionMeta } from "./map-generic-chat-response";
 import { mapUsage } from "./map-usage";
 import { syntheticToolCallId } from "./synthetic-tool-call-id";
 
-/** OCI ChatResult with a COHEREV2 chatResponse → OpenAI chat.completion. */
-export function mapCohereV2ChatResponse(body: unknown, meta: CompletionMeta): ChatCompletion {
+/** OCI ChatResult with a COHEREV2 chatResponse → the core's answer. */
+export function mapCohereV2ChatResponse(body: unknown): ChatAnswer {
   const result = expectRec(body, "chat result");
   const res = expectRec(result.chatResponse, "chatResponse");
   if (res.apiFormat !== undefined && res.apiFormat !== "COHEREV2")
@@ -18,14 +16,14 @@ export function mapCohereV2ChatResponse(body: unknown, meta: CompletionMeta): Ch
   const message = expectRec(res.message, "chatResponse.message");
   const { text, thinking } = v2Content(message.content);
   const toolCalls = optArray(message.toolCalls, "message.toolCalls").map((c, i) => v2ToolCall(c, i));
-  return singleChoiceCompletion(
-    meta,
-    text,
+  const choice: AnswerChoice = {
+    index: 0,
+    text: text === "" && toolCalls.length ? undefined : text,
     toolCalls,
-    mapFinishReason(res.finishReason, toolCalls.length > 0),
-    mapUsage(res.usage),
-    thinking ? { reasoning_content: thinking } : {},
-  );
+    finishReason: mapFinishReason(res.finishReason, toolCalls.length > 0),
+  };
+  if (thinking) choice.reasoning = thinking;
+  return { choices: [choice], usage: mapUsage(res.usage) };
 }
 
 export function v2Content(content: unknown): { text: string; thinking: string } {
@@ -39,15 +37,11 @@ export function v2Content(content: unknown): { text: string; thinking: string } 
   return { text, thinking };
 }
 
-export function v2ToolCall(v: unknown, i: number): ToolCallOut {
+export function v2ToolCall(v: unknown, i: number): ToolCall {
   const c = expectRec(v, `toolCalls[${i}]`);
   const fn: Rec = isRec(c.function) ? c.function : {};
   const name = optString(fn.name);
   if (!name) throw new UpstreamError("bad_response", `toolCalls[${i}] has no function name`);
   const args = typeof fn.arguments === "string" ? fn.arguments : JSON.stringify(fn.arguments ?? {});
-  return {
-    id: optString(c.id) ?? syntheticToolCallId(i, name, args),
-    type: "function",
-    function: { name, arguments: args },
-  };
+  return { id: optString(c.id) ?? syntheticToolCallId(i, name, args), name, arguments: args };
 }

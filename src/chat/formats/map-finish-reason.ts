@@ -1,8 +1,9 @@
-import type { FinishReason } from "../../families/openai/types";
+import type { FinishReason } from "../types";
 
 /**
- * OCI finish reasons → OpenAI's. GENERIC already speaks OpenAI's words; COHERE and COHEREV2 use
- * their own. OCI has also been seen to send null when a stop sequence matched: that is a stop.
+ * OCI finish reasons → the core's (OpenAI's words). GENERIC already speaks them; COHERE and
+ * COHEREV2 use their own. OCI has also been seen to send null when a stop sequence matched: that
+ * is a stop.
  */
 export function mapFinishReason(reason: unknown, hasToolCalls = false): FinishReason {
   if (hasToolCalls) return "tool_calls";

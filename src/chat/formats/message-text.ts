@@ -1,5 +1,5 @@
 import { badRequest } from "../../errors/api-error";
-import type { ChatMessage } from "../../families/openai/schemas";
+import type { ChatMessage } from "../types";
 
 /**
  * The text of a message for formats that take plain strings (Cohere v1, agents). Image parts are

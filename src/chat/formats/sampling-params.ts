@@ -1,7 +1,7 @@
 import type { AliasParams } from "../../config/types";
 import { badRequest } from "../../errors/api-error";
-import type { ChatCompletionRequest } from "../../families/openai/schemas";
 import type { ReasoningEffort, Verbosity } from "../../oci/wire";
+import type { ChatRequest } from "../types";
 
 /** When neither request nor alias sets a limit: OCI's own default stops after a few dozen tokens. */
 export const DEFAULT_MAX_TOKENS = 2048;
@@ -10,7 +10,7 @@ const EFFORTS = ["none", "minimal", "low", "medium", "high"];
 const VERBOSITIES = ["low", "medium", "high"];
 
 type Sampling = Pick<
-  ChatCompletionRequest,
+  ChatRequest,
   | "temperature"
   | "top_p"
   | "top_k"

@@ -1,48 +1,33 @@
 import { UpstreamError } from "../../errors/upstream-error";
-import type { ChatCompletionChunk, Usage } from "../../families/openai/types";
+import type { ChatEvent, TokenUsage } from "../types";
 
-/** What every format's stream mapper offers: the service drives it, one OCI event at a time. */
+/**
+ * What every format's stream mapper offers: the core drives it, one OCI event at a time, and it
+ * answers the core's events. Pure state machines; the caller does the I/O.
+ */
 export interface StreamMapper {
-  start(): ChatCompletionChunk;
-  push(event: unknown): ChatCompletionChunk[];
+  push(event: unknown): ChatEvent[];
   /** OCI ended the stream; throws when it ended before a finish reason. */
-  end(): ChatCompletionChunk[];
-  readonly usage: Usage | undefined;
-}
-
-export function chunkOf(
-  meta: { id: string; created: number; model: string },
-  choices: ChatCompletionChunk["choices"],
-): ChatCompletionChunk {
-  return { id: meta.id, object: "chat.completion.chunk", created: meta.created, model: meta.model, choices };
-}
-
-export function roleChunk(meta: { id: string; created: number; model: string }): ChatCompletionChunk {
-  return chunkOf(meta, [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
+  end(): ChatEvent[];
+  readonly usage: TokenUsage | undefined;
 }
 
 /**
- * What the three formats' mappers share: the opening role chunk, and a close that insists OCI
- * finished (a stream cut before its finish reason is an upstream failure) and adds the usage
- * chunk when the client asked for it. Subclasses map the events and set `finished` and `usage`.
+ * What the three formats share: a close that insists OCI finished (a stream cut before its
+ * finish reason is an upstream failure) and reports the usage last. Subclasses map the events
+ * and set `finished` and `usage`.
  */
 export abstract class BaseStreamMapper implements StreamMapper {
   protected finished = false;
-  usage: Usage | undefined;
+  usage: TokenUsage | undefined;
 
-  constructor(
-    protected readonly meta: { id: string; created: number; model: string },
-    private readonly includeUsage: boolean,
-  ) {}
+  /** `answerId` seeds the ids of tool calls that OCI sent without one. */
+  constructor(protected readonly answerId: string) {}
 
-  start(): ChatCompletionChunk {
-    return roleChunk(this.meta);
-  }
+  abstract push(event: unknown): ChatEvent[];
 
-  abstract push(event: unknown): ChatCompletionChunk[];
-
-  end(): ChatCompletionChunk[] {
+  end(): ChatEvent[] {
     if (!this.finished) throw new UpstreamError("bad_response", "the stream ended before OCI sent a finish reason");
-    return this.includeUsage && this.usage ? [{ ...chunkOf(this.meta, []), usage: this.usage }] : [];
+    return this.usage ? [{ type: "usage", usage: this.usage }] : [];
   }
 }

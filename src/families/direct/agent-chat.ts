@@ -1,94 +1,58 @@
-import type { AgentInput } from "../../agents/agent-input";
-import { AgentStreamReader } from "../../agents/agent-stream-reader";
-import { agentTurn, agentTurnStream } from "../../agents/agent-turn";
-import type { SessionManager, TurnOutcome } from "../../agents/session-manager";
-import type { Outcome } from "../../chat/outcome";
-import type { ModelAlias } from "../../config/types";
-import type { OciEventStream, OciTransport } from "../../oci/transport";
-import { seedAgentResponse } from "../openai/agent-responses";
-import type { Usage } from "../openai/types";
+import type { ChatOutcome } from "../../chat/outcome";
+import type { AgentTurn, ChatEvent, TokenUsage } from "../../chat/types";
+import { type Reply, streamReply } from "../../http/respond";
+import type { SseFrame } from "../../http/sse";
+import { type DirectUsage, directErrorFrame, directUsage } from "./shapes";
 
-/** The seed's /chat request, already checked for its mode. */
-export type DirectChatMode = { mode: "auto"; channel: string; cuid: string } | { mode: "manual"; sessionId: string };
-
-export interface DirectChatCall {
-  alias: ModelAlias;
-  owner: string;
-  mode: DirectChatMode;
-  userMessage: string;
-  stream: boolean;
-  requestId: string;
-  signal: AbortSignal;
+export interface SeedAgentAnswer {
+  agentResponse: { role: "ASSISTANT"; content: Array<{ text: string }>; timeCreated: string; citations?: unknown[] };
+  sessionInfo: { sessionId: string; sessionKey?: string; reused?: boolean };
+  usage?: DirectUsage;
 }
 
-export type DirectChatOutcome = Outcome<Record<string, unknown>, unknown>;
-
-/**
- * POST /genai/{alias}/chat: automatic mode (`channel` + `cuid`, sessions managed) or manual mode
- * (`sessionId`). Answers in the seed's shapes; `stream: true` sends `{"delta"}` events, then the
- * whole `{agentResponse, sessionInfo}`, then [DONE].
- */
-export async function runDirectAgentChat(
-  transport: OciTransport,
-  sessions: SessionManager,
-  call: DirectChatCall,
-): Promise<DirectChatOutcome> {
-  const { alias, mode } = call;
-  const input: AgentInput = { message: call.userMessage, context: "", performedActions: [] };
-  const opts = { signal: call.signal, requestId: call.requestId };
-  const run = <R>(turn: (sid: string, fresh: boolean) => Promise<R>): Promise<TurnOutcome<R>> =>
-    mode.mode === "auto"
-      ? sessions.auto({ alias, owner: call.owner, channel: mode.channel, cuid: mode.cuid }, opts, turn)
-      : sessions.manual(alias, call.owner, mode.sessionId, opts, turn);
-  const sessionInfo = (t: TurnOutcome<unknown>) =>
-    mode.mode === "auto"
-      ? { sessionId: t.sessionId, sessionKey: `${mode.channel}:${mode.cuid}`, reused: t.reused }
-      : { sessionId: t.sessionId };
-
-  if (!call.stream) {
-    const t = await run((sid, fresh) => agentTurn(transport, alias, input, sid, fresh, opts));
-    await t.release();
-    const { answer, ociRequestId } = t.result;
-    return {
-      kind: "json",
-      body: {
-        agentResponse: seedAgentResponse(answer),
-        sessionInfo: sessionInfo(t),
-        ...(answer.usage ? { usage: answer.usage } : {}),
-      },
-      ociRequestId,
-    };
-  }
-  const t: TurnOutcome<OciEventStream> = await run((sid, fresh) =>
-    agentTurnStream(transport, alias, input, sid, fresh, opts),
-  );
-  const reader = new AgentStreamReader();
-  let usage: Usage | undefined;
-  async function* events(): AsyncGenerator<unknown> {
-    try {
-      for await (const ev of t.result.events) {
-        const delta = reader.push(ev);
-        if (delta) yield { delta };
-      }
-      const answer = reader.answer();
-      usage = answer.usage;
-      yield {
-        agentResponse: seedAgentResponse(answer),
-        sessionInfo: sessionInfo(t),
-        ...(answer.usage ? { usage: answer.usage } : {}),
-      };
-    } finally {
-      await t.release();
-    }
-  }
+/** The seed's `{agentResponse, sessionInfo, usage?}` for one agent turn. */
+function seedAnswer(text: string, agent: AgentTurn, u: TokenUsage | undefined): SeedAgentAnswer {
+  const usage = directUsage(u);
+  const sessionInfo =
+    agent.sessionKey !== undefined
+      ? { sessionId: agent.sessionId, sessionKey: agent.sessionKey, reused: agent.reused ?? false }
+      : { sessionId: agent.sessionId };
   return {
-    kind: "stream",
-    chunks: events(),
-    ociRequestId: t.result.opcRequestId,
-    cancel: () => {
-      t.result.cancel();
-      void t.release();
+    agentResponse: {
+      role: "ASSISTANT",
+      content: [{ text }],
+      timeCreated: agent.timeCreated,
+      ...(agent.citations.length ? { citations: agent.citations } : {}),
     },
-    usage: () => usage,
+    sessionInfo,
+    ...(usage ? { usage } : {}),
   };
+}
+
+/** `{"delta"}` per piece of text, then the whole answer, then `[DONE]`. */
+async function* agentFrames(events: AsyncIterable<ChatEvent>): AsyncGenerator<SseFrame> {
+  let text = "";
+  let agent: AgentTurn | undefined;
+  let usage: TokenUsage | undefined;
+  for await (const ev of events) {
+    if (ev.type === "text") {
+      text += ev.text;
+      yield { data: { delta: ev.text } };
+    } else if (ev.type === "agent") agent = ev.agent;
+    else if (ev.type === "usage") usage = ev.usage;
+  }
+  if (!agent) throw new Error("an agent stream ended without its session");
+  yield { data: seedAnswer(text, agent, usage) };
+  yield { data: "[DONE]" };
+}
+
+/** `POST /genai/{alias}/chat`: the core's agent outcome in the seed's shapes. */
+export function agentChatReply(out: ChatOutcome): Reply<SeedAgentAnswer> {
+  if (out.kind === "answer") {
+    const { agent, usage } = out.answer;
+    if (!agent) throw new Error("an agent answer without its session");
+    const body = seedAnswer(out.answer.choices[0]?.text ?? "", agent, usage);
+    return { kind: "json", body, ociRequestId: out.ociRequestId, usage };
+  }
+  return streamReply(out, agentFrames(out.events), directErrorFrame);
 }

@@ -1,7 +1,10 @@
 import { type Static, t } from "elysia";
+import type { ChatOutcome } from "../../chat/outcome";
+import type { ChatEvent, ChatRequest, FinishReason, TokenUsage } from "../../chat/types";
 import { Int } from "../../http/int-schema";
-import type { ChatCompletionRequest } from "../openai/schemas";
-import type { ChatCompletion, ChatCompletionChunk, FinishReason, Usage } from "../openai/types";
+import { type Reply, streamReply } from "../../http/respond";
+import type { SseFrame } from "../../http/sse";
+import { type DirectUsage, directErrorFrame, directUsage } from "./shapes";
 
 /** The seed's direct inference body: one prompt, a few sampling knobs. */
 export const InferenceRequest = t.Object({
@@ -16,11 +19,11 @@ export type InferenceRequest = Static<typeof InferenceRequest>;
 
 export interface InferenceResponse {
   response: { text: string; finish_reason: string };
-  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  usage?: DirectUsage;
 }
 
-/** The prompt as one user turn; usage is always asked for since the final answer reports it. */
-export function inferenceToChatRequest(req: InferenceRequest): ChatCompletionRequest {
+/** The prompt as one user turn. */
+export function inferenceToChatRequest(req: InferenceRequest): ChatRequest {
   return {
     messages: [{ role: "user", content: req.prompt }],
     temperature: req.temperature,
@@ -28,52 +31,52 @@ export function inferenceToChatRequest(req: InferenceRequest): ChatCompletionReq
     top_p: req.top_p,
     top_k: req.top_k,
     stream: req.stream === true,
-    ...(req.stream ? { stream_options: { include_usage: true } } : {}),
   };
 }
 
 /** The seed spells finish reasons in upper case (STOP, LENGTH, TOOL_CALLS, CONTENT_FILTER). */
-export function directFinishReason(r: FinishReason | null): string {
+export function directFinishReason(r: FinishReason | undefined): string {
   return (r ?? "stop").toUpperCase();
 }
 
-function directUsage(u: Usage | undefined): InferenceResponse["usage"] {
-  return u && { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens };
-}
-
-export function chatToInferenceResponse(c: ChatCompletion): InferenceResponse {
-  const choice = c.choices[0]!;
-  const usage = directUsage(c.usage);
-  return {
-    response: { text: choice.message.content ?? "", finish_reason: directFinishReason(choice.finish_reason) },
-    ...(usage ? { usage } : {}),
-  };
+function inferenceResponse(
+  text: string,
+  finish: FinishReason | undefined,
+  u: TokenUsage | undefined,
+): InferenceResponse {
+  const usage = directUsage(u);
+  return { response: { text, finish_reason: directFinishReason(finish) }, ...(usage ? { usage } : {}) };
 }
 
 /**
- * Chat chunks → the seed's stream: `{"delta": "<text>"}` per piece of text, then one final
- * `{"response": {...}, "usage": {...}}` with the whole answer. Stateful only in what it sums up.
+ * The core's events → the seed's stream: `{"delta": "<text>"}` per piece of text, then one final
+ * `{"response": {...}, "usage": {...}}` with the whole answer, then `[DONE]`.
  */
-export class InferenceStreamFolder {
-  private text = "";
-  private finish: FinishReason | null = null;
-  private usage: Usage | undefined;
-
-  push(chunk: ChatCompletionChunk): Array<{ delta: string }> {
-    if (chunk.usage) this.usage = chunk.usage;
-    const c = chunk.choices[0];
-    if (c?.finish_reason) this.finish = c.finish_reason;
-    const delta = c?.delta.content;
-    if (!delta) return [];
-    this.text += delta;
-    return [{ delta }];
+async function* inferenceFrames(events: AsyncIterable<ChatEvent>): AsyncGenerator<SseFrame> {
+  let text = "";
+  let finish: FinishReason | undefined;
+  let usage: TokenUsage | undefined;
+  for await (const ev of events) {
+    if (ev.type === "text" && ev.choice === 0) {
+      text += ev.text;
+      yield { data: { delta: ev.text } };
+    } else if (ev.type === "finish" && ev.choice === 0) finish = ev.reason;
+    else if (ev.type === "usage") usage = ev.usage;
   }
+  yield { data: inferenceResponse(text, finish, usage) };
+  yield { data: "[DONE]" };
+}
 
-  final(): InferenceResponse {
-    const usage = directUsage(this.usage);
+/** `POST /genai/{alias}/inference`: the core's outcome in the seed's shapes. */
+export function inferenceReply(out: ChatOutcome): Reply<InferenceResponse> {
+  if (out.kind === "answer") {
+    const c = out.answer.choices[0]!;
     return {
-      response: { text: this.text, finish_reason: directFinishReason(this.finish) },
-      ...(usage ? { usage } : {}),
+      kind: "json",
+      body: inferenceResponse(c.text ?? "", c.finishReason, out.answer.usage),
+      ociRequestId: out.ociRequestId,
+      usage: out.answer.usage,
     };
   }
+  return streamReply(out, inferenceFrames(out.events), directErrorFrame);
 }

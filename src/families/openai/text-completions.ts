@@ -1,56 +1,94 @@
-import { type ChatCall, type ChatOutcome, newCompletionMeta } from "../../chat/model-chat";
-import type { Outcome } from "../../chat/outcome";
-import type { ModelAlias } from "../../config/types";
+import type { ChatOutcome } from "../../chat/outcome";
+import type { AnswerChoice, ChatEvent, ChatRequest, TokenUsage } from "../../chat/types";
 import { badRequest } from "../../errors/api-error";
+import { type Reply, streamReply } from "../../http/respond";
+import type { SseFrame } from "../../http/sse";
 import { mapBounded } from "../../lib/map-bounded";
-import { chatChunkToText, chatToTextCompletion, completionToChatRequest } from "./map-chat-to-text-completion";
+import { type CompletionMeta, newCompletionMeta, openAiErrorFrame } from "./chat-completion";
 import type { CompletionRequest } from "./schemas";
-import type { TextCompletion, Usage } from "./types";
+import type { TextCompletion } from "./types";
+import { openAiUsage } from "./usage";
 
 /** Prompts of one request sent to OCI at once; the rest wait, so one request cannot flood OCI. */
 const PROMPT_CONCURRENCY = 4;
 
-export type TextOutcome = Outcome<TextCompletion, TextCompletion>;
+/** Legacy completions run as one chat turn: the prompt is the user message. */
+export function completionToChatRequest(req: CompletionRequest, prompt: string): ChatRequest {
+  const { prompt: _p, suffix: _s, echo: _e, model: _m, ...sampling } = req;
+  return { ...sampling, messages: [{ role: "user", content: prompt }] };
+}
+
+function textChoice(c: AnswerChoice, index: number, prompt: string, echo: boolean): TextCompletion["choices"][number] {
+  return { text: (echo ? prompt : "") + (c.text ?? ""), index, logprobs: null, finish_reason: c.finishReason };
+}
 
 /**
  * `/v1/completions` on top of chat (OCI retired generateText). Several prompts run as several
  * chat calls, one choice each, like OpenAI; streaming takes one prompt.
  */
 export async function createTextCompletion(
-  complete: (call: ChatCall) => Promise<ChatOutcome>,
-  call: { alias: ModelAlias; request: CompletionRequest; requestId: string; signal: AbortSignal },
-): Promise<TextOutcome> {
-  const prompts = typeof call.request.prompt === "string" ? [call.request.prompt] : call.request.prompt;
-  const echo = call.request.echo === true;
-  const meta = newCompletionMeta(call.alias.alias, "cmpl");
-  if (call.request.stream) {
+  chat: (request: ChatRequest, signal: AbortSignal) => Promise<ChatOutcome>,
+  alias: string,
+  req: CompletionRequest,
+  signal: AbortSignal,
+): Promise<Reply<TextCompletion>> {
+  const prompts = typeof req.prompt === "string" ? [req.prompt] : req.prompt;
+  const echo = req.echo === true;
+  const meta = newCompletionMeta(alias, "cmpl");
+  if (req.stream) {
     if (prompts.length > 1) throw badRequest("Streaming takes a single prompt; send one request per prompt", "prompt");
     if (echo) throw badRequest("'echo' cannot be combined with 'stream'", "echo");
-    const out = await complete({ ...call, request: completionToChatRequest(call.request, prompts[0]!) });
+    const out = await chat(completionToChatRequest(req, prompts[0]!), signal);
     if (out.kind !== "stream") throw new Error("expected a stream");
-    async function* chunks(): AsyncGenerator<TextCompletion> {
-      for await (const c of out.kind === "stream" ? out.chunks : []) {
-        const t = chatChunkToText(c, meta.id);
-        if (t) yield t;
-      }
-    }
-    return { kind: "stream", chunks: chunks(), ociRequestId: out.ociRequestId, cancel: out.cancel, usage: out.usage };
+    return streamReply(out, textFrames(out.events, meta, req.stream_options?.include_usage === true), openAiErrorFrame);
   }
-  const results = await mapBounded(prompts, PROMPT_CONCURRENCY, call.signal, (p, _i, signal) =>
-    complete({ ...call, signal, request: completionToChatRequest({ ...call.request, stream: false }, p) }),
+  const results = await mapBounded(prompts, PROMPT_CONCURRENCY, signal, (p, _i, s) =>
+    chat(completionToChatRequest({ ...req, stream: false }, p), s),
   );
-  const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
   const choices = results.map((r, i) => {
-    if (r.kind !== "json") throw new Error("expected a JSON answer");
-    usage.prompt_tokens += r.body.usage?.prompt_tokens ?? 0;
-    usage.completion_tokens += r.body.usage?.completion_tokens ?? 0;
-    usage.total_tokens += r.body.usage?.total_tokens ?? 0;
-    return chatToTextCompletion(r.body, i, prompts[i]!, echo);
+    if (r.kind !== "answer") throw new Error("expected a whole answer");
+    usage.inputTokens += r.answer.usage?.inputTokens ?? 0;
+    usage.outputTokens += r.answer.usage?.outputTokens ?? 0;
+    usage.totalTokens += r.answer.usage?.totalTokens ?? 0;
+    return textChoice(r.answer.choices[0]!, i, prompts[i]!, echo);
   });
-  const first = results[0]!;
   return {
     kind: "json",
-    body: { id: meta.id, object: "text_completion", created: meta.created, model: meta.model, choices, usage },
-    ociRequestId: first.ociRequestId,
+    body: {
+      id: meta.id,
+      object: "text_completion",
+      created: meta.created,
+      model: meta.model,
+      choices,
+      usage: openAiUsage(usage),
+    },
+    ociRequestId: results[0]?.ociRequestId,
+    usage,
   };
+}
+
+/** Text and finish events as `text_completion` chunks, then the usage chunk when asked, then `[DONE]`. */
+async function* textFrames(
+  events: AsyncIterable<ChatEvent>,
+  meta: CompletionMeta,
+  includeUsage: boolean,
+): AsyncGenerator<SseFrame> {
+  const chunk = (choices: TextCompletion["choices"]): TextCompletion => ({
+    id: meta.id,
+    object: "text_completion",
+    created: meta.created,
+    model: meta.model,
+    choices,
+  });
+  let usage: TokenUsage | undefined;
+  for await (const ev of events) {
+    if (ev.type === "text")
+      yield { data: chunk([{ text: ev.text, index: ev.choice, logprobs: null, finish_reason: null }]) };
+    else if (ev.type === "finish")
+      yield { data: chunk([{ text: "", index: ev.choice, logprobs: null, finish_reason: ev.reason }]) };
+    else if (ev.type === "usage") usage = ev.usage;
+  }
+  if (includeUsage) yield { data: { ...chunk([]), usage: openAiUsage(usage) } };
+  yield { data: "[DONE]" };
 }

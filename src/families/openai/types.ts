@@ -23,6 +23,14 @@ export interface LogprobToken {
   top_logprobs: Array<{ token: string; logprob: number; bytes: number[] | null }>;
 }
 
+/** The `agent` object an answer from an agent alias carries (docs/api/openai.md). */
+export interface AgentInfo {
+  session_id: string;
+  session_key: string;
+  reused: boolean;
+  citations: unknown[];
+}
+
 export interface ChatCompletion {
   id: string;
   object: "chat.completion";
@@ -41,6 +49,7 @@ export interface ChatCompletion {
     finish_reason: FinishReason | null;
   }>;
   usage?: Usage;
+  agent?: AgentInfo;
 }
 
 export interface ToolCallDelta {
@@ -62,6 +71,7 @@ export interface ChatCompletionChunk {
     finish_reason: FinishReason | null;
   }>;
   usage?: Usage | null;
+  agent?: AgentInfo;
 }
 
 export interface TextCompletion {

@@ -1,13 +1,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { ApiError } from "../../errors/api-error";
-import { requestInfo } from "../request-info";
+import { context } from "../context";
 
 export interface AuthOptions {
   /** Accepted keys; empty means no key is configured. */
   keys: string[];
-  /** Paths served without a key. */
-  openPaths?: string[];
+  /** METRICS_PUBLIC: routes declared `open: "public-metrics"` need no key either. */
+  publicMetrics?: boolean;
 }
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -23,14 +23,14 @@ export function keyIdOf(key: string): string {
  * loopback callers are served.
  */
 export function auth(o: AuthOptions) {
-  const open = new Set(o.openPaths ?? ["/health"]);
   const keys = hashedKeys(o.keys);
   return new Elysia({ name: "auth" })
-    .onRequest(({ request, server }) => {
-      const url = new URL(request.url);
-      if (open.has(url.pathname) || request.method === "OPTIONS") return;
-      const keyId = authorize(keys, request.headers, server?.requestIP(request)?.address);
-      if (keyId) requestInfo(request).keyId = keyId;
+    .use(context)
+    .onRequest(({ call, request, server }) => {
+      // The route's own declaration decides, found on the path Elysia will route (request-start).
+      const open = call.route?.open;
+      if (open === "always" || (open === "public-metrics" && o.publicMetrics) || request.method === "OPTIONS") return;
+      call.keyId = authorize(keys, request.headers, server?.requestIP(request)?.address);
     })
     .as("global");
 }

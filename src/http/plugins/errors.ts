@@ -1,132 +1,38 @@
-import { Elysia, ValidationError } from "elysia";
-import { ApiError, badRequest, routeNotFound } from "../../errors/api-error";
-import { directEnvelope, isOpenAiPath, openAiEnvelope } from "../../errors/envelopes";
-import { toApiError } from "../../errors/map-upstream-error";
-import { UpstreamError } from "../../errors/upstream-error";
+import { Elysia } from "elysia";
+import { envelope } from "../../errors/envelopes";
+import { toApiError } from "../../errors/to-api-error";
 import type { Logger } from "../../observability/logger";
 import type { Metrics } from "../../observability/metrics";
-import { requestInfo } from "../request-info";
+import { context } from "../context";
 
 /**
- * The one place errors become HTTP answers: ApiError, OCI failures, Elysia's own validation,
- * parse and not-found errors, and anything unexpected (logged, never shown with a stack).
+ * The one place errors become JSON answers, in the family the route declares: ApiError, OCI's
+ * failures, Elysia's validation, parse and not-found errors, and anything unexpected (logged,
+ * never shown with a stack). Streams that fail after their first byte use the same mapping
+ * through their family's error event (http/respond.ts).
  */
-export function errors(log: Logger, metrics?: Metrics) {
+export function errors(log: Logger, metrics: Metrics) {
   return new Elysia({ name: "errors" })
-    .onError(({ code, error, request }) => {
-      const info = requestInfo(request);
-      const e = classify(code, error, request);
-      info.status = e.status;
-      if (error instanceof UpstreamError && error.failure === "http")
-        metrics?.ociError(error.init.status, error.init.code);
+    .use(context)
+    .onError(({ call, code, error, request, path }) => {
+      const e = toApiError(error, { code, method: request.method, path });
+      metrics.ociErrorOf(error);
       if (e.status >= 500 && e.type === "server_error") {
         log.error("unhandled error", {
-          requestId: info.id,
+          requestId: call?.id,
           error: error instanceof Error ? (error.stack ?? error.message) : String(error),
         });
       }
-      if (e.ociRequestId) info.ociRequestId = e.ociRequestId;
-      const path = new URL(request.url).pathname;
-      const body = isOpenAiPath(path) ? openAiEnvelope(e) : directEnvelope(e);
-      const headers: Record<string, string> = {
-        "content-type": "application/json",
-        "x-request-id": info.id,
-        ...e.headers,
-      };
-      if (e.ociRequestId) headers["x-oci-request-id"] = e.ociRequestId;
-      return new Response(JSON.stringify(body), { status: e.status, headers });
+      const headers: Record<string, string> = { "content-type": "application/json", ...e.headers };
+      if (call) {
+        call.status = e.status;
+        headers["x-request-id"] = call.id;
+      }
+      if (e.ociRequestId) {
+        if (call) call.ociRequestId = e.ociRequestId;
+        headers["x-oci-request-id"] = e.ociRequestId;
+      }
+      return new Response(JSON.stringify(envelope(call?.family ?? "direct", e)), { status: e.status, headers });
     })
     .as("global");
-}
-
-export function classify(code: unknown, error: unknown, request: Request): ApiError {
-  // Elysia wraps whatever a parser throws (our 400/413 included) in a ParseError; unwrap it.
-  const known = toApiError(error) ?? (code === "PARSE" ? toApiError((error as Error).cause) : undefined);
-  if (known) return known;
-  if (code === "VALIDATION" && error instanceof ValidationError) return fromValidation(error);
-  if (code === "NOT_FOUND") return routeNotFound(request.method, new URL(request.url).pathname);
-  if (code === "PARSE") return badRequest("Malformed request body: expected JSON", null, "invalid_json");
-  if (error instanceof DOMException && error.name === "AbortError") {
-    return new ApiError(499, "Client closed the request", { type: "invalid_request_error", code: "client_closed" });
-  }
-  return new ApiError(500, "Internal error in the gateway; see its logs with this request id", {
-    type: "server_error",
-    code: "internal_error",
-  });
-}
-
-/** TypeBox paths (`/messages/0/content`) → OpenAI-style param names (`messages[0].content`). */
-export function paramFromPath(path: string): string | null {
-  // JSON-pointer escapes: ~1 is '/', ~0 is '~'.
-  const parts = path
-    .split("/")
-    .filter(Boolean)
-    .map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~"));
-  if (parts.length === 0) return null;
-  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), "");
-}
-
-type SchemaLike = {
-  type?: string;
-  const?: unknown;
-  anyOf?: SchemaLike[];
-  minimum?: number;
-  maximum?: number;
-  format?: string;
-  multipleOf?: number;
-};
-
-/**
- * TypeBox reports any union as "Expected union value", and an integer field (a number that is a
- * multiple of 1) as "Expected number to be a multiple of 1". Say what was expected instead: the
- * literals allowed, or the type and its bounds.
- */
-export function describeExpected(schema: SchemaLike | undefined): string | undefined {
-  if (schema?.type === "number" && schema.multipleOf === 1) return describeNumber({ ...schema, type: "integer" });
-  const members = schema?.anyOf;
-  if (!members?.length) return undefined;
-  if (members.every((m) => m.const !== undefined))
-    return `expected one of ${members.map((m) => String(m.const)).join(", ")}`;
-  const numeric = members.find((m) => m.type === "integer" || m.type === "number");
-  if (
-    numeric &&
-    members.every((m) => m === numeric || m.format === "integer" || m.format === "numeric" || m.type === numeric.type)
-  )
-    return describeNumber(numeric);
-  const flat = (ms: SchemaLike[]): SchemaLike[] => ms.flatMap((m) => (m.anyOf ? flat(m.anyOf) : [m]));
-  const kinds = [
-    ...new Set(
-      flat(members).map((m) =>
-        m.const !== undefined ? JSON.stringify(m.const) : m.type === "null" ? "null" : (m.type ?? "a value"),
-      ),
-    ),
-  ];
-  return `expected ${kinds.join(" or ")}`;
-}
-
-function describeNumber(s: SchemaLike): string {
-  const bounds = [s.minimum !== undefined && `≥ ${s.minimum}`, s.maximum !== undefined && `≤ ${s.maximum}`].filter(
-    Boolean,
-  );
-  return `expected ${s.type === "integer" ? "an integer" : "a number"}${bounds.length ? ` ${bounds.join(" and ")}` : ""}`;
-}
-
-function fromValidation(error: ValidationError): ApiError {
-  const first = error.all?.[0] as { path?: string; message?: string; value?: unknown; schema?: SchemaLike } | undefined;
-  const better =
-    first?.message === "Expected union value" || first?.schema?.anyOf || first?.schema?.multipleOf === 1
-      ? describeExpected(first?.schema)
-      : undefined;
-  if (first && better) first.message = better;
-  if (error.type === "params") return badRequest(`Invalid path: ${first?.message ?? "bad value"}`, null);
-  const param = first?.path ? paramFromPath(first.path) : null;
-  if (first?.path && first.value === undefined && /required|expected/i.test(first.message ?? "")) {
-    return badRequest(`Missing required parameter '${param}'`, param, "missing_required_parameter");
-  }
-  if (!first?.path) return badRequest(`Request body must be a JSON object: ${first?.message ?? "invalid"}`, null);
-  return badRequest(
-    `Invalid value for '${param}': ${first.message ?? "does not match the schema"}`,
-    param,
-    "invalid_value",
-  );
 }

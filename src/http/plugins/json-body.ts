@@ -1,8 +1,8 @@
 import { Elysia } from "elysia";
 import { badRequest, payloadTooLarge } from "../../errors/api-error";
 import type { Logger } from "../../observability/logger";
+import { context } from "../context";
 import { exceedsJsonDepth } from "../json-depth";
-import { requestInfo } from "../request-info";
 
 /** Far beyond any real request (tool schemas included), far below what stalls the event loop. */
 export const MAX_JSON_DEPTH = 64;
@@ -17,7 +17,8 @@ export const MAX_JSON_DEPTH = 64;
  */
 export function jsonBody(limits: { maxJsonBytes: number; maxUploadBytes: number; logBodies?: Logger }) {
   return new Elysia({ name: "json-body" })
-    .onParse(async ({ request, contentType }) => {
+    .use(context)
+    .onParse(async ({ call, request, contentType }) => {
       if (contentType?.startsWith("multipart/form-data")) {
         // Refused before Elysia reads it; the form overhead around the file gets 1 MB of slack.
         if (Number(request.headers.get("content-length") ?? 0) > limits.maxUploadBytes + 1024 * 1024)
@@ -31,7 +32,7 @@ export function jsonBody(limits: { maxJsonBytes: number; maxUploadBytes: number;
       try {
         const body: unknown = JSON.parse(text);
         // Only when an operator asked for it twice (LOG_LEVEL=debug and LOG_BODIES=true): bodies hold prompts.
-        limits.logBodies?.debug("request body", { requestId: requestInfo(request).id, body });
+        limits.logBodies?.debug("request body", { requestId: call.id, body });
         return body;
       } catch (e) {
         throw badRequest(`Malformed JSON in request body: ${(e as Error).message}`, null, "invalid_json");

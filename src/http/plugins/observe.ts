@@ -2,48 +2,49 @@ import { Elysia } from "elysia";
 import type { Logger } from "../../observability/logger";
 import type { Metrics } from "../../observability/metrics";
 import type { UpstreamLedger } from "../../observability/upstream-ledger";
-import { type RequestInfo, requestInfo, whenFinished } from "../request-info";
+import { context } from "../context";
+import type { RequestState } from "../request-state";
 
 /**
  * One JSON line and one set of metrics per request, when it is really over: at the response for
  * plain answers, when the stream closes for SSE. No bodies, no keys: the key appears as its id.
  */
 export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedger }) {
-  const finish = (info: RequestInfo, method: string, route: string) => {
-    const seconds = (performance.now() - info.startedAt) / 1000;
-    const status = info.status ?? 200;
-    const upstream = o.ledger.take(info.id);
+  const finish = (call: RequestState, method: string) => {
+    const seconds = (performance.now() - call.startedAt) / 1000;
+    const status = call.status ?? 200;
+    const route = call.route?.pattern ?? "unmatched";
+    const upstream = o.ledger.take(call.id);
+    const tokens = call.usage && { prompt: call.usage.inputTokens, completion: call.usage.outputTokens };
     o.metrics.activeRequests.dec();
-    o.metrics.request(route, info.alias, status, seconds);
-    if (info.tokens) o.metrics.tokens(info.alias, info.tokens.prompt, info.tokens.completion);
-    if (info.firstTokenMs !== undefined) o.metrics.timeToFirstToken(info.alias, info.firstTokenMs / 1000);
+    o.metrics.request(route, call.alias, status, seconds);
+    if (tokens) o.metrics.tokens(call.alias, tokens.prompt, tokens.completion);
+    if (call.firstTokenMs !== undefined) o.metrics.timeToFirstToken(call.alias, call.firstTokenMs / 1000);
     o.log.info("request", {
-      requestId: info.id,
+      requestId: call.id,
       method,
       route,
-      alias: info.alias,
+      alias: call.alias,
       status,
       durationMs: round(seconds * 1000),
       upstreamMs: upstream ? round(upstream.ms) : undefined,
       attempts: upstream && upstream.attempts > upstream.calls ? upstream.attempts : undefined,
-      ttftMs: info.firstTokenMs === undefined ? undefined : round(info.firstTokenMs),
-      keyId: info.keyId,
-      ociRequestId: info.ociRequestId,
-      tokens: info.tokens,
-      stream: info.stream ? true : undefined,
+      ttftMs: call.firstTokenMs === undefined ? undefined : round(call.firstTokenMs),
+      keyId: call.keyId,
+      ociRequestId: call.ociRequestId,
+      tokens,
+      stream: call.isStream ? true : undefined,
     });
   };
   return new Elysia({ name: "observe" })
-    .onRequest(({ request }) => {
-      requestInfo(request);
-      o.metrics.activeRequests.inc();
-    })
-    .onAfterResponse(({ request, route, set, responseValue }) => {
-      const info = requestInfo(request);
-      info.status ??=
+    .use(context)
+    .onRequest(() => o.metrics.activeRequests.inc())
+    .onAfterResponse(({ call, request, set, responseValue }) => {
+      if (!call) return;
+      call.status ??=
         responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
-      const path = route || "unmatched";
-      whenFinished(info, () => finish(info, request.method, path));
+      call.whenFinished(() => finish(call, request.method));
+      call.responded();
     })
     .as("global");
 }

@@ -1,0 +1,141 @@
+/**
+ * The chat core's own request and answer. Every API family converts its request into a
+ * `ChatRequest` and renders `ChatAnswer`s and `ChatEvent`s back in its own shape; the OCI formats
+ * (GENERIC, COHERE, COHEREV2) and agent endpoints sit behind the core. See docs/architecture.md.
+ *
+ * The request uses OpenAI chat's field names and message model: it is the richest form the
+ * families share (the Responses and Messages APIs map onto it without loss for what OCI can do),
+ * and keeping its names lets a 400 name the parameter the way OpenAI clients expect. It is
+ * declared here, apart from any route schema, so the core depends on no family.
+ */
+
+export type Role = "system" | "developer" | "user" | "assistant" | "tool";
+
+export type ContentPart =
+  | { type: "text"; text: string }
+  | { type: "image_url"; image_url: { url: string; detail?: "auto" | "low" | "high" } }
+  | { type: "file"; file: { file_id?: string; file_data?: string; filename?: string } };
+
+export interface ChatToolCall {
+  id: string;
+  type?: "function";
+  function: { name: string; arguments: string };
+}
+
+export interface ChatMessage {
+  role: Role;
+  content?: string | ContentPart[] | null;
+  name?: string;
+  tool_calls?: ChatToolCall[];
+  tool_call_id?: string;
+  reasoning_content?: string | null;
+  refusal?: string | null;
+}
+
+export interface FunctionTool {
+  type: "function";
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean | null };
+}
+
+export type ToolChoice = "auto" | "none" | "required" | { type: "function"; function: { name: string } };
+
+export type ResponseFormat =
+  | { type: "text" }
+  | { type: "json_object" }
+  | {
+      type: "json_schema";
+      json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null };
+    };
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  n?: number;
+  stop?: string | string[] | null;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } | null;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+  seed?: number;
+  logit_bias?: Record<string, number>;
+  user?: string;
+  tools?: FunctionTool[];
+  tool_choice?: ToolChoice;
+  parallel_tool_calls?: boolean;
+  response_format?: ResponseFormat;
+  reasoning_effort?: string;
+  verbosity?: string;
+  logprobs?: boolean | null;
+  top_logprobs?: number;
+}
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** Token counts as OCI reports them; each family renames them (prompt_tokens, input_tokens, …). */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  cachedInputTokens?: number;
+  reasoningTokens?: number;
+  acceptedPredictionTokens?: number;
+}
+
+export interface LogprobToken {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+  top_logprobs: Array<{ token: string; logprob: number; bytes: number[] | null }>;
+}
+
+/** What an agent turn adds to an answer: its session and the sources it cited. */
+export interface AgentTurn {
+  sessionId: string;
+  /** `channel:cuid` as the client gave it, for automatically managed sessions. */
+  sessionKey?: string;
+  /** Whether an existing session answered (false: a new one was opened for this turn). */
+  reused?: boolean;
+  citations: unknown[];
+  timeCreated: string;
+}
+
+export interface AnswerChoice {
+  index: number;
+  /** Undefined when the model said nothing (a turn of tool calls only). */
+  text?: string;
+  reasoning?: string;
+  refusal?: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  logprobs?: LogprobToken[];
+}
+
+export interface ChatAnswer {
+  choices: AnswerChoice[];
+  usage?: TokenUsage;
+  agent?: AgentTurn;
+}
+
+/**
+ * One step of a streamed answer, in the order the model produced it. A tool call opens with
+ * `tool_call` (id and name known) and may grow with `tool_arguments`; `usage` and `agent` come
+ * once, before the stream ends.
+ */
+export type ChatEvent =
+  | { type: "text"; choice: number; text: string }
+  | { type: "reasoning"; choice: number; text: string }
+  | { type: "tool_call"; choice: number; index: number; id: string; name: string; arguments: string }
+  | { type: "tool_arguments"; choice: number; index: number; arguments: string }
+  | { type: "finish"; choice: number; reason: FinishReason }
+  | { type: "usage"; usage: TokenUsage }
+  | { type: "agent"; agent: AgentTurn };

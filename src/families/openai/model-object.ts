@@ -1,0 +1,28 @@
+import { t } from "elysia";
+import type { ModelAlias } from "../../config/types";
+import type { ModelObject } from "./types";
+
+export const ModelObjectSchema = t.Object({
+  id: t.String(),
+  object: t.Literal("model"),
+  created: t.Number(),
+  owned_by: t.String(),
+  type: t.Union([t.Literal("model"), t.Literal("agent")]),
+  region: t.String(),
+  description: t.Optional(t.String()),
+});
+export const ModelList = t.Object({ object: t.Literal("list"), data: t.Array(ModelObjectSchema) });
+
+/** An alias as an OpenAI model object, plus its kind and region. */
+export function modelObject(a: ModelAlias, created: number): ModelObject {
+  const vendor = a.type === "agent" ? "oci-genai-agents" : /^[a-z]+\./.test(a.id) ? a.id.split(".")[0]! : "oci";
+  return {
+    id: a.alias,
+    object: "model",
+    created,
+    owned_by: vendor,
+    type: a.type,
+    region: a.region,
+    ...(a.description ? { description: a.description } : {}),
+  };
+}

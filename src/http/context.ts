@@ -1,0 +1,75 @@
+import { type DocumentDecoration, Elysia } from "elysia";
+import type { SessionManager } from "../agents/session-manager";
+import type { ChatService } from "../chat/chat-service";
+import { findAlias, requireModelAlias } from "../config/find-alias";
+import type { Settings } from "../config/settings";
+import type { ConfigStore } from "../config/store";
+import type { EmbeddingsService } from "../embeddings/embeddings-service";
+import type { Family } from "../errors/envelopes";
+import type { FilesService } from "../files/files-service";
+import type { Logger } from "../observability/logger";
+import type { Metrics } from "../observability/metrics";
+import type { ConcurrencyLimiter } from "./concurrency-limiter";
+import type { Lifecycle } from "./lifecycle";
+import type { RequestState } from "./request-state";
+import type { Responder } from "./respond";
+import { META, type Openness } from "./route-table";
+
+/** The services every route may use, made once at start-up (server/gateway.ts) and decorated. */
+export type Services = {
+  settings: Settings;
+  config: ConfigStore;
+  chat: ChatService;
+  embeddings: EmbeddingsService;
+  files: FilesService;
+  sessions: SessionManager;
+  responder: Responder;
+  limiter: ConcurrencyLimiter;
+  metrics: Metrics;
+  log: Logger;
+  lifecycle: Lifecycle;
+};
+
+/**
+ * What every route module `.use()`s: the services' types (the app decorates the real ones once,
+ * see http/app.ts), the request's state `call`, and the route options that declare a route's
+ * policy where the route is declared:
+ * - `family`: the API family (error envelope, stream format); usually set once with `.guard`.
+ * - `open`: served without an API key (`always`, or `public-metrics` when METRICS_PUBLIC=true).
+ * - `costly`: calls OCI: holds one of the key's concurrency slots until the answer is over, and
+ *   lifts Bun's 10 s idle timeout, since a model may think for minutes (deadlines bound it).
+ * - `alias`: resolves the alias named by the path or by the body's `model` (404 when unknown)
+ *   into the handler's `alias`, and records it for logs and metrics.
+ * The declarations also travel in each route's OpenAPI `detail`, which the route table reads
+ * before routing (auth and error envelopes are decided before a route's own hooks run).
+ */
+export const context = new Elysia({ name: "context" })
+  .decorate({} as Services)
+  .decorate("call", undefined as unknown as RequestState)
+  .macro("family", (family: Family) => ({ detail: declared(META.family, family) }))
+  .macro("open", (who: Openness) => ({ detail: declared(META.open, who) }))
+  .macro("costly", (on: boolean) =>
+    on
+      ? {
+          detail: declared(META.costly, true),
+          beforeHandle({ call, limiter, request, server }) {
+            server?.timeout(request, 0);
+            call.whenFinished(limiter.acquire(call.keyId ?? "local"));
+          },
+        }
+      : {},
+  )
+  .macro("alias", (from: "path" | "body") => ({
+    resolve({ call, config, params, body }) {
+      const name =
+        from === "path" ? (params as { alias?: string }).alias : (body as { model?: string } | undefined)?.model;
+      const alias = from === "path" ? findAlias(config.current, name) : requireModelAlias(config.current, name);
+      call.alias = alias.alias;
+      return { alias };
+    },
+  }));
+
+/** A declaration as an OpenAPI extension field (`x-…`), which Elysia's own detail type does not list. */
+function declared(key: string, value: unknown): DocumentDecoration {
+  return { [key]: value } as DocumentDecoration;
+}

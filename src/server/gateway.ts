@@ -1,0 +1,74 @@
+import { SessionManager } from "../agents/session-manager";
+import type { SessionStore } from "../agents/stores/types";
+import { ChatService } from "../chat/chat-service";
+import type { Settings } from "../config/settings";
+import type { ConfigStore } from "../config/store";
+import { EmbeddingsService } from "../embeddings/embeddings-service";
+import { FilesService } from "../files/files-service";
+import { ConcurrencyLimiter } from "../http/concurrency-limiter";
+import type { Services } from "../http/context";
+import type { Lifecycle } from "../http/lifecycle";
+import { Responder } from "../http/respond";
+import { StreamRegistry } from "../http/stream-registry";
+import type { Logger } from "../observability/logger";
+import type { Metrics } from "../observability/metrics";
+import type { OciTransport } from "../oci/transport";
+
+/** TEST_MODE keeps files in memory and needs no bucket; this names the in-memory one. */
+const TEST_MODE_BUCKET = "testmode-bucket";
+
+/** A lock outlives a crashed holder by this much (Redis); live holders renew it. */
+const SESSION_LOCK_LEASE_MS = 30_000;
+
+export interface GatewayParts {
+  settings: Settings;
+  config: ConfigStore;
+  transport: OciTransport;
+  sessionStore: SessionStore;
+  log: Logger;
+  metrics: Metrics;
+  /** How long a turn waits for its conversation's lock, and how long a lock outlives its holder. */
+  locks?: { waitMs: number; leaseMs: number };
+}
+
+/**
+ * Every service the routes use, made once from the configuration and the chosen transport (the
+ * real OCI one or the TEST_MODE mock: nothing above this knows which). Open streams are tracked
+ * in `streams` so shutdown can end them.
+ */
+export function buildServices(p: GatewayParts): Services & { streams: StreamRegistry } {
+  const { settings, transport, log, metrics } = p;
+  const sessions = new SessionManager(p.sessionStore, transport, {
+    ttlMs: settings.sessionTtlMs,
+    lockWaitMs: p.locks?.waitMs ?? settings.upstreamTimeoutMs,
+    lockLeaseMs: p.locks?.leaseMs ?? SESSION_LOCK_LEASE_MS,
+    log,
+    onStoreOp: (ok) => metrics.sessionStore(p.sessionStore.kind, ok),
+  });
+  const files = new FilesService(transport, {
+    ...settings.files,
+    bucket: settings.files.bucket ?? (p.config.current.testMode ? TEST_MODE_BUCKET : undefined),
+  });
+  const streams = new StreamRegistry();
+  const lifecycle: Lifecycle = { draining: false, startedAt: Date.now() };
+  return {
+    settings,
+    config: p.config,
+    chat: new ChatService({
+      transport,
+      sessions,
+      files,
+      allowPrivateImageHosts: settings.allowPrivateImageHosts,
+      log,
+    }),
+    embeddings: new EmbeddingsService(transport),
+    files,
+    sessions,
+    responder: new Responder({ keepAliveMs: settings.keepAliveMs, streams, metrics }),
+    limiter: new ConcurrencyLimiter(settings.maxConcurrentPerKey),
+    metrics,
+    log,
+    lifecycle,
+    streams,
+  };
+}
