@@ -1,5 +1,5 @@
 /**
- * Writes src/oci/regions.json — region id → second-level domain — from the installed oci-common.
+ * Writes src/config/regions.json — region id → second-level domain — from the installed oci-common.
  * The gateway reads this small table instead of loading oci-common at start-up (it is the
  * largest module in the binary, and API-key signing does not need it). A unit test fails when
  * the table and oci-common disagree, so an upgrade of oci-common prompts `bun scripts/update-regions.ts`.
@@ -11,5 +11,5 @@ const table = Object.fromEntries(
     .map((r) => [r.regionId, r.realm.secondLevelDomain] as const)
     .sort(([a], [b]) => a.localeCompare(b)),
 );
-await Bun.write(new URL("../src/oci/regions.json", import.meta.url), `${JSON.stringify(table, null, 1)}\n`);
+await Bun.write(new URL("../src/config/regions.json", import.meta.url), `${JSON.stringify(table, null, 1)}\n`);
 console.log(`wrote ${Object.keys(table).length} regions`);

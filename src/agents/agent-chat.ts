@@ -1,6 +1,6 @@
-import type { ChatCall } from "../chat/chat-service";
+import type { ChatBackend } from "../chat/chat-service";
 import { type ChatOutcome, chatStream } from "../chat/outcome";
-import type { AgentTurn, ChatAnswer, ChatEvent, ToolCall } from "../chat/types";
+import type { AgentTurn, ChatAnswer, ChatCall, ChatEvent, ToolCall } from "../chat/types";
 import type { OciEventStream, OciTransport } from "../oci/transport";
 import { conversationToAgentInput } from "./agent-input";
 import { AgentStreamReader } from "./agent-stream-reader";
@@ -95,4 +95,16 @@ function* closingEvents(a: AgentAnswer, turn: (a: AgentAnswer) => AgentTurn): Ge
   yield { type: "agent", agent: turn(a) };
   yield { type: "finish", choice: 0, reason: calls.length ? "tool_calls" : "stop" };
   if (a.usage) yield { type: "usage", usage: a.usage };
+}
+
+/** Agent aliases as the chat core's backend for them. */
+export class AgentChat implements ChatBackend {
+  constructor(
+    private readonly transport: OciTransport,
+    private readonly sessions: SessionManager,
+  ) {}
+
+  run(call: ChatCall): Promise<ChatOutcome> {
+    return runAgentChat(this.transport, this.sessions, call);
+  }
 }

@@ -9,6 +9,8 @@
  * declared here, apart from any route schema, so the core depends on no family.
  */
 
+import type { ModelAlias } from "../config/types";
+
 export type Role = "system" | "developer" | "user" | "assistant" | "tool";
 
 export type ContentPart =
@@ -71,6 +73,24 @@ export interface ChatRequest {
   verbosity?: string;
   logprobs?: boolean | null;
   top_logprobs?: number;
+}
+
+/**
+ * Which agent conversation a turn belongs to: one the gateway manages for `channel:cuid`, or an
+ * OCI session the client names. `owner` is the caller's API-key namespace.
+ */
+export type Conversation =
+  | { kind: "auto"; owner: string; channel: string; cuid: string }
+  | { kind: "manual"; owner: string; sessionId: string };
+
+/** One call into the core. */
+export interface ChatCall {
+  alias: ModelAlias;
+  request: ChatRequest;
+  requestId: string;
+  signal: AbortSignal;
+  /** Which agent conversation: required for agent aliases, ignored for models. */
+  conversation?: Conversation;
 }
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";

@@ -1,21 +1,8 @@
 /** Command-line parsing: no library, because the surface is small and errors must name the flag. */
+import { type CliArgs, parsePort, UsageError } from "../config/flags";
 
-export type Command = "serve" | "check" | "help" | "version";
-
-export interface CliArgs {
-  command: Command;
-  port?: number;
-  host?: string;
-  configDir?: string;
-  models?: string;
-  credentials?: string;
-  profile?: string;
-  testMode?: boolean;
-  /** `check --online`: also make one signed call per region and alias kind. */
-  online?: boolean;
-}
-
-export class UsageError extends Error {}
+export type { CliArgs, Command } from "../config/flags";
+export { UsageError } from "../config/flags";
 
 const VALUE_FLAGS = {
   "--port": "port",
@@ -67,11 +54,4 @@ export function parseArgs(argv: string[]): CliArgs {
     throw new UsageError(`unknown argument '${arg}'`);
   }
   return out;
-}
-
-export function parsePort(value: string, source: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 0 || n > 65535)
-    throw new UsageError(`${source} must be a port number 0-65535, got '${value}'`);
-  return n;
 }

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { isKnownRegion } from "../oci/regions";
 import { inspectApiKey } from "./api-key";
 import { loadCredentials } from "./credentials";
 import { loadModels } from "./models";
+import { isKnownRegion } from "./regions";
 import type { Settings } from "./settings";
 import { type ConfigProblem, type Credentials, formatProblem, type ModelAlias } from "./types";
 

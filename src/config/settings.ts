@@ -1,8 +1,8 @@
 import { dirname, resolve } from "node:path";
-import { type CliArgs, parsePort, UsageError } from "../cli/args";
+import type { LogLevel } from "../observability/logger";
+import { type CliArgs, parsePort, UsageError } from "./flags";
 
 export type OciAuthMode = "api_key" | "instance_principal" | "resource_principal";
-export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** Process-wide settings: flags beat environment, which beats the files (CONTRACT §1). */
 export interface Settings {

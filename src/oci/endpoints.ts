@@ -1,4 +1,4 @@
-import { regionDomain } from "./regions";
+import { regionDomain } from "../config/regions";
 
 export type OciService = "inference" | "genai" | "agent" | "objectStorage";
 

@@ -1,3 +1,4 @@
+import { AgentChat } from "../agents/agent-chat";
 import { SessionManager } from "../agents/session-manager";
 import type { SessionStore } from "../agents/stores/types";
 import { ChatService } from "../chat/chat-service";
@@ -56,7 +57,7 @@ export function buildServices(p: GatewayParts): Services & { streams: StreamRegi
     config: p.config,
     chat: new ChatService({
       transport,
-      sessions,
+      agents: new AgentChat(transport, sessions),
       files,
       allowPrivateImageHosts: settings.allowPrivateImageHosts,
       log,

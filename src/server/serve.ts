@@ -5,7 +5,6 @@ import { type LoadedConfig, loadConfig } from "../config/load";
 import type { Settings } from "../config/settings";
 import { ConfigStore } from "../config/store";
 import { formatProblem } from "../config/types";
-import { createApp } from "../http/app";
 import { createMockTransport } from "../mock/mock-transport";
 import { createLogger, type Logger } from "../observability/logger";
 import { Metrics } from "../observability/metrics";
@@ -13,6 +12,7 @@ import { UpstreamLedger } from "../observability/upstream-ledger";
 import { createSigner } from "../oci/auth";
 import { createHttpTransport } from "../oci/http-transport";
 import type { OciTransport } from "../oci/transport";
+import { createApp } from "./app";
 import { buildServices } from "./gateway";
 
 /** Upload routes need more than JSON's 10 MB; per-route limits are enforced below this. */

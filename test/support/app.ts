@@ -6,7 +6,7 @@ import { loadConfig } from "../../src/config/load";
 import { resolveSettings } from "../../src/config/settings";
 import { ConfigStore } from "../../src/config/store";
 import { formatProblem } from "../../src/config/types";
-import { createApp } from "../../src/http/app";
+import { createApp } from "../../src/server/app";
 import { createMockTransport } from "../../src/mock/mock-transport";
 import { createLogger } from "../../src/observability/logger";
 import { Metrics } from "../../src/observability/metrics";

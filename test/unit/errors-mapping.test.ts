@@ -1,10 +1,11 @@
-/** OCI failures → client errors (CONTRACT §5 table; src/errors/map-upstream-error.ts) and TypeBox path → param (src/http/plugins/errors.ts). */
+/** OCI failures → client errors (docs/api/README.md; src/errors/map-upstream-error.ts), any error → ApiError (src/errors/to-api-error.ts) and TypeBox path → param (src/errors/from-validation.ts). */
 import { describe, expect, test } from "bun:test";
 import { ApiError, badRequest } from "../../src/errors/api-error";
-import { directEnvelope, isOpenAiPath, openAiEnvelope } from "../../src/errors/envelopes";
-import { mapUpstreamError, toApiError } from "../../src/errors/map-upstream-error";
+import { directEnvelope, envelope, openAiEnvelope } from "../../src/errors/envelopes";
+import { paramFromPath } from "../../src/errors/from-validation";
+import { mapUpstreamError } from "../../src/errors/map-upstream-error";
+import { toApiError } from "../../src/errors/to-api-error";
 import { UpstreamError } from "../../src/errors/upstream-error";
-import { paramFromPath } from "../../src/http/plugins/errors";
 
 const http = (status: number, message = "OCI said no", extra: { code?: string; retryAfter?: string } = {}) =>
   mapUpstreamError(new UpstreamError("http", message, { status, opcRequestId: "OPC-123", ...extra }));
@@ -110,13 +111,33 @@ describe("mapUpstreamError: non-HTTP failures", () => {
   });
 });
 
-describe("toApiError", () => {
-  test("ApiError passes through, UpstreamError is mapped, anything else is undefined", () => {
+describe("toApiError: the one mapping from anything thrown to what the client is told", () => {
+  test("ApiError passes through, UpstreamError is mapped", () => {
     const api = badRequest("x", "p");
     expect(toApiError(api)).toBe(api);
-    expect(toApiError(new UpstreamError("http", "x", { status: 429 }))!.status).toBe(429);
-    expect(toApiError(new Error("x"))).toBeUndefined();
-    expect(toApiError("x")).toBeUndefined();
+    expect(toApiError(new UpstreamError("http", "x", { status: 429 })).status).toBe(429);
+  });
+
+  test("anything unexpected is a 500 that shows no stack and no message of ours", () => {
+    for (const thrown of [new Error("secret detail at /home/x"), "x", undefined, { a: 1 }]) {
+      const e = toApiError(thrown);
+      expect(e.status).toBe(500);
+      expect(e.type).toBe("server_error");
+      expect(e.message).not.toContain("secret detail");
+    }
+  });
+
+  test("Elysia's codes: NOT_FOUND names the route, PARSE is malformed JSON, a parser's own 413 is kept", () => {
+    expect(toApiError(new Error("NOT_FOUND"), { code: "NOT_FOUND", method: "GET", path: "/nope" }).message).toBe(
+      "Unknown route: GET /nope",
+    );
+    expect(toApiError(new Error("bad"), { code: "PARSE" }).code).toBe("invalid_json");
+    const tooLarge = new ApiError(413, "too big", { type: "invalid_request_error", code: "request_too_large" });
+    expect(toApiError(new Error("wrapped", { cause: tooLarge }), { code: "PARSE" })).toBe(tooLarge);
+  });
+
+  test("a client that went away is 499, not a server error", () => {
+    expect(toApiError(new DOMException("gone", "AbortError")).status).toBe(499);
   });
 });
 
@@ -136,17 +157,10 @@ describe("envelopes", () => {
     expect(directEnvelope(e)).toEqual({ error: "busy", suggestion: "retry", details: { a: 1 } });
   });
 
-  test.each([
-    ["/v1/chat/completions", true],
-    ["/v1", true],
-    ["/genai/gpt5/v1/models", true],
-    ["/genai/gpt5/v1", true],
-    ["/genai/gpt5/chat", false],
-    ["/genai/gpt5/inference", false],
-    ["/health", false],
-    ["/v1x", false],
-  ])("isOpenAiPath(%p) = %p", (path, expected) => {
-    expect(isOpenAiPath(path)).toBe(expected);
+  test("envelope(family) picks the family's shape", () => {
+    const e = badRequest("Bad temperature", "temperature");
+    expect(envelope("openai", e)).toEqual(openAiEnvelope(e));
+    expect(envelope("direct", e)).toEqual(directEnvelope(e));
   });
 });
 

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import * as common from "oci-common";
-import { isKnownRegion, regionDomain } from "../../src/oci/regions";
-import table from "../../src/oci/regions.json" with { type: "json" };
+import { isKnownRegion, regionDomain } from "../../src/config/regions";
+import table from "../../src/config/regions.json" with { type: "json" };
 
 test("the region table equals oci-common's (run scripts/update-regions.ts after upgrading oci-common)", () => {
   const fromSdk = Object.fromEntries(common.Region.values().map((r) => [r.regionId, r.realm.secondLevelDomain]));

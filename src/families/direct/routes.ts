@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import { LOCAL_OWNER } from "../../agents/session-key";
-import type { Conversation } from "../../chat/chat-service";
+import type { Conversation } from "../../chat/types";
 import type { ModelAlias } from "../../config/types";
 import { ApiError, badRequest } from "../../errors/api-error";
 import { context } from "../../http/context";

@@ -1,5 +1,5 @@
 import { LOCAL_OWNER } from "../../agents/session-key";
-import type { Conversation } from "../../chat/chat-service";
+import type { Conversation } from "../../chat/types";
 
 const DEFAULT_CHANNEL = "openai-v1";
 

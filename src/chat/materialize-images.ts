@@ -1,9 +1,9 @@
-import type { ChatRequest, ContentPart } from "../chat/types";
 import { badRequest } from "../errors/api-error";
 import type { FilesService } from "../files/files-service";
+import { fetchRemoteImage } from "../images/fetch-remote-image";
 import { mapBounded } from "../lib/map-bounded";
 import type { CallOptions } from "../oci/transport";
-import { fetchRemoteImage } from "./fetch-remote-image";
+import type { ChatRequest, ContentPart } from "./types";
 
 export interface ImageSources {
   files: FilesService;

@@ -20,7 +20,7 @@ const completionDoc = { summary: "Text completion (OpenAI v1), served through OC
  * `/genai/{alias}/v1/...` with the alias in the path (the path wins: clients often send a
  * placeholder `model`). Each is a thin adapter over the chat core.
  */
-export const openAiRoutes = new Elysia({ name: "family-openai" })
+export const openAiChatRoutes = new Elysia({ name: "family-openai-chat" })
   .use(context)
   .guard({ family: "openai" })
   .get(

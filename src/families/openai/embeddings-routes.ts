@@ -1,9 +1,9 @@
 import { Elysia, t } from "elysia";
-import { context } from "../http/context";
-import type { RequestState } from "../http/request-state";
-import type { Reply } from "../http/respond";
-import type { EmbeddingOutcome } from "./embeddings-service";
-import { type EmbeddingList, EmbeddingRequest } from "./schemas";
+import type { EmbeddingOutcome } from "../../embeddings/embeddings-service";
+import { type EmbeddingList, EmbeddingRequest } from "../../embeddings/schemas";
+import { context } from "../../http/context";
+import type { RequestState } from "../../http/request-state";
+import type { Reply } from "../../http/respond";
 
 const doc = (where: string) => ({
   summary: `Embeddings (OpenAI v1), ${where}; more than 96 inputs are sent to OCI in several calls`,

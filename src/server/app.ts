@@ -1,19 +1,19 @@
 import { Elysia } from "elysia";
-import { embeddingsRoutes } from "../embeddings/routes";
 import { directRoutes } from "../families/direct/routes";
-import { openAiRoutes } from "../families/openai/routes";
-import { filesRoutes } from "../files/routes";
+import { openAiChatRoutes } from "../families/openai/chat-routes";
+import { embeddingsRoutes } from "../families/openai/embeddings-routes";
+import { filesRoutes } from "../families/openai/files-routes";
+import type { Services } from "../http/context";
+import { auth } from "../http/plugins/auth";
+import { cors } from "../http/plugins/cors";
+import { docs } from "../http/plugins/docs";
+import { errors } from "../http/plugins/errors";
+import { jsonBody } from "../http/plugins/json-body";
+import { observe } from "../http/plugins/observe";
+import { requestStart } from "../http/plugins/request-start";
+import { RouteTable } from "../http/route-table";
 import type { UpstreamLedger } from "../observability/upstream-ledger";
 import { opsRoutes } from "../ops/routes";
-import type { Services } from "./context";
-import { auth } from "./plugins/auth";
-import { cors } from "./plugins/cors";
-import { docs } from "./plugins/docs";
-import { errors } from "./plugins/errors";
-import { jsonBody } from "./plugins/json-body";
-import { observe } from "./plugins/observe";
-import { requestStart } from "./plugins/request-start";
-import { RouteTable } from "./route-table";
 
 /**
  * The whole HTTP surface: the services decorated once, the cross-cutting plugins in the order
@@ -38,7 +38,7 @@ export function createApp(s: Services, o: { ledger: UpstreamLedger }) {
     )
     .use(docs())
     .use(opsRoutes)
-    .use(openAiRoutes)
+    .use(openAiChatRoutes)
     .use(embeddingsRoutes)
     .use(filesRoutes)
     .use(directRoutes);

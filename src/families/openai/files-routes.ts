@@ -1,8 +1,8 @@
 import { Elysia, t } from "elysia";
-import { findAlias } from "../config/find-alias";
-import type { LoadedConfig } from "../config/load";
-import { context } from "../http/context";
-import type { RequestState } from "../http/request-state";
+import { findAlias } from "../../config/find-alias";
+import type { LoadedConfig } from "../../config/load";
+import { context } from "../../http/context";
+import type { RequestState } from "../../http/request-state";
 
 /** The region of a files call: the path alias's, else the credentials', else the first alias's. */
 export function filesRegion(config: LoadedConfig, alias: string | undefined): string {

@@ -1,0 +1,28 @@
+/**
+ * What the command line says, in the words settings are made of (config/settings.ts). The parsing
+ * itself is the CLI's (cli/args.ts); this is the shared vocabulary, so settings need no CLI.
+ */
+
+export type Command = "serve" | "check" | "help" | "version";
+
+export interface CliArgs {
+  command: Command;
+  port?: number;
+  host?: string;
+  configDir?: string;
+  models?: string;
+  credentials?: string;
+  profile?: string;
+  testMode?: boolean;
+  /** `check --online`: also make one signed call per region and alias kind. */
+  online?: boolean;
+}
+
+export class UsageError extends Error {}
+
+export function parsePort(value: string, source: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 0 || n > 65535)
+    throw new UsageError(`${source} must be a port number 0-65535, got '${value}'`);
+  return n;
+}
