@@ -5,7 +5,7 @@ import { resolveSettings } from "./config/settings";
 import { serve } from "./server/serve";
 import { NAME, VERSION } from "./version";
 
-// The SDK's own retry and circuit breaker must never run under ours (OCI-WIRE §0.5–0.6).
+// The SDK's own retry and circuit breaker must never run under ours (docs/oci-wire.md#sdk-retries-and-circuit-breaker).
 process.env.OCI_SDK_DEFAULT_RETRY_ENABLED ??= "false";
 process.env.OCI_SDK_DEFAULT_CIRCUITBREAKER_ENABLED ??= "false";
 

@@ -61,6 +61,6 @@ function contextOf(turns: ChatMessage[]): string {
 
 /** The userMessage of a turn: context first when the session starts fresh, then the newest message. */
 export function agentUserMessage(input: AgentInput, fresh: boolean): string {
-  if (input.performedActions.length) return "null"; // Oracle's ADK sends this with performedActions (OCI-WIRE §5.2).
+  if (input.performedActions.length) return "null"; // Oracle's ADK sends this with performedActions (docs/oci-wire.md#agent-required-actions).
   return fresh && input.context ? `${input.context}\n\n${input.message}` : input.message;
 }

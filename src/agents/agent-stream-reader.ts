@@ -2,7 +2,7 @@ import { expectRec, isRec, optString } from "../oci/reply-shapes";
 import { type AgentAnswer, readAgentResult } from "./read-agent-result";
 
 /**
- * Reads an agent's SSE events (shape [UNVERIFIED] in OCI-WIRE §5.3: partial ChatResults). Text
+ * Reads an agent's SSE events (shape [UNVERIFIED] in docs/oci-wire.md#agent-streaming: partial ChatResults). Text
  * may come as deltas or cumulatively. A text that extends everything received so far marks the
  * stream cumulative (only the new tail is passed on); one that does not marks it as deltas, and
  * from then on every text is appended — so a delta that happens to repeat the text so far is not

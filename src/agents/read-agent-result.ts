@@ -20,7 +20,7 @@ export interface AgentAnswer {
   usage?: TokenUsage;
 }
 
-/** OCI agent ChatResult (OCI-WIRE §5.2) → AgentAnswer. `message.content` is an object, not an array. */
+/** OCI agent ChatResult (docs/oci-wire.md#agent-chat) → AgentAnswer. `message.content` is an object, not an array. */
 export function readAgentResult(body: unknown): AgentAnswer {
   const r = expectRec(body, "agent chat result");
   const message = r.message === undefined || r.message === null ? {} : expectRec(r.message, "agent message");

@@ -2,7 +2,7 @@ import type { LoadedConfig } from "../config/load";
 import type { Settings } from "../config/settings";
 import { NAME, VERSION } from "../version";
 
-/** The one start-up line (CONTRACT §1). */
+/** The one start-up line (docs/configuration.md#start-up). */
 export function banner(s: Settings, c: LoadedConfig, port: number): string {
   const host = s.host.includes(":") ? `[${s.host}]` : s.host;
   const mode = c.testMode ? "TEST_MODE" : "OCI";

@@ -4,7 +4,7 @@ import { type CliArgs, parsePort, UsageError } from "./flags";
 
 export type OciAuthMode = "api_key" | "instance_principal" | "resource_principal";
 
-/** Process-wide settings: flags beat environment, which beats the files (CONTRACT §1). */
+/** Process-wide settings: flags beat environment, which beats the files (docs/configuration.md#precedence). */
 export interface Settings {
   port: number;
   host: string;

@@ -10,7 +10,7 @@ import { convertToEmbedTextDetails, type EmbedTarget } from "./convert-to-embed-
 import { mapEmbedTextResult } from "./map-embed-text-result";
 import type { EmbeddingList, EmbeddingRequest } from "./schemas";
 
-/** OCI's documented cap on inputs per embedText call (OCI-WIRE §4.1). */
+/** OCI's cap on inputs per embedText call (docs/oci-wire.md#embedtext-request; unverified). */
 export const OCI_MAX_INPUTS_PER_CALL = 96;
 /** Calls in flight at once for one request: enough to be quick, few enough not to trip OCI's throttling. */
 export const EMBED_CONCURRENCY = 4;
@@ -28,7 +28,7 @@ export interface ResolvedEmbedding {
 }
 
 /**
- * Which model and which alias's region/compartment serve an embeddings request (CONTRACT §4).
+ * Which model and which alias's region/compartment serve an embeddings request (docs/api/openai.md#embeddings).
  * The body's `model` wins: an alias is used whole; on the path form an OCI model name is called
  * with the path alias's region and compartment. `/v1/embeddings` has no alias to borrow those
  * from, so there a name that is not an alias is unknown.

@@ -1,7 +1,7 @@
 import { ApiError } from "./api-error";
 import type { UpstreamError } from "./upstream-error";
 
-/** The single choke point where OCI failures become client-facing errors (CONTRACT §5 table). */
+/** The single choke point where OCI failures become client-facing errors (docs/api/README.md#status-codes). */
 export function mapUpstreamError(e: UpstreamError): ApiError {
   const { status, code, opcRequestId, retryAfter } = e.init;
   const ociRequestId = opcRequestId;

@@ -1,3 +1,4 @@
+import type { Server } from "bun";
 import { type DocumentDecoration, Elysia } from "elysia";
 import type { SessionManager } from "../agents/session-manager";
 import type { ChatService } from "../chat/chat-service";
@@ -36,10 +37,13 @@ export type Services = {
  * policy where the route is declared:
  * - `family`: the API family (error envelope, stream format); usually set once with `.guard`.
  * - `open`: served without an API key (`always`, or `public-metrics` when METRICS_PUBLIC=true).
- * - `costly`: calls OCI: holds one of the key's concurrency slots until the answer is over, and
- *   lifts Bun's 10 s idle timeout, since a model may think for minutes (deadlines bound it).
+ * - `slow`: may legitimately take longer than Bun's 10 s idle timeout (a model thinking for
+ *   minutes, a 50 MB upload), so the timeout is lifted; the deadlines bound such calls instead.
+ * - `costly`: calls OCI for a model or agent answer: `slow`, and holds one of the key's
+ *   concurrency slots until the answer is over (for a stream, until it closes).
  * - `alias`: resolves the alias named by the path or by the body's `model` (404 when unknown)
- *   into the handler's `alias`, and records it for logs and metrics.
+ *   into the handler's `alias`, records it for logs and metrics, and is `slow` (it is about to
+ *   call OCI).
  * The declarations also travel in each route's OpenAPI `detail`, which the route table reads
  * before routing (auth and error envelopes are decided before a route's own hooks run).
  */
@@ -48,19 +52,23 @@ export const context = new Elysia({ name: "context" })
   .decorate("call", undefined as unknown as RequestState)
   .macro("family", (family: Family) => ({ detail: declared(META.family, family) }))
   .macro("open", (who: Openness) => ({ detail: declared(META.open, who) }))
+  .macro("slow", (on: boolean) =>
+    on ? { beforeHandle: ({ request, server }) => liftIdleTimeout(server, request) } : {},
+  )
   .macro("costly", (on: boolean) =>
     on
       ? {
           detail: declared(META.costly, true),
           beforeHandle({ call, limiter, request, server }) {
-            server?.timeout(request, 0);
+            liftIdleTimeout(server, request);
             call.whenFinished(limiter.acquire(call.keyId ?? "local"));
           },
         }
       : {},
   )
   .macro("alias", (from: "path" | "body") => ({
-    resolve({ call, config, params, body }) {
+    resolve({ call, config, params, body, request, server }) {
+      liftIdleTimeout(server, request);
       const name =
         from === "path" ? (params as { alias?: string }).alias : (body as { model?: string } | undefined)?.model;
       const alias = from === "path" ? findAlias(config.current, name) : requireModelAlias(config.current, name);
@@ -68,6 +76,10 @@ export const context = new Elysia({ name: "context" })
       return { alias };
     },
   }));
+
+function liftIdleTimeout(server: Server<unknown> | null, request: Request): void {
+  server?.timeout(request, 0);
+}
 
 /** A declaration as an OpenAPI extension field (`x-…`), which Elysia's own detail type does not list. */
 function declared(key: string, value: unknown): DocumentDecoration {

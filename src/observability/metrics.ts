@@ -24,7 +24,7 @@ interface Instruments {
 }
 
 /**
- * The gateway's Prometheus metrics (CONTRACT §9), on prom-client. prom-client is loaded shortly
+ * The gateway's Prometheus metrics (docs/operations.md#metrics), on prom-client. prom-client is loaded shortly
  * after start-up rather than before it (it costs ~30 ms of cold start); updates made meanwhile are
  * replayed. One registry per instance, so tests can build several apps; label values are bounded
  * (route templates, configured aliases, status codes) and each label set's child is cached, since

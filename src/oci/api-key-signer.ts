@@ -11,7 +11,7 @@ const BODY_HEADERS = ["Content-Type", "Content-Length", "x-content-sha256"];
  * exactly the Authorization header oci-common's DefaultRequestSigner produces (RSA PKCS#1 v1.5 is
  * deterministic: same date, same request → same signature; a test holds the two side by side),
  * at about a third less CPU per call — and signing is most of what a gateway costs here
- * (PERFORMANCE.md). Token-based auth (instance/resource principals, session tokens) keeps
+ * (BENCHMARKS.md; docs/oci-wire.md#the-gateways-signers). Token-based auth (instance/resource principals, session tokens) keeps
  * oci-common's signer, which also refreshes the tokens.
  */
 export function createApiKeySigner(keyId: string, privateKeyPem: string, passphrase?: string): RequestSigner {

@@ -1,5 +1,5 @@
 /**
- * The one retry policy (CONTRACT §9): throttling (429), OCI's 5xx and network failures are tried
+ * The one retry policy (docs/operations.md#retries): throttling (429), OCI's 5xx and network failures are tried
  * again, at most twice, only before anything reached the client, with exponential backoff and
  * full jitter, honouring `Retry-After` up to 10 s. A longer `Retry-After` is not waited out: the
  * client gets the 429 with it. Pure: the caller supplies the clock's remaining budget and the dice.

@@ -25,6 +25,6 @@ export type CohereMessageV2 = inference.CohereMessageV2;
 /** Agent runtime (API 20240531). */
 export type AgentChatDetails = agents.ChatDetails;
 export type AgentCreateSessionDetails = agents.CreateSessionDetails & {
-  /** Not in the SDK model; OCI passes it through (OCI-WIRE §5.1). Sessions live as long as our TTL. */
+  /** Not in the SDK model; OCI passes it through (docs/oci-wire.md#agent-sessions). Sessions live as long as our TTL. */
   idleTimeoutInSeconds?: number;
 };

@@ -8,7 +8,7 @@ export interface SessionRecord {
   sessionId: string;
   /** Agent endpoint OCID the session belongs to. */
   agentEndpointId: string;
-  /** API-key namespace of the caller that created it (see CONTRACT §6). */
+  /** API-key namespace of the caller that created it (docs/api/direct.md#agent-sessions). */
   owner: string;
   createdAt: number;
   lastUsedAt: number;

@@ -39,7 +39,8 @@ function conversationOf(owner: string, body: { channel?: string; cuid?: string; 
 }
 
 /**
- * The direct family: the seed's own routes, answered in its shapes with errors as
+ * The direct family: the routes of the seed (the original Flask proxy whose README and shapes
+ * this gateway keeps compatible; docs/README.md#glossary), answered in its shapes with errors as
  * `{"error": "..."}`. `/inference` runs one prompt through a model; `/session` and `/chat` talk to
  * an agent, in automatic mode (sessions managed for `channel:cuid`) or manual mode (`sessionId`).
  */

@@ -37,6 +37,7 @@ for (const base of ["/v1/files", "/genai/:alias/v1/files"] as const) {
       ({ files, config, call, request, params, body }) =>
         files.upload(filesRegion(config.current, aliasOf(params)), body.file, body.purpose, opts(call, request)),
       {
+        slow: true,
         body: Upload,
         parse: "formdata",
         detail: { summary: "Upload a file (multipart `file` + `purpose`) to the Object Storage bucket", tags },
@@ -67,7 +68,11 @@ for (const base of ["/v1/files", "/genai/:alias/v1/files"] as const) {
           },
         });
       },
-      { params: idParams, detail: { summary: "The file's bytes, with the content type stored at upload", tags } },
+      {
+        slow: true,
+        params: idParams,
+        detail: { summary: "The file's bytes, with the content type stored at upload", tags },
+      },
     )
     .delete(
       `${base}/:id`,

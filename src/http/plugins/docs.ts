@@ -1,7 +1,7 @@
 import { openapi } from "@elysiajs/openapi";
 import { VERSION } from "../../version";
 
-/** OpenAPI document at /openapi.json and Swagger UI at /swagger (CONTRACT §3). */
+/** OpenAPI document at /openapi.json and Swagger UI at /swagger (docs/api/operations.md). */
 export const docs = () =>
   openapi({
     path: "/swagger",
