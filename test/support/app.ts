@@ -6,12 +6,12 @@ import { loadConfig } from "../../src/config/load";
 import { resolveSettings } from "../../src/config/settings";
 import { ConfigStore } from "../../src/config/store";
 import { formatProblem } from "../../src/config/types";
-import { createApp } from "../../src/server/app";
 import { createMockTransport } from "../../src/mock/mock-transport";
 import { createLogger } from "../../src/observability/logger";
 import { Metrics } from "../../src/observability/metrics";
 import { UpstreamLedger } from "../../src/observability/upstream-ledger";
 import type { OciTransport } from "../../src/oci/transport";
+import { createApp } from "../../src/server/app";
 import { buildServices } from "../../src/server/gateway";
 import { tempDir, testModels, writeModels } from "./gateway";
 

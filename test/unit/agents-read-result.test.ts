@@ -96,7 +96,7 @@ describe("readAgentResult", () => {
         },
       ],
     });
-    expect(a.usage).toEqual({ prompt_tokens: 155, completion_tokens: 31, total_tokens: 186 });
+    expect(a.usage).toEqual({ inputTokens: 155, outputTokens: 31, totalTokens: 186 });
   });
 
   test("traces without usage → no usage", () => {

@@ -84,7 +84,7 @@ describe("AgentStreamReader: answer() gathers what any event carried", () => {
     expect(a.citations).toEqual(citations);
     expect(a.timeCreated).toBe("2026-01-02T03:04:05Z");
     expect(a.functionCalls).toEqual([{ actionId: "a1", name: "f", arguments: '{"x":1}' }]);
-    expect(a.usage).toEqual({ prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 });
+    expect(a.usage).toEqual({ inputTokens: 7, outputTokens: 3, totalTokens: 10 });
   });
 
   test("citations on an early event survive later events without them", () => {
@@ -114,7 +114,7 @@ describe("AgentStreamReader: answer() gathers what any event carried", () => {
     });
     const a = r.answer();
     expect(a.approvals).toEqual(["ok? (APPROVE/DENY)"]);
-    expect(a.usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });
+    expect(a.usage).toEqual({ inputTokens: 1, outputTokens: 2, totalTokens: 3 });
   });
 
   test("nothing but text: no citations, no calls, no usage, a timeCreated anyway", () => {

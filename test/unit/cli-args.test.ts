@@ -1,6 +1,7 @@
 /** Command-line parsing (CONTRACT §1; src/cli/args.ts). */
 import { describe, expect, test } from "bun:test";
-import { parseArgs, parsePort, UsageError } from "../../src/cli/args";
+import { parseArgs } from "../../src/cli/args";
+import { parsePort, UsageError } from "../../src/config/flags";
 
 describe("parseArgs", () => {
   test("no arguments means serve with nothing overridden", () => {

@@ -1,16 +1,18 @@
 /**
- * COHEREV2 (Cohere vision models): request conversion, response mapping, stream mapping
- * (CONTRACT §4, OCI-WIRE §2.6; src/openai/convert-to-cohere-v2-chat-request.ts,
- * map-cohere-v2-chat-response.ts, cohere-v2-stream-mapper.ts).
+ * COHEREV2 (Cohere vision models): request conversion, response mapping to the chat core's answer,
+ * stream mapping to its events (docs/oci-wire.md; src/chat/formats/convert-to-cohere-v2-chat-request.ts,
+ * map-cohere-v2-chat-response.ts, cohere-v2-stream-mapper.ts), and the OpenAI rendering of both.
  */
 import { describe, expect, test } from "bun:test";
 import { CohereV2StreamMapper } from "../../src/chat/formats/cohere-v2-stream-mapper";
 import { convertToCohereV2ChatRequest } from "../../src/chat/formats/convert-to-cohere-v2-chat-request";
 import { mapCohereV2ChatResponse } from "../../src/chat/formats/map-cohere-v2-chat-response";
 import { syntheticToolCallId } from "../../src/chat/formats/synthetic-tool-call-id";
+import type { ChatEvent, FinishReason } from "../../src/chat/types";
 import type { AliasParams } from "../../src/config/types";
+import { toChatCompletion } from "../../src/families/openai/chat-completion";
 import type { ChatCompletionRequest } from "../../src/families/openai/schemas";
-import type { ChatCompletionChunk } from "../../src/families/openai/types";
+import { assembleToolCalls, finishesOf, renderChunks, runStreamMapper } from "../support/run-stream-mapper";
 import { apiError, upstreamError } from "../support/throws";
 
 function wire(req: Partial<ChatCompletionRequest>, opts: { defaults?: AliasParams; stream?: boolean } = {}): any {
@@ -295,6 +297,7 @@ describe("convertToCohereV2ChatRequest", () => {
   });
 });
 
+const ANSWER_ID = "v2";
 const META = { id: "chatcmpl-v2", created: 1_700_000_789, model: "vision-alias" };
 const v2 = (chatResponse: Record<string, unknown>) => ({
   modelId: "cohere.command-a-vision-07-2025",
@@ -302,7 +305,7 @@ const v2 = (chatResponse: Record<string, unknown>) => ({
 });
 
 describe("mapCohereV2ChatResponse", () => {
-  test("TEXT + THINKING → content + reasoning_content, usage mapped", () => {
+  test("TEXT + THINKING → text + reasoning, usage mapped; rendered as content + reasoning_content", () => {
     const res = mapCohereV2ChatResponse(
       v2({
         id: "abc",
@@ -318,9 +321,12 @@ describe("mapCohereV2ChatResponse", () => {
           completionTokensDetails: { reasoningTokens: 3 },
         },
       }),
-      META,
     );
     expect(res).toEqual({
+      choices: [{ index: 0, text: "Hello world", reasoning: "Let me think.", toolCalls: [], finishReason: "stop" }],
+      usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15, reasoningTokens: 3 },
+    });
+    expect(toChatCompletion(res, META)).toEqual({
       id: META.id,
       object: "chat.completion",
       created: META.created,
@@ -342,7 +348,7 @@ describe("mapCohereV2ChatResponse", () => {
     });
   });
 
-  test("TOOL_CALL → tool_calls with OCI's ids, content null", () => {
+  test("TOOL_CALL → tool calls with OCI's ids, no text (rendered content null)", () => {
     const res = mapCohereV2ChatResponse(
       v2({
         message: {
@@ -359,9 +365,23 @@ describe("mapCohereV2ChatResponse", () => {
         },
         finishReason: "TOOL_CALL",
       }),
-      META,
     );
     expect(res.choices).toEqual([
+      {
+        index: 0,
+        text: undefined,
+        toolCalls: [
+          { id: "get_weather_abc", name: "get_weather", arguments: '{"city":"Paris"}' },
+          // No id from OCI: a synthetic one; object arguments are serialised.
+          { id: syntheticToolCallId(1, "get_time", '{"tz":"CET"}'), name: "get_time", arguments: '{"tz":"CET"}' },
+        ],
+        finishReason: "tool_calls",
+      },
+    ]);
+    expect(res.choices[0]!.text).toBeUndefined();
+    expect(res.choices[0]).not.toHaveProperty("reasoning");
+    expect(res.usage).toBeUndefined();
+    expect(toChatCompletion(res, META).choices).toEqual([
       {
         index: 0,
         message: {
@@ -373,7 +393,6 @@ describe("mapCohereV2ChatResponse", () => {
               type: "function",
               function: { name: "get_weather", arguments: '{"city":"Paris"}' },
             },
-            // No id from OCI: a synthetic one; object arguments are serialised.
             {
               id: syntheticToolCallId(1, "get_time", '{"tz":"CET"}'),
               type: "function",
@@ -385,10 +404,9 @@ describe("mapCohereV2ChatResponse", () => {
         finish_reason: "tool_calls",
       },
     ]);
-    expect(res.usage).toBeUndefined();
   });
 
-  const reasons: Array<[string, string]> = [
+  const reasons: Array<[string, FinishReason]> = [
     ["COMPLETE", "stop"],
     ["STOP_SEQUENCE", "stop"],
     ["MAX_TOKENS", "length"],
@@ -398,9 +416,8 @@ describe("mapCohereV2ChatResponse", () => {
     test(`finishReason ${reason} → ${expected}`, () => {
       const res = mapCohereV2ChatResponse(
         v2({ message: { role: "ASSISTANT", content: [TEXT("x")] }, finishReason: reason }),
-        META,
       );
-      expect(res.choices[0]!.finish_reason).toBe(expected as never);
+      expect(res.choices[0]!.finishReason).toBe(expected);
     });
   }
 
@@ -408,7 +425,6 @@ describe("mapCohereV2ChatResponse", () => {
     const e = upstreamError(() =>
       mapCohereV2ChatResponse(
         v2({ message: { role: "ASSISTANT", content: [] }, finishReason: "ERROR", errorMessage: "bad image" }),
-        META,
       ),
     );
     expect(e.failure).toBe("bad_response");
@@ -417,11 +433,9 @@ describe("mapCohereV2ChatResponse", () => {
 
   test("wrong format, missing message or nameless tool call → bad_response", () => {
     expect(
-      upstreamError(() => mapCohereV2ChatResponse({ chatResponse: { apiFormat: "COHERE", text: "x" } }, META)).failure,
+      upstreamError(() => mapCohereV2ChatResponse({ chatResponse: { apiFormat: "COHERE", text: "x" } })).failure,
     ).toBe("bad_response");
-    expect(upstreamError(() => mapCohereV2ChatResponse(v2({ finishReason: "COMPLETE" }), META)).failure).toBe(
-      "bad_response",
-    );
+    expect(upstreamError(() => mapCohereV2ChatResponse(v2({ finishReason: "COMPLETE" }))).failure).toBe("bad_response");
     expect(
       upstreamError(() =>
         mapCohereV2ChatResponse(
@@ -429,7 +443,6 @@ describe("mapCohereV2ChatResponse", () => {
             message: { role: "ASSISTANT", toolCalls: [{ id: "x", function: { arguments: "{}" } }] },
             finishReason: "TOOL_CALL",
           }),
-          META,
         ),
       ).failure,
     ).toBe("bad_response");
@@ -438,63 +451,64 @@ describe("mapCohereV2ChatResponse", () => {
 
 describe("CohereV2StreamMapper", () => {
   const base: any = { id: META.id, object: "chat.completion.chunk", created: META.created, model: META.model };
-  const delta = (d: Record<string, unknown>, finish: string | null = null): any => ({
+  const delta = (d: Record<string, unknown>, finishReason: string | null = null): any => ({
     ...base,
-    choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finish }],
+    choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finishReason }],
   });
   const msg = (m: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
     apiFormat: "COHEREV2",
     message: { role: "ASSISTANT", ...m },
     ...extra,
   });
-  const run = (evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] => {
-    const m = new CohereV2StreamMapper(META, includeUsage);
-    const out = [m.start()];
-    for (const e of evs) out.push(...m.push(e));
-    out.push(...m.end());
-    return out;
-  };
+  const run = (evs: unknown[]): ChatEvent[] => runStreamMapper(new CohereV2StreamMapper(ANSWER_ID), evs);
+  const text = (t: string): ChatEvent => ({ type: "text", choice: 0, text: t });
+  const finish = (reason: FinishReason): ChatEvent => ({ type: "finish", choice: 0, reason });
+  const call = (index: number, id: string, name: string, args: string): ChatEvent => ({
+    type: "tool_call",
+    choice: 0,
+    index,
+    id,
+    name,
+    arguments: args,
+  });
+  const args = (index: number, a: string): ChatEvent => ({ type: "tool_arguments", choice: 0, index, arguments: a });
   const USAGE = { promptTokens: 9, completionTokens: 4, totalTokens: 13 };
 
-  test("text deltas; the final event repeating the full text is not re-sent; usage chunk with includeUsage", () => {
+  test("text deltas; the final event repeating the full text is not re-sent; the usage comes last", () => {
     const evs = [
       msg({ content: [TEXT("Hel")] }),
       msg({ content: [TEXT("lo")] }),
       msg({ content: [TEXT("Hello")] }, { finishReason: "COMPLETE", usage: USAGE }),
     ];
-    expect(run(evs, true)).toEqual([
+    expect(run(evs)).toEqual([
+      text("Hel"),
+      text("lo"),
+      finish("stop"),
+      { type: "usage", usage: { inputTokens: 9, outputTokens: 4, totalTokens: 13 } },
+    ]);
+    expect(renderChunks(run(evs), META, true)).toEqual([
       delta({ role: "assistant", content: "" }),
       delta({ content: "Hel" }),
       delta({ content: "lo" }),
       delta({}, "stop"),
       { ...base, choices: [], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } },
     ]);
-    expect(run(evs, false).some((c) => c.usage !== undefined)).toBe(false);
+    expect(renderChunks(run(evs), META, false).some((c) => c.usage !== undefined)).toBe(false);
   });
 
   test("a last piece of text carried by the finish event is sent", () => {
-    const out = run(
-      [msg({ content: [TEXT("Hi")] }), msg({ content: [TEXT("!")] }, { finishReason: "COMPLETE" })],
-      false,
-    );
-    expect(out).toEqual([
-      delta({ role: "assistant", content: "" }),
-      delta({ content: "Hi" }),
-      delta({ content: "!" }),
-      delta({}, "stop"),
-    ]);
+    const out = run([msg({ content: [TEXT("Hi")] }), msg({ content: [TEXT("!")] }, { finishReason: "COMPLETE" })]);
+    expect(out).toEqual([text("Hi"), text("!"), finish("stop")]);
   });
 
-  test("THINKING deltas → reasoning_content", () => {
-    const out = run(
-      [
-        msg({ content: [{ type: "THINKING", thinking: "hmm" }] }),
-        msg({ content: [TEXT("ok")] }),
-        { finishReason: "COMPLETE" },
-      ],
-      false,
-    );
-    expect(out).toEqual([
+  test("THINKING deltas → reasoning events (rendered as reasoning_content)", () => {
+    const out = run([
+      msg({ content: [{ type: "THINKING", thinking: "hmm" }] }),
+      msg({ content: [TEXT("ok")] }),
+      { finishReason: "COMPLETE" },
+    ]);
+    expect(out).toEqual([{ type: "reasoning", choice: 0, text: "hmm" }, text("ok"), finish("stop")]);
+    expect(renderChunks(out, META, false)).toEqual([
       delta({ role: "assistant", content: "" }),
       delta({ reasoning_content: "hmm" }),
       delta({ content: "ok" }),
@@ -519,9 +533,22 @@ describe("CohereV2StreamMapper", () => {
         { finishReason: "TOOL_CALL", usage: USAGE },
       ),
     ];
-    const out = run(evs, false);
+    const out = run(evs);
     expect(out).toEqual([
-      delta({ role: "assistant", content: "" }),
+      call(0, "tc1", "get_weather", ""),
+      args(0, '{"city":'),
+      args(0, '"Paris"}'),
+      call(1, "tc2", "get_time", "{"),
+      args(1, "}"),
+      finish("tool_calls"),
+      { type: "usage", usage: { inputTokens: 9, outputTokens: 4, totalTokens: 13 } },
+    ]);
+    // What a client assembles per index.
+    expect(assembleToolCalls(out)).toEqual([
+      { id: "tc1", name: "get_weather", arguments: '{"city":"Paris"}' },
+      { id: "tc2", name: "get_time", arguments: "{}" },
+    ]);
+    expect(renderChunks(out, META, false).slice(1)).toEqual([
       delta({
         tool_calls: [{ index: 0, id: "tc1", type: "function", function: { name: "get_weather", arguments: "" } }],
       }),
@@ -533,54 +560,44 @@ describe("CohereV2StreamMapper", () => {
       delta({ tool_calls: [{ index: 1, function: { arguments: "}" } }] }),
       delta({}, "tool_calls"),
     ]);
-    // What a client assembles per index.
-    const assembled: Record<number, string> = {};
-    for (const c of out.flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? [])))
-      assembled[c.index] = (assembled[c.index] ?? "") + c.function.arguments;
-    expect(assembled).toEqual({ 0: '{"city":"Paris"}', 1: "{}" });
+  });
+
+  test("a first fragment without an id gets a synthetic id", () => {
+    const out = run([
+      msg({ toolCalls: [{ type: "FUNCTION", function: { name: "f", arguments: "{" } }] }),
+      msg({ toolCalls: [{ type: "FUNCTION", function: { arguments: "}" } }] }),
+      { finishReason: "TOOL_CALL" },
+    ]);
+    expect(out).toEqual([call(0, syntheticToolCallId(0, "f", "{"), "f", "{"), args(0, "}"), finish("tool_calls")]);
   });
 
   test("whole parallel calls in one event get indices 0..n-1", () => {
-    const out = run(
-      [
-        msg({
-          toolCalls: [
-            { id: "a", type: "FUNCTION", function: { name: "f", arguments: "{}" } },
-            { id: "b", type: "FUNCTION", function: { name: "g", arguments: '{"x":1}' } },
-          ],
-        }),
-        { apiFormat: "COHEREV2", finishReason: "TOOL_CALL" },
-      ],
-      false,
-    );
-    expect(out[1]).toEqual(
-      delta({
-        tool_calls: [
-          { index: 0, id: "a", type: "function", function: { name: "f", arguments: "{}" } },
-          { index: 1, id: "b", type: "function", function: { name: "g", arguments: '{"x":1}' } },
+    const out = run([
+      msg({
+        toolCalls: [
+          { id: "a", type: "FUNCTION", function: { name: "f", arguments: "{}" } },
+          { id: "b", type: "FUNCTION", function: { name: "g", arguments: '{"x":1}' } },
         ],
       }),
-    );
-    expect(out.at(-1)).toEqual(delta({}, "tool_calls"));
+      { apiFormat: "COHEREV2", finishReason: "TOOL_CALL" },
+    ]);
+    expect(out).toEqual([call(0, "a", "f", "{}"), call(1, "b", "g", '{"x":1}'), finish("tool_calls")]);
   });
 
   test("finish reasons: STOP_SEQUENCE → stop, MAX_TOKENS → length; ERROR throws bad_response", () => {
-    expect(run([msg({ content: [TEXT("a")] }), { finishReason: "STOP_SEQUENCE" }], false).at(-1)).toEqual(
-      delta({}, "stop"),
-    );
-    expect(run([msg({ content: [TEXT("a")] }), { finishReason: "MAX_TOKENS" }], false).at(-1)).toEqual(
-      delta({}, "length"),
-    );
-    const m = new CohereV2StreamMapper(META, false);
+    expect(finishesOf(run([msg({ content: [TEXT("a")] }), { finishReason: "STOP_SEQUENCE" }]))).toEqual(["stop"]);
+    expect(finishesOf(run([msg({ content: [TEXT("a")] }), { finishReason: "MAX_TOKENS" }]))).toEqual(["length"]);
+    const m = new CohereV2StreamMapper(ANSWER_ID);
     expect(upstreamError(() => m.push({ finishReason: "ERROR", errorMessage: "x" })).failure).toBe("bad_response");
   });
 
   test("events after the finish are ignored; end() without a finish throws", () => {
-    const m = new CohereV2StreamMapper(META, false);
+    const m = new CohereV2StreamMapper(ANSWER_ID);
     m.push(msg({ content: [TEXT("a")] }));
     m.push({ finishReason: "COMPLETE" });
     expect(m.push(msg({ content: [TEXT("late")] }))).toEqual([]);
-    const n = new CohereV2StreamMapper(META, true);
+    expect(m.end()).toEqual([]);
+    const n = new CohereV2StreamMapper(ANSWER_ID);
     n.push(msg({ content: [TEXT("a")] }));
     expect(upstreamError(() => n.end()).failure).toBe("bad_response");
   });

@@ -1,14 +1,21 @@
-/** OCI GENERIC ChatResult → OpenAI chat.completion (CONTRACT §4, OCI-WIRE §2.3; src/openai/map-generic-chat-response.ts). */
+/**
+ * OCI GENERIC ChatResult → the chat core's answer (docs/oci-wire.md; src/chat/formats/map-generic-chat-response.ts),
+ * and that answer as the OpenAI family's chat.completion (src/families/openai/chat-completion.ts).
+ */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mapGenericChatResponse, mapLogprobs } from "../../src/chat/formats/map-generic-chat-response";
 import { mapUsage } from "../../src/chat/formats/map-usage";
 import { UpstreamError } from "../../src/errors/upstream-error";
+import { toChatCompletion } from "../../src/families/openai/chat-completion";
+import { openAiUsage } from "../../src/families/openai/usage";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures", "oci");
 const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name), "utf8"));
 const META = { id: "chatcmpl-abc", created: 1_700_000_000, model: "llama" };
+/** The OpenAI message of the first choice, as the OpenAI family renders the answer. */
+const rendered = (body: unknown) => toChatCompletion(mapGenericChatResponse(body), META).choices[0]!;
 
 const result = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   modelId: "m",
@@ -25,29 +32,28 @@ function upstream(fn: () => unknown): UpstreamError {
   throw new Error("expected an UpstreamError");
 }
 
+const JOKE = "Why did the scarecrow win an award? Because he was outstanding in his field.";
+
 describe("mapGenericChatResponse", () => {
   test("the recorded text answer maps exactly", () => {
-    expect(mapGenericChatResponse(fixture("generic-text.json"), META)).toEqual({
+    expect(mapGenericChatResponse(fixture("generic-text.json"))).toEqual({
+      choices: [{ index: 0, text: JOKE, toolCalls: [], finishReason: "stop" }],
+      usage: { inputTokens: 43, outputTokens: 17, totalTokens: 60 },
+    });
+  });
+
+  test("the recorded text answer renders as this exact chat.completion", () => {
+    expect(toChatCompletion(mapGenericChatResponse(fixture("generic-text.json")), META)).toEqual({
       id: "chatcmpl-abc",
       object: "chat.completion",
       created: 1_700_000_000,
       model: "llama",
-      choices: [
-        {
-          index: 0,
-          message: {
-            role: "assistant",
-            content: "Why did the scarecrow win an award? Because he was outstanding in his field.",
-          },
-          logprobs: null,
-          finish_reason: "stop",
-        },
-      ],
+      choices: [{ index: 0, message: { role: "assistant", content: JOKE }, logprobs: null, finish_reason: "stop" }],
       usage: { prompt_tokens: 43, completion_tokens: 17, total_tokens: 60 },
     });
   });
 
-  test("a tool-call answer: content null, tool_calls in OpenAI shape, finish tool_calls", () => {
+  test("a tool-call answer: no text, the calls with OCI's ids, finish tool_calls; rendered with content null", () => {
     const body = result({
       message: {
         role: "ASSISTANT",
@@ -58,8 +64,15 @@ describe("mapGenericChatResponse", () => {
       },
       finishReason: "tool_calls",
     });
-    const c = mapGenericChatResponse(body, META).choices[0]!;
-    expect(c.message).toEqual({
+    const c = mapGenericChatResponse(body).choices[0]!;
+    expect(c.text).toBeUndefined();
+    expect(c.toolCalls).toEqual([
+      { id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' },
+      { id: "call_2", name: "get_time", arguments: "{}" },
+    ]);
+    expect(c.finishReason).toBe("tool_calls");
+    const r = rendered(body);
+    expect(r.message).toEqual({
       role: "assistant",
       content: null,
       tool_calls: [
@@ -67,7 +80,7 @@ describe("mapGenericChatResponse", () => {
         { id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } },
       ],
     });
-    expect(c.finish_reason).toBe("tool_calls");
+    expect(r.finish_reason).toBe("tool_calls");
   });
 
   test("tool calls with a null finishReason finish with tool_calls", () => {
@@ -75,7 +88,15 @@ describe("mapGenericChatResponse", () => {
       message: { role: "ASSISTANT", toolCalls: [{ id: "c", type: "FUNCTION", name: "f", arguments: "{}" }] },
       finishReason: null,
     });
-    expect(mapGenericChatResponse(body, META).choices[0]!.finish_reason).toBe("tool_calls");
+    expect(mapGenericChatResponse(body).choices[0]!.finishReason).toBe("tool_calls");
+  });
+
+  test("tool calls with finishReason length keep length", () => {
+    const body = result({
+      message: { role: "ASSISTANT", toolCalls: [{ id: "c", type: "FUNCTION", name: "f", arguments: "{" }] },
+      finishReason: "length",
+    });
+    expect(mapGenericChatResponse(body).choices[0]!.finishReason).toBe("length");
   });
 
   test("a tool call without an id gets a stable synthetic id", () => {
@@ -83,7 +104,8 @@ describe("mapGenericChatResponse", () => {
       message: { role: "ASSISTANT", toolCalls: [{ type: "FUNCTION", name: "f", arguments: "{}" }] },
       finishReason: "tool_calls",
     });
-    expect(mapGenericChatResponse(body, META).choices[0]!.message.tool_calls![0]!.id).toBe("call_0");
+    expect(mapGenericChatResponse(body).choices[0]!.toolCalls[0]!.id).toBe("call_0");
+    expect(mapGenericChatResponse(body).choices[0]!.toolCalls[0]!.id).toBe("call_0");
   });
 
   test("multiple TEXT parts are concatenated; other parts ignored", () => {
@@ -98,19 +120,20 @@ describe("mapGenericChatResponse", () => {
       },
       finishReason: "length",
     });
-    const c = mapGenericChatResponse(body, META).choices[0]!;
-    expect(c.message.content).toBe("ab");
-    expect(c.finish_reason).toBe("length");
+    const c = mapGenericChatResponse(body).choices[0]!;
+    expect(c.text).toBe("ab");
+    expect(c.finishReason).toBe("length");
   });
 
-  test("no content and no tool calls → empty string content", () => {
-    expect(
-      mapGenericChatResponse(result({ message: { role: "ASSISTANT" }, finishReason: "stop" }), META).choices[0]!.message
-        .content,
-    ).toBe("");
+  test("no content and no tool calls → no text, rendered as empty string content", () => {
+    const body = result({ message: { role: "ASSISTANT" }, finishReason: "stop" });
+    const c = mapGenericChatResponse(body).choices[0]!;
+    expect(c.text ?? "").toBe("");
+    expect(c.toolCalls).toEqual([]);
+    expect(rendered(body).message).toEqual({ role: "assistant", content: "" });
   });
 
-  test("reasoning_content and refusal are passed through", () => {
+  test("reasoning and refusal are passed through (rendered as reasoning_content and refusal)", () => {
     const body = result({
       message: {
         role: "ASSISTANT",
@@ -120,7 +143,15 @@ describe("mapGenericChatResponse", () => {
       },
       finishReason: "stop",
     });
-    expect(mapGenericChatResponse(body, META).choices[0]!.message).toEqual({
+    expect(mapGenericChatResponse(body).choices[0]).toEqual({
+      index: 0,
+      text: "42",
+      reasoning: "thinking...",
+      refusal: "no",
+      toolCalls: [],
+      finishReason: "stop",
+    });
+    expect(rendered(body).message).toEqual({
       role: "assistant",
       content: "42",
       reasoning_content: "thinking...",
@@ -128,7 +159,28 @@ describe("mapGenericChatResponse", () => {
     });
   });
 
-  test("usage details from an OpenAI model", () => {
+  test("logprobs of a choice are kept per token (rendered as {content: [...]}); none → rendered null", () => {
+    const body = result({
+      message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "Hi" }] },
+      finishReason: "stop",
+      logprobs: { tokens: ["Hi"], tokenLogprobs: [-0.5], topLogprobs: [{ Hi: -0.5 }] },
+    });
+    const tokens = [
+      {
+        token: "Hi",
+        logprob: -0.5,
+        bytes: [72, 105],
+        top_logprobs: [{ token: "Hi", logprob: -0.5, bytes: [72, 105] }],
+      },
+    ];
+    expect(mapGenericChatResponse(body).choices[0]!.logprobs).toEqual(tokens);
+    expect(rendered(body).logprobs).toEqual({ content: tokens });
+    const none = result({ message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "Hi" }] } });
+    expect(mapGenericChatResponse(none).choices[0]).not.toHaveProperty("logprobs");
+    expect(rendered(none).logprobs).toBeNull();
+  });
+
+  test("usage details from an OpenAI model (rendered as prompt_tokens_details and completion_tokens_details)", () => {
     const body = result(
       { message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "x" }], annotations: [] }, finishReason: "stop" },
       {
@@ -142,7 +194,16 @@ describe("mapGenericChatResponse", () => {
         },
       },
     );
-    expect(mapGenericChatResponse(body, META).usage).toEqual({
+    const u = mapGenericChatResponse(body).usage;
+    expect(u).toEqual({
+      inputTokens: 10,
+      outputTokens: 50,
+      totalTokens: 60,
+      cachedInputTokens: 4,
+      reasoningTokens: 40,
+      acceptedPredictionTokens: 0,
+    });
+    expect(openAiUsage(u)).toEqual({
       prompt_tokens: 10,
       completion_tokens: 50,
       total_tokens: 60,
@@ -161,12 +222,16 @@ describe("mapGenericChatResponse", () => {
         ],
       },
     };
-    const out = mapGenericChatResponse(body, META);
-    expect(out.choices.map((c) => [c.index, c.message.content, c.finish_reason])).toEqual([
+    const out = mapGenericChatResponse(body);
+    expect(out.choices.map((c) => [c.index, c.text, c.finishReason])).toEqual([
       [0, "a", "stop"],
       [1, "b", "length"],
     ]);
     expect(out.usage).toBeUndefined();
+    expect(toChatCompletion(out, META).choices.map((c) => [c.index, c.message.content, c.finish_reason])).toEqual([
+      [0, "a", "stop"],
+      [1, "b", "length"],
+    ]);
   });
 
   test.each([
@@ -179,45 +244,50 @@ describe("mapGenericChatResponse", () => {
     ["toolCalls not an array", result({ message: { role: "ASSISTANT", toolCalls: "x" } })],
     ["tool call without name", result({ message: { role: "ASSISTANT", toolCalls: [{ id: "c", arguments: "{}" }] } })],
   ])("%s → UpstreamError bad_response", (_what, body) => {
-    expect(upstream(() => mapGenericChatResponse(body, META)).failure).toBe("bad_response");
+    expect(upstream(() => mapGenericChatResponse(body)).failure).toBe("bad_response");
   });
 });
 
 describe("mapLogprobs", () => {
-  test("OCI's column-wise logprobs → OpenAI's per-token list", () => {
+  test("OCI's column-wise logprobs → one entry per token, with bytes and top alternatives", () => {
     expect(
       mapLogprobs({ tokens: ["Hi", "é"], tokenLogprobs: [-0.1, -2], topLogprobs: [{ Hi: -0.1, Hello: -3 }, {}] }),
-    ).toEqual({
-      content: [
-        {
-          token: "Hi",
-          logprob: -0.1,
-          bytes: [72, 105],
-          top_logprobs: [
-            { token: "Hi", logprob: -0.1, bytes: [72, 105] },
-            { token: "Hello", logprob: -3, bytes: [72, 101, 108, 108, 111] },
-          ],
-        },
-        { token: "é", logprob: -2, bytes: [0xc3, 0xa9], top_logprobs: [] },
-      ],
-    });
+    ).toEqual([
+      {
+        token: "Hi",
+        logprob: -0.1,
+        bytes: [72, 105],
+        top_logprobs: [
+          { token: "Hi", logprob: -0.1, bytes: [72, 105] },
+          { token: "Hello", logprob: -3, bytes: [72, 101, 108, 108, 111] },
+        ],
+      },
+      { token: "é", logprob: -2, bytes: [0xc3, 0xa9], top_logprobs: [] },
+    ]);
   });
 
-  test("empty or missing logprobs → null", () => {
-    expect(mapLogprobs({})).toBeNull();
-    expect(mapLogprobs(undefined)).toBeNull();
-    expect(mapLogprobs({ tokens: [] })).toBeNull();
+  test("empty or missing logprobs → undefined", () => {
+    expect(mapLogprobs({})).toBeUndefined();
+    expect(mapLogprobs(undefined)).toBeUndefined();
+    expect(mapLogprobs({ tokens: [] })).toBeUndefined();
   });
 });
 
 describe("mapUsage", () => {
-  test("total defaults to the sum; nothing → undefined", () => {
+  test("OCI's counts as input, output and total tokens; total defaults to the sum; nothing → undefined", () => {
     expect(mapUsage({ promptTokens: 3, completionTokens: 4 })).toEqual({
-      prompt_tokens: 3,
-      completion_tokens: 4,
-      total_tokens: 7,
+      inputTokens: 3,
+      outputTokens: 4,
+      totalTokens: 7,
     });
+    expect(mapUsage({ promptTokens: 3, completionTokens: 4, totalTokens: 9 })!.totalTokens).toBe(9);
     expect(mapUsage(undefined)).toBeUndefined();
     expect(mapUsage(null)).toBeUndefined();
+  });
+
+  test("details OCI did not send stay absent", () => {
+    const u = mapUsage({ promptTokens: 1, completionTokens: 1, promptTokensDetails: {}, completionTokensDetails: {} });
+    expect(u).toEqual({ inputTokens: 1, outputTokens: 1, totalTokens: 2 });
+    expect(Object.keys(u!).sort()).toEqual(["inputTokens", "outputTokens", "totalTokens"]);
   });
 });

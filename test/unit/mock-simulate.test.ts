@@ -344,18 +344,20 @@ describe("mock transport: OCI wire shapes", () => {
     expect(body.chatResponse.usage.totalTokens).toBe(
       body.chatResponse.usage.promptTokens + body.chatResponse.usage.completionTokens,
     );
-    const out = mapGenericChatResponse(reply.body, { id: "x", created: 1, model: "llama" });
-    expect(out.choices[0]!.message.content).toBe("[TEST_MODE] Simulated response to: ping");
-    expect(out.choices[0]!.finish_reason).toBe("stop");
+    const out = mapGenericChatResponse(reply.body);
+    expect(out.choices[0]!.text).toBe("[TEST_MODE] Simulated response to: ping");
+    expect(out.choices[0]!.finishReason).toBe("stop");
+    expect(out.usage!.totalTokens).toBe(body.chatResponse.usage.totalTokens);
   });
 
-  test("GENERIC tool call maps to OpenAI tool_calls", async () => {
+  test("GENERIC tool call maps to the core's tool calls", async () => {
     const reply = await createMockTransport().chat(where, generic({ tools: [weather] }), opts());
-    const out = mapGenericChatResponse(reply.body, { id: "x", created: 1, model: "llama" });
+    const out = mapGenericChatResponse(reply.body);
     const c = out.choices[0]!;
-    expect(c.finish_reason).toBe("tool_calls");
-    expect(c.message.tool_calls![0]!.function.name).toBe("get_weather");
-    expect(schemaErrors(weatherSchema, JSON.parse(c.message.tool_calls![0]!.function.arguments))).toEqual([]);
+    expect(c.finishReason).toBe("tool_calls");
+    expect(c.toolCalls[0]!.id).toBeTruthy();
+    expect(c.toolCalls[0]!.name).toBe("get_weather");
+    expect(schemaErrors(weatherSchema, JSON.parse(c.toolCalls[0]!.arguments))).toEqual([]);
   });
 
   test("COHERE chat answers CohereChatResponse (text, COMPLETE, usage; toolCalls with parameters objects)", async () => {
@@ -423,15 +425,13 @@ describe("mock transport: OCI wire shapes", () => {
     expect(evs[finish]!.index).toBeUndefined();
     expect(evs.at(-1)!.usage).toBeDefined();
 
-    const m = new GenericStreamMapper({ id: "x", created: 1, model: "llama" }, true);
-    const chunks = [m.start(), ...evs.flatMap((e) => m.push(e)), ...m.end()];
-    const contents = chunks
-      .flatMap((c) => c.choices)
-      .map((c) => c.delta.content)
-      .filter((x) => x);
+    const m = new GenericStreamMapper("x");
+    const out = [...evs.flatMap((e) => m.push(e)), ...m.end()];
+    const contents = out.flatMap((e) => (e.type === "text" ? [e.text] : []));
     expect(contents.length).toBeGreaterThan(1);
     expect(contents.join("")).toBe("[TEST_MODE] Simulated response to: stream this answer please");
-    expect(chunks.at(-1)!.usage).toBeDefined();
+    expect(out.filter((e) => e.type === "finish")).toEqual([{ type: "finish", choice: 0, reason: "stop" }]);
+    expect(out.at(-1)!.type).toBe("usage");
   });
 
   test("COHERE stream: deltas, then a final event repeating the full text with finishReason", async () => {

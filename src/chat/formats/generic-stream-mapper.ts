@@ -52,7 +52,7 @@ export class GenericStreamMapper extends BaseStreamMapper {
           type: "tool_call",
           choice,
           index: seen,
-          id: id ?? `call_${this.answerId}_${seen}`,
+          id: id ?? syntheticId(this.answerId, choice, seen),
           name: name ?? "",
           arguments: args,
         });
@@ -61,4 +61,9 @@ export class GenericStreamMapper extends BaseStreamMapper {
       }
     }
   }
+}
+
+/** Ids for calls OCI sent without one: unique per answer, choice and position. */
+function syntheticId(answerId: string, choice: number, index: number): string {
+  return choice === 0 ? `call_${answerId}_${index}` : `call_${answerId}_${choice}_${index}`;
 }

@@ -18,9 +18,10 @@ export function mapGenericChatResponse(body: unknown): ChatAnswer {
       const choice = expectRec(c, `choices[${i}]`);
       const message = expectRec(choice.message, `choices[${i}].message`);
       const toolCalls = optArray(message.toolCalls, "message.toolCalls").map((tc, j) => mapToolCall(tc, j));
+      const text = textOfParts(message.content, "message.content");
       const out: AnswerChoice = {
         index: optNumber(choice.index) ?? i,
-        text: textOfParts(message.content, "message.content"),
+        text: text ?? (toolCalls.length ? undefined : ""),
         toolCalls,
         finishReason: mapFinishReason(choice.finishReason, toolCalls.length > 0 && choice.finishReason !== "length"),
       };

@@ -1,17 +1,25 @@
-/** Chat completions answered by an agent alias, whole and streamed (CONTRACT §4 "Agent aliases"; src/services/agent-completions.ts). */
+/**
+ * An agent alias as a chat backend: sessions found or made, turns sent, answers and events back
+ * (docs/api/openai.md "Agent aliases", docs/api/direct.md; src/agents/agent-chat.ts), and how the
+ * OpenAI family renders them (src/families/openai/chat-completion.ts).
+ */
 import { describe, expect, test } from "bun:test";
-import { type AgentCompletionCall, createAgentCompletion } from "../../src/agents/agent-chat";
+import { runAgentChat } from "../../src/agents/agent-chat";
 import { SessionManager } from "../../src/agents/session-manager";
 import { MemorySessionStore } from "../../src/agents/stores/memory";
-import type { ChatOutcome } from "../../src/chat/model-chat";
+import type { ChatOutcome } from "../../src/chat/outcome";
+import type { ChatAnswer, ChatEvent, ChatRequest } from "../../src/chat/types";
 import type { ModelAlias } from "../../src/config/types";
 import { ApiError } from "../../src/errors/api-error";
 import { UpstreamError } from "../../src/errors/upstream-error";
-import type { AgentChatCompletion, AgentChunk } from "../../src/families/openai/agent-responses";
-import type { ChatCompletionRequest } from "../../src/families/openai/schemas";
+import { chatCompletionReply, newCompletionMeta } from "../../src/families/openai/chat-completion";
+import type { ChatCompletion } from "../../src/families/openai/types";
 import type { OciEventStream } from "../../src/oci/transport";
 import type { AgentChatDetails } from "../../src/oci/wire";
+import { renderChunks } from "../support/run-stream-mapper";
 import { stubTransport } from "../support/stub-transport";
+
+type AgentCall = Parameters<typeof runAgentChat>[2];
 
 const ALIAS: ModelAlias = {
   alias: "support-agent",
@@ -88,52 +96,84 @@ function setup(o: { lockWaitMs?: number } = {}) {
     lockLeaseMs: 5000,
   });
   const run = (
-    request: Partial<ChatCompletionRequest> & Pick<ChatCompletionRequest, "messages">,
-    over: Partial<AgentCompletionCall> = {},
-  ) =>
-    createAgentCompletion(oci.transport, sessions, {
+    request: Partial<ChatRequest> & Pick<ChatRequest, "messages">,
+    over: Partial<Omit<AgentCall, "conversation">> & {
+      channel?: string;
+      cuid?: string;
+      conversation?: AgentCall["conversation"];
+    } = {},
+  ) => {
+    const { channel = "openai-v1", cuid = "u1", ...rest } = over;
+    return runAgentChat(oci.transport, sessions, {
       alias: ALIAS,
-      request: { model: ALIAS.alias, ...request } as ChatCompletionRequest,
+      request,
       requestId: "req-1",
       signal: new AbortController().signal,
-      owner: "ownerA",
-      channel: "openai-v1",
-      cuid: "u1",
-      ...over,
+      conversation: { kind: "auto", owner: "ownerA", channel, cuid },
+      ...rest,
     });
+  };
   return { oci, store, sessions, run };
 }
 
-const conversation: ChatCompletionRequest["messages"] = [
+const conversation: ChatRequest["messages"] = [
   { role: "system", content: "You are the returns desk." },
   { role: "user", content: "I bought shoes." },
   { role: "assistant", content: "How can I help?" },
   { role: "user", content: "Can I return them?" },
 ];
 
-function json(o: ChatOutcome): AgentChatCompletion {
-  if (o.kind !== "json") throw new Error(`expected a json outcome, got ${o.kind}`);
-  return o.body as AgentChatCompletion;
+function answerOf(o: ChatOutcome): ChatAnswer {
+  if (o.kind !== "answer") throw new Error(`expected a whole answer, got ${o.kind}`);
+  return o.answer;
 }
 
-async function collect(o: ChatOutcome): Promise<AgentChunk[]> {
+async function collect(o: ChatOutcome): Promise<ChatEvent[]> {
   if (o.kind !== "stream") throw new Error(`expected a stream outcome, got ${o.kind}`);
-  const out: AgentChunk[] = [];
-  for await (const c of o.chunks) out.push(c as AgentChunk);
+  const out: ChatEvent[] = [];
+  for await (const e of o.events) out.push(e);
   return out;
+}
+
+/** The agent turn the stream reported (exactly one agent event). */
+function agentOf(events: ChatEvent[]) {
+  const turns = events.flatMap((e) => (e.type === "agent" ? [e.agent] : []));
+  expect(turns).toHaveLength(1);
+  return turns[0]!;
 }
 
 function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
   return Promise.race([p, Bun.sleep(ms).then(() => "timeout" as const)]);
 }
 
-describe("createAgentCompletion: whole answers", () => {
-  test("a chat.completion with the agent object, usage from traces, and OCI's request id", async () => {
+const META = { id: "chatcmpl-agent", created: 1_700_000_000, model: "support-agent" };
+
+describe("runAgentChat: whole answers", () => {
+  test("the answer with the agent turn, usage from traces, and OCI's request id", async () => {
     const { oci, store, run } = setup();
     const o = await run({ messages: conversation });
-    expect(o.kind).toBe("json");
+    expect(o.kind).toBe("answer");
     expect(o.ociRequestId).toBe("opc-chat");
-    const body = json(o);
+    expect(answerOf(o)).toEqual({
+      choices: [{ index: 0, text: "You can return it within 30 days.", toolCalls: [], finishReason: "stop" }],
+      usage: { inputTokens: 12, outputTokens: 8, totalTokens: 20 },
+      agent: {
+        sessionId: oci.creates[0]!,
+        sessionKey: "openai-v1:u1",
+        reused: false,
+        citations: [CITATION],
+        timeCreated: "2026-02-02T02:02:02Z",
+      },
+    });
+    expect(store.heldLocks).toBe(0);
+  });
+
+  test("rendered for OpenAI: a chat.completion for the alias with the agent object and the usage", async () => {
+    const { oci, run } = setup();
+    const r = chatCompletionReply(await run({ messages: conversation }), newCompletionMeta(ALIAS.alias), false);
+    if (r.kind !== "json") throw new Error("expected json");
+    const body: ChatCompletion = r.body;
+    expect(r.ociRequestId).toBe("opc-chat");
     expect(body.object).toBe("chat.completion");
     expect(body.model).toBe("support-agent");
     expect(body.id).toStartWith("chatcmpl-");
@@ -152,7 +192,6 @@ describe("createAgentCompletion: whole answers", () => {
       reused: false,
       citations: [CITATION],
     });
-    expect(store.heldLocks).toBe(0);
   });
 
   test("a new session gets the earlier turns as context; the next turn on it only the newest message", async () => {
@@ -164,23 +203,23 @@ describe("createAgentCompletion: whole answers", () => {
     expect(oci.chats[0]!.shouldStream).toBe(false);
     expect(oci.chats[0]!.sessionId).toBe(oci.creates[0]!);
 
-    const second = json(
+    const second = answerOf(
       await run({
         messages: [...conversation, { role: "assistant", content: "Yes." }, { role: "user", content: "Great, how?" }],
       }),
     );
     expect(oci.chats[1]!.userMessage).toBe("Great, how?");
-    expect(second.agent.reused).toBe(true);
-    expect(second.agent.session_id).toBe(oci.creates[0]!);
+    expect(second.agent!.reused).toBe(true);
+    expect(second.agent!.sessionId).toBe(oci.creates[0]!);
     expect(oci.creates).toHaveLength(1);
   });
 
-  test("session_key is channel:cuid exactly as the client gave them", async () => {
+  test("the session key is channel:cuid exactly as the client gave them", async () => {
     const { run } = setup();
-    const body = json(
+    const a = answerOf(
       await run({ messages: [{ role: "user", content: "hi" }] }, { channel: "Slack Bot", cuid: "User@Example" }),
     );
-    expect(body.agent.session_key).toBe("Slack Bot:User@Example");
+    expect(a.agent!.sessionKey).toBe("Slack Bot:User@Example");
   });
 
   test('trailing tool messages are sent as performedActions with userMessage "null"', async () => {
@@ -222,12 +261,74 @@ describe("createAgentCompletion: whole answers", () => {
 
   test("a reused session that OCI forgot → a new session, reused false, context sent again", async () => {
     const { oci, run } = setup();
-    const first = json(await run({ messages: conversation }));
-    oci.live.delete(first.agent.session_id);
-    const second = json(await run({ messages: conversation }));
-    expect(second.agent.reused).toBe(false);
-    expect(second.agent.session_id).not.toBe(first.agent.session_id);
+    const first = answerOf(await run({ messages: conversation }));
+    oci.live.delete(first.agent!.sessionId);
+    const second = answerOf(await run({ messages: conversation }));
+    expect(second.agent!.reused).toBe(false);
+    expect(second.agent!.sessionId).not.toBe(first.agent!.sessionId);
     expect(oci.chats.at(-1)!.userMessage).toContain("system: You are the returns desk.");
+  });
+
+  test("an agent alias called without a conversation is a programming error, and no session is made", async () => {
+    const { oci, run } = setup();
+    await expect(run({ messages: conversation }, { conversation: undefined })).rejects.toThrow(
+      "without a conversation",
+    );
+    expect(oci.creates).toHaveLength(0);
+  });
+});
+
+describe("runAgentChat: manual mode (the client names the OCI session)", () => {
+  test("the turn goes to that session as is: no session made, only the newest message, no session key in the turn", async () => {
+    const { oci, store, run } = setup();
+    oci.live.add("ocid1.genaiagentsession.oc1..mine");
+    const a = answerOf(
+      await run(
+        { messages: conversation },
+        { conversation: { kind: "manual", owner: "ownerA", sessionId: "ocid1.genaiagentsession.oc1..mine" } },
+      ),
+    );
+    expect(oci.creates).toHaveLength(0);
+    expect(oci.chats[0]!.sessionId).toBe("ocid1.genaiagentsession.oc1..mine");
+    expect(oci.chats[0]!.userMessage).toBe("Can I return them?");
+    expect(a.agent).toEqual({
+      sessionId: "ocid1.genaiagentsession.oc1..mine",
+      citations: [CITATION],
+      timeCreated: "2026-02-02T02:02:02Z",
+    });
+    expect(store.heldLocks).toBe(0);
+  });
+
+  test("a session OCI does not know → 409 invalid_session, nothing made in its place", async () => {
+    const { oci, store, run } = setup();
+    let err: unknown;
+    try {
+      await run(
+        { messages: conversation },
+        { conversation: { kind: "manual", owner: "ownerA", sessionId: "ocid1.genaiagentsession.oc1..gone" } },
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(409);
+    expect((err as ApiError).code).toBe("invalid_session");
+    expect(oci.creates).toHaveLength(0);
+    expect(store.heldLocks).toBe(0);
+  });
+
+  test("a manual stream reports the named session in its agent event", async () => {
+    const { oci, run } = setup();
+    oci.live.add("ocid1.genaiagentsession.oc1..mine");
+    oci.streams = [{ events: [textEvent("hi")] }];
+    const events = await collect(
+      await run(
+        { messages: conversation, stream: true },
+        { conversation: { kind: "manual", owner: "ownerA", sessionId: "ocid1.genaiagentsession.oc1..mine" } },
+      ),
+    );
+    expect(agentOf(events).sessionId).toBe("ocid1.genaiagentsession.oc1..mine");
+    expect(agentOf(events)).not.toHaveProperty("sessionKey");
   });
 });
 
@@ -235,8 +336,8 @@ const textEvent = (text: string, extra: Record<string, unknown> = {}) => ({
   message: { role: "AGENT", content: { text, ...extra } },
 });
 
-describe("createAgentCompletion: streams", () => {
-  test("role chunk first, then each new piece once, then the finish chunk with agent; the lock is released at the end", async () => {
+describe("runAgentChat: streams", () => {
+  test("each new piece of text once, then the agent turn, the finish and the usage; the lock is released at the end", async () => {
     const { oci, store, run } = setup();
     oci.streams = [
       {
@@ -255,11 +356,47 @@ describe("createAgentCompletion: streams", () => {
     expect(o.ociRequestId).toBe("opc-stream");
     expect(oci.streamChats[0]!.shouldStream).toBe(true);
     expect(store.heldLocks).toBe(2); // held while the stream is open: the conversation key and the OCI session
-    const chunks = await collect(o);
+    const events = await collect(o);
 
+    expect(events).toEqual([
+      { type: "text", choice: 0, text: "You can" },
+      { type: "text", choice: 0, text: " return" },
+      { type: "text", choice: 0, text: " them." },
+      {
+        type: "agent",
+        agent: {
+          sessionId: oci.creates[0]!,
+          sessionKey: "openai-v1:u1",
+          reused: false,
+          citations: [CITATION],
+          timeCreated: expect.any(String),
+        },
+      },
+      { type: "finish", choice: 0, reason: "stop" },
+      { type: "usage", usage: { inputTokens: 5, outputTokens: 4, totalTokens: 9 } },
+    ]);
+    if (o.kind === "stream") {
+      expect(o.usage()).toEqual({ inputTokens: 5, outputTokens: 4, totalTokens: 9 });
+      expect(o.firstTokenAt()).toBeNumber();
+    }
+    expect(store.heldLocks).toBe(0);
+  });
+
+  test("rendered for OpenAI: role chunk first, each piece once, the finish chunk with agent, no usage chunk unless asked", async () => {
+    const { oci, run } = setup();
+    oci.streams = [
+      {
+        events: [
+          textEvent("You can"),
+          textEvent(" return them.", { citations: [CITATION] }),
+          { traces: [{ usage: [{ usageDetails: { inputTokenCount: 5, outputTokenCount: 4 } }] }] },
+        ],
+      },
+    ];
+    const chunks = renderChunks(await collect(await run({ messages: conversation, stream: true })), META, false);
     expect(chunks[0]!.choices[0]!.delta).toEqual({ role: "assistant", content: "" });
     const pieces = chunks.flatMap((c) => c.choices.map((ch) => ch.delta.content).filter((t): t is string => !!t));
-    expect(pieces).toEqual(["You can", " return", " them."]);
+    expect(pieces).toEqual(["You can", " return them."]);
     for (const c of chunks) {
       expect(c.object).toBe("chat.completion.chunk");
       expect(c.model).toBe("support-agent");
@@ -275,11 +412,9 @@ describe("createAgentCompletion: streams", () => {
     });
     expect(chunks.filter((c) => c.agent !== undefined)).toHaveLength(1);
     expect(chunks.some((c) => c.usage)).toBe(false);
-    if (o.kind === "stream") expect(o.usage()).toEqual({ prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 });
-    expect(store.heldLocks).toBe(0);
   });
 
-  test("include_usage → a usage chunk after the finish chunk", async () => {
+  test("include_usage → rendered with a usage chunk after the finish chunk", async () => {
     const { oci, run } = setup();
     oci.streams = [
       {
@@ -288,9 +423,11 @@ describe("createAgentCompletion: streams", () => {
         ],
       },
     ];
-    const chunks = await collect(
+    const events = await collect(
       await run({ messages: conversation, stream: true, stream_options: { include_usage: true } }),
     );
+    expect(events.at(-1)).toEqual({ type: "usage", usage: { inputTokens: 2, outputTokens: 1, totalTokens: 3 } });
+    const chunks = renderChunks(events, META, true);
     const last = chunks.at(-1)!;
     expect(last.choices).toEqual([]);
     expect(last.usage).toEqual({ prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 });
@@ -298,7 +435,7 @@ describe("createAgentCompletion: streams", () => {
     expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe("stop");
   });
 
-  test("required function calls in a stream → a tool_calls chunk and finish_reason tool_calls", async () => {
+  test("required function calls in a stream → a whole tool call and finish reason tool_calls", async () => {
     const { oci, run } = setup();
     oci.streams = [
       {
@@ -315,7 +452,13 @@ describe("createAgentCompletion: streams", () => {
         ],
       },
     ];
-    const chunks = await collect(await run({ messages: conversation, stream: true }));
+    const events = await collect(await run({ messages: conversation, stream: true }));
+    expect(events.filter((e) => e.type === "tool_call")).toEqual([
+      { type: "tool_call", choice: 0, index: 0, id: "act-1", name: "lookup", arguments: '{"order":7}' },
+    ]);
+    expect(events.filter((e) => e.type === "finish")).toEqual([{ type: "finish", choice: 0, reason: "tool_calls" }]);
+    agentOf(events);
+    const chunks = renderChunks(events, META, false);
     const callChunk = chunks.find((c) => c.choices[0]?.delta.tool_calls);
     expect(callChunk!.choices[0]!.delta.tool_calls).toEqual([
       { index: 0, id: "act-1", type: "function", function: { name: "lookup", arguments: '{"order":7}' } },
@@ -324,12 +467,12 @@ describe("createAgentCompletion: streams", () => {
     expect(chunks.at(-1)!.agent).toBeDefined();
   });
 
-  test("the second stream on a key reuses its session (agent.reused true, only the newest message sent)", async () => {
+  test("the second stream on a key reuses its session (agent reused true, only the newest message sent)", async () => {
     const { oci, run } = setup();
     oci.streams = [{ events: [textEvent("a")] }];
     await collect(await run({ messages: conversation, stream: true }));
-    const chunks = await collect(await run({ messages: [{ role: "user", content: "more" }], stream: true }));
-    expect(chunks.at(-1)!.agent!.reused).toBe(true);
+    const events = await collect(await run({ messages: [{ role: "user", content: "more" }], stream: true }));
+    expect(agentOf(events).reused).toBe(true);
     expect(oci.streamChats[1]!.userMessage).toBe("more");
     expect(oci.creates).toHaveLength(1);
   });
@@ -345,7 +488,7 @@ describe("createAgentCompletion: streams", () => {
     const next = await within(run({ messages: conversation }), 25);
     expect(next).not.toBe("timeout");
     if (next === "timeout") return;
-    expect(json(next).agent.reused).toBe(true);
+    expect(answerOf(next).agent!.reused).toBe(true);
     expect(store.heldLocks).toBe(0);
   });
 
@@ -354,7 +497,7 @@ describe("createAgentCompletion: streams", () => {
     oci.streams = [{ events: [textEvent("a"), textEvent("b"), textEvent("c")] }];
     const o = await run({ messages: conversation, stream: true });
     if (o.kind !== "stream") throw new Error("expected a stream");
-    for await (const c of o.chunks) if (c.choices[0]?.delta.content === "a") break;
+    for await (const e of o.events) if (e.type === "text" && e.text === "a") break;
     expect(store.heldLocks).toBe(0);
   });
 
@@ -374,14 +517,14 @@ describe("createAgentCompletion: streams", () => {
     expect(next).not.toBe("timeout");
   });
 
-  test("a stream on a session OCI forgot → a new session, the agent object says reused false", async () => {
+  test("a stream on a session OCI forgot → a new session, the agent turn says reused false", async () => {
     const { oci, run } = setup();
     oci.streams = [{ events: [textEvent("x")] }];
     await collect(await run({ messages: conversation, stream: true }));
     oci.live.delete(oci.creates[0]!);
-    const chunks = await collect(await run({ messages: conversation, stream: true }));
-    expect(chunks.at(-1)!.agent!.reused).toBe(false);
-    expect(chunks.at(-1)!.agent!.session_id).toBe(oci.creates[1]!);
+    const events = await collect(await run({ messages: conversation, stream: true }));
+    expect(agentOf(events).reused).toBe(false);
+    expect(agentOf(events).sessionId).toBe(oci.creates[1]!);
     expect(oci.streamChats).toHaveLength(3);
     expect(oci.streamChats[2]!.userMessage).toContain("system: You are the returns desk.");
   });
