@@ -26,8 +26,8 @@ export async function runAgentChat(
   const opts = { signal: call.signal, requestId: call.requestId };
   const run = <R>(turn: Turn<R>): Promise<TurnOutcome<R>> =>
     conv.kind === "auto"
-      ? sessions.auto({ alias, owner: conv.owner, channel: conv.channel, cuid: conv.cuid }, opts, turn)
-      : sessions.manual(alias, conv.owner, conv.sessionId, opts, turn);
+      ? sessions.auto({ alias, owner: call.owner, channel: conv.channel, cuid: conv.cuid }, opts, turn)
+      : sessions.manual(alias, call.owner, conv.sessionId, opts, turn);
   const turnInfo = (t: TurnOutcome<unknown>, a: AgentAnswer): AgentTurn => ({
     sessionId: t.sessionId,
     ...(conv.kind === "auto" ? { sessionKey: `${conv.channel}:${conv.cuid}`, reused: t.reused } : {}),

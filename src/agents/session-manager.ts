@@ -4,7 +4,7 @@ import { UpstreamError } from "../errors/upstream-error";
 import type { Logger } from "../observability/logger";
 import { isRec } from "../oci/reply-shapes";
 import type { CallOptions, OciTransport } from "../oci/transport";
-import { storeKey } from "./session-key";
+import { LOCAL_OWNER, storeKey } from "./session-key";
 import { LockTimeoutError, type Release, type SessionStore, StoreUnavailableError } from "./stores/types";
 
 export interface SessionManagerOptions {
@@ -220,9 +220,16 @@ export class SessionManager {
     };
   }
 
+  /**
+   * A named session must be the caller's. Unknown ownership (a session this gateway never made,
+   * or one whose record was lost, e.g. the memory store after a restart) is no ownership once API
+   * keys are configured; only the single local namespace of a key-less gateway may use it, since
+   * no other caller exists there.
+   */
   private async assertOwner(owner: string, sessionId: string, refuse: () => ApiError): Promise<void> {
     const recorded = await this.guard(() => this.store.ownerOf(sessionId));
-    if (recorded !== undefined && recorded !== owner) throw refuse();
+    if (recorded === owner || (recorded === undefined && owner === LOCAL_OWNER)) return;
+    throw refuse();
   }
 
   private async lock(key: string, call: CallOptions): Promise<Release> {

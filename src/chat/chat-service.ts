@@ -1,3 +1,4 @@
+import type { RequestLimits } from "../config/settings";
 import type { FilesService } from "../files/files-service";
 import type { Logger } from "../observability/logger";
 import type { OciTransport } from "../oci/transport";
@@ -17,6 +18,8 @@ export interface ChatDeps {
   agents: ChatBackend;
   files: FilesService;
   allowPrivateImageHosts: ReadonlySet<string>;
+  /** What one request may make the core do (schema size, images). */
+  limits: Pick<RequestLimits, "maxSchemaNodes" | "maxImages" | "maxImageBytes">;
   log?: Logger;
 }
 
@@ -34,9 +37,12 @@ export class ChatService {
     const sources = {
       files: deps.files,
       region: call.alias.region,
+      owner: call.owner,
       allowPrivateImageHosts: deps.allowPrivateImageHosts,
+      maxImages: deps.limits.maxImages,
+      maxImageBytes: deps.limits.maxImageBytes,
     };
     const request = await materializeImages(call.request, sources, { signal: call.signal, requestId: call.requestId });
-    return runModelChat(deps.transport, { ...call, request, log: deps.log });
+    return runModelChat(deps.transport, { ...call, request, log: deps.log }, deps.limits.maxSchemaNodes);
   }
 }

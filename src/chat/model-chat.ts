@@ -14,6 +14,7 @@ import { GenericStreamMapper } from "./formats/generic-stream-mapper";
 import { mapCohereChatResponse } from "./formats/map-cohere-chat-response";
 import { mapCohereV2ChatResponse } from "./formats/map-cohere-v2-chat-response";
 import { mapGenericChatResponse } from "./formats/map-generic-chat-response";
+import { DEFAULT_MAX_SCHEMA_NODES } from "./formats/simplify-json-schema";
 import type { StreamMapper } from "./formats/stream-mapper";
 import { type ChatOutcome, chatStream, newAnswerId } from "./outcome";
 import type { ChatAnswer, ChatEvent, ChatRequest } from "./types";
@@ -28,31 +29,41 @@ export interface ModelChatCall {
 
 /** The three OCI chat formats, each a converter, a response mapper and a stream mapper. */
 interface Format {
-  convert(req: ChatRequest, target: ModelTarget, alias: ModelAlias, stream: boolean): ChatDetails["chatRequest"];
+  convert(
+    req: ChatRequest,
+    target: ModelTarget,
+    alias: ModelAlias,
+    stream: boolean,
+    maxSchemaNodes: number,
+  ): ChatDetails["chatRequest"];
   map(body: unknown): ChatAnswer;
   stream(answerId: string): StreamMapper;
 }
 
 const FORMATS: Record<ModelTarget["format"], Format> = {
   GENERIC: {
-    convert: (req, target, alias, stream) => convertToGenericChatRequest(req, target, alias.params, stream),
+    convert: (req, target, alias, stream, max) => convertToGenericChatRequest(req, target, alias.params, stream, max),
     map: mapGenericChatResponse,
     stream: (id) => new GenericStreamMapper(id),
   },
   COHERE: {
-    convert: (req, _target, alias, stream) => convertToCohereChatRequest(req, alias.params, stream),
+    convert: (req, _target, alias, stream, max) => convertToCohereChatRequest(req, alias.params, stream, max),
     map: mapCohereChatResponse,
     stream: (id) => new CohereStreamMapper(id),
   },
   COHEREV2: {
-    convert: (req, _target, alias, stream) => convertToCohereV2ChatRequest(req, alias.params, stream),
+    convert: (req, _target, alias, stream, max) => convertToCohereV2ChatRequest(req, alias.params, stream, max),
     map: mapCohereV2ChatResponse,
     stream: (id) => new CohereV2StreamMapper(id),
   },
 };
 
 /** One chat call to the OCI model behind a model alias, streamed or not. */
-export async function runModelChat(transport: OciTransport, call: ModelChatCall): Promise<ChatOutcome> {
+export async function runModelChat(
+  transport: OciTransport,
+  call: ModelChatCall,
+  maxSchemaNodes = DEFAULT_MAX_SCHEMA_NODES,
+): Promise<ChatOutcome> {
   const { alias, request } = call;
   if (alias.type === "agent")
     throw badRequest(`'${alias.alias}' is an agent alias, answered through its sessions`, "model");
@@ -63,7 +74,7 @@ export async function runModelChat(transport: OciTransport, call: ModelChatCall)
   const details: ChatDetails = {
     compartmentId: alias.compartmentId!,
     servingMode: target.servingMode,
-    chatRequest: format.convert(request, target, alias, stream),
+    chatRequest: format.convert(request, target, alias, stream, maxSchemaNodes),
   };
   const where = { region: alias.region, endpoint: alias.endpoint };
   if (!stream) {

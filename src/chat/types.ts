@@ -77,11 +77,9 @@ export interface ChatRequest {
 
 /**
  * Which agent conversation a turn belongs to: one the gateway manages for `channel:cuid`, or an
- * OCI session the client names. `owner` is the caller's API-key namespace.
+ * OCI session the client names.
  */
-export type Conversation =
-  | { kind: "auto"; owner: string; channel: string; cuid: string }
-  | { kind: "manual"; owner: string; sessionId: string };
+export type Conversation = { kind: "auto"; channel: string; cuid: string } | { kind: "manual"; sessionId: string };
 
 /** One call into the core. */
 export interface ChatCall {
@@ -89,6 +87,8 @@ export interface ChatCall {
   request: ChatRequest;
   requestId: string;
   signal: AbortSignal;
+  /** The caller's API-key namespace: uploaded files and agent sessions belong to it. */
+  owner: string;
   /** Which agent conversation: required for agent aliases, ignored for models. */
   conversation?: Conversation;
 }

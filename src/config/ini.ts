@@ -1,7 +1,9 @@
 /**
  * The OCI config-file dialect of INI: `[PROFILE]` sections, `key=value` trimmed, whole-line `#`/`;`
  * comments. Lines before any header belong to DEFAULT, which is how the seed's header-less
- * credentials.conf is read.
+ * credentials.conf is read. The dialect has no inline comments: `key_file=a.pem  # mine` means a
+ * file named `a.pem  # mine`, which is never what was meant, so such a value is a problem named
+ * by its line (pass phrases excepted: they may hold anything).
  */
 export type IniSections = Map<string, Map<string, string>>;
 
@@ -30,7 +32,16 @@ export function parseIni(text: string): { sections: IniSections; problems: IniLi
       problems.push({ line: i + 1, message: `expected 'key=value' or '[PROFILE]', got '${line.slice(0, 40)}'` });
       return;
     }
-    current.set(line.slice(0, eq).trim().toLowerCase(), line.slice(eq + 1).trim());
+    const key = line.slice(0, eq).trim().toLowerCase();
+    const value = line.slice(eq + 1).trim();
+    const comment = /\s[#;]/.exec(value);
+    if (comment && key !== "pass_phrase") {
+      problems.push({
+        line: i + 1,
+        message: `the value of '${key}' holds an inline comment ('${value.slice(comment.index + 1, comment.index + 30)}'); put comments on their own line`,
+      });
+    }
+    current.set(key, value);
   });
   return { sections, problems };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { jsonErrorPosition } from "./json-error-position";
 import { type AliasParams, API_FORMATS, type ApiFormat, type ConfigProblem, type ModelAlias } from "./types";
 
 /** Alias names end up in URL paths, so they are restricted to what needs no escaping. */
@@ -64,7 +65,7 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
   try {
     root = JSON.parse(text);
   } catch (e) {
-    return { aliases, problems: [{ file, message: `invalid JSON: ${(e as Error).message}` }] };
+    return { aliases, problems: [{ file, message: invalidJson(text, e) }] };
   }
   if (!isObject(root)) return { aliases, problems: [{ file, message: "top level must be a JSON object of aliases" }] };
   const entries = isObject(root.models) ? root.models : root;
@@ -145,7 +146,8 @@ function checkParams(raw: unknown, at: (field: string, m: string) => void, whole
   }
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
-    const rule = PARAM_RULES[key as keyof AliasParams];
+    // Own keys only: `constructor` or `toString` must not find Object.prototype's.
+    const rule = Object.hasOwn(PARAM_RULES, key) ? PARAM_RULES[key as keyof AliasParams] : undefined;
     if (!rule) {
       at(key, `not a supported default (supported: ${Object.keys(PARAM_RULES).join(", ")})`);
       continue;
@@ -177,4 +179,11 @@ function isHttpUrl(v: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+/** "invalid JSON at line L, column C: <what>", the position found by our own scan. */
+export function invalidJson(text: string, e: unknown): string {
+  const at = jsonErrorPosition(text);
+  const what = (e as Error).message.replace(/^JSON Parse error: /, "");
+  return at ? `invalid JSON at line ${at.line}, column ${at.column}: ${what}` : `invalid JSON: ${what}`;
 }

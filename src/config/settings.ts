@@ -37,12 +37,27 @@ export interface Settings {
   allowPrivateImageHosts: Set<string>;
   /** METRICS_PUBLIC=true serves /metrics without a key. */
   metricsPublic: boolean;
+  /** DOCS_PUBLIC (default true): /openapi.json and the docs page need no key; false closes them. */
+  docsPublic: boolean;
   /** MAX_CONCURRENT_PER_KEY: model/agent calls in flight per API key; 0 = unlimited. */
   maxConcurrentPerKey: number;
   /** DRAIN_SECONDS: how long SIGTERM lets in-flight requests finish. */
   drainMs: number;
   /** LOG_BODIES=true with LOG_LEVEL=debug: request bodies (prompts!) are logged. Off otherwise. */
   logBodies: boolean;
+  /** What one request may make the gateway do (docs/api/README.md#limits). */
+  limits: RequestLimits;
+}
+
+export interface RequestLimits {
+  /** MAX_SCHEMA_NODES: schema nodes a tool or response schema may expand to once $refs are inlined. */
+  maxSchemaNodes: number;
+  /** MAX_IMAGES_PER_REQUEST: image parts (URLs, file ids, inline data) in one chat request. */
+  maxImages: number;
+  /** MAX_IMAGE_MB_PER_REQUEST: decoded image bytes one request sends to OCI, every reference counted. */
+  maxImageBytes: number;
+  /** MAX_COMPLETION_PROMPTS: prompts in one /v1/completions array (each is one OCI call). */
+  maxPrompts: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -90,13 +105,13 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
     upstreamTimeoutMs: seconds(env.UPSTREAM_TIMEOUT_SECONDS, 300, "UPSTREAM_TIMEOUT_SECONDS"),
     streamIdleMs: seconds(env.STREAM_IDLE_SECONDS, 120, "STREAM_IDLE_SECONDS"),
     keepAliveMs: seconds(env.KEEPALIVE_SECONDS, 15, "KEEPALIVE_SECONDS"),
-    maxJsonBytes: 10 * 1024 * 1024,
+    maxJsonBytes: megabytes(env.MAX_JSON_MB, 10, "MAX_JSON_MB"),
     sessionStore: env.SESSION_STORE?.trim() || undefined,
     sessionTtlMs: seconds(env.SESSION_TTL_SECONDS, 7200, "SESSION_TTL_SECONDS"),
     files: {
       bucket: env.GENAI_BUCKET?.trim() || undefined,
       prefix: uploadPrefix(env.GENAI_UPLOAD_PREFIX),
-      maxUploadBytes: 50 * 1024 * 1024,
+      maxUploadBytes: megabytes(env.MAX_UPLOAD_MB, 50, "MAX_UPLOAD_MB"),
       parTtlMs: seconds(
         env.GENAI_PAR_HOURS === undefined ? undefined : String(Number(env.GENAI_PAR_HOURS) * 3600),
         24 * 3600,
@@ -104,9 +119,16 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
       ),
     },
     metricsPublic: isTrue(env.METRICS_PUBLIC),
+    docsPublic: env.DOCS_PUBLIC === undefined || env.DOCS_PUBLIC.trim() === "" || isTrue(env.DOCS_PUBLIC),
     logBodies: isTrue(env.LOG_BODIES) && env.LOG_LEVEL?.toLowerCase() === "debug",
     maxConcurrentPerKey: count(env.MAX_CONCURRENT_PER_KEY, "MAX_CONCURRENT_PER_KEY"),
     drainMs: seconds(env.DRAIN_SECONDS, 30, "DRAIN_SECONDS"),
+    limits: {
+      maxSchemaNodes: positive(env.MAX_SCHEMA_NODES, 20_000, "MAX_SCHEMA_NODES"),
+      maxImages: positive(env.MAX_IMAGES_PER_REQUEST, 20, "MAX_IMAGES_PER_REQUEST"),
+      maxImageBytes: megabytes(env.MAX_IMAGE_MB_PER_REQUEST, 50, "MAX_IMAGE_MB_PER_REQUEST"),
+      maxPrompts: positive(env.MAX_COMPLETION_PROMPTS, 16, "MAX_COMPLETION_PROMPTS"),
+    },
     allowPrivateImageHosts: new Set(
       (env.ALLOW_PRIVATE_IMAGE_HOSTS ?? "")
         .split(",")
@@ -128,6 +150,20 @@ function count(v: string | undefined, name: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a whole number (0 = unlimited), got '${v}'`);
   return n;
+}
+
+function positive(v: string | undefined, fallback: number, name: string): number {
+  if (v === undefined || v.trim() === "") return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a whole number of at least 1, got '${v}'`);
+  return n;
+}
+
+function megabytes(v: string | undefined, fallback: number, name: string): number {
+  if (v === undefined || v.trim() === "") return fallback * 1024 * 1024;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number of megabytes, got '${v}'`);
+  return Math.round(n * 1024 * 1024);
 }
 
 function isTrue(v: string | undefined): boolean {

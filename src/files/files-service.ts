@@ -1,9 +1,10 @@
+import { LOCAL_OWNER } from "../agents/session-key";
 import { ApiError, badRequest, payloadTooLarge } from "../errors/api-error";
 import { UpstreamError } from "../errors/upstream-error";
 import type { CallOptions, ObjectLocation, OciTransport } from "../oci/transport";
 import { decodeFileId, encodeFileId } from "./file-id";
 import { type FileObject, fileObject } from "./file-object";
-import { describeObjectName, isValidPurpose, objectNameFor } from "./object-name";
+import { describeObjectName, isValidPurpose, objectNameFor, ownsObject } from "./object-name";
 
 export interface FilesConfig {
   /** Undefined outside TEST_MODE means the feature is off (503). */
@@ -13,12 +14,19 @@ export interface FilesConfig {
   parTtlMs: number;
 }
 
+/** Where a files call acts: the alias's region, on behalf of one API-key namespace. */
+export interface FileScope {
+  region: string;
+  owner: string;
+}
+
 const LIST_PAGE = 1000;
 
 /**
  * Files kept in an OCI Object Storage bucket. Ids encode the object name (see file-id.ts), so
- * this holds no index: every operation maps to Object Storage calls. The namespace is read once
- * per region and cached.
+ * this holds no index: every operation maps to Object Storage calls. A file belongs to the API
+ * key that uploaded it (its namespace is part of the object name): another key sees 404 and
+ * lists only its own. The namespace is read once per region and cached.
  */
 export class FilesService {
   private readonly namespaces = new Map<string, Promise<string>>();
@@ -28,14 +36,14 @@ export class FilesService {
     private readonly cfg: FilesConfig,
   ) {}
 
-  async upload(region: string, file: File, purpose: string, opts: CallOptions): Promise<FileObject> {
+  async upload(scope: FileScope, file: File, purpose: string, opts: CallOptions): Promise<FileObject> {
     const bucket = this.bucket();
     if (!isValidPurpose(purpose))
       throw badRequest("'purpose' must be a short word such as 'vision', 'assistants' or 'user_data'", "purpose");
     if (file.size > this.cfg.maxUploadBytes) throw payloadTooLarge(this.cfg.maxUploadBytes);
     if (file.size === 0) throw badRequest("The uploaded file is empty", "file");
-    const name = objectNameFor(this.cfg.prefix, purpose, file.name);
-    const loc = { region, namespace: await this.namespace(region, opts), bucket, object: name };
+    const name = objectNameFor(this.cfg.prefix, scope.owner, purpose, file.name);
+    const loc = { region: scope.region, namespace: await this.namespace(scope.region, opts), bucket, object: name };
     const contentType = file.type && file.type !== "" ? file.type.split(";")[0]!.trim() : "application/octet-stream";
     await this.transport.putObject(
       loc,
@@ -48,18 +56,22 @@ export class FilesService {
     return { ...fileObject(encodeFileId(name), file.size, Math.floor(Date.now() / 1000), filename, purpose), url };
   }
 
+  /** The caller's own files (under its namespace's prefix; legacy ones too for the local caller). */
   async list(
-    region: string,
+    scope: FileScope,
     opts: CallOptions,
     purpose?: string,
   ): Promise<{ object: "list"; data: FileObject[]; has_more: false }> {
-    const b = { region, namespace: await this.namespace(region, opts), bucket: this.bucket() };
+    const bucket = this.bucket();
+    const b = { region: scope.region, namespace: await this.namespace(scope.region, opts), bucket };
+    const prefix = scope.owner === LOCAL_OWNER ? this.cfg.prefix : `${this.cfg.prefix}${scope.owner}/`;
     const data: FileObject[] = [];
     let start: string | undefined;
     do {
-      const page = await this.transport.listObjects(b, { prefix: this.cfg.prefix, start, limit: LIST_PAGE }, opts);
+      const page = await this.transport.listObjects(b, { prefix, start, limit: LIST_PAGE }, opts);
       for (const o of page.objects) {
         if (decodeFileId(encodeFileId(o.name), this.cfg.prefix) === undefined) continue;
+        if (!ownsObject(this.cfg.prefix, o.name, scope.owner, LOCAL_OWNER)) continue;
         const d = describeObjectName(this.cfg.prefix, o.name);
         if (purpose && d.purpose !== purpose) continue;
         data.push(fileObject(encodeFileId(o.name), o.size, o.created, d.filename, d.purpose));
@@ -69,19 +81,19 @@ export class FilesService {
     return { object: "list", data, has_more: false };
   }
 
-  async retrieve(region: string, id: string, opts: CallOptions): Promise<FileObject> {
-    const loc = await this.locate(region, id, opts);
+  async retrieve(scope: FileScope, id: string, opts: CallOptions): Promise<FileObject> {
+    const loc = await this.locate(scope, id, opts);
     const info = await this.orNotFound(id, () => this.transport.headObject(loc, opts));
     const d = describeObjectName(this.cfg.prefix, loc.object);
     return fileObject(id, info.size, info.created, d.filename, info.metadata.purpose ?? d.purpose);
   }
 
   async content(
-    region: string,
+    scope: FileScope,
     id: string,
     opts: CallOptions,
   ): Promise<{ body: ReadableStream<Uint8Array>; contentType: string; size: number; filename: string }> {
-    const loc = await this.locate(region, id, opts);
+    const loc = await this.locate(scope, id, opts);
     const o = await this.orNotFound(id, () => this.transport.getObject(loc, opts));
     return {
       body: o.body,
@@ -91,23 +103,43 @@ export class FilesService {
     };
   }
 
-  async delete(region: string, id: string, opts: CallOptions): Promise<{ id: string; object: "file"; deleted: true }> {
-    const loc = await this.locate(region, id, opts);
+  async delete(
+    scope: FileScope,
+    id: string,
+    opts: CallOptions,
+  ): Promise<{ id: string; object: "file"; deleted: true }> {
+    const loc = await this.locate(scope, id, opts);
     await this.orNotFound(id, () => this.transport.deleteObject(loc, opts));
     return { id, object: "file", deleted: true };
   }
 
-  /** The bytes of a file referenced from a chat message, with its stored MIME type. */
-  async bytes(region: string, id: string, opts: CallOptions): Promise<{ bytes: Uint8Array; contentType: string }> {
-    const o = await this.content(region, id, opts);
+  /**
+   * The bytes of a file referenced from a chat message, with its stored MIME type. A file larger
+   * than `maxBytes` is refused from its size alone, before its body is read.
+   */
+  async bytes(
+    scope: FileScope,
+    id: string,
+    opts: CallOptions,
+    maxBytes: number,
+  ): Promise<{ bytes: Uint8Array; contentType: string }> {
+    const o = await this.content(scope, id, opts);
+    if (o.size > maxBytes) {
+      await o.body.cancel().catch(() => {});
+      throw new ApiError(413, `File '${id}' (${o.size} bytes) is over this request's image budget`, {
+        type: "invalid_request_error",
+        param: "messages",
+        code: "images_too_large",
+      });
+    }
     return { bytes: new Uint8Array(await new Response(o.body).arrayBuffer()), contentType: o.contentType };
   }
 
-  private async locate(region: string, id: string, opts: CallOptions): Promise<ObjectLocation> {
+  private async locate(scope: FileScope, id: string, opts: CallOptions): Promise<ObjectLocation> {
     const bucket = this.bucket();
     const object = decodeFileId(id, this.cfg.prefix);
-    if (!object) throw fileNotFound(id);
-    return { region, namespace: await this.namespace(region, opts), bucket, object };
+    if (!object || !ownsObject(this.cfg.prefix, object, scope.owner, LOCAL_OWNER)) throw fileNotFound(id);
+    return { region: scope.region, namespace: await this.namespace(scope.region, opts), bucket, object };
   }
 
   private bucket(): string {
@@ -115,10 +147,7 @@ export class FilesService {
       throw new ApiError(
         503,
         "Files are not configured: set GENAI_BUCKET to the Object Storage bucket that keeps uploads",
-        {
-          type: "service_unavailable",
-          code: "files_not_configured",
-        },
+        { type: "service_unavailable", code: "files_not_configured" },
       );
     }
     return this.cfg.bucket;

@@ -17,14 +17,39 @@ export function isValidPurpose(p: string): boolean {
   return PURPOSE.test(p);
 }
 
-/** `<prefix><purpose>/<uuid>/<filename>`: the purpose and name read back from the name alone. */
-export function objectNameFor(prefix: string, purpose: string, filename: string): string {
-  return `${prefix}${purpose}/${crypto.randomUUID()}/${cleanFilename(filename)}`;
+/** An owner segment: a key's id (hex) or the local namespace; nothing a path could be made of. */
+const OWNER = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * `<prefix><owner>/<purpose>/<uuid>/<filename>`: who uploaded it, its purpose and its name read
+ * back from the name alone, so ids stay stateless and a file belongs to the API key that made it.
+ */
+export function objectNameFor(prefix: string, owner: string, purpose: string, filename: string): string {
+  if (!OWNER.test(owner)) throw new Error(`invalid owner segment '${owner}'`);
+  return `${prefix}${owner}/${purpose}/${crypto.randomUUID()}/${cleanFilename(filename)}`;
 }
 
-export function describeObjectName(prefix: string, name: string): { purpose: string; filename: string } {
+export interface DescribedObject {
+  /** Undefined for names made before files had owners (`<prefix><purpose>/<uuid>/<filename>`). */
+  owner?: string;
+  purpose: string;
+  filename: string;
+}
+
+export function describeObjectName(prefix: string, name: string): DescribedObject {
   const parts = name.slice(prefix.length).split("/");
-  return parts.length >= 3
-    ? { purpose: parts[0]!, filename: parts.slice(2).join("/") }
+  if (parts.length >= 4) return { owner: parts[0]!, purpose: parts[1]!, filename: parts.slice(3).join("/") };
+  return parts.length === 3
+    ? { purpose: parts[0]!, filename: parts[2]! }
     : { purpose: "user_data", filename: parts.at(-1) ?? name };
+}
+
+/**
+ * Whether `owner` may use the object: its own files, and, in the one local namespace that exists
+ * when no API key is configured, the files made before files had owners. A file of unknown
+ * ownership is nobody's once keys are configured.
+ */
+export function ownsObject(prefix: string, name: string, owner: string, localOwner: string): boolean {
+  const d = describeObjectName(prefix, name);
+  return d.owner === undefined ? owner === localOwner : d.owner === owner;
 }

@@ -10,6 +10,7 @@ import type { Family } from "../errors/envelopes";
 import type { FilesService } from "../files/files-service";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
+import type { ApiDocs } from "./api-docs";
 import type { ConcurrencyLimiter } from "./concurrency-limiter";
 import type { Lifecycle } from "./lifecycle";
 import type { RequestState } from "./request-state";
@@ -50,6 +51,7 @@ export type Services = {
 export const context = new Elysia({ name: "context" })
   .decorate({} as Services)
   .decorate("call", undefined as unknown as RequestState)
+  .decorate("apiDocs", undefined as unknown as ApiDocs)
   .macro("family", (family: Family) => ({ detail: declared(META.family, family) }))
   .macro("open", (who: Openness) => ({ detail: declared(META.open, who) }))
   .macro("slow", (on: boolean) =>
@@ -61,7 +63,7 @@ export const context = new Elysia({ name: "context" })
           detail: declared(META.costly, true),
           beforeHandle({ call, limiter, request, server }) {
             liftIdleTimeout(server, request);
-            call.whenFinished(limiter.acquire(call.keyId ?? "local"));
+            call.whenFinished(limiter.acquire(call.owner));
           },
         }
       : {},

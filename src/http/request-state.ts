@@ -1,3 +1,4 @@
+import { LOCAL_OWNER } from "../agents/session-key";
 import type { TokenUsage } from "../chat/types";
 import type { Family } from "../errors/envelopes";
 import type { RouteMeta } from "./route-table";
@@ -25,6 +26,8 @@ export class RequestState {
   status?: number;
   /** Milliseconds from the start to the first streamed token. */
   firstTokenMs?: number;
+  /** The JSON body as parsed, before validation coerced it (error messages name what was sent). */
+  parsedBody?: unknown;
   private streaming = false;
   private ended = false;
   private readonly onEnd: Array<() => void> = [];
@@ -34,6 +37,11 @@ export class RequestState {
     this.id = given && CLIENT_ID.test(given) ? given : crypto.randomUUID();
     this.route = route;
     this.family = family;
+  }
+
+  /** The caller's namespace: its key's id, or the one local namespace when no key is configured. */
+  get owner(): string {
+    return this.keyId ?? LOCAL_OWNER;
   }
 
   get isStream(): boolean {

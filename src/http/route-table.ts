@@ -1,7 +1,10 @@
 import type { Family } from "../errors/envelopes";
 
-/** Who may call a route without an API key. */
-export type Openness = "always" | "public-metrics";
+/**
+ * Who may call a route without an API key: always (liveness, readiness), or when the operator
+ * made metrics (METRICS_PUBLIC=true) or the API docs (DOCS_PUBLIC, on by default) public.
+ */
+export type Openness = "always" | "public-metrics" | "public-docs";
 
 /** What a route declares about itself (http/context.ts), read before Elysia routes the request. */
 export interface RouteMeta {

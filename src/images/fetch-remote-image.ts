@@ -104,7 +104,7 @@ export async function fetchRemoteImage(url: string, opts: FetchRemoteImageOption
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (e instanceof ApiError) throw e;
     if (timeout.aborted) throw refuse(`took longer than ${formatSeconds(timeoutMs)}`);
-    throw refuse(`could not be fetched (${describeError(e)})`);
+    throw refuse(`could not be fetched (${errorCode(e)})`);
   }
 }
 
@@ -138,7 +138,7 @@ async function checkTarget(url: URL, ctx: CheckContext): Promise<string[]> {
       addresses = await abortable(ctx.resolve(host), ctx.signal);
     } catch (e) {
       if (ctx.signal.aborted) throw e;
-      throw refuse(`${verb}could not be resolved${via} (${describeError(e)})`);
+      throw refuse(`${verb}could not be resolved${via} (${errorCode(e)})`);
     }
     if (addresses.length === 0) throw refuse(`${verb}does not resolve to any address${via}`);
   }
@@ -148,8 +148,10 @@ async function checkTarget(url: URL, ctx: CheckContext): Promise<string[]> {
     if (nameAllowed || ctx.allow.has(normalizeHost(address))) continue;
     const category = addressCategory(address);
     if (category === "public") continue;
-    const what = `${article(category)} ${category} address ${address}`;
-    const how = verb ? `redirects to ${what}` : literal ? `is ${what}` : `resolves to ${what}`;
+    // A literal address is the client's own words; what a name resolves to is this network's
+    // business, so only the verdict is said (no address, no kind of address).
+    const how =
+      literal && !verb ? `is ${article(category)} ${category} address` : `${verb}is not a public internet host`;
     throw refuse(`${how}${via}; list the host in ALLOW_PRIVATE_IMAGE_HOSTS to allow it`);
   }
   return addresses;
@@ -188,7 +190,7 @@ async function connect(url: URL, addresses: string[], ctx: ConnectContext): Prom
       lastError = e;
     }
   }
-  throw ctx.refuse(`${ctx.verb}could not be reached${ctx.via} (${describeError(lastError)})`);
+  throw ctx.refuse(`${ctx.verb}could not be reached${ctx.via} (${errorCode(lastError)})`);
 }
 
 interface ReadContext {
@@ -277,10 +279,10 @@ function isConnectError(e: unknown): boolean {
   );
 }
 
-function describeError(e: unknown): string {
+/** An error's code (ECONNREFUSED, ENOTFOUND, …): its message may name internal addresses. */
+function errorCode(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && code) return code;
-  return e instanceof Error ? e.message : String(e);
+  return typeof code === "string" && code ? code : "network error";
 }
 
 const article = (word: AddressCategory) => (/^[aeiouIEU]/.test(word) ? "an" : "a");

@@ -1,3 +1,4 @@
+import { badRequest } from "../errors/api-error";
 import { serviceBaseUrl } from "./endpoints";
 import { createObjectStorageOps } from "./object-storage-ops";
 import { createSignedHttp, type SignedHttpOptions } from "./signed-http";
@@ -16,9 +17,9 @@ export function createHttpTransport(o: HttpTransportOptions): OciTransport {
   const inferenceUrl = (t: CallTarget, op: string) =>
     `${serviceBaseUrl("inference", t.region, { alias: t.endpoint, global: o.endpoints.inference })}${op}`;
   const agentUrl = (t: CallTarget, endpointId: string, op: string) =>
-    `${serviceBaseUrl("agent", t.region, { alias: t.endpoint, global: o.endpoints.agent })}/agentEndpoints/${encodeURIComponent(endpointId)}${op}`;
+    `${serviceBaseUrl("agent", t.region, { alias: t.endpoint, global: o.endpoints.agent })}/agentEndpoints/${pathSegment(endpointId)}${op}`;
   const sessionUrl = (t: CallTarget, endpointId: string, sessionId: string) =>
-    agentUrl(t, endpointId, `/sessions/${encodeURIComponent(sessionId)}`);
+    agentUrl(t, endpointId, `/sessions/${pathSegment(sessionId)}`);
 
   return {
     kind: "oci",
@@ -51,4 +52,13 @@ export function createHttpTransport(o: HttpTransportOptions): OciTransport {
       serviceBaseUrl("objectStorage", region, { global: o.endpoints.objectStorage }),
     ),
   };
+}
+
+/**
+ * One id as one path segment. Percent-encoding keeps slashes in, but `.` and `..` would still be
+ * resolved by the URL parser and move the signed request to another resource: never sent.
+ */
+function pathSegment(id: string): string {
+  if (id === "" || id === "." || id === "..") throw badRequest(`'${id}' is not an OCI id`, null, "invalid_id");
+  return encodeURIComponent(id);
 }

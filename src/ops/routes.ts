@@ -43,8 +43,9 @@ export const opsRoutes = new Elysia({ name: "routes-ops", detail: { tags: ["oper
       return { status: "ready", aliases: config.current.aliases.size };
     },
     {
+      open: "always",
       response: t.Object({ status: t.String(), aliases: t.Number() }),
-      detail: { summary: "Readiness: config loaded, not draining" },
+      detail: { summary: "Readiness: config loaded, not draining (no API key needed)" },
     },
   )
   .get(

@@ -1,18 +1,19 @@
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
 import { directRoutes } from "../families/direct/routes";
 import { openAiChatRoutes } from "../families/openai/chat-routes";
 import { embeddingsRoutes } from "../families/openai/embeddings-routes";
 import { filesRoutes } from "../families/openai/files-routes";
+import { ApiDocs } from "../http/api-docs";
 import type { Services } from "../http/context";
 import { auth } from "../http/plugins/auth";
 import { cors } from "../http/plugins/cors";
-import { docs } from "../http/plugins/docs";
 import { errors } from "../http/plugins/errors";
 import { jsonBody } from "../http/plugins/json-body";
 import { observe } from "../http/plugins/observe";
 import { requestStart } from "../http/plugins/request-start";
 import { RouteTable } from "../http/route-table";
 import type { UpstreamLedger } from "../observability/upstream-ledger";
+import { docsRoutes } from "../ops/docs-routes";
 import { opsRoutes } from "../ops/routes";
 
 /**
@@ -22,13 +23,18 @@ import { opsRoutes } from "../ops/routes";
  */
 export function createApp(s: Services, o: { ledger: UpstreamLedger }) {
   let table: RouteTable | undefined;
-  const app = new Elysia({ name: "ocigenai" })
+  let built: AnyElysia | undefined;
+  // Routing happens in Elysia alone (no Bun native routes), on a path taken from the URL the same
+  // way for every Host header: Bun's native router matched the raw path (`x\..\health` and all)
+  // while the URL handlers see is already normalised, so auth and routing could disagree.
+  const app = new Elysia({ name: "ocigenai", systemRouter: false, handler: { standardHostname: false } })
     .decorate(s)
+    .decorate("apiDocs", new ApiDocs(() => built!))
     .use(requestStart(() => table!))
     .use(observe({ log: s.log, metrics: s.metrics, ledger: o.ledger }))
     .use(errors(s.log, s.metrics))
     .use(cors(s.settings.corsOrigins))
-    .use(auth({ keys: s.settings.apiKeys, publicMetrics: s.settings.metricsPublic }))
+    .use(auth({ keys: s.settings.apiKeys, publicMetrics: s.settings.metricsPublic, publicDocs: s.settings.docsPublic }))
     .use(
       jsonBody({
         maxJsonBytes: s.settings.maxJsonBytes,
@@ -36,13 +42,14 @@ export function createApp(s: Services, o: { ledger: UpstreamLedger }) {
         logBodies: s.settings.logBodies ? s.log : undefined,
       }),
     )
-    .use(docs())
     .use(opsRoutes)
+    .use(docsRoutes)
     .use(openAiChatRoutes)
     .use(embeddingsRoutes)
     .use(filesRoutes)
     .use(directRoutes);
   table = new RouteTable(app.routes, "direct");
+  built = app;
   return app;
 }
 

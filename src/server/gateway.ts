@@ -60,6 +60,7 @@ export function buildServices(p: GatewayParts): Services & { streams: StreamRegi
       agents: new AgentChat(transport, sessions),
       files,
       allowPrivateImageHosts: settings.allowPrivateImageHosts,
+      limits: settings.limits,
       log,
     }),
     embeddings: new EmbeddingsService(transport),

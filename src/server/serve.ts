@@ -85,7 +85,16 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   const { lifecycle, streams } = services;
   const app = createApp(services, { ledger });
   try {
-    app.listen({ port: settings.port, hostname: settings.host, maxRequestBodySize: MAX_REQUEST_BODY });
+    app.listen({
+      port: settings.port,
+      hostname: settings.host,
+      maxRequestBodySize: MAX_REQUEST_BODY,
+      // A port already in use is an error, not a port shared with whatever holds it (Elysia
+      // turns SO_REUSEPORT on by default); several workers on one port come later, on purpose.
+      reusePort: false,
+      // Production: never Bun's development error page (it shows source lines and stacks).
+      development: false,
+    });
   } catch (e) {
     console.error(`ocigenai: cannot listen on ${settings.host}:${settings.port}: ${(e as Error).message}`);
     return 2;

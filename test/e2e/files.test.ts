@@ -109,7 +109,7 @@ describe("files on the real path", () => {
     const put = fake.requestsFor("putObject")[0]!;
     expect(put.signatureOk).toBe(true);
     expect(decodeURIComponent(put.path)).toMatch(
-      /^\/n\/testnamespace\/b\/uploads\/o\/genai-uploads\/vision\/[0-9a-f-]{36}\/a\.png$/,
+      /^\/n\/testnamespace\/b\/uploads\/o\/genai-uploads\/local\/vision\/[0-9a-f-]{36}\/a\.png$/,
     );
     const url = new URL((created as unknown as { url: string }).url);
     const viaPar = await fetch(fake.url + url.pathname);

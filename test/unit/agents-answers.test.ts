@@ -20,8 +20,8 @@ type Conversation = NonNullable<Parameters<typeof runAgentChat>[2]["conversation
 
 const META = { id: "chatcmpl-test", created: 1_700_000_000, model: "my-agent" };
 const SESSION = "ocid1.genaiagentsession.oc1..s1";
-const AUTO: Conversation = { kind: "auto", owner: "o", channel: "web", cuid: "u1" };
-const MANUAL: Conversation = { kind: "manual", owner: "o", sessionId: SESSION };
+const AUTO: Conversation = { kind: "auto", channel: "web", cuid: "u1" };
+const MANUAL: Conversation = { kind: "manual", sessionId: SESSION };
 const CITATIONS = [{ title: "c" }];
 /** The `agent` object of a first turn on `web:u1` (its session was made for it). */
 const INFO = { session_id: SESSION, session_key: "web:u1", reused: false, citations: CITATIONS };
@@ -89,6 +89,7 @@ async function turn(s: Scripted, o: { stream?: boolean; conversation?: Conversat
     request: { messages: [{ role: "user", content: "hi" }], stream: o.stream === true },
     requestId: "req-1",
     signal: new AbortController().signal,
+    owner: "o",
     conversation: o.conversation ?? AUTO,
   });
 }

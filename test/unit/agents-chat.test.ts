@@ -109,7 +109,8 @@ function setup(o: { lockWaitMs?: number } = {}) {
       request,
       requestId: "req-1",
       signal: new AbortController().signal,
-      conversation: { kind: "auto", owner: "ownerA", channel, cuid },
+      owner: "ownerA",
+      conversation: { kind: "auto", channel, cuid },
       ...rest,
     });
   };
@@ -285,7 +286,7 @@ describe("runAgentChat: manual mode (the client names the OCI session)", () => {
     const a = answerOf(
       await run(
         { messages: conversation },
-        { conversation: { kind: "manual", owner: "ownerA", sessionId: "ocid1.genaiagentsession.oc1..mine" } },
+        { conversation: { kind: "manual", sessionId: "ocid1.genaiagentsession.oc1..mine" } },
       ),
     );
     expect(oci.creates).toHaveLength(0);
@@ -305,7 +306,7 @@ describe("runAgentChat: manual mode (the client names the OCI session)", () => {
     try {
       await run(
         { messages: conversation },
-        { conversation: { kind: "manual", owner: "ownerA", sessionId: "ocid1.genaiagentsession.oc1..gone" } },
+        { conversation: { kind: "manual", sessionId: "ocid1.genaiagentsession.oc1..gone" } },
       );
     } catch (e) {
       err = e;
@@ -324,7 +325,7 @@ describe("runAgentChat: manual mode (the client names the OCI session)", () => {
     const events = await collect(
       await run(
         { messages: conversation, stream: true },
-        { conversation: { kind: "manual", owner: "ownerA", sessionId: "ocid1.genaiagentsession.oc1..mine" } },
+        { conversation: { kind: "manual", sessionId: "ocid1.genaiagentsession.oc1..mine" } },
       ),
     );
     expect(agentOf(events).sessionId).toBe("ocid1.genaiagentsession.oc1..mine");

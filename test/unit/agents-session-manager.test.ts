@@ -1,6 +1,7 @@
 /** Agent sessions: auto/manual mode, recovery, per-key serialization, open/close, store failures (CONTRACT §6; src/agents/session-manager.ts). */
+
 import { describe, expect, test } from "bun:test";
-import { storeKey } from "../../src/agents/session-key";
+import { LOCAL_OWNER, storeKey } from "../../src/agents/session-key";
 import { EXPIRED_SESSION, SessionManager } from "../../src/agents/session-manager";
 import { MemorySessionStore } from "../../src/agents/stores/memory";
 import { type SessionStore, StoreUnavailableError } from "../../src/agents/stores/types";
@@ -383,10 +384,23 @@ describe("SessionManager.auto: serialization per key", () => {
 });
 
 describe("SessionManager.manual", () => {
+  test("with API keys, a session of unknown ownership is refused (e.g. the memory store after a restart)", async () => {
+    const { oci, sm, turns, turn } = setup();
+    oci.live.add("ocid1.genaiagentsession.oc1..client");
+    const e = await apiRejection(sm.manual(ALIAS, "ownerA", "ocid1.genaiagentsession.oc1..client", call(), turn));
+    expect(e.status).toBe(409);
+    expect(e.message).toBe("Invalid or expired session");
+    expect(turns).toEqual([]);
+    expect(oci.chats).toHaveLength(0);
+    const closed = await apiRejection(sm.close(ALIAS, "ownerA", "ocid1.genaiagentsession.oc1..client", call()));
+    expect(closed.status).toBe(404);
+    expect(oci.live.has("ocid1.genaiagentsession.oc1..client")).toBe(true);
+  });
+
   test("uses the session id as given: fresh false, reused true, no createSession", async () => {
     const { oci, sm, turns, turn } = setup();
     oci.live.add("ocid1.genaiagentsession.oc1..client");
-    const o = await sm.manual(ALIAS, "ownerA", "ocid1.genaiagentsession.oc1..client", call(), turn);
+    const o = await sm.manual(ALIAS, LOCAL_OWNER, "ocid1.genaiagentsession.oc1..client", call(), turn);
     await o.release();
     expect(o.sessionId).toBe("ocid1.genaiagentsession.oc1..client");
     expect(turns).toEqual([{ sessionId: "ocid1.genaiagentsession.oc1..client", fresh: false }]);
@@ -400,7 +414,7 @@ describe("SessionManager.manual", () => {
     test(`OCI ${status} → ApiError 409 "Invalid or expired session" with the seed's suggestion; no new session; lock released`, async () => {
       const { oci, store, sm, turn } = setup();
       prepare(oci);
-      const e = await apiRejection(sm.manual(ALIAS, "ownerA", "ocid1.genaiagentsession.oc1..x", call(), turn));
+      const e = await apiRejection(sm.manual(ALIAS, LOCAL_OWNER, "ocid1.genaiagentsession.oc1..x", call(), turn));
       expect(e.status).toBe(409);
       expect(e.message).toBe("Invalid or expired session");
       expect(e.suggestion).toBe("Use automatic mode with 'channel' and 'cuid'");
@@ -418,7 +432,7 @@ describe("SessionManager.manual", () => {
     const { oci, sm, turn } = setup();
     oci.live.add("ocid1.genaiagentsession.oc1..x");
     oci.nextChatError = new UpstreamError("http", "boom", { status: 500 });
-    const e = await rejection(sm.manual(ALIAS, "ownerA", "ocid1.genaiagentsession.oc1..x", call(), turn));
+    const e = await rejection(sm.manual(ALIAS, LOCAL_OWNER, "ocid1.genaiagentsession.oc1..x", call(), turn));
     expect(e).toBeInstanceOf(UpstreamError);
     expect((e as UpstreamError).init.status).toBe(500);
   });
@@ -454,7 +468,7 @@ describe("SessionManager.manual", () => {
     };
     await Promise.all(
       Array.from({ length: 4 }, async () => {
-        const o = await sm.manual(ALIAS, "ownerA", "ocid1.genaiagentsession.oc1..m", call(), turn);
+        const o = await sm.manual(ALIAS, LOCAL_OWNER, "ocid1.genaiagentsession.oc1..m", call(), turn);
         await o.release();
       }),
     );
@@ -621,7 +635,7 @@ describe("SessionManager: an unavailable store → 503, never a silent new sessi
     for (const p of [
       sm.auto(target(), call(), turn),
       sm.open(target(), call()),
-      sm.manual(ALIAS, "ownerA", "ocid1.genaiagentsession.oc1..x", call(), turn),
+      sm.manual(ALIAS, LOCAL_OWNER, "ocid1.genaiagentsession.oc1..x", call(), turn),
       sm.close(ALIAS, "ownerA", "ocid1.genaiagentsession.oc1..x", call()),
     ]) {
       const e = await apiRejection(p);

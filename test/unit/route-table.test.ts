@@ -35,7 +35,11 @@ describe("RouteTable on the real app's declarations", () => {
   test("only the routes declared open are open", () => {
     expect(table.match("GET", "/health").meta?.open).toBe("always");
     expect(table.match("GET", "/metrics").meta?.open).toBe("public-metrics");
-    expect(table.match("GET", "/ready").meta?.open).toBeUndefined();
+    expect(table.match("GET", "/ready").meta?.open).toBe("always");
+    expect(table.match("GET", "/openapi.json").meta?.open).toBe("public-docs");
+    expect(table.match("GET", "/swagger").meta?.open).toBe("public-docs");
+    expect(table.match("GET", "/v1/models").meta?.open).toBeUndefined();
+    expect(table.match("POST", "/v1/chat/completions").meta?.open).toBeUndefined();
     expect(table.match("GET", "/health/x").meta).toBeUndefined();
     expect(table.match("POST", "/health").meta).toBeUndefined();
   });

@@ -8,7 +8,7 @@ import { toCohereParameterDefinitions } from "../../src/chat/formats/cohere-para
 import { simplifyJsonSchema } from "../../src/chat/formats/simplify-json-schema";
 import { syntheticToolCallId } from "../../src/chat/formats/synthetic-tool-call-id";
 
-const simplify = (s: unknown): any => simplifyJsonSchema(s);
+const simplify = (s: unknown): any => simplifyJsonSchema(s, "tools[0].function.parameters");
 
 describe("simplifyJsonSchema", () => {
   test("pydantic-style schema: $defs removed, $ref inlined, nullable anyOf reduced to its member", () => {
@@ -236,8 +236,8 @@ describe("simplifyJsonSchema", () => {
     const copy = structuredClone(schema);
     simplify(schema);
     expect(schema).toEqual(copy);
-    expect(simplifyJsonSchema(true)).toBe(true);
-    expect(simplifyJsonSchema(undefined)).toBeUndefined();
+    expect(simplifyJsonSchema(true, "p")).toBe(true);
+    expect(simplifyJsonSchema(undefined, "p")).toBeUndefined();
   });
 });
 
@@ -362,7 +362,7 @@ describe("toCohereParameterDefinitions", () => {
       },
       required: ["city"],
     };
-    expect(toCohereParameterDefinitions(simplifyJsonSchema(schema))).toEqual({
+    expect(toCohereParameterDefinitions(simplifyJsonSchema(schema, "tools[0].function.parameters"))).toEqual({
       city: { type: "str", isRequired: true, description: "City" },
       unit: { type: "str", isRequired: false, description: 'One of: "C", "F".' },
     });

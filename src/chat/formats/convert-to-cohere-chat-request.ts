@@ -7,7 +7,7 @@ import { cohereSampling } from "./cohere-sampling";
 import { messageText } from "./message-text";
 import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
 import { mergeSampling } from "./sampling-params";
-import { simplifyJsonSchema } from "./simplify-json-schema";
+import { DEFAULT_MAX_SCHEMA_NODES, simplifyJsonSchema } from "./simplify-json-schema";
 
 const NO_IMAGES = "COHERE models take text only (use a Cohere vision model, apiFormat COHEREV2)";
 
@@ -21,6 +21,7 @@ export function convertToCohereChatRequest(
   req: ChatRequest,
   defaults: AliasParams,
   stream: boolean,
+  maxSchemaNodes = DEFAULT_MAX_SCHEMA_NODES,
 ): CohereChatRequest {
   rejectUnsupportedParams(req, "COHERE", [
     ["n", (v) => v !== 1, "return one choice (n must be 1)"],
@@ -48,10 +49,12 @@ export function convertToCohereChatRequest(
   if (history.length) out.chatHistory = history;
   if (toolResults.length) out.toolResults = toolResults;
   if (req.tools?.length) {
-    out.tools = req.tools.map((t) => ({
+    out.tools = req.tools.map((t, i) => ({
       name: t.function.name,
       description: t.function.description ?? t.function.name,
-      parameterDefinitions: toCohereParameterDefinitions(simplifyJsonSchema(t.function.parameters ?? {})),
+      parameterDefinitions: toCohereParameterDefinitions(
+        simplifyJsonSchema(t.function.parameters ?? {}, `tools[${i}].function.parameters`, maxSchemaNodes),
+      ),
     }));
   }
   if (req.response_format) {
@@ -61,7 +64,14 @@ export function convertToCohereChatRequest(
         ? { type: "TEXT" }
         : f.type === "json_object"
           ? { type: "JSON_OBJECT" }
-          : { type: "JSON_OBJECT", schema: simplifyJsonSchema(f.json_schema.schema ?? {}) };
+          : {
+              type: "JSON_OBJECT",
+              schema: simplifyJsonSchema(
+                f.json_schema.schema ?? {},
+                "response_format.json_schema.schema",
+                maxSchemaNodes,
+              ),
+            };
   }
   return out;
 }

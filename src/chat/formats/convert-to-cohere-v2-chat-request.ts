@@ -6,7 +6,7 @@ import { cohereSampling } from "./cohere-sampling";
 import { imagePartUrl } from "./image-part-url";
 import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
 import { mergeSampling } from "./sampling-params";
-import { simplifyJsonSchema } from "./simplify-json-schema";
+import { DEFAULT_MAX_SCHEMA_NODES, simplifyJsonSchema } from "./simplify-json-schema";
 
 /**
  * OpenAI chat → OCI COHEREV2 (Cohere's v2 message API, used by Cohere vision models): messages
@@ -17,6 +17,7 @@ export function convertToCohereV2ChatRequest(
   req: ChatRequest,
   defaults: AliasParams,
   stream: boolean,
+  maxSchemaNodes = DEFAULT_MAX_SCHEMA_NODES,
 ): CohereChatRequestV2 {
   rejectUnsupportedParams(req, "COHEREV2", [
     ["n", (v) => v !== 1, "return one choice (n must be 1)"],
@@ -38,12 +39,16 @@ export function convertToCohereV2ChatRequest(
   if (s.reasoningEffort !== undefined)
     out.thinking = { type: (s.reasoningEffort === "NONE" ? "DISABLED" : "ENABLED") as never };
   if (req.tools?.length) {
-    out.tools = req.tools.map((t) => ({
+    out.tools = req.tools.map((t, i) => ({
       type: "FUNCTION" as never,
       function: {
         name: t.function.name,
         description: t.function.description,
-        parameters: simplifyJsonSchema(t.function.parameters ?? { type: "object", properties: {} }),
+        parameters: simplifyJsonSchema(
+          t.function.parameters ?? { type: "object", properties: {} },
+          `tools[${i}].function.parameters`,
+          maxSchemaNodes,
+        ),
       },
     }));
   }
@@ -61,7 +66,14 @@ export function convertToCohereV2ChatRequest(
         ? { type: "TEXT" }
         : f.type === "json_object"
           ? { type: "JSON_OBJECT" }
-          : { type: "JSON_OBJECT", schema: simplifyJsonSchema(f.json_schema.schema ?? {}) };
+          : {
+              type: "JSON_OBJECT",
+              schema: simplifyJsonSchema(
+                f.json_schema.schema ?? {},
+                "response_format.json_schema.schema",
+                maxSchemaNodes,
+              ),
+            };
   }
   return out;
 }

@@ -5,7 +5,7 @@ import type { GenericChatRequest, ImageDetail, OciChatContent, OciMessage } from
 import type { ChatMessage, ChatRequest } from "../types";
 import { imagePartUrl } from "./image-part-url";
 import { mergeSampling } from "./sampling-params";
-import { simplifyJsonSchema } from "./simplify-json-schema";
+import { DEFAULT_MAX_SCHEMA_NODES, simplifyJsonSchema } from "./simplify-json-schema";
 
 /** OpenAI chat request → OCI GENERIC chat request. Pure; throws ApiError(400) naming the parameter. */
 export function convertToGenericChatRequest(
@@ -13,6 +13,7 @@ export function convertToGenericChatRequest(
   target: ModelTarget,
   defaults: AliasParams,
   stream: boolean,
+  maxSchemaNodes = DEFAULT_MAX_SCHEMA_NODES,
 ): GenericChatRequest {
   const s = mergeSampling(req, defaults);
   const out: GenericChatRequest = {
@@ -38,11 +39,15 @@ export function convertToGenericChatRequest(
   else if (req.top_logprobs !== undefined)
     throw badRequest("'top_logprobs' requires 'logprobs' to be true", "top_logprobs");
   if (req.tools?.length) {
-    out.tools = req.tools.map((tool) => ({
+    out.tools = req.tools.map((tool, i) => ({
       type: "FUNCTION",
       name: tool.function.name,
       description: tool.function.description,
-      parameters: simplifyJsonSchema(tool.function.parameters ?? { type: "object", properties: {} }),
+      parameters: simplifyJsonSchema(
+        tool.function.parameters ?? { type: "object", properties: {} },
+        `tools[${i}].function.parameters`,
+        maxSchemaNodes,
+      ),
     }));
   }
   if (req.tool_choice !== undefined) {
@@ -74,7 +79,10 @@ export function convertToGenericChatRequest(
               jsonSchema: {
                 name: f.json_schema.name,
                 description: f.json_schema.description,
-                schema: f.json_schema.schema === undefined ? undefined : simplifyJsonSchema(f.json_schema.schema),
+                schema:
+                  f.json_schema.schema === undefined
+                    ? undefined
+                    : simplifyJsonSchema(f.json_schema.schema, "response_format.json_schema.schema", maxSchemaNodes),
                 isStrict: f.json_schema.strict ?? undefined,
               },
             };

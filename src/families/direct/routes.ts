@@ -1,5 +1,4 @@
 import { Elysia, t } from "elysia";
-import { LOCAL_OWNER } from "../../agents/session-key";
 import type { Conversation } from "../../chat/types";
 import type { ModelAlias } from "../../config/types";
 import { ApiError, badRequest } from "../../errors/api-error";
@@ -9,10 +8,12 @@ import { InferenceRequest, inferenceReply, inferenceToChatRequest } from "./infe
 
 const AliasParams = t.Object({ alias: t.String() });
 const Key = t.String({ minLength: 1, maxLength: 256 });
+/** OCI ids are letters, digits, dots, dashes and underscores; `..` or a slash could escape the OCI path. */
+const SessionId = t.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,511}$", error: "must be an OCI session id" });
 const ChatBody = t.Object({
   channel: t.Optional(Key),
   cuid: t.Optional(Key),
-  sessionId: t.Optional(t.String({ minLength: 1, maxLength: 512 })),
+  sessionId: t.Optional(SessionId),
   userMessage: t.String({ minLength: 1 }),
   stream: t.Optional(t.Boolean()),
 });
@@ -29,9 +30,9 @@ function mustBe(kind: "agent" | "model", alias: ModelAlias): ModelAlias {
 }
 
 /** `/chat`'s two modes: `channel`+`cuid` (sessions managed here) or the client's `sessionId`. */
-function conversationOf(owner: string, body: { channel?: string; cuid?: string; sessionId?: string }): Conversation {
-  if (body.sessionId) return { kind: "manual", owner, sessionId: body.sessionId };
-  if (body.channel && body.cuid) return { kind: "auto", owner, channel: body.channel, cuid: body.cuid };
+function conversationOf(body: { channel?: string; cuid?: string; sessionId?: string }): Conversation {
+  if (body.sessionId) return { kind: "manual", sessionId: body.sessionId };
+  if (body.channel && body.cuid) return { kind: "auto", channel: body.channel, cuid: body.cuid };
   throw badRequest(
     "Provide 'channel' and 'cuid' (automatic mode) or 'sessionId' (manual mode)",
     body.channel ? "cuid" : "channel",
@@ -55,6 +56,7 @@ export const directRoutes = new Elysia({ name: "family-direct" })
         request: inferenceToChatRequest(body),
         requestId: call.id,
         signal: request.signal,
+        owner: call.owner,
       });
       return responder.reply(call, set, inferenceReply(out));
     },
@@ -71,7 +73,7 @@ export const directRoutes = new Elysia({ name: "family-direct" })
     "/genai/:alias/session",
     async ({ sessions, call, request, body, alias }) => {
       const opened = await sessions.open(
-        { alias: mustBe("agent", alias), owner: call.keyId ?? LOCAL_OWNER, channel: body.channel, cuid: body.cuid },
+        { alias: mustBe("agent", alias), owner: call.owner, channel: body.channel, cuid: body.cuid },
         { signal: request.signal, requestId: call.id },
       );
       return {
@@ -92,7 +94,7 @@ export const directRoutes = new Elysia({ name: "family-direct" })
   .delete(
     "/genai/:alias/session/:sessionId",
     async ({ sessions, call, request, params, set, alias }) => {
-      await sessions.close(mustBe("agent", alias), call.keyId ?? LOCAL_OWNER, params.sessionId, {
+      await sessions.close(mustBe("agent", alias), call.owner, params.sessionId, {
         signal: request.signal,
         requestId: call.id,
       });
@@ -101,7 +103,7 @@ export const directRoutes = new Elysia({ name: "family-direct" })
     },
     {
       alias: "path",
-      params: t.Object({ alias: t.String(), sessionId: t.String() }),
+      params: t.Object({ alias: t.String(), sessionId: SessionId }),
       detail: { summary: "End an agent session and forget every key mapped to it", tags },
     },
   )
@@ -113,7 +115,8 @@ export const directRoutes = new Elysia({ name: "family-direct" })
         request: { messages: [{ role: "user", content: body.userMessage }], stream: body.stream === true },
         requestId: call.id,
         signal: request.signal,
-        conversation: conversationOf(call.keyId ?? LOCAL_OWNER, body),
+        owner: call.owner,
+        conversation: conversationOf(body),
       });
       return responder.reply(call, set, agentChatReply(out));
     },

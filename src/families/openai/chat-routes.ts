@@ -117,6 +117,7 @@ async function chatCompletion(chat: ChatService, i: ChatInput<ChatCompletionRequ
     request: i.body,
     requestId: i.call.id,
     signal: i.request.signal,
+    owner: i.call.owner,
     conversation: openAiConversation(i.call.keyId, i.request.headers, i.body.user),
   });
   return chatCompletionReply(out, newCompletionMeta(i.alias.alias), i.body.stream_options?.include_usage === true);
@@ -125,7 +126,8 @@ async function chatCompletion(chat: ChatService, i: ChatInput<ChatCompletionRequ
 function textCompletion(chat: ChatService, i: ChatInput<CompletionRequest>) {
   const conversation = openAiConversation(i.call.keyId, i.request.headers, i.body.user);
   return createTextCompletion(
-    (request, signal) => chat.run({ alias: i.alias, request, requestId: i.call.id, signal, conversation }),
+    (request, signal) =>
+      chat.run({ alias: i.alias, request, requestId: i.call.id, signal, owner: i.call.owner, conversation }),
     i.alias.alias,
     i.body,
     i.request.signal,

@@ -1,11 +1,9 @@
-import { LOCAL_OWNER } from "../../agents/session-key";
 import type { Conversation } from "../../chat/types";
 
 const DEFAULT_CHANNEL = "openai-v1";
 
 /**
- * The agent conversation of an OpenAI-family request: the caller's API-key namespace, then
- * `X-Channel` (default `openai-v1`) and `X-Cuid`, else the body's `user`, else the key's id.
+ * The agent conversation of an OpenAI-family request: `X-Channel` (default `openai-v1`) and `X-Cuid`, else the body's `user`, else the key's id.
  */
 export function openAiConversation(
   keyId: string | undefined,
@@ -18,7 +16,6 @@ export function openAiConversation(
   };
   return {
     kind: "auto",
-    owner: keyId ?? LOCAL_OWNER,
     channel: header("x-channel") ?? DEFAULT_CHANNEL,
     cuid: header("x-cuid") ?? (user?.trim() || (keyId ? `key-${keyId}` : "anonymous")),
   };

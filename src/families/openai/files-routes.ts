@@ -22,6 +22,11 @@ const tags = ["files"];
 
 const opts = (call: RequestState, request: Request) => ({ signal: request.signal, requestId: call.id });
 const aliasOf = (params: object | undefined) => (params as { alias?: string } | undefined)?.alias;
+/** The region of the path's alias (or the default one), for the caller's own files. */
+const scope = (config: LoadedConfig, call: RequestState, params: object | undefined) => ({
+  region: filesRegion(config, aliasOf(params)),
+  owner: call.owner,
+});
 
 /**
  * OpenAI's files API over Object Storage (docs/api/openai.md#files), under `/v1/files` and
@@ -35,7 +40,7 @@ for (const base of ["/v1/files", "/genai/:alias/v1/files"] as const) {
     .post(
       base,
       ({ files, config, call, request, params, body }) =>
-        files.upload(filesRegion(config.current, aliasOf(params)), body.file, body.purpose, opts(call, request)),
+        files.upload(scope(config.current, call, params), body.file, body.purpose, opts(call, request)),
       {
         slow: true,
         body: Upload,
@@ -46,19 +51,19 @@ for (const base of ["/v1/files", "/genai/:alias/v1/files"] as const) {
     .get(
       base,
       ({ files, config, call, request, params, query }) =>
-        files.list(filesRegion(config.current, aliasOf(params)), opts(call, request), query.purpose),
+        files.list(scope(config.current, call, params), opts(call, request), query.purpose),
       { query: t.Object({ purpose: t.Optional(t.String()) }), detail: { summary: "List uploaded files", tags } },
     )
     .get(
       `${base}/:id`,
       ({ files, config, call, request, params }) =>
-        files.retrieve(filesRegion(config.current, aliasOf(params)), params.id, opts(call, request)),
+        files.retrieve(scope(config.current, call, params), params.id, opts(call, request)),
       { params: idParams, detail: { summary: "Describe one file", tags } },
     )
     .get(
       `${base}/:id/content`,
       async ({ files, config, call, request, params }) => {
-        const c = await files.content(filesRegion(config.current, aliasOf(params)), params.id, opts(call, request));
+        const c = await files.content(scope(config.current, call, params), params.id, opts(call, request));
         return new Response(c.body, {
           headers: {
             "content-type": c.contentType,
@@ -77,7 +82,7 @@ for (const base of ["/v1/files", "/genai/:alias/v1/files"] as const) {
     .delete(
       `${base}/:id`,
       ({ files, config, call, request, params }) =>
-        files.delete(filesRegion(config.current, aliasOf(params)), params.id, opts(call, request)),
+        files.delete(scope(config.current, call, params), params.id, opts(call, request)),
       { params: idParams, detail: { summary: "Delete a file", tags } },
     );
 }

@@ -8,6 +8,8 @@ export interface AuthOptions {
   keys: string[];
   /** METRICS_PUBLIC: routes declared `open: "public-metrics"` need no key either. */
   publicMetrics?: boolean;
+  /** DOCS_PUBLIC: routes declared `open: "public-docs"` need no key either. */
+  publicDocs?: boolean;
 }
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -29,7 +31,9 @@ export function auth(o: AuthOptions) {
     .onRequest(({ call, request, server }) => {
       // The route's own declaration decides, found on the path Elysia will route (request-start).
       const open = call.route?.open;
-      if (open === "always" || (open === "public-metrics" && o.publicMetrics) || request.method === "OPTIONS") return;
+      const isOpen =
+        open === "always" || (open === "public-metrics" && o.publicMetrics) || (open === "public-docs" && o.publicDocs);
+      if (isOpen || request.method === "OPTIONS") return;
       call.keyId = authorize(keys, request.headers, server?.requestIP(request)?.address);
     })
     .as("global");

@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { badRequest } from "../../errors/api-error";
 import { context } from "../context";
 import { RequestState } from "../request-state";
 import type { RouteTable } from "../route-table";
@@ -18,5 +19,8 @@ export const requestStart = (routes: () => RouteTable) =>
       const call = new RequestState(c.request, meta, family);
       c.call = call;
       c.set.headers["x-request-id"] = call.id;
+      // Bun leaves the URL relative when the Host header is missing or malformed; no route can be
+      // told apart reliably then, and HTTP/1.1 says such a request is a 400 (RFC 9112 §3.2).
+      if (!c.request.url.startsWith("http")) throw badRequest("Missing or malformed Host header", null, "bad_host");
     })
     .as("global");
