@@ -7,5 +7,3 @@ export function storeKey(owner: string, agentEndpointId: string, channel: string
   return `${owner}|${agentEndpointId}|${channel}:${cuid}`;
 }
 
-/** Namespace of callers when no API key is configured (loopback only). */
-export const LOCAL_OWNER = "local";

@@ -1,10 +1,10 @@
-import type { ModelAlias } from "../config/types";
+import { LOCAL_OWNER, type ModelAlias } from "../config/types";
 import { ApiError } from "../errors/api-error";
 import { UpstreamError } from "../errors/upstream-error";
 import type { Logger } from "../observability/logger";
 import { isRec } from "../oci/reply-shapes";
 import type { CallOptions, OciTransport } from "../oci/transport";
-import { LOCAL_OWNER, storeKey } from "./session-key";
+import { storeKey } from "./session-key";
 import { LockTimeoutError, type Release, type SessionStore, StoreUnavailableError } from "./stores/types";
 
 export interface SessionManagerOptions {

@@ -136,7 +136,10 @@ async function load(s: Source, src: ImageSources, opts: CallOptions, cap: number
     });
     return remote.dataUrl;
   }
-  const { bytes, contentType } = await src.files.bytes({ region: src.region, owner: src.owner }, s.key, opts, cap);
+  const { bytes, contentType } = await src.files.bytes({ region: src.region, owner: src.owner }, s.key, opts, {
+    maxBytes: cap,
+    tooLarge: () => tooMuchImage(src.maxImageBytes),
+  });
   if (!contentType.startsWith("image/")) {
     throw badRequest(`'${s.param}': file '${s.key}' is ${contentType}; OCI chat models here take images only`, s.param);
   }

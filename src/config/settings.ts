@@ -39,8 +39,13 @@ export interface Settings {
   metricsPublic: boolean;
   /** DOCS_PUBLIC (default true): /openapi.json and the docs page need no key; false closes them. */
   docsPublic: boolean;
-  /** MAX_CONCURRENT_PER_KEY: model/agent calls in flight per API key; 0 = unlimited. */
+  /**
+   * MAX_CONCURRENT_PER_KEY: OCI calls in flight per API key; 0 = unlimited. Default: half of
+   * `upstreamCapacity`, so one key cannot take all of it.
+   */
   maxConcurrentPerKey: number;
+  /** Requests Bun's fetch runs at once (BUN_CONFIG_MAX_HTTP_REQUESTS, else Bun's 256). */
+  upstreamCapacity: number;
   /** DRAIN_SECONDS: how long SIGTERM lets in-flight requests finish. */
   drainMs: number;
   /** LOG_BODIES=true with LOG_LEVEL=debug: request bodies (prompts!) are logged. Off otherwise. */
@@ -121,7 +126,10 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
     metricsPublic: isTrue(env.METRICS_PUBLIC),
     docsPublic: env.DOCS_PUBLIC === undefined || env.DOCS_PUBLIC.trim() === "" || isTrue(env.DOCS_PUBLIC),
     logBodies: isTrue(env.LOG_BODIES) && env.LOG_LEVEL?.toLowerCase() === "debug",
-    maxConcurrentPerKey: count(env.MAX_CONCURRENT_PER_KEY, "MAX_CONCURRENT_PER_KEY"),
+    maxConcurrentPerKey: env.MAX_CONCURRENT_PER_KEY?.trim()
+      ? count(env.MAX_CONCURRENT_PER_KEY, "MAX_CONCURRENT_PER_KEY")
+      : Math.max(1, Math.floor(upstreamCapacity(env) / 2)),
+    upstreamCapacity: upstreamCapacity(env),
     drainMs: seconds(env.DRAIN_SECONDS, 30, "DRAIN_SECONDS"),
     limits: {
       maxSchemaNodes: positive(env.MAX_SCHEMA_NODES, 20_000, "MAX_SCHEMA_NODES"),
@@ -150,6 +158,14 @@ function count(v: string | undefined, name: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a whole number (0 = unlimited), got '${v}'`);
   return n;
+}
+
+/** Bun's own default for concurrent fetches, unless the environment raised it. */
+const BUN_DEFAULT_MAX_HTTP_REQUESTS = 256;
+
+function upstreamCapacity(env: Env): number {
+  const n = Number(env.BUN_CONFIG_MAX_HTTP_REQUESTS);
+  return Number.isInteger(n) && n > 0 ? n : BUN_DEFAULT_MAX_HTTP_REQUESTS;
 }
 
 function positive(v: string | undefined, fallback: number, name: string): number {

@@ -62,3 +62,9 @@ export function formatProblem(p: ConfigProblem): string {
   const where = [p.file, p.alias && `alias '${p.alias}'`, p.field && `field '${p.field}'`].filter(Boolean).join(", ");
   return `${where}: ${p.message}`;
 }
+
+/**
+ * The namespace of callers when no API key is configured (loopback only): sessions and files
+ * made then belong to it. With keys, each key's id is its own namespace.
+ */
+export const LOCAL_OWNER = "local";

@@ -58,29 +58,19 @@ function describeNumber(s: SchemaLike): string {
 }
 
 /** Elysia's validation error → a 400 that names the parameter the way OpenAI does. */
-export function fromValidation(error: ValidationError, body?: unknown): ApiError {
+export function fromValidation(error: ValidationError): ApiError {
   const first = error.all?.[0] as
     | { path?: string; message?: string; value?: unknown; schema?: SchemaLike & { error?: unknown } }
     | undefined;
   if (error.type === "params") return badRequest(`Invalid path: ${first?.message ?? "bad value"}`, null);
-  // A primitive where an object or array was expected is reported where it stands. Elysia's
-  // coercion turns `messages: "hi"` into an array of empty objects before validating, which would
-  // name `messages[0].role`; `body` is the JSON as the client sent it.
-  const misplaced = first?.path && body !== undefined ? primitiveOnPath(body, first.path) : undefined;
-  if (misplaced) {
-    const param = paramFromPath(misplaced.path);
-    return badRequest(
-      `Invalid value for '${param}': expected ${misplaced.expects}, got ${describeValue(misplaced.value)}`,
-      param,
-      "invalid_value",
-    );
-  }
   const better =
     typeof first?.schema?.error === "string"
       ? first.schema.error
       : first?.message === "Expected union value" || first?.schema?.anyOf || first?.schema?.multipleOf === 1
         ? describeExpected(first?.schema)
-        : undefined;
+        : first?.value !== undefined && isStructure(first?.schema?.type)
+          ? `expected ${first!.schema!.type === "array" ? "an array" : "an object"}, got ${describeValue(first!.value)}`
+          : undefined;
   if (first && better) first.message = better;
   const param = first?.path ? paramFromPath(first.path) : null;
   if (first?.path && first.value === undefined && /required|expected/i.test(first.message ?? "")) {
@@ -94,27 +84,10 @@ export function fromValidation(error: ValidationError, body?: unknown): ApiError
   );
 }
 
-/** The first place on `path` where the body holds a primitive although the path goes deeper. */
-function primitiveOnPath(
-  body: unknown,
-  path: string,
-): { path: string; value: unknown; expects: "an array" | "an object" } | undefined {
-  const parts = path.split("/").filter(Boolean);
-  let node = body;
-  for (let i = 0; i < parts.length; i++) {
-    if (typeof node !== "object" || node === null) {
-      if (i === 0 || node === undefined) return undefined;
-      return {
-        path: `/${parts.slice(0, i).join("/")}`,
-        value: node,
-        expects: /^\d+$/.test(parts[i]!) ? "an array" : "an object",
-      };
-    }
-    node = (node as Record<string, unknown>)[parts[i]!.replaceAll("~1", "/").replaceAll("~0", "~")];
-  }
-  return undefined;
-}
+const isStructure = (type: unknown) => type === "array" || type === "object";
 
 function describeValue(v: unknown): string {
-  return v === null ? "null" : typeof v === "string" ? "a string" : `a ${typeof v}`;
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? "an object" : typeof v === "string" ? "a string" : `a ${typeof v}`;
 }

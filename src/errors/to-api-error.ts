@@ -10,8 +10,6 @@ export interface ErrorSite {
   code?: unknown;
   method?: string;
   path?: string;
-  /** The request body as parsed, before Elysia coerced it, for validation messages. */
-  body?: unknown;
 }
 
 /**
@@ -27,7 +25,7 @@ export function toApiError(error: unknown, site: ErrorSite = {}): ApiError {
     const inner = error.cause;
     if (inner instanceof ApiError || inner instanceof UpstreamError) return toApiError(inner);
   }
-  if (site.code === "VALIDATION" && error instanceof ValidationError) return fromValidation(error, site.body);
+  if (site.code === "VALIDATION" && error instanceof ValidationError) return fromValidation(error);
   if (site.code === "NOT_FOUND") return routeNotFound(site.method ?? "?", site.path ?? "?");
   if (site.code === "PARSE") return badRequest("Malformed request body: expected JSON", null, "invalid_json");
   if (error instanceof DOMException && error.name === "AbortError") {

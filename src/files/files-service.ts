@@ -1,4 +1,4 @@
-import { LOCAL_OWNER } from "../agents/session-key";
+import { LOCAL_OWNER } from "../config/types";
 import { ApiError, badRequest, payloadTooLarge } from "../errors/api-error";
 import { UpstreamError } from "../errors/upstream-error";
 import type { CallOptions, ObjectLocation, OciTransport } from "../oci/transport";
@@ -115,22 +115,18 @@ export class FilesService {
 
   /**
    * The bytes of a file referenced from a chat message, with its stored MIME type. A file larger
-   * than `maxBytes` is refused from its size alone, before its body is read.
+   * than `maxBytes` is refused (`tooLarge`) from its size alone, before its body is read.
    */
   async bytes(
     scope: FileScope,
     id: string,
     opts: CallOptions,
-    maxBytes: number,
+    limit: { maxBytes: number; tooLarge(): Error },
   ): Promise<{ bytes: Uint8Array; contentType: string }> {
     const o = await this.content(scope, id, opts);
-    if (o.size > maxBytes) {
+    if (o.size > limit.maxBytes) {
       await o.body.cancel().catch(() => {});
-      throw new ApiError(413, `File '${id}' (${o.size} bytes) is over this request's image budget`, {
-        type: "invalid_request_error",
-        param: "messages",
-        code: "images_too_large",
-      });
+      throw limit.tooLarge();
     }
     return { bytes: new Uint8Array(await new Response(o.body).arrayBuffer()), contentType: o.contentType };
   }

@@ -1,4 +1,4 @@
-import { LOCAL_OWNER } from "../agents/session-key";
+import { LOCAL_OWNER } from "../config/types";
 import type { TokenUsage } from "../chat/types";
 import type { Family } from "../errors/envelopes";
 import type { RouteMeta } from "./route-table";
@@ -26,8 +26,6 @@ export class RequestState {
   status?: number;
   /** Milliseconds from the start to the first streamed token. */
   firstTokenMs?: number;
-  /** The JSON body as parsed, before validation coerced it (error messages name what was sent). */
-  parsedBody?: unknown;
   private streaming = false;
   private ended = false;
   private readonly onEnd: Array<() => void> = [];

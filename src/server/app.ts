@@ -27,14 +27,29 @@ export function createApp(s: Services, o: { ledger: UpstreamLedger }) {
   // Routing happens in Elysia alone (no Bun native routes), on a path taken from the URL the same
   // way for every Host header: Bun's native router matched the raw path (`x\..\health` and all)
   // while the URL handlers see is already normalised, so auth and routing could disagree.
-  const app = new Elysia({ name: "ocigenai", systemRouter: false, handler: { standardHostname: false } })
+  // Bodies are validated as sent and only then cleaned of unknown fields: Elysia's default
+  // normaliser mirrors the schema first, which turns `"stream_options": "yes"` into `{}` and
+  // reports `messages: {…}` as `messages[0]`.
+  const app = new Elysia({
+    name: "ocigenai",
+    systemRouter: false,
+    handler: { standardHostname: false },
+    normalize: "typebox",
+  })
     .decorate(s)
     .decorate("apiDocs", new ApiDocs(() => built!))
     .use(requestStart(() => table!))
     .use(observe({ log: s.log, metrics: s.metrics, ledger: o.ledger }))
     .use(errors(s.log, s.metrics))
     .use(cors(s.settings.corsOrigins))
-    .use(auth({ keys: s.settings.apiKeys, publicMetrics: s.settings.metricsPublic, publicDocs: s.settings.docsPublic }))
+    .use(
+      auth({
+        keys: s.settings.apiKeys,
+        publicMetrics: s.settings.metricsPublic,
+        publicDocs: s.settings.docsPublic,
+        trustedOrigins: s.settings.corsOrigins === "*" ? [] : s.settings.corsOrigins,
+      }),
+    )
     .use(
       jsonBody({
         maxJsonBytes: s.settings.maxJsonBytes,

@@ -9,6 +9,7 @@ import { SessionManager } from "../../src/agents/session-manager";
 import { MemorySessionStore } from "../../src/agents/stores/memory";
 import type { ChatOutcome } from "../../src/chat/outcome";
 import type { ChatAnswer, ChatEvent } from "../../src/chat/types";
+import { LOCAL_OWNER } from "../../src/config/types";
 import { agentChatReply } from "../../src/families/direct/agent-chat";
 import { toChatCompletion } from "../../src/families/openai/chat-completion";
 import type { Reply } from "../../src/http/respond";
@@ -89,7 +90,7 @@ async function turn(s: Scripted, o: { stream?: boolean; conversation?: Conversat
     request: { messages: [{ role: "user", content: "hi" }], stream: o.stream === true },
     requestId: "req-1",
     signal: new AbortController().signal,
-    owner: "o",
+    owner: LOCAL_OWNER, // the key-less namespace: it may name sessions this gateway did not make
     conversation: o.conversation ?? AUTO,
   });
 }

@@ -10,6 +10,7 @@ import { MemorySessionStore } from "../../src/agents/stores/memory";
 import type { ChatOutcome } from "../../src/chat/outcome";
 import type { ChatAnswer, ChatEvent, ChatRequest } from "../../src/chat/types";
 import type { ModelAlias } from "../../src/config/types";
+import { LOCAL_OWNER } from "../../src/config/types";
 import { ApiError } from "../../src/errors/api-error";
 import { UpstreamError } from "../../src/errors/upstream-error";
 import { chatCompletionReply, newCompletionMeta } from "../../src/families/openai/chat-completion";
@@ -286,7 +287,7 @@ describe("runAgentChat: manual mode (the client names the OCI session)", () => {
     const a = answerOf(
       await run(
         { messages: conversation },
-        { conversation: { kind: "manual", sessionId: "ocid1.genaiagentsession.oc1..mine" } },
+        { owner: LOCAL_OWNER, conversation: { kind: "manual", sessionId: "ocid1.genaiagentsession.oc1..mine" } },
       ),
     );
     expect(oci.creates).toHaveLength(0);
@@ -306,7 +307,7 @@ describe("runAgentChat: manual mode (the client names the OCI session)", () => {
     try {
       await run(
         { messages: conversation },
-        { conversation: { kind: "manual", sessionId: "ocid1.genaiagentsession.oc1..gone" } },
+        { owner: LOCAL_OWNER, conversation: { kind: "manual", sessionId: "ocid1.genaiagentsession.oc1..gone" } },
       );
     } catch (e) {
       err = e;
@@ -325,7 +326,7 @@ describe("runAgentChat: manual mode (the client names the OCI session)", () => {
     const events = await collect(
       await run(
         { messages: conversation, stream: true },
-        { conversation: { kind: "manual", sessionId: "ocid1.genaiagentsession.oc1..mine" } },
+        { owner: LOCAL_OWNER, conversation: { kind: "manual", sessionId: "ocid1.genaiagentsession.oc1..mine" } },
       ),
     );
     expect(agentOf(events).sessionId).toBe("ocid1.genaiagentsession.oc1..mine");

@@ -1,11 +1,12 @@
 /** Agent sessions: auto/manual mode, recovery, per-key serialization, open/close, store failures (CONTRACT §6; src/agents/session-manager.ts). */
 
 import { describe, expect, test } from "bun:test";
-import { LOCAL_OWNER, storeKey } from "../../src/agents/session-key";
+import { storeKey } from "../../src/agents/session-key";
 import { EXPIRED_SESSION, SessionManager } from "../../src/agents/session-manager";
 import { MemorySessionStore } from "../../src/agents/stores/memory";
 import { type SessionStore, StoreUnavailableError } from "../../src/agents/stores/types";
 import type { ModelAlias } from "../../src/config/types";
+import { LOCAL_OWNER } from "../../src/config/types";
 import { ApiError } from "../../src/errors/api-error";
 import { UpstreamError } from "../../src/errors/upstream-error";
 import type { CallOptions } from "../../src/oci/transport";

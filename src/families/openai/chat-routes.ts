@@ -2,13 +2,14 @@ import { Elysia, t } from "elysia";
 import type { ChatService } from "../../chat/chat-service";
 import { findAlias } from "../../config/find-alias";
 import type { ModelAlias } from "../../config/types";
+import type { ConcurrencyLimiter } from "../../http/concurrency-limiter";
 import { context } from "../../http/context";
 import type { RequestState } from "../../http/request-state";
 import { chatCompletionReply, newCompletionMeta } from "./chat-completion";
 import { openAiConversation } from "./conversation";
 import { ModelList, ModelObjectSchema, modelObject } from "./model-object";
 import { ChatCompletionRequest, CompletionRequest } from "./schemas";
-import { createTextCompletion } from "./text-completions";
+import { countPrompts, createTextCompletion, PROMPT_CONCURRENCY } from "./text-completions";
 
 const AliasParams = t.Object({ alias: t.String() });
 const tags = ["openai"];
@@ -77,8 +78,10 @@ export const openAiChatRoutes = new Elysia({ name: "family-openai-chat" })
   )
   .post(
     "/v1/completions",
-    async ({ chat, responder, call, set, request, body, alias }) =>
-      responder.reply(call, set, await textCompletion(chat, { alias, body, call, request })),
+    async ({ chat, responder, limiter, settings, call, set, request, body, alias }) => {
+      const parallel = takePromptSlots(limiter, settings.limits.maxPrompts, call, body);
+      return responder.reply(call, set, await textCompletion(chat, { alias, body, call, request }, parallel));
+    },
     {
       alias: "body",
       costly: true,
@@ -89,8 +92,10 @@ export const openAiChatRoutes = new Elysia({ name: "family-openai-chat" })
   )
   .post(
     "/genai/:alias/v1/completions",
-    async ({ chat, responder, call, set, request, body, alias }) =>
-      responder.reply(call, set, await textCompletion(chat, { alias, body, call, request })),
+    async ({ chat, responder, limiter, settings, call, set, request, body, alias }) => {
+      const parallel = takePromptSlots(limiter, settings.limits.maxPrompts, call, body);
+      return responder.reply(call, set, await textCompletion(chat, { alias, body, call, request }, parallel));
+    },
     {
       alias: "path",
       costly: true,
@@ -123,7 +128,23 @@ async function chatCompletion(chat: ChatService, i: ChatInput<ChatCompletionRequ
   return chatCompletionReply(out, newCompletionMeta(i.alias.alias), i.body.stream_options?.include_usage === true);
 }
 
-function textCompletion(chat: ChatService, i: ChatInput<CompletionRequest>) {
+/**
+ * A prompt array is capped, and the calls it runs at once count against the key's concurrency
+ * like separate requests (the route's own slot covers the first). Answers how many may run at once.
+ */
+function takePromptSlots(
+  limiter: ConcurrencyLimiter,
+  max: number,
+  call: RequestState,
+  body: CompletionRequest,
+): number {
+  const prompts = countPrompts(body, max);
+  const parallel = Math.min(prompts, PROMPT_CONCURRENCY, limiter.perKey > 0 ? limiter.perKey : Infinity);
+  call.whenFinished(limiter.acquire(call.owner, parallel - 1));
+  return parallel;
+}
+
+function textCompletion(chat: ChatService, i: ChatInput<CompletionRequest>, parallel = PROMPT_CONCURRENCY) {
   const conversation = openAiConversation(i.call.keyId, i.request.headers, i.body.user);
   return createTextCompletion(
     (request, signal) =>
@@ -131,5 +152,6 @@ function textCompletion(chat: ChatService, i: ChatInput<CompletionRequest>) {
     i.alias.alias,
     i.body,
     i.request.signal,
+    parallel,
   );
 }

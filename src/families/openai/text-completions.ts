@@ -10,7 +10,20 @@ import type { TextCompletion } from "./types";
 import { openAiUsage } from "./usage";
 
 /** Prompts of one request sent to OCI at once; the rest wait, so one request cannot flood OCI. */
-const PROMPT_CONCURRENCY = 4;
+export const PROMPT_CONCURRENCY = 4;
+
+/** How many prompts a completions body holds, refused past `max` (each one is an OCI call). */
+export function countPrompts(req: CompletionRequest, max: number): number {
+  const n = typeof req.prompt === "string" ? 1 : req.prompt.length;
+  if (n > max) {
+    throw badRequest(
+      `'prompt' holds ${n} prompts; at most ${max} are allowed per request (MAX_COMPLETION_PROMPTS)`,
+      "prompt",
+      "too_many_prompts",
+    );
+  }
+  return n;
+}
 
 /** Legacy completions run as one chat turn: the prompt is the user message. */
 export function completionToChatRequest(req: CompletionRequest, prompt: string): ChatRequest {
@@ -31,6 +44,7 @@ export async function createTextCompletion(
   alias: string,
   req: CompletionRequest,
   signal: AbortSignal,
+  parallel = PROMPT_CONCURRENCY,
 ): Promise<Reply<TextCompletion>> {
   const prompts = typeof req.prompt === "string" ? [req.prompt] : req.prompt;
   const echo = req.echo === true;
@@ -42,7 +56,7 @@ export async function createTextCompletion(
     if (out.kind !== "stream") throw new Error("expected a stream");
     return streamReply(out, textFrames(out.events, meta, req.stream_options?.include_usage === true), openAiErrorFrame);
   }
-  const results = await mapBounded(prompts, PROMPT_CONCURRENCY, signal, (p, _i, s) =>
+  const results = await mapBounded(prompts, parallel, signal, (p, _i, s) =>
     chat(completionToChatRequest({ ...req, stream: false }, p), s),
   );
   const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };

@@ -10,6 +10,8 @@ export interface AuthOptions {
   publicMetrics?: boolean;
   /** DOCS_PUBLIC: routes declared `open: "public-docs"` need no key either. */
   publicDocs?: boolean;
+  /** CORS_ORIGINS when exact origins are listed: pages the operator trusts even without keys. */
+  trustedOrigins?: readonly string[];
 }
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -34,7 +36,7 @@ export function auth(o: AuthOptions) {
       const isOpen =
         open === "always" || (open === "public-metrics" && o.publicMetrics) || (open === "public-docs" && o.publicDocs);
       if (isOpen || request.method === "OPTIONS") return;
-      call.keyId = authorize(keys, request.headers, server?.requestIP(request)?.address);
+      call.keyId = authorize(keys, request.headers, server?.requestIP(request)?.address, o.trustedOrigins);
     })
     .as("global");
 }
@@ -48,16 +50,25 @@ export function authorize(
   keys: Array<{ hash: Buffer; id: string }>,
   headers: Headers,
   ip: string | undefined,
+  trustedOrigins: readonly string[] = [],
 ): string | undefined {
   if (keys.length === 0) {
     if (ip !== undefined && !isLoopback(ip)) {
       throw new ApiError(
         403,
         "No API key is configured on this gateway, so it only serves callers on this machine (set API_KEY)",
-        {
-          type: "permission_error",
-          code: "loopback_only",
-        },
+        { type: "permission_error", code: "loopback_only" },
+      );
+    }
+    // Without keys, a web page open in a local browser is also "on this machine": any site could
+    // make the browser call us (a simple POST needs no preflight). Only pages served from this
+    // machine, or origins the operator listed in CORS_ORIGINS, may.
+    const origin = headers.get("origin");
+    if (origin !== null && !isLoopbackOrigin(origin) && !trustedOrigins.includes(origin)) {
+      throw new ApiError(
+        403,
+        `No API key is configured on this gateway, so web pages from other sites (Origin ${origin.slice(0, 100)}) may not call it (set API_KEY, or list the origin in CORS_ORIGINS)`,
+        { type: "permission_error", code: "foreign_origin" },
       );
     }
     return undefined;
@@ -88,6 +99,18 @@ function presentedKey(h: Headers): string | undefined {
 
 function unauthorized(message: string, code: string): ApiError {
   return new ApiError(401, message, { type: "authentication_error", code, headers: { "www-authenticate": "Bearer" } });
+}
+
+/** An Origin of a page served from this machine: http(s)://localhost, 127.x or [::1]. */
+export function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const u = new URL(origin);
+    if (u.protocol !== "http:" && u.protocol !== "https:") return false;
+    const host = u.hostname.replace(/^\[|\]$/g, "");
+    return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return false; // "null" (files, sandboxed frames) and anything unparsable
+  }
 }
 
 export function isLoopback(ip: string): boolean {

@@ -31,7 +31,6 @@ export function jsonBody(limits: { maxJsonBytes: number; maxUploadBytes: number;
         throw badRequest(`Request body nests deeper than ${MAX_JSON_DEPTH} levels`, null, "too_deep");
       try {
         const body: unknown = JSON.parse(text);
-        call.parsedBody = body;
         // Only when an operator asked for it twice (LOG_LEVEL=debug and LOG_BODIES=true): bodies hold prompts.
         limits.logBodies?.debug("request body", { requestId: call.id, body });
         return body;
