@@ -6,4 +6,3 @@
 export function storeKey(owner: string, agentEndpointId: string, channel: string, cuid: string): string {
   return `${owner}|${agentEndpointId}|${channel}:${cuid}`;
 }
-

@@ -37,7 +37,10 @@ export function jsonErrorPosition(text: string): { line: number; column: number 
     if (c === "{") {
       i++;
       ws();
-      if (text[i] === "}") return void i++;
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
       for (;;) {
         ws();
         string();
@@ -45,22 +48,34 @@ export function jsonErrorPosition(text: string): { line: number; column: number 
         expect(":");
         value();
         ws();
-        if (text[i] === ",") i++;
-        else return expect("}");
+        if (text[i] !== ",") {
+          expect("}");
+          return;
+        }
+        i++;
       }
     }
     if (c === "[") {
       i++;
       ws();
-      if (text[i] === "]") return void i++;
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
       for (;;) {
         value();
         ws();
-        if (text[i] === ",") i++;
-        else return expect("]");
+        if (text[i] !== ",") {
+          expect("]");
+          return;
+        }
+        i++;
       }
     }
-    if (c === '"') return string();
+    if (c === '"') {
+      string();
+      return;
+    }
     const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 512));
     if (!m) fail();
     i += m![0].length;

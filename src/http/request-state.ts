@@ -1,5 +1,5 @@
-import { LOCAL_OWNER } from "../config/types";
 import type { TokenUsage } from "../chat/types";
+import { LOCAL_OWNER } from "../config/types";
 import type { Family } from "../errors/envelopes";
 import type { RouteMeta } from "./route-table";
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { makeRig, post, type Rig, rawHttp, rawStatus } from "../faults/support";
-import { runCli, startGateway } from "../support/gateway";
+import { runCli } from "../support/gateway";
 
 let rig: Rig;
 beforeAll(async () => {
