@@ -34,7 +34,14 @@ Environment:
   GENAI_PAR_HOURS            validity of the read-only URL returned for an upload (default 24)
   ALLOW_PRIVATE_IMAGE_HOSTS  comma list of internal hosts remote images may be fetched from
   METRICS_PUBLIC=true        serve /metrics without an API key
-  MAX_CONCURRENT_PER_KEY     model/agent calls in flight per API key (default unlimited) → 429
+  DOCS_PUBLIC=false          require an API key for /openapi.json and /swagger (open by default)
+  MAX_CONCURRENT_PER_KEY     OCI calls in flight per API key → 429 (default: half of
+                             BUN_CONFIG_MAX_HTTP_REQUESTS, Bun's 256 → 128; 0 = unlimited)
+  MAX_JSON_MB, MAX_UPLOAD_MB largest JSON body and file upload (default 10, 50)
+  MAX_SCHEMA_NODES           nodes a tool or response schema may expand to (default 20000)
+  MAX_IMAGES_PER_REQUEST     image parts in one chat request (default 20)
+  MAX_IMAGE_MB_PER_REQUEST   decoded image bytes one request sends to OCI (default 50)
+  MAX_COMPLETION_PROMPTS     prompts in one /v1/completions array (default 16)
   DRAIN_SECONDS              how long SIGTERM lets in-flight requests finish (default 30)
   UPSTREAM_TIMEOUT_SECONDS   deadline of a non-streaming OCI call (default 300)
   STREAM_IDLE_SECONDS        longest silence tolerated inside an OCI stream (default 120)
