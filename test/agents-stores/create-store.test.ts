@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSessionStore, parseSessionStoreSpec } from "../../src/agents/stores/create-store";
 import type { SessionStore } from "../../src/agents/stores/types";
-import { startRedis } from "../support/redis";
+import { skipRedis, startRedis } from "../support/redis";
 import { record } from "./session-store-contract";
 
 const dir = mkdtempSync(join(tmpdir(), "ocigenai-create-store-"));
@@ -166,7 +166,7 @@ describe("createSessionStore", () => {
     );
   });
 
-  test("redis:// with the server up: a Redis store, no warning", async () => {
+  test.skipIf(skipRedis)("redis:// with the server up: a Redis store, no warning", async () => {
     const redis = await startRedis();
     try {
       const { store, warnings } = await create(redis.url);
