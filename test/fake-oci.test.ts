@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeOci, fixturePath, readChunks, readFixtureJson, startFakeOci } from "./support/fake-oci";
 import { generateTestKeyPair, makeTestCredentials, type TestCredentials } from "./support/keys";
+import { sdkFailure } from "./support/oci-sdk";
 
 // Read by every oci-common copy at module load (OCI-WIRE.md §0.3, §0.5, §0.6): set them
 // before the SDK is imported, hence the dynamic imports below.
@@ -311,11 +312,9 @@ describe("real SDK against the fake", () => {
       expect(deltas.join("")).toBe("turn 3: streamed now");
 
       await agent.deleteSession({ agentEndpointId, sessionId });
-      const err = await agent
-        .chat({ agentEndpointId, chatDetails: { userMessage: "x", sessionId } })
-        .catch((e: unknown) => e);
+      const err = await sdkFailure(agent.chat({ agentEndpointId, chatDetails: { userMessage: "x", sessionId } }));
       expect(err).toMatchObject({ statusCode: 404, serviceCode: "NotAuthorizedOrNotFound" });
-      const err2 = await agent.getSession({ agentEndpointId, sessionId }).catch((e: unknown) => e);
+      const err2 = await sdkFailure(agent.getSession({ agentEndpointId, sessionId }));
       expect(err2).toMatchObject({ statusCode: 404, serviceCode: "NotAuthorizedOrNotFound" });
       expect(fake.requests.every((r) => r.signatureOk)).toBe(true);
       expect(fake.requests.map((r) => r.op)).toEqual([
@@ -337,9 +336,9 @@ describe("real SDK against the fake", () => {
     fake.script("chat", {
       error: { status: 400, code: "400", message: "Invalid 'maxTokens'. Use 'maxCompletionTokens' instead." },
     });
-    const err = await inference
-      .chat({ chatDetails: chatDetails({ apiFormat: "GENERIC", messages: [userMessage("x")] }) })
-      .catch((e: unknown) => e);
+    const err = await sdkFailure(
+      inference.chat({ chatDetails: chatDetails({ apiFormat: "GENERIC", messages: [userMessage("x")] }) }),
+    );
     expect(err).toMatchObject({ statusCode: 400, serviceCode: "400", opcRequestId: fake.requests[0]!.requestId });
     expect((err as Error).message).toContain("maxCompletionTokens");
     expect(fake.pendingScripts("chat")).toBe(0);
@@ -537,7 +536,7 @@ describe("scripting and transport", () => {
     const res = await signedFetch("POST", "/20231130/actions/chat", { body: "{}" });
     const reader = res.body!.getReader();
     await reader.read();
-    await Bun.sleep(100);
+    await Bun.sleep(100); // proves an absence: a stream that ended on its own would be closed by now
     expect(fake.streams[0]!.closedAt).toBeUndefined();
     await reader.cancel();
     await fake.waitFor(() => fake.streams[0]!.clientAborted);

@@ -164,7 +164,7 @@ describe("TTL", () => {
       const a = await chat(g, { channel: "ttl", cuid: "u", userMessage: "one" });
       const b = await chat(g, { channel: "ttl", cuid: "u", userMessage: "two" });
       expect(b.body.sessionInfo.reused).toBe(true);
-      await Bun.sleep(700);
+      await Bun.sleep(700); // not a wait for a condition: this idle time past the 0.5 s TTL is what is tested
       const c = await chat(g, { channel: "ttl", cuid: "u", userMessage: "three" });
       expect(c.body.sessionInfo.reused).toBe(false);
       expect(c.body.sessionInfo.sessionId).not.toBe(a.body.sessionInfo.sessionId);

@@ -5,13 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { BASE_URL, makeTestApp } from "../support/app";
 import { type FakeOci, startFakeOci } from "../support/fake-oci";
 import { type Gateway, startGateway, tempDir, writeModels } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
 
 let fake: FakeOci;
 let gw: Gateway;
-let offline: Gateway;
 
 beforeAll(async () => {
   const dir = tempDir();
@@ -22,13 +22,9 @@ beforeAll(async () => {
     args: ["--config-dir", dir],
     env: { OCI_AGENT_ENDPOINT: fake.url, OCI_INFERENCE_ENDPOINT: fake.url, SESSION_STORE: "memory", API_KEY: "k" },
   });
-  const dir2 = tempDir();
-  writeModels(dir2);
-  offline = await startGateway({ args: ["--config-dir", dir2, "--test-mode"], env: { SESSION_STORE: "memory" } });
 });
 afterAll(async () => {
   await gw?.stop();
-  await offline?.stop();
   await fake?.stop();
 });
 
@@ -150,21 +146,29 @@ describe("agent alias on /v1/chat/completions", () => {
   });
 });
 
+// TEST_MODE needs no socket: in process (app.handle) with the memory store, as the process had.
 describe("TEST_MODE agents run the real session manager", () => {
   test("reuse, streaming and the seed routes offline", async () => {
-    const c = client(offline, { "x-cuid": "dev" });
+    const offline = makeTestApp(); // TEST_MODE, memory session store
+    const c = new OpenAI({
+      baseURL: `${BASE_URL}/v1`,
+      apiKey: "k",
+      maxRetries: 0,
+      defaultHeaders: { "x-cuid": "dev" },
+      fetch: offline.fetch,
+    });
     const a = await c.chat.completions.create({ model: "my-agent", messages: [{ role: "user", content: "first" }] });
     const b = await c.chat.completions.create({ model: "my-agent", messages: [{ role: "user", content: "second" }] });
     expect(a.choices[0]!.message.content).toBe("[TEST_MODE] Simulated response to: first");
     expect(agentOf(b)).toMatchObject({ session_id: agentOf(a).session_id, reused: true });
-    const seed = await fetch(`${offline.url}/genai/my-agent/chat`, {
+    const seed = await offline.call("/genai/my-agent/chat", {
       method: "POST",
       body: JSON.stringify({ channel: "web-app", cuid: "user-12345", userMessage: "Olá, preciso de ajuda" }),
     });
     const body = await seed.json();
     expect(body.agentResponse.content[0].text).toBe("[TEST_MODE] Simulated response to: Olá, preciso de ajuda");
     expect(body.sessionInfo).toMatchObject({ sessionKey: "web-app:user-12345", reused: false });
-    const manual = await fetch(`${offline.url}/genai/my-agent/chat`, {
+    const manual = await offline.call("/genai/my-agent/chat", {
       method: "POST",
       body: JSON.stringify({ sessionId: "ocid1.genaiagentsession.oc1..unknown", userMessage: "x" }),
     });

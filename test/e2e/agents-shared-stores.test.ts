@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { binaryDir } from "../support/binary";
+import { BINARY_SETUP_TIMEOUT_MS, binaryDir } from "../support/binary";
 import { type FakeOci, startFakeOci } from "../support/fake-oci";
 import { type Gateway, startGateway } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
-import { startRedis } from "../support/redis";
+import { skipRedis, startRedis } from "../support/redis";
 
 let fake: FakeOci;
 let deploy: { dir: string; bin: string };
@@ -18,7 +18,7 @@ beforeAll(async () => {
   deploy = await binaryDir();
   const creds = await makeTestCredentials(deploy.dir, { relativeKeyFile: true });
   fake = await startFakeOci({ keys: [creds] });
-});
+}, BINARY_SETUP_TIMEOUT_MS);
 afterAll(async () => {
   for (const g of running) await g.stop();
   await fake?.stop();
@@ -52,7 +52,7 @@ describe("SQLite (the default store)", () => {
   });
 });
 
-describe("Redis shared by two instances", () => {
+describe.skipIf(skipRedis)("Redis shared by two instances", () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;
   let one: Gateway;
   let two: Gateway;

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { BASE_URL, makeTestApp } from "../support/app";
 import { type FakeOci, readFixtureEvents, startFakeOci } from "../support/fake-oci";
 import { COMPARTMENT, type Gateway, startGateway, tempDir, testModels, writeModels } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
@@ -17,7 +18,8 @@ const models = testModels({
 
 let fake: FakeOci;
 let real: Gateway;
-let offline: Gateway;
+/** TEST_MODE needs no socket: the app in process (app.handle), with the same models. */
+const offline = makeTestApp({ models });
 
 beforeAll(async () => {
   const dir = tempDir();
@@ -28,17 +30,15 @@ beforeAll(async () => {
     args: ["--config-dir", dir],
     env: { OCI_INFERENCE_ENDPOINT: fake.url, OCI_GENAI_ENDPOINT: fake.url },
   });
-  const dir2 = tempDir();
-  writeModels(dir2, models);
-  offline = await startGateway({ args: ["--config-dir", dir2, "--test-mode"] });
 });
 afterAll(async () => {
   await real?.stop();
-  await offline?.stop();
   await fake?.stop();
 });
 
 const client = (g: Gateway) => new OpenAI({ baseURL: `${g.url}/v1`, apiKey: "unused", maxRetries: 0 });
+const offlineClient = () =>
+  new OpenAI({ baseURL: `${BASE_URL}/v1`, apiKey: "unused", maxRetries: 0, fetch: offline.fetch });
 const chatBodies = () =>
   fake
     .requestsFor("chat")
@@ -263,7 +263,7 @@ describe("COHERE on the signed path", () => {
 describe("TEST_MODE: tools and structured output for every family", () => {
   for (const model of ["llama", "command", "vision"]) {
     test(`${model}: full tool round trip, streamed and not`, async () => {
-      const c = client(offline);
+      const c = offlineClient();
       for (const stream of [false, true]) {
         const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Weather in Lisbon?" }];
         let call: { id: string; name: string; args: string };
@@ -303,7 +303,7 @@ describe("TEST_MODE: tools and structured output for every family", () => {
 
   test("json_schema answers satisfy the schema (GENERIC and COHERE)", async () => {
     for (const model of ["llama", "command"]) {
-      const r = await client(offline).chat.completions.create({
+      const r = await offlineClient().chat.completions.create({
         model,
         messages: [{ role: "user", content: "A person" }],
         response_format: {
@@ -331,7 +331,7 @@ describe("TEST_MODE: tools and structured output for every family", () => {
   });
 
   test("tool_choice none gets text, not a call", async () => {
-    const r = await client(offline).chat.completions.create({
+    const r = await offlineClient().chat.completions.create({
       model: "llama",
       messages: [{ role: "user", content: "hi" }],
       tools: [weatherTool],

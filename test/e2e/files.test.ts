@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI, { toFile } from "openai";
-import { binaryDir } from "../support/binary";
+import { BINARY_SETUP_TIMEOUT_MS, binaryDir } from "../support/binary";
 import { type FakeOci, startFakeOci } from "../support/fake-oci";
 import { type Gateway, startGateway } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
@@ -47,7 +47,7 @@ beforeAll(async () => {
   const c = await binaryDir();
   await makeTestCredentials(c.dir, { relativeKeyFile: true });
   noBucket = await startGateway({ binary: c.bin, env: { OCI_OBJECT_STORAGE_ENDPOINT: fake.url } });
-});
+}, BINARY_SETUP_TIMEOUT_MS);
 afterAll(async () => {
   await real?.stop();
   await offline?.stop();
@@ -242,7 +242,7 @@ describe("remote images", () => {
     expect(sent.imageUrl!.url).toBe(`data:image/png;base64,${Buffer.from(PNG).toString("base64")}`);
     const redirected = await chatWithImage(`http://localhost:${imageServer.port}/redirect-private`);
     expect(redirected.status).toBe(400);
-    expect((await redirected.json()).error.message).toContain("private");
+    expect((await redirected.json()).error.message).toContain("redirects to a URL that is not a public internet host");
   });
 });
 

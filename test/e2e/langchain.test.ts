@@ -1,9 +1,9 @@
 /**
- * LangChain's `ChatOpenAI` (@langchain/openai 1.x) against the compiled binary, in TEST_MODE and
- * on the real signed path via the fake OCI server: invoke, stream, tool calls.
+ * LangChain's `ChatOpenAI` (@langchain/openai 1.x) against the compiled binary: one set of tests
+ * (invoke, stream, tool calls), run in TEST_MODE and on the real signed path via the fake OCI server.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { AIMessage, type AIMessageChunk, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { type AIMessageChunk, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { ChatOpenAI } from "@langchain/openai";
 import { z } from "zod";
@@ -66,122 +66,73 @@ async function collect(
 const textOf = (c: AIMessageChunk) =>
   typeof c.content === "string" ? c.content : c.content.map((p) => ("text" in p ? p.text : "")).join("");
 
-describe("LangChain — TEST_MODE", () => {
-  const gw = () => env.testMode;
+/**
+ * What differs between the two modes; the tests themselves are one set, run in both. TEST_MODE
+ * simulates its own answers (and must not call OCI); on the real path the fake OCI answers and
+ * the tests check what it received, signed.
+ */
+interface Mode {
+  gw(): Gateway;
+  answer(q: string): string;
+  /** Before a tool-call test: nothing offline; on the real path, script OCI's tool call. */
+  scriptToolCall(): void;
+  scriptStreamedToolCall(): void;
+  /** The exact call expected, beyond what every mode checks (a valid get_weather call). */
+  expectToolCall(ai: AIMessageChunk): void;
+  expectStreamedToolCall(full: AIMessageChunk): void;
+  /** What OCI received for the test just run. */
+  sent: {
+    invoke(): void;
+    stream(): void;
+    toolRoundTrip(): void;
+    streamedToolCall(): void;
+  };
+}
 
-  test(
-    "invoke",
-    async () => {
-      const r = await chat(gw()).invoke([new HumanMessage("What is OCI?")]);
-      expect(r.content).toBe(testModeAnswer("What is OCI?"));
-      expect(r.response_metadata.finish_reason).toBe("stop");
-      expect(r.usage_metadata?.total_tokens).toBeGreaterThan(0);
-    },
-    TEST_TIMEOUT_MS,
-  );
+const oci = () => env.fake;
+const nothingSent = () => expect(oci().requests).toEqual([]);
 
-  test(
-    ".stream() yields several chunks that add up to the answer",
-    async () => {
-      const { chunks, full } = await collect(await chat(gw()).stream("Tell me a story about clouds"));
-      const texts = chunks.map(textOf).filter((t) => t !== "");
-      expect(texts.join("")).toBe(testModeAnswer("Tell me a story about clouds"));
-      expect(texts.length).toBeGreaterThan(2);
-      expect(full.response_metadata.finish_reason).toBe("stop");
-      expect(full.usage_metadata?.output_tokens).toBeGreaterThan(0);
-    },
-    TEST_TIMEOUT_MS,
-  );
+const TEST_MODE: Mode = {
+  gw: () => env.testMode,
+  answer: testModeAnswer,
+  scriptToolCall: () => {},
+  scriptStreamedToolCall: () => {},
+  expectToolCall: () => {},
+  expectStreamedToolCall: () => {},
+  sent: { invoke: nothingSent, stream: nothingSent, toolRoundTrip: nothingSent, streamedToolCall: nothingSent },
+};
 
-  test(
-    "tool call round trip: bindTools → tool_calls → ToolMessage → text answer",
-    async () => {
-      const model = chat(gw()).bindTools([getWeather]);
-      const question = new HumanMessage("Weather in Paris?");
-      const ai = await model.invoke([question]);
-      expect(ai.tool_calls).toHaveLength(1);
-      const call = ai.tool_calls![0]!;
-      expect(call.name).toBe("get_weather");
-      expect(call.id).toBeTruthy();
-      expect(weatherInput.safeParse(call.args).success).toBe(true);
-      expect(ai.invalid_tool_calls ?? []).toEqual([]);
-      expect(ai.response_metadata.finish_reason).toBe("tool_calls");
-
-      const toolMsg = await getWeather.invoke(call);
-      expect(toolMsg).toBeInstanceOf(ToolMessage);
-      expect(toolMsg.tool_call_id).toBe(call.id!);
-      // Last message is a tool result: TEST_MODE answers with text.
-      const final = await model.invoke([question, ai, toolMsg]);
-      expect(final.tool_calls ?? []).toEqual([]);
-      expect(final.content).toBe(testModeAnswer("Weather in Paris?"));
-    },
-    TEST_TIMEOUT_MS,
-  );
-
-  test(
-    "streamed tool call: .stream() chunks concatenate into one get_weather call",
-    async () => {
-      const { full } = await collect(await chat(gw()).bindTools([getWeather]).stream("Weather in Oslo?"));
-      expect(full.tool_calls).toHaveLength(1);
-      expect(full.tool_calls![0]!.name).toBe("get_weather");
-      expect(weatherInput.safeParse(full.tool_calls![0]!.args).success).toBe(true);
-      expect(full.invalid_tool_calls ?? []).toEqual([]);
-    },
-    TEST_TIMEOUT_MS,
-  );
-});
-
-describe("LangChain — real path via fake OCI", () => {
-  const gw = () => env.real;
-  beforeEach(() => env.fake.clear());
-
-  test(
-    "invoke",
-    async () => {
-      const r = await chat(gw()).invoke([new HumanMessage("What is OCI?")]);
-      expect(r.content).toBe(echoAnswer("What is OCI?"));
-      expect(r.response_metadata.finish_reason).toBe("stop");
-      expect(r.usage_metadata?.total_tokens).toBeGreaterThan(0);
-      const [req] = signedChatRequests(env.fake);
+const REAL_PATH: Mode = {
+  gw: () => env.real,
+  answer: echoAnswer,
+  scriptToolCall: () =>
+    oci().script("chat", {
+      json: genericToolCallJson({ id: "call_oci_1", name: "get_weather", arguments: '{"city":"Paris"}' }),
+    }),
+  scriptStreamedToolCall: () => oci().script("chat", { chunksFile: "generic-tool-call.chunks.txt", gapMs: 2 }),
+  expectToolCall: (ai) =>
+    expect(ai.tool_calls).toEqual([
+      expect.objectContaining({ name: "get_weather", id: "call_oci_1", args: { city: "Paris" } }),
+    ]),
+  expectStreamedToolCall: (full) =>
+    expect(full.tool_calls).toEqual([
+      expect.objectContaining({
+        name: FIXTURE_TOOL_CALL.name,
+        id: FIXTURE_TOOL_CALL.id,
+        args: FIXTURE_TOOL_CALL.args,
+      }),
+    ]),
+  sent: {
+    invoke() {
+      const [req] = signedChatRequests(oci());
       expect(req!.apiFormat).toBe("GENERIC");
     },
-    TEST_TIMEOUT_MS,
-  );
-
-  test(
-    ".stream() yields several chunks that add up to the answer",
-    async () => {
-      const { chunks, full } = await collect(await chat(gw()).stream("Tell me a story about clouds"));
-      const texts = chunks.map(textOf).filter((t) => t !== "");
-      expect(texts.join("")).toBe(echoAnswer("Tell me a story about clouds"));
-      expect(texts.length).toBeGreaterThan(2);
-      expect(full.response_metadata.finish_reason).toBe("stop");
-      expect(full.usage_metadata?.output_tokens).toBeGreaterThan(0);
-      const [req] = signedChatRequests(env.fake);
+    stream() {
+      const [req] = signedChatRequests(oci());
       expect(req!.isStream).toBe(true);
     },
-    TEST_TIMEOUT_MS,
-  );
-
-  test(
-    "tool call round trip: OCI's tool call reaches LangChain, the ToolMessage goes back to OCI",
-    async () => {
-      env.fake.script("chat", {
-        json: genericToolCallJson({ id: "call_oci_1", name: "get_weather", arguments: '{"city":"Paris"}' }),
-      });
-      const model = chat(gw()).bindTools([getWeather]);
-      const question = new HumanMessage("Weather in Paris?");
-      const ai = await model.invoke([question]);
-      expect(ai.tool_calls).toEqual([
-        expect.objectContaining({ name: "get_weather", id: "call_oci_1", args: { city: "Paris" } }),
-      ]);
-      expect(ai.response_metadata.finish_reason).toBe("tool_calls");
-
-      const toolMsg = await getWeather.invoke(ai.tool_calls![0]!);
-      const final = await model.invoke([question, new AIMessage(ai), toolMsg]);
-      expect(final.content).toBe(echoAnswer("Weather in Paris?"));
-
-      const reqs = signedChatRequests(env.fake);
+    toolRoundTrip() {
+      const reqs = signedChatRequests(oci());
       expect(reqs).toHaveLength(2);
       expectFlatWeatherTool(reqs[0]!);
       const msgs = reqs[1]!.messages as Array<Record<string, unknown>>;
@@ -197,27 +148,86 @@ describe("LangChain — real path via fake OCI", () => {
       expect(last.toolCallId).toBe("call_oci_1");
       expect(JSON.stringify(last.content)).toContain("sunny");
     },
+    streamedToolCall() {
+      const [req] = signedChatRequests(oci());
+      expect(req!.isStream).toBe(true);
+      expectFlatWeatherTool(req!);
+    },
+  },
+};
+
+describe.each([
+  ["TEST_MODE", TEST_MODE],
+  ["real path via fake OCI", REAL_PATH],
+] as const)("LangChain — %s", (_name, mode) => {
+  beforeEach(() => env.fake.clear());
+
+  test(
+    "invoke",
+    async () => {
+      const r = await chat(mode.gw()).invoke([new HumanMessage("What is OCI?")]);
+      expect(r.content).toBe(mode.answer("What is OCI?"));
+      expect(r.response_metadata.finish_reason).toBe("stop");
+      expect(r.usage_metadata?.total_tokens).toBeGreaterThan(0);
+      mode.sent.invoke();
+    },
     TEST_TIMEOUT_MS,
   );
 
   test(
-    "streamed tool call: OCI's fragmented tool-call stream concatenates into one get_weather call",
+    ".stream() yields several chunks that add up to the answer",
     async () => {
-      env.fake.script("chat", { chunksFile: "generic-tool-call.chunks.txt", gapMs: 2 });
-      const { full } = await collect(await chat(gw()).bindTools([getWeather]).stream("Weather in Paris?"));
-      expect(full.invalid_tool_calls ?? []).toEqual([]);
-      expect(full.tool_calls).toEqual([
-        expect.objectContaining({
-          name: FIXTURE_TOOL_CALL.name,
-          id: FIXTURE_TOOL_CALL.id,
-          args: FIXTURE_TOOL_CALL.args,
-        }),
-      ]);
-      expect(full.response_metadata.finish_reason).toBe("tool_calls");
+      const { chunks, full } = await collect(await chat(mode.gw()).stream("Tell me a story about clouds"));
+      const texts = chunks.map(textOf).filter((t) => t !== "");
+      expect(texts.join("")).toBe(mode.answer("Tell me a story about clouds"));
+      expect(texts.length).toBeGreaterThan(2);
+      expect(full.response_metadata.finish_reason).toBe("stop");
+      expect(full.usage_metadata?.output_tokens).toBeGreaterThan(0);
+      mode.sent.stream();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-      const [req] = signedChatRequests(env.fake);
-      expect(req!.isStream).toBe(true);
-      expectFlatWeatherTool(req!);
+  test(
+    "tool call round trip: bindTools → tool_calls → ToolMessage → text answer",
+    async () => {
+      mode.scriptToolCall();
+      const model = chat(mode.gw()).bindTools([getWeather]);
+      const question = new HumanMessage("Weather in Paris?");
+      const ai = await model.invoke([question]);
+      expect(ai.tool_calls).toHaveLength(1);
+      const call = ai.tool_calls![0]!;
+      expect(call.name).toBe("get_weather");
+      expect(call.id).toBeTruthy();
+      expect(weatherInput.safeParse(call.args).success).toBe(true);
+      expect(ai.invalid_tool_calls ?? []).toEqual([]);
+      expect(ai.response_metadata.finish_reason).toBe("tool_calls");
+      mode.expectToolCall(ai);
+
+      const toolMsg = await getWeather.invoke(call);
+      expect(toolMsg).toBeInstanceOf(ToolMessage);
+      expect(toolMsg.tool_call_id).toBe(call.id!);
+      // Last message is a tool result: the answer is text.
+      const final = await model.invoke([question, ai, toolMsg]);
+      expect(final.tool_calls ?? []).toEqual([]);
+      expect(final.content).toBe(mode.answer("Weather in Paris?"));
+      mode.sent.toolRoundTrip();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "streamed tool call: .stream() chunks concatenate into one get_weather call",
+    async () => {
+      mode.scriptStreamedToolCall();
+      const { full } = await collect(await chat(mode.gw()).bindTools([getWeather]).stream("Weather in Paris?"));
+      expect(full.invalid_tool_calls ?? []).toEqual([]);
+      expect(full.tool_calls).toHaveLength(1);
+      expect(full.tool_calls![0]!.name).toBe("get_weather");
+      expect(weatherInput.safeParse(full.tool_calls![0]!.args).success).toBe(true);
+      expect(full.response_metadata.finish_reason).toBe("tool_calls");
+      mode.expectStreamedToolCall(full);
+      mode.sent.streamedToolCall();
     },
     TEST_TIMEOUT_MS,
   );

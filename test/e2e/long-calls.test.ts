@@ -1,11 +1,13 @@
 /**
- * Deadlines, Bun's idle timeout, keep-alive comments, client disconnects on non-streaming calls,
- * and config reloads — on a real process against the fake OCI.
+ * Bun's idle timeout, keep-alive comments and config reloads — on a real process against the fake
+ * OCI. (Upstream deadlines and clients leaving a non-streaming call: test/faults/upstream.test.ts
+ * and test/faults/client.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type FakeOci, startFakeOci } from "../support/fake-oci";
 import { type Gateway, startGateway, tempDir, testModels, writeModels } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
+import { waitUntil } from "../support/wait";
 
 let fake: FakeOci;
 let gw: Gateway;
@@ -31,14 +33,15 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-const chat = (extra: Record<string, unknown> = {}, signal?: AbortSignal) =>
+const chat = (extra: Record<string, unknown> = {}) =>
   fetch(`${gw.url}/v1/chat/completions`, {
     method: "POST",
-    signal,
     body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "slow" }], ...extra }),
   });
 
 describe("long calls", () => {
+  // The one test of Bun's idle timeout (test/faults/upstream.test.ts had a copy): ~10.6 s of real
+  // waiting is the point of it, so it is kept once, here.
   test("an answer slower than Bun's 10 s idle timeout still arrives", async () => {
     fake.clear();
     fake.script("chat", {
@@ -56,60 +59,34 @@ describe("long calls", () => {
           ],
         },
       },
-      delayMs: 10_800,
+      delayMs: 10_600,
     });
+    const started = performance.now();
     const r = await chat();
     expect(r.status).toBe(200);
     expect((await r.json()).choices[0].message.content).toBe("patience");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(10_500);
+    // One attempt: the gateway waited; it neither gave up nor tried again.
+    expect(fake.requestsFor("chat")).toHaveLength(1);
   }, 20_000);
 
-  test("past the upstream deadline → 504, and the OCI request is abandoned", async () => {
-    const g = await startGateway({
-      args: ["--config-dir", dir],
-      env: { OCI_INFERENCE_ENDPOINT: fake.url, UPSTREAM_TIMEOUT_SECONDS: "0.5" },
-    });
-    try {
-      fake.clear();
-      fake.script("chat", { json: {}, delayMs: 3000 });
-      const started = performance.now();
-      const r = await fetch(`${g.url}/v1/chat/completions`, {
-        method: "POST",
-        body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "x" }] }),
-      });
-      expect(r.status).toBe(504);
-      expect((await r.json()).error.type).toBe("timeout_error");
-      expect(performance.now() - started).toBeLessThan(2500);
-      await fake.waitFor(() => fake.requestsFor("chat")[0]?.abortedAt !== undefined, 1500);
-    } finally {
-      await g.stop();
-    }
-  });
+  // "past the upstream deadline → 504" and "a client that leaves a non-streaming call aborts the
+  // OCI request" were copies of test/faults/upstream.test.ts and test/faults/client.test.ts,
+  // which assert the same and more (see those files).
 
   test("a quiet stream gets `: keep-alive` comments and is not cut", async () => {
     fake.clear();
     const ev = (text: string) => ({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text }] } });
+    // Gaps of 2.5 keep-alive periods (KEEPALIVE_SECONDS=0.2): each silence earns a comment.
     fake.script("chat", {
       sse: [ev("a"), ev("b"), { finishReason: "stop", message: { role: "ASSISTANT" } }],
-      gapMs: 700,
+      gapMs: 500,
       done: true,
     });
     const r = await chat({ stream: true });
     const text = await r.text();
     expect(text).toContain(": keep-alive\n\n");
     expect(text.trim().endsWith("data: [DONE]")).toBe(true);
-  });
-
-  test("a client that leaves a non-streaming call aborts the OCI request within 1 s", async () => {
-    fake.clear();
-    fake.script("chat", { json: {}, delayMs: 5000 });
-    const ctrl = new AbortController();
-    const pending = chat({}, ctrl.signal).catch(() => undefined);
-    await fake.waitFor(() => fake.requestsFor("chat").length === 1, 2000);
-    const leftAt = Date.now();
-    ctrl.abort();
-    await pending;
-    await fake.waitFor(() => fake.requestsFor("chat")[0]?.abortedAt !== undefined, 1000);
-    expect(fake.requestsFor("chat")[0]!.abortedAt! - leftAt).toBeLessThan(1000);
   });
 });
 
@@ -128,9 +105,10 @@ describe("config reload", () => {
     expect(await hasAlias("added")).toBe(true);
 
     writeModels(dir, '{"broken": ');
-    await Bun.sleep(600);
-    expect(await hasAlias("added")).toBe(true);
+    // Wait for the reload attempt itself (it logs its rejection), then check the old config stands.
+    await waitUntil(() => gw.output().includes("config reload rejected"), 3000);
     expect(gw.output()).toContain("config reload rejected");
+    expect(await hasAlias("added")).toBe(true);
   });
 
   test("SIGHUP reloads", async () => {

@@ -1,7 +1,10 @@
-/** The official `openai` npm client against the compiled binary, in TEST_MODE and on the real path. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+/**
+ * The official `openai` npm client against the compiled binary: one set of tests, run in TEST_MODE
+ * and on the real signed path via the fake OCI server.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { binaryDir } from "../support/binary";
+import { BINARY_SETUP_TIMEOUT_MS, binaryDir } from "../support/binary";
 import { type FakeOci, startFakeOci } from "../support/fake-oci";
 import { type Gateway, startGateway } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
@@ -17,7 +20,7 @@ beforeAll(async () => {
   const creds = await makeTestCredentials(b.dir, { relativeKeyFile: true });
   fake = await startFakeOci({ keys: [creds], streamGapMs: 5 });
   real = await startGateway({ binary: b.bin, env: { OCI_INFERENCE_ENDPOINT: fake.url, API_KEY: "sdk-key" } });
-});
+}, BINARY_SETUP_TIMEOUT_MS);
 afterAll(async () => {
   await testMode?.stop();
   await real?.stop();
@@ -34,10 +37,42 @@ const failure = (p: PromiseLike<unknown>): Promise<unknown> =>
 const client = (g: Gateway, path = "/v1", apiKey = "sdk-key") =>
   new OpenAI({ baseURL: g.url + path, apiKey, maxRetries: 0 });
 
-describe.each([
-  ["TEST_MODE", () => testMode, (q: string) => `[TEST_MODE] Simulated response to: ${q}`],
-  ["real path via fake OCI", () => real, (q: string) => `Echo: ${q}`],
-])("openai SDK — %s", (_name, gw, expected) => {
+type ChatRequest = Record<string, unknown>;
+
+/** The chat requests OCI received, each validly signed. */
+const signedChats = (): ChatRequest[] =>
+  fake.requestsFor("chat").map((r) => {
+    expect(r.signatureOk).toBe(true);
+    return (r.body as { chatRequest: ChatRequest }).chatRequest;
+  });
+
+/**
+ * What differs between the two modes; the tests are one set, run in both. TEST_MODE simulates its
+ * answers and must not call OCI; on the real path the fake OCI answers, signed.
+ */
+const modes = [
+  {
+    name: "TEST_MODE",
+    gw: () => testMode,
+    expected: (q: string) => `[TEST_MODE] Simulated response to: ${q}`,
+    sentChat: (_stream: boolean) => expect(fake.requests).toEqual([]),
+  },
+  {
+    name: "real path via fake OCI",
+    gw: () => real,
+    expected: (q: string) => `Echo: ${q}`,
+    sentChat: (stream: boolean) => {
+      const [req] = signedChats();
+      expect(req!.apiFormat).toBe("GENERIC");
+      expect(req!.isStream === true).toBe(stream);
+    },
+  },
+];
+
+describe.each(modes.map((m) => [m.name, m] as const))("openai SDK — %s", (_name, mode) => {
+  const { gw, expected } = mode;
+  beforeEach(() => fake.clear());
+
   test("chat.completions.create", async () => {
     const r = await client(gw()).chat.completions.create({
       model: "llama",
@@ -46,6 +81,7 @@ describe.each([
     expect(r.choices[0]!.message.content).toBe(expected("What is OCI?"));
     expect(r.choices[0]!.finish_reason).toBe("stop");
     expect(r.usage!.total_tokens).toBeGreaterThan(0);
+    mode.sentChat(false);
   });
 
   test("streamed chat assembles to the same text, with usage", async () => {
@@ -69,6 +105,7 @@ describe.each([
     expect(finish).toBe("stop");
     expect(usage!.completion_tokens).toBeGreaterThan(0);
     expect(chunks).toBeGreaterThan(3);
+    mode.sentChat(true);
   });
 
   test("models.list on /v1 and on /genai/{alias}/v1", async () => {
@@ -111,6 +148,7 @@ describe.each([
   test("completions.create", async () => {
     const r = await client(gw()).completions.create({ model: "llama", prompt: "Once upon a time" });
     expect(r.choices[0]!.text).toBe(expected("Once upon a time"));
+    mode.sentChat(false);
   });
 });
 

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Gateway } from "../support/gateway";
-import { chatBody, ev, FINISH, genericAnswer, makeRig, post, type Rig, readSse } from "./support";
+import { waitUntil } from "../support/wait";
+import { chatBody, ev, FINISH, genericAnswer, makeRig, metricValue, post, type Rig, readSse } from "./support";
 
 const KEY_A = "sk-limits-aaaaaaaaaaaa";
 const KEY_B = "sk-limits-bbbbbbbbbbbb";
@@ -31,6 +32,20 @@ afterAll(async () => {
 });
 
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/**
+ * Waits until no request is in progress but the /metrics call asking (ocigenai_active_requests
+ * counts itself): a call's slot is freed in the same step that ends it.
+ */
+const idle = () =>
+  waitUntil(
+    async () => {
+      const text = await (await fetch(`${gw.url}/metrics`, { headers: as(KEY_B) })).text();
+      return metricValue(text, "ocigenai_active_requests") <= 1;
+    },
+    1000,
+    "no request in progress",
+  );
 
 describe("MAX_CONCURRENT_PER_KEY=2", () => {
   test("a 3rd concurrent costly call gets 429 while two slow ones run; after they finish a new one succeeds", async () => {
@@ -69,7 +84,8 @@ describe("MAX_CONCURRENT_PER_KEY=2", () => {
     const [r1, r2] = await Promise.all([readSse(s1), readSse(s2)]);
     expect(r1.events.at(-1)).toBe("[DONE]");
     expect(r2.events.at(-1)).toBe("[DONE]");
-    await Bun.sleep(50);
+    // The slots come back when the streams close, just after [DONE] reached the client.
+    await idle();
     // Failed calls give their slot back too.
     for (let i = 0; i < 3; i++) {
       rig.fake.script("chat", { error: { status: 400, code: "InvalidParameter", message: "no" } });
@@ -89,7 +105,7 @@ describe("MAX_CONCURRENT_PER_KEY=2", () => {
     for (const c of ctrls) c.abort();
     await Promise.all(pending);
     await rig.fake.waitFor(() => rig.fake.requestsFor("chat").every((r) => r.abortedAt !== undefined), 2000);
-    await Bun.sleep(100);
+    await idle(); // the gateway has finished with both calls: their slots are free
     expect((await post(gw, "/v1/chat/completions", chatBody("after leavers"), as(KEY_A))).status).toBe(200);
   });
 });

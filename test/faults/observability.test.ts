@@ -4,7 +4,9 @@
  * success, stream, failure, refusal — leaves exactly one JSON log line.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { makeTestApp } from "../support/app";
 import type { Gateway } from "../support/gateway";
+import { absenceWindow, waitUntil } from "../support/wait";
 import {
   chatBody,
   ev,
@@ -48,6 +50,7 @@ describe("/metrics", () => {
     const retries503Before = metricValue(before, "ocigenai_upstream_retries_total", { reason: "503" });
     const errors503Before = metricValue(before, "ocigenai_oci_errors_total", { status: "503" });
     const requestsBefore = metricValue(before, "ocigenai_requests_total");
+    const ttftBefore = metricValue(before, "ocigenai_time_to_first_token_seconds_count", { alias: "llama" });
 
     // 1. A plain success.
     expect((await post(gw, "/v1/chat/completions", chatBody("one two three"), auth)).status).toBe(200);
@@ -77,9 +80,13 @@ describe("/metrics", () => {
       auth,
     );
     expect((await readSse(s)).events.at(-1)).toBe("[DONE]");
-    await Bun.sleep(200);
+    // A stream's metrics (tokens, TTFT) are recorded when it closes, just after [DONE] was sent.
+    let after = "";
+    await waitUntil(async () => {
+      after = await metrics(gw);
+      return metricValue(after, "ocigenai_time_to_first_token_seconds_count", { alias: "llama" }) > ttftBefore;
+    });
 
-    const after = await metrics(gw);
     expect(metricValue(after, "ocigenai_requests_total") - requestsBefore).toBeGreaterThanOrEqual(4);
     expect(metricValue(after, "ocigenai_requests_total", { status: "503" })).toBeGreaterThanOrEqual(1);
     expect(metricValue(after, "ocigenai_upstream_retries_total") - retriesBefore).toBe(3);
@@ -98,15 +105,17 @@ describe("/metrics", () => {
     );
   });
 
+  // The auth decision on /metrics needs no socket: in process (app.handle).
   test("without METRICS_PUBLIC and with API_KEY set, /metrics needs the key", async () => {
-    const closed = await rig.gateway({ API_KEY: KEY });
-    const anon = await fetch(`${closed.url}/metrics`);
+    const { call } = makeTestApp({ env: { API_KEY: KEY } });
+    const anon = await call("/metrics");
     expect(anon.status).toBe(401);
     expect(anon.headers.get("www-authenticate")).toBe("Bearer");
-    expect((await fetch(`${closed.url}/metrics`, { headers: { authorization: "Bearer nope" } })).status).toBe(401);
-    const text = await metrics(closed, auth);
-    expect(text).toContain("ocigenai_requests_total");
-    expect((await fetch(`${closed.url}/metrics`, { headers: { "x-api-key": KEY } })).status).toBe(200);
+    expect((await call("/metrics", { headers: { authorization: "Bearer nope" } })).status).toBe(401);
+    const withKey = await call("/metrics", { headers: auth });
+    expect(withKey.status).toBe(200);
+    expect(await withKey.text()).toContain("ocigenai_requests_total");
+    expect((await call("/metrics", { headers: { "x-api-key": KEY } })).status).toBe(200);
   });
 });
 
@@ -188,7 +197,7 @@ describe("one JSON log line per request", () => {
 
     const all = [...Object.values(ids).map((x) => x.id), leftId];
     expect(await eventually(() => all.every((id) => requestLines(gw, id).length >= 1), 3000)).toBe(true);
-    await Bun.sleep(300); // a duplicate line would show up by now
+    await absenceWindow(); // a duplicate line would show up by now
 
     const counts = Object.fromEntries(all.map((id) => [id, requestLines(gw, id).length]));
     expect(counts).toEqual(Object.fromEntries(all.map((id) => [id, 1])));

@@ -15,6 +15,9 @@ import { createApp } from "../../src/server/app";
 import { buildServices } from "../../src/server/gateway";
 import { tempDir, testModels, writeModels } from "./gateway";
 
+/** The origin `call` and `fetch` requests carry (nothing listens there: requests go to app.handle). */
+export const BASE_URL = "http://localhost";
+
 export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   models?: unknown;
@@ -51,8 +54,23 @@ export function makeTestApp(o: TestAppOptions = {}) {
       body = JSON.stringify(init.json);
       headers.set("content-type", "application/json");
     }
-    return app.handle(new Request(`http://localhost${path}`, { ...init, headers, body }));
+    return app.handle(new Request(`${BASE_URL}${path}`, { ...init, headers, body }));
   };
+  /** A `fetch` into the app, for HTTP clients (the openai SDK's `fetch` option); use BASE_URL as the host. */
+  const fetchInto = (input: RequestInfo | URL, init?: RequestInit) => app.handle(new Request(input, init));
   const { lifecycle, sessions, streams } = services;
-  return { app, call, settings, store, lifecycle, logs: lines, dir, sessions, transport, metrics, streams };
+  return {
+    app,
+    call,
+    fetch: fetchInto,
+    settings,
+    store,
+    lifecycle,
+    logs: lines,
+    dir,
+    sessions,
+    transport,
+    metrics,
+    streams,
+  };
 }
