@@ -5,7 +5,7 @@ import type { Logger } from "../observability/logger";
 import { isRec } from "../oci/reply-shapes";
 import type { CallOptions, OciTransport } from "../oci/transport";
 import { storeKey } from "./session-key";
-import { LockTimeoutError, type Release, type SessionStore, StoreUnavailableError } from "./stores/types";
+import { LockTimeoutError, type Release, type SessionStore, StoreUnavailableError } from "../state/types";
 
 export interface SessionManagerOptions {
   ttlMs: number;

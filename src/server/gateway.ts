@@ -1,6 +1,6 @@
 import { AgentChat } from "../agents/agent-chat";
 import { SessionManager } from "../agents/session-manager";
-import type { SessionStore } from "../agents/stores/types";
+import type { SessionStore } from "../state/types";
 import { ChatService } from "../chat/chat-service";
 import type { Settings } from "../config/settings";
 import type { ConfigStore } from "../config/store";

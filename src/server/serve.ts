@@ -1,5 +1,5 @@
-import { createSessionStore } from "../agents/stores/create-store";
-import type { SessionStore } from "../agents/stores/types";
+import { createSessionStore } from "../state/create-store";
+import type { SessionStore } from "../state/types";
 import { banner } from "../cli/banner";
 import { type LoadedConfig, loadConfig } from "../config/load";
 import type { Settings } from "../config/settings";

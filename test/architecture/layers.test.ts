@@ -17,7 +17,7 @@ const LAYERS: string[][] = [
   ["http"],
   ["embeddings", "agents", "cli"],
   ["chat"],
-  ["files", "mock"],
+  ["files", "mock", "state"],
   ["oci"],
   ["config"],
   ["observability", "images"],

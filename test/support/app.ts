@@ -1,7 +1,7 @@
 /** Builds the real Elysia app in-process for `app.handle(new Request(...))` route tests. */
 
-import { MemorySessionStore } from "../../src/agents/stores/memory";
-import type { SessionStore } from "../../src/agents/stores/types";
+import { MemorySessionStore } from "../../src/state/memory";
+import type { SessionStore } from "../../src/state/types";
 import { loadConfig } from "../../src/config/load";
 import { resolveSettings } from "../../src/config/settings";
 import { ConfigStore } from "../../src/config/store";

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { runAgentChat } from "../../src/agents/agent-chat";
 import { SessionManager } from "../../src/agents/session-manager";
-import { MemorySessionStore } from "../../src/agents/stores/memory";
+import { MemorySessionStore } from "../../src/state/memory";
 import type { ChatOutcome } from "../../src/chat/outcome";
 import type { ChatAnswer, ChatEvent } from "../../src/chat/types";
 import { LOCAL_OWNER } from "../../src/config/types";

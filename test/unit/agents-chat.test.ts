@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { runAgentChat } from "../../src/agents/agent-chat";
 import { SessionManager } from "../../src/agents/session-manager";
-import { MemorySessionStore } from "../../src/agents/stores/memory";
+import { MemorySessionStore } from "../../src/state/memory";
 import type { ChatOutcome } from "../../src/chat/outcome";
 import type { ChatAnswer, ChatEvent, ChatRequest } from "../../src/chat/types";
 import type { ModelAlias } from "../../src/config/types";

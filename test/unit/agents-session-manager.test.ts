@@ -3,8 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import { storeKey } from "../../src/agents/session-key";
 import { EXPIRED_SESSION, SessionManager } from "../../src/agents/session-manager";
-import { MemorySessionStore } from "../../src/agents/stores/memory";
-import { type SessionStore, StoreUnavailableError } from "../../src/agents/stores/types";
+import { MemorySessionStore } from "../../src/state/memory";
+import { type SessionStore, StoreUnavailableError } from "../../src/state/types";
 import type { ModelAlias } from "../../src/config/types";
 import { LOCAL_OWNER } from "../../src/config/types";
 import { ApiError } from "../../src/errors/api-error";

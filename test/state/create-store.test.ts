@@ -1,10 +1,10 @@
-/** SESSION_STORE → a store (CONTRACT §6; src/agents/stores/create-store.ts). */
+/** SESSION_STORE → a store (src/state/create-store.ts). */
 import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSessionStore, parseSessionStoreSpec } from "../../src/agents/stores/create-store";
-import type { SessionStore } from "../../src/agents/stores/types";
+import { createSessionStore, parseSessionStoreSpec } from "../../src/state/create-store";
+import type { SessionStore } from "../../src/state/types";
 import { skipRedis, startRedis } from "../support/redis";
 import { record } from "./session-store-contract";
 

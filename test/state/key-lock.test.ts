@@ -1,7 +1,7 @@
-/** The in-process FIFO mutex behind the memory and SQLite stores (src/agents/stores/key-lock.ts). */
+/** The in-process FIFO mutex behind the memory and SQLite stores (src/state/key-lock.ts). */
 import { describe, expect, test } from "bun:test";
-import { KeyLock } from "../../src/agents/stores/key-lock";
-import { LockTimeoutError } from "../../src/agents/stores/types";
+import { KeyLock } from "../../src/state/key-lock";
+import { LockTimeoutError } from "../../src/state/types";
 
 describe("KeyLock", () => {
   test("a free key is granted at once and the map is empty again after release", async () => {

@@ -1,9 +1,9 @@
 /**
- * What every SessionStore promises (src/agents/stores/types.ts, CONTRACT §6), run against each
+ * What every SessionStore promises (src/state/types.ts), run against each
  * implementation: sliding TTL, deletion by session id, owners, size, and the per-key lock.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { LockTimeoutError, type Release, type SessionRecord, type SessionStore } from "../../src/agents/stores/types";
+import { LockTimeoutError, type Release, type SessionRecord, type SessionStore } from "../../src/state/types";
 
 export type TestStore = SessionStore & { readonly heldLocks: number };
 export type MakeStore = (opts: { ownerRetentionMs?: number }) => Promise<TestStore>;

@@ -4,8 +4,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteSessionStore } from "../../src/agents/stores/sqlite";
-import { StoreUnavailableError } from "../../src/agents/stores/types";
+import { SqliteSessionStore } from "../../src/state/sqlite";
+import { StoreUnavailableError } from "../../src/state/types";
 import { record, sessionStoreContract } from "./session-store-contract";
 
 const dir = mkdtempSync(join(tmpdir(), "ocigenai-sqlite-store-"));

@@ -6,8 +6,8 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { RedisClient } from "bun";
-import { RedisSessionStore } from "../../src/agents/stores/redis";
-import { LockTimeoutError, StoreUnavailableError } from "../../src/agents/stores/types";
+import { RedisSessionStore } from "../../src/state/redis";
+import { LockTimeoutError, StoreUnavailableError } from "../../src/state/types";
 import { skipRedis, startRedis, type TestRedis } from "../support/redis";
 import { contend, record, sessionStoreContract } from "./session-store-contract";
 

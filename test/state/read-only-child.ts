@@ -3,7 +3,7 @@
  * argv[3] and prints the store kind and the warnings as JSON. It runs in its own process so a
  * root test run can drop the capability that lets root write into read-only directories.
  */
-import { createSessionStore } from "../../src/agents/stores/create-store";
+import { createSessionStore } from "../../src/state/create-store";
 
 const [spec, configDir] = process.argv.slice(2);
 const warnings: string[] = [];
