@@ -17,14 +17,14 @@ const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
 /**
  * Deterministic answer to an OCI chat request (GENERIC, COHERE or COHEREV2):
  * `[TEST_MODE] Simulated response to: <last user text>`, or a tool call built from the tool's
- * schema when tools are offered, the choice allows it and the last turn is not a tool result,
- * or JSON that satisfies the requested response format.
+ * schema when the choice and the conversation call for one (see pickTool), or JSON that
+ * satisfies the requested response format.
  */
 export function simulateChat(details: ChatDetails): SimulatedAnswer {
   const req = details.chatRequest as unknown as Rec;
   const { lastUser, lastIsToolResult, allText } = readConversation(req);
   const promptTokens = Math.max(1, words(allText));
-  const tool = pickTool(req, lastIsToolResult);
+  const tool = pickTool(req, lastIsToolResult, lastUser);
   if (tool) {
     const args = JSON.stringify(exampleFromSchema(tool.parameters ?? { type: "object", properties: {} }) ?? {});
     return {
@@ -81,18 +81,46 @@ function readConversation(req: Rec): { lastUser: string; lastIsToolResult: boole
   };
 }
 
-function pickTool(req: Rec, lastIsToolResult: boolean): { name: string; parameters?: unknown } | undefined {
+/**
+ * Which tool the simulated model calls, if any. A named or required choice, or a single offered
+ * tool, is called (never right after a tool result). With several tools and `auto`, as a model
+ * offered a coding agent's two dozen tools would, it calls the tool whose name, or a word of at
+ * least 4 letters in it, appears in the last user text, and otherwise answers in text: so "say
+ * hello" gets text and "what's the weather" gets `get_weather` (docs/operations.md#test_mode).
+ */
+function pickTool(
+  req: Rec,
+  lastIsToolResult: boolean,
+  lastUser: string,
+): { name: string; parameters?: unknown } | undefined {
   if (lastIsToolResult) return undefined;
   const tools = (req.tools as Rec[] | undefined) ?? [];
   if (tools.length === 0) return undefined;
   const choice = (req.toolChoice as Rec | undefined)?.type ?? (req.toolsChoice as string | undefined);
   if (choice === "NONE") return undefined;
+  const nameOf = (t: Rec) => String(t.name ?? (t.function as Rec | undefined)?.name ?? "");
   const named = (req.toolChoice as Rec | undefined)?.name;
+  const mentioned = tools.find((t) => mentions(lastUser, nameOf(t)));
   const t =
-    (named ? tools.find((x) => (x.name ?? (x.function as Rec | undefined)?.name) === named) : undefined) ?? tools[0]!;
+    (named ? tools.find((x) => nameOf(x) === named) : undefined) ??
+    mentioned ??
+    (tools.length === 1 || choice === "REQUIRED" ? tools[0] : undefined);
+  if (!t) return undefined;
   const fn = (t.function as Rec | undefined) ?? t;
   return { name: String(fn.name), parameters: fn.parameters ?? cohereParamsToSchema(t.parameterDefinitions) };
 }
+
+/** The tool's name, or one of its words of 4+ letters (split on _ - . and camelCase), as a word of the text. */
+export function mentions(text: string, toolName: string): boolean {
+  const lower = text.toLowerCase();
+  const words = toolName
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .split(/[\s_.-]+/)
+    .filter((w) => w.length >= 4);
+  return [toolName, ...words].some((w) => new RegExp(`\\b${escape(w.toLowerCase())}\\b`).test(lower));
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function cohereParamsToSchema(defs: unknown): unknown {
   if (typeof defs !== "object" || defs === null) return undefined;

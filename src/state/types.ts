@@ -42,6 +42,33 @@ export interface SessionStore {
   close(): Promise<void>;
 }
 
+/**
+ * A Responses API response kept for `previous_response_id` and `GET /v1/responses/{id}`. The
+ * store keeps it as an opaque JSON document under its id; who may read it is the caller's check
+ * (`owner`), so one key never sees another's.
+ */
+export interface StoredResponse {
+  id: string;
+  /** API-key namespace of the caller that created it. */
+  owner: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  /** The response object, input items and whatever the family needs to continue the chain. */
+  data: Record<string, unknown>;
+}
+
+export interface ResponseStore {
+  /** Keeps the response for `ttlMs` (never extended by reads). */
+  putResponse(r: StoredResponse, ttlMs: number): Promise<void>;
+  /** The response, or undefined when unknown or expired. */
+  getResponse(id: string): Promise<StoredResponse | undefined>;
+  /** True when a live response was deleted. */
+  deleteResponse(id: string): Promise<boolean>;
+}
+
+/** One backend keeps both: sessions, and stored responses. */
+export type StateStore = SessionStore & ResponseStore;
+
 /** The store cannot be reached: the request fails with 503 instead of silently making a new session. */
 export class StoreUnavailableError extends Error {
   constructor(
