@@ -1,6 +1,5 @@
 import { AgentChat } from "../agents/agent-chat";
 import { SessionManager } from "../agents/session-manager";
-import type { SessionStore } from "../state/types";
 import { ChatService } from "../chat/chat-service";
 import type { Settings } from "../config/settings";
 import type { ConfigStore } from "../config/store";
@@ -14,6 +13,7 @@ import { StreamRegistry } from "../http/stream-registry";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import type { OciTransport } from "../oci/transport";
+import type { StateStore } from "../state/types";
 
 /** TEST_MODE keeps files in memory and needs no bucket; this names the in-memory one. */
 const TEST_MODE_BUCKET = "testmode-bucket";
@@ -25,7 +25,7 @@ export interface GatewayParts {
   settings: Settings;
   config: ConfigStore;
   transport: OciTransport;
-  sessionStore: SessionStore;
+  stateStore: StateStore;
   log: Logger;
   metrics: Metrics;
   /** How long a turn waits for its conversation's lock, and how long a lock outlives its holder. */
@@ -39,12 +39,12 @@ export interface GatewayParts {
  */
 export function buildServices(p: GatewayParts): Services & { streams: StreamRegistry } {
   const { settings, transport, log, metrics } = p;
-  const sessions = new SessionManager(p.sessionStore, transport, {
+  const sessions = new SessionManager(p.stateStore, transport, {
     ttlMs: settings.sessionTtlMs,
     lockWaitMs: p.locks?.waitMs ?? settings.upstreamTimeoutMs,
     lockLeaseMs: p.locks?.leaseMs ?? SESSION_LOCK_LEASE_MS,
     log,
-    onStoreOp: (ok) => metrics.sessionStore(p.sessionStore.kind, ok),
+    onStoreOp: (ok) => metrics.sessionStore(p.stateStore.kind, ok),
   });
   const files = new FilesService(transport, {
     ...settings.files,

@@ -1,5 +1,3 @@
-import { createSessionStore } from "../state/create-store";
-import type { SessionStore } from "../state/types";
 import { banner } from "../cli/banner";
 import { type LoadedConfig, loadConfig } from "../config/load";
 import type { Settings } from "../config/settings";
@@ -12,6 +10,8 @@ import { UpstreamLedger } from "../observability/upstream-ledger";
 import { createSigner } from "../oci/auth";
 import { createHttpTransport } from "../oci/http-transport";
 import type { OciTransport } from "../oci/transport";
+import { createStateStore } from "../state/create-store";
+import type { StateStore } from "../state/types";
 import { createApp } from "./app";
 import { buildServices } from "./gateway";
 
@@ -61,9 +61,9 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   }
   for (const w of loaded.warnings) log.warn(w);
   const config = loaded.config;
-  let sessionStore: SessionStore;
+  let stateStore: StateStore;
   try {
-    sessionStore = await createSessionStore(settings.sessionStore, {
+    stateStore = await createStateStore(settings.sessionStore, {
       configDir: settings.configDir,
       warn: (m: string) => log.warn(m),
     });
@@ -71,7 +71,7 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     console.error(`ocigenai: ${(e as Error).message}`);
     return 2;
   }
-  const metrics = new Metrics(() => sessionStore.size());
+  const metrics = new Metrics(() => stateStore.size());
   const ledger = new UpstreamLedger();
   let oci: OciTransport;
   try {
@@ -81,7 +81,7 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     return 2;
   }
   const store = new ConfigStore(config, settings, log);
-  const services = buildServices({ settings, config: store, transport: oci, sessionStore, log, metrics });
+  const services = buildServices({ settings, config: store, transport: oci, stateStore, log, metrics });
   const { lifecycle, streams } = services;
   const app = createApp(services, { ledger });
   try {
@@ -104,7 +104,7 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   log.info("started", {
     port: server.port,
     mode: config.testMode ? "TEST_MODE" : "OCI",
-    sessionStore: sessionStore.kind,
+    sessionStore: stateStore.kind,
     aliases: [...config.aliases.keys()],
   });
   if (settings.apiKeys.length === 0)
@@ -136,7 +136,7 @@ export async function serve(settings: Settings): Promise<number | undefined> {
       await server.stop(true);
     }
     await stopped.catch(() => {});
-    await sessionStore.close().catch(() => {});
+    await stateStore.close().catch(() => {});
     log.info("stopped", { signal });
     process.exit(0);
   };

@@ -2,13 +2,13 @@ import { isAbsolute, join, resolve } from "node:path";
 import { MemorySessionStore } from "./memory";
 import { RedisSessionStore } from "./redis";
 import { SqliteSessionStore } from "./sqlite";
-import type { SessionStore } from "./types";
+import type { StateStore } from "./types";
 
 export const DEFAULT_SQLITE_FILE = "ocigenai-sessions.db";
 
 export type SessionStoreSpec = { kind: "memory" } | { kind: "sqlite"; path: string } | { kind: "redis"; url: string };
 
-export interface CreateSessionStoreOptions {
+export interface CreateStateStoreOptions {
   /** Relative `sqlite:` paths, and the default file, live here. */
   configDir: string;
   /** Told when the store is not what was asked for (SQLite unusable → memory) or Redis is down at startup. */
@@ -45,16 +45,14 @@ export function parseSessionStoreSpec(spec: string | undefined, configDir: strin
 }
 
 /**
- * The session store SESSION_STORE asks for. SQLite that cannot be opened or written (read-only
- * directory, a path through a regular file, a corrupt file) falls back to memory with a warning:
- * agents keep working, but sessions are forgotten on restart. Redis is never replaced: if it is
- * down at startup the store is returned anyway (with a warning) and requests get 503 until it is
- * back. A malformed spec throws.
+ * The state store (agent sessions and stored responses) SESSION_STORE asks for. SQLite that
+ * cannot be opened or written (read-only directory, a path through a regular file, a corrupt
+ * file) falls back to memory with a warning: agents and responses keep working, but sessions and
+ * stored responses are forgotten on restart. Redis is never replaced: if it is down at startup the
+ * store is returned anyway (with a warning) and requests get 503 until it is back. A malformed
+ * spec throws.
  */
-export async function createSessionStore(
-  spec: string | undefined,
-  opts: CreateSessionStoreOptions,
-): Promise<SessionStore> {
+export async function createStateStore(spec: string | undefined, opts: CreateStateStoreOptions): Promise<StateStore> {
   const parsed = parseSessionStoreSpec(spec, opts.configDir);
   switch (parsed.kind) {
     case "memory":
@@ -64,7 +62,7 @@ export async function createSessionStore(
         return SqliteSessionStore.open(parsed.path);
       } catch (e) {
         opts.warn(
-          `session store: cannot use SQLite file ${parsed.path} (${(e as Error).message}); keeping agent sessions in memory, so they are lost on restart. Set SESSION_STORE to a writable sqlite:PATH, or to memory to silence this warning.`,
+          `session store: cannot use SQLite file ${parsed.path} (${(e as Error).message}); keeping agent sessions and stored responses in memory, so they are lost on restart. Set SESSION_STORE to a writable sqlite:PATH, or to memory to silence this warning.`,
         );
         return new MemorySessionStore();
       }
@@ -74,7 +72,7 @@ export async function createSessionStore(
         await store.ping();
       } catch (e) {
         opts.warn(
-          `session store: Redis at ${redact(parsed.url)} does not answer yet (${(e as Error).message}); agent requests get 503 until it does.`,
+          `session store: Redis at ${redact(parsed.url)} does not answer yet (${(e as Error).message}); agent requests and stored responses get 503 until it does.`,
         );
       }
       return store;

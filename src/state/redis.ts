@@ -6,7 +6,8 @@ import {
   LockTimeoutError,
   type Release,
   type SessionRecord,
-  type SessionStore,
+  type StateStore,
+  type StoredResponse,
   StoreUnavailableError,
 } from "./types";
 
@@ -16,13 +17,17 @@ export interface RedisStoreOptions extends StoreOptions {
    * StoreUnavailableError (default 1500 ms), so a request answers 503 instead of hanging.
    */
   opTimeoutMs?: number;
-  /** Prefix of every key (default `ocigenai:`): `<prefix>session:`, `<prefix>lock:`, `<prefix>sid:`. */
+  /**
+   * Prefix of every key (default `ocigenai:`): `<prefix>session:`, `<prefix>lock:`, `<prefix>sid:`,
+   * `<prefix>resp:`.
+   */
   prefix?: string;
 }
 
 export const DEFAULT_REDIS_PREFIX = "ocigenai:";
 const DEFAULT_OP_TIMEOUT_MS = 1500;
 
+// A stored response is one key, `resp:<id>`, holding its JSON (PX = its TTL).
 // Record under `session:<key>` (PX = TTL); per session id a hash `sid:<id>` holding the owner and
 // a `k:<key>` field per key that pointed at it, kept for the owner retention. Stale `k:` fields
 // (key deleted or moved to another session) are harmless: deletion checks the record first.
@@ -48,14 +53,15 @@ const UNLOCK_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redi
 const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 
 /**
- * Sessions in Redis, shared by every gateway instance pointing at it; the per-key lock is a Redis
- * lock too (`SET NX PX`, renewed while held, released by compare-and-delete). Within one process
- * waiters queue first come first served in a local lock before polling Redis.
+ * Sessions and stored responses in Redis, shared by every gateway instance pointing at it; the
+ * per-key lock is a Redis lock too (`SET NX PX`, renewed while held, released by
+ * compare-and-delete). Within one process waiters queue first come first served in a local lock
+ * before polling Redis.
  *
  * Bun's client is used without its offline queue and auto-reconnect: while Redis is down every
  * call fails fast with StoreUnavailableError, and the next call after it is back reconnects.
  */
-export class RedisSessionStore implements SessionStore {
+export class RedisSessionStore implements StateStore {
   readonly kind = "redis" as const;
   private conn: Connection | undefined;
   private closed = false;
@@ -170,6 +176,22 @@ export class RedisSessionStore implements SessionStore {
     });
   }
 
+  async putResponse(r: StoredResponse, ttlMs: number): Promise<void> {
+    checkTtl(ttlMs, "response TTL");
+    const ttl = String(Math.max(1, Math.ceil(ttlMs)));
+    const json = JSON.stringify({ id: r.id, owner: r.owner, createdAt: r.createdAt, data: r.data });
+    await this.run((c) => c.send("SET", [this.responseKey(r.id), json, "PX", ttl]));
+  }
+
+  async getResponse(id: string): Promise<StoredResponse | undefined> {
+    const raw = await this.run((c) => c.get(this.responseKey(id)));
+    return raw === null ? undefined : parseResponse(raw, id);
+  }
+
+  async deleteResponse(id: string): Promise<boolean> {
+    return (await this.run((c) => c.del(this.responseKey(id)))) > 0;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const stop of this.held) stop();
@@ -270,6 +292,10 @@ export class RedisSessionStore implements SessionStore {
   private sidKey(sessionId: string): string {
     return `${this.prefix}sid:${sessionId}`;
   }
+
+  private responseKey(id: string): string {
+    return `${this.prefix}resp:${id}`;
+  }
 }
 
 interface Connection {
@@ -317,4 +343,28 @@ export function parseRecord(raw: string): SessionRecord | undefined {
     createdAt: r.createdAt as number,
     lastUsedAt: r.lastUsedAt as number,
   };
+}
+
+/** A stored response as Redis holds it, checked like a record; another shape, or another id, is absent. */
+export function parseResponse(raw: string, id: string): StoredResponse | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== "object" || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  const data = r.data;
+  if (
+    r.id !== id ||
+    typeof r.owner !== "string" ||
+    typeof r.createdAt !== "number" ||
+    !Number.isFinite(r.createdAt) ||
+    typeof data !== "object" ||
+    data === null ||
+    Array.isArray(data)
+  )
+    return undefined;
+  return { id, owner: r.owner, createdAt: r.createdAt, data: data as Record<string, unknown> };
 }

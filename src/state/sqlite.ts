@@ -3,9 +3,16 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { KeyLock } from "./key-lock";
 import { checkRetention, checkTtl, type StoreOptions } from "./memory";
-import { type LockOptions, type Release, type SessionRecord, type SessionStore, StoreUnavailableError } from "./types";
+import {
+  type LockOptions,
+  type Release,
+  type SessionRecord,
+  type StateStore,
+  type StoredResponse,
+  StoreUnavailableError,
+} from "./types";
 
-/** Rows past their owner retention are pruned at most this often (on writes). */
+/** Rows past their owner retention, and expired responses, are pruned at most this often (on writes). */
 const PRUNE_EVERY_MS = 60_000;
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS agent_sessions (
@@ -18,7 +25,15 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS agent_sessions (
   expires_at INTEGER NOT NULL,
   owner_until INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS agent_sessions_by_session_id ON agent_sessions (session_id);`;
+CREATE INDEX IF NOT EXISTS agent_sessions_by_session_id ON agent_sessions (session_id);
+CREATE TABLE IF NOT EXISTS responses (
+  id TEXT PRIMARY KEY NOT NULL,
+  owner TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS responses_by_expiry ON responses (expires_at);`;
 
 interface Row {
   session_id: string;
@@ -28,14 +43,23 @@ interface Row {
   last_used_at: number;
 }
 
+interface ResponseRow {
+  id: string;
+  owner: string;
+  created_at: number;
+  data: string;
+}
+
 /**
- * Sessions in one SQLite file (WAL mode): they survive a restart. The lock is in-process only,
- * so several gateway processes must not share one file; use Redis for that.
+ * Sessions and stored responses in one SQLite file (WAL mode): they survive a restart. The lock
+ * is in-process only, so several gateway processes must not share one file; use Redis for that.
  *
  * Rows stay in the file after their TTL until `ownerOf` no longer needs them (see
  * `StoreOptions.ownerRetentionMs`); `get` and `size` only see rows whose TTL has not passed.
+ * Responses (table `responses`, data as JSON text) are invisible once expired, and their rows are
+ * pruned along with expired sessions (on open, then at most once a minute on writes).
  */
-export class SqliteSessionStore implements SessionStore {
+export class SqliteSessionStore implements StateStore {
   readonly kind = "sqlite" as const;
   private readonly locks = new KeyLock();
   private readonly ownerRetentionMs: number;
@@ -48,6 +72,10 @@ export class SqliteSessionStore implements SessionStore {
     ownerOf: Statement<{ owner: string }, [string, number]>;
     size: Statement<{ n: number }, [number]>;
     prune: Statement<unknown, [number]>;
+    putResponse: Statement<unknown, [string, string, number, number, string]>;
+    getResponse: Statement<ResponseRow, [string, number]>;
+    deleteResponse: Statement<{ expires_at: number }, [string]>;
+    pruneResponses: Statement<unknown, [number]>;
   };
 
   private constructor(
@@ -74,6 +102,14 @@ export class SqliteSessionStore implements SessionStore {
       ),
       size: db.prepare("SELECT COUNT(*) AS n FROM agent_sessions WHERE expires_at > ?"),
       prune: db.prepare("DELETE FROM agent_sessions WHERE owner_until <= ?"),
+      putResponse: db.prepare(
+        `INSERT INTO responses (id, owner, created_at, expires_at, data) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, created_at = excluded.created_at,
+           expires_at = excluded.expires_at, data = excluded.data`,
+      ),
+      getResponse: db.prepare("SELECT id, owner, created_at, data FROM responses WHERE id = ? AND expires_at > ?"),
+      deleteResponse: db.prepare("DELETE FROM responses WHERE id = ? RETURNING expires_at"),
+      pruneResponses: db.prepare("DELETE FROM responses WHERE expires_at <= ?"),
     };
   }
 
@@ -155,6 +191,29 @@ export class SqliteSessionStore implements SessionStore {
     return this.guard(() => this.q.size.get(Date.now()))?.n ?? 0;
   }
 
+  async putResponse(r: StoredResponse, ttlMs: number): Promise<void> {
+    checkTtl(ttlMs, "response TTL");
+    const data = JSON.stringify(r.data);
+    const now = Date.now();
+    this.guard(() => {
+      this.q.putResponse.run(r.id, r.owner, r.createdAt, now + ttlMs, data);
+      if (now - this.lastPrune >= PRUNE_EVERY_MS) this.prune(now);
+    });
+  }
+
+  async getResponse(id: string): Promise<StoredResponse | undefined> {
+    const row = this.guard(() => this.q.getResponse.get(id, Date.now()));
+    if (!row) return undefined;
+    const data = parseData(row.data);
+    return data && { id: row.id, owner: row.owner, createdAt: row.created_at, data };
+  }
+
+  async deleteResponse(id: string): Promise<boolean> {
+    const now = Date.now();
+    const row = this.guard(() => this.q.deleteResponse.get(id));
+    return row !== null && row.expires_at > now;
+  }
+
   async close(): Promise<void> {
     for (const s of Object.values(this.q)) s.finalize();
     this.db.close();
@@ -163,6 +222,7 @@ export class SqliteSessionStore implements SessionStore {
   private prune(now: number): void {
     this.lastPrune = now;
     this.q.prune.run(now);
+    this.q.pruneResponses.run(now);
   }
 
   /** A failing file (disk full, deleted, closed) fails the request with 503. */
@@ -172,5 +232,15 @@ export class SqliteSessionStore implements SessionStore {
     } catch (e) {
       throw new StoreUnavailableError("sqlite", e);
     }
+  }
+}
+
+/** Stored data that is not a JSON object (edited by hand, say) counts as absent. */
+function parseData(text: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -3,22 +3,23 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSessionStore, parseSessionStoreSpec } from "../../src/state/create-store";
-import type { SessionStore } from "../../src/state/types";
+import { createStateStore, parseSessionStoreSpec } from "../../src/state/create-store";
+import type { StateStore } from "../../src/state/types";
 import { skipRedis, startRedis } from "../support/redis";
+import { storedResponse } from "./response-store-contract";
 import { record } from "./session-store-contract";
 
 const dir = mkdtempSync(join(tmpdir(), "ocigenai-create-store-"));
-const opened: SessionStore[] = [];
+const opened: StateStore[] = [];
 afterAll(async () => {
   for (const s of opened) await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** createSessionStore with a warn() that records what it was told. */
-async function create(spec: string | undefined, configDir = dir): Promise<{ store: SessionStore; warnings: string[] }> {
+/** createStateStore with a warn() that records what it was told. */
+async function create(spec: string | undefined, configDir = dir): Promise<{ store: StateStore; warnings: string[] }> {
   const warnings: string[] = [];
-  const store = await createSessionStore(spec, { configDir, warn: (m) => warnings.push(m) });
+  const store = await createStateStore(spec, { configDir, warn: (m) => warnings.push(m) });
   opened.push(store);
   return { store, warnings };
 }
@@ -102,12 +103,14 @@ describe("parseSessionStoreSpec", () => {
   });
 });
 
-describe("createSessionStore", () => {
+describe("createStateStore", () => {
   test("default: a working SQLite file in the config directory, no warning", async () => {
     const configDir = join(dir, "default");
     const { store, warnings } = await create(undefined, configDir);
     expect(store.kind).toBe("sqlite");
     await store.set("k", record("s1"), 60_000);
+    await store.putResponse(storedResponse("resp_1"), 60_000);
+    expect(await store.getResponse("resp_1")).toEqual(storedResponse("resp_1"));
     expect(existsSync(join(configDir, "ocigenai-sessions.db"))).toBe(true);
     expect(warnings).toEqual([]);
   });
@@ -116,6 +119,8 @@ describe("createSessionStore", () => {
     const { store, warnings } = await create("memory");
     expect(store.kind).toBe("memory");
     expect(warnings).toEqual([]);
+    await store.putResponse(storedResponse("resp_1"), 60_000);
+    expect(await store.getResponse("resp_1")).toEqual(storedResponse("resp_1"));
   });
 
   test("a read-only directory falls back to memory with a warning: no file yet, and an existing file", async () => {
@@ -150,6 +155,8 @@ describe("createSessionStore", () => {
     expect(warnings[0]).toContain("in memory");
     await store.set("k", record("s1"), 60_000);
     expect(await store.get("k")).toEqual(record("s1"));
+    await store.putResponse(storedResponse("resp_1"), 60_000);
+    expect(await store.getResponse("resp_1")).toEqual(storedResponse("resp_1"));
   });
 
   test("a SQLite file that is not a database falls back to memory with a warning", async () => {
@@ -161,9 +168,7 @@ describe("createSessionStore", () => {
   });
 
   test("an unknown spec throws (startup fails) instead of guessing", async () => {
-    await expect(createSessionStore("mongodb://x", { configDir: dir, warn: () => {} })).rejects.toThrow(
-      /SESSION_STORE/,
-    );
+    await expect(createStateStore("mongodb://x", { configDir: dir, warn: () => {} })).rejects.toThrow(/SESSION_STORE/);
   });
 
   test.skipIf(skipRedis)("redis:// with the server up: a Redis store, no warning", async () => {
@@ -174,6 +179,8 @@ describe("createSessionStore", () => {
       expect(warnings).toEqual([]);
       await store.set("k", record("s1"), 60_000);
       expect(await store.get("k")).toEqual(record("s1"));
+      await store.putResponse(storedResponse("resp_1"), 60_000);
+      expect(await store.getResponse("resp_1")).toEqual(storedResponse("resp_1"));
       await store.close();
     } finally {
       await redis.stop();

@@ -1,5 +1,5 @@
 /**
- * The Redis store (SESSION_STORE=redis://…) against a real redis-server: the shared contract,
+ * The Redis store (SESSION_STORE=redis://…) against a real redis-server: the shared contracts,
  * then what only Redis has to get right: several instances on one key, outages, lock ownership
  * and lease renewal.
  */
@@ -9,6 +9,7 @@ import { RedisClient } from "bun";
 import { RedisSessionStore } from "../../src/state/redis";
 import { LockTimeoutError, StoreUnavailableError } from "../../src/state/types";
 import { skipRedis, startRedis, type TestRedis } from "../support/redis";
+import { bigData, responseStoreContract, storedResponse } from "./response-store-contract";
 import { contend, record, sessionStoreContract } from "./session-store-contract";
 
 describe.skipIf(skipRedis)("Redis session store (a real redis-server)", () => {
@@ -29,6 +30,7 @@ describe.skipIf(skipRedis)("Redis session store (a real redis-server)", () => {
   const prefix = () => `t${++n}:`;
 
   sessionStoreContract("redis", async (opts) => new RedisSessionStore(redis.url, { ...opts, prefix: prefix() }));
+  responseStoreContract("redis", async () => new RedisSessionStore(redis.url, { prefix: prefix() }));
 
   let stores: RedisSessionStore[] = [];
   const store = (opts: ConstructorParameters<typeof RedisSessionStore>[1] = {}, url = redis.url) => {
@@ -69,6 +71,30 @@ describe.skipIf(skipRedis)("Redis session store (a real redis-server)", () => {
       expect(await raw.get(`ocigenai:session:${key}`)).toBeNull();
     });
 
+    test("a response lives under ocigenai:resp:<id> as its JSON, with the TTL as PX", async () => {
+      const s = store();
+      const id = `resp_${crypto.randomUUID()}`;
+      await s.putResponse(storedResponse(id, { n: 1 }), 60_000);
+      expect(JSON.parse((await raw.get(`ocigenai:resp:${id}`)) ?? "null")).toEqual(storedResponse(id, { n: 1 }));
+      const pttl = Number(await raw.send("PTTL", [`ocigenai:resp:${id}`]));
+      expect(pttl).toBeGreaterThan(59_000);
+      expect(pttl).toBeLessThanOrEqual(60_000);
+      await s.getResponse(id);
+      expect(Number(await raw.send("PTTL", [`ocigenai:resp:${id}`]))).toBeLessThanOrEqual(pttl); // reads never extend it
+      expect(await s.deleteResponse(id)).toBe(true);
+      expect(await raw.get(`ocigenai:resp:${id}`)).toBeNull();
+    });
+
+    test("a response Redis holds in an unknown shape, or under another id, reads as absent", async () => {
+      const s = store({ prefix: prefix() });
+      const p = `t${n}:`;
+      await raw.set(`${p}resp:garbled`, "{not json");
+      await raw.set(`${p}resp:no-data`, JSON.stringify({ id: "no-data", owner: "o", createdAt: 1 }));
+      await raw.set(`${p}resp:array-data`, JSON.stringify({ id: "array-data", owner: "o", createdAt: 1, data: [] }));
+      await raw.set(`${p}resp:moved`, JSON.stringify(storedResponse("elsewhere")));
+      for (const id of ["garbled", "no-data", "array-data", "moved"]) expect(await s.getResponse(id)).toBeUndefined();
+    });
+
     test("a record Redis holds in an unknown shape reads as absent", async () => {
       const s = store({ prefix: prefix() });
       const p = `t${n}:`;
@@ -89,6 +115,34 @@ describe.skipIf(skipRedis)("Redis session store (a real redis-server)", () => {
       expect(await b.ownerOf("s1")).toBe("key-A");
       await b.deleteBySessionId("s1");
       expect(await a.get("k")).toBeUndefined();
+    });
+
+    test("two stores (two connections) share responses: put on one, get and delete on the other", async () => {
+      const p = prefix();
+      const a = store({ prefix: p });
+      const b = store({ prefix: p });
+      const big = storedResponse("resp_big", bigData(1024 * 1024), "key-A");
+      await a.putResponse(storedResponse("resp_1", { n: 1 }, "key-A"), 60_000);
+      await a.putResponse(big, 60_000);
+      expect(await b.getResponse("resp_1")).toEqual(storedResponse("resp_1", { n: 1 }, "key-A"));
+      expect(await b.getResponse("resp_big")).toEqual(big);
+      await b.putResponse(storedResponse("resp_1", { n: 2 }, "key-A"), 60_000);
+      expect((await a.getResponse("resp_1"))?.data.n).toBe(2);
+      expect(await b.deleteResponse("resp_1")).toBe(true);
+      expect(await a.getResponse("resp_1")).toBeUndefined();
+      expect(await a.deleteResponse("resp_1")).toBe(false);
+      expect(await store({ prefix: prefix() }).getResponse("resp_big")).toBeUndefined(); // another prefix: another store
+    });
+
+    test("of two instances deleting one response at once, exactly one gets true", async () => {
+      const p = prefix();
+      const a = store({ prefix: p });
+      const b = store({ prefix: p });
+      for (let i = 0; i < 20; i++) {
+        await a.putResponse(storedResponse(`resp_${i}`), 60_000);
+        const both = await Promise.all([a.deleteResponse(`resp_${i}`), b.deleteResponse(`resp_${i}`)]);
+        expect(both.filter(Boolean)).toHaveLength(1);
+      }
     });
 
     test("two stores (two connections) serialize one key: 10 holders never overlap", async () => {
@@ -186,6 +240,9 @@ describe.skipIf(skipRedis)("Redis session store (a real redis-server)", () => {
         ["ownerOf", () => s.ownerOf("s1")],
         ["size", () => s.size()],
         ["lock", () => s.lock("other", { waitMs: 5_000, leaseMs: 1_000 })],
+        ["putResponse", () => s.putResponse(storedResponse("resp_1"), 60_000)],
+        ["getResponse", () => s.getResponse("resp_1")],
+        ["deleteResponse", () => s.deleteResponse("resp_1")],
       ];
       for (const [name, call] of calls) {
         const { error, ms } = await failure(call());
@@ -200,6 +257,8 @@ describe.skipIf(skipRedis)("Redis session store (a real redis-server)", () => {
       await s.set("k", record("s2"), 60_000);
       expect(await s.get("k")).toEqual(record("s2"));
       await (await s.lock("other", { waitMs: 1_000, leaseMs: 1_000 }))();
+      await s.putResponse(storedResponse("resp_1"), 60_000);
+      expect(await s.getResponse("resp_1")).toEqual(storedResponse("resp_1"));
     });
 
     test("a server that stops answering (SIGSTOP) fails calls within 2 s; once it answers again the store recovers", async () => {

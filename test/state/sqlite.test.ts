@@ -1,4 +1,4 @@
-/** The SQLite store (the default): the shared contract, plus what a file gives: restarts. */
+/** The SQLite store (the default): the shared contracts, plus what a file gives: restarts. */
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteSessionStore } from "../../src/state/sqlite";
 import { StoreUnavailableError } from "../../src/state/types";
+import { bigData, responseStoreContract, storedResponse } from "./response-store-contract";
 import { record, sessionStoreContract } from "./session-store-contract";
 
 const dir = mkdtempSync(join(tmpdir(), "ocigenai-sqlite-store-"));
@@ -14,6 +15,7 @@ let n = 0;
 const freshPath = () => join(dir, `sessions-${++n}.db`);
 
 sessionStoreContract("sqlite", async (opts) => SqliteSessionStore.open(freshPath(), opts));
+responseStoreContract("sqlite", async () => SqliteSessionStore.open(freshPath()));
 
 describe("sqlite store: the file", () => {
   test("records survive close and reopen, with their expiry", async () => {
@@ -34,7 +36,83 @@ describe("sqlite store: the file", () => {
     }
   });
 
-  test("the file is in WAL mode with one table", async () => {
+  test("responses survive close and reopen, with their expiry; expired rows are pruned on open", async () => {
+    const path = freshPath();
+    const a = SqliteSessionStore.open(path);
+    const big = storedResponse("resp_big", bigData(1024 * 1024), "key-A");
+    await a.putResponse(storedResponse("resp_long", { n: 1 }, "key-A"), 3_600_000);
+    await a.putResponse(big, 3_600_000);
+    await a.putResponse(storedResponse("resp_short"), 150);
+    await a.close();
+    await Bun.sleep(250);
+    const b = SqliteSessionStore.open(path);
+    try {
+      expect(await b.getResponse("resp_long")).toEqual(storedResponse("resp_long", { n: 1 }, "key-A"));
+      expect(await b.getResponse("resp_big")).toEqual(big);
+      expect(await b.getResponse("resp_short")).toBeUndefined();
+      const db = new Database(path, { readonly: true });
+      try {
+        expect(
+          db
+            .query<{ id: string }, []>("SELECT id FROM responses ORDER BY id")
+            .all()
+            .map((r) => r.id),
+        ).toEqual(["resp_big", "resp_long"]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("a file made before responses existed gains the responses table on open; its sessions stay", async () => {
+    const path = freshPath();
+    const old = new Database(path, { create: true });
+    old.run(`CREATE TABLE agent_sessions (
+      key TEXT PRIMARY KEY NOT NULL, session_id TEXT NOT NULL, agent_endpoint_id TEXT NOT NULL,
+      owner TEXT NOT NULL, created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL, owner_until INTEGER NOT NULL)`);
+    const r = record("s1");
+    old.run("INSERT INTO agent_sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+      "k",
+      r.sessionId,
+      r.agentEndpointId,
+      r.owner,
+      r.createdAt,
+      r.lastUsedAt,
+      Date.now() + 60_000,
+      Date.now() + 60_000,
+    ]);
+    old.close();
+    const s = SqliteSessionStore.open(path);
+    try {
+      expect(await s.get("k")).toEqual(record("s1"));
+      await s.putResponse(storedResponse("resp_1"), 60_000);
+      expect(await s.getResponse("resp_1")).toEqual(storedResponse("resp_1"));
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a stored response whose data is not a JSON object reads as absent", async () => {
+    const path = freshPath();
+    const s = SqliteSessionStore.open(path);
+    await s.putResponse(storedResponse("resp_1"), 60_000);
+    await s.putResponse(storedResponse("resp_2"), 60_000);
+    const db = new Database(path);
+    try {
+      db.run("UPDATE responses SET data = '{not json' WHERE id = 'resp_1'");
+      db.run("UPDATE responses SET data = '[1, 2]' WHERE id = 'resp_2'");
+      expect(await s.getResponse("resp_1")).toBeUndefined();
+      expect(await s.getResponse("resp_2")).toBeUndefined();
+    } finally {
+      db.close();
+      await s.close();
+    }
+  });
+
+  test("the file is in WAL mode with two tables: sessions and responses", async () => {
     const path = freshPath();
     const s = SqliteSessionStore.open(path);
     await s.set("k", record("s1"), 60_000);
@@ -46,7 +124,7 @@ describe("sqlite store: the file", () => {
           .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'")
           .all()
           .map((r) => r.name),
-      ).toEqual(["agent_sessions"]);
+      ).toEqual(["agent_sessions", "responses"]);
     } finally {
       db.close();
       await s.close();
@@ -79,6 +157,9 @@ describe("sqlite store: the file", () => {
     await s.close();
     await expect(s.get("k")).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(s.set("k", record("s1"), 1_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(s.putResponse(storedResponse("resp_1"), 1_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(s.getResponse("resp_1")).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(s.deleteResponse("resp_1")).rejects.toBeInstanceOf(StoreUnavailableError);
     await s.close(); // twice is fine
   });
 });

@@ -1,7 +1,5 @@
 /** Builds the real Elysia app in-process for `app.handle(new Request(...))` route tests. */
 
-import { MemorySessionStore } from "../../src/state/memory";
-import type { SessionStore } from "../../src/state/types";
 import { loadConfig } from "../../src/config/load";
 import { resolveSettings } from "../../src/config/settings";
 import { ConfigStore } from "../../src/config/store";
@@ -13,6 +11,8 @@ import { UpstreamLedger } from "../../src/observability/upstream-ledger";
 import type { OciTransport } from "../../src/oci/transport";
 import { createApp } from "../../src/server/app";
 import { buildServices } from "../../src/server/gateway";
+import { MemorySessionStore } from "../../src/state/memory";
+import type { StateStore } from "../../src/state/types";
 import { tempDir, testModels, writeModels } from "./gateway";
 
 /** The origin `call` and `fetch` requests carry (nothing listens there: requests go to app.handle). */
@@ -22,7 +22,7 @@ export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   models?: unknown;
   transport?: OciTransport;
-  sessionStore?: SessionStore;
+  stateStore?: StateStore;
 }
 
 export function makeTestApp(o: TestAppOptions = {}) {
@@ -35,13 +35,13 @@ export function makeTestApp(o: TestAppOptions = {}) {
   const log = createLogger("debug", (l) => lines.push(l));
   const store = new ConfigStore(loaded.config, settings, log);
   const transport = o.transport ?? createMockTransport();
-  const sessionStore = o.sessionStore ?? new MemorySessionStore();
-  const metrics = new Metrics(() => sessionStore.size());
+  const stateStore = o.stateStore ?? new MemorySessionStore();
+  const metrics = new Metrics(() => stateStore.size());
   const services = buildServices({
     settings,
     config: store,
     transport,
-    sessionStore,
+    stateStore,
     log,
     metrics,
     locks: { waitMs: 5000, leaseMs: 5000 },

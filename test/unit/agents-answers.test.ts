@@ -6,7 +6,6 @@
 import { describe, expect, test } from "bun:test";
 import { runAgentChat } from "../../src/agents/agent-chat";
 import { SessionManager } from "../../src/agents/session-manager";
-import { MemorySessionStore } from "../../src/state/memory";
 import type { ChatOutcome } from "../../src/chat/outcome";
 import type { ChatAnswer, ChatEvent } from "../../src/chat/types";
 import { LOCAL_OWNER } from "../../src/config/types";
@@ -14,6 +13,7 @@ import { agentChatReply } from "../../src/families/direct/agent-chat";
 import { toChatCompletion } from "../../src/families/openai/chat-completion";
 import type { Reply } from "../../src/http/respond";
 import type { OciEventStream } from "../../src/oci/transport";
+import { MemorySessionStore } from "../../src/state/memory";
 import { renderChunks } from "../support/run-stream-mapper";
 import { stubTransport } from "../support/stub-transport";
 

@@ -6,7 +6,6 @@
 import { describe, expect, test } from "bun:test";
 import { runAgentChat } from "../../src/agents/agent-chat";
 import { SessionManager } from "../../src/agents/session-manager";
-import { MemorySessionStore } from "../../src/state/memory";
 import type { ChatOutcome } from "../../src/chat/outcome";
 import type { ChatAnswer, ChatEvent, ChatRequest } from "../../src/chat/types";
 import type { ModelAlias } from "../../src/config/types";
@@ -17,6 +16,7 @@ import { chatCompletionReply, newCompletionMeta } from "../../src/families/opena
 import type { ChatCompletion } from "../../src/families/openai/types";
 import type { OciEventStream } from "../../src/oci/transport";
 import type { AgentChatDetails } from "../../src/oci/wire";
+import { MemorySessionStore } from "../../src/state/memory";
 import { renderChunks } from "../support/run-stream-mapper";
 import { stubTransport } from "../support/stub-transport";
 

@@ -3,14 +3,14 @@
 import { describe, expect, test } from "bun:test";
 import { storeKey } from "../../src/agents/session-key";
 import { EXPIRED_SESSION, SessionManager } from "../../src/agents/session-manager";
-import { MemorySessionStore } from "../../src/state/memory";
-import { type SessionStore, StoreUnavailableError } from "../../src/state/types";
 import type { ModelAlias } from "../../src/config/types";
 import { LOCAL_OWNER } from "../../src/config/types";
 import { ApiError } from "../../src/errors/api-error";
 import { UpstreamError } from "../../src/errors/upstream-error";
 import type { CallOptions } from "../../src/oci/transport";
 import type { AgentChatDetails, AgentCreateSessionDetails } from "../../src/oci/wire";
+import { MemorySessionStore } from "../../src/state/memory";
+import { type SessionStore, StoreUnavailableError } from "../../src/state/types";
 import { stubTransport } from "../support/stub-transport";
 
 const ALIAS: ModelAlias = {
