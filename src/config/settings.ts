@@ -39,6 +39,10 @@ export interface Settings {
   metricsPublic: boolean;
   /** DOCS_PUBLIC (default true): /openapi.json and the docs page need no key; false closes them. */
   docsPublic: boolean;
+  /** STRICT_TOOLS=true: tools only OpenAI's servers run are refused (400) instead of left out. */
+  strictTools: boolean;
+  /** RESPONSES_TTL_SECONDS: how long a stored Responses API response is kept (default 30 days). */
+  responsesTtlMs: number;
   /**
    * MAX_CONCURRENT_PER_KEY: OCI calls in flight per API key; 0 = unlimited. Default: half of
    * `upstreamCapacity`, so one key cannot take all of it.
@@ -125,6 +129,8 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
     },
     metricsPublic: isTrue(env.METRICS_PUBLIC),
     docsPublic: env.DOCS_PUBLIC === undefined || env.DOCS_PUBLIC.trim() === "" || isTrue(env.DOCS_PUBLIC),
+    strictTools: isTrue(env.STRICT_TOOLS),
+    responsesTtlMs: seconds(env.RESPONSES_TTL_SECONDS, 30 * 24 * 3600, "RESPONSES_TTL_SECONDS"),
     logBodies: isTrue(env.LOG_BODIES) && env.LOG_LEVEL?.toLowerCase() === "debug",
     maxConcurrentPerKey: env.MAX_CONCURRENT_PER_KEY?.trim()
       ? count(env.MAX_CONCURRENT_PER_KEY, "MAX_CONCURRENT_PER_KEY")

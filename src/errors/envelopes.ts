@@ -4,7 +4,7 @@ import type { ApiError } from "./api-error";
  * The API families: sets of routes that share a request shape, a stream format and an error
  * envelope. Every route declares its family (see http/context.ts); errors are rendered in it.
  */
-export type Family = "openai" | "direct";
+export type Family = "openai" | "responses" | "direct";
 
 /** `{"error": {message, type, param, code}}`: what OpenAI SDKs parse into their error classes. */
 export function openAiEnvelope(e: ApiError) {
@@ -24,6 +24,7 @@ export function directEnvelope(e: ApiError) {
 export function envelope(family: Family, e: ApiError): unknown {
   switch (family) {
     case "openai":
+    case "responses": // the Responses API answers errors in OpenAI's envelope too
       return openAiEnvelope(e);
     case "direct":
       return directEnvelope(e);

@@ -10,6 +10,7 @@ import type { Family } from "../errors/envelopes";
 import type { FilesService } from "../files/files-service";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
+import type { StoredResponses } from "../stored-responses/stored-responses";
 import type { ApiDocs } from "./api-docs";
 import type { ConcurrencyLimiter } from "./concurrency-limiter";
 import type { Lifecycle } from "./lifecycle";
@@ -25,6 +26,7 @@ export type Services = {
   embeddings: EmbeddingsService;
   files: FilesService;
   sessions: SessionManager;
+  storedResponses: StoredResponses;
   responder: Responder;
   limiter: ConcurrencyLimiter;
   metrics: Metrics;

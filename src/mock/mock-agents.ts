@@ -48,7 +48,7 @@ export class MockAgents {
     const outputs = (details.performedActions ?? [])
       .map((a) => (a as { functionCallOutput?: string }).functionCallOutput ?? "")
       .filter(Boolean);
-    const said = outputs.length ? `tool results ${outputs.join("; ")}` : (details.userMessage ?? "");
+    const said = outputs.length ? `tool results ${outputs.join("; ")}` : newestText(details.userMessage ?? "");
     const text = `[TEST_MODE] Simulated response to: ${said}`;
     const words = text.split(/(?<=\s)/);
     const size = Math.max(1, Math.ceil(words.length / PIECES));
@@ -81,4 +81,16 @@ export class MockAgents {
       timeUpdated: new Date().toISOString(),
     };
   }
+}
+
+/**
+ * The newest user text of a turn: on a new session the gateway sends the earlier turns first, as
+ * `role: text` lines and a blank line (agents/agent-input.ts); the simulated agent answers the
+ * last user text, as the simulated model does.
+ */
+function newestText(userMessage: string): string {
+  const cut = userMessage.lastIndexOf("\n\n");
+  if (cut < 0) return userMessage;
+  const context = userMessage.slice(0, cut);
+  return /^(system|developer|user|assistant|tool): /.test(context) ? userMessage.slice(cut + 2) : userMessage;
 }

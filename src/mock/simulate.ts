@@ -117,10 +117,10 @@ export function mentions(text: string, toolName: string): boolean {
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
     .split(/[\s_.-]+/)
     .filter((w) => w.length >= 4);
-  return [toolName, ...words].some((w) => new RegExp(`\\b${escape(w.toLowerCase())}\\b`).test(lower));
+  return [toolName, ...words].some((w) => new RegExp(`\\b${escapeRegex(w.toLowerCase())}\\b`).test(lower));
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function cohereParamsToSchema(defs: unknown): unknown {
   if (typeof defs !== "object" || defs === null) return undefined;

@@ -3,6 +3,7 @@ import { directRoutes } from "../families/direct/routes";
 import { openAiChatRoutes } from "../families/openai/chat-routes";
 import { embeddingsRoutes } from "../families/openai/embeddings-routes";
 import { filesRoutes } from "../families/openai/files-routes";
+import { responsesRoutes } from "../families/responses/routes";
 import { ApiDocs } from "../http/api-docs";
 import type { Services } from "../http/context";
 import { auth } from "../http/plugins/auth";
@@ -62,6 +63,7 @@ export function createApp(s: Services, o: { ledger: UpstreamLedger }) {
     .use(openAiChatRoutes)
     .use(embeddingsRoutes)
     .use(filesRoutes)
+    .use(responsesRoutes)
     .use(directRoutes);
   table = new RouteTable(app.routes, "direct");
   built = app;

@@ -14,6 +14,7 @@ import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import type { OciTransport } from "../oci/transport";
 import type { StateStore } from "../state/types";
+import { StoredResponses } from "../stored-responses/stored-responses";
 
 /** TEST_MODE keeps files in memory and needs no bucket; this names the in-memory one. */
 const TEST_MODE_BUCKET = "testmode-bucket";
@@ -66,6 +67,7 @@ export function buildServices(p: GatewayParts): Services & { streams: StreamRegi
     embeddings: new EmbeddingsService(transport),
     files,
     sessions,
+    storedResponses: new StoredResponses(p.stateStore, settings.responsesTtlMs),
     responder: new Responder({ keepAliveMs: settings.keepAliveMs, streams, metrics }),
     limiter: new ConcurrencyLimiter(settings.maxConcurrentPerKey),
     metrics,

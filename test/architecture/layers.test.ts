@@ -13,9 +13,9 @@ const SRC = join(import.meta.dir, "../../src");
 const LAYERS: string[][] = [
   ["main.ts"],
   ["server"],
-  ["families/openai", "families/direct", "ops"],
+  ["families/openai", "families/responses", "families/direct", "ops"],
   ["http"],
-  ["embeddings", "agents", "cli"],
+  ["embeddings", "agents", "stored-responses", "cli"],
   ["chat"],
   ["files", "mock", "state"],
   ["oci"],

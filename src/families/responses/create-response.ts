@@ -1,0 +1,104 @@
+import type { ChatService } from "../../chat/chat-service";
+import type { ChatOutcome } from "../../chat/outcome";
+import type { ChatEvent } from "../../chat/types";
+import type { ModelAlias } from "../../config/types";
+import { badRequest } from "../../errors/api-error";
+import type { RequestState } from "../../http/request-state";
+import { type Reply, streamReply } from "../../http/respond";
+import type { SseFrame } from "../../http/sse";
+import type { Json, ResponseObject } from "../../stored-responses/response-types";
+import type { StoredResponses } from "../../stored-responses/stored-responses";
+import { convertToChatRequest, inputItems } from "./convert-to-chat-request";
+import { completeResponse, newId, outputItems, responseShell } from "./render-response";
+import type { ResponsesRequest } from "./schemas";
+import { ResponseStreamWriter } from "./stream-writer";
+import { planTools } from "./tools";
+
+export interface ResponsesDeps {
+  chat: ChatService;
+  stored: StoredResponses;
+  /** STRICT_TOOLS=true: hosted tools are a 400 instead of being left out. */
+  strictTools: boolean;
+}
+
+export interface CreateInput {
+  alias: ModelAlias;
+  body: ResponsesRequest;
+  call: RequestState;
+  request: Request;
+}
+
+/**
+ * `POST /v1/responses`: the request becomes a chat-core request (with the stored chain before
+ * it when `previous_response_id` names one), and the core's answer comes back as a response
+ * object or its event stream. With `store` (the default) the finished response is kept for the
+ * caller's key; a call that fails stores nothing. An agent alias keeps one OCI session per chain.
+ */
+export async function createResponse(
+  deps: ResponsesDeps,
+  i: CreateInput,
+): Promise<{ reply: Reply<ResponseObject>; ignoredTools: string[] }> {
+  const { body, call } = i;
+  if (body.background) {
+    throw badRequest("'background' responses are not supported by this gateway", "background", "unsupported_parameter");
+  }
+  const owner = call.owner;
+  const items = withIds(inputItems(body.input));
+  const chain = body.previous_response_id ? await deps.stored.history(owner, body.previous_response_id) : undefined;
+  const loaded = [...(chain?.items ?? []), ...items].flatMap((it) =>
+    it.type === "tool_search_output" && Array.isArray(it.tools) ? it.tools : [],
+  );
+  const plan = planTools(body.tools, body.tool_choice, deps.strictTools, loaded);
+  const request = convertToChatRequest(body, plan, chain?.items);
+  const id = newId("resp");
+  const chainId = chain?.chainId ?? id;
+  const out: ChatOutcome = await deps.chat.run({
+    alias: i.alias,
+    request,
+    requestId: call.id,
+    signal: i.request.signal,
+    owner,
+    conversation: { kind: "auto", channel: "responses", cuid: chainId },
+  });
+  const shell = responseShell(id, i.alias.alias, body);
+  const keep = (response: ResponseObject) =>
+    body.store === false ? Promise.resolve() : deps.stored.save(owner, { response, input: items, chainId });
+
+  if (out.kind === "answer") {
+    const a = out.answer;
+    const response = completeResponse(shell, outputItems(a, plan), a.choices[0]?.finishReason, a.usage, a.agent);
+    await keep(response);
+    return {
+      reply: { kind: "json", body: response, ociRequestId: out.ociRequestId, usage: a.usage },
+      ignoredTools: plan.ignored,
+    };
+  }
+  const writer = new ResponseStreamWriter(shell, plan);
+  const { events } = out;
+  async function* frames(): AsyncGenerator<SseFrame> {
+    yield* writer.start();
+    for await (const ev of events as AsyncIterable<ChatEvent>) yield* writer.push(ev);
+    const last = writer.end();
+    // Kept before the client hears it is complete, so a follow-up can name it at once; if the
+    // store fails, the stream fails (response.failed) rather than promise a chain it cannot keep.
+    if (writer.final) await keep(writer.final);
+    yield* last;
+  }
+  return { reply: streamReply(out, frames(), (e) => writer.failed(e)), ignoredTools: plan.ignored };
+}
+
+const ID_PREFIX: Record<string, string> = {
+  message: "msg",
+  function_call: "fc",
+  function_call_output: "fco",
+  custom_tool_call: "ctc",
+  custom_tool_call_output: "ctco",
+  reasoning: "rs",
+};
+
+/** Input items as kept for `input_items`: each with an id (the client's, or a new one). */
+function withIds(items: Json[]): Json[] {
+  return items.map((it) =>
+    typeof it.id === "string" && it.id ? it : { ...it, id: newId(ID_PREFIX[String(it.type)] ?? "item") },
+  );
+}

@@ -1,0 +1,86 @@
+import { ApiError } from "../errors/api-error";
+import { type ResponseStore, StoreUnavailableError } from "../state/types";
+import type { Json, ResponseObject } from "./response-types";
+
+/** What is kept of a response: the object itself, this turn's input items, and its chain. */
+export interface StoredData {
+  response: ResponseObject;
+  /** This request's input items, each with an id (for `input_items`). */
+  input: Json[];
+  /** The first response of the chain: an agent alias keeps one OCI session per chain. */
+  chainId: string;
+}
+
+/** Longest `previous_response_id` chain followed; far beyond any conversation, short of a loop. */
+const MAX_CHAIN = 1000;
+
+/**
+ * Responses kept for `previous_response_id` and `GET /v1/responses/{id}`, per API key: another
+ * key's response, like an unknown or expired one, does not exist for the caller (404).
+ */
+export class StoredResponses {
+  constructor(
+    private readonly store: ResponseStore,
+    private readonly ttlMs: number,
+  ) {}
+
+  async save(owner: string, data: StoredData): Promise<void> {
+    await this.guard(() =>
+      this.store.putResponse(
+        { id: data.response.id, owner, createdAt: data.response.created_at * 1000, data: data as unknown as Json },
+        this.ttlMs,
+      ),
+    );
+  }
+
+  /** The caller's response, or a 404 in the words of `code`. */
+  async get(owner: string, id: string, code = "response_not_found", param: string | null = null): Promise<StoredData> {
+    const r = await this.guard(() => this.store.getResponse(id));
+    if (!r || r.owner !== owner) {
+      throw new ApiError(404, `No response with id '${id}' is stored for this API key`, {
+        type: "invalid_request_error",
+        param,
+        code,
+      });
+    }
+    return r.data as unknown as StoredData;
+  }
+
+  async delete(owner: string, id: string): Promise<void> {
+    await this.get(owner, id);
+    await this.guard(() => this.store.deleteResponse(id));
+  }
+
+  /**
+   * The conversation before a new turn: every item of the chain ending at `previousId` (each
+   * turn's input, then its output), oldest first, and the chain's id.
+   */
+  async history(owner: string, previousId: string): Promise<{ items: Json[]; chainId: string }> {
+    const turns: StoredData[] = [];
+    let id: string | null = previousId;
+    while (id && turns.length < MAX_CHAIN) {
+      const turn = await this.get(owner, id, "previous_response_not_found", "previous_response_id");
+      turns.push(turn);
+      id = turn.response.previous_response_id;
+    }
+    turns.reverse();
+    return {
+      items: turns.flatMap((t) => [...t.input, ...(t.response.output as unknown as Json[])]),
+      chainId: turns[0]?.chainId ?? previousId,
+    };
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof StoreUnavailableError) {
+        throw new ApiError(503, "Stored responses are unavailable right now (the state store cannot be reached)", {
+          type: "service_unavailable",
+          code: "store_unavailable",
+        });
+      }
+      throw e;
+    }
+  }
+}
