@@ -1,0 +1,276 @@
+/**
+ * The Responses API through the real app in-process (TEST_MODE, app.handle): every model format
+ * and agent aliases, streamed and not, stored responses per key and their chains, and what must
+ * happen when things fail (nothing half-stored, `response.failed`, 503 when the store is down).
+ */
+import { describe, expect, test } from "bun:test";
+import { UpstreamError } from "../../src/errors/upstream-error";
+import { createMockTransport } from "../../src/mock/mock-transport";
+import type { OciTransport } from "../../src/oci/transport";
+import { MemorySessionStore } from "../../src/state/memory";
+import { type StoredResponse, StoreUnavailableError } from "../../src/state/types";
+import { makeTestApp } from "../support/app";
+import { COMPARTMENT, testModels } from "../support/gateway";
+
+const MODELS = testModels({
+  "command-a": { id: "cohere.command-a-03-2025", region: "us-chicago-1", compartmentId: COMPARTMENT },
+  "command-a-vision": { id: "cohere.command-a-vision", region: "us-chicago-1", compartmentId: COMPARTMENT },
+});
+
+type Call = ReturnType<typeof makeTestApp>["call"];
+const create = (call: Call, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  call("/v1/responses", { method: "POST", json: { model: "llama", ...body }, headers });
+
+/** SSE `event:`/`data:` frames of a Responses stream, parsed. */
+async function events(r: Response): Promise<Array<{ event: string; data: Record<string, unknown> }>> {
+  const text = await r.text();
+  return text
+    .split("\n\n")
+    .filter((f) => f.startsWith("event: "))
+    .map((f) => {
+      const [head, data] = f.split("\n");
+      return { event: head!.slice(7), data: JSON.parse(data!.slice(6)) };
+    });
+}
+
+const outputText = (response: Record<string, unknown>) =>
+  (response.output as Array<{ type: string; content?: Array<{ text: string }> }>)
+    .filter((i) => i.type === "message")
+    .map((i) => i.content![0]!.text)
+    .join("");
+
+describe("every model format and agents", () => {
+  const { call } = makeTestApp({ models: MODELS });
+  for (const model of ["llama", "command-a", "command-a-vision", "my-agent"]) {
+    test(`${model}: a whole answer and a stream say the same`, async () => {
+      const whole = await (await create(call, { model, input: "ping" })).json();
+      expect(whole.object).toBe("response");
+      expect(whole.status).toBe("completed");
+      expect(whole.model).toBe(model);
+      expect(outputText(whole)).toBe("[TEST_MODE] Simulated response to: ping");
+      const evs = await events(await create(call, { model, input: "ping", stream: true }));
+      expect(evs[0]!.event).toBe("response.created");
+      expect(evs.at(-1)!.event).toBe("response.completed");
+      const deltas = evs.filter((e) => e.event === "response.output_text.delta").map((e) => e.data.delta);
+      expect(deltas.length).toBeGreaterThan(1);
+      expect(deltas.join("")).toBe("[TEST_MODE] Simulated response to: ping");
+      expect(evs.map((e) => e.data.sequence_number)).toEqual(evs.map((_, i) => i));
+    });
+  }
+
+  test("/genai/{alias}/v1/responses: the path's alias answers whatever the body's model says", async () => {
+    const r = await call("/genai/command-a/v1/responses", {
+      method: "POST",
+      json: { model: "placeholder", input: "hi" },
+    });
+    expect((await r.json()).model).toBe("command-a");
+  });
+});
+
+describe("stored responses", () => {
+  test("retrieve answers the response as created; input_items pages newest first; delete forgets it", async () => {
+    const { call } = makeTestApp();
+    const input = ["a", "b", "c"].map((t) => ({ role: "user", content: t }));
+    const created = await (await create(call, { input, instructions: "be brief", metadata: { k: "v" } })).json();
+    expect(created.instructions).toBe("be brief");
+    expect(created.metadata).toEqual({ k: "v" });
+    expect(await (await call(`/v1/responses/${created.id}`)).json()).toEqual(created);
+    const page = await (await call(`/v1/responses/${created.id}/input_items?limit=2`)).json();
+    expect(page.object).toBe("list");
+    expect(page.data.map((i: { content: string }) => i.content)).toEqual(["c", "b"]);
+    expect(page.has_more).toBe(true);
+    const rest = await (await call(`/v1/responses/${created.id}/input_items?after=${page.last_id}`)).json();
+    expect(rest.data.map((i: { content: string }) => i.content)).toEqual(["a"]);
+    const asc = await (await call(`/v1/responses/${created.id}/input_items?order=asc`)).json();
+    expect(asc.data.map((i: { content: string }) => i.content)).toEqual(["a", "b", "c"]);
+    expect(asc.data.every((i: { id: string }) => i.id.startsWith("msg_"))).toBe(true);
+    const del = await call(`/v1/responses/${created.id}`, { method: "DELETE" });
+    expect(await del.json()).toEqual({ id: created.id, object: "response", deleted: true });
+    expect((await call(`/v1/responses/${created.id}`)).status).toBe(404);
+    expect((await call(`/v1/responses/${created.id}`, { method: "DELETE" })).status).toBe(404);
+  });
+
+  test("store: false keeps nothing; it cannot be retrieved or continued", async () => {
+    const { call } = makeTestApp();
+    const r = await (await create(call, { input: "hi", store: false })).json();
+    expect(r.store).toBe(false);
+    expect((await call(`/v1/responses/${r.id}`)).status).toBe(404);
+    const next = await create(call, { input: "more", previous_response_id: r.id });
+    expect(next.status).toBe(404);
+    expect((await next.json()).error.code).toBe("previous_response_not_found");
+  });
+
+  test("previous_response_id puts the chain before the new input (not its instructions)", async () => {
+    const store = new MemorySessionStore();
+    const transport = createMockTransport();
+    const sent: unknown[] = [];
+    const spy: OciTransport = {
+      ...transport,
+      chat: (t, d, o) => {
+        sent.push(d);
+        return transport.chat(t, d, o);
+      },
+    };
+    const { call } = makeTestApp({ transport: spy, stateStore: store });
+    const first = await (await create(call, { input: "first question", instructions: "rule one" })).json();
+    const second = await (await create(call, { input: "second question", previous_response_id: first.id })).json();
+    expect(second.previous_response_id).toBe(first.id);
+    const messages = (
+      sent[1] as { chatRequest: { messages: Array<{ role: string; content: Array<{ text: string }> }> } }
+    ).chatRequest.messages;
+    expect(messages.map((m) => [m.role, m.content[0]!.text])).toEqual([
+      ["USER", "first question"],
+      ["ASSISTANT", "[TEST_MODE] Simulated response to: first question"],
+      ["USER", "second question"],
+    ]);
+  });
+
+  test("a key sees only its own responses", async () => {
+    const { call } = makeTestApp({ env: { API_KEYS: "key-a,key-b" } });
+    const a = { authorization: "Bearer key-a" };
+    const b = { authorization: "Bearer key-b" };
+    const r = await (await create(call, { input: "secret" }, a)).json();
+    expect((await call(`/v1/responses/${r.id}`, { headers: b })).status).toBe(404);
+    expect((await call(`/v1/responses/${r.id}/input_items`, { headers: b })).status).toBe(404);
+    expect((await call(`/v1/responses/${r.id}`, { method: "DELETE", headers: b })).status).toBe(404);
+    const chained = await create(call, { input: "x", previous_response_id: r.id }, b);
+    expect(chained.status).toBe(404);
+    expect((await chained.json()).error.param).toBe("previous_response_id");
+    expect((await call(`/v1/responses/${r.id}`, { headers: a })).status).toBe(200);
+  });
+
+  test("a stored response expires after RESPONSES_TTL_SECONDS", async () => {
+    const { call } = makeTestApp({ env: { RESPONSES_TTL_SECONDS: "0.2" } });
+    const r = await (await create(call, { input: "brief" })).json();
+    expect((await call(`/v1/responses/${r.id}`)).status).toBe(200);
+    await Bun.sleep(300); // the TTL passing is the behaviour under test
+    expect((await call(`/v1/responses/${r.id}`)).status).toBe(404);
+  });
+
+  test("an agent chain is one OCI session; a new chain opens another", async () => {
+    const { call } = makeTestApp();
+    const one = await (await create(call, { model: "my-agent", input: "hello" })).json();
+    const two = await (await create(call, { model: "my-agent", input: "again", previous_response_id: one.id })).json();
+    const other = await (await create(call, { model: "my-agent", input: "hello" })).json();
+    expect(one.agent.session_id).toBeTruthy();
+    expect(two.agent.session_id).toBe(one.agent.session_id);
+    expect(other.agent.session_id).not.toBe(one.agent.session_id);
+    expect(outputText(two)).toBe("[TEST_MODE] Simulated response to: again");
+  });
+});
+
+describe("tools", () => {
+  const { call } = makeTestApp();
+  const tools = [
+    { type: "function", name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } },
+    { type: "function", name: "exec_command", parameters: { type: "object", properties: { cmd: { type: "string" } } } },
+    { type: "web_search" },
+  ];
+
+  test("a named tool is called; its output continues the chain to a text answer", async () => {
+    const r = await create(call, { input: "what is the weather in Paris", tools });
+    expect(r.headers.get("x-ocigenai-ignored-tools")).toBe("web_search");
+    const first = await r.json();
+    const fc = first.output.find((i: { type: string }) => i.type === "function_call");
+    expect(fc).toMatchObject({ name: "get_weather", status: "completed" });
+    expect(JSON.parse(fc.arguments)).toHaveProperty("city");
+    const second = await (
+      await create(call, {
+        previous_response_id: first.id,
+        tools,
+        input: [{ type: "function_call_output", call_id: fc.call_id, output: "sunny" }],
+      })
+    ).json();
+    expect(second.output.map((i: { type: string }) => i.type)).toEqual(["message"]);
+  });
+
+  test("say hello with many tools → text, as a coding agent needs", async () => {
+    const r = await (await create(call, { input: "say hello", tools })).json();
+    expect(outputText(r)).toBe("[TEST_MODE] Simulated response to: say hello");
+  });
+
+  test("STRICT_TOOLS=true refuses a hosted tool naming it", async () => {
+    const strict = makeTestApp({ env: { STRICT_TOOLS: "true" } });
+    const r = await create(strict.call, { input: "x", tools });
+    expect(r.status).toBe(400);
+    expect((await r.json()).error.param).toBe("tools[2].type");
+  });
+});
+
+describe("bad input and failures", () => {
+  const { call } = makeTestApp();
+  test.each([
+    [{ background: true }, "background"],
+    [{ input: 5 }, "input"],
+    [{ input: [{ type: "nope" }] }, "input[0].type"],
+    [{ temperature: 3 }, "temperature"],
+    [{ max_output_tokens: 0 }, "max_output_tokens"],
+    [{ text: { format: { type: "xml" } } }, "text.format"],
+    [{ model: "no-such-alias" }, "model"],
+  ])("%j → 4xx naming %s", async (body, param) => {
+    const r = await create(call, { input: "x", ...body });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    expect((await r.json()).error.param).toBe(param);
+  });
+
+  /** A store whose response operations are down (sessions still work). */
+  class DownStore extends MemorySessionStore {
+    puts = 0;
+    override async putResponse(_r: StoredResponse, _ttl: number): Promise<void> {
+      this.puts++;
+      throw new StoreUnavailableError("memory", new Error("down"));
+    }
+  }
+
+  test("the store down → 503 for a stored response; store: false still answers", async () => {
+    const { call } = makeTestApp({ stateStore: new DownStore() });
+    const r = await create(call, { input: "x" });
+    expect(r.status).toBe(503);
+    expect((await r.json()).error.code).toBe("store_unavailable");
+    expect((await create(call, { input: "x", store: false })).status).toBe(200);
+    const stream = await events(await create(call, { input: "x", stream: true }));
+    expect(stream.at(-1)!.event).toBe("response.failed");
+    expect((stream.at(-1)!.data.response as { error: { code: string } }).error.code).toBe("store_unavailable");
+  });
+
+  test("a call that fails stores nothing: 502, and no put", async () => {
+    const store = new DownStore();
+    const broken: OciTransport = {
+      ...createMockTransport(),
+      chat: () => Promise.reject(new UpstreamError("network", "connection refused")),
+    };
+    const { call } = makeTestApp({ transport: broken, stateStore: store });
+    const r = await create(call, { input: "x" });
+    expect(r.status).toBe(502);
+    expect(store.puts).toBe(0);
+  });
+
+  test("a stream that breaks after its first event ends with response.failed and stores nothing", async () => {
+    const store = new DownStore();
+    const inner = createMockTransport();
+    const breaking: OciTransport = {
+      ...inner,
+      async chatStream(t, d, o) {
+        const s = await inner.chatStream(t, d, o);
+        async function* cut() {
+          let n = 0;
+          for await (const ev of s.events) {
+            if (++n === 3) throw new UpstreamError("network", "connection reset");
+            yield ev;
+          }
+        }
+        return { ...s, events: cut() };
+      },
+    };
+    const { call } = makeTestApp({ transport: breaking, stateStore: store });
+    const evs = await events(await create(call, { input: "tell me a story", stream: true }));
+    const last = evs.at(-1)!;
+    expect(last.event).toBe("response.failed");
+    const response = last.data.response as { status: string; error: { message: string } };
+    expect(response.status).toBe("failed");
+    expect(response.error.message).toContain("connection reset");
+    expect(evs.some((e) => e.event === "response.completed")).toBe(false);
+    expect(store.puts).toBe(0);
+  });
+});
