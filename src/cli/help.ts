@@ -35,6 +35,8 @@ Environment:
   ALLOW_PRIVATE_IMAGE_HOSTS  comma list of internal hosts remote images may be fetched from
   METRICS_PUBLIC=true        serve /metrics without an API key
   DOCS_PUBLIC=false          require an API key for /openapi.json and /swagger (open by default)
+  STRICT_TOOLS=true          Responses API: refuse hosted tools (web_search, ...) instead of leaving them out
+  RESPONSES_TTL_SECONDS      how long stored Responses API responses are kept (default 2592000, 30 days)
   MAX_CONCURRENT_PER_KEY     OCI calls in flight per API key → 429 (default: half of
                              BUN_CONFIG_MAX_HTTP_REQUESTS, Bun's 256 → 128; 0 = unlimited)
   MAX_JSON_MB, MAX_UPLOAD_MB largest JSON body and file upload (default 10, 50)
