@@ -36,13 +36,13 @@ export async function runAgentChat(
   });
 
   if (call.request.stream !== true) {
-    const t = await run((sid, fresh) => agentTurn(transport, alias, input, sid, fresh, opts));
+    const t = await run((sessionId, fresh) => agentTurn({ transport, alias, input, sessionId, fresh, opts }));
     await t.release();
     const { answer, ociRequestId } = t.result;
     return { kind: "answer", answer: agentAnswer(answer, turnInfo(t, answer)), ociRequestId };
   }
-  const t: TurnOutcome<OciEventStream> = await run((sid, fresh) =>
-    agentTurnStream(transport, alias, input, sid, fresh, opts),
+  const t: TurnOutcome<OciEventStream> = await run((sessionId, fresh) =>
+    agentTurnStream({ transport, alias, input, sessionId, fresh, opts }),
   );
   const reader = new AgentStreamReader();
   async function* events(): AsyncGenerator<ChatEvent> {

@@ -1,5 +1,6 @@
 import type { CallOptions, OciEventStream, OciReply, OciTransport } from "../oci/transport";
 import type { ChatDetails } from "../oci/wire";
+import { genericChatResponse } from "./generic-chat-response";
 import { MockAgents } from "./mock-agents";
 import { createMockObjectStorage } from "./mock-object-storage";
 import { type SimulatedAnswer, simulateChat } from "./simulate";
@@ -151,25 +152,7 @@ function chatResult(details: ChatDetails, a: SimulatedAnswer): unknown {
       },
     };
   }
-  return {
-    ...base,
-    chatResponse: {
-      apiFormat: "GENERIC",
-      timeCreated: new Date().toISOString(),
-      choices: [
-        {
-          index: 0,
-          message: {
-            role: "ASSISTANT",
-            content: a.text ? [{ type: "TEXT", text: a.text }] : [],
-            toolCalls: a.toolCalls.map((c) => ({ id: c.id, type: "FUNCTION", name: c.name, arguments: c.arguments })),
-          },
-          finishReason: a.finishReason,
-        },
-      ],
-      usage: usage(a),
-    },
-  };
+  return { ...base, chatResponse: genericChatResponse(a, usage(a)) };
 }
 
 function split(text: string, pieces: number): string[] {

@@ -140,59 +140,30 @@ function build(p: typeof import("prom-client"), sessionCount?: () => Promise<num
       },
     });
   }
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new p.Counter<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new p.Histogram<L>({ name, help, labelNames, buckets: LATENCY_BUCKETS, registers });
   return {
     registry,
-    requests: new p.Counter({
-      name: "ocigenai_requests_total",
-      help: "HTTP requests answered",
-      labelNames: ["route", "alias", "status"],
-      registers,
-    }),
-    latency: new p.Histogram({
-      name: "ocigenai_request_duration_seconds",
-      help: "Time to answer (streams: to the last event)",
-      labelNames: ["route", "alias", "status"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
-    upstream: new p.Histogram({
-      name: "ocigenai_upstream_duration_seconds",
-      help: "Time until OCI's answer headers, retries included",
-      labelNames: ["service", "status"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
-    ttft: new p.Histogram({
-      name: "ocigenai_time_to_first_token_seconds",
-      help: "Request start to the first streamed text",
-      labelNames: ["alias"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
-    tokens: new p.Counter({
-      name: "ocigenai_tokens_total",
-      help: "Tokens reported by OCI",
-      labelNames: ["alias", "kind"],
-      registers,
-    }),
-    retries: new p.Counter({
-      name: "ocigenai_upstream_retries_total",
-      help: "Retries of OCI calls by the retry policy",
-      labelNames: ["service", "reason"],
-      registers,
-    }),
-    ociErrors: new p.Counter({
-      name: "ocigenai_oci_errors_total",
-      help: "Errors OCI answered, by status and OCI code",
-      labelNames: ["status", "code"],
-      registers,
-    }),
-    storeOps: new p.Counter({
-      name: "ocigenai_session_store_operations_total",
-      help: "Agent session store operations",
-      labelNames: ["store", "result"],
-      registers,
-    }),
+    requests: counter("ocigenai_requests_total", "HTTP requests answered", ["route", "alias", "status"]),
+    latency: histogram("ocigenai_request_duration_seconds", "Time to answer (streams: to the last event)", [
+      "route",
+      "alias",
+      "status",
+    ]),
+    upstream: histogram("ocigenai_upstream_duration_seconds", "Time until OCI's answer headers, retries included", [
+      "service",
+      "status",
+    ]),
+    ttft: histogram("ocigenai_time_to_first_token_seconds", "Request start to the first streamed text", ["alias"]),
+    tokens: counter("ocigenai_tokens_total", "Tokens reported by OCI", ["alias", "kind"]),
+    retries: counter("ocigenai_upstream_retries_total", "Retries of OCI calls by the retry policy", [
+      "service",
+      "reason",
+    ]),
+    ociErrors: counter("ocigenai_oci_errors_total", "Errors OCI answered, by status and OCI code", ["status", "code"]),
+    storeOps: counter("ocigenai_session_store_operations_total", "Agent session store operations", ["store", "result"]),
     activeRequests: new p.Gauge({ name: "ocigenai_active_requests", help: "Requests in progress", registers }),
     activeStreams: new p.Gauge({ name: "ocigenai_active_streams", help: "SSE streams open to clients", registers }),
   };

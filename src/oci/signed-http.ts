@@ -45,6 +45,16 @@ export interface SignedHttp {
   raw(method: Method, url: string, req: RawRequest, opts: CallOptions): Promise<Response>;
 }
 
+/** What every attempt of one call sends alike; `ctrl` aborts them all (client gone, deadline). */
+interface Exchange {
+  method: Method;
+  url: string;
+  req: RawRequest;
+  opts: CallOptions;
+  accept: string;
+  ctrl: AbortController;
+}
+
 /** Error bodies are small; a huge one is cut so a broken upstream cannot fill memory. */
 const MAX_ERROR_BODY = 64 * 1024;
 /** The largest JSON answer read (an embeddings batch is a few MB); beyond it OCI's answer is refused. */
@@ -75,15 +85,8 @@ async function readCapped(res: Response, max: number): Promise<{ text: string; t
  * and OCI's error bodies become typed UpstreamErrors. No retries here.
  */
 export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
-  async function attempt(
-    method: Method,
-    url: string,
-    req: RawRequest,
-    opts: CallOptions,
-    accept: string,
-    ctrl: AbortController,
-    retryToken: string,
-  ): Promise<Response> {
+  async function attempt(x: Exchange, retryToken: string): Promise<Response> {
+    const { method, url, req, opts, accept, ctrl } = x;
     const headers = new Headers({
       accept,
       "opc-request-id": opts.requestId,
@@ -117,15 +120,8 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
    * Sends with the retry policy: only failures before any answer byte was used are retried, each
    * attempt signed afresh (OCI checks the date), all within the deadline that `ctrl` enforces.
    */
-  async function send(
-    method: Method,
-    url: string,
-    req: RawRequest,
-    opts: CallOptions,
-    accept: string,
-    ctrl: AbortController,
-    deadlineAt: number,
-  ): Promise<Response> {
+  async function send(x: Exchange, deadlineAt: number): Promise<Response> {
+    const { method, url, opts, ctrl } = x;
     const started = performance.now();
     const retryToken = crypto.randomUUID();
     const report = (r: Partial<ExchangeReport>, attempts: number) =>
@@ -134,7 +130,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       let res: Response | undefined;
       let failure: unknown;
       try {
-        res = await attempt(method, url, req, opts, accept, ctrl, retryToken);
+        res = await attempt(x, retryToken);
       } catch (e) {
         if (!(e instanceof UpstreamError) || e.failure !== "network" || ctrl.signal.aborted) {
           report({ failure: e instanceof UpstreamError ? e.failure : "aborted" }, retries + 1);
@@ -177,7 +173,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       const ctrl = linkedController(opts.signal);
       const { at, timer } = deadline(ctrl, "no answer");
       try {
-        const res = await send(method, url, { body }, opts, "application/json", ctrl, at);
+        const res = await send({ method, url, req: { body }, opts, accept: "application/json", ctrl }, at);
         const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
         if (!res.ok) throw await httpError(res);
         let read: { text: string; truncated: boolean };
@@ -211,7 +207,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       const { at, timer } = deadline(ctrl, "stream not started");
       let res: Response;
       try {
-        res = await send("POST", url, { body }, opts, "text/event-stream", ctrl, at);
+        res = await send({ method: "POST", url, req: { body }, opts, accept: "text/event-stream", ctrl }, at);
       } catch (e) {
         ctrl.dispose();
         throw e;
@@ -242,7 +238,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       const ctrl = linkedController(opts.signal);
       const { at, timer } = deadline(ctrl, "no answer");
       try {
-        const res = await send(method, url, req, opts, "*/*", ctrl, at);
+        const res = await send({ method, url, req, opts, accept: "*/*", ctrl }, at);
         if (!res.ok) throw await httpError(res);
         return res;
       } finally {

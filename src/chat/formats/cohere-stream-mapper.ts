@@ -1,10 +1,10 @@
-import { UpstreamError } from "../../errors/upstream-error";
 import { expectRec, optString } from "../../oci/reply-shapes";
 import type { ChatEvent } from "../types";
 import { cohereToolCalls } from "./map-cohere-chat-response";
 import { mapFinishReason } from "./map-finish-reason";
 import { mapUsage } from "./map-usage";
 import { BaseStreamMapper } from "./stream-mapper";
+import { throwIfCohereError } from "./throw-if-cohere-error";
 
 /**
  * COHERE stream events → the core's events. Text events are deltas; the final event (the one with
@@ -44,11 +44,7 @@ export class CohereStreamMapper extends BaseStreamMapper {
       }
     }
     if (isFinal) {
-      if (ev.finishReason === "ERROR")
-        throw new UpstreamError(
-          "bad_response",
-          `Cohere reported an error: ${optString(ev.errorMessage) ?? "no message"}`,
-        );
+      throwIfCohereError(ev);
       this.finished = true;
       this.usage = mapUsage(ev.usage) ?? this.usage;
       out.push({ type: "finish", choice: 0, reason: mapFinishReason(ev.finishReason, this.toolCallsSent > 0) });

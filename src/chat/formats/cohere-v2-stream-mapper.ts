@@ -1,4 +1,3 @@
-import { UpstreamError } from "../../errors/upstream-error";
 import { expectRec, isRec, optArray, optString } from "../../oci/reply-shapes";
 import type { ChatEvent } from "../types";
 import { v2Content } from "./map-cohere-v2-chat-response";
@@ -6,6 +5,7 @@ import { mapFinishReason } from "./map-finish-reason";
 import { mapUsage } from "./map-usage";
 import { BaseStreamMapper } from "./stream-mapper";
 import { syntheticToolCallId } from "./synthetic-tool-call-id";
+import { throwIfCohereError } from "./throw-if-cohere-error";
 
 /**
  * COHEREV2 stream events → the core's events. OCI's v2 stream is not documented (only the
@@ -35,11 +35,7 @@ export class CohereV2StreamMapper extends BaseStreamMapper {
     }
     if (ev.usage !== undefined) this.usage = mapUsage(ev.usage) ?? this.usage;
     if (isFinal) {
-      if (ev.finishReason === "ERROR")
-        throw new UpstreamError(
-          "bad_response",
-          `Cohere reported an error: ${optString(ev.errorMessage) ?? "no message"}`,
-        );
+      throwIfCohereError(ev);
       this.finished = true;
       out.push({ type: "finish", choice: 0, reason: mapFinishReason(ev.finishReason, this.calls > 0) });
     }

@@ -3,11 +3,14 @@ import { badRequest } from "../../errors/api-error";
 import type { CohereChatRequest, CohereMessage, CohereToolResult } from "../../oci/wire";
 import type { ChatMessage, ChatRequest } from "../types";
 import { toCohereParameterDefinitions } from "./cohere-parameter-definitions";
+import { cohereResponseFormat } from "./cohere-response-format";
 import { cohereSampling } from "./cohere-sampling";
 import { messageText } from "./message-text";
 import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
+import { requireToolCallId } from "./require-tool-call-id";
 import { mergeSampling } from "./sampling-params";
-import { DEFAULT_MAX_SCHEMA_NODES, simplifyJsonSchema } from "./simplify-json-schema";
+import { DEFAULT_MAX_SCHEMA_NODES } from "./simplify-json-schema";
+import { toolParameters } from "./tool-parameters";
 
 const NO_IMAGES = "COHERE models take text only (use a Cohere vision model, apiFormat COHEREV2)";
 
@@ -52,27 +55,10 @@ export function convertToCohereChatRequest(
     out.tools = req.tools.map((t, i) => ({
       name: t.function.name,
       description: t.function.description ?? t.function.name,
-      parameterDefinitions: toCohereParameterDefinitions(
-        simplifyJsonSchema(t.function.parameters ?? {}, `tools[${i}].function.parameters`, maxSchemaNodes),
-      ),
+      parameterDefinitions: toCohereParameterDefinitions(toolParameters(t, i, maxSchemaNodes)),
     }));
   }
-  if (req.response_format) {
-    const f = req.response_format;
-    out.responseFormat =
-      f.type === "text"
-        ? { type: "TEXT" }
-        : f.type === "json_object"
-          ? { type: "JSON_OBJECT" }
-          : {
-              type: "JSON_OBJECT",
-              schema: simplifyJsonSchema(
-                f.json_schema.schema ?? {},
-                "response_format.json_schema.schema",
-                maxSchemaNodes,
-              ),
-            };
-  }
+  if (req.response_format) out.responseFormat = cohereResponseFormat(req.response_format, maxSchemaNodes);
   return out;
 }
 
@@ -158,13 +144,10 @@ function toolResult(
   calls: Map<string, { name: string; parameters: unknown }>,
 ): CohereToolResult {
   const param = `messages[${k}].tool_call_id`;
-  if (!m.tool_call_id) throw badRequest(`'${param}' is required for role 'tool'`, param);
-  const call = calls.get(m.tool_call_id);
+  const id = requireToolCallId(m, k);
+  const call = calls.get(id);
   if (!call)
-    throw badRequest(
-      `'${param}' ('${m.tool_call_id}') does not answer any tool call of an earlier assistant message`,
-      param,
-    );
+    throw badRequest(`'${param}' ('${id}') does not answer any tool call of an earlier assistant message`, param);
   return {
     call: { name: call.name, parameters: call.parameters },
     outputs: toolOutputs(messageText(m.content, `messages[${k}].content`, NO_IMAGES)),

@@ -2,11 +2,14 @@ import type { AliasParams } from "../../config/types";
 import { badRequest, unsupportedParam } from "../../errors/api-error";
 import type { CohereChatRequestV2, CohereMessageV2 } from "../../oci/wire";
 import type { ChatMessage, ChatRequest } from "../types";
+import { cohereResponseFormat } from "./cohere-response-format";
 import { cohereSampling } from "./cohere-sampling";
 import { imagePartUrl } from "./image-part-url";
 import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
+import { requireToolCallId } from "./require-tool-call-id";
 import { mergeSampling } from "./sampling-params";
-import { DEFAULT_MAX_SCHEMA_NODES, simplifyJsonSchema } from "./simplify-json-schema";
+import { DEFAULT_MAX_SCHEMA_NODES } from "./simplify-json-schema";
+import { toolParameters } from "./tool-parameters";
 
 /**
  * OpenAI chat → OCI COHEREV2 (Cohere's v2 message API, used by Cohere vision models): messages
@@ -44,11 +47,7 @@ export function convertToCohereV2ChatRequest(
       function: {
         name: t.function.name,
         description: t.function.description,
-        parameters: simplifyJsonSchema(
-          t.function.parameters ?? { type: "object", properties: {} },
-          `tools[${i}].function.parameters`,
-          maxSchemaNodes,
-        ),
+        parameters: toolParameters(t, i, maxSchemaNodes),
       },
     }));
   }
@@ -59,22 +58,7 @@ export function convertToCohereV2ChatRequest(
     if (c === "required") out.toolsChoice = "REQUIRED" as never;
     if (c === "none") out.toolsChoice = "NONE" as never;
   }
-  if (req.response_format) {
-    const f = req.response_format;
-    out.responseFormat =
-      f.type === "text"
-        ? { type: "TEXT" }
-        : f.type === "json_object"
-          ? { type: "JSON_OBJECT" }
-          : {
-              type: "JSON_OBJECT",
-              schema: simplifyJsonSchema(
-                f.json_schema.schema ?? {},
-                "response_format.json_schema.schema",
-                maxSchemaNodes,
-              ),
-            };
-  }
+  if (req.response_format) out.responseFormat = cohereResponseFormat(req.response_format, maxSchemaNodes);
   return out;
 }
 
@@ -105,11 +89,9 @@ function convertMessage(m: ChatMessage, i: number): CohereMessageV2 {
       return msg as unknown as CohereMessageV2;
     }
     case "tool":
-      if (!m.tool_call_id)
-        throw badRequest(`'${param}.tool_call_id' is required for role 'tool'`, `${param}.tool_call_id`);
       return {
         role: "TOOL",
-        toolCallId: m.tool_call_id,
+        toolCallId: requireToolCallId(m, i),
         content: parts(m.content, `${param}.content`, false),
       } as CohereMessageV2;
     default: {

@@ -4,8 +4,11 @@ import type { ModelTarget } from "../../oci/model-target";
 import type { GenericChatRequest, ImageDetail, OciChatContent, OciMessage } from "../../oci/wire";
 import type { ChatMessage, ChatRequest } from "../types";
 import { imagePartUrl } from "./image-part-url";
+import { ociResponseFormat } from "./oci-response-format";
+import { requireToolCallId } from "./require-tool-call-id";
 import { mergeSampling } from "./sampling-params";
 import { DEFAULT_MAX_SCHEMA_NODES, simplifyJsonSchema } from "./simplify-json-schema";
+import { toolParameters } from "./tool-parameters";
 
 /** OpenAI chat request → OCI GENERIC chat request. Pure; throws ApiError(400) naming the parameter. */
 export function convertToGenericChatRequest(
@@ -43,11 +46,7 @@ export function convertToGenericChatRequest(
       type: "FUNCTION",
       name: tool.function.name,
       description: tool.function.description,
-      parameters: simplifyJsonSchema(
-        tool.function.parameters ?? { type: "object", properties: {} },
-        `tools[${i}].function.parameters`,
-        maxSchemaNodes,
-      ),
+      parameters: toolParameters(tool, i, maxSchemaNodes),
     }));
   }
   if (req.tool_choice !== undefined) {
@@ -68,24 +67,18 @@ export function convertToGenericChatRequest(
   }
   if (req.parallel_tool_calls !== undefined) out.isParallelToolCalls = req.parallel_tool_calls;
   if (req.response_format) {
-    const f = req.response_format;
-    out.responseFormat =
-      f.type === "text"
-        ? { type: "TEXT" }
-        : f.type === "json_object"
-          ? { type: "JSON_OBJECT" }
-          : {
-              type: "JSON_SCHEMA",
-              jsonSchema: {
-                name: f.json_schema.name,
-                description: f.json_schema.description,
-                schema:
-                  f.json_schema.schema === undefined
-                    ? undefined
-                    : simplifyJsonSchema(f.json_schema.schema, "response_format.json_schema.schema", maxSchemaNodes),
-                isStrict: f.json_schema.strict ?? undefined,
-              },
-            };
+    out.responseFormat = ociResponseFormat(req.response_format, (s) => ({
+      type: "JSON_SCHEMA",
+      jsonSchema: {
+        name: s.name,
+        description: s.description,
+        schema:
+          s.schema === undefined
+            ? undefined
+            : simplifyJsonSchema(s.schema, "response_format.json_schema.schema", maxSchemaNodes),
+        isStrict: s.strict ?? undefined,
+      },
+    }));
   }
   return dropUndefined(out);
 }
@@ -121,11 +114,9 @@ function convertMessage(m: ChatMessage, i: number, target: ModelTarget): OciMess
       return withName(msg as unknown as OciMessage, m.name);
     }
     case "tool":
-      if (!m.tool_call_id)
-        throw badRequest(`'${param}.tool_call_id' is required for role 'tool'`, `${param}.tool_call_id`);
       return {
         role: "TOOL",
-        toolCallId: m.tool_call_id,
+        toolCallId: requireToolCallId(m, i),
         content: textOnly(m.content, `${param}.content`),
       } as OciMessage;
     default: {

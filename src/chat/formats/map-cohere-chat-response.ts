@@ -4,6 +4,7 @@ import type { ChatAnswer, ToolCall } from "../types";
 import { mapFinishReason } from "./map-finish-reason";
 import { mapUsage } from "./map-usage";
 import { syntheticToolCallId } from "./synthetic-tool-call-id";
+import { throwIfCohereError } from "./throw-if-cohere-error";
 
 /** OCI ChatResult with a COHERE chatResponse → the core's answer. */
 export function mapCohereChatResponse(body: unknown): ChatAnswer {
@@ -11,8 +12,7 @@ export function mapCohereChatResponse(body: unknown): ChatAnswer {
   const res = expectRec(result.chatResponse, "chatResponse");
   if (res.apiFormat !== undefined && res.apiFormat !== "COHERE")
     throw new UpstreamError("bad_response", `expected a COHERE chatResponse, got ${String(res.apiFormat)}`);
-  if (res.finishReason === "ERROR")
-    throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(res.errorMessage) ?? "no message"}`);
+  throwIfCohereError(res);
   const toolCalls = cohereToolCalls(res.toolCalls);
   const text = optString(res.text) ?? "";
   return {

@@ -4,6 +4,7 @@ import type { AnswerChoice, ChatAnswer, ToolCall } from "../types";
 import { mapFinishReason } from "./map-finish-reason";
 import { mapUsage } from "./map-usage";
 import { syntheticToolCallId } from "./synthetic-tool-call-id";
+import { throwIfCohereError } from "./throw-if-cohere-error";
 
 /** OCI ChatResult with a COHEREV2 chatResponse → the core's answer. */
 export function mapCohereV2ChatResponse(body: unknown): ChatAnswer {
@@ -11,8 +12,7 @@ export function mapCohereV2ChatResponse(body: unknown): ChatAnswer {
   const res = expectRec(result.chatResponse, "chatResponse");
   if (res.apiFormat !== undefined && res.apiFormat !== "COHEREV2")
     throw new UpstreamError("bad_response", `expected a COHEREV2 chatResponse, got ${String(res.apiFormat)}`);
-  if (res.finishReason === "ERROR")
-    throw new UpstreamError("bad_response", `Cohere reported an error: ${optString(res.errorMessage) ?? "no message"}`);
+  throwIfCohereError(res);
   const message = expectRec(res.message, "chatResponse.message");
   const { text, thinking } = v2Content(message.content);
   const toolCalls = optArray(message.toolCalls, "message.toolCalls").map((c, i) => v2ToolCall(c, i));

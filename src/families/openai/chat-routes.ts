@@ -1,9 +1,9 @@
-import { Elysia, t } from "elysia";
+import { type DocumentDecoration, Elysia, type TSchema, t } from "elysia";
 import type { ChatService } from "../../chat/chat-service";
 import { findAlias } from "../../config/find-alias";
 import type { ModelAlias } from "../../config/types";
 import type { ConcurrencyLimiter } from "../../http/concurrency-limiter";
-import { context } from "../../http/context";
+import { context, type Services } from "../../http/context";
 import type { RequestState } from "../../http/request-state";
 import { chatCompletionReply, newCompletionMeta } from "./chat-completion";
 import { openAiConversation } from "./conversation";
@@ -51,60 +51,37 @@ export const openAiChatRoutes = new Elysia({ name: "family-openai-chat" })
       detail: { summary: "The path's alias as a one-model list (for client.models.list())", tags },
     },
   )
-  .post(
-    "/v1/chat/completions",
-    async ({ chat, responder, call, set, request, body, alias }) =>
-      responder.reply(call, set, await chatCompletion(chat, { alias, body, call, request })),
-    {
-      alias: "body",
-      costly: true,
-      body: ChatCompletionRequest,
-      parse: "json",
-      detail: chatDoc,
-    },
-  )
-  .post(
-    "/genai/:alias/v1/chat/completions",
-    async ({ chat, responder, call, set, request, body, alias }) =>
-      responder.reply(call, set, await chatCompletion(chat, { alias, body, call, request })),
-    {
-      alias: "path",
-      costly: true,
-      body: ChatCompletionRequest,
-      parse: "json",
-      params: AliasParams,
-      detail: chatDoc,
-    },
-  )
-  .post(
-    "/v1/completions",
-    async ({ chat, responder, limiter, settings, call, set, request, body, alias }) => {
-      const parallel = takePromptSlots(limiter, settings.limits.maxPrompts, call, body);
-      return responder.reply(call, set, await textCompletion(chat, { alias, body, call, request }, parallel));
-    },
-    {
-      alias: "body",
-      costly: true,
-      body: CompletionRequest,
-      parse: "json",
-      detail: completionDoc,
-    },
-  )
-  .post(
-    "/genai/:alias/v1/completions",
-    async ({ chat, responder, limiter, settings, call, set, request, body, alias }) => {
-      const parallel = takePromptSlots(limiter, settings.limits.maxPrompts, call, body);
-      return responder.reply(call, set, await textCompletion(chat, { alias, body, call, request }, parallel));
-    },
-    {
-      alias: "path",
-      costly: true,
-      body: CompletionRequest,
-      parse: "json",
-      params: AliasParams,
-      detail: completionDoc,
-    },
-  );
+  .post("/v1/chat/completions", chatCompletionRoute, aliasInBody(ChatCompletionRequest, chatDoc))
+  .post("/genai/:alias/v1/chat/completions", chatCompletionRoute, aliasInPath(ChatCompletionRequest, chatDoc))
+  .post("/v1/completions", textCompletionRoute, aliasInBody(CompletionRequest, completionDoc))
+  .post("/genai/:alias/v1/completions", textCompletionRoute, aliasInPath(CompletionRequest, completionDoc));
+
+/** An endpoint's two routes differ only in where the alias is named; the path's is declared as a param. */
+function aliasInBody<Body extends TSchema>(body: Body, detail: DocumentDecoration) {
+  return { alias: "body" as const, costly: true, body, parse: "json" as const, detail };
+}
+
+function aliasInPath<Body extends TSchema>(body: Body, detail: DocumentDecoration) {
+  return { alias: "path" as const, costly: true, body, parse: "json" as const, params: AliasParams, detail };
+}
+
+/**
+ * What a chat route's handler reads from the request context. Handlers destructure it in their
+ * parameter list: Elysia reads that list to learn which parts of the request to prepare.
+ */
+type RouteContext<Body> = ChatInput<Body> &
+  Pick<Services, "chat" | "responder" | "limiter" | "settings"> & { set: { headers: Record<string, unknown> } };
+type ChatRoute = RouteContext<ChatCompletionRequest>;
+type TextRoute = RouteContext<CompletionRequest>;
+
+async function chatCompletionRoute({ chat, responder, call, set, request, body, alias }: ChatRoute) {
+  return responder.reply(call, set, await chatCompletion(chat, { alias, body, call, request }));
+}
+
+async function textCompletionRoute({ chat, responder, limiter, settings, call, set, request, body, alias }: TextRoute) {
+  const parallel = takePromptSlots(limiter, settings.limits.maxPrompts, call, body);
+  return responder.reply(call, set, await textCompletion(chat, { alias, body, call, request }, parallel));
+}
 
 const created = (loadedAt: number) => Math.floor(loadedAt / 1000);
 

@@ -1,0 +1,27 @@
+import type { SimulatedAnswer } from "./simulate";
+
+/**
+ * A non-streamed GENERIC `chatResponse` in OCI's wire shape. TEST_MODE answers with it, and the
+ * tests' fake OCI scripts its answers with it, so both speak the shape the gateway reads.
+ */
+export function genericChatResponse(
+  a: Pick<SimulatedAnswer, "text" | "toolCalls" | "finishReason">,
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number },
+) {
+  return {
+    apiFormat: "GENERIC",
+    timeCreated: new Date().toISOString(),
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "ASSISTANT",
+          content: a.text ? [{ type: "TEXT", text: a.text }] : [],
+          toolCalls: a.toolCalls.map((c) => ({ id: c.id, type: "FUNCTION", name: c.name, arguments: c.arguments })),
+        },
+        finishReason: a.finishReason,
+      },
+    ],
+    usage,
+  };
+}
