@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { COHERE_JOKE_REQUEST } from "./support/cohere-joke-request";
 import { type FakeOci, fixturePath, readChunks, readFixtureJson, startFakeOci } from "./support/fake-oci";
 import { generateTestKeyPair, makeTestCredentials, type TestCredentials } from "./support/keys";
 import { sdkFailure } from "./support/oci-sdk";
@@ -203,16 +204,7 @@ describe("real SDK against the fake", () => {
   });
 
   test("COHERE chat, non-stream and stream (§2.5, §3.3)", async () => {
-    const base = {
-      apiFormat: "COHERE",
-      message: "Tell me a joke",
-      chatHistory: [
-        { role: "USER", message: "Hello" },
-        { role: "CHATBOT", message: "Hi!" },
-      ],
-      preambleOverride: "Be terse.",
-    };
-    const res = await inference.chat({ chatDetails: chatDetails(base, "cohere.command-a-03-2025") });
+    const res = await inference.chat({ chatDetails: chatDetails(COHERE_JOKE_REQUEST, "cohere.command-a-03-2025") });
     if (!res || !("chatResult" in res)) throw new Error("expected a ChatResponse");
     const chat = (res.chatResult as unknown as Json).chatResponse as Json;
     expect(chat).toMatchObject({ apiFormat: "COHERE", text: "Echo: Tell me a joke", finishReason: "COMPLETE" });
@@ -220,7 +212,7 @@ describe("real SDK against the fake", () => {
     expect((chat.chatHistory as Json[]).at(-1)).toEqual({ role: "CHATBOT", message: "Echo: Tell me a joke" });
 
     const stream = await inference.chat({
-      chatDetails: chatDetails({ ...base, isStream: true }, "cohere.command-a-03-2025"),
+      chatDetails: chatDetails({ ...COHERE_JOKE_REQUEST, isStream: true }, "cohere.command-a-03-2025"),
     });
     const { events, done } = await collect(stream as ReadableStream<Uint8Array>);
     expect(done).toBe(false); // COHERE streams end without [DONE]

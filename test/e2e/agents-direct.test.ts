@@ -4,9 +4,10 @@
  * on a busy session with 409 (so overlap would be visible).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type FakeOci, startFakeOci } from "../support/fake-oci";
-import { type Gateway, startGateway, tempDir, testModels, writeModels } from "../support/gateway";
-import { makeTestCredentials } from "../support/keys";
+import { agentCitation } from "../support/agent-citation";
+import type { FakeOci } from "../support/fake-oci";
+import { type Gateway, startGateway, testModels } from "../support/gateway";
+import { signedFakeOci } from "../support/signed-fake-oci";
 
 const _AGENT_ID = (testModels()["my-agent"] as { id: string }).id;
 let fake: FakeOci;
@@ -21,10 +22,7 @@ async function start(env: Record<string, string> = {}): Promise<Gateway> {
 }
 
 beforeAll(async () => {
-  dir = tempDir();
-  const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
-  fake = await startFakeOci({ keys: [creds] });
-  writeModels(dir);
+  ({ fake, dir } = await signedFakeOci());
   gw = await start({ API_KEYS: "key-a,key-b" });
 });
 afterAll(async () => {
@@ -215,25 +213,12 @@ describe("manual mode and the session routes", () => {
 });
 
 describe("errors in the seed's envelope", () => {
+  const notAnAgent = "Model 'llama' is not an agent. Use type='agent' in llm_models.json.";
+  const turn = { channel: "c", cuid: "u", userMessage: "x" };
   test.each([
-    [
-      "/genai/llama/chat",
-      { channel: "c", cuid: "u", userMessage: "x" },
-      400,
-      "Model 'llama' is not an agent. Use type='agent' in llm_models.json.",
-    ],
-    [
-      "/genai/llama/session",
-      { channel: "c", cuid: "u" },
-      400,
-      "Model 'llama' is not an agent. Use type='agent' in llm_models.json.",
-    ],
-    [
-      "/genai/nope/chat",
-      { channel: "c", cuid: "u", userMessage: "x" },
-      404,
-      "Model 'nope' not found in llm_models.json",
-    ],
+    ["/genai/llama/chat", turn, 400, notAnAgent],
+    ["/genai/llama/session", { channel: "c", cuid: "u" }, 400, notAnAgent],
+    ["/genai/nope/chat", turn, 404, "Model 'nope' not found in llm_models.json"],
     [
       "/genai/my-agent/chat",
       { channel: "c", userMessage: "x" },
@@ -251,13 +236,7 @@ describe("errors in the seed's envelope", () => {
 
 describe("citations and disconnects", () => {
   test("the agent's citations reach agentResponse.citations", async () => {
-    const citation = {
-      sourceText: "Orders ship in 2 days.",
-      title: "FAQ",
-      docId: "doc-1",
-      pageNumbers: [3],
-      sourceLocation: { sourceLocationType: "OCI_OBJECT_STORAGE", url: "https://objectstorage.example/faq.pdf" },
-    };
+    const citation = agentCitation("Orders ship in 2 days.", "FAQ", "faq.pdf");
     fake.script("agentChat", {
       json: {
         message: {

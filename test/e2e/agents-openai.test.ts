@@ -6,18 +6,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { BASE_URL, makeTestApp } from "../support/app";
-import { type FakeOci, startFakeOci } from "../support/fake-oci";
-import { type Gateway, startGateway, tempDir, writeModels } from "../support/gateway";
-import { makeTestCredentials } from "../support/keys";
+import type { FakeOci } from "../support/fake-oci";
+import { type Gateway, startGateway } from "../support/gateway";
+import { signedFakeOci } from "../support/signed-fake-oci";
 
 let fake: FakeOci;
 let gw: Gateway;
 
 beforeAll(async () => {
-  const dir = tempDir();
-  const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
-  fake = await startFakeOci({ keys: [creds] });
-  writeModels(dir);
+  let dir: string;
+  ({ fake, dir } = await signedFakeOci());
   gw = await startGateway({
     args: ["--config-dir", dir],
     env: { OCI_AGENT_ENDPOINT: fake.url, OCI_INFERENCE_ENDPOINT: fake.url, SESSION_STORE: "memory", API_KEY: "k" },

@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { BASE_URL, makeTestApp } from "../support/app";
-import { type FakeOci, readFixtureEvents, startFakeOci } from "../support/fake-oci";
-import { COMPARTMENT, type Gateway, startGateway, tempDir, testModels, writeModels } from "../support/gateway";
-import { makeTestCredentials } from "../support/keys";
+import { genericToolCallJson } from "../support/clients";
+import { type FakeOci, readFixtureEvents } from "../support/fake-oci";
+import { COMPARTMENT, type Gateway, startGateway, testModels } from "../support/gateway";
+import { signedFakeOci } from "../support/signed-fake-oci";
 
 const MODEL_OCID = "ocid1.generativeaimodel.oc1.us-chicago-1.amaaaacohere";
 const models = testModels({
@@ -22,10 +23,8 @@ let real: Gateway;
 const offline = makeTestApp({ models });
 
 beforeAll(async () => {
-  const dir = tempDir();
-  const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
-  fake = await startFakeOci({ keys: [creds] });
-  writeModels(dir, models);
+  let dir: string;
+  ({ fake, dir } = await signedFakeOci(models));
   real = await startGateway({
     args: ["--config-dir", dir],
     env: { OCI_INFERENCE_ENDPOINT: fake.url, OCI_GENAI_ENDPOINT: fake.url },
@@ -346,28 +345,7 @@ describe("GENERIC tool round trip with the openai client on the signed path", ()
   test("call → tool message → answer, with OCI seeing the calls and results it must", async () => {
     fake.clear();
     fake.script("chat", {
-      json: {
-        modelId: "meta.llama-3.3-70b-instruct",
-        modelVersion: "1",
-        chatResponse: {
-          apiFormat: "GENERIC",
-          timeCreated: new Date().toISOString(),
-          choices: [
-            {
-              index: 0,
-              message: {
-                role: "ASSISTANT",
-                content: [],
-                toolCalls: [
-                  { id: "chatcmpl-tool-1", type: "FUNCTION", name: "get_weather", arguments: '{"city":"Paris"}' },
-                ],
-              },
-              finishReason: "tool_calls",
-            },
-          ],
-          usage: { promptTokens: 5, completionTokens: 5, totalTokens: 10 },
-        },
-      },
+      json: genericToolCallJson({ id: "chatcmpl-tool-1", name: "get_weather", arguments: '{"city":"Paris"}' }),
     });
     const c = client(real);
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Weather in Paris?" }];

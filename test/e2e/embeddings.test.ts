@@ -5,32 +5,23 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import {
-  deterministicEmbedding,
-  type FakeOci,
-  type RecordedRequest,
-  startFakeOci,
-  wordCount,
-} from "../support/fake-oci";
-import { COMPARTMENT, type Gateway, startGateway, tempDir, testModels, writeModels } from "../support/gateway";
-import { makeTestCredentials } from "../support/keys";
+import { deterministicEmbedding, type FakeOci, type RecordedRequest, wordCount } from "../support/fake-oci";
+import { COMPARTMENT, type Gateway, startGateway, testModels } from "../support/gateway";
+import { signedFakeOci } from "../support/signed-fake-oci";
 
 const PATH_COMPARTMENT = "ocid1.compartment.oc1..aaaapathalias";
 let fake: FakeOci;
 let gw: Gateway;
 
 beforeAll(async () => {
-  const dir = tempDir();
-  const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
-  fake = await startFakeOci({ keys: [creds] });
-  writeModels(
-    dir,
+  let dir: string;
+  ({ fake, dir } = await signedFakeOci(
     testModels({
       embed: { id: "cohere.embed-multilingual-v3.0", region: "us-chicago-1", compartmentId: COMPARTMENT },
       embed4: { id: "cohere.embed-v4.0", region: "us-chicago-1", compartmentId: COMPARTMENT },
       chatbot: { id: "openai.gpt-5", region: "us-chicago-1", compartmentId: PATH_COMPARTMENT },
     }),
-  );
+  ));
   gw = await startGateway({
     args: ["--config-dir", dir],
     env: { OCI_INFERENCE_ENDPOINT: fake.url, API_KEY: "emb-key" },

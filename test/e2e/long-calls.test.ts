@@ -4,9 +4,9 @@
  * and test/faults/client.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type FakeOci, startFakeOci } from "../support/fake-oci";
-import { type Gateway, startGateway, tempDir, testModels, writeModels } from "../support/gateway";
-import { makeTestCredentials } from "../support/keys";
+import type { FakeOci } from "../support/fake-oci";
+import { type Gateway, startGateway, testModels, writeModels } from "../support/gateway";
+import { signedFakeOci } from "../support/signed-fake-oci";
 import { waitUntil } from "../support/wait";
 
 let fake: FakeOci;
@@ -14,10 +14,7 @@ let gw: Gateway;
 let dir: string;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
-  fake = await startFakeOci({ keys: [creds] });
-  writeModels(dir);
+  ({ fake, dir } = await signedFakeOci());
   gw = await startGateway({
     args: ["--config-dir", dir],
     env: {

@@ -5,17 +5,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type FakeOci, startFakeOci } from "../support/fake-oci";
 import { COMPARTMENT, type Gateway, startGateway, tempDir, writeModels } from "../support/gateway";
-import { makeTestCredentials, type TestCredentials } from "../support/keys";
+import { makeTestCredentials } from "../support/keys";
+import { signedFakeOci } from "../support/signed-fake-oci";
 
 let fake: FakeOci;
 let gw: Gateway;
-let creds: TestCredentials;
 
 beforeAll(async () => {
-  const dir = tempDir();
-  creds = await makeTestCredentials(dir, { relativeKeyFile: true });
-  fake = await startFakeOci({ keys: [creds] });
-  writeModels(dir);
+  let dir: string;
+  ({ fake, dir } = await signedFakeOci());
   gw = await startGateway({ args: ["--config-dir", dir], env: { OCI_INFERENCE_ENDPOINT: fake.url, API_KEY: "k1" } });
 });
 afterAll(async () => {

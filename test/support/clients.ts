@@ -3,7 +3,8 @@
  * in TEST_MODE, one on the real signed path against the fake OCI server, and helpers to read what
  * the fake received.
  */
-import { expect } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout } from "bun:test";
+import { genericChatResponse } from "../../src/mock/generic-chat-response";
 import { binaryDir } from "./binary";
 import { type FakeOci, type RecordedRequest, startFakeOci } from "./fake-oci";
 import { type Gateway, startGateway } from "./gateway";
@@ -53,6 +54,25 @@ export async function startClientEnv(): Promise<ClientEnv> {
   }
 }
 
+/**
+ * The environment of the calling test file: started before its tests, stopped after them, read
+ * through the returned function; the file's tests are bounded by TEST_TIMEOUT_MS.
+ */
+export function clientEnvForSuite(): () => ClientEnv {
+  let env: ClientEnv | undefined;
+  setDefaultTimeout(TEST_TIMEOUT_MS);
+  beforeAll(async () => {
+    env = await startClientEnv();
+  }, SETUP_TIMEOUT_MS);
+  afterAll(async () => {
+    await env?.stop();
+  });
+  return () => {
+    if (!env) throw new Error("the client environment did not start");
+    return env;
+  };
+}
+
 type Rec = Record<string, unknown>;
 
 /** The `chatRequest` of every chat call the fake received, each checked to be validly signed. */
@@ -88,22 +108,10 @@ export function genericToolCallJson(call: { id: string; name: string; arguments:
   return {
     modelId: "meta.llama-3.3-70b-instruct",
     modelVersion: "1.0.0",
-    chatResponse: {
-      apiFormat: "GENERIC",
-      timeCreated: new Date().toISOString(),
-      choices: [
-        {
-          index: 0,
-          message: {
-            role: "ASSISTANT",
-            content: [],
-            toolCalls: [{ id: call.id, type: "FUNCTION", name: call.name, arguments: call.arguments }],
-          },
-          finishReason: "tool_calls",
-        },
-      ],
-      usage: { completionTokens: 12, promptTokens: 40, totalTokens: 52 },
-    },
+    chatResponse: genericChatResponse(
+      { text: "", toolCalls: [call], finishReason: "tool_calls" },
+      { completionTokens: 12, promptTokens: 40, totalTokens: 52 },
+    ),
   };
 }
 

@@ -36,6 +36,13 @@ interface Scripted {
   usage?: { input: number; output: number };
 }
 
+/** A script of function calls only (no text), each given as [actionId, name, arguments]. */
+const callsOnly = (...calls: Array<[string, string, string]>): Scripted => ({
+  text: "",
+  citations: CITATIONS,
+  functionCalls: calls.map(([actionId, name, args]) => ({ actionId, name, arguments: args })),
+});
+
 /** An OCI agent ChatResult (or the fields of a final stream event) for this script. */
 function agentResult(s: Scripted): Record<string, unknown> {
   return {
@@ -131,14 +138,7 @@ describe("an agent's whole answer, as a chat.completion", () => {
   });
 
   test("function calls only → tool calls with the action ids, no text (content null), finish_reason tool_calls", async () => {
-    const a = await answer({
-      text: "",
-      citations: CITATIONS,
-      functionCalls: [
-        { actionId: "act-1", name: "get_weather", arguments: '{"city":"Rome"}' },
-        { actionId: "act-2", name: "get_time", arguments: "{}" },
-      ],
-    });
+    const a = await answer(callsOnly(["act-1", "get_weather", '{"city":"Rome"}'], ["act-2", "get_time", "{}"]));
     expect(a.choices[0]!.text).toBeUndefined();
     expect(a.choices[0]!.toolCalls).toEqual([
       { id: "act-1", name: "get_weather", arguments: '{"city":"Rome"}' },
@@ -223,14 +223,7 @@ describe("an agent's stream: its closing events, as chunks", () => {
   });
 
   test("function calls → whole tool calls (indexed, action ids), then finish_reason tool_calls with agent", async () => {
-    const evs = await events({
-      text: "",
-      citations: CITATIONS,
-      functionCalls: [
-        { actionId: "act-1", name: "f", arguments: '{"a":1}' },
-        { actionId: "act-2", name: "g", arguments: "{}" },
-      ],
-    });
+    const evs = await events(callsOnly(["act-1", "f", '{"a":1}'], ["act-2", "g", "{}"]));
     expect(evs.map((e) => e.type)).toEqual(["tool_call", "tool_call", "agent", "finish"]);
     expect(evs.slice(0, 2)).toEqual([
       { type: "tool_call", choice: 0, index: 0, id: "act-1", name: "f", arguments: '{"a":1}' },

@@ -1,15 +1,10 @@
 /** OCI agent ChatResult → AgentAnswer (OCI-WIRE §5.2; src/agents/read-agent-result.ts). */
 import { describe, expect, test } from "bun:test";
 import { readAgentResult, usageFromTraces } from "../../src/agents/read-agent-result";
+import { agentCitation } from "../support/agent-citation";
 import { upstreamError } from "../support/throws";
 
-const citation = {
-  sourceText: "OCI is Oracle's cloud",
-  title: "About",
-  docId: "doc-1",
-  pageNumbers: [3],
-  sourceLocation: { sourceLocationType: "OCI_OBJECT_STORAGE", url: "https://objectstorage.example/about.pdf" },
-};
+const citation = agentCitation("OCI is Oracle's cloud", "About", "about.pdf");
 
 describe("readAgentResult", () => {
   test("text, citations and timeCreated of the message", () => {

@@ -11,7 +11,9 @@ import { mapCohereChatResponse } from "../../src/chat/formats/map-cohere-chat-re
 import { syntheticToolCallId } from "../../src/chat/formats/synthetic-tool-call-id";
 import type { ChatEvent, FinishReason } from "../../src/chat/types";
 import { toChatCompletion } from "../../src/families/openai/chat-completion";
+import { chatEvents } from "../support/chat-events";
 import { readFixtureEvents } from "../support/fake-oci";
+import { toolCallsOnly } from "../support/rendered-answers";
 import { assembleToolCalls, finishesOf, renderChunks, runStreamMapper, textOf } from "../support/run-stream-mapper";
 import { upstreamError } from "../support/throws";
 
@@ -23,25 +25,9 @@ const events = readFixtureEvents;
 
 const run = (evs: unknown[]): ChatEvent[] => runStreamMapper(new CohereStreamMapper(ANSWER_ID), evs);
 
-const text = (t: string): ChatEvent => ({ type: "text", choice: 0, text: t });
-const finish = (reason: FinishReason): ChatEvent => ({ type: "finish", choice: 0, reason });
-const usage = (inputTokens: number, outputTokens: number, totalTokens: number): ChatEvent => ({
-  type: "usage",
-  usage: { inputTokens, outputTokens, totalTokens },
-});
-const toolCall = (
-  index: number,
-  name: string,
-  args: string,
-  id = syntheticToolCallId(index, name, args),
-): ChatEvent => ({
-  type: "tool_call",
-  choice: 0,
-  index,
-  id,
-  name,
-  arguments: args,
-});
+const { text, finish, usage } = chatEvents;
+const toolCall = (index: number, name: string, args: string, id = syntheticToolCallId(index, name, args)) =>
+  chatEvents.toolCall(index, id, name, args);
 
 const base: any = { id: META.id, object: "chat.completion.chunk", created: META.created, model: META.model };
 const delta = (d: Record<string, unknown>, finishReason: string | null = null): any => ({
@@ -88,38 +74,14 @@ describe("mapCohereChatResponse", () => {
         ],
       }),
     );
-    expect(res.choices).toEqual([
-      {
-        index: 0,
-        text: undefined,
-        toolCalls: [
-          { id: MUNICH_ID, name: "getWeather", arguments: '{"city":"Munich"}' },
-          { id: syntheticToolCallId(1, "getTime", "{}"), name: "getTime", arguments: "{}" },
-        ],
-        finishReason: "tool_calls",
-      },
+    const expected = toolCallsOnly([
+      { id: MUNICH_ID, name: "getWeather", arguments: '{"city":"Munich"}' },
+      { id: syntheticToolCallId(1, "getTime", "{}"), name: "getTime", arguments: "{}" },
     ]);
+    expect(res.choices).toEqual([expected.choice]);
     expect(res.choices[0]!.text).toBeUndefined();
     expect(res.usage).toBeUndefined();
-    expect(toChatCompletion(res, META).choices).toEqual([
-      {
-        index: 0,
-        message: {
-          role: "assistant",
-          content: null,
-          tool_calls: [
-            { id: MUNICH_ID, type: "function", function: { name: "getWeather", arguments: '{"city":"Munich"}' } },
-            {
-              id: syntheticToolCallId(1, "getTime", "{}"),
-              type: "function",
-              function: { name: "getTime", arguments: "{}" },
-            },
-          ],
-        },
-        logprobs: null,
-        finish_reason: "tool_calls",
-      },
-    ]);
+    expect(toChatCompletion(res, META).choices).toEqual([expected.rendered]);
     // Same answer twice → same ids (a client sends them back with its tool results).
     const again = mapCohereChatResponse(
       body({ text: "", finishReason: "COMPLETE", toolCalls: [{ name: "getWeather", parameters: { city: "Munich" } }] }),
@@ -219,7 +181,7 @@ describe("CohereStreamMapper: cohere-text.chunks.txt", () => {
   ];
 
   test("exact events: one text per text event, the finish, the usage", () => {
-    expect(run(evs)).toEqual([...words.map(text), finish("stop"), usage(22, 15, 37)]);
+    expect(run(evs)).toEqual([...words.map((w) => text(w)), finish("stop"), usage(22, 15, 37)]);
   });
 
   test("rendered for OpenAI with include_usage: role chunk, one delta per text event, finish chunk, usage chunk", () => {
@@ -282,7 +244,7 @@ describe("CohereStreamMapper: cohere-tool-call.chunks.txt", () => {
 
   test("exact events: text, the tool call once (not repeated by the final event), finish tool_calls, usage", () => {
     expect(run(evs)).toEqual([
-      ...words.map(text),
+      ...words.map((w) => text(w)),
       toolCall(0, "getWeather", '{"city":"Munich"}', MUNICH_ID),
       finish("tool_calls"),
       usage(64, 21, 85),

@@ -12,6 +12,8 @@ import type { ChatEvent, FinishReason } from "../../src/chat/types";
 import type { AliasParams } from "../../src/config/types";
 import { toChatCompletion } from "../../src/families/openai/chat-completion";
 import type { ChatCompletionRequest } from "../../src/families/openai/schemas";
+import { chatEvents } from "../support/chat-events";
+import { toolCallsOnly } from "../support/rendered-answers";
 import { assembleToolCalls, finishesOf, renderChunks, runStreamMapper } from "../support/run-stream-mapper";
 import { apiError, upstreamError } from "../support/throws";
 
@@ -366,44 +368,16 @@ describe("mapCohereV2ChatResponse", () => {
         finishReason: "TOOL_CALL",
       }),
     );
-    expect(res.choices).toEqual([
-      {
-        index: 0,
-        text: undefined,
-        toolCalls: [
-          { id: "get_weather_abc", name: "get_weather", arguments: '{"city":"Paris"}' },
-          // No id from OCI: a synthetic one; object arguments are serialised.
-          { id: syntheticToolCallId(1, "get_time", '{"tz":"CET"}'), name: "get_time", arguments: '{"tz":"CET"}' },
-        ],
-        finishReason: "tool_calls",
-      },
+    const expected = toolCallsOnly([
+      { id: "get_weather_abc", name: "get_weather", arguments: '{"city":"Paris"}' },
+      // No id from OCI: a synthetic one; object arguments are serialised.
+      { id: syntheticToolCallId(1, "get_time", '{"tz":"CET"}'), name: "get_time", arguments: '{"tz":"CET"}' },
     ]);
+    expect(res.choices).toEqual([expected.choice]);
     expect(res.choices[0]!.text).toBeUndefined();
     expect(res.choices[0]).not.toHaveProperty("reasoning");
     expect(res.usage).toBeUndefined();
-    expect(toChatCompletion(res, META).choices).toEqual([
-      {
-        index: 0,
-        message: {
-          role: "assistant",
-          content: null,
-          tool_calls: [
-            {
-              id: "get_weather_abc",
-              type: "function",
-              function: { name: "get_weather", arguments: '{"city":"Paris"}' },
-            },
-            {
-              id: syntheticToolCallId(1, "get_time", '{"tz":"CET"}'),
-              type: "function",
-              function: { name: "get_time", arguments: '{"tz":"CET"}' },
-            },
-          ],
-        },
-        logprobs: null,
-        finish_reason: "tool_calls",
-      },
-    ]);
+    expect(toChatCompletion(res, META).choices).toEqual([expected.rendered]);
   });
 
   const reasons: Array<[string, FinishReason]> = [
@@ -461,17 +435,7 @@ describe("CohereV2StreamMapper", () => {
     ...extra,
   });
   const run = (evs: unknown[]): ChatEvent[] => runStreamMapper(new CohereV2StreamMapper(ANSWER_ID), evs);
-  const text = (t: string): ChatEvent => ({ type: "text", choice: 0, text: t });
-  const finish = (reason: FinishReason): ChatEvent => ({ type: "finish", choice: 0, reason });
-  const call = (index: number, id: string, name: string, args: string): ChatEvent => ({
-    type: "tool_call",
-    choice: 0,
-    index,
-    id,
-    name,
-    arguments: args,
-  });
-  const args = (index: number, a: string): ChatEvent => ({ type: "tool_arguments", choice: 0, index, arguments: a });
+  const { text, finish, toolCall: call, toolArguments: args } = chatEvents;
   const USAGE = { promptTokens: 9, completionTokens: 4, totalTokens: 13 };
 
   test("text deltas; the final event repeating the full text is not re-sent; the usage comes last", () => {

@@ -1,7 +1,7 @@
 /** OCI EmbedTextResult → OpenAI embedding objects (OCI-WIRE §4.1; src/openai/map-embed-text-result.ts). */
 import { describe, expect, test } from "bun:test";
 import { mapEmbedTextResult } from "../../src/embeddings/map-embed-text-result";
-import { UpstreamError } from "../../src/errors/upstream-error";
+import { upstreamError } from "../support/throws";
 
 const VECTORS = [
   [0.0094, -0.0109, 0.5, -1, 1e-8],
@@ -14,16 +14,6 @@ const OCI_ANSWER = {
   modelVersion: "4.0",
   usage: { completionTokens: 0, promptTokens: 16, totalTokens: 16 },
 };
-
-function upstream(fn: () => unknown): UpstreamError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UpstreamError);
-    return e as UpstreamError;
-  }
-  throw new Error("expected an UpstreamError, nothing was thrown");
-}
 
 /** What an OpenAI client does with a base64 embedding: little-endian float32 bytes. */
 function decode(b64: string): number[] {
@@ -91,12 +81,14 @@ describe("OCI's answer is checked before it is mapped", () => {
     ["vectors of different sizes", { embeddings: [[0.1, 0.2], [0.3]] }],
     ["only embeddingsByType", { embeddingsByType: { float: [[0.1], [0.2]] } }],
   ])("%s → bad_response", (_name, body) => {
-    const e = upstream(() => mapEmbedTextResult(body, { inputs: 2, offset: 0, encoding: "float" }));
+    const e = upstreamError(() => mapEmbedTextResult(body, { inputs: 2, offset: 0, encoding: "float" }));
     expect(e.failure).toBe("bad_response");
   });
 
   test("the count mismatch message says both numbers", () => {
-    const e = upstream(() => mapEmbedTextResult({ embeddings: [[0.1]] }, { inputs: 3, offset: 0, encoding: "float" }));
+    const e = upstreamError(() =>
+      mapEmbedTextResult({ embeddings: [[0.1]] }, { inputs: 3, offset: 0, encoding: "float" }),
+    );
     expect(e.message).toContain("1 embeddings for 3 inputs");
   });
 });

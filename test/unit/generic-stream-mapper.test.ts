@@ -9,6 +9,7 @@ import { GenericStreamMapper } from "../../src/chat/formats/generic-stream-mappe
 import type { ChatEvent } from "../../src/chat/types";
 import { UpstreamError } from "../../src/errors/upstream-error";
 import type { ChatCompletionChunk } from "../../src/families/openai/types";
+import { chatEvents } from "../support/chat-events";
 import { readFixtureEvents } from "../support/fake-oci";
 import { assembleToolCalls, finishesOf, renderChunks, runStreamMapper, textOf } from "../support/run-stream-mapper";
 
@@ -22,16 +23,7 @@ const run = (evs: unknown[]): ChatEvent[] => runStreamMapper(new GenericStreamMa
 const chunks = (evs: unknown[], includeUsage: boolean): ChatCompletionChunk[] =>
   renderChunks(run(evs), META, includeUsage);
 
-const text = (t: string, choice = 0): ChatEvent => ({ type: "text", choice, text: t });
-const finish = (reason: "stop" | "length" | "tool_calls", choice = 0): ChatEvent => ({
-  type: "finish",
-  choice,
-  reason,
-});
-const usage = (inputTokens: number, outputTokens: number, totalTokens: number): ChatEvent => ({
-  type: "usage",
-  usage: { inputTokens, outputTokens, totalTokens },
-});
+const { text, finish, usage } = chatEvents;
 
 // Expected chunks are plain literals (any) so they compare structurally with the typed output.
 const base: any = { id: META.id, object: "chat.completion.chunk", created: META.created, model: META.model };

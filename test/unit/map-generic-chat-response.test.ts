@@ -7,9 +7,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mapGenericChatResponse, mapLogprobs } from "../../src/chat/formats/map-generic-chat-response";
 import { mapUsage } from "../../src/chat/formats/map-usage";
-import { UpstreamError } from "../../src/errors/upstream-error";
 import { toChatCompletion } from "../../src/families/openai/chat-completion";
 import { openAiUsage } from "../../src/families/openai/usage";
+import * as answers from "../support/rendered-answers";
+import { upstreamError } from "../support/throws";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures", "oci");
 const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name), "utf8"));
@@ -22,15 +23,6 @@ const result = (choice: Record<string, unknown>, extra: Record<string, unknown> 
   modelVersion: "1",
   chatResponse: { apiFormat: "GENERIC", choices: [{ index: 0, ...choice }], ...extra },
 });
-function upstream(fn: () => unknown): UpstreamError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UpstreamError);
-    return e as UpstreamError;
-  }
-  throw new Error("expected an UpstreamError");
-}
 
 const JOKE = "Why did the scarecrow win an award? Because he was outstanding in his field.";
 
@@ -66,20 +58,10 @@ describe("mapGenericChatResponse", () => {
     });
     const c = mapGenericChatResponse(body).choices[0]!;
     expect(c.text).toBeUndefined();
-    expect(c.toolCalls).toEqual([
-      { id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' },
-      { id: "call_2", name: "get_time", arguments: "{}" },
-    ]);
+    expect(c.toolCalls).toEqual(answers.TWO_TOOL_CALLS);
     expect(c.finishReason).toBe("tool_calls");
     const r = rendered(body);
-    expect(r.message).toEqual({
-      role: "assistant",
-      content: null,
-      tool_calls: [
-        { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
-        { id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } },
-      ],
-    });
+    expect(r.message).toEqual(answers.TWO_TOOL_CALLS_MESSAGE);
     expect(r.finish_reason).toBe("tool_calls");
   });
 
@@ -151,12 +133,7 @@ describe("mapGenericChatResponse", () => {
       toolCalls: [],
       finishReason: "stop",
     });
-    expect(rendered(body).message).toEqual({
-      role: "assistant",
-      content: "42",
-      reasoning_content: "thinking...",
-      refusal: "no",
-    });
+    expect(rendered(body).message).toEqual(answers.REASONED_MESSAGE);
   });
 
   test("logprobs of a choice are kept per token (rendered as {content: [...]}); none → rendered null", () => {
@@ -165,14 +142,7 @@ describe("mapGenericChatResponse", () => {
       finishReason: "stop",
       logprobs: { tokens: ["Hi"], tokenLogprobs: [-0.5], topLogprobs: [{ Hi: -0.5 }] },
     });
-    const tokens = [
-      {
-        token: "Hi",
-        logprob: -0.5,
-        bytes: [72, 105],
-        top_logprobs: [{ token: "Hi", logprob: -0.5, bytes: [72, 105] }],
-      },
-    ];
+    const tokens = answers.hiLogprobs(-0.5);
     expect(mapGenericChatResponse(body).choices[0]!.logprobs).toEqual(tokens);
     expect(rendered(body).logprobs).toEqual({ content: tokens });
     const none = result({ message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "Hi" }] } });
@@ -195,21 +165,8 @@ describe("mapGenericChatResponse", () => {
       },
     );
     const u = mapGenericChatResponse(body).usage;
-    expect(u).toEqual({
-      inputTokens: 10,
-      outputTokens: 50,
-      totalTokens: 60,
-      cachedInputTokens: 4,
-      reasoningTokens: 40,
-      acceptedPredictionTokens: 0,
-    });
-    expect(openAiUsage(u)).toEqual({
-      prompt_tokens: 10,
-      completion_tokens: 50,
-      total_tokens: 60,
-      prompt_tokens_details: { cached_tokens: 4 },
-      completion_tokens_details: { reasoning_tokens: 40, accepted_prediction_tokens: 0 },
-    });
+    expect(u).toEqual(answers.DETAILED_USAGE);
+    expect(openAiUsage(u)).toEqual(answers.DETAILED_USAGE_RENDERED);
   });
 
   test("several choices keep their index", () => {
@@ -244,7 +201,7 @@ describe("mapGenericChatResponse", () => {
     ["toolCalls not an array", result({ message: { role: "ASSISTANT", toolCalls: "x" } })],
     ["tool call without name", result({ message: { role: "ASSISTANT", toolCalls: [{ id: "c", arguments: "{}" }] } })],
   ])("%s → UpstreamError bad_response", (_what, body) => {
-    expect(upstream(() => mapGenericChatResponse(body)).failure).toBe("bad_response");
+    expect(upstreamError(() => mapGenericChatResponse(body)).failure).toBe("bad_response");
   });
 });
 

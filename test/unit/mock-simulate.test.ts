@@ -9,6 +9,7 @@ import { createMockTransport } from "../../src/mock/mock-transport";
 import { simulateChat } from "../../src/mock/simulate";
 import { describeModel } from "../../src/oci/model-target";
 import type { ChatDetails } from "../../src/oci/wire";
+import { COHERE_JOKE_REQUEST } from "../support/cohere-joke-request";
 import { schemaErrors } from "./schema-check";
 
 const COMP = "ocid1.compartment.oc1..aaaa";
@@ -227,17 +228,7 @@ describe("simulateChat: response_format", () => {
 
 describe("simulateChat: COHERE and COHEREV2 requests", () => {
   test("COHERE: the current message is the last user text", () => {
-    const a = simulateChat(
-      raw({
-        apiFormat: "COHERE",
-        message: "Tell me a joke",
-        chatHistory: [
-          { role: "USER", message: "Hello" },
-          { role: "CHATBOT", message: "Hi! How can I help?" },
-        ],
-        preambleOverride: "You are terse.",
-      }),
-    );
+    const a = simulateChat(raw(COHERE_JOKE_REQUEST));
     expect(a.text).toBe("[TEST_MODE] Simulated response to: Tell me a joke");
     expect(a.finishReason).toBe("stop");
     expect(a.promptTokens).toBeGreaterThanOrEqual(3);

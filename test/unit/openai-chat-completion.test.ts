@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { type ChatOutcome, chatStream } from "../../src/chat/outcome";
-import type { AgentTurn, AnswerChoice, ChatAnswer, ChatEvent, LogprobToken } from "../../src/chat/types";
+import type { AgentTurn, AnswerChoice, ChatAnswer, ChatEvent } from "../../src/chat/types";
 import { ApiError } from "../../src/errors/api-error";
 import {
   agentInfo,
@@ -15,6 +15,7 @@ import {
 } from "../../src/families/openai/chat-completion";
 import type { ChatCompletionChunk } from "../../src/families/openai/types";
 import { openAiUsage } from "../../src/families/openai/usage";
+import * as answers from "../support/rendered-answers";
 
 const META = { id: "chatcmpl-t1", created: 1_700_000_000, model: "my-alias" };
 const TURN: AgentTurn = {
@@ -186,25 +187,9 @@ describe("toChatCompletion", () => {
 
   test("tool calls only → content null and tool_calls in OpenAI's shape", () => {
     const c = completion({
-      choices: [
-        choice({
-          text: undefined,
-          toolCalls: [
-            { id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' },
-            { id: "call_2", name: "get_time", arguments: "{}" },
-          ],
-          finishReason: "tool_calls",
-        }),
-      ],
+      choices: [choice({ text: undefined, toolCalls: answers.TWO_TOOL_CALLS, finishReason: "tool_calls" })],
     }).choices[0]!;
-    expect(c.message).toEqual({
-      role: "assistant",
-      content: null,
-      tool_calls: [
-        { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
-        { id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } },
-      ],
-    });
+    expect(c.message).toEqual(answers.TWO_TOOL_CALLS_MESSAGE);
     expect(c.finish_reason).toBe("tool_calls");
   });
 
@@ -219,12 +204,7 @@ describe("toChatCompletion", () => {
 
   test("reasoning → reasoning_content, refusal → refusal; absent when the choice has none", () => {
     const c = completion({ choices: [choice({ text: "42", reasoning: "thinking...", refusal: "no" })] });
-    expect(c.choices[0]!.message).toEqual({
-      role: "assistant",
-      content: "42",
-      reasoning_content: "thinking...",
-      refusal: "no",
-    });
+    expect(c.choices[0]!.message).toEqual(answers.REASONED_MESSAGE);
     const plain = completion({ choices: [choice()] }).choices[0]!.message;
     expect(plain).not.toHaveProperty("reasoning_content");
     expect(plain).not.toHaveProperty("refusal");
@@ -232,36 +212,13 @@ describe("toChatCompletion", () => {
   });
 
   test("logprobs → {content: [...]} per choice", () => {
-    const tokens: LogprobToken[] = [
-      {
-        token: "Hi",
-        logprob: -0.1,
-        bytes: [72, 105],
-        top_logprobs: [{ token: "Hi", logprob: -0.1, bytes: [72, 105] }],
-      },
-    ];
+    const tokens = answers.hiLogprobs(-0.1);
     expect(completion({ choices: [choice({ logprobs: tokens })] }).choices[0]!.logprobs).toEqual({ content: tokens });
   });
 
   test("usage with its details: cached_tokens, reasoning_tokens, accepted_prediction_tokens", () => {
-    const c = completion({
-      choices: [choice()],
-      usage: {
-        inputTokens: 10,
-        outputTokens: 50,
-        totalTokens: 60,
-        cachedInputTokens: 4,
-        reasoningTokens: 40,
-        acceptedPredictionTokens: 0,
-      },
-    });
-    expect(c.usage).toEqual({
-      prompt_tokens: 10,
-      completion_tokens: 50,
-      total_tokens: 60,
-      prompt_tokens_details: { cached_tokens: 4 },
-      completion_tokens_details: { reasoning_tokens: 40, accepted_prediction_tokens: 0 },
-    });
+    const c = completion({ choices: [choice()], usage: answers.DETAILED_USAGE });
+    expect(c.usage).toEqual(answers.DETAILED_USAGE_RENDERED);
   });
 
   test("an agent turn → the agent object; no agent key otherwise", () => {
