@@ -67,8 +67,8 @@ interface Profile {
   endTime: number;
 }
 
-async function main() {
-  const pinned = cpus().length >= 2 && pinSelf(1);
+/** A fresh config dir naming the one alias the profiled gateway serves. */
+function benchConfigDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "ocigenai-prof-"));
   writeFileSync(
     join(dir, "llm_models.json"),
@@ -80,6 +80,12 @@ async function main() {
       },
     }),
   );
+  return dir;
+}
+
+async function main() {
+  const pinned = cpus().length >= 2 && pinSelf(1);
+  const dir = benchConfigDir();
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
   const mock = spawnTracked("mock", [BUN, join(BENCH, "mock-oci.ts")], { env, cpu: pinned ? 1 : undefined });
   const mockUrl = `http://127.0.0.1:${(await mock.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 10_000))[1]}`;
@@ -185,18 +191,8 @@ async function main() {
  */
 async function startup() {
   const RUNS = 5;
-  const dir = mkdtempSync(join(tmpdir(), "ocigenai-prof-"));
+  const dir = benchConfigDir();
   await makeTestCredentials(dir, { relativeKeyFile: true });
-  writeFileSync(
-    join(dir, "llm_models.json"),
-    JSON.stringify({
-      bench: {
-        id: "meta.llama-3.3-70b-instruct",
-        region: "us-chicago-1",
-        compartmentId: "ocid1.compartment.oc1..aaaabench",
-      },
-    }),
-  );
   const bundle = join(dir, "bundle.js");
   const b = Bun.spawnSync([BUN, "build", join(SRC, "src/main.ts"), "--target", "bun", "--outfile", bundle], {
     cwd: SRC,
@@ -370,77 +366,47 @@ function summarize(input: Profile | Profile[], startupMode = false, requests = 0
       .sort((a, b) => b[1] - a[1])
       .slice(0, n);
   const L: string[] = [];
+  /** A ranked table under its heading: the top `n` of `m` (the keys `keep` accepts), in ms and share. */
+  const table = (heading: string, column: string, m: Map<string, number>, n: number, keep?: (k: string) => boolean) => {
+    L.push("", `### ${heading}`, "", `| # | ${column} | ms | share${RQ} |`, `|---|---|---|---${RQD}|`);
+    top(m, n, keep).forEach(([k, v], i) => {
+      L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
+    });
+  };
   if (startupMode) {
-    L.push(`## Where start-up time goes: ${total.toFixed(0)} ms of samples over the runs`, "");
-    L.push(
-      "### Inclusive time per module or package (work under its frames, including what it requires)",
-      "",
-      "| # | module / package | ms | share |",
-      "|---|---|---|---|",
+    L.push(`## Where start-up time goes: ${total.toFixed(0)} ms of samples over the runs`);
+    table(
+      "Inclusive time per module or package (work under its frames, including what it requires)",
+      "module / package",
+      byPackage,
+      30,
     );
-    top(byPackage, 30).forEach(([k, v], i) => {
-      L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
-    });
-    L.push(
-      "",
-      "### Self time by owner (innermost JS frame; native work charged to its caller)",
-      "",
-      "| # | owner | ms | share |",
-      "|---|---|---|---|",
-    );
-    top(bucket, 30).forEach(([k, v], i) => {
-      L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
-    });
+    table("Self time by owner (innermost JS frame; native work charged to its caller)", "owner", bucket, 30);
     return `${L.join("\n")}\n`;
   }
   L.push(
     `## CPU profile of ${ARM === "l2" ? "the L2 floor (bench/proxy-bare.ts --sign)" : `the gateway (${join(SRC, "src/main.ts")})`}, load ${LOAD}, LOG_LEVEL=${LOG_LEVEL}: ${total.toFixed(0)} ms of busy samples over ${requests} requests (${((1000 * total) / Math.max(1, requests)).toFixed(0)} µs each)`,
-    "",
   );
-  L.push(
-    "### Self time by owner: the innermost JS frame on the stack (native work — crypto, fetch, JSON — charged to its caller)",
-    "",
-    `| # | owner (file:function:line, or package:function) | ms | share${RQ} |`,
-    `|---|---|---|---${RQD}|`,
+  table(
+    "Self time by owner: the innermost JS frame on the stack (native work — crypto, fetch, JSON — charged to its caller)",
+    "owner (file:function:line, or package:function)",
+    bucket,
+    30,
   );
-  top(bucket, 30).forEach(([k, v], i) => {
-    L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
-  });
-  L.push(
-    "",
-    "### Innermost frame of our code (src/) on the stack — synchronous stacks only: work resumed from a promise in a package has no frame of ours",
-    "",
-    `| # | file:function:line | ms | share${RQ} |`,
-    `|---|---|---|---${RQD}|`,
+  table(
+    "Innermost frame of our code (src/) on the stack — synchronous stacks only: work resumed from a promise in a package has no frame of ours",
+    "file:function:line",
+    ourBucket,
+    20,
   );
-  top(ourBucket, 20).forEach(([k, v], i) => {
-    L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
-  });
-  L.push(
-    "",
-    "### Inclusive time, our code (src/)",
-    "",
-    `| # | file:function:line | ms | share${RQ} |`,
-    `|---|---|---|---${RQD}|`,
-  );
-  top(incl, 30, (k) => k.startsWith("src/")).forEach(([k, v], i) => {
-    L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
-  });
-  L.push("", "### Self time, everything", "", `| # | frame | ms | share${RQ} |`, `|---|---|---|---${RQD}|`);
-  top(self, 30).forEach(([k, v], i) => {
-    L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
-  });
-  L.push(
-    "",
-    "### Inclusive time, packages",
-    "",
-    `| # | package:function | ms | share${RQ} |`,
-    `|---|---|---|---${RQD}|`,
-  );
-  top(incl, 20, (k) => !k.startsWith("src/") && !k.startsWith("[native]") && !k.startsWith("/")).forEach(
-    ([k, v], i) => {
-      L.push(`| ${i + 1} | ${k} | ${v.toFixed(0)} | ${pct(v)} |`);
-    },
+  table("Inclusive time, our code (src/)", "file:function:line", incl, 30, (k) => k.startsWith("src/"));
+  table("Self time, everything", "frame", self, 30);
+  table(
+    "Inclusive time, packages",
+    "package:function",
+    incl,
+    20,
+    (k) => !k.startsWith("src/") && !k.startsWith("[native]") && !k.startsWith("/"),
   );
   return `${L.join("\n")}\n`;
 }

@@ -313,157 +313,132 @@ async function main(): Promise<number> {
   const results: Record<string, unknown> = {};
   /** CPU used by processes outside the bench during each phase, % of one core. */
   const foreign: Record<string, number> = {};
-  let foreignStop = foreignLoad();
+  /** Runs a phase when --only names it, and keeps the CPU other processes used meanwhile. */
+  const phase = async (name: string, run: () => Promise<void>) => {
+    const stop = foreignLoad();
+    if (ONLY.has(name)) await run();
+    foreign[name] = stop();
+  };
+  /**
+   * `cfg.reps` rounds over the arms, each once the machine is quiet, in an order rotated per round
+   * so that no arm always runs first; `pauseMs` between runs.
+   */
+  const rounds = async (armsHere: ArmName[], pauseMs: number, run: (a: ArmName, rep: number) => Promise<void>) => {
+    for (let rep = 0; rep < cfg.reps; rep++) {
+      await quiet();
+      for (const a of rotate(armsHere, rep)) {
+        await run(a, rep);
+        await Bun.sleep(SMOKE ? 20 : pauseMs);
+      }
+    }
+  };
 
-  foreignStop = foreignLoad();
   // ------------------------------------------------------------ 1. added latency, open loop, fixed rate
-  interface LatRun {
-    arm: ArmName;
-    rep: number;
-    p: Pcts;
-    errors: number;
-    sent: number;
-    lag: number;
-    ticks: number;
-    foreign: number;
-    busy: number;
-  }
   const latency: Lat[] = [];
-  if (ONLY.has("latency")) {
+  await phase("latency", async () => {
     for (const { latencyMs, size, rate, seconds } of cfg.cells) {
       {
         await setMode({ latencyMs, sse: false });
         const armsHere: ArmName[] = latencyMs === 0 ? allArms : ladder;
         const runs: LatRun[] = [];
         for (const a of armsHere) await openLoop(arms[a].target, bodies[size].json, rate, SMOKE ? 0.2 : 0.5); // settle
-        for (let rep = 0; rep < cfg.reps; rep++) {
-          await quiet();
-          for (const a of rotate(armsHere, rep)) {
-            const run = await guarded(`latency ${a} ${size} rep ${rep + 1}`, async () => {
-              const t0 = cpuTicks(arms[a].pid);
-              const fl = foreignLoad();
-              const r: OpenLoopResult = await openLoop(arms[a].target, bodies[size].json, rate, seconds);
-              const ticks = cpuTicks(arms[a].pid) - t0;
-              return {
-                arm: a,
-                rep,
-                p: pcts(r.latencies),
-                errors: r.errors,
-                sent: r.sent,
-                lag: r.maxSendLagMs,
-                ticks,
-                foreign: fl(),
-                busy: (100 * ticks) / CLK_TCK / seconds,
-              };
-            });
-            runs.push(run);
-            await Bun.sleep(SMOKE ? 20 : 150);
-          }
-        }
+        await rounds(armsHere, 150, async (a, rep) => {
+          const run = await guarded(`latency ${a} ${size} rep ${rep + 1}`, async () => {
+            const t0 = cpuTicks(arms[a].pid);
+            const fl = foreignLoad();
+            const r: OpenLoopResult = await openLoop(arms[a].target, bodies[size].json, rate, seconds);
+            const ticks = cpuTicks(arms[a].pid) - t0;
+            return {
+              arm: a,
+              rep,
+              p: pcts(r.latencies),
+              errors: r.errors,
+              sent: r.sent,
+              lag: r.maxSendLagMs,
+              ticks,
+              foreign: fl(),
+              busy: (100 * ticks) / CLK_TCK / seconds,
+            };
+          });
+          runs.push(run);
+        });
         latency.push({ latencyMs, size, rate, seconds, runs });
         log(`latency mock=${latencyMs}ms ${size} ${rate} req/s: done`);
       }
     }
     results.latency = latency;
-  }
+  });
 
-  foreign.latency = foreignStop();
-  foreignStop = foreignLoad();
   // ------------------------------------------------------------ 2. max throughput per core, closed loop
-  interface TpRun {
-    arm: ArmName;
-    rep: number;
-    rps: number;
-    errors: number;
-    cpuUsPerReq: number;
-    tool: string;
-    foreign: number;
-  }
-  const throughput: { size: BodySize; runs: TpRun[] }[] = [];
-  if (ONLY.has("throughput")) {
+  const throughput: Tp[] = [];
+  await phase("throughput", async () => {
     await setMode({ latencyMs: 0, sse: false });
     for (const size of cfg.sizes) {
       const runs: TpRun[] = [];
       const armsHere: ArmName[] = size === "small" ? allArms : ladder;
-      for (let rep = 0; rep < cfg.reps; rep++) {
-        await quiet();
-        for (const a of rotate(armsHere, rep)) {
-          const run = await guarded(`throughput ${a} ${size} rep ${rep + 1}`, async (): Promise<TpRun> => {
-            const t0 = cpuTicks(arms[a].pid);
-            const fl = foreignLoad();
-            let requests: number;
-            let errors: number;
-            let rps: number;
-            let tool = "wrk";
-            if (wrk) {
-              const w = spawnTracked(
-                `wrk-${a}`,
-                [
-                  wrk,
-                  "-t1",
-                  `-c${cfg.wrkConns}`,
-                  `-d${cfg.wrkSeconds}s`,
-                  "-s",
-                  join(BENCH, "wrk-post.lua"),
-                  arms[a].target.url,
-                ],
-                {
-                  env: { ...baseEnv, WRK_BODY_FILE: bodies[size].file, WRK_API_KEY: API_KEY },
-                  cpu: cpuOf(LOAD_CPU),
-                },
-              );
-              const m = await w.waitFor(/WRK_JSON (\{.*\})/, (cfg.wrkSeconds + 15) * 1000);
-              await w.stop();
-              const j = JSON.parse(m[1]!) as {
-                requests: number;
-                duration_us: number;
-                status_errors: number;
-                socket_errors: number;
-              };
-              errors = j.status_errors + j.socket_errors;
-              requests = j.requests - j.status_errors;
-              rps = requests / (j.duration_us / 1e6);
-            } else {
-              tool = "bun-closed-loop";
-              const r = await closedLoop(arms[a].target, bodies[size].json, cfg.wrkConns, cfg.wrkSeconds);
-              ({ requests, errors, rps } = r);
-            }
-            const ticks = cpuTicks(arms[a].pid) - t0;
-            return {
-              arm: a,
-              rep,
-              rps,
-              errors,
-              cpuUsPerReq: ((ticks / CLK_TCK) * 1e6) / Math.max(1, requests),
-              tool,
-              foreign: fl(),
+      await rounds(armsHere, 300, async (a, rep) => {
+        const run = await guarded(`throughput ${a} ${size} rep ${rep + 1}`, async (): Promise<TpRun> => {
+          const t0 = cpuTicks(arms[a].pid);
+          const fl = foreignLoad();
+          let requests: number;
+          let errors: number;
+          let rps: number;
+          let tool = "wrk";
+          if (wrk) {
+            const w = spawnTracked(
+              `wrk-${a}`,
+              [
+                wrk,
+                "-t1",
+                `-c${cfg.wrkConns}`,
+                `-d${cfg.wrkSeconds}s`,
+                "-s",
+                join(BENCH, "wrk-post.lua"),
+                arms[a].target.url,
+              ],
+              {
+                env: { ...baseEnv, WRK_BODY_FILE: bodies[size].file, WRK_API_KEY: API_KEY },
+                cpu: cpuOf(LOAD_CPU),
+              },
+            );
+            const m = await w.waitFor(/WRK_JSON (\{.*\})/, (cfg.wrkSeconds + 15) * 1000);
+            await w.stop();
+            const j = JSON.parse(m[1]!) as {
+              requests: number;
+              duration_us: number;
+              status_errors: number;
+              socket_errors: number;
             };
-          });
-          runs.push(run);
-          await Bun.sleep(SMOKE ? 20 : 300);
-        }
-      }
+            errors = j.status_errors + j.socket_errors;
+            requests = j.requests - j.status_errors;
+            rps = requests / (j.duration_us / 1e6);
+          } else {
+            tool = "bun-closed-loop";
+            const r = await closedLoop(arms[a].target, bodies[size].json, cfg.wrkConns, cfg.wrkSeconds);
+            ({ requests, errors, rps } = r);
+          }
+          const ticks = cpuTicks(arms[a].pid) - t0;
+          return {
+            arm: a,
+            rep,
+            rps,
+            errors,
+            cpuUsPerReq: ((ticks / CLK_TCK) * 1e6) / Math.max(1, requests),
+            tool,
+            foreign: fl(),
+          };
+        });
+        runs.push(run);
+      });
       throughput.push({ size, runs });
       log(`throughput ${size}: done`);
     }
     results.throughput = throughput;
-  }
+  });
 
-  foreign.throughput = foreignStop();
-  foreignStop = foreignLoad();
   // ------------------------------------------------------------ 3. streaming: TTFT and inter-event gaps
-  interface StRun {
-    arm: ArmName;
-    rep: number;
-    ttft: Pcts;
-    gaps: Pcts & { p1: number; p10: number };
-    collapsed: number;
-    failures: number;
-    streams: number;
-    firstError?: string;
-  }
-  const streaming: StRun[] = [];
-  if (ONLY.has("streaming")) {
+  const streaming: St[] = [];
+  await phase("streaming", async () => {
     await setMode({ latencyMs: 0, sse: true, events: cfg.events, gapMs: cfg.gapMs });
     for (const a of ladder)
       await streamLoad(
@@ -474,42 +449,36 @@ async function main(): Promise<number> {
         cfg.streamRate,
         SMOKE ? 0.2 : 0.5,
       );
-    for (let rep = 0; rep < cfg.reps; rep++) {
-      await quiet();
-      for (const a of rotate(ladder, rep)) {
-        const { rs } = await guarded(`streaming ${a} rep ${rep + 1}`, async () => {
-          const fl = foreignLoad();
-          const rs: StreamResult[] = await streamLoad(
-            arms[a].target,
-            bodies.small.stream,
-            arms[a].dialect,
-            cfg.events,
-            cfg.streamRate,
-            cfg.streamSeconds,
-          );
-          return { rs, foreign: fl() };
-        });
-        const ok = rs.filter((r) => r.ok);
-        const gaps = sortedFinite(ok.flatMap((r) => r.gaps));
-        streaming.push({
-          arm: a,
-          rep,
-          ttft: pcts(ok.map((r) => r.ttftMs)),
-          gaps: { ...pcts(gaps), p1: percentile(gaps, 1), p10: percentile(gaps, 10) },
-          collapsed: gaps.length ? gaps.filter((g) => g < cfg.gapMs / 2).length / gaps.length : NaN,
-          failures: rs.length - ok.length,
-          streams: rs.length,
-          firstError: rs.find((r) => !r.ok)?.error,
-        });
-        await Bun.sleep(SMOKE ? 20 : 150);
-      }
-    }
+    await rounds(ladder, 150, async (a, rep) => {
+      const { rs } = await guarded(`streaming ${a} rep ${rep + 1}`, async () => {
+        const fl = foreignLoad();
+        const rs: StreamResult[] = await streamLoad(
+          arms[a].target,
+          bodies.small.stream,
+          arms[a].dialect,
+          cfg.events,
+          cfg.streamRate,
+          cfg.streamSeconds,
+        );
+        return { rs, foreign: fl() };
+      });
+      const ok = rs.filter((r) => r.ok);
+      const gaps = sortedFinite(ok.flatMap((r) => r.gaps));
+      streaming.push({
+        arm: a,
+        rep,
+        ttft: pcts(ok.map((r) => r.ttftMs)),
+        gaps: { ...pcts(gaps), p1: percentile(gaps, 1), p10: percentile(gaps, 10) },
+        collapsed: gaps.length ? gaps.filter((g) => g < cfg.gapMs / 2).length / gaps.length : NaN,
+        failures: rs.length - ok.length,
+        streams: rs.length,
+        firstError: rs.find((r) => !r.ok)?.error,
+      });
+    });
     results.streaming = streaming;
     log("streaming: done");
-  }
+  });
 
-  foreign.streaming = foreignStop();
-  foreignStop = foreignLoad();
   // ------------------------------------------------------------ 4. RSS with N concurrent open streams
   // Bun's fetch runs at most 256 requests at once unless BUN_CONFIG_MAX_HTTP_REQUESTS says more, so
   // every proxy is measured as shipped (default env) and, in fresh instances, with the limit raised.
@@ -527,7 +496,7 @@ async function main(): Promise<number> {
     errors?: Record<string, number>;
   }
   const memory: MemRun[] = [];
-  if (ONLY.has("memory")) {
+  await phase("memory", async () => {
     const RAISED = { BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" };
     const holdRun = async (a: ArmName, variant: string, arm: Arm, timeoutMs: number) => {
       for (let i = 0; i < 50 && (await mockStats()).openStreams > 0; i++) await Bun.sleep(100); // the last run's streams are gone
@@ -608,10 +577,8 @@ async function main(): Promise<number> {
     }
     await setMode({ latencyMs: 0, sse: false });
     results.memory = memory;
-  }
+  });
 
-  foreign.memory = foreignStop();
-  foreignStop = foreignLoad();
   // ------------------------------------------------------------ 5. cold start to the first 200
   let cold:
     | {
@@ -626,7 +593,7 @@ async function main(): Promise<number> {
         versionMeanMs: number;
       }
     | undefined;
-  if (ONLY.has("coldstart")) {
+  await phase("coldstart", async () => {
     const port = await freePort();
     const env = { ...baseEnv, API_KEY, OCI_INFERENCE_ENDPOINT: mockUrl, LOG_LEVEL: "warn" };
     if (hyperfine && hasTaskset) {
@@ -707,9 +674,8 @@ async function main(): Promise<number> {
     }
     results.coldStart = cold;
     log(`cold start: ${fmt(cold.meanMs, 1)} ms mean`);
-  }
+  });
 
-  foreign.coldstart = foreignStop();
   // ------------------------------------------------------------ report
   const machine = {
     nproc: cpus().length,
@@ -769,22 +735,26 @@ async function freePort(): Promise<number> {
 }
 
 // ---------------------------------------------------------------- aggregation
+/** One arm measured in one repetition. */
+interface ArmRun {
+  arm: ArmName;
+  rep: number;
+}
+interface LatRun extends ArmRun {
+  p: Pcts;
+  errors: number;
+  sent: number;
+  lag: number;
+  ticks: number;
+  foreign: number;
+  busy: number;
+}
 type Lat = {
   latencyMs: number;
   size: BodySize;
   rate: number;
   seconds: number;
-  runs: {
-    arm: ArmName;
-    rep: number;
-    p: Pcts;
-    errors: number;
-    sent: number;
-    lag: number;
-    ticks: number;
-    foreign: number;
-    busy: number;
-  }[];
+  runs: LatRun[];
 };
 
 /** Added latency of `arm` over L0, paired within each repetition, median over repetitions. */
@@ -820,18 +790,14 @@ function added(
   };
 }
 
-type Tp = {
-  size: BodySize;
-  runs: {
-    arm: ArmName;
-    rep: number;
-    rps: number;
-    errors: number;
-    cpuUsPerReq: number;
-    tool: string;
-    foreign: number;
-  }[];
-};
+interface TpRun extends ArmRun {
+  rps: number;
+  errors: number;
+  cpuUsPerReq: number;
+  tool: string;
+  foreign: number;
+}
+type Tp = { size: BodySize; runs: TpRun[] };
 const tpOf = (t: Tp, arm: ArmName) => {
   const mine = t.runs.filter((r) => r.arm === arm);
   return {
@@ -843,16 +809,14 @@ const tpOf = (t: Tp, arm: ArmName) => {
   };
 };
 
-type St = {
-  arm: ArmName;
-  rep: number;
+interface St extends ArmRun {
   ttft: Pcts;
   gaps: Pcts & { p1: number; p10: number };
   collapsed: number;
   failures: number;
   streams: number;
   firstError?: string;
-};
+}
 function stOf(st: St[], arm: ArmName) {
   const mine = st.filter((r) => r.arm === arm);
   const addedTtft = (k: "p50" | "p99") =>
