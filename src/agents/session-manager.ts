@@ -4,8 +4,8 @@ import { UpstreamError } from "../errors/upstream-error";
 import type { Logger } from "../observability/logger";
 import { isRec } from "../oci/reply-shapes";
 import type { CallOptions, OciTransport } from "../oci/transport";
-import { storeKey } from "./session-key";
 import { LockTimeoutError, type Release, type SessionStore, StoreUnavailableError } from "../state/types";
+import { storeKey } from "./session-key";
 
 export interface SessionManagerOptions {
   ttlMs: number;

@@ -71,7 +71,11 @@ function exampleString(s: Schema): string {
   return min > 0 ? "x".repeat(min) : "example".slice(0, Math.min(7, max));
 }
 
-/** The value nearest the preferred one (1, or 1.5) that every bound allows. */
+/**
+ * The value nearest 1 that every bound allows. A "number" gets a whole value too when its
+ * bounds allow one: clients declare counts as "number" (Codex's usize arguments do) and parse
+ * them as integers; the half step only appears when the bounds leave no whole value.
+ */
 function exampleNumber(s: Schema, integer: boolean): number {
   const num = (k: string) => (typeof s[k] === "number" ? (s[k] as number) : undefined);
   const step = integer ? 1 : 0.5;
@@ -86,8 +90,7 @@ function exampleNumber(s: Schema, integer: boolean): number {
     lo = Math.ceil(lo);
     hi = Math.floor(hi);
   }
-  const preferred = integer ? 1 : 1.5;
-  return Math.min(Math.max(preferred, lo), hi);
+  return Math.min(Math.max(1, lo), hi);
 }
 
 function resolveRef(root: unknown, ref: string): Schema | undefined {
