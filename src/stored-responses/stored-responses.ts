@@ -1,5 +1,6 @@
 import { ApiError } from "../errors/api-error";
 import { type ResponseStore, StoreUnavailableError } from "../state/types";
+import { responseIdOfItem } from "./item-ids";
 import type { Json, ResponseObject } from "./response-types";
 
 /** What is kept of a response: the object itself, this turn's input items, and its chain. */
@@ -44,6 +45,19 @@ export class StoredResponses {
       });
     }
     return r.data as unknown as StoredData;
+  }
+
+  /**
+   * An item of one of the caller's stored responses (an input or an output item), found by the
+   * response id its own id carries; undefined when no stored response of this key holds it.
+   */
+  async item(owner: string, itemId: string): Promise<Json | undefined> {
+    const responseId = responseIdOfItem(itemId);
+    if (!responseId) return undefined;
+    const r = await this.guard(() => this.store.getResponse(responseId));
+    if (!r || r.owner !== owner) return undefined;
+    const data = r.data as unknown as StoredData;
+    return [...(data.response.output as unknown as Json[]), ...data.input].find((it) => it.id === itemId);
   }
 
   async delete(owner: string, id: string): Promise<void> {

@@ -185,18 +185,16 @@ describe.each(responsesModes(env).map((m) => [m.name, m] as const))("AI SDK, Res
 const callIdOf = (mode: ResponsesMode) => (mode.real ? OCI_CALL.id : "call_test_get_weather");
 
 /**
- * KNOWN GATEWAY BUG (test.failing until it is fixed; then make this a plain `test`): a
- * conversation continued with the first result's `response.messages`, as the AI SDK documents.
+ * A conversation continued with the first result's `response.messages`, as the AI SDK documents.
  * With `store` (its default) the SDK sends the earlier assistant message as
- * `{type: "item_reference", id: "msg_…"}`, the id of the stored output item; the gateway drops
- * item references (DROPPED in convert-to-chat-request.ts), so the model never sees its own
- * earlier answer. Only the real path shows what reached the model.
+ * `{type: "item_reference", id: "msg_…"}`, the id of the stored output item; the gateway must
+ * put the stored answer back in its place. Only the real path shows what reached the model.
  */
 describe("AI SDK, Responses API — real path via fake OCI: multi-turn", () => {
   beforeEach(() => env().fake.clear());
   const real = () => responsesModes(env).find((m) => m.real)!;
 
-  test.failing("a second generateText with the first result's response.messages keeps the earlier answer", async () => {
+  test("a second generateText with the first result's response.messages keeps the earlier answer", async () => {
     const rec = recordingFetch();
     const openai = createOpenAI({ baseURL: `${real().gw().url}/v1`, apiKey: CLIENT_API_KEY, fetch: rec.fetch });
     const model = openai.responses(MODEL);

@@ -369,13 +369,11 @@ describe.each(responsesModes(env).map((m) => [m.name, m] as const))("openai SDK,
   });
 
   /**
-   * KNOWN GATEWAY BUG (test.failing until it is fixed; then make this a plain `test`): the SDK
-   * types input items as ResponseItem, whose messages carry `content` as a list of parts
-   * (ResponseInputMessageItem: input_text; ResponseOutputMessage: output_text with annotations),
-   * as OpenAI answers them. The gateway keeps a message given with string content as it came, so
-   * `item.content[0]` is the string's first letter and `item.content.map` throws.
+   * The SDK types input items as ResponseItem, whose messages carry `content` as a list of
+   * parts (ResponseInputMessageItem: input_text; ResponseOutputMessage: output_text with
+   * annotations), as OpenAI answers them, even for a message sent with string content.
    */
-  test.failing("input items come back in the SDK's item shapes: message content is a list of parts", async () => {
+  test("input items come back in the SDK's item shapes: message content is a list of parts", async () => {
     const r = await c().responses.create({
       model: MODEL,
       input: [

@@ -77,12 +77,15 @@ describe("stored responses", () => {
     expect(await (await call(`/v1/responses/${created.id}`)).json()).toEqual(created);
     const page = await (await call(`/v1/responses/${created.id}/input_items?limit=2`)).json();
     expect(page.object).toBe("list");
-    expect(page.data.map((i: { content: string }) => i.content)).toEqual(["c", "b"]);
+    const texts = (items: Array<{ content: Array<{ text: string }> }>) => items.map((i) => i.content[0]?.text);
+    expect(texts(page.data)).toEqual(["c", "b"]);
     expect(page.has_more).toBe(true);
     const rest = await (await call(`/v1/responses/${created.id}/input_items?after=${page.last_id}`)).json();
-    expect(rest.data.map((i: { content: string }) => i.content)).toEqual(["a"]);
+    expect(texts(rest.data)).toEqual(["a"]);
     const asc = await (await call(`/v1/responses/${created.id}/input_items?order=asc`)).json();
-    expect(asc.data.map((i: { content: string }) => i.content)).toEqual(["a", "b", "c"]);
+    expect(texts(asc.data)).toEqual(["a", "b", "c"]);
+    expect(asc.data[0]).toMatchObject({ type: "message", role: "user", status: "completed" });
+    expect(asc.data[0].content).toEqual([{ type: "input_text", text: "a" }]);
     expect(asc.data.every((i: { id: string }) => i.id.startsWith("msg_"))).toBe(true);
     const del = await call(`/v1/responses/${created.id}`, { method: "DELETE" });
     expect(await del.json()).toEqual({ id: created.id, object: "response", deleted: true });
@@ -123,6 +126,53 @@ describe("stored responses", () => {
       ["ASSISTANT", "[TEST_MODE] Simulated response to: first question"],
       ["USER", "second question"],
     ]);
+  });
+
+  test("an item_reference is replaced by the stored item it names; one to nothing of this key's is a 404", async () => {
+    const transport = createMockTransport();
+    const sent: unknown[] = [];
+    const spy: OciTransport = {
+      ...transport,
+      chat: (t, d, o) => {
+        sent.push(d);
+        return transport.chat(t, d, o);
+      },
+    };
+    const { call } = makeTestApp({ transport: spy, env: { API_KEYS: "key-a,key-b" } });
+    const a = { authorization: "Bearer key-a" };
+    const first = await (await create(call, { input: "first question" }, a)).json();
+    const answerId = first.output[0].id as string;
+    expect(answerId).toMatch(/^msg_[0-9a-f]{40}$/);
+    const input = [
+      { role: "user", content: "first question" },
+      { type: "item_reference", id: answerId },
+      { role: "user", content: "second question" },
+    ];
+    const second = await create(call, { input }, a);
+    expect(second.status).toBe(200);
+    const messages = (
+      sent[1] as { chatRequest: { messages: Array<{ role: string; content: Array<{ text: string }> }> } }
+    ).chatRequest.messages;
+    expect(messages.map((m) => [m.role, m.content[0]!.text])).toEqual([
+      ["USER", "first question"],
+      ["ASSISTANT", "[TEST_MODE] Simulated response to: first question"],
+      ["USER", "second question"],
+    ]);
+    // input_items keeps the item itself, not the reference.
+    const items = await (
+      await call(`/v1/responses/${(await second.json()).id}/input_items?order=asc`, { headers: a })
+    ).json();
+    expect(items.data[1]).toMatchObject({ id: answerId, type: "message", role: "assistant" });
+
+    const other = await create(call, { input }, { authorization: "Bearer key-b" });
+    expect(other.status).toBe(404);
+    expect((await other.json()).error).toMatchObject({ code: "item_not_found", param: "input[1].id" });
+    for (const id of ["msg_unknown", `msg_${"0".repeat(40)}`]) {
+      const r = await create(call, { input: [{ type: "item_reference", id }] }, a);
+      expect(r.status).toBe(404);
+      expect((await r.json()).error.code).toBe("item_not_found");
+    }
+    expect(sent).toHaveLength(2);
   });
 
   test("a key sees only its own responses", async () => {

@@ -140,14 +140,13 @@ describe("items and fields", () => {
     ]);
   });
 
-  test("assistant history with output_text; reasoning and item_reference items are dropped", () => {
+  test("assistant history with output_text; reasoning items are dropped", () => {
     const { request } = convert(
       base({
         input: [
           { role: "user", content: "hi" },
           { type: "reasoning", id: "rs_1", summary: [] },
           { type: "message", role: "assistant", content: [{ type: "output_text", text: "hello", annotations: [] }] },
-          { type: "item_reference", id: "msg_x" },
           { role: "user", content: "again" },
         ],
       }),

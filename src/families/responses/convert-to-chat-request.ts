@@ -7,10 +7,13 @@ import { offeredName, type ToolPlan } from "./tools";
 const isRec = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-/** Item types that only OpenAI's hosted tools produce, or that carry nothing for OCI: dropped. */
+/**
+ * Item types that only OpenAI's hosted tools produce, or that carry nothing for OCI: dropped.
+ * (`item_reference` is not among them: create-response replaces each with the stored item it
+ * names before this runs.)
+ */
 const DROPPED = new Set([
   "reasoning",
-  "item_reference",
   "compaction",
   "compaction_trigger",
   "web_search_call",

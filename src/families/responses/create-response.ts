@@ -2,14 +2,15 @@ import type { ChatService } from "../../chat/chat-service";
 import type { ChatOutcome } from "../../chat/outcome";
 import type { ChatEvent } from "../../chat/types";
 import type { ModelAlias } from "../../config/types";
-import { badRequest } from "../../errors/api-error";
+import { ApiError, badRequest } from "../../errors/api-error";
 import type { RequestState } from "../../http/request-state";
 import { type Reply, streamReply } from "../../http/respond";
 import type { SseFrame } from "../../http/sse";
+import { itemIdsFor, type MintItemId, newResponseId } from "../../stored-responses/item-ids";
 import type { Json, ResponseObject } from "../../stored-responses/response-types";
 import type { StoredResponses } from "../../stored-responses/stored-responses";
 import { convertToChatRequest, inputItems } from "./convert-to-chat-request";
-import { completeResponse, newId, outputItems, responseShell } from "./render-response";
+import { completeResponse, outputItems, responseShell } from "./render-response";
 import type { ResponsesRequest } from "./schemas";
 import { ResponseStreamWriter } from "./stream-writer";
 import { planTools } from "./tools";
@@ -43,14 +44,15 @@ export async function createResponse(
     throw badRequest("'background' responses are not supported by this gateway", "background", "unsupported_parameter");
   }
   const owner = call.owner;
-  const items = withIds(inputItems(body.input));
+  const id = newResponseId();
+  const newId = itemIdsFor(id);
+  const items = withIds(await resolveReferences(deps.stored, owner, inputItems(body.input)), newId);
   const chain = body.previous_response_id ? await deps.stored.history(owner, body.previous_response_id) : undefined;
   const loaded = [...(chain?.items ?? []), ...items].flatMap((it) =>
     it.type === "tool_search_output" && Array.isArray(it.tools) ? it.tools : [],
   );
   const plan = planTools(body.tools, body.tool_choice, deps.strictTools, loaded);
-  const request = convertToChatRequest(body, plan, chain?.items);
-  const id = newId("resp");
+  const request = convertToChatRequest({ ...body, input: items as ResponsesRequest["input"] }, plan, chain?.items);
   const chainId = chain?.chainId ?? id;
   const out: ChatOutcome = await deps.chat.run({
     alias: i.alias,
@@ -66,7 +68,7 @@ export async function createResponse(
 
   if (out.kind === "answer") {
     const a = out.answer;
-    const response = completeResponse(shell, outputItems(a, plan), a.choices[0]?.finishReason, a.usage, a.agent);
+    const response = completeResponse(shell, outputItems(a, plan, newId), a.choices[0]?.finishReason, a.usage, a.agent);
     await keep(response);
     return {
       reply: { kind: "json", body: response, ociRequestId: out.ociRequestId, usage: a.usage },
@@ -96,9 +98,53 @@ const ID_PREFIX: Record<string, string> = {
   reasoning: "rs",
 };
 
-/** Input items as kept for `input_items`: each with an id (the client's, or a new one). */
-function withIds(items: Json[]): Json[] {
-  return items.map((it) =>
-    typeof it.id === "string" && it.id ? it : { ...it, id: newId(ID_PREFIX[String(it.type)] ?? "item") },
+/**
+ * Input items as kept for `input_items` and replayed along a chain: each with an id (the
+ * client's, or a new one), and a message's content as a list of parts with a status, the shape
+ * OpenAI answers and its SDKs type (`{role, content: "Hi"}` comes back as an `input_text` part).
+ */
+function withIds(items: Json[], newId: MintItemId): Json[] {
+  return items.map((it) => {
+    const item = it.type === "message" ? messageItem(it) : it;
+    return typeof item.id === "string" && item.id
+      ? item
+      : { ...item, id: newId(ID_PREFIX[String(item.type)] ?? "item") };
+  });
+}
+
+function messageItem(it: Json): Json {
+  const assistant = it.role === "assistant";
+  const content =
+    typeof it.content === "string"
+      ? [
+          assistant
+            ? { type: "output_text", text: it.content, annotations: [] }
+            : { type: "input_text", text: it.content },
+        ]
+      : it.content;
+  return { ...it, content, status: it.status ?? "completed" };
+}
+
+/**
+ * `item_reference` items replaced by the items they name, from the caller's stored responses:
+ * the AI SDK sends an earlier answer that way rather than repeat it. A reference to nothing the
+ * caller has stored is a 404, never a silently shorter conversation.
+ */
+async function resolveReferences(stored: StoredResponses, owner: string, items: Json[]): Promise<Json[]> {
+  if (!items.some((it) => it.type === "item_reference")) return items;
+  return Promise.all(
+    items.map(async (it, i) => {
+      if (it.type !== "item_reference") return it;
+      const ref = typeof it.id === "string" ? it.id : "";
+      const found = ref ? await stored.item(owner, ref) : undefined;
+      if (!found) {
+        throw new ApiError(404, `No item with id '${ref}' is stored for this API key`, {
+          type: "invalid_request_error",
+          param: `input[${i}].id`,
+          code: "item_not_found",
+        });
+      }
+      return found;
+    }),
   );
 }

@@ -1,4 +1,5 @@
 import type { AgentTurn, ChatAnswer, FinishReason, TokenUsage, ToolCall } from "../../chat/types";
+import type { MintItemId } from "../../stored-responses/item-ids";
 import type {
   Json,
   OutputItem,
@@ -8,11 +9,6 @@ import type {
 } from "../../stored-responses/response-types";
 import type { ResponsesRequest } from "./schemas";
 import type { ToolPlan } from "./tools";
-
-/** `resp_…`, `msg_…`, `fc_…`: OpenAI's id style, random. */
-export function newId(prefix: string): string {
-  return `${prefix}_${crypto.randomUUID().replaceAll("-", "")}`;
-}
 
 export function responsesUsage(u: TokenUsage | undefined): ResponseUsage | null {
   if (!u) return null;
@@ -26,7 +22,7 @@ export function responsesUsage(u: TokenUsage | undefined): ResponseUsage | null 
 }
 
 /** A call the model made, as the client's own item type (function, custom, local shell, tool search). */
-export function callItem(call: ToolCall, plan: ToolPlan): OutputItem {
+export function callItem(call: ToolCall, plan: ToolPlan, newId: MintItemId): OutputItem {
   const tool = plan.calls.get(call.name);
   const args = parse(call.arguments);
   switch (tool?.kind) {
@@ -110,7 +106,7 @@ export function outputText(text: string, agent?: AgentTurn): OutputText {
 }
 
 /** The core's whole answer as output items: reasoning, then the message, then the calls. */
-export function outputItems(answer: ChatAnswer, plan: ToolPlan): OutputItem[] {
+export function outputItems(answer: ChatAnswer, plan: ToolPlan, newId: MintItemId): OutputItem[] {
   const choice = answer.choices[0];
   if (!choice) return [];
   const items: OutputItem[] = [];
@@ -127,7 +123,7 @@ export function outputItems(answer: ChatAnswer, plan: ToolPlan): OutputItem[] {
       content: [outputText(text, answer.agent)],
     });
   }
-  for (const c of choice.toolCalls) items.push(callItem(c, plan));
+  for (const c of choice.toolCalls) items.push(callItem(c, plan, newId));
   return items;
 }
 

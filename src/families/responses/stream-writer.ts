@@ -1,8 +1,9 @@
 import type { AgentTurn, ChatEvent, FinishReason, TokenUsage } from "../../chat/types";
 import type { ApiError } from "../../errors/api-error";
 import type { SseFrame } from "../../http/sse";
+import { itemIdsFor, type MintItemId } from "../../stored-responses/item-ids";
 import type { OutputItem, ResponseObject } from "../../stored-responses/response-types";
-import { callItem, completeResponse, newId, outputText } from "./render-response";
+import { callItem, completeResponse, outputText } from "./render-response";
 import type { ToolPlan } from "./tools";
 
 type Open =
@@ -37,11 +38,14 @@ export class ResponseStreamWriter {
   private agent: AgentTurn | undefined;
   /** The finished response, once `end()` ran. */
   final: ResponseObject | undefined;
+  private readonly newId: MintItemId;
 
   constructor(
     private readonly shell: ResponseObject,
     private readonly plan: ToolPlan,
-  ) {}
+  ) {
+    this.newId = itemIdsFor(shell.id);
+  }
 
   start(): SseFrame[] {
     return [
@@ -83,7 +87,7 @@ export class ResponseStreamWriter {
       }
       case "tool_call": {
         this.closeOpen(out);
-        const item = callItem({ id: ev.id, name: ev.name, arguments: "" }, this.plan);
+        const item = callItem({ id: ev.id, name: ev.name, arguments: "" }, this.plan, this.newId);
         const index = this.items.length;
         const streams = item.type === "function_call";
         this.items.push(item);
@@ -120,7 +124,11 @@ export class ResponseStreamWriter {
     const out: SseFrame[] = [];
     this.closeOpen(out);
     for (const call of this.calls.values()) {
-      const done = callItem({ id: call.callId, name: call.offered, arguments: call.arguments || "{}" }, this.plan);
+      const done = callItem(
+        { id: call.callId, name: call.offered, arguments: call.arguments || "{}" },
+        this.plan,
+        this.newId,
+      );
       const item = { ...done, id: call.item.id } as OutputItem;
       this.items[call.index] = item;
       if (item.type === "function_call") {
@@ -171,7 +179,7 @@ export class ResponseStreamWriter {
   private openItem(kind: Open["kind"], out: SseFrame[]): void {
     const index = this.items.length;
     if (kind === "message") {
-      const id = newId("msg");
+      const id = this.newId("msg");
       const item: OutputItem = { type: "message", id, role: "assistant", status: "in_progress", content: [] };
       this.items.push(item);
       this.open = { kind, index, id, text: "" };
@@ -185,7 +193,7 @@ export class ResponseStreamWriter {
         }),
       );
     } else {
-      const id = newId("rs");
+      const id = this.newId("rs");
       const item: OutputItem = { type: "reasoning", id, summary: [] };
       this.items.push(item);
       this.open = { kind, index, id, text: "" };
