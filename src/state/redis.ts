@@ -317,15 +317,18 @@ function isServerReply(e: unknown): boolean {
 }
 
 /** What Redis holds is checked before it is trusted; an unreadable record counts as absent. */
-export function parseRecord(raw: string): SessionRecord | undefined {
-  let v: unknown;
+function jsonObject(raw: string): Record<string, unknown> | undefined {
   try {
-    v = JSON.parse(raw);
+    const v: unknown = JSON.parse(raw);
+    return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
-  if (typeof v !== "object" || v === null) return undefined;
-  const r = v as Record<string, unknown>;
+}
+
+export function parseRecord(raw: string): SessionRecord | undefined {
+  const r = jsonObject(raw);
+  if (!r) return undefined;
   const str = (k: string) => typeof r[k] === "string" && r[k] !== "";
   const num = (k: string) => typeof r[k] === "number" && Number.isFinite(r[k]);
   if (
@@ -347,14 +350,8 @@ export function parseRecord(raw: string): SessionRecord | undefined {
 
 /** A stored response as Redis holds it, checked like a record; another shape, or another id, is absent. */
 export function parseResponse(raw: string, id: string): StoredResponse | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== "object" || v === null) return undefined;
-  const r = v as Record<string, unknown>;
+  const r = jsonObject(raw);
+  if (!r) return undefined;
   const data = r.data;
   if (
     r.id !== id ||

@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, test } from "bun:test";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, type ModelMessage, stepCountIs, streamText, tool } from "ai";
 import { z } from "zod";
+import { weatherRoundTrip } from "../support/ai-sdk-steps";
 import {
   CALL_TIMEOUT_MS,
   CLIENT_API_KEY,
@@ -110,18 +111,11 @@ describe.each(responsesModes(env).map((m) => [m.name, m] as const))("AI SDK, Res
       stopWhen: stepCountIs(3),
       ...bounded(),
     });
-    expect(r.steps).toHaveLength(2);
-    const [first, second] = r.steps;
-    expect(first!.finishReason).toBe("tool-calls");
-    expect(first!.toolCalls).toHaveLength(1);
-    const call = first!.toolCalls[0]!;
-    expect(call.toolName).toBe("get_weather");
-    expect(call.invalid).toBeFalsy();
+    const { call, output } = weatherRoundTrip(r);
     expect(call.toolCallId).toBe(callIdOf(mode));
     expect(call.input).toEqual({ city: "Paris" });
     expect(executed).toEqual([{ city: "Paris" }]);
-    expect(first!.toolResults[0]!.output).toEqual({ sky: "sunny", tempC: 21 });
-    expect(second!.finishReason).toBe("stop");
+    expect(output).toEqual({ sky: "sunny", tempC: 21 });
     expect(r.text).toBe(mode.answer(q));
 
     expectResponsesApi(2);

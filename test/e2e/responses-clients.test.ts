@@ -43,6 +43,13 @@ const failure = (p: PromiseLike<unknown>): Promise<InstanceType<typeof OpenAI.AP
 
 const MODEL = "llama";
 
+/** A short history in both message forms: string content and a list of parts. */
+const THREE_MESSAGES: OpenAI.Responses.ResponseInput = [
+  { role: "user", content: "Hi" },
+  { role: "assistant", content: "Hello!" },
+  { role: "user", content: [{ type: "input_text", text: "What is OCI?" }] },
+];
+
 /** `city` is an enum so TEST_MODE's schema example ("Paris") is the call the real path scripts. */
 const weatherTool: FunctionTool = {
   type: "function",
@@ -336,14 +343,7 @@ describe.each(responsesModes(env).map((m) => [m.name, m] as const))("openai SDK,
   });
 
   test("responses.inputItems.list pages the request's input items, newest first by default", async () => {
-    const r = await c().responses.create({
-      model: MODEL,
-      input: [
-        { role: "user", content: "Hi" },
-        { role: "assistant", content: "Hello!" },
-        { role: "user", content: [{ type: "input_text", text: "What is OCI?" }] },
-      ],
-    });
+    const r = await c().responses.create({ model: MODEL, input: THREE_MESSAGES });
     const desc = await c().responses.inputItems.list(r.id);
     expect(desc.data).toHaveLength(3);
     expect(desc.has_more).toBe(false);
@@ -374,14 +374,7 @@ describe.each(responsesModes(env).map((m) => [m.name, m] as const))("openai SDK,
    * annotations), as OpenAI answers them, even for a message sent with string content.
    */
   test("input items come back in the SDK's item shapes: message content is a list of parts", async () => {
-    const r = await c().responses.create({
-      model: MODEL,
-      input: [
-        { role: "user", content: "Hi" },
-        { role: "assistant", content: "Hello!" },
-        { role: "user", content: [{ type: "input_text", text: "What is OCI?" }] },
-      ],
-    });
+    const r = await c().responses.create({ model: MODEL, input: THREE_MESSAGES });
     const items = await c().responses.inputItems.list(r.id, { order: "asc" });
     expect(items.data).toMatchObject([
       { type: "message", role: "user", content: [{ type: "input_text", text: "Hi" }] },

@@ -5,9 +5,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import { simplifyJsonSchema } from "../../src/chat/formats/simplify-json-schema";
-import { ApiError } from "../../src/errors/api-error";
 import { makeTestApp } from "../support/app";
 import { COMPARTMENT, testModels } from "../support/gateway";
+import { apiError } from "../support/throws";
 
 /** d0 refers twice to d1, which refers twice to d2, …: `levels` deep, 2^levels leaves inlined. */
 function doubling(levels: number): Record<string, unknown> {
@@ -35,21 +35,11 @@ function wide(width: number, depth: number): Record<string, unknown> {
   return { type: "object", properties: { root: { $ref: "#/$defs/w0" } }, $defs: defs };
 }
 
-const refusal = (f: () => unknown): ApiError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
-};
-
 describe("simplifyJsonSchema: expansion is budgeted", () => {
   test("the review's 22-level doubling schema is refused naming the parameter", () => {
     const schema = doubling(22);
     expect(JSON.stringify(schema).length).toBeLessThan(4000);
-    const e = refusal(() => simplifyJsonSchema(schema, "tools[3].function.parameters"));
+    const e = apiError(() => simplifyJsonSchema(schema, "tools[3].function.parameters"));
     expect(e.status).toBe(400);
     expect(e.param).toBe("tools[3].function.parameters");
     expect(e.code).toBe("schema_too_large");
@@ -57,7 +47,7 @@ describe("simplifyJsonSchema: expansion is budgeted", () => {
   });
 
   test("a wide fan-out (40 uses per level, 4 levels) is refused too", () => {
-    expect(refusal(() => simplifyJsonSchema(wide(40, 4), "response_format.json_schema.schema")).param).toBe(
+    expect(apiError(() => simplifyJsonSchema(wide(40, 4), "response_format.json_schema.schema")).param).toBe(
       "response_format.json_schema.schema",
     );
   });
@@ -66,11 +56,11 @@ describe("simplifyJsonSchema: expansion is budgeted", () => {
     const small = simplifyJsonSchema(doubling(4), "p") as { properties: { root: { properties: object } } };
     expect(JSON.stringify(small)).not.toContain("$ref");
     expect(Object.keys(small.properties.root.properties)).toEqual(["a", "b"]);
-    expect(refusal(() => simplifyJsonSchema(doubling(4), "p", 10)).code).toBe("schema_too_large");
+    expect(apiError(() => simplifyJsonSchema(doubling(4), "p", 10)).code).toBe("schema_too_large");
   });
 
   test("a malformed percent-escape in a $ref is a 400, not a crash", () => {
-    const e = refusal(() =>
+    const e = apiError(() =>
       simplifyJsonSchema({ type: "object", properties: { x: { $ref: "#/%E0%A4%A" } } }, "tools[0].function.parameters"),
     );
     expect(e.status).toBe(400);

@@ -33,6 +33,26 @@ async function events(r: Response): Promise<Array<{ event: string; data: Record<
     });
 }
 
+/** TEST_MODE's transport, keeping every chat request OCI would have been sent. */
+function recordingMock(): { spy: OciTransport; sent: unknown[] } {
+  const transport = createMockTransport();
+  const sent: unknown[] = [];
+  const spy: OciTransport = {
+    ...transport,
+    chat: (t, d, o) => {
+      sent.push(d);
+      return transport.chat(t, d, o);
+    },
+  };
+  return { spy, sent };
+}
+
+/** A GENERIC chat request's messages as [role, first text]. */
+const turns = (sent: unknown) =>
+  (
+    sent as { chatRequest: { messages: Array<{ role: string; content: Array<{ text: string }> }> } }
+  ).chatRequest.messages.map((m) => [m.role, m.content[0]!.text]);
+
 const outputText = (response: Record<string, unknown>) =>
   (response.output as Array<{ type: string; content?: Array<{ text: string }> }>)
     .filter((i) => i.type === "message")
@@ -105,23 +125,12 @@ describe("stored responses", () => {
 
   test("previous_response_id puts the chain before the new input (not its instructions)", async () => {
     const store = new MemorySessionStore();
-    const transport = createMockTransport();
-    const sent: unknown[] = [];
-    const spy: OciTransport = {
-      ...transport,
-      chat: (t, d, o) => {
-        sent.push(d);
-        return transport.chat(t, d, o);
-      },
-    };
+    const { spy, sent } = recordingMock();
     const { call } = makeTestApp({ transport: spy, stateStore: store });
     const first = await (await create(call, { input: "first question", instructions: "rule one" })).json();
     const second = await (await create(call, { input: "second question", previous_response_id: first.id })).json();
     expect(second.previous_response_id).toBe(first.id);
-    const messages = (
-      sent[1] as { chatRequest: { messages: Array<{ role: string; content: Array<{ text: string }> }> } }
-    ).chatRequest.messages;
-    expect(messages.map((m) => [m.role, m.content[0]!.text])).toEqual([
+    expect(turns(sent[1])).toEqual([
       ["USER", "first question"],
       ["ASSISTANT", "[TEST_MODE] Simulated response to: first question"],
       ["USER", "second question"],
@@ -129,15 +138,7 @@ describe("stored responses", () => {
   });
 
   test("an item_reference is replaced by the stored item it names; one to nothing of this key's is a 404", async () => {
-    const transport = createMockTransport();
-    const sent: unknown[] = [];
-    const spy: OciTransport = {
-      ...transport,
-      chat: (t, d, o) => {
-        sent.push(d);
-        return transport.chat(t, d, o);
-      },
-    };
+    const { spy, sent } = recordingMock();
     const { call } = makeTestApp({ transport: spy, env: { API_KEYS: "key-a,key-b" } });
     const a = { authorization: "Bearer key-a" };
     const first = await (await create(call, { input: "first question" }, a)).json();
@@ -150,10 +151,7 @@ describe("stored responses", () => {
     ];
     const second = await create(call, { input }, a);
     expect(second.status).toBe(200);
-    const messages = (
-      sent[1] as { chatRequest: { messages: Array<{ role: string; content: Array<{ text: string }> }> } }
-    ).chatRequest.messages;
-    expect(messages.map((m) => [m.role, m.content[0]!.text])).toEqual([
+    expect(turns(sent[1])).toEqual([
       ["USER", "first question"],
       ["ASSISTANT", "[TEST_MODE] Simulated response to: first question"],
       ["USER", "second question"],

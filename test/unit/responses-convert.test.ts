@@ -6,10 +6,10 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ApiError } from "../../src/errors/api-error";
 import { convertToChatRequest, inputItems } from "../../src/families/responses/convert-to-chat-request";
 import type { ResponsesRequest } from "../../src/families/responses/schemas";
 import { offeredName, planTools } from "../../src/families/responses/tools";
+import { apiError } from "../support/throws";
 
 interface Recorded {
   requests: Array<{ method: string; path: string; body: ResponsesRequest }>;
@@ -20,16 +20,6 @@ const recorded = (name: string): Recorded =>
 const convert = (body: ResponsesRequest, strict = false) => {
   const plan = planTools(body.tools, body.tool_choice, strict);
   return { plan, request: convertToChatRequest(body, plan) };
-};
-
-const refusal = (f: () => unknown): ApiError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error("expected a 400");
 };
 
 describe("Codex CLI 0.171, recorded", () => {
@@ -60,7 +50,7 @@ describe("Codex CLI 0.171, recorded", () => {
   });
 
   test("STRICT_TOOLS refuses web_search, naming tools[8].type", () => {
-    const e = refusal(() => convert(text, true));
+    const e = apiError(() => convert(text, true));
     expect(e.param).toBe("tools[8].type");
     expect(e.code).toBe("unsupported_tool");
   });
@@ -240,7 +230,7 @@ describe("items and fields", () => {
     ).request;
     expect(allowed.tools!.map((t) => t.function.name)).toEqual(["a"]);
     expect(allowed.tool_choice).toBe("required");
-    expect(refusal(() => convert(base({ tools, tool_choice: { type: "function", name: "zzz" } }))).param).toBe(
+    expect(apiError(() => convert(base({ tools, tool_choice: { type: "function", name: "zzz" } }))).param).toBe(
       "tool_choice",
     );
   });
@@ -267,7 +257,7 @@ describe("items and fields", () => {
     [{ tools: [{ type: "function", name: "bad name" }] }, "tools[0].name"],
     [{ input: [{ role: "system", content: "only instructions" }] }, "input"],
   ])("%j → 400 naming %s", (over, param) => {
-    expect(refusal(() => convert(base(over as Partial<ResponsesRequest>))).param).toBe(param);
+    expect(apiError(() => convert(base(over as Partial<ResponsesRequest>))).param).toBe(param);
   });
 
   test("inputItems: a string is one user message", () => {
