@@ -85,6 +85,28 @@ describe("long calls", () => {
     expect(text).toContain(": keep-alive\n\n");
     expect(text.trim().endsWith("data: [DONE]")).toBe(true);
   });
+
+  test("a quiet Responses stream gets the same comments, and its events still end in response.completed", async () => {
+    fake.clear();
+    const ev = (text: string) => ({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text }] } });
+    fake.script("chat", {
+      sse: [ev("a"), ev("b"), { finishReason: "stop", message: { role: "ASSISTANT" } }],
+      gapMs: 500,
+      done: true,
+    });
+    const r = await fetch(`${gw.url}/v1/responses`, {
+      method: "POST",
+      body: JSON.stringify({ model: "llama", input: "slow", stream: true }),
+    });
+    const text = await r.text();
+    expect(text).toContain(": keep-alive\n\n");
+    const events = text
+      .split("\n")
+      .filter((l) => l.startsWith("event: "))
+      .map((l) => l.slice(7));
+    expect(events.at(-1)).toBe("response.completed");
+    expect(events.filter((e) => e === "response.output_text.delta")).toHaveLength(2);
+  });
 });
 
 describe("config reload", () => {
