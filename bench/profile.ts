@@ -11,13 +11,13 @@
  * `--arm l2` profiles the signed floor (bench/proxy-bare.ts --sign) under the same load instead;
  * `--load small|large|stream` runs one kind of load only; `--startup` profiles start-up to the
  * first 200 instead (the gateway bundled as the binary bundles it, 5 runs); `--log-level info`
- * profiles with the access log on.
+ * profiles with the access log on; `--family responses` sends the same load to /v1/responses.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { makeTestCredentials } from "../test/support/keys";
-import { chatBody } from "./lib/bodies";
+import { chatBody, responsesBody } from "./lib/bodies";
 import { closedLoop, openLoop, streamLoad } from "./lib/load";
 import { killAllSync, pinSelf, spawnTracked, stopAll } from "./lib/procs";
 
@@ -36,6 +36,9 @@ const LOAD = flag("--load") ?? "mixed";
 const LOG_LEVEL = flag("--log-level") ?? "warn";
 /** Profile start-up (to the first 200) of the bundled gateway instead of a load. */
 const STARTUP = argv.includes("--startup");
+/** chat (default) or responses: which API family the gateway's load goes to. */
+const RESPONSES = flag("--family") === "responses";
+const body = RESPONSES ? responsesBody : chatBody;
 const API_KEY = "bench-key";
 
 const deadline = setTimeout(
@@ -114,19 +117,19 @@ async function main() {
   });
   const port = (await gw.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1];
   const target = {
-    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    url: `http://127.0.0.1:${port}/v1/${RESPONSES && ARM !== "l2" ? "responses" : "chat/completions"}`,
     headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
   };
   const enc = new TextEncoder();
-  const small = enc.encode(chatBody("small", "bench"));
-  const large = enc.encode(chatBody("large", "bench"));
+  const small = enc.encode(body("small", "bench"));
+  const large = enc.encode(body("large", "bench"));
   const mode = (m: object) => fetch(`${mockUrl}/__bench/mode`, { method: "POST", body: JSON.stringify(m) });
 
   await mode({ latencyMs: 0, sse: false });
   // Warm up with the same kind of request as the load, so per-request figures stay homogeneous.
   let requests: number;
-  const streamBody = enc.encode(chatBody("small", "bench", true));
-  const dialect = ARM === "l2" ? "oci" : "openai";
+  const streamBody = enc.encode(body("small", "bench", true));
+  const dialect = ARM === "l2" ? "oci" : RESPONSES ? "responses" : "openai";
   // A stream load saturates the proxy (events back to back, 400 streams/s): a sampling profile of a
   // mostly idle process would charge its waits to whatever frame was last on the stack.
   if (LOAD === "stream") {

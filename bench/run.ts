@@ -10,6 +10,8 @@
  *   L2      L1 + one RSA-2048 OCI signature per request (node:crypto, key parsed once): the floor
  *   L3      the compiled binary (dist/ocigenai, or $OCIGENAI_BIN) on its real path, LOG_LEVEL=warn
  *   L3info  the same binary with the default LOG_LEVEL (info), to show what logging costs
+ *   L3resp  the L3 process again, on /v1/responses with the same conversation: the Responses
+ *           adapter's own cost is L3resp − L3, paired within each repetition
  * The proxies are pinned to CPU 0; the mock, the load generators and this process to CPU 1.
  *
  * Options: --smoke, --reps N, --rate R (open-loop req/s), --bin PATH, --out DIR, --only a,b
@@ -22,7 +24,7 @@ import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { spawnSync } from "bun";
 import { makeTestCredentials } from "../test/support/keys";
-import { type BodySize, chatBody, expectedText } from "./lib/bodies";
+import { type BodySize, chatBody, expectedText, responsesBody } from "./lib/bodies";
 import {
   closedLoop,
   type Dialect,
@@ -135,11 +137,14 @@ const log = (...a: unknown[]) =>
   console.error(`[bench ${((performance.now() / 1000) | 0).toString().padStart(4)}s]`, ...a);
 
 // ---------------------------------------------------------------- arms
-type ArmName = "L0" | "L1" | "L2" | "L3" | "L3info";
+type ArmName = "L0" | "L1" | "L2" | "L3" | "L3info" | "L3resp";
+/** One request body in its three forms: bytes, bytes with `stream: true`, and a file for wrk. */
+type Bodies = Record<BodySize, { json: Uint8Array<ArrayBuffer>; stream: Uint8Array<ArrayBuffer>; file: string }>;
 interface Arm {
   name: ArmName;
   target: Target;
   dialect: Dialect;
+  bodies: Bodies;
   /** The proxy's pid (CPU and memory are read from it); the mock's for L0. */
   pid: number;
 }
@@ -194,13 +199,17 @@ async function main(): Promise<number> {
       2,
     ),
   );
-  const bodies: Record<BodySize, { json: Uint8Array<ArrayBuffer>; stream: Uint8Array<ArrayBuffer>; file: string }> =
-    {} as never;
-  for (const size of ["small", "large"] as BodySize[]) {
-    const file = join(dir, `${size}.json`);
-    writeFileSync(file, chatBody(size, MODEL));
-    bodies[size] = { json: enc.encode(chatBody(size, MODEL)), stream: enc.encode(chatBody(size, MODEL, true)), file };
-  }
+  const bodiesOf = (name: string, make: (size: BodySize, model: string, stream?: boolean) => string): Bodies => {
+    const out = {} as Bodies;
+    for (const size of ["small", "large"] as BodySize[]) {
+      const file = join(dir, `${name}-${size}.json`);
+      writeFileSync(file, make(size, MODEL));
+      out[size] = { json: enc.encode(make(size, MODEL)), stream: enc.encode(make(size, MODEL, true)), file };
+    }
+    return out;
+  };
+  const bodies = bodiesOf("chat", chatBody);
+  const respBodies = bodiesOf("responses", responsesBody);
   const baseEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
 
   const mock = spawnTracked("mock", [BUN, join(BENCH, "mock-oci.ts")], { env: baseEnv, cpu: cpuOf(LOAD_CPU) });
@@ -266,7 +275,9 @@ async function main(): Promise<number> {
       cpu: cpuOf(PROXY_CPU),
       stderrFile: join(dir, `${name}.log`),
     });
-  const procs: Record<Exclude<ArmName, "L0">, Child> = {
+  /** The arms with a process of their own (L3resp shares L3's). */
+  type ProcArm = Exclude<ArmName, "L0" | "L3resp">;
+  const procs: Record<ProcArm, Child> = {
     L1: bare("L1", false),
     L2: bare("L2", true),
     L3: gateway("L3", "warn"),
@@ -274,18 +285,32 @@ async function main(): Promise<number> {
   };
   const arms = {} as Record<ArmName, Arm>;
   const headers = { "content-type": "application/json", authorization: `Bearer ${API_KEY}` };
-  arms.L0 = { name: "L0", target: { url: `${mockUrl}/20231130/actions/chat`, headers }, dialect: "oci", pid: mock.pid };
-  for (const [name, child] of Object.entries(procs) as [Exclude<ArmName, "L0">, Child][]) {
+  arms.L0 = {
+    name: "L0",
+    target: { url: `${mockUrl}/20231130/actions/chat`, headers },
+    dialect: "oci",
+    bodies,
+    pid: mock.pid,
+  };
+  for (const [name, child] of Object.entries(procs) as [ProcArm, Child][]) {
     const port = (await child.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1];
     arms[name] = {
       name,
       target: { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers },
       dialect: name.startsWith("L3") ? "openai" : "oci",
+      bodies,
       pid: child.pid,
     };
   }
-  const allArms: ArmName[] = ["L0", "L1", "L2", "L3", "L3info"];
-  const ladder: ArmName[] = ["L0", "L1", "L2", "L3"];
+  arms.L3resp = {
+    name: "L3resp",
+    target: { url: arms.L3.target.url.replace("/v1/chat/completions", "/v1/responses"), headers },
+    dialect: "responses",
+    bodies: respBodies,
+    pid: arms.L3.pid,
+  };
+  const allArms: ArmName[] = ["L0", "L1", "L2", "L3", "L3info", "L3resp"];
+  const ladder: ArmName[] = ["L0", "L1", "L2", "L3", "L3resp"];
   log(
     `mock ${mockUrl}; arms ${allArms.map((a) => `${a}=${arms[a].target.url} pid ${arms[a].pid}`).join(", ")}; pinned=${pinned}`,
   );
@@ -293,21 +318,19 @@ async function main(): Promise<number> {
   // ------------------------------------------------------------ correctness check + warm-up of every arm
   await setMode({ latencyMs: 0, sse: false });
   for (const a of allArms) {
-    const r = await fetch(a === "L0" ? arms.L0.target.url : arms[a].target.url, {
-      method: "POST",
-      headers,
-      body: bodies.small.json,
-    });
+    const r = await fetch(arms[a].target.url, { method: "POST", headers, body: arms[a].bodies.small.json });
     const j = (await r.json()) as any;
     const text =
       arms[a].dialect === "oci"
         ? j?.chatResponse?.choices?.[0]?.message?.content?.[0]?.text
-        : j?.choices?.[0]?.message?.content;
+        : arms[a].dialect === "responses"
+          ? j?.output?.find((o: any) => o.type === "message")?.content?.[0]?.text
+          : j?.choices?.[0]?.message?.content;
     if (r.status !== 200 || text !== expectedText(20))
       throw new Error(`${a} answered ${r.status} ${JSON.stringify(j).slice(0, 300)}`);
   }
-  for (const a of allArms) await closedLoop(arms[a].target, bodies.small.json, 4, SMOKE ? 0.3 : 1.5);
-  for (const a of allArms) await closedLoop(arms[a].target, bodies.large.json, 4, SMOKE ? 0.2 : 0.5);
+  for (const a of allArms) await closedLoop(arms[a].target, arms[a].bodies.small.json, 4, SMOKE ? 0.3 : 1.5);
+  for (const a of allArms) await closedLoop(arms[a].target, arms[a].bodies.large.json, 4, SMOKE ? 0.2 : 0.5);
   log("every arm answers correctly; warmed up");
 
   const results: Record<string, unknown> = {};
@@ -341,12 +364,12 @@ async function main(): Promise<number> {
         await setMode({ latencyMs, sse: false });
         const armsHere: ArmName[] = latencyMs === 0 ? allArms : ladder;
         const runs: LatRun[] = [];
-        for (const a of armsHere) await openLoop(arms[a].target, bodies[size].json, rate, SMOKE ? 0.2 : 0.5); // settle
+        for (const a of armsHere) await openLoop(arms[a].target, arms[a].bodies[size].json, rate, SMOKE ? 0.2 : 0.5); // settle
         await rounds(armsHere, 150, async (a, rep) => {
           const run = await guarded(`latency ${a} ${size} rep ${rep + 1}`, async () => {
             const t0 = cpuTicks(arms[a].pid);
             const fl = foreignLoad();
-            const r: OpenLoopResult = await openLoop(arms[a].target, bodies[size].json, rate, seconds);
+            const r: OpenLoopResult = await openLoop(arms[a].target, arms[a].bodies[size].json, rate, seconds);
             const ticks = cpuTicks(arms[a].pid) - t0;
             return {
               arm: a,
@@ -397,7 +420,7 @@ async function main(): Promise<number> {
                 arms[a].target.url,
               ],
               {
-                env: { ...baseEnv, WRK_BODY_FILE: bodies[size].file, WRK_API_KEY: API_KEY },
+                env: { ...baseEnv, WRK_BODY_FILE: arms[a].bodies[size].file, WRK_API_KEY: API_KEY },
                 cpu: cpuOf(LOAD_CPU),
               },
             );
@@ -414,7 +437,7 @@ async function main(): Promise<number> {
             rps = requests / (j.duration_us / 1e6);
           } else {
             tool = "bun-closed-loop";
-            const r = await closedLoop(arms[a].target, bodies[size].json, cfg.wrkConns, cfg.wrkSeconds);
+            const r = await closedLoop(arms[a].target, arms[a].bodies[size].json, cfg.wrkConns, cfg.wrkSeconds);
             ({ requests, errors, rps } = r);
           }
           const ticks = cpuTicks(arms[a].pid) - t0;
@@ -443,7 +466,7 @@ async function main(): Promise<number> {
     for (const a of ladder)
       await streamLoad(
         arms[a].target,
-        bodies.small.stream,
+        arms[a].bodies.small.stream,
         arms[a].dialect,
         cfg.events,
         cfg.streamRate,
@@ -454,7 +477,7 @@ async function main(): Promise<number> {
         const fl = foreignLoad();
         const rs: StreamResult[] = await streamLoad(
           arms[a].target,
-          bodies.small.stream,
+          arms[a].bodies.small.stream,
           arms[a].dialect,
           cfg.events,
           cfg.streamRate,
@@ -757,15 +780,16 @@ type Lat = {
   runs: LatRun[];
 };
 
-/** Added latency of `arm` over L0, paired within each repetition, median over repetitions. */
+/** Added latency of `arm` over `over` (L0 unless said), paired within each repetition, median over repetitions. */
 function added(
   cell: Lat,
   arm: ArmName,
+  over: ArmName = "L0",
 ): Pcts & { errors: number; abs: Pcts; cpuUs: number; maxLag: number; busy: number; foreign: number } {
   const reps = [...new Set(cell.runs.map((r) => r.rep))];
   const d = { p50: [] as number[], p90: [] as number[], p99: [] as number[] };
   for (const rep of reps) {
-    const base = cell.runs.find((r) => r.rep === rep && r.arm === "L0");
+    const base = cell.runs.find((r) => r.rep === rep && r.arm === over);
     const mine = cell.runs.find((r) => r.rep === rep && r.arm === arm);
     if (!base || !mine) continue;
     for (const k of ["p50", "p90", "p99"] as const) d[k].push(mine.p[k] - base.p[k]);
@@ -817,10 +841,10 @@ interface St extends ArmRun {
   streams: number;
   firstError?: string;
 }
-function stOf(st: St[], arm: ArmName) {
+function stOf(st: St[], arm: ArmName, over: ArmName = "L0") {
   const mine = st.filter((r) => r.arm === arm);
   const addedTtft = (k: "p50" | "p99") =>
-    median(mine.map((r) => r.ttft[k] - (st.find((b) => b.rep === r.rep && b.arm === "L0")?.ttft[k] ?? NaN)));
+    median(mine.map((r) => r.ttft[k] - (st.find((b) => b.rep === r.rep && b.arm === over)?.ttft[k] ?? NaN)));
   const m = (f: (r: St) => number) => median(mine.map(f));
   return {
     ttftP50: m((r) => r.ttft.p50),
@@ -897,6 +921,14 @@ function report(
         value: `L3 ${signed(l3.p99)} vs L2 ${signed(l2.p99)} → L3 − L2 = ${signed(l3.p99 - l2.p99)} ms`,
         met: l3.p99 <= l2.p99 + 1,
       });
+      if (cell.runs.some((r) => r.arm === "L3resp")) {
+        const resp = added(cell, "L3resp", "L3");
+        budgets.push({
+          budget: `Responses adapter: /v1/responses p50 ≤ chat completions' + 0.1 ms (mock ${cell.latencyMs} ms, ${cell.size})`,
+          value: `L3resp − L3, paired: p50 ${signed(resp.p50)}, p99 ${signed(resp.p99)} ms`,
+          met: resp.p50 <= 0.1,
+        });
+      }
     }
     L.push(
       "",
@@ -942,7 +974,7 @@ function report(
       "| arm | TTFT p50 / p99 | TTFT added p50 / p99 | gap p1 / p10 / p50 / p90 / p99 | gaps < ½ nominal | failed streams |",
       "|---|---|---|---|---|---|",
     );
-    for (const arm of ["L0", "L1", "L2", "L3"] as ArmName[]) {
+    for (const arm of ["L0", "L1", "L2", "L3", "L3resp"] as ArmName[]) {
       const s = stOf(streaming, arm);
       L.push(
         `| ${arm} | ${fmt(s.ttftP50)} / ${fmt(s.ttftP99)} | ${arm === "L0" ? "—" : `${signed(s.addedP50)} / ${signed(s.addedP99)}`} | ${fmt(s.gap.p1)} / ${fmt(s.gap.p10)} / ${fmt(s.gap.p50)} / ${fmt(s.gap.p90)} / ${fmt(s.gap.p99)} | ${fmt(100 * s.collapsed, 1)} % | ${s.failures}/${s.streams}${s.firstError ? ` (${s.firstError.slice(0, 80)})` : ""} |`,
@@ -954,6 +986,12 @@ function report(
       budget: "streaming TTFT added ≤ L2's + 0.3 ms",
       value: `L3 ${signed(l3.addedP50)} vs L2 ${signed(l2.addedP50)} → L3 − L2 = ${signed(l3.addedP50 - l2.addedP50)} ms`,
       met: l3.addedP50 <= l2.addedP50 + 0.3,
+    });
+    const resp = stOf(streaming, "L3resp", "L3");
+    budgets.push({
+      budget: "Responses stream TTFT no worse than chat completions' (p50 within 0.1 ms)",
+      value: `L3resp − L3, paired: TTFT p50 ${signed(resp.addedP50)}, p99 ${signed(resp.addedP99)} ms`,
+      met: resp.addedP50 <= 0.1 && resp.failures === 0,
     });
     const distortion = Math.max(...(["p10", "p50", "p90"] as const).map((k) => Math.abs(l3.gap[k] - l0.gap[k])));
     budgets.push({
@@ -1039,7 +1077,7 @@ function smokeProblems(latency: Lat[], throughput: Tp[], streaming: St[], memory
   if (ONLY.has("latency")) {
     if (!latency.length) p.push("latency: nothing measured");
     for (const cell of latency)
-      for (const arm of ["L0", "L1", "L2", "L3", "L3info"] as ArmName[]) {
+      for (const arm of ["L0", "L1", "L2", "L3", "L3info", "L3resp"] as ArmName[]) {
         const runs = cell.runs.filter((r) => r.arm === arm);
         if (!runs.length) p.push(`latency ${arm}: did not run`);
         for (const r of runs) {
@@ -1050,13 +1088,13 @@ function smokeProblems(latency: Lat[], throughput: Tp[], streaming: St[], memory
   }
   if (ONLY.has("throughput"))
     for (const t of throughput)
-      for (const arm of ["L0", "L1", "L2", "L3", "L3info"] as ArmName[]) {
+      for (const arm of ["L0", "L1", "L2", "L3", "L3info", "L3resp"] as ArmName[]) {
         const a = tpOf(t, arm);
         finite(`throughput ${arm}`, a.rps);
         if (!(a.rps > 0)) p.push(`throughput ${arm}: no request completed`);
       }
   if (ONLY.has("streaming"))
-    for (const arm of ["L0", "L1", "L2", "L3"] as ArmName[]) {
+    for (const arm of ["L0", "L1", "L2", "L3", "L3resp"] as ArmName[]) {
       const s = stOf(streaming, arm);
       finite(`streaming ${arm}`, s.ttftP50, s.gap.p50);
       if (s.failures === s.streams) p.push(`streaming ${arm}: every stream failed (${s.firstError})`);

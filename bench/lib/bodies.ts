@@ -1,4 +1,4 @@
-/** Request bodies (OpenAI chat) and the mock's answer text, shared by the mock and the clients. */
+/** Request bodies (OpenAI chat and Responses) and the mock's answer text, shared by the mock and the clients. */
 
 /** The i-th streamed text delta; the non-streaming answer is the concatenation of n of them. */
 export const tokenText = (i: number) => (i === 0 ? "Why" : ` tok${i}`);
@@ -8,6 +8,34 @@ export type BodySize = "small" | "large";
 
 /** Small: one user message. Large: ~100 KB of conversation (system + 40 turns of ~2.5 KB). */
 export function chatBody(size: BodySize, model: string, stream = false): string {
+  return JSON.stringify({
+    model,
+    messages: conversation(size),
+    temperature: 0.2,
+    max_tokens: 256,
+    ...(stream ? { stream: true } : {}),
+  });
+}
+
+/**
+ * The same conversation as a Responses request: the system message as `instructions`, the turns
+ * as `{role, content}` items, `store: false` (what Codex sends; the chat arm keeps nothing either).
+ */
+export function responsesBody(size: BodySize, model: string, stream = false): string {
+  const [first, ...rest] = conversation(size);
+  const system = first?.role === "system";
+  return JSON.stringify({
+    model,
+    ...(system ? { instructions: first.content } : {}),
+    input: system ? rest : [first, ...rest],
+    temperature: 0.2,
+    max_output_tokens: 256,
+    store: false,
+    ...(stream ? { stream: true } : {}),
+  });
+}
+
+function conversation(size: BodySize): { role: string; content: string }[] {
   const messages: { role: string; content: string }[] = [];
   if (size === "small") messages.push({ role: "user", content: "Tell me a joke about proxies." });
   else {
@@ -16,5 +44,5 @@ export function chatBody(size: BodySize, model: string, stream = false): string 
     for (let i = 0; i < 40; i++)
       messages.push({ role: i % 2 === 0 ? "user" : "assistant", content: `${i}: ${para.repeat(30)}` });
   }
-  return JSON.stringify({ model, messages, temperature: 0.2, max_tokens: 256, ...(stream ? { stream: true } : {}) });
+  return messages;
 }

@@ -98,7 +98,7 @@ export async function closedLoop(
   return { requests, errors, rps: requests / ((performance.now() - started) / 1000) };
 }
 
-export type Dialect = "oci" | "openai";
+export type Dialect = "oci" | "openai" | "responses";
 
 export interface StreamResult {
   ok: boolean;
@@ -110,11 +110,19 @@ export interface StreamResult {
   error?: string;
 }
 
-/** Text of one SSE data payload: OCI GENERIC (L0–L2 pass through) or OpenAI chunk (L3). */
-function textOf(data: string, dialect: Dialect): string {
+/**
+ * Text of one SSE data payload: OCI GENERIC (L0–L2 pass through), an OpenAI chunk (L3) or a
+ * Responses event (L3resp, whose stream ends with `response.completed` rather than `[DONE]`).
+ */
+function readEvent(data: string, dialect: Dialect): { text: string; done: boolean } {
   const j = JSON.parse(data);
-  if (dialect === "oci") return j.message?.content?.[0]?.text ?? "";
-  return j.choices?.[0]?.delta?.content ?? "";
+  if (dialect === "oci") return { text: j.message?.content?.[0]?.text ?? "", done: false };
+  if (dialect === "responses")
+    return {
+      text: j.type === "response.output_text.delta" ? (j.delta ?? "") : "",
+      done: j.type === "response.completed",
+    };
+  return { text: j.choices?.[0]?.delta?.content ?? "", done: false };
 }
 
 /** One streamed request, every text event timestamped on arrival; content checked byte-exact. */
@@ -155,7 +163,9 @@ export async function streamOnce(
             done = true;
             continue;
           }
-          const piece = textOf(data, dialect);
+          const ev = readEvent(data, dialect);
+          if (ev.done) done = true;
+          const piece = ev.text;
           if (piece) {
             times.push(now);
             text += piece;
@@ -174,7 +184,9 @@ export async function streamOnce(
     ttftMs: times[0]! - start,
     gaps,
     totalMs: performance.now() - start,
-    ...(ok ? {} : { error: `content mismatch or no [DONE] (done=${done}, got ${JSON.stringify(text.slice(0, 60))})` }),
+    ...(ok
+      ? {}
+      : { error: `content mismatch or no end of stream (done=${done}, got ${JSON.stringify(text.slice(0, 60))})` }),
   };
 }
 

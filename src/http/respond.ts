@@ -4,7 +4,7 @@ import { ApiError } from "../errors/api-error";
 import { toApiError } from "../errors/to-api-error";
 import type { Metrics } from "../observability/metrics";
 import type { RequestState } from "./request-state";
-import { type SseFrame, sseResponse } from "./sse";
+import { type SseChunk, type SseFrame, sseResponse } from "./sse";
 import type { StreamRegistry } from "./stream-registry";
 
 /** A family's answer to one request, before it becomes HTTP. */
@@ -12,7 +12,7 @@ export type Reply<Body> = { kind: "json"; body: Body; ociRequestId?: string; usa
 
 export interface StreamReply {
   kind: "stream";
-  frames: AsyncIterable<SseFrame>;
+  frames: AsyncIterable<SseChunk>;
   ociRequestId?: string;
   /** Aborts the upstream work (the client went away). */
   cancel(): void;
@@ -27,7 +27,7 @@ export interface StreamReply {
 /** A family's frames for a core stream, keeping the stream's cancel and accounting. */
 export function streamReply(
   out: ChatStream,
-  frames: AsyncIterable<SseFrame>,
+  frames: AsyncIterable<SseChunk>,
   errorFrame: (e: ApiError) => SseFrame,
   keepAlive?: SseFrame,
 ): StreamReply {

@@ -7,6 +7,13 @@ export interface SseFrame {
 }
 
 /**
+ * What a family's stream yields: one frame, or frames made together (a Responses text delta
+ * comes with its `output_item.added` and `content_part.added`), written as one chunk so they
+ * leave in one write instead of one pull cycle each.
+ */
+export type SseChunk = SseFrame | readonly SseFrame[];
+
+/**
  * The one SSE framing helper. Pull-based, so a slow reader slows the upstream instead of growing
  * a buffer; while the source is silent it writes keep-alive comments (or the family's own ping)
  * so proxies and idle timers do not cut a quiet stream. An error after the first byte cannot
@@ -33,15 +40,23 @@ export interface SseOptions {
 const encoder = new TextEncoder();
 const KEEP_ALIVE = encoder.encode(": keep-alive\n\n");
 
-export function encodeFrame(f: SseFrame): Uint8Array {
+function frameText(f: SseFrame): string {
   const data = typeof f.data === "string" ? f.data : JSON.stringify(f.data);
-  return encoder.encode(f.event ? `event: ${f.event}\ndata: ${data}\n\n` : `data: ${data}\n\n`);
+  return f.event ? `event: ${f.event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
 }
 
-export function sseResponse(source: AsyncIterable<SseFrame>, o: SseOptions): Response {
+export function encodeFrame(f: SseFrame): Uint8Array {
+  return encoder.encode(frameText(f));
+}
+
+function encodeChunk(c: SseChunk): Uint8Array {
+  return "data" in c ? encodeFrame(c) : encoder.encode(c.map(frameText).join(""));
+}
+
+export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Response {
   const keepAlive = o.keepAlive ? encodeFrame(o.keepAlive) : KEEP_ALIVE;
   const it = source[Symbol.asyncIterator]();
-  let pending: Promise<IteratorResult<SseFrame>> | undefined;
+  let pending: Promise<IteratorResult<SseChunk>> | undefined;
   let closed = false;
   let unregister: (() => void) | undefined;
   const close = (outcome: "done" | "error" | "cancelled", error?: unknown) => {
@@ -71,21 +86,26 @@ export function sseResponse(source: AsyncIterable<SseFrame>, o: SseOptions): Res
         });
       },
       async pull(controller) {
-        pending ??= it.next();
         let timer: ReturnType<typeof setTimeout> | undefined;
         const tick = new Promise<"tick">((resolve) => (timer = setTimeout(() => resolve("tick"), o.keepAliveMs)));
         try {
-          const r = await Promise.race([pending, tick]);
-          if (r === "tick") {
-            controller.enqueue(keepAlive);
+          // Until something is written: a pull that enqueues nothing is not called again.
+          for (;;) {
+            pending ??= it.next();
+            const r = await Promise.race([pending, tick]);
+            if (r === "tick") {
+              controller.enqueue(keepAlive);
+              return;
+            }
+            pending = undefined;
+            if (r.done) {
+              controller.close();
+              close("done");
+              return;
+            }
+            if (Array.isArray(r.value) && r.value.length === 0) continue;
+            controller.enqueue(encodeChunk(r.value));
             return;
-          }
-          pending = undefined;
-          if (r.done) {
-            controller.close();
-            close("done");
-          } else {
-            controller.enqueue(encodeFrame(r.value));
           }
         } catch (e) {
           pending = undefined;

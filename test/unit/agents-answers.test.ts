@@ -14,6 +14,7 @@ import { toChatCompletion } from "../../src/families/openai/chat-completion";
 import type { Reply } from "../../src/http/respond";
 import type { OciEventStream } from "../../src/oci/transport";
 import { MemorySessionStore } from "../../src/state/memory";
+import { replyFrames } from "../support/reply-frames";
 import { renderChunks } from "../support/run-stream-mapper";
 import { stubTransport } from "../support/stub-transport";
 
@@ -119,7 +120,7 @@ async function events(s: Scripted): Promise<ChatEvent[]> {
 async function frames(r: Reply<unknown>): Promise<unknown[]> {
   if (r.kind !== "stream") throw new Error("expected a stream reply");
   const out: unknown[] = [];
-  for await (const f of r.frames) out.push(f.data);
+  for await (const f of replyFrames(r.frames)) out.push(f.data);
   return out;
 }
 

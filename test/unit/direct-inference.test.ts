@@ -9,6 +9,7 @@ import { directFinishReason, inferenceReply, inferenceToChatRequest } from "../.
 import type { Reply } from "../../src/http/respond";
 import { describeModel } from "../../src/oci/model-target";
 import { readFixtureEvents } from "../support/fake-oci";
+import { replyFrames } from "../support/reply-frames";
 import { runStreamMapper } from "../support/run-stream-mapper";
 
 const answer = (a: Partial<ChatAnswer["choices"][number]>, usage?: TokenUsage): ChatOutcome => ({
@@ -33,7 +34,7 @@ function streamOf(events: ChatEvent[]) {
 async function frames(r: Reply<unknown>): Promise<unknown[]> {
   if (r.kind !== "stream") throw new Error(`expected a stream reply, got ${r.kind}`);
   const out: unknown[] = [];
-  for await (const f of r.frames) {
+  for await (const f of replyFrames(r.frames)) {
     expect(f.event).toBeUndefined();
     out.push(f.data);
   }

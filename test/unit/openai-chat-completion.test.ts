@@ -16,6 +16,7 @@ import {
 import type { ChatCompletionChunk } from "../../src/families/openai/types";
 import { openAiUsage } from "../../src/families/openai/usage";
 import * as answers from "../support/rendered-answers";
+import { replyFrames } from "../support/reply-frames";
 
 const META = { id: "chatcmpl-t1", created: 1_700_000_000, model: "my-alias" };
 const TURN: AgentTurn = {
@@ -280,7 +281,7 @@ describe("chatCompletionReply", () => {
       const r = chatCompletionReply(out, META, includeUsage);
       if (r.kind !== "stream") throw new Error("expected a stream reply");
       const data: unknown[] = [];
-      for await (const f of r.frames) data.push(f.data);
+      for await (const f of replyFrames(r.frames)) data.push(f.data);
       expect(r.ociRequestId).toBe("opc-s");
       expect(r.usage()).toEqual({ inputTokens: 2, outputTokens: 1, totalTokens: 3 });
       expect(r.firstTokenAt()).toBeNumber();

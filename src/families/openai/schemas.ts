@@ -1,5 +1,6 @@
 import { type Static, t } from "elysia";
 import { Int } from "../../http/int-schema";
+import { OpenObject } from "../../http/open-object";
 
 /**
  * Request schemas of the OpenAI routes. Ranges live here, so a bad value is rejected by Elysia's
@@ -58,7 +59,7 @@ const FunctionTool = t.Object({
   function: t.Object({
     name: t.String({ minLength: 1, maxLength: 64, pattern: "^[a-zA-Z0-9_-]+$" }),
     description: t.Optional(t.String()),
-    parameters: t.Optional(t.Record(t.String(), t.Unknown())),
+    parameters: t.Optional(OpenObject()),
     strict: t.Optional(t.Union([t.Boolean(), t.Null()])),
   }),
 });
@@ -78,7 +79,7 @@ const ResponseFormat = t.Union([
     json_schema: t.Object({
       name: t.String({ minLength: 1 }),
       description: t.Optional(t.String()),
-      schema: t.Optional(t.Record(t.String(), t.Unknown())),
+      schema: t.Optional(OpenObject()),
       strict: t.Optional(t.Union([t.Boolean(), t.Null()])),
     }),
   }),

@@ -5,7 +5,7 @@ import type { ModelAlias } from "../../config/types";
 import { ApiError, badRequest } from "../../errors/api-error";
 import type { RequestState } from "../../http/request-state";
 import { type Reply, streamReply } from "../../http/respond";
-import type { SseFrame } from "../../http/sse";
+import type { SseChunk } from "../../http/sse";
 import { itemIdsFor, type MintItemId, newResponseId } from "../../stored-responses/item-ids";
 import type { Json, ResponseObject } from "../../stored-responses/response-types";
 import type { StoredResponses } from "../../stored-responses/stored-responses";
@@ -77,14 +77,15 @@ export async function createResponse(
   }
   const writer = new ResponseStreamWriter(shell, plan);
   const { events } = out;
-  async function* frames(): AsyncGenerator<SseFrame> {
-    yield* writer.start();
-    for await (const ev of events as AsyncIterable<ChatEvent>) yield* writer.push(ev);
+  // Each event's frames leave together (the first delta with its item and part announcements).
+  async function* frames(): AsyncGenerator<SseChunk> {
+    yield writer.start();
+    for await (const ev of events as AsyncIterable<ChatEvent>) yield writer.push(ev);
     const last = writer.end();
     // Kept before the client hears it is complete, so a follow-up can name it at once; if the
     // store fails, the stream fails (response.failed) rather than promise a chain it cannot keep.
     if (writer.final) await keep(writer.final);
-    yield* last;
+    yield last;
   }
   return { reply: streamReply(out, frames(), (e) => writer.failed(e)), ignoredTools: plan.ignored };
 }

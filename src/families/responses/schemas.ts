@@ -1,5 +1,6 @@
 import { type Static, t } from "elysia";
 import { Int } from "../../http/int-schema";
+import { OpenObject } from "../../http/open-object";
 
 /**
  * The Responses API request (docs/api/responses.md). Top-level fields are checked here, so a bad
@@ -8,7 +9,7 @@ import { Int } from "../../http/int-schema";
  * top-level fields (`client_metadata`, …) are dropped.
  */
 
-const Item = t.Record(t.String(), t.Unknown());
+const Item = OpenObject();
 
 const TextFormat = t.Union([
   t.Object({ type: t.Literal("text") }),
@@ -16,7 +17,7 @@ const TextFormat = t.Union([
   t.Object({
     type: t.Literal("json_schema"),
     name: t.String({ minLength: 1 }),
-    schema: t.Record(t.String(), t.Unknown()),
+    schema: OpenObject(),
     description: t.Optional(t.String()),
     strict: t.Optional(t.Union([t.Boolean(), t.Null()])),
   }),
@@ -33,7 +34,7 @@ const ToolChoice = t.Union([
       namespace: t.Optional(t.String()),
       /** `allowed_tools`: which of the offered tools, and auto or required. */
       mode: t.Optional(t.String()),
-      tools: t.Optional(t.Array(t.Record(t.String(), t.Unknown()))),
+      tools: t.Optional(t.Array(OpenObject())),
     },
     { additionalProperties: true },
   ),
