@@ -40,13 +40,18 @@ export function inputItems(input: ResponsesRequest["input"]): Json[] {
 /**
  * A Responses request → the chat core's request. `history` holds the items of the earlier turns
  * of a `previous_response_id` chain (their inputs and outputs, oldest first); `instructions`
- * lead as a system message and are never carried along a chain. Pure; 400s name the parameter
+ * lead as a system message and are never carried along a chain. `items` is `input` as a list of
+ * items, when the caller has it already. Pure; 400s name the parameter
  * (`input[3].content[1].image_url`).
  */
-export function convertToChatRequest(req: ResponsesRequest, plan: ToolPlan, history: Json[] = []): ChatRequest {
+export function convertToChatRequest(
+  req: ResponsesRequest,
+  plan: ToolPlan,
+  history: Json[] = [],
+  items: Json[] = inputItems(req.input),
+): ChatRequest {
   const messages: ChatMessage[] = [];
   if (req.instructions) messages.push({ role: "system", content: req.instructions });
-  const items = inputItems(req.input);
   for (const [i, item] of history.entries()) addItem(messages, item, `previous_response_id(${i})`);
   for (const [i, item] of items.entries()) addItem(messages, item, `input[${i}]`);
   if (messages.length === 0 || messages.every((m) => m.role === "system" || m.role === "developer")) {

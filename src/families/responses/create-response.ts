@@ -46,13 +46,15 @@ export async function createResponse(
   const owner = call.owner;
   const id = newResponseId();
   const newId = itemIdsFor(id);
-  const items = withIds(await resolveReferences(deps.stored, owner, inputItems(body.input)), newId);
+  const given = await resolveReferences(deps.stored, owner, inputItems(body.input));
+  // Ids and OpenAI's item shape matter only for what is kept (`input_items`, chains).
+  const items = body.store === false ? given : withIds(given, newId);
   const chain = body.previous_response_id ? await deps.stored.history(owner, body.previous_response_id) : undefined;
   const loaded = [...(chain?.items ?? []), ...items].flatMap((it) =>
     it.type === "tool_search_output" && Array.isArray(it.tools) ? it.tools : [],
   );
   const plan = planTools(body.tools, body.tool_choice, deps.strictTools, loaded);
-  const request = convertToChatRequest({ ...body, input: items as ResponsesRequest["input"] }, plan, chain?.items);
+  const request = convertToChatRequest(body, plan, chain?.items, given);
   const chainId = chain?.chainId ?? id;
   const out: ChatOutcome = await deps.chat.run({
     alias: i.alias,
