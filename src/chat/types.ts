@@ -70,6 +70,13 @@ export interface ChatRequest {
   parallel_tool_calls?: boolean;
   response_format?: ResponseFormat;
   reasoning_effort?: string;
+  /**
+   * An effort the client would like rather than demands (the Responses API's `reasoning.effort`,
+   * Anthropic's thinking and `output_config.effort`, which coding agents send on every turn):
+   * used where the model format takes an effort, left out where it does not (COHERE), so those
+   * clients work on every model. `reasoning_effort` wins when both are set.
+   */
+  preferred_reasoning_effort?: string;
   verbosity?: string;
   logprobs?: boolean | null;
   top_logprobs?: number;

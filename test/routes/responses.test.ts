@@ -78,6 +78,19 @@ describe("every model format and agents", () => {
     });
   }
 
+  test("reasoning.effort, which Codex sends every turn, reaches GENERIC models and is left out for COHERE", async () => {
+    const { spy, sent } = recordingMock();
+    const app = makeTestApp({ models: MODELS, transport: spy });
+    for (const model of ["llama", "command-a"]) {
+      const r = await create(app.call, { model, input: "ping", reasoning: { effort: "high" } });
+      expect(r.status).toBe(200);
+    }
+    const [generic, cohere] = sent as Array<{ chatRequest: Record<string, unknown> }>;
+    expect(generic!.chatRequest.reasoningEffort).toBe("HIGH");
+    expect(cohere!.chatRequest.apiFormat).toBe("COHERE");
+    expect("reasoningEffort" in cohere!.chatRequest).toBe(false);
+  });
+
   test("/genai/{alias}/v1/responses: the path's alias answers whatever the body's model says", async () => {
     const r = await call("/genai/command-a/v1/responses", {
       method: "POST",

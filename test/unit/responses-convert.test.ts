@@ -168,7 +168,7 @@ describe("items and fields", () => {
       top_p: 0.9,
       response_format: { type: "json_schema", json_schema: { name: "out", schema: { type: "object" }, strict: true } },
       verbosity: "low",
-      reasoning_effort: "minimal",
+      preferred_reasoning_effort: "minimal",
       user: "u-1",
     });
     expect(convert(base({ text: { format: { type: "json_object" } } })).request.response_format).toEqual({

@@ -37,7 +37,7 @@ export function convertToCohereChatRequest(
     ["verbosity", whenSet, "take no verbosity"],
   ]);
   const s = mergeSampling(
-    { ...req, reasoning_effort: undefined, verbosity: undefined },
+    { ...req, reasoning_effort: undefined, preferred_reasoning_effort: undefined, verbosity: undefined },
     { ...defaults, reasoning_effort: undefined, verbosity: undefined },
   );
   const { preamble, history, message, toolResults } = splitConversation(req.messages);

@@ -19,6 +19,7 @@ type Sampling = Pick<
   | "frequency_penalty"
   | "presence_penalty"
   | "reasoning_effort"
+  | "preferred_reasoning_effort"
   | "verbosity"
 >;
 
@@ -49,7 +50,11 @@ export function mergeSampling(req: Sampling, defaults: AliasParams) {
         DEFAULT_MAX_TOKENS,
       limit ?? Infinity,
     ),
-    reasoningEffort: upperEnum(req.reasoning_effort ?? defaults.reasoning_effort, EFFORTS, "reasoning_effort") as
+    reasoningEffort: upperEnum(
+      req.reasoning_effort ?? req.preferred_reasoning_effort ?? defaults.reasoning_effort,
+      EFFORTS,
+      "reasoning_effort",
+    ) as
       | ReasoningEffort
       | undefined,
     verbosity: upperEnum(req.verbosity ?? defaults.verbosity, VERBOSITIES, "verbosity") as Verbosity | undefined,

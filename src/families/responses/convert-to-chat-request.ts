@@ -68,7 +68,7 @@ export function convertToChatRequest(
   if (format) out.response_format = format;
   if (req.text?.verbosity) out.verbosity = req.text.verbosity;
   const effort = req.reasoning?.effort;
-  if (effort) out.reasoning_effort = effort === "xhigh" ? "high" : effort;
+  if (effort) out.preferred_reasoning_effort = effort === "xhigh" ? "high" : effort;
   const user = req.safety_identifier ?? req.user;
   if (user) out.user = user;
   return out;
