@@ -61,8 +61,7 @@ describe("convertToCohereV2ChatRequest", () => {
       ]),
     });
     expect(body.messages).toEqual([
-      { role: "SYSTEM", content: [TEXT("sys")] },
-      { role: "SYSTEM", content: [TEXT("dev")] },
+      { role: "SYSTEM", content: [TEXT("sys"), TEXT("dev")] },
       { role: "USER", content: [TEXT("Weather in Paris?")] },
       {
         role: "ASSISTANT",
@@ -75,6 +74,29 @@ describe("convertToCohereV2ChatRequest", () => {
       { role: "TOOL", toolCallId: "call_b", content: [TEXT("noon")] },
       { role: "ASSISTANT", content: [TEXT("20 degrees at noon.")] },
       { role: "USER", content: [TEXT("thanks")] },
+    ]);
+  });
+
+  test("system messages mid-list and last join the leading SYSTEM message; the user turn stays last", () => {
+    const body = convertToCohereV2ChatRequest(
+      {
+        messages: msgs([
+          { role: "system", content: "sys" },
+          { role: "user", content: "a" },
+          { role: "system", content: "reminder" },
+          { role: "assistant", content: "b" },
+          { role: "user", content: "c" },
+          { role: "system", content: "last word" },
+        ]),
+      },
+      {},
+      false,
+    );
+    expect(body.messages).toEqual([
+      { role: "SYSTEM", content: [TEXT("sys"), TEXT("reminder"), TEXT("last word")] },
+      { role: "USER", content: [TEXT("a")] },
+      { role: "ASSISTANT", content: [TEXT("b")] },
+      { role: "USER", content: [TEXT("c")] },
     ]);
   });
 

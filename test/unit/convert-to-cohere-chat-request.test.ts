@@ -108,20 +108,20 @@ describe("conversation split", () => {
     expect(body).not.toHaveProperty("chatHistory");
   });
 
-  test("a system message in the middle of the conversation becomes a SYSTEM history turn", () => {
+  test("system messages in the middle and at the end join the preamble; the latest user turn stays the message", () => {
     const body = wire({
       messages: msgs([
         { role: "user", content: "a" },
         { role: "assistant", content: "b" },
         { role: "system", content: "be formal now" },
         { role: "user", content: "c" },
+        { role: "developer", content: "and brief" },
       ]),
     });
-    expect(body).not.toHaveProperty("preambleOverride");
+    expect(body.preambleOverride).toBe("be formal now\n\nand brief");
     expect(body.chatHistory).toEqual([
       { role: "USER", message: "a" },
       { role: "CHATBOT", message: "b" },
-      { role: "SYSTEM", message: "be formal now" },
     ]);
     expect(body.message).toBe("c");
   });

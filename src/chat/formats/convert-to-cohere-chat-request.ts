@@ -16,7 +16,7 @@ const NO_IMAGES = "COHERE models take text only (use a Cohere vision model, apiF
 
 /**
  * OpenAI chat → OCI COHERE (Cohere v1): the last user turn is `message`, earlier turns are
- * `chatHistory`, leading system/developer messages are `preambleOverride`, tools become
+ * `chatHistory`, system/developer messages (wherever they stand) are `preambleOverride`, tools become
  * `parameterDefinitions`, and trailing tool messages become `toolResults` merged with the call
  * they answer (found through `tool_call_id` in the assistant message). Pure.
  */
@@ -69,28 +69,35 @@ interface Split {
   toolResults: CohereToolResult[];
 }
 
+/**
+ * System and developer messages wherever they stand join the preamble, in order: Claude Code puts
+ * reminders in the middle and at the end of the list, and COHERE answers `message`, which must
+ * stay the latest user turn (docs/api/openai.md#cohere).
+ */
 function splitConversation(messages: ChatMessage[]): Split {
-  let i = 0;
   const preamble: string[] = [];
-  while (i < messages.length && (messages[i]!.role === "system" || messages[i]!.role === "developer")) {
-    preamble.push(messageText(messages[i]!.content, `messages[${i}].content`, NO_IMAGES));
-    i++;
-  }
+  // The conversation without its system messages, each with its index for error messages.
+  const turns: Array<{ m: ChatMessage; k: number }> = [];
+  messages.forEach((m, k) => {
+    if (m.role === "system" || m.role === "developer")
+      preamble.push(messageText(m.content, `messages[${k}].content`, NO_IMAGES));
+    else turns.push({ m, k });
+  });
   // The current turn: a trailing run of tool results, or the last user message.
-  let end = messages.length;
-  while (end > i && messages[end - 1]!.role === "tool") end--;
-  const trailingTools = end < messages.length;
+  let end = turns.length;
+  while (end > 0 && turns[end - 1]!.m.role === "tool") end--;
+  const trailingTools = end < turns.length;
   let message = "";
   if (!trailingTools) {
-    const last = messages[messages.length - 1];
-    if (last?.role !== "user") {
+    const last = turns.at(-1);
+    if (last?.m.role !== "user") {
       throw badRequest(
         `COHERE models need the conversation to end with a user message or tool results`,
-        `messages[${messages.length - 1}].role`,
+        `messages[${last?.k ?? messages.length - 1}].role`,
       );
     }
-    message = messageText(last.content, `messages[${messages.length - 1}].content`, NO_IMAGES);
-    end = messages.length - 1;
+    message = messageText(last.m.content, `messages[${last.k}].content`, NO_IMAGES);
+    end = turns.length - 1;
   }
   const calls = new Map<string, { name: string; parameters: unknown }>();
   const history: CohereMessage[] = [];
@@ -99,18 +106,10 @@ function splitConversation(messages: ChatMessage[]): Split {
     if (pendingTools.length) history.push({ role: "TOOL", toolResults: pendingTools } as CohereMessage);
     pendingTools = [];
   };
-  for (let k = i; k < end; k++) {
-    const m = messages[k]!;
+  for (const { m, k } of turns.slice(0, end)) {
     const param = `messages[${k}]`;
     if (m.role !== "tool") flushTools();
     switch (m.role) {
-      case "system":
-      case "developer":
-        history.push({
-          role: "SYSTEM",
-          message: messageText(m.content, `${param}.content`, NO_IMAGES),
-        } as CohereMessage);
-        break;
       case "user":
         history.push({ role: "USER", message: messageText(m.content, `${param}.content`, NO_IMAGES) } as CohereMessage);
         break;
@@ -127,14 +126,12 @@ function splitConversation(messages: ChatMessage[]): Split {
       case "tool":
         pendingTools.push(toolResult(m, k, calls));
         break;
-      default: {
-        const never: never = m.role;
-        throw badRequest(`Unknown role ${String(never)}`, `${param}.role`);
-      }
+      default:
+        throw badRequest(`Unknown role ${String(m.role)}`, `${param}.role`);
     }
   }
   flushTools();
-  const toolResults = trailingTools ? messages.slice(end).map((m, j) => toolResult(m, end + j, calls)) : [];
+  const toolResults = trailingTools ? turns.slice(end).map(({ m, k }) => toolResult(m, k, calls)) : [];
   return { preamble: preamble.length ? preamble.join("\n\n") : undefined, history, message, toolResults };
 }
 

@@ -33,7 +33,7 @@ export function convertToCohereV2ChatRequest(
   const s = mergeSampling({ ...req, verbosity: undefined }, { ...defaults, verbosity: undefined });
   const out: CohereChatRequestV2 = {
     apiFormat: "COHEREV2",
-    messages: req.messages.map((m, i) => convertMessage(m, i)),
+    messages: withSystemFirst(req.messages),
     maxTokens: s.maxTokens,
     isStream: stream,
     ...cohereSampling(s, req, stream),
@@ -63,6 +63,23 @@ export function convertToCohereV2ChatRequest(
 }
 
 type Part = { type: "TEXT"; text: string } | { type: "IMAGE_URL"; imageUrl: { url: string; detail?: string } };
+
+const isSystem = (m: ChatMessage) => m.role === "system" || m.role === "developer";
+
+/**
+ * The messages with every system/developer message gathered into one leading SYSTEM message (its
+ * preamble), in order: clients such as Claude Code put system reminders mid-list and last, and a
+ * Cohere model answers the latest user turn (docs/api/openai.md#cohere).
+ */
+function withSystemFirst(messages: ChatMessage[]): CohereMessageV2[] {
+  const system: Part[] = [];
+  const rest: CohereMessageV2[] = [];
+  messages.forEach((m, i) => {
+    if (isSystem(m)) system.push(...parts(m.content, `messages[${i}].content`, false));
+    else rest.push(convertMessage(m, i));
+  });
+  return system.length ? [{ role: "SYSTEM", content: system } as CohereMessageV2, ...rest] : rest;
+}
 
 function convertMessage(m: ChatMessage, i: number): CohereMessageV2 {
   const param = `messages[${i}]`;

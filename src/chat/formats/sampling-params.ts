@@ -54,9 +54,7 @@ export function mergeSampling(req: Sampling, defaults: AliasParams) {
       req.reasoning_effort ?? req.preferred_reasoning_effort ?? defaults.reasoning_effort,
       EFFORTS,
       "reasoning_effort",
-    ) as
-      | ReasoningEffort
-      | undefined,
+    ) as ReasoningEffort | undefined,
     verbosity: upperEnum(req.verbosity ?? defaults.verbosity, VERBOSITIES, "verbosity") as Verbosity | undefined,
   };
 }
