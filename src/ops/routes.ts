@@ -4,7 +4,7 @@ import { context } from "../http/context";
 import { NAME, VERSION } from "../version";
 
 /**
- * GET /, /health (liveness, always open), /ready (config loaded, 503 while draining) and
+ * GET /, HEAD / (a probe, always open), /health (liveness, always open), /ready (config loaded, 503 while draining) and
  * /metrics (open only with METRICS_PUBLIC=true). Errors in the plain `{"error": "..."}` shape.
  */
 export const opsRoutes = new Elysia({ name: "routes-ops", detail: { tags: ["operations"] } })
@@ -30,6 +30,11 @@ export const opsRoutes = new Elysia({ name: "routes-ops", detail: { tags: ["oper
       detail: { summary: "Gateway identity" },
     },
   )
+  // Claude Code probes the base URL with HEAD / (no key) before its first request.
+  .head("/", () => new Response(null, { status: 200 }), {
+    open: "always",
+    detail: { summary: "Reachability probe (no API key needed)" },
+  })
   .get("/health", () => ({ status: "ok" }), {
     open: "always",
     response: t.Object({ status: t.String() }),

@@ -1,4 +1,5 @@
 import { type AnyElysia, Elysia } from "elysia";
+import { anthropicRoutes } from "../families/anthropic/routes";
 import { directRoutes } from "../families/direct/routes";
 import { openAiChatRoutes } from "../families/openai/chat-routes";
 import { embeddingsRoutes } from "../families/openai/embeddings-routes";
@@ -64,6 +65,7 @@ export function createApp(s: Services, o: { ledger: UpstreamLedger }) {
     .use(embeddingsRoutes)
     .use(filesRoutes)
     .use(responsesRoutes)
+    .use(anthropicRoutes)
     .use(directRoutes);
   table = new RouteTable(app.routes, "direct");
   built = app;

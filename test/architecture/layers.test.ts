@@ -13,7 +13,7 @@ const SRC = join(import.meta.dir, "../../src");
 const LAYERS: string[][] = [
   ["main.ts"],
   ["server"],
-  ["families/openai", "families/responses", "families/direct", "ops"],
+  ["families/openai", "families/responses", "families/anthropic", "families/direct", "ops"],
   ["http"],
   ["embeddings", "agents", "stored-responses", "cli"],
   ["chat"],

@@ -1,0 +1,88 @@
+import type { ChatService } from "../../chat/chat-service";
+import { estimateInputTokens } from "../../chat/estimate-tokens";
+import type { ChatEvent } from "../../chat/types";
+import type { ModelAlias } from "../../config/types";
+import type { RequestState } from "../../http/request-state";
+import { type Reply, streamReply } from "../../http/respond";
+import type { SseChunk } from "../../http/sse";
+import { convertToChatRequest } from "./convert-to-chat-request";
+import { type AnthropicMessage, anthropicUsage, newMessageId, toMessage } from "./render-message";
+import type { CountTokensRequest, MessagesRequest } from "./schemas";
+import { anthropicErrorFrame, MessageStreamWriter, PING } from "./stream-writer";
+
+export interface MessagesDeps {
+  chat: ChatService;
+  /** STRICT_TOOLS=true: Anthropic's server tools are a 400 instead of being left out. */
+  strictTools: boolean;
+}
+
+export interface CreateInput {
+  alias: ModelAlias;
+  body: MessagesRequest;
+  call: RequestState;
+  request: Request;
+}
+
+/**
+ * `POST /v1/messages`: the request becomes a chat-core request and the core's answer comes back
+ * as a Message or its event stream, `model` as the client named it. An agent alias keeps one OCI
+ * session per `metadata.user_id` (Claude Code sends one per session); without one, each request
+ * opens its own.
+ */
+export async function createMessage(
+  deps: MessagesDeps,
+  i: CreateInput,
+): Promise<{ reply: Reply<AnthropicMessage>; ignoredTools: string[] }> {
+  const { body, call } = i;
+  const { request, ignored } = convertToChatRequest(body, {
+    strictTools: deps.strictTools,
+    maxTokensLimit: i.alias.params.max_tokens_limit,
+  });
+  const model = body.model ?? i.alias.alias;
+  const userId = body.metadata?.user_id;
+  const out = await deps.chat.run({
+    alias: i.alias,
+    request,
+    requestId: call.id,
+    signal: i.request.signal,
+    owner: call.owner,
+    conversation:
+      i.alias.type === "agent"
+        ? { kind: "auto", channel: "anthropic", cuid: userId || crypto.randomUUID() }
+        : undefined,
+  });
+  const id = newMessageId();
+  if (out.kind === "answer") {
+    const a = out.answer;
+    return {
+      reply: { kind: "json", body: toMessage(id, model, a), ociRequestId: out.ociRequestId, usage: a.usage },
+      ignoredTools: ignored,
+    };
+  }
+  // message_start carries the input estimate: OCI reports usage only when the answer ends.
+  const shell: AnthropicMessage = {
+    id,
+    type: "message",
+    role: "assistant",
+    model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { ...anthropicUsage(undefined), input_tokens: estimateInputTokens(request) },
+  };
+  const writer = new MessageStreamWriter(shell);
+  const { events } = out;
+  // Each event's frames leave together (a block's start with its first delta).
+  async function* frames(): AsyncGenerator<SseChunk> {
+    yield writer.start();
+    for await (const ev of events as AsyncIterable<ChatEvent>) yield writer.push(ev);
+    yield writer.end();
+  }
+  return { reply: streamReply(out, frames(), anthropicErrorFrame, PING), ignoredTools: ignored };
+}
+
+/** `POST /v1/messages/count_tokens`: the estimate of what the request would cost as input. */
+export function countTokens(body: CountTokensRequest, strictTools: boolean): { input_tokens: number } {
+  const { request } = convertToChatRequest(body, { strictTools });
+  return { input_tokens: estimateInputTokens(request) };
+}
