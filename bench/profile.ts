@@ -11,13 +11,14 @@
  * `--arm l2` profiles the signed floor (bench/proxy-bare.ts --sign) under the same load instead;
  * `--load small|large|stream` runs one kind of load only; `--startup` profiles start-up to the
  * first 200 instead (the gateway bundled as the binary bundles it, 5 runs); `--log-level info`
- * profiles with the access log on; `--family responses` sends the same load to /v1/responses.
+ * profiles with the access log on; `--family responses` (or `messages`) sends the same load to
+ * /v1/responses (or /v1/messages).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { makeTestCredentials } from "../test/support/keys";
-import { chatBody, responsesBody } from "./lib/bodies";
+import { chatBody, messagesBody, responsesBody } from "./lib/bodies";
 import { closedLoop, openLoop, streamLoad } from "./lib/load";
 import { killAllSync, pinSelf, spawnTracked, stopAll } from "./lib/procs";
 
@@ -36,9 +37,16 @@ const LOAD = flag("--load") ?? "mixed";
 const LOG_LEVEL = flag("--log-level") ?? "warn";
 /** Profile start-up (to the first 200) of the bundled gateway instead of a load. */
 const STARTUP = argv.includes("--startup");
-/** chat (default) or responses: which API family the gateway's load goes to. */
-const RESPONSES = flag("--family") === "responses";
-const body = RESPONSES ? responsesBody : chatBody;
+/** chat (default), responses or messages: which API family the gateway's load goes to. */
+const FAMILY = flag("--family") ?? "chat";
+const FAMILIES = {
+  chat: { path: "chat/completions", body: chatBody, dialect: "openai" },
+  responses: { path: "responses", body: responsesBody, dialect: "responses" },
+  messages: { path: "messages", body: messagesBody, dialect: "anthropic" },
+} as const;
+if (!(FAMILY in FAMILIES)) throw new Error(`--family must be chat, responses or messages, not ${FAMILY}`);
+const family = FAMILIES[FAMILY as keyof typeof FAMILIES];
+const body = family.body;
 const API_KEY = "bench-key";
 
 const deadline = setTimeout(
@@ -117,7 +125,7 @@ async function main() {
   });
   const port = (await gw.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1];
   const target = {
-    url: `http://127.0.0.1:${port}/v1/${RESPONSES && ARM !== "l2" ? "responses" : "chat/completions"}`,
+    url: `http://127.0.0.1:${port}/v1/${ARM === "l2" ? "chat/completions" : family.path}`,
     headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
   };
   const enc = new TextEncoder();
@@ -129,7 +137,7 @@ async function main() {
   // Warm up with the same kind of request as the load, so per-request figures stay homogeneous.
   let requests: number;
   const streamBody = enc.encode(body("small", "bench", true));
-  const dialect = ARM === "l2" ? "oci" : RESPONSES ? "responses" : "openai";
+  const dialect = ARM === "l2" ? "oci" : family.dialect;
   // A stream load saturates the proxy (events back to back, 400 streams/s): a sampling profile of a
   // mostly idle process would charge its waits to whatever frame was last on the stack.
   if (LOAD === "stream") {

@@ -12,6 +12,7 @@
  *   L3info  the same binary with the default LOG_LEVEL (info), to show what logging costs
  *   L3resp  the L3 process again, on /v1/responses with the same conversation: the Responses
  *           adapter's own cost is L3resp − L3, paired within each repetition
+ *   L3msg   the same on /v1/messages (Anthropic's Messages API): its adapter's cost is L3msg − L3
  * The proxies are pinned to CPU 0; the mock, the load generators and this process to CPU 1.
  *
  * Options: --smoke, --reps N, --rate R (open-loop req/s), --bin PATH, --out DIR, --only a,b
@@ -24,7 +25,7 @@ import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { spawnSync } from "bun";
 import { makeTestCredentials } from "../test/support/keys";
-import { type BodySize, chatBody, expectedText, responsesBody } from "./lib/bodies";
+import { type BodySize, chatBody, expectedText, messagesBody, responsesBody } from "./lib/bodies";
 import {
   closedLoop,
   type Dialect,
@@ -137,7 +138,12 @@ const log = (...a: unknown[]) =>
   console.error(`[bench ${((performance.now() / 1000) | 0).toString().padStart(4)}s]`, ...a);
 
 // ---------------------------------------------------------------- arms
-type ArmName = "L0" | "L1" | "L2" | "L3" | "L3info" | "L3resp";
+type ArmName = "L0" | "L1" | "L2" | "L3" | "L3info" | "L3resp" | "L3msg";
+/** The API families measured on L3's own process against its chat completions (adapter cost). */
+const FAMILY_ARMS = [
+  { arm: "L3resp", family: "Responses", path: "/v1/responses" },
+  { arm: "L3msg", family: "Messages", path: "/v1/messages" },
+] as const;
 /** One request body in its three forms: bytes, bytes with `stream: true`, and a file for wrk. */
 type Bodies = Record<BodySize, { json: Uint8Array<ArrayBuffer>; stream: Uint8Array<ArrayBuffer>; file: string }>;
 interface Arm {
@@ -209,7 +215,7 @@ async function main(): Promise<number> {
     return out;
   };
   const bodies = bodiesOf("chat", chatBody);
-  const respBodies = bodiesOf("responses", responsesBody);
+  const familyBodies = { L3resp: bodiesOf("responses", responsesBody), L3msg: bodiesOf("messages", messagesBody) };
   const baseEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
 
   const mock = spawnTracked("mock", [BUN, join(BENCH, "mock-oci.ts")], { env: baseEnv, cpu: cpuOf(LOAD_CPU) });
@@ -275,8 +281,8 @@ async function main(): Promise<number> {
       cpu: cpuOf(PROXY_CPU),
       stderrFile: join(dir, `${name}.log`),
     });
-  /** The arms with a process of their own (L3resp shares L3's). */
-  type ProcArm = Exclude<ArmName, "L0" | "L3resp">;
+  /** The arms with a process of their own (the family arms share L3's). */
+  type ProcArm = Exclude<ArmName, "L0" | "L3resp" | "L3msg">;
   const procs: Record<ProcArm, Child> = {
     L1: bare("L1", false),
     L2: bare("L2", true),
@@ -302,15 +308,16 @@ async function main(): Promise<number> {
       pid: child.pid,
     };
   }
-  arms.L3resp = {
-    name: "L3resp",
-    target: { url: arms.L3.target.url.replace("/v1/chat/completions", "/v1/responses"), headers },
-    dialect: "responses",
-    bodies: respBodies,
-    pid: arms.L3.pid,
-  };
-  const allArms: ArmName[] = ["L0", "L1", "L2", "L3", "L3info", "L3resp"];
-  const ladder: ArmName[] = ["L0", "L1", "L2", "L3", "L3resp"];
+  for (const f of FAMILY_ARMS)
+    arms[f.arm] = {
+      name: f.arm,
+      target: { url: arms.L3.target.url.replace("/v1/chat/completions", f.path), headers },
+      dialect: f.arm === "L3resp" ? "responses" : "anthropic",
+      bodies: familyBodies[f.arm],
+      pid: arms.L3.pid,
+    };
+  const allArms: ArmName[] = ["L0", "L1", "L2", "L3", "L3info", "L3resp", "L3msg"];
+  const ladder: ArmName[] = ["L0", "L1", "L2", "L3", "L3resp", "L3msg"];
   log(
     `mock ${mockUrl}; arms ${allArms.map((a) => `${a}=${arms[a].target.url} pid ${arms[a].pid}`).join(", ")}; pinned=${pinned}`,
   );
@@ -325,7 +332,9 @@ async function main(): Promise<number> {
         ? j?.chatResponse?.choices?.[0]?.message?.content?.[0]?.text
         : arms[a].dialect === "responses"
           ? j?.output?.find((o: any) => o.type === "message")?.content?.[0]?.text
-          : j?.choices?.[0]?.message?.content;
+          : arms[a].dialect === "anthropic"
+            ? j?.content?.find((b: any) => b.type === "text")?.text
+            : j?.choices?.[0]?.message?.content;
     if (r.status !== 200 || text !== expectedText(20))
       throw new Error(`${a} answered ${r.status} ${JSON.stringify(j).slice(0, 300)}`);
   }
@@ -921,12 +930,13 @@ function report(
         value: `L3 ${signed(l3.p99)} vs L2 ${signed(l2.p99)} → L3 − L2 = ${signed(l3.p99 - l2.p99)} ms`,
         met: l3.p99 <= l2.p99 + 1,
       });
-      if (cell.runs.some((r) => r.arm === "L3resp")) {
-        const resp = added(cell, "L3resp", "L3");
+      for (const f of FAMILY_ARMS) {
+        if (!cell.runs.some((r) => r.arm === f.arm)) continue;
+        const d = added(cell, f.arm, "L3");
         budgets.push({
-          budget: `Responses adapter: /v1/responses p50 ≤ chat completions' + 0.1 ms (mock ${cell.latencyMs} ms, ${cell.size})`,
-          value: `L3resp − L3, paired: p50 ${signed(resp.p50)}, p99 ${signed(resp.p99)} ms`,
-          met: resp.p50 <= 0.1,
+          budget: `${f.family} adapter: ${f.path} p50 ≤ chat completions' + 0.1 ms (mock ${cell.latencyMs} ms, ${cell.size})`,
+          value: `${f.arm} − L3, paired: p50 ${signed(d.p50)}, p99 ${signed(d.p99)} ms`,
+          met: d.p50 <= 0.1,
         });
       }
     }
@@ -974,7 +984,7 @@ function report(
       "| arm | TTFT p50 / p99 | TTFT added p50 / p99 | gap p1 / p10 / p50 / p90 / p99 | gaps < ½ nominal | failed streams |",
       "|---|---|---|---|---|---|",
     );
-    for (const arm of ["L0", "L1", "L2", "L3", "L3resp"] as ArmName[]) {
+    for (const arm of ["L0", "L1", "L2", "L3", "L3resp", "L3msg"] as ArmName[]) {
       const s = stOf(streaming, arm);
       L.push(
         `| ${arm} | ${fmt(s.ttftP50)} / ${fmt(s.ttftP99)} | ${arm === "L0" ? "—" : `${signed(s.addedP50)} / ${signed(s.addedP99)}`} | ${fmt(s.gap.p1)} / ${fmt(s.gap.p10)} / ${fmt(s.gap.p50)} / ${fmt(s.gap.p90)} / ${fmt(s.gap.p99)} | ${fmt(100 * s.collapsed, 1)} % | ${s.failures}/${s.streams}${s.firstError ? ` (${s.firstError.slice(0, 80)})` : ""} |`,
@@ -987,12 +997,14 @@ function report(
       value: `L3 ${signed(l3.addedP50)} vs L2 ${signed(l2.addedP50)} → L3 − L2 = ${signed(l3.addedP50 - l2.addedP50)} ms`,
       met: l3.addedP50 <= l2.addedP50 + 0.3,
     });
-    const resp = stOf(streaming, "L3resp", "L3");
-    budgets.push({
-      budget: "Responses stream TTFT no worse than chat completions' (p50 within 0.1 ms)",
-      value: `L3resp − L3, paired: TTFT p50 ${signed(resp.addedP50)}, p99 ${signed(resp.addedP99)} ms`,
-      met: resp.addedP50 <= 0.1 && resp.failures === 0,
-    });
+    for (const f of FAMILY_ARMS) {
+      const d = stOf(streaming, f.arm, "L3");
+      budgets.push({
+        budget: `${f.family} stream TTFT no worse than chat completions' (p50 within 0.1 ms)`,
+        value: `${f.arm} − L3, paired: TTFT p50 ${signed(d.addedP50)}, p99 ${signed(d.addedP99)} ms`,
+        met: d.addedP50 <= 0.1 && d.failures === 0,
+      });
+    }
     const distortion = Math.max(...(["p10", "p50", "p90"] as const).map((k) => Math.abs(l3.gap[k] - l0.gap[k])));
     budgets.push({
       budget: "no gap distortion (gap p10/p50/p90 within 1 ms of L0's, ≤ 1 pp more collapsed gaps)",
@@ -1077,7 +1089,7 @@ function smokeProblems(latency: Lat[], throughput: Tp[], streaming: St[], memory
   if (ONLY.has("latency")) {
     if (!latency.length) p.push("latency: nothing measured");
     for (const cell of latency)
-      for (const arm of ["L0", "L1", "L2", "L3", "L3info", "L3resp"] as ArmName[]) {
+      for (const arm of ["L0", "L1", "L2", "L3", "L3info", "L3resp", "L3msg"] as ArmName[]) {
         const runs = cell.runs.filter((r) => r.arm === arm);
         if (!runs.length) p.push(`latency ${arm}: did not run`);
         for (const r of runs) {
@@ -1088,13 +1100,13 @@ function smokeProblems(latency: Lat[], throughput: Tp[], streaming: St[], memory
   }
   if (ONLY.has("throughput"))
     for (const t of throughput)
-      for (const arm of ["L0", "L1", "L2", "L3", "L3info", "L3resp"] as ArmName[]) {
+      for (const arm of ["L0", "L1", "L2", "L3", "L3info", "L3resp", "L3msg"] as ArmName[]) {
         const a = tpOf(t, arm);
         finite(`throughput ${arm}`, a.rps);
         if (!(a.rps > 0)) p.push(`throughput ${arm}: no request completed`);
       }
   if (ONLY.has("streaming"))
-    for (const arm of ["L0", "L1", "L2", "L3", "L3resp"] as ArmName[]) {
+    for (const arm of ["L0", "L1", "L2", "L3", "L3resp", "L3msg"] as ArmName[]) {
       const s = stOf(streaming, arm);
       finite(`streaming ${arm}`, s.ttftP50, s.gap.p50);
       if (s.failures === s.streams) p.push(`streaming ${arm}: every stream failed (${s.firstError})`);

@@ -1,4 +1,4 @@
-/** Request bodies (OpenAI chat and Responses) and the mock's answer text, shared by the mock and the clients. */
+/** Request bodies (OpenAI chat, Responses, Anthropic Messages) and the mock's answer text, shared by the mock and the clients. */
 
 /** The i-th streamed text delta; the non-streaming answer is the concatenation of n of them. */
 export const tokenText = (i: number) => (i === 0 ? "Why" : ` tok${i}`);
@@ -31,6 +31,20 @@ export function responsesBody(size: BodySize, model: string, stream = false): st
     temperature: 0.2,
     max_output_tokens: 256,
     store: false,
+    ...(stream ? { stream: true } : {}),
+  });
+}
+
+/** The same conversation as an Anthropic Messages request: the system message as `system`. */
+export function messagesBody(size: BodySize, model: string, stream = false): string {
+  const [first, ...rest] = conversation(size);
+  const system = first?.role === "system";
+  return JSON.stringify({
+    model,
+    ...(system ? { system: first.content } : {}),
+    messages: system ? rest : [first, ...rest],
+    temperature: 0.2,
+    max_tokens: 256,
     ...(stream ? { stream: true } : {}),
   });
 }

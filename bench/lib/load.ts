@@ -98,7 +98,7 @@ export async function closedLoop(
   return { requests, errors, rps: requests / ((performance.now() - started) / 1000) };
 }
 
-export type Dialect = "oci" | "openai" | "responses";
+export type Dialect = "oci" | "openai" | "responses" | "anthropic";
 
 export interface StreamResult {
   ok: boolean;
@@ -112,7 +112,8 @@ export interface StreamResult {
 
 /**
  * Text of one SSE data payload: OCI GENERIC (L0–L2 pass through), an OpenAI chunk (L3) or a
- * Responses event (L3resp, whose stream ends with `response.completed` rather than `[DONE]`).
+ * Responses event (L3resp, whose stream ends with `response.completed` rather than `[DONE]`) or
+ * an Anthropic event (L3msg, ending with `message_stop`).
  */
 function readEvent(data: string, dialect: Dialect): { text: string; done: boolean } {
   const j = JSON.parse(data);
@@ -121,6 +122,11 @@ function readEvent(data: string, dialect: Dialect): { text: string; done: boolea
     return {
       text: j.type === "response.output_text.delta" ? (j.delta ?? "") : "",
       done: j.type === "response.completed",
+    };
+  if (dialect === "anthropic")
+    return {
+      text: j.type === "content_block_delta" && j.delta?.type === "text_delta" ? (j.delta.text ?? "") : "",
+      done: j.type === "message_stop",
     };
   return { text: j.choices?.[0]?.delta?.content ?? "", done: false };
 }
