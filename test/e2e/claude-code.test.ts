@@ -1,13 +1,24 @@
 /**
  * Claude Code itself (@anthropic-ai/claude-code 2.1.48, headless `claude -p --output-format
- * json`), run by test/support/claude-code.ts. First against a stub Anthropic server, which keeps
- * the harness's findings (what Claude Code sends and how it takes answers) checked.
+ * json`), run by test/support/claude-code.ts: first against a stub Anthropic server, which keeps
+ * the harness's findings (what Claude Code sends and how it takes answers) checked; then against
+ * the compiled binary, in TEST_MODE and on the real signed path through the fake OCI server: a
+ * text turn and a Bash tool round trip (`echo hi`, allowed with --allowedTools).
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
+import {
+  anthropicEnvForSuite,
+  CLIENT_API_KEY,
+  loggedRequests,
+  MODEL,
+  SMALL_MODEL,
+  SMALL_MODEL_ID,
+} from "../support/anthropic-clients";
 import {
   type AnthropicStub,
   CLAUDE_CODE_TIMEOUT_MS,
+  type ClaudeCodeOptions,
   type ClaudeCodeRun,
   describeClaudeRun,
   groupAlive,
@@ -18,6 +29,8 @@ import {
   type StubRequest,
   startAnthropicStub,
 } from "../support/claude-code";
+import type { Gateway } from "../support/gateway";
+import { ociTranscript, type ResponsesMode, responsesModes } from "../support/responses-clients";
 
 /** A test runs Claude Code once; its bound is above the run's own, so an overrun shows the output. */
 const TEST_TIMEOUT_MS = CLAUDE_CODE_TIMEOUT_MS + 10_000;
@@ -283,3 +296,198 @@ function processesWith(needle: string): number[] {
   }
   return pids;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Against the gateway (the compiled binary).
+
+describe("Claude Code 2.1.48 headless — against the gateway", () => {
+  const env = anthropicEnvForSuite(TEST_TIMEOUT_MS);
+  const [testModeMode, realMode] = responsesModes(env) as [ResponsesMode, ResponsesMode];
+
+  /** Runs Claude Code on `g` (model `llama`, background calls on `fast`) and checks it ended cleanly. */
+  async function claude(g: Gateway, prompt: string, o: Partial<ClaudeCodeOptions> = {}): Promise<ClaudeCodeRun> {
+    const run = await runClaudeCode({
+      baseUrl: g.url,
+      apiKey: CLIENT_API_KEY,
+      model: MODEL,
+      smallModel: SMALL_MODEL,
+      prompt,
+      ...o,
+    });
+    expectCleanExit(run);
+    return run;
+  }
+
+  /** Every request the gateway logged since `from` for `alias`: POST /v1/messages, streamed, 200. */
+  async function expectTurnsLogged(g: Gateway, from: number, count: number, route = "/v1/messages"): Promise<void> {
+    const lines = await loggedRequests(g, from, { alias: MODEL }, count);
+    expect(lines).toHaveLength(count);
+    for (const l of lines) expect(l).toMatchObject({ method: "POST", route, status: 200, stream: true });
+  }
+
+  const toolUses = (run: ClaudeCodeRun) =>
+    run.transcript.flatMap((m) => (Array.isArray(m.content) ? m.content : [])).filter((b) => b.type === "tool_use");
+
+  describe("TEST_MODE", () => {
+    const mode = testModeMode;
+
+    test("text turn: claude -p prints the simulated answer and exits 0; every call was POST /v1/messages 200", async () => {
+      const g = mode.gw();
+      const from = g.output().length;
+      const run = await claude(g, "say hello");
+      expect(run.result).toMatchObject({ subtype: "success", is_error: false });
+      // The simulated answer repeats the text parts of the last user message: Claude Code's
+      // <system-reminder> blocks, then the prompt.
+      expect(run.result!.result).toStartWith("[TEST_MODE] Simulated response to: <system-reminder>");
+      expect(run.result!.result).toEndWith(" say hello");
+      await expectTurnsLogged(g, from, run.result!.num_turns);
+      mode.sent();
+    });
+
+    // KNOWN GATEWAY BUG (src/mock/simulate.ts, pickTool/readConversation): the simulated model
+    // looks for tool names in the whole last user message, and Claude Code 2.1.48 puts two
+    // <system-reminder> blocks into that message (the skills list, the current date). They name
+    // Task, TaskOutput, TaskStop, Skill, TodoWrite ("todo") and AskUserQuestion ("user"), so every
+    // prompt — "say hello" too — gets a call of Task (the first tool offered that is "mentioned")
+    // instead of text, against CONTRACT §8 ("`claude -p "say hello"` in TEST_MODE gets text").
+    // Claude Code then answers the call with an error tool_result ("Agent type 'example' not
+    // found") and only the second turn is text.
+    test.failing("text turn: the simulated model answers text at once, no tool call (CONTRACT §8)", async () => {
+      const g = mode.gw();
+      const from = g.output().length;
+      const run = await claude(g, "say hello");
+      expect(toolUses(run)).toEqual([]);
+      expect(run.result!.num_turns).toBe(1);
+      await expectTurnsLogged(g, from, 1);
+    });
+
+    // KNOWN GATEWAY BUG, the same one: naming the Bash tool does not make the simulated model
+    // call Bash, because Task is "mentioned" first by Claude Code's system reminders. Once fixed,
+    // the simulated model calls Bash with arguments made from its schema (command "example"),
+    // which --allowedTools "Bash(echo hi)" does not allow, so Claude Code answers with a denial
+    // as the tool_result, and the model answers text after it.
+    test.failing("tool round trip: naming Bash makes the simulated model call it; the tool_result goes back; text after it", async () => {
+      const g = mode.gw();
+      const from = g.output().length;
+      const run = await claude(g, "use the Bash tool to run echo hi", { allowedTools: ["Bash(echo hi)"] });
+      const [use, ...more] = toolUses(run);
+      expect(more).toEqual([]);
+      expect(use).toMatchObject({ type: "tool_use", name: "Bash" });
+      const result = run.transcript
+        .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
+        .find((b) => b.type === "tool_result");
+      expect(result).toMatchObject({ tool_use_id: use!.id });
+      expect(run.result!.num_turns).toBe(2);
+      expect(run.result!.result).toEndWith(" use the Bash tool to run echo hi");
+      await expectTurnsLogged(g, from, 2);
+    });
+  });
+
+  describe("real path via fake OCI", () => {
+    const mode = realMode;
+    beforeEach(() => {
+      env().fake.clear();
+      env().background.clear();
+    });
+
+    /** The chat requests OCI received for the main model: each signed, streamed and GENERIC. */
+    const turnsAtOci = (): Rec[] =>
+      mode.sent().map((c) => {
+        expect(c).toMatchObject({ apiFormat: "GENERIC", isStream: true });
+        return c;
+      });
+    /** The background calls (on `fast`, served by the second fake): each signed. */
+    const backgroundAtOci = (): Rec[] =>
+      env()
+        .background.requestsFor("chat")
+        .map((r) => {
+          expect(r.signatureError).toBeUndefined();
+          expect(r.signatureOk).toBe(true);
+          expect((r.body as Rec).servingMode).toMatchObject({ modelId: SMALL_MODEL_ID });
+          return (r.body as Rec).chatRequest as Rec;
+        });
+
+    test("text turn: claude -p prints OCI's answer and exits 0; OCI got Claude Code's system, reminders, prompt and tools", async () => {
+      const answer = "Hello from OCI, scripted for Claude Code.";
+      mode.scriptText(answer);
+      const g = mode.gw();
+      const from = g.output().length;
+      const run = await claude(g, "say hello");
+      expect(run.result).toMatchObject({ subtype: "success", is_error: false, result: answer, num_turns: 1 });
+      await expectTurnsLogged(g, from, 1);
+
+      const [chat, ...more] = turnsAtOci();
+      expect(more).toEqual([]);
+      const transcript = ociTranscript(chat!);
+      // The three system blocks lead; the user turn carries the reminders, then the prompt.
+      expect(transcript[0]).toStartWith("SYSTEM: x-anthropic-billing-header");
+      expect(transcript.map((l) => l.split(":")[0])).toEqual(["SYSTEM", "USER"]);
+      expect(transcript[1]).toStartWith("USER: <system-reminder>");
+      expect(transcript[1]).toEndWith(" say hello");
+      const tools = (chat!.tools as Rec[]).map((t) => t.name);
+      expect(tools).toHaveLength(17);
+      expect(tools).toContain("Bash");
+      for (const t of chat!.tools as Rec[]) expect(t).toMatchObject({ type: "FUNCTION" });
+      expect(backgroundAtOci()).toEqual([]);
+    });
+
+    test("tool round trip: OCI calls Bash(echo hi), Claude Code runs it, 'hi' reaches OCI as a TOOL message, OCI's text is printed", async () => {
+      mode.scriptToolCall({ id: "call_oci_bash", name: "Bash", arguments: '{"command":"echo hi"}' });
+      const answer = "The command printed hi.";
+      mode.scriptText(answer);
+      const g = mode.gw();
+      const from = g.output().length;
+      const run = await claude(g, "run echo hi", { allowedTools: ["Bash(echo hi)"] });
+      expect(run.result).toMatchObject({ subtype: "success", is_error: false, result: answer, num_turns: 2 });
+      expect(run.result!.permission_denials).toEqual([]);
+      await expectTurnsLogged(g, from, 2);
+
+      // Claude Code's record: the call as OCI made it, and the command's real output.
+      const [use, ...more] = toolUses(run);
+      expect(more).toEqual([]);
+      expect(use).toMatchObject({ name: "Bash", input: { command: "echo hi" } });
+      expect(String(use!.id)).toContain("call_oci_bash");
+      const results = run.transcript
+        .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
+        .filter((b) => b.type === "tool_result");
+      expect(results).toEqual([{ type: "tool_result", tool_use_id: use!.id, content: "hi", is_error: false }]);
+
+      const turns = turnsAtOci();
+      expect(turns).toHaveLength(2);
+      const [first, second] = turns as [Rec, Rec];
+      expect(ociTranscript(first).at(-1)).toEndWith(" run echo hi");
+      const lastTwo = ociTranscript(second).slice(-2);
+      expect(lastTwo[0]).toMatch(/^ASSISTANT: .*call Bash\(\{"command":"echo hi"\}\)#\S*call_oci_bash$/);
+      const callId = lastTwo[0]!.split("#").at(-1);
+      expect(lastTwo[1]).toBe(`TOOL: #${callId} hi`);
+      expect((second.messages as Rec[]).at(-1)).toMatchObject({ role: "TOOL", toolCallId: callId });
+
+      // The Bash tool's background call (file paths the command read) went to `fast`, if it was
+      // sent before Claude Code exited: it does not wait for it.
+      const background = backgroundAtOci();
+      expect(background.length).toBeLessThanOrEqual(1);
+      for (const b of background) {
+        expect(b.tools ?? []).toEqual([]);
+        // (ociTranscript trims the trailing newline Claude Code sends.)
+        expect(ociTranscript(b).at(-1)).toBe("USER: Command: echo hi\nOutput: hi");
+      }
+    });
+
+    test("a base URL of /genai/{alias}: the path's alias serves whatever model Claude Code names", async () => {
+      const answer = "Served by the alias in the path.";
+      mode.scriptText(answer);
+      const g = mode.gw();
+      const from = g.output().length;
+      const run = await claude(g, "say hello", {
+        baseUrl: `${g.url}/genai/${MODEL}`,
+        model: "claude-sonnet-4-5-20250929",
+      });
+      expect(run.result).toMatchObject({ subtype: "success", result: answer, num_turns: 1 });
+      await expectTurnsLogged(g, from, 1, "/genai/:alias/v1/messages");
+      expect(env().fake.requestsFor("chat")[0]!.body).toMatchObject({
+        servingMode: { modelId: "meta.llama-3.3-70b-instruct" },
+      });
+      turnsAtOci();
+    });
+  });
+});
