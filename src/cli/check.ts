@@ -23,8 +23,10 @@ export async function runCheck(
   }
   const c = r.config;
   out(`mode:        ${c.testMode ? "TEST_MODE (no OCI calls)" : `OCI (${settings.ociAuth})`}`);
-  for (const a of c.aliases.values())
-    out(`  ok  ${a.alias.padEnd(24)} ${a.type.padEnd(6)} ${a.region.padEnd(18)} ${a.id}`);
+  for (const a of c.aliases.values()) {
+    const names = a.names ? `  names: ${a.names.join(", ")}` : "";
+    out(`  ok  ${a.alias.padEnd(24)} ${a.type.padEnd(6)} ${a.region.padEnd(18)} ${a.id}${names}`);
+  }
   out(`configuration OK: ${c.aliases.size} alias(es)`);
   return opts.online ? runOnlineChecks(settings, c, out) : 0;
 }

@@ -2,10 +2,14 @@ import { ApiError, modelNotFound } from "../errors/api-error";
 import type { LoadedConfig } from "./load";
 import type { ModelAlias } from "./types";
 
-/** Looks an alias up in the config in force; unknown → 404 before anything reaches OCI. */
-export function findAlias(config: LoadedConfig, alias: string | undefined): ModelAlias {
-  const found = alias === undefined ? undefined : config.aliases.get(alias);
-  if (!found) throw modelNotFound(alias ?? "");
+/**
+ * The alias a client's model name means in the config in force: the alias itself, or one whose
+ * extra names or patterns cover it (docs/configuration.md#names); unknown → 404 before anything
+ * reaches OCI.
+ */
+export function findAlias(config: LoadedConfig, name: string | undefined): ModelAlias {
+  const found = name === undefined ? undefined : config.lookup.find(name);
+  if (!found) throw modelNotFound(name ?? "");
   return found;
 }
 

@@ -1,10 +1,44 @@
+export interface TextPosition {
+  line: number;
+  column: number;
+}
+
 /**
  * Where a JSON text stops being JSON, as a 1-based line and column. Bun's JSON.parse says what is
  * wrong but not where, and a config error must point at the line to fix. Only called after
  * JSON.parse failed, so it favours plainness over speed; undefined if it finds no error.
  */
-export function jsonErrorPosition(text: string): { line: number; column: number } | undefined {
+export function jsonErrorPosition(text: string): TextPosition | undefined {
+  const at = scanJson(text);
+  return at === undefined ? undefined : positionOf(text, at);
+}
+
+/**
+ * Where the value at `path` (object keys and array indexes) starts in a JSON text that parses,
+ * so a problem with a value can name its line too. With a key given twice, the last one counts,
+ * as in JSON.parse. Only called to report a problem.
+ */
+export function jsonValuePosition(text: string, path: ReadonlyArray<string | number>): TextPosition | undefined {
+  let found: number | undefined;
+  const failed = scanJson(text, (at, start) => {
+    if (at.length === path.length && at.every((step, i) => step === path[i])) found = start;
+  });
+  return failed !== undefined || found === undefined ? undefined : positionOf(text, found);
+}
+
+function positionOf(text: string, offset: number): TextPosition {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return { line, column: offset - before.lastIndexOf("\n") };
+}
+
+/** Walks the text as JSON: the offset where it stops being JSON, or undefined. `onValue` sees each value's path and start. */
+function scanJson(
+  text: string,
+  onValue?: (path: ReadonlyArray<string | number>, start: number) => void,
+): number | undefined {
   let i = 0;
+  const path: Array<string | number> = [];
   const fail = (): never => {
     throw i;
   };
@@ -33,6 +67,7 @@ export function jsonErrorPosition(text: string): { line: number; column: number 
   };
   const value = (): void => {
     ws();
+    onValue?.(path, i);
     const c = text[i];
     if (c === "{") {
       i++;
@@ -43,10 +78,13 @@ export function jsonErrorPosition(text: string): { line: number; column: number 
       }
       for (;;) {
         ws();
+        const keyStart = i;
         string();
+        path.push(onValue ? (JSON.parse(text.slice(keyStart, i)) as string) : "");
         ws();
         expect(":");
         value();
+        path.pop();
         ws();
         if (text[i] !== ",") {
           expect("}");
@@ -62,8 +100,10 @@ export function jsonErrorPosition(text: string): { line: number; column: number 
         i++;
         return;
       }
-      for (;;) {
+      for (let index = 0; ; index++) {
+        path.push(index);
         value();
+        path.pop();
         ws();
         if (text[i] !== ",") {
           expect("]");
@@ -87,8 +127,6 @@ export function jsonErrorPosition(text: string): { line: number; column: number 
     return undefined;
   } catch (at) {
     if (typeof at !== "number") throw at;
-    const before = text.slice(0, at);
-    const line = before.split("\n").length;
-    return { line, column: at - before.lastIndexOf("\n") };
+    return at;
   }
 }

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { AliasLookup } from "./alias-lookup";
 import { inspectApiKey } from "./api-key";
 import { loadCredentials } from "./credentials";
 import { loadModels } from "./models";
@@ -11,6 +12,8 @@ export interface LoadedConfig {
   testMode: boolean;
   credentials?: Credentials;
   aliases: ReadonlyMap<string, ModelAlias>;
+  /** Model names (aliases, extra names, patterns) to aliases; see config/find-alias.ts. */
+  lookup: AliasLookup;
   loadedAt: number;
 }
 
@@ -69,7 +72,17 @@ export function loadConfig(settings: Settings, opts: { strict?: boolean } = {}):
   if (opts.strict) problems.push(...unknownRegions);
   else warnings.push(...unknownRegions.map((p) => `${formatProblem(p)}; using the oraclecloud.com domain for it`));
   if (problems.length > 0) return { problems, warnings };
-  return { problems, warnings, config: { testMode, credentials, aliases: models.aliases, loadedAt: Date.now() } };
+  return {
+    problems,
+    warnings,
+    config: {
+      testMode,
+      credentials,
+      aliases: models.aliases,
+      lookup: new AliasLookup(models.aliases),
+      loadedAt: Date.now(),
+    },
+  };
 }
 
 function checkApiKeyCredentials(c: Credentials): ConfigProblem[] {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { jsonErrorPosition } from "./json-error-position";
+import { compileGlob, isGlob } from "./compile-glob";
+import { jsonErrorPosition, jsonValuePosition } from "./json-error-position";
 import { type AliasParams, API_FORMATS, type ApiFormat, type ConfigProblem, type ModelAlias } from "./types";
 
 /** Alias names end up in URL paths, so they are restricted to what needs no escaping. */
@@ -15,6 +16,7 @@ const ALIAS_FIELDS = new Set([
   "apiFormat",
   "endpoint",
   "description",
+  "names",
 ]);
 
 type ParamCheck =
@@ -68,7 +70,9 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
     return { aliases, problems: [{ file, message: invalidJson(text, e) }] };
   }
   if (!isObject(root)) return { aliases, problems: [{ file, message: "top level must be a JSON object of aliases" }] };
-  const entries = isObject(root.models) ? root.models : root;
+  const wrapped = isObject(root.models);
+  const entries = wrapped ? (root.models as Record<string, unknown>) : root;
+  const aliasNames = Object.keys(entries).filter((k) => !k.startsWith("_"));
   for (const [alias, raw] of Object.entries(entries)) {
     if (alias.startsWith("_")) continue;
     const at = (field: string | undefined, message: string) => problems.push({ file, alias, field, message });
@@ -121,6 +125,16 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
       (field, message) => at(`params.${field}`, message),
       (m) => at("params", m),
     );
+    const names = checkNames(raw.names, alias, aliasNames, (index, message) => {
+      const entry = index === undefined ? [] : [index];
+      problems.push({
+        file,
+        alias,
+        field: index === undefined ? "names" : `names[${index}]`,
+        message,
+        position: jsonValuePosition(text, [...(wrapped ? ["models"] : []), alias, "names", ...entry]),
+      });
+    });
     if (problems.length > before) continue;
     aliases.set(alias, {
       alias,
@@ -132,6 +146,7 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
       apiFormat: apiFormat as ApiFormat | undefined,
       endpoint: endpoint === undefined ? undefined : (endpoint as string).replace(/\/+$/, ""),
       description: raw.description as string | undefined,
+      ...(names.length > 0 ? { names } : {}),
     });
   }
   if (aliases.size === 0 && problems.length === 0) problems.push({ file, message: "no aliases defined" });
@@ -165,6 +180,48 @@ function checkParams(raw: unknown, at: (field: string, m: string) => void, whole
     else out[key] = value;
   }
   return out as AliasParams;
+}
+
+/**
+ * The alias's extra names (docs/configuration.md#names). A name or pattern that is or matches
+ * an alias name is refused: the exact alias would always win, so the entry could never apply.
+ */
+function checkNames(
+  raw: unknown,
+  alias: string,
+  aliasNames: readonly string[],
+  at: (index: number | undefined, message: string) => void,
+): string[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    at(undefined, "must be a list of model names (glob patterns with * and ? allowed)");
+    return [];
+  }
+  const seen = new Map<string, number>();
+  raw.forEach((name: unknown, index) => {
+    if (typeof name !== "string" || name === "") {
+      at(index, `must be a non-empty string, got ${JSON.stringify(name)}`);
+      return;
+    }
+    const first = seen.get(name);
+    if (first !== undefined) at(index, `'${name}' is listed twice (also names[${first}])`);
+    else seen.set(name, index);
+    if (isGlob(name)) {
+      const pattern = compileGlob(name);
+      const hits = aliasNames.filter((a) => pattern.test(a));
+      if (hits.length > 0)
+        at(
+          index,
+          `pattern '${name}' matches the alias name${hits.length > 1 ? "s" : ""} ${hits.map((h) => `'${h}'`).join(", ")}; patterns may not match alias names`,
+        );
+    } else if (aliasNames.includes(name)) {
+      at(
+        index,
+        `${name === alias ? `'${name}' is this alias's own name` : `'${name}' is the name of alias '${name}'`}; extra names may not be alias names`,
+      );
+    }
+  });
+  return raw.filter((n): n is string => typeof n === "string" && n !== "");
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -33,6 +33,11 @@ export interface ModelAlias {
   /** Base URL override for this alias (private endpoints). */
   endpoint?: string;
   description?: string;
+  /**
+   * Extra model names this alias answers to, in file order; `*` and `?` make a name a glob
+   * pattern (docs/configuration.md#names). Absent when none are configured.
+   */
+  names?: readonly string[];
 }
 
 export interface Credentials {
@@ -55,11 +60,20 @@ export interface ConfigProblem {
   file: string;
   alias?: string;
   field?: string;
+  /** Where the offending value starts in the file, when the loader knows. */
+  position?: { line: number; column: number };
   message: string;
 }
 
 export function formatProblem(p: ConfigProblem): string {
-  const where = [p.file, p.alias && `alias '${p.alias}'`, p.field && `field '${p.field}'`].filter(Boolean).join(", ");
+  const where = [
+    p.file,
+    p.alias && `alias '${p.alias}'`,
+    p.field && `field '${p.field}'`,
+    p.position && `line ${p.position.line}, column ${p.position.column}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
   return `${where}: ${p.message}`;
 }
 

@@ -29,9 +29,10 @@ export interface ResolvedEmbedding {
 
 /**
  * Which model and which alias's region/compartment serve an embeddings request (docs/api/openai.md#embeddings).
- * The body's `model` wins: an alias is used whole; on the path form an OCI model name is called
- * with the path alias's region and compartment. `/v1/embeddings` has no alias to borrow those
- * from, so there a name that is not an alias is unknown.
+ * The body's `model` wins: an alias (by its name, an extra name or a pattern) is used whole; on
+ * the path form an OCI model name is called with the path alias's region and compartment.
+ * `/v1/embeddings` has no alias to borrow those from, so there a name that is not an alias is
+ * unknown.
  */
 export function resolveEmbeddingTarget(
   config: LoadedConfig,
@@ -42,7 +43,7 @@ export function resolveEmbeddingTarget(
   if (pathAlias === undefined) {
     if (model === undefined)
       throw badRequest("'model' is required: the alias of a model in llm_models.json", "model", "missing_model");
-    const alias = config.aliases.get(model);
+    const alias = config.lookup.find(model);
     if (!alias)
       throw unknownModel(
         model,
@@ -52,7 +53,7 @@ export function resolveEmbeddingTarget(
   }
   const path = findAlias(config, pathAlias);
   if (model === undefined) return fromAlias(path, path.alias, null);
-  const named = config.aliases.get(model);
+  const named = config.lookup.find(model);
   if (named) return fromAlias(named, model, "model");
   if (!OCI_MODEL_NAME.test(model))
     throw unknownModel(model, "nor an OCI model name such as cohere.embed-multilingual-v3.0");

@@ -10,10 +10,11 @@ export const ModelObjectSchema = t.Object({
   type: t.Union([t.Literal("model"), t.Literal("agent")]),
   region: t.String(),
   description: t.Optional(t.String()),
+  names: t.Optional(t.Array(t.String())),
 });
 export const ModelList = t.Object({ object: t.Literal("list"), data: t.Array(ModelObjectSchema) });
 
-/** An alias as an OpenAI model object, plus its kind and region. */
+/** An alias as an OpenAI model object, plus its kind, region and extra names. */
 export function modelObject(a: ModelAlias, created: number): ModelObject {
   const vendor = a.type === "agent" ? "oci-genai-agents" : /^[a-z]+\./.test(a.id) ? a.id.split(".")[0]! : "oci";
   return {
@@ -24,5 +25,6 @@ export function modelObject(a: ModelAlias, created: number): ModelObject {
     type: a.type,
     region: a.region,
     ...(a.description ? { description: a.description } : {}),
+    ...(a.names ? { names: [...a.names] } : {}),
   };
 }

@@ -91,4 +91,6 @@ export interface ModelObject {
   type: "model" | "agent";
   region: string;
   description?: string;
+  /** Extra model names and patterns that resolve to this alias (docs/configuration.md#names). */
+  names?: string[];
 }
