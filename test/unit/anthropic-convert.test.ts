@@ -45,7 +45,9 @@ describe("Claude Code 2.1, recorded", () => {
     const { request } = convert(text!.body);
     expect(request.tools).toHaveLength(24);
     const bash = request.tools!.find((t) => t.function.name === "Bash")!;
-    expect(bash.function.parameters).toEqual((text!.body.tools![1] as { input_schema: Record<string, unknown> }).input_schema);
+    expect(bash.function.parameters).toEqual(
+      (text!.body.tools![1] as { input_schema: Record<string, unknown> }).input_schema,
+    );
     expect(bash.function.description).toBeString();
   });
 
