@@ -3,8 +3,8 @@
  * the compiled binary: one set of tests, run in TEST_MODE and on the real signed path via the fake
  * OCI server (where the converted chat requests OCI received are checked too). messages.create,
  * the stream helper (text deltas, finalMessage, a streamed tool_use), a tool round trip
- * (tool_use → tool_result → text), count_tokens, Bearer auth, and errors in Anthropic's envelope
- * as the SDK's typed errors.
+ * (tool_use → tool_result → text), count_tokens, Bearer auth, a Claude model name served through
+ * an alias's `names`, and errors in Anthropic's envelope as the SDK's typed errors.
  */
 import { beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
@@ -197,6 +197,22 @@ describe.each(responsesModes(env).map((m) => [m.name, m] as const))("Anthropic S
     expect(big.input_tokens).toBeGreaterThan(small.input_tokens);
     expectMessagesCalls(sent, 2, "/count_tokens");
     expect(mode.sent()).toEqual([]);
+  });
+
+  test("a Claude model name resolves through an alias's `names`: the message names the model as sent", async () => {
+    const m = await client.messages.create({
+      model: "claude-sonnet-4-5-20250929",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    expect(m.model).toBe("claude-sonnet-4-5-20250929");
+    expect(m.content as unknown[]).toEqual([{ type: "text", text: mode.answer("Hi") }]);
+    mode.sent();
+    if (mode.real) {
+      expect(env().fake.requestsFor("chat")[0]!.body).toMatchObject({
+        servingMode: { modelId: "meta.llama-3.3-70b-instruct" },
+      });
+    }
   });
 
   test("a Bearer token (authToken) is accepted as well as x-api-key", async () => {

@@ -3,7 +3,8 @@
  * json`), run by test/support/claude-code.ts: first against a stub Anthropic server, which keeps
  * the harness's findings (what Claude Code sends and how it takes answers) checked; then against
  * the compiled binary, in TEST_MODE and on the real signed path through the fake OCI server: a
- * text turn and a Bash tool round trip (`echo hi`, allowed with --allowedTools).
+ * text turn and a Bash tool round trip (`echo hi`, allowed with --allowedTools); on the real path
+ * also Claude's own model names served through `names` globs, and a `/genai/{alias}` base URL.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import {
   CLIENT_API_KEY,
   loggedRequests,
   MODEL,
+  requestLog,
   SMALL_MODEL,
   SMALL_MODEL_ID,
 } from "../support/anthropic-clients";
@@ -471,6 +473,36 @@ describe("Claude Code 2.1.48 headless — against the gateway", () => {
         // (ociTranscript trims the trailing newline Claude Code sends.)
         expect(ociTranscript(b).at(-1)).toBe("USER: Command: echo hi\nOutput: hi");
       }
+    });
+
+    test("Claude's own model names: claude-sonnet-4-5-20250929 and its default small model resolve through `names` globs", async () => {
+      mode.scriptToolCall({ id: "call_oci_named", name: "Bash", arguments: '{"command":"echo hi"}' });
+      const answer = "Served under Claude's own model name.";
+      mode.scriptText(answer);
+      const g = mode.gw();
+      const from = g.output().length;
+      const run = await claude(g, "run echo hi", {
+        model: "claude-sonnet-4-5-20250929",
+        // Claude Code's own small model (claude-haiku-4-5-20251001): `fast` lists claude-*haiku*.
+        smallModel: null,
+        allowedTools: ["Bash(echo hi)"],
+      });
+      expect(run.result).toMatchObject({ subtype: "success", result: answer, num_turns: 2 });
+      // The answers name the model as Claude Code asked for it; the gateway logs the alias.
+      for (const m of run.transcript.filter((m) => m.role === "assistant")) {
+        expect(m.model).toBe("claude-sonnet-4-5-20250929");
+      }
+      await expectTurnsLogged(g, from, 2);
+      const turns = turnsAtOci();
+      expect(turns).toHaveLength(2);
+      for (const r of env().fake.requestsFor("chat")) {
+        expect((r.body as Rec).servingMode).toMatchObject({ modelId: "meta.llama-3.3-70b-instruct" });
+      }
+      expect((turns[1]!.messages as Rec[]).at(-1)).toMatchObject({ role: "TOOL" });
+      // Its background call, if sent before it exited, asked for its haiku model and reached
+      // `fast`: no request of the run named a model no alias covers.
+      expect(backgroundAtOci().length).toBeLessThanOrEqual(1);
+      for (const l of requestLog(g, from)) expect([MODEL, SMALL_MODEL]).toContain(String(l.alias));
     });
 
     test("a base URL of /genai/{alias}: the path's alias serves whatever model Claude Code names", async () => {

@@ -34,16 +34,23 @@ export interface AnthropicEnv extends ClientEnv {
   background: FakeOci;
 }
 
-/** The test models plus `fast`, whose calls go to `endpoint` when given. */
+/**
+ * The test models plus `fast`, whose calls go to `endpoint` when given. Claude's own model names
+ * resolve through `names` globs: its main models to `llama`, its small ones to `fast`.
+ */
 export function anthropicModels(endpoint?: string): Record<string, unknown> {
-  return testModels({
+  const models = testModels();
+  return {
+    ...models,
+    [MODEL]: { ...(models[MODEL] as Record<string, unknown>), names: ["claude-sonnet-*", "claude-opus-*"] },
     [SMALL_MODEL]: {
       id: SMALL_MODEL_ID,
       region: "us-chicago-1",
       compartmentId: COMPARTMENT,
+      names: ["claude-*haiku*"],
       ...(endpoint ? { endpoint } : {}),
     },
-  });
+  };
 }
 
 export async function startAnthropicEnv(): Promise<AnthropicEnv> {

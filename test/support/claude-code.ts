@@ -151,8 +151,11 @@ export interface ClaudeCodeOptions {
   auth?: "x-api-key" | "bearer";
   /** ANTHROPIC_MODEL: an alias, or a model name the alias's `names` globs resolve. */
   model: string;
-  /** The small/fast model of background calls; default `model`. */
-  smallModel?: string;
+  /**
+   * The small/fast model of background calls; default `model`. `null` leaves it to Claude Code
+   * (2.1.48: `claude-haiku-4-5-20251001`), and the other model tiers too.
+   */
+  smallModel?: string | null;
   prompt: string;
   /** e.g. ["Bash(echo hi)"]: tools the model may use without asking (there is no TTY to ask on). */
   allowedTools?: string[];
@@ -174,7 +177,7 @@ export async function runClaudeCode(o: ClaudeCodeOptions): Promise<ClaudeCodeRun
   for (const d of [configDir, work, tmp]) mkdirSync(d);
   const trap = await startOutsideTrap();
   const marker = `${process.pid}-${randomUUID()}`;
-  const small = o.smallModel ?? o.model;
+  const small = o.smallModel === undefined ? o.model : o.smallModel;
   const env: Record<string, string> = {
     // Nothing from the developer's shell: no real ANTHROPIC_API_KEY, proxies or settings leak in.
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -189,11 +192,15 @@ export async function runClaudeCode(o: ClaudeCodeOptions): Promise<ClaudeCodeRun
     ANTHROPIC_MODEL: o.model,
     // Background calls (the Bash tool's file-path extraction) use the small/fast model; every
     // other model tier is pointed at ours too, so no request names a model the gateway lacks.
-    ANTHROPIC_DEFAULT_HAIKU_MODEL: small,
-    ANTHROPIC_SMALL_FAST_MODEL: small,
-    ANTHROPIC_DEFAULT_SONNET_MODEL: o.model,
-    ANTHROPIC_DEFAULT_OPUS_MODEL: o.model,
-    CLAUDE_CODE_SUBAGENT_MODEL: o.model,
+    ...(small === null
+      ? {}
+      : {
+          ANTHROPIC_DEFAULT_HAIKU_MODEL: small,
+          ANTHROPIC_SMALL_FAST_MODEL: small,
+          ANTHROPIC_DEFAULT_SONNET_MODEL: o.model,
+          ANTHROPIC_DEFAULT_OPUS_MODEL: o.model,
+          CLAUDE_CODE_SUBAGENT_MODEL: o.model,
+        }),
     // No usage data, auto-update, error reports, feedback command, fast-mode lookup.
     DISABLE_TELEMETRY: "1",
     DISABLE_AUTOUPDATER: "1",
@@ -217,7 +224,7 @@ export async function runClaudeCode(o: ClaudeCodeOptions): Promise<ClaudeCodeRun
     [RUN_MARKER_ENV]: marker,
   };
   const args = [
-    process.env.OCIGENAI_NODE ?? "node",
+    "node",
     cli,
     "-p",
     o.prompt,
