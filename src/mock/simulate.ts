@@ -52,6 +52,16 @@ export function simulateChat(details: ChatDetails): SimulatedAnswer {
   return { text, toolCalls: [], promptTokens, completionTokens: Math.max(1, words(text)), finishReason: "stop" };
 }
 
+/**
+ * The words the user wrote: text inside `<system-reminder>` tags is context a coding agent (Claude
+ * Code) adds to the user's turn, not the user's request, so it is neither echoed nor searched
+ * for tool names.
+ */
+export function userWords(text: string): string {
+  if (!text.includes("<system-reminder>")) return text;
+  return text.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, "").trim();
+}
+
 function readConversation(req: Rec): { lastUser: string; lastIsToolResult: boolean; allText: string } {
   if (req.apiFormat === "COHERE") {
     const history = (req.chatHistory as Rec[] | undefined) ?? [];
@@ -61,7 +71,7 @@ function readConversation(req: Rec): { lastUser: string; lastIsToolResult: boole
       String(req.message ?? ""),
     ].join(" ");
     return {
-      lastUser: String(req.message ?? ""),
+      lastUser: userWords(String(req.message ?? "")),
       lastIsToolResult: Array.isArray(req.toolResults) && req.toolResults.length > 0,
       allText: all,
     };
@@ -75,7 +85,7 @@ function readConversation(req: Rec): { lastUser: string; lastIsToolResult: boole
   const lastUserMsg = [...messages].reverse().find((m) => m.role === "USER");
   const last = messages[messages.length - 1];
   return {
-    lastUser: lastUserMsg ? textOf(lastUserMsg) : "",
+    lastUser: lastUserMsg ? userWords(textOf(lastUserMsg)) : "",
     lastIsToolResult: last?.role === "TOOL",
     allText: messages.map(textOf).join(" "),
   };

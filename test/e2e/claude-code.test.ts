@@ -338,23 +338,17 @@ describe("Claude Code 2.1.48 headless — against the gateway", () => {
       const from = g.output().length;
       const run = await claude(g, "say hello");
       expect(run.result).toMatchObject({ subtype: "success", is_error: false });
-      // The simulated answer repeats the text parts of the last user message: Claude Code's
-      // <system-reminder> blocks, then the prompt.
-      expect(run.result!.result).toStartWith("[TEST_MODE] Simulated response to: <system-reminder>");
-      expect(run.result!.result).toEndWith(" say hello");
+      // The simulated answer repeats the user's own words: Claude Code's <system-reminder>
+      // blocks in the same turn are context, not part of them.
+      expect(run.result!.result).toBe("[TEST_MODE] Simulated response to: say hello");
       await expectTurnsLogged(g, from, run.result!.num_turns);
       mode.sent();
     });
 
-    // KNOWN GATEWAY BUG (src/mock/simulate.ts, pickTool/readConversation): the simulated model
-    // looks for tool names in the whole last user message, and Claude Code 2.1.48 puts two
-    // <system-reminder> blocks into that message (the skills list, the current date). They name
-    // Task, TaskOutput, TaskStop, Skill, TodoWrite ("todo") and AskUserQuestion ("user"), so every
-    // prompt — "say hello" too — gets a call of Task (the first tool offered that is "mentioned")
-    // instead of text, against CONTRACT §8 ("`claude -p "say hello"` in TEST_MODE gets text").
-    // Claude Code then answers the call with an error tool_result ("Agent type 'example' not
-    // found") and only the second turn is text.
-    test.failing("text turn: the simulated model answers text at once, no tool call (CONTRACT §8)", async () => {
+    // Claude Code 2.1.48 puts two <system-reminder> blocks into the user's turn (the skills list,
+    // the current date). They name Task, Skill, TodoWrite… but are not the user's words: the
+    // simulated model must answer "say hello" with text at once (CONTRACT §8).
+    test("text turn: the simulated model answers text at once, no tool call (CONTRACT §8)", async () => {
       const g = mode.gw();
       const from = g.output().length;
       const run = await claude(g, "say hello");
@@ -363,12 +357,10 @@ describe("Claude Code 2.1.48 headless — against the gateway", () => {
       await expectTurnsLogged(g, from, 1);
     });
 
-    // KNOWN GATEWAY BUG, the same one: naming the Bash tool does not make the simulated model
-    // call Bash, because Task is "mentioned" first by Claude Code's system reminders. Once fixed,
-    // the simulated model calls Bash with arguments made from its schema (command "example"),
-    // which --allowedTools "Bash(echo hi)" does not allow, so Claude Code answers with a denial
-    // as the tool_result, and the model answers text after it.
-    test.failing("tool round trip: naming Bash makes the simulated model call it; the tool_result goes back; text after it", async () => {
+    // Naming the Bash tool makes the simulated model call it with arguments made from its schema
+    // (command "example"), which --allowedTools "Bash(echo hi)" does not allow, so Claude Code
+    // answers with a denial as the tool_result, and the model answers text after it.
+    test("tool round trip: naming Bash makes the simulated model call it; the tool_result goes back; text after it", async () => {
       const g = mode.gw();
       const from = g.output().length;
       const run = await claude(g, "use the Bash tool to run echo hi", { allowedTools: ["Bash(echo hi)"] });

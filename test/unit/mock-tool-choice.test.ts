@@ -56,6 +56,29 @@ describe("several tools, tool_choice auto", () => {
     expect(ask("make a patch for it").toolCalls[0]?.name).toBe("apply.patch");
   });
 
+  test("<system-reminder> blocks in the user's turn (Claude Code's context) are not the user's words", () => {
+    const reminder = "<system-reminder>Skills: use the weather tool, exec_command, readFile.</system-reminder>";
+    const turn = (words: string) =>
+      simulateChat(
+        generic({
+          tools: CODING_TOOLS,
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "text", text: reminder },
+                { type: "text", text: words },
+              ],
+            },
+          ],
+        }),
+      );
+    const hello = turn("say hello");
+    expect(hello.toolCalls).toEqual([]);
+    expect(hello.text).toBe("[TEST_MODE] Simulated response to: say hello");
+    expect(turn("use exec_command please").toolCalls.map((c) => c.name)).toEqual(["exec_command"]);
+  });
+
   test("words shorter than 4 letters and parts of words do not count", () => {
     expect(ask("get me something").toolCalls).toEqual([]); // "get" is too short
     expect(ask("the stdinput is fine").toolCalls).toEqual([]); // "stdin" only inside a word
