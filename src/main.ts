@@ -1,6 +1,8 @@
 import { parseArgs, UsageError } from "./cli/args";
 import { runCheck } from "./cli/check";
 import { HELP } from "./cli/help";
+import { runKeys } from "./cli/keys";
+import { runUsage } from "./cli/usage";
 import { resolveSettings } from "./config/settings";
 import { serve } from "./server/serve";
 import { NAME, VERSION } from "./version";
@@ -21,6 +23,10 @@ async function main(argv: string[]): Promise<number | undefined> {
         return 0;
       case "check":
         return await runCheck(resolveSettings(args, process.env), { online: args.online });
+      case "keys":
+        return runKeys(resolveSettings(args, process.env), args.rest ?? []);
+      case "usage":
+        return await runUsage(resolveSettings(args, process.env), args.rest ?? []);
       case "serve":
         return await serve(resolveSettings(args, process.env));
     }

@@ -10,6 +10,7 @@ const VALUE_FLAGS = {
   "--config-dir": "configDir",
   "--models": "models",
   "--credentials": "credentials",
+  "--keys": "keys",
   "--profile": "profile",
 } as const;
 
@@ -34,6 +35,10 @@ export function parseArgs(argv: string[]): CliArgs {
       out.online = true;
       continue;
     }
+    if ((out.command === "keys" || out.command === "usage") && !(flag in VALUE_FLAGS)) {
+      out.rest = [...(out.rest ?? []), arg];
+      continue;
+    }
     if (flag in VALUE_FLAGS) {
       const value = inline ?? argv[++i];
       if (value === undefined || value === "") throw new UsageError(`${flag} needs a value`);
@@ -45,7 +50,12 @@ export function parseArgs(argv: string[]): CliArgs {
     if (
       !flag.startsWith("-") &&
       !sawCommand &&
-      (flag === "serve" || flag === "check" || flag === "help" || flag === "version")
+      (flag === "serve" ||
+        flag === "check" ||
+        flag === "keys" ||
+        flag === "usage" ||
+        flag === "help" ||
+        flag === "version")
     ) {
       out.command = flag;
       sawCommand = true;

@@ -6,7 +6,7 @@ import { NAME, VERSION } from "../version";
 export function banner(s: Settings, c: LoadedConfig, port: number): string {
   const host = s.host.includes(":") ? `[${s.host}]` : s.host;
   const mode = c.testMode ? "TEST_MODE" : "OCI";
-  const auth =
-    s.apiKeys.length > 0 ? `on (${s.apiKeys.length} key${s.apiKeys.length > 1 ? "s" : ""})` : "off (loopback only)";
+  const n = c.keys.size;
+  const auth = n > 0 ? `on (${n} key${n > 1 ? "s" : ""})` : "off (loopback only)";
   return `${NAME} ${VERSION} listening on http://${host}:${port} mode=${mode} aliases=${c.aliases.size} [${[...c.aliases.keys()].join(", ")}] auth=${auth}`;
 }

@@ -4,19 +4,25 @@ export const HELP = `ocigenai ${VERSION} — OpenAI-compatible gateway for OCI G
 
 Usage:
   ocigenai [serve] [--port 8000] [--host 0.0.0.0] [--config-dir DIR] [--models FILE]
-                   [--credentials FILE] [--profile DEFAULT] [--test-mode]
+                   [--credentials FILE] [--keys FILE] [--profile DEFAULT] [--test-mode]
   ocigenai check   validate llm_models.json and credentials.conf offline; exit 0 or list every problem
   ocigenai check --online   also make one signed call per region and alias kind (models, agents, files)
+  ocigenai keys new NAME [--models a,b*] [--rpm N] [--tpm N] [--daily-tokens N]
+                   [--max-concurrent N] [--admin] [--write]
+                   make a team key: prints it once and its api_keys.json entry (--write adds it)
+  ocigenai usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--key NAME] [--json]
+                   the usage ledger (per key, alias and UTC day) from the SESSION_STORE store
   ocigenai --version | --help
 
 Config directory: --config-dir, else $OCIGENAI_CONFIG_DIR, else the executable's directory
-(compiled binary), else the current directory. llm_models.json and credentials.conf are read
-from it unless --models/$LLM_CONFIG_PATH or --credentials/$OCI_CONFIG_FILE name other files.
+(compiled binary), else the current directory. llm_models.json, credentials.conf and
+api_keys.json (team keys, optional) are read from it unless --models/$LLM_CONFIG_PATH,
+--credentials/$OCI_CONFIG_FILE or --keys/$API_KEYS_FILE name other files.
 
 Environment:
   PORT, HOST                 listen address (default 8000, 0.0.0.0)
-  API_KEY, API_KEYS          key, or comma list of keys, for Authorization: Bearer / X-API-Key
-                             (none set: only loopback callers are served)
+  API_KEY, API_KEYS          key, or comma list of keys, for Authorization: Bearer / X-API-Key,
+                             without limits (none set and no api_keys.json: only loopback callers)
   TEST_MODE=true             answer offline with simulated responses (no credentials needed)
   LOG_LEVEL                  debug | info | warn | error (default info)
   LOG_BODIES=true            with LOG_LEVEL=debug, also log request bodies (they contain prompts)

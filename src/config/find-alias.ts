@@ -1,19 +1,32 @@
 import { ApiError, modelNotFound } from "../errors/api-error";
+import type { KeyIdentity } from "./key-ring";
 import type { LoadedConfig } from "./load";
 import type { ModelAlias } from "./types";
+
+/** The alias, when the caller's key may use it (its `models` allowlist); else a 403. */
+export function permitted(key: KeyIdentity | undefined, alias: ModelAlias): ModelAlias {
+  if (key && !key.mayUse(alias.alias)) {
+    throw new ApiError(403, `This API key may not use the model '${alias.alias}'`, {
+      type: "permission_error",
+      param: "model",
+      code: "permission_denied",
+    });
+  }
+  return alias;
+}
 
 /**
  * The alias a client's model name means in the config in force: the alias itself, or one whose
  * extra names or patterns cover it (docs/configuration.md#names); unknown → 404 before anything
- * reaches OCI.
+ * reaches OCI; one the caller's key may not use → 403 (docs/teams-and-quotas.md).
  */
-export function findAlias(config: LoadedConfig, name: string | undefined): ModelAlias {
+export function findAlias(config: LoadedConfig, name: string | undefined, key?: KeyIdentity): ModelAlias {
   const found = name === undefined ? undefined : config.lookup.find(name);
   if (!found) throw modelNotFound(name ?? "");
-  return found;
+  return permitted(key, found);
 }
 
-export function requireModelAlias(config: LoadedConfig, name: string | undefined): ModelAlias {
+export function requireModelAlias(config: LoadedConfig, name: string | undefined, key?: KeyIdentity): ModelAlias {
   if (name === undefined || name === "") {
     throw new ApiError(400, "'model' is required: the alias of a model in llm_models.json", {
       type: "invalid_request_error",
@@ -21,5 +34,5 @@ export function requireModelAlias(config: LoadedConfig, name: string | undefined
       code: "missing_model",
     });
   }
-  return findAlias(config, name);
+  return findAlias(config, name, key);
 }

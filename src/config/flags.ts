@@ -3,7 +3,7 @@
  * itself is the CLI's (cli/args.ts); this is the shared vocabulary, so settings need no CLI.
  */
 
-export type Command = "serve" | "check" | "help" | "version";
+export type Command = "serve" | "check" | "keys" | "usage" | "help" | "version";
 
 export interface CliArgs {
   command: Command;
@@ -12,10 +12,14 @@ export interface CliArgs {
   configDir?: string;
   models?: string;
   credentials?: string;
+  /** --keys FILE: api_keys.json elsewhere. */
+  keys?: string;
   profile?: string;
   testMode?: boolean;
   /** `check --online`: also make one signed call per region and alias kind. */
   online?: boolean;
+  /** The arguments of `keys` and `usage`, which parse their own (cli/keys.ts, cli/usage.ts). */
+  rest?: string[];
 }
 
 export class UsageError extends Error {}

@@ -1,19 +1,23 @@
 import { existsSync } from "node:fs";
 import { AliasLookup } from "./alias-lookup";
 import { inspectApiKey } from "./api-key";
+import { loadApiKeys } from "./api-keys";
 import { loadCredentials } from "./credentials";
+import { KeyRing } from "./key-ring";
 import { loadModels } from "./models";
 import { isKnownRegion } from "./regions";
 import type { Settings } from "./settings";
 import { type ConfigProblem, type Credentials, formatProblem, type ModelAlias } from "./types";
 
-/** Everything read from the two files, validated. Replaced whole on reload, never mutated. */
+/** Everything read from the files, validated. Replaced whole on reload, never mutated. */
 export interface LoadedConfig {
   testMode: boolean;
   credentials?: Credentials;
   aliases: ReadonlyMap<string, ModelAlias>;
   /** Model names (aliases, extra names, patterns) to aliases; see config/find-alias.ts. */
   lookup: AliasLookup;
+  /** Accepted API keys: API_KEY / API_KEYS and the team keys of api_keys.json. */
+  keys: KeyRing;
   loadedAt: number;
 }
 
@@ -27,7 +31,7 @@ export interface LoadResult {
 const TEST_MODE_REGION = "us-chicago-1";
 
 /**
- * Loads and checks both files, collecting every problem. `strict` (the `check` command) also
+ * Loads and checks the files (models, credentials, team keys), collecting every problem. `strict` (the `check` command) also
  * treats unknown regions as problems; at start-up they are warnings, since OCI adds regions
  * before our oci-common copy knows them.
  */
@@ -54,6 +58,8 @@ export function loadConfig(settings: Settings, opts: { strict?: boolean } = {}):
     (testMode ? TEST_MODE_REGION : undefined);
   const models = loadModels(settings.modelsPath, region);
   problems.push(...models.problems);
+  const teams = loadApiKeys(settings.keysPath, settings.keysExplicit);
+  problems.push(...teams.problems);
   const unknownRegions: ConfigProblem[] = [...models.aliases.values()]
     .filter((a) => !isKnownRegion(a.region))
     .map((a) => ({
@@ -80,6 +86,7 @@ export function loadConfig(settings: Settings, opts: { strict?: boolean } = {}):
       credentials,
       aliases: models.aliases,
       lookup: new AliasLookup(models.aliases),
+      keys: new KeyRing(settings.apiKeys, teams.keys),
       loadedAt: Date.now(),
     },
   };

@@ -11,6 +11,9 @@ export interface Settings {
   configDir: string;
   modelsPath: string;
   credentialsPath: string;
+  /** api_keys.json (team keys); `keysExplicit` when named by --keys or API_KEYS_FILE (then it must exist). */
+  keysPath: string;
+  keysExplicit: boolean;
   profile: string;
   /** From flag or env; credentials.conf may still turn it on (see resolveTestMode). */
   testModeRequested: boolean;
@@ -94,6 +97,8 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
     configDir,
     modelsPath: resolve(configDir, args.models ?? env.LLM_CONFIG_PATH ?? "llm_models.json"),
     credentialsPath: resolve(configDir, args.credentials ?? env.OCI_CONFIG_FILE ?? "credentials.conf"),
+    keysPath: resolve(configDir, args.keys ?? env.API_KEYS_FILE ?? "api_keys.json"),
+    keysExplicit: (args.keys ?? env.API_KEYS_FILE) !== undefined,
     profile: args.profile ?? env.OCI_CONFIG_PROFILE ?? "DEFAULT",
     testModeRequested: args.testMode ?? isTrue(env.TEST_MODE),
     apiKeys,

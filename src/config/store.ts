@@ -10,7 +10,7 @@ import { formatProblem } from "./types";
  * is logged and the last good config stays, so a typo never takes the gateway down.
  */
 export class ConfigStore {
-  private watcher?: FSWatcher;
+  private readonly watchers: FSWatcher[] = [];
   private debounce?: ReturnType<typeof setTimeout>;
 
   constructor(
@@ -34,27 +34,39 @@ export class ConfigStore {
     }
     // TEST_MODE is decided at start-up: the transport cannot change under running requests.
     this.config = { ...r.config, testMode: this.config.testMode };
-    this.log.info("config reloaded", { reason, aliases: [...r.config.aliases.keys()] });
+    this.log.info("config reloaded", { reason, aliases: [...r.config.aliases.keys()], keys: r.config.keys.size });
     return true;
   }
 
-  /** Watches the models file's directory (editors replace files by rename) and SIGHUP. */
+  /**
+   * Watches the directories of the models file and of api_keys.json (editors replace files by
+   * rename, so the directory is what sees it) and SIGHUP.
+   */
   watch(): void {
-    const file = basename(this.settings.modelsPath);
-    try {
-      this.watcher = watch(dirname(this.settings.modelsPath), (_event, name) => {
-        if (name !== file) return;
-        clearTimeout(this.debounce);
-        this.debounce = setTimeout(() => this.reload("file changed"), 150);
-      });
-    } catch (e) {
-      this.log.warn("cannot watch the models file; use SIGHUP to reload", { error: (e as Error).message });
+    const byDir = new Map<string, Set<string>>();
+    for (const path of [this.settings.modelsPath, this.settings.keysPath]) {
+      const names = byDir.get(dirname(path)) ?? new Set<string>();
+      names.add(basename(path));
+      byDir.set(dirname(path), names);
+    }
+    for (const [dir, names] of byDir) {
+      try {
+        this.watchers.push(
+          watch(dir, (_event, name) => {
+            if (name === null || !names.has(name)) return;
+            clearTimeout(this.debounce);
+            this.debounce = setTimeout(() => this.reload(`${name} changed`), 150);
+          }),
+        );
+      } catch (e) {
+        this.log.warn("cannot watch the config files; use SIGHUP to reload", { dir, error: (e as Error).message });
+      }
     }
     process.on("SIGHUP", () => this.reload("SIGHUP"));
   }
 
   close(): void {
     clearTimeout(this.debounce);
-    this.watcher?.close();
+    for (const w of this.watchers) w.close();
   }
 }

@@ -59,6 +59,8 @@ export interface Credentials {
 export interface ConfigProblem {
   file: string;
   alias?: string;
+  /** A team key's name (api_keys.json). */
+  key?: string;
   field?: string;
   /** Where the offending value starts in the file, when the loader knows. */
   position?: { line: number; column: number };
@@ -69,6 +71,7 @@ export function formatProblem(p: ConfigProblem): string {
   const where = [
     p.file,
     p.alias && `alias '${p.alias}'`,
+    p.key && `key '${p.key}'`,
     p.field && `field '${p.field}'`,
     p.position && `line ${p.position.line}, column ${p.position.column}`,
   ]

@@ -1,4 +1,5 @@
-import { findAlias } from "../config/find-alias";
+import { findAlias, permitted } from "../config/find-alias";
+import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
 import type { ModelAlias } from "../config/types";
 import { ApiError, badRequest } from "../errors/api-error";
@@ -38,6 +39,7 @@ export function resolveEmbeddingTarget(
   config: LoadedConfig,
   pathAlias: string | undefined,
   bodyModel: string | undefined,
+  key?: KeyIdentity,
 ): ResolvedEmbedding {
   const model = bodyModel === "" ? undefined : bodyModel;
   if (pathAlias === undefined) {
@@ -49,12 +51,12 @@ export function resolveEmbeddingTarget(
         model,
         "(to call an OCI model name with an alias's region and compartment, use /genai/{alias}/v1/embeddings)",
       );
-    return fromAlias(alias, model, "model");
+    return fromAlias(permitted(key, alias), model, "model");
   }
-  const path = findAlias(config, pathAlias);
+  const path = findAlias(config, pathAlias, key);
   if (model === undefined) return fromAlias(path, path.alias, null);
   const named = config.lookup.find(model);
-  if (named) return fromAlias(named, model, "model");
+  if (named) return fromAlias(permitted(key, named), model, "model");
   if (!OCI_MODEL_NAME.test(model))
     throw unknownModel(model, "nor an OCI model name such as cohere.embed-multilingual-v3.0");
   if (AGENT_ENDPOINT.test(model))
@@ -169,9 +171,9 @@ export class EmbeddingsService {
     config: LoadedConfig,
     pathAlias: string | undefined,
     request: EmbeddingRequest,
-    call: { requestId: string; signal: AbortSignal; onAlias(alias: string): void },
+    call: { requestId: string; signal: AbortSignal; key?: KeyIdentity; onAlias(alias: string): void },
   ): Promise<EmbeddingOutcome> {
-    const resolved = resolveEmbeddingTarget(config, pathAlias, request.model);
+    const resolved = resolveEmbeddingTarget(config, pathAlias, request.model, call.key);
     call.onAlias(resolved.alias.alias);
     return createEmbeddings(this.transport, { resolved, request, requestId: call.requestId, signal: call.signal });
   }

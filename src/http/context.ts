@@ -5,11 +5,13 @@ import type { ChatService } from "../chat/chat-service";
 import { findAlias, requireModelAlias } from "../config/find-alias";
 import type { Settings } from "../config/settings";
 import type { ConfigStore } from "../config/store";
+import { LOCAL_OWNER } from "../config/types";
 import type { EmbeddingsService } from "../embeddings/embeddings-service";
 import type { Family } from "../errors/envelopes";
 import type { FilesService } from "../files/files-service";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
+import type { Quotas } from "../quotas/quotas";
 import type { StoredResponses } from "../stored-responses/stored-responses";
 import type { ApiDocs } from "./api-docs";
 import type { ConcurrencyLimiter } from "./concurrency-limiter";
@@ -29,6 +31,7 @@ export type Services = {
   storedResponses: StoredResponses;
   responder: Responder;
   limiter: ConcurrencyLimiter;
+  quotas: Quotas;
   metrics: Metrics;
   log: Logger;
   lifecycle: Lifecycle;
@@ -42,9 +45,11 @@ export type Services = {
  * - `open`: served without an API key (`always`, or `public-metrics` when METRICS_PUBLIC=true).
  * - `slow`: may legitimately take longer than Bun's 10 s idle timeout (a model thinking for
  *   minutes, a 50 MB upload), so the timeout is lifted; the deadlines bound such calls instead.
- * - `costly`: calls OCI for a model or agent answer: `slow`, and holds one of the key's
- *   concurrency slots until the answer is over (for a stream, until it closes).
- * - `alias`: resolves the alias named by the path or by the body's `model` (404 when unknown)
+ * - `costly`: calls OCI for a model or agent answer: `slow`, holds one of the key's concurrency
+ *   slots until the answer is over (for a stream, until it closes), passes the key's limits
+ *   (quotas: 429, or 503 when the store is down), and counts its usage when it is over.
+ * - `alias`: resolves the alias named by the path or by the body's `model` (404 when unknown,
+ *   403 when the caller's key may not use it)
  *   into the handler's `alias`, records it for logs and metrics, and is `slow` (it is about to
  *   call OCI).
  * The declarations also travel in each route's OpenAPI `detail`, which the route table reads
@@ -63,9 +68,15 @@ export const context = new Elysia({ name: "context" })
     on
       ? {
           detail: declared(META.costly, true),
-          beforeHandle({ call, limiter, request, server }) {
+          async beforeHandle({ call, limiter, quotas, request, server }) {
             liftIdleTimeout(server, request);
             call.whenFinished(limiter.acquire(call.owner));
+            const admitted = await quotas.admit(call.key);
+            if (admitted) {
+              Object.assign(call.answerHeaders, admitted.headers);
+              call.whenFinished(admitted.release);
+            }
+            call.whenFinished(() => quotas.settle(call.key?.name ?? LOCAL_OWNER, call.alias, call.usage));
           },
         }
       : {},
@@ -75,7 +86,8 @@ export const context = new Elysia({ name: "context" })
       liftIdleTimeout(server, request);
       const name =
         from === "path" ? (params as { alias?: string }).alias : (body as { model?: string } | undefined)?.model;
-      const alias = from === "path" ? findAlias(config.current, name) : requireModelAlias(config.current, name);
+      const alias =
+        from === "path" ? findAlias(config.current, name, call.key) : requireModelAlias(config.current, name, call.key);
       call.alias = alias.alias;
       return { alias };
     },

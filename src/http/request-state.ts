@@ -1,4 +1,5 @@
 import type { TokenUsage } from "../chat/types";
+import type { KeyIdentity } from "../config/key-ring";
 import { LOCAL_OWNER } from "../config/types";
 import type { Family } from "../errors/envelopes";
 import type { RouteMeta } from "./route-table";
@@ -19,9 +20,13 @@ export class RequestState {
   /** The family whose envelope this request's errors use. */
   readonly family: Family;
   keyId?: string;
+  /** The caller's key, once auth matched it (undefined: no keys configured, or an open route). */
+  key?: KeyIdentity;
   alias?: string;
   ociRequestId?: string;
   usage?: TokenUsage;
+  /** Headers every answer to this request carries, errors included (a limited key's `x-ratelimit-*`). */
+  readonly answerHeaders: Record<string, string> = {};
   /** Status answered (set where the answer is made, errors included). */
   status?: number;
   /** Milliseconds from the start to the first streamed token. */
@@ -35,6 +40,11 @@ export class RequestState {
     this.id = given && CLIENT_ID.test(given) ? given : crypto.randomUUID();
     this.route = route;
     this.family = family;
+  }
+
+  identify(key: KeyIdentity): void {
+    this.key = key;
+    this.keyId = key.id;
   }
 
   /** The caller's namespace: its key's id, or the one local namespace when no key is configured. */

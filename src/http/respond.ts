@@ -59,10 +59,11 @@ export class Responder {
     call.status = 200;
     if (r.kind === "json") {
       call.usage = r.usage;
+      Object.assign(set.headers, call.answerHeaders);
       return r.body;
     }
     const { metrics } = this.o;
-    const headers: Record<string, string> = { "x-request-id": call.id };
+    const headers: Record<string, string> = { ...call.answerHeaders, "x-request-id": call.id };
     if (r.ociRequestId) headers["x-oci-request-id"] = r.ociRequestId;
     call.streamOpened();
     metrics.activeStreams.inc();

@@ -19,6 +19,9 @@ interface Instruments {
   retries: Counter<"service" | "reason">;
   ociErrors: Counter<"status" | "code">;
   storeOps: Counter<"store" | "result">;
+  keyRequests: Counter<"key" | "alias">;
+  keyTokens: Counter<"key" | "alias" | "kind">;
+  keyRefusals: Counter<"key" | "limit">;
   activeRequests: Gauge;
   activeStreams: Gauge;
 }
@@ -98,6 +101,20 @@ export class Metrics {
     });
   }
 
+  /** One answered call of a key (its name, never the secret) on an alias, and its tokens. */
+  keyUsage(key: string, alias: string, input: number, output: number): void {
+    this.use((m) => {
+      m.keyRequests.inc({ key, alias });
+      if (input) m.keyTokens.inc({ key, alias, kind: "input" }, input);
+      if (output) m.keyTokens.inc({ key, alias, kind: "output" }, output);
+    });
+  }
+
+  /** A request a key's limit refused (429). */
+  keyRefusal(key: string, limit: string): void {
+    this.use((m) => m.keyRefusals.inc({ key, limit }));
+  }
+
   sessionStore(store: string, ok: boolean): void {
     this.use((m) => m.storeOps.inc({ store, result: ok ? "ok" : "error" }));
   }
@@ -164,6 +181,16 @@ function build(p: typeof import("prom-client"), sessionCount?: () => Promise<num
     ]),
     ociErrors: counter("ocigenai_oci_errors_total", "Errors OCI answered, by status and OCI code", ["status", "code"]),
     storeOps: counter("ocigenai_session_store_operations_total", "Agent session store operations", ["store", "result"]),
+    keyRequests: counter("ocigenai_key_requests_total", "Model and agent calls per API key name and alias", [
+      "key",
+      "alias",
+    ]),
+    keyTokens: counter("ocigenai_key_tokens_total", "Tokens per API key name, alias and kind (input, output)", [
+      "key",
+      "alias",
+      "kind",
+    ]),
+    keyRefusals: counter("ocigenai_key_refusals_total", "Requests refused by a key's limit", ["key", "limit"]),
     activeRequests: new p.Gauge({ name: "ocigenai_active_requests", help: "Requests in progress", registers }),
     activeStreams: new p.Gauge({ name: "ocigenai_active_streams", help: "SSE streams open to clients", registers }),
   };

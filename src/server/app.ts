@@ -15,6 +15,7 @@ import { observe } from "../http/plugins/observe";
 import { requestStart } from "../http/plugins/request-start";
 import { RouteTable } from "../http/route-table";
 import type { UpstreamLedger } from "../observability/upstream-ledger";
+import { adminRoutes } from "../ops/admin-routes";
 import { docsRoutes } from "../ops/docs-routes";
 import { opsRoutes } from "../ops/routes";
 
@@ -46,7 +47,6 @@ export function createApp(s: Services, o: { ledger: UpstreamLedger }) {
     .use(cors(s.settings.corsOrigins))
     .use(
       auth({
-        keys: s.settings.apiKeys,
         publicMetrics: s.settings.metricsPublic,
         publicDocs: s.settings.docsPublic,
         trustedOrigins: s.settings.corsOrigins === "*" ? [] : s.settings.corsOrigins,
@@ -60,6 +60,7 @@ export function createApp(s: Services, o: { ledger: UpstreamLedger }) {
       }),
     )
     .use(opsRoutes)
+    .use(adminRoutes)
     .use(docsRoutes)
     .use(openAiChatRoutes)
     .use(embeddingsRoutes)

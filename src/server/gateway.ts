@@ -13,11 +13,18 @@ import { StreamRegistry } from "../http/stream-registry";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import type { OciTransport } from "../oci/transport";
+import { Quotas } from "../quotas/quotas";
 import type { StateStore } from "../state/types";
 import { StoredResponses } from "../stored-responses/stored-responses";
 
 /** TEST_MODE keeps files in memory and needs no bucket; this names the in-memory one. */
 const TEST_MODE_BUCKET = "testmode-bucket";
+
+/**
+ * A concurrency lease of a team key outlives the longest call by this much, so a crashed
+ * instance's leases free themselves (docs/teams-and-quotas.md).
+ */
+const QUOTA_LEASE_MARGIN_MS = 60_000;
 
 /** A lock outlives a crashed holder by this much (Redis); live holders renew it. */
 const SESSION_LOCK_LEASE_MS = 30_000;
@@ -70,6 +77,7 @@ export function buildServices(p: GatewayParts): Services & { streams: StreamRegi
     storedResponses: new StoredResponses(p.stateStore, settings.responsesTtlMs),
     responder: new Responder({ keepAliveMs: settings.keepAliveMs, streams, metrics }),
     limiter: new ConcurrencyLimiter(settings.maxConcurrentPerKey),
+    quotas: new Quotas(p.stateStore, { metrics, log, leaseMs: settings.upstreamTimeoutMs + QUOTA_LEASE_MARGIN_MS }),
     metrics,
     log,
     lifecycle,

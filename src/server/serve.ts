@@ -107,8 +107,8 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     sessionStore: stateStore.kind,
     aliases: [...config.aliases.keys()],
   });
-  if (settings.apiKeys.length === 0)
-    log.warn("no API_KEY/API_KEYS set: only callers on this machine (loopback) are served");
+  if (!config.keys.configured)
+    log.warn("no API_KEY/API_KEYS and no api_keys.json keys: only callers on this machine (loopback) are served");
   store.watch();
 
   let stopping = false;

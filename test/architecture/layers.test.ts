@@ -16,6 +16,7 @@ const LAYERS: string[][] = [
   ["families/openai", "families/responses", "families/anthropic", "families/direct", "ops"],
   ["http"],
   ["embeddings", "agents", "stored-responses", "cli"],
+  ["quotas"],
   ["chat"],
   ["files", "mock", "state"],
   ["oci"],

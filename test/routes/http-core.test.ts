@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { KeyRing } from "../../src/config/key-ring";
 import type { ApiError } from "../../src/errors/api-error";
-import { authorize, hashedKeys, isLoopback } from "../../src/http/plugins/auth";
+import { authorize, isLoopback } from "../../src/http/plugins/auth";
 import { makeTestApp } from "../support/app";
 
 const chat = { model: "llama", messages: [{ role: "user", content: "Hello" }] };
@@ -237,8 +238,8 @@ describe("request id and ops routes", () => {
 });
 
 describe("authorize (the auth decision without HTTP)", () => {
-  const none = hashedKeys([]);
-  const some = hashedKeys(["alpha", "beta"]);
+  const none = new KeyRing([], []);
+  const some = new KeyRing(["alpha", "beta"], []);
   const h = (o: Record<string, string> = {}) => new Headers(o);
   const thrown = (f: () => unknown) => {
     try {
@@ -261,10 +262,11 @@ describe("authorize (the auth decision without HTTP)", () => {
   });
 
   test("keys configured: the key decides, whatever the address", () => {
-    const a = authorize(some, h({ authorization: "Bearer alpha" }), "10.0.0.5");
-    const b = authorize(some, h({ "x-api-key": "beta" }), "10.0.0.5");
-    expect(a).toMatch(/^[0-9a-f]{12}$/);
-    expect(b).not.toBe(a);
+    const a = authorize(some, h({ authorization: "Bearer alpha" }), "10.0.0.5")!;
+    const b = authorize(some, h({ "x-api-key": "beta" }), "10.0.0.5")!;
+    expect(a.id).toMatch(/^[0-9a-f]{12}$/);
+    expect(a.name).toBe(`env:${a.id}`);
+    expect(b.id).not.toBe(a.id);
     expect(thrown(() => authorize(some, h(), "127.0.0.1")).status).toBe(401);
     expect(thrown(() => authorize(some, h({ authorization: "Bearer alphaa" }), "127.0.0.1")).message).toBe(
       "Invalid API key",

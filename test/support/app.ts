@@ -1,5 +1,7 @@
 /** Builds the real Elysia app in-process for `app.handle(new Request(...))` route tests. */
 
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { loadConfig } from "../../src/config/load";
 import { resolveSettings } from "../../src/config/settings";
 import { ConfigStore } from "../../src/config/store";
@@ -21,6 +23,8 @@ export const BASE_URL = "http://localhost";
 export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   models?: unknown;
+  /** Written as api_keys.json in the config dir (team keys; docs/teams-and-quotas.md). */
+  apiKeys?: unknown;
   transport?: OciTransport;
   stateStore?: StateStore;
 }
@@ -28,6 +32,7 @@ export interface TestAppOptions {
 export function makeTestApp(o: TestAppOptions = {}) {
   const dir = tempDir();
   writeModels(dir, o.models ?? testModels());
+  if (o.apiKeys !== undefined) writeFileSync(join(dir, "api_keys.json"), JSON.stringify(o.apiKeys, null, 2));
   const settings = resolveSettings({ command: "serve", configDir: dir }, { TEST_MODE: "true", ...o.env });
   const loaded = loadConfig(settings);
   if (!loaded.config) throw new Error(loaded.problems.map(formatProblem).join("\n"));

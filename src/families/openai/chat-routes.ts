@@ -26,15 +26,21 @@ export const openAiChatRoutes = new Elysia({ name: "family-openai-chat" })
   .guard({ family: "openai" })
   .get(
     "/v1/models",
-    ({ config }) => ({
+    ({ call, config }) => ({
       object: "list" as const,
-      data: [...config.current.aliases.values()].map((a) => modelObject(a, created(config.current.loadedAt))),
+      data: [...config.current.aliases.values()]
+        .filter((a) => call.key?.mayUse(a.alias) ?? true)
+        .map((a) => modelObject(a, created(config.current.loadedAt))),
     }),
-    { response: ModelList, detail: { summary: "Every alias (models and agents) as OpenAI model objects", tags } },
+    {
+      response: ModelList,
+      detail: { summary: "Every alias (models and agents) the key may use, as OpenAI model objects", tags },
+    },
   )
   .get(
     "/v1/models/:alias",
-    ({ config, params }) => modelObject(findAlias(config.current, params.alias), created(config.current.loadedAt)),
+    ({ call, config, params }) =>
+      modelObject(findAlias(config.current, params.alias, call.key), created(config.current.loadedAt)),
     {
       params: AliasParams,
       response: ModelObjectSchema,

@@ -24,6 +24,7 @@ function embeddingsReply(out: EmbeddingOutcome): Reply<EmbeddingList> {
 const callOf = (call: RequestState, request: Request) => ({
   requestId: call.id,
   signal: request.signal,
+  key: call.key,
   onAlias: (alias: string) => {
     call.alias = alias;
   },

@@ -1,12 +1,16 @@
 import { Elysia, t } from "elysia";
 import { findAlias } from "../../config/find-alias";
+import type { KeyIdentity } from "../../config/key-ring";
 import type { LoadedConfig } from "../../config/load";
 import { context } from "../../http/context";
 import type { RequestState } from "../../http/request-state";
 
-/** The region of a files call: the path alias's, else the credentials', else the first alias's. */
-export function filesRegion(config: LoadedConfig, alias: string | undefined): string {
-  if (alias !== undefined) return findAlias(config, alias).region;
+/**
+ * The region of a files call: the path alias's (one the caller's key may use), else the
+ * credentials', else the first alias's.
+ */
+export function filesRegion(config: LoadedConfig, alias: string | undefined, key?: KeyIdentity): string {
+  if (alias !== undefined) return findAlias(config, alias, key).region;
   return (
     config.credentials?.region ??
     process.env.OCI_REGION ??
@@ -24,7 +28,7 @@ const opts = (call: RequestState, request: Request) => ({ signal: request.signal
 const aliasOf = (params: object | undefined) => (params as { alias?: string } | undefined)?.alias;
 /** The region of the path's alias (or the default one), for the caller's own files. */
 const scope = (config: LoadedConfig, call: RequestState, params: object | undefined) => ({
-  region: filesRegion(config, aliasOf(params)),
+  region: filesRegion(config, aliasOf(params), call.key),
   owner: call.owner,
 });
 

@@ -1,11 +1,9 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
+import type { KeyIdentity, KeyRing } from "../../config/key-ring";
 import { ApiError } from "../../errors/api-error";
 import { context } from "../context";
 
 export interface AuthOptions {
-  /** Accepted keys; empty means no key is configured. */
-  keys: string[];
   /** METRICS_PUBLIC: routes declared `open: "public-metrics"` need no key either. */
   publicMetrics?: boolean;
   /** DOCS_PUBLIC: routes declared `open: "public-docs"` need no key either. */
@@ -14,45 +12,44 @@ export interface AuthOptions {
   trustedOrigins?: readonly string[];
 }
 
-const digest = (s: string) => createHash("sha256").update(s).digest();
-
-/** Short, stable, non-reversible id of a key for logs, metrics and session namespaces. */
-export function keyIdOf(key: string): string {
-  return createHash("sha256").update(key).digest("hex").slice(0, 12);
-}
-
 /**
- * Bearer or X-API-Key, compared in constant time: both sides are hashed first so neither the
- * content nor the length of a configured key leaks through timing. With no key configured only
- * loopback callers are served.
+ * Bearer or X-API-Key, looked up by its SHA-256 among the keys of the config in force (API_KEY /
+ * API_KEYS and the team keys of api_keys.json, reloaded with it), so neither the content nor the
+ * length of a configured key leaks through timing. With no key configured only loopback callers
+ * are served.
  */
 export function auth(o: AuthOptions) {
-  const keys = hashedKeys(o.keys);
   return new Elysia({ name: "auth" })
     .use(context)
-    .onRequest(({ call, request, server }) => {
+    .onRequest(({ call, config, request, server }) => {
       // The route's own declaration decides, found on the path Elysia will route (request-start).
       const open = call.route?.open;
       const isOpen =
         open === "always" || (open === "public-metrics" && o.publicMetrics) || (open === "public-docs" && o.publicDocs);
       if (isOpen || request.method === "OPTIONS") return;
-      call.keyId = authorize(keys, request.headers, server?.requestIP(request)?.address, o.trustedOrigins);
+      const key = authorize(
+        config.current.keys,
+        request.headers,
+        server?.requestIP(request)?.address,
+        o.trustedOrigins,
+      );
+      if (key) call.identify(key);
     })
     .as("global");
 }
 
 /**
- * The decision alone, without Elysia: returns the caller's key id, undefined when no key is
+ * The decision alone, without Elysia: returns the caller's key, undefined when no key is
  * configured and the caller is local, or throws the 401/403 to answer. `ip` is undefined for
  * in-process calls (tests through app.handle), which are local by construction.
  */
 export function authorize(
-  keys: Array<{ hash: Buffer; id: string }>,
+  keys: KeyRing,
   headers: Headers,
   ip: string | undefined,
   trustedOrigins: readonly string[] = [],
-): string | undefined {
-  if (keys.length === 0) {
+): KeyIdentity | undefined {
+  if (!keys.configured) {
     if (ip !== undefined && !isLoopback(ip)) {
       throw new ApiError(
         403,
@@ -75,16 +72,9 @@ export function authorize(
   }
   const presented = presentedKey(headers);
   if (presented === undefined) throw unauthorized("Missing API key", "missing_api_key");
-  const h = digest(presented);
-  let match: string | undefined;
-  // Every key is compared, so the time taken does not depend on which one matched.
-  for (const k of keys) if (timingSafeEqual(h, k.hash)) match = k.id;
-  if (!match) throw unauthorized("Invalid API key", "invalid_api_key");
-  return match;
-}
-
-export function hashedKeys(keys: string[]): Array<{ hash: Buffer; id: string }> {
-  return keys.map((k) => ({ hash: digest(k), id: keyIdOf(k) }));
+  const key = keys.identify(presented);
+  if (!key) throw unauthorized("Invalid API key", "invalid_api_key");
+  return key;
 }
 
 function presentedKey(h: Headers): string | undefined {

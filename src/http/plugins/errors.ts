@@ -23,7 +23,11 @@ export function errors(log: Logger, metrics: Metrics) {
           error: error instanceof Error ? (error.stack ?? error.message) : String(error),
         });
       }
-      const headers: Record<string, string> = { "content-type": "application/json", ...e.headers };
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        ...call?.answerHeaders,
+        ...e.headers,
+      };
       if (call) {
         call.status = e.status;
         headers["x-request-id"] = call.id;

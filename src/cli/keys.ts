@@ -1,0 +1,96 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { ENV_KEY_PREFIX, KEY_NAME_PATTERN, parseApiKeys } from "../config/api-keys";
+import { UsageError } from "../config/flags";
+import type { Settings } from "../config/settings";
+import { formatProblem } from "../config/types";
+
+const LIMIT_FLAGS = {
+  "--rpm": "rpm",
+  "--tpm": "tpm",
+  "--daily-tokens": "daily_tokens",
+  "--max-concurrent": "max_concurrent",
+} as const;
+
+/**
+ * `ocigenai keys new NAME [--models a,b*] [--rpm N] [--tpm N] [--daily-tokens N]
+ * [--max-concurrent N] [--admin] [--write]`: makes a random key, prints it once with the entry
+ * for api_keys.json (which keeps only its SHA-256), and with --write adds the entry to the file
+ * (a running gateway picks it up; docs/teams-and-quotas.md#keys).
+ */
+export function runKeys(settings: Settings, rest: string[], out: (line: string) => void = console.log): number {
+  const [verb, name, ...flags] = rest;
+  if (verb !== "new") throw new UsageError(`keys: the only command is 'keys new NAME', got '${verb ?? ""}'`);
+  if (!name || name.startsWith("-")) throw new UsageError("keys new needs a NAME");
+  if (!KEY_NAME_PATTERN.test(name) || name.startsWith(ENV_KEY_PREFIX)) {
+    throw new UsageError(
+      `'${name}' is not a key name: letters, digits, '.', '_', ':' and '-' (max 64), starting with a letter or digit, not '${ENV_KEY_PREFIX}…'`,
+    );
+  }
+  const entry: Record<string, unknown> = {};
+  let write = false;
+  for (let i = 0; i < flags.length; i++) {
+    const [flag, inline] = flags[i]!.includes("=") ? flags[i]!.split(/=(.*)/s, 2) : [flags[i]!, undefined];
+    const value = () => {
+      const v = inline ?? flags[++i];
+      if (v === undefined || v === "") throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === "--write") write = true;
+    else if (flag === "--admin") entry.admin = true;
+    else if (flag === "--models")
+      entry.models = value()
+        .split(",")
+        .map((m) => m.trim())
+        .filter(Boolean);
+    else if (flag! in LIMIT_FLAGS) {
+      const v = value();
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${flag} must be a whole number ≥ 1, got '${v}'`);
+      entry[LIMIT_FLAGS[flag as keyof typeof LIMIT_FLAGS]] = Number(v);
+    } else throw new UsageError(`keys new: unknown argument '${flags[i]}'`);
+  }
+  const key = `ocg_${randomBytes(32).toString("base64url")}`;
+  const record = { sha256: createHash("sha256").update(key).digest("hex"), ...entry };
+  out(`key: ${key}`);
+  out("(shown this once: only its SHA-256 is kept; give it to the team now)");
+  if (!write) {
+    out(`entry for ${settings.keysPath}:`);
+    out(JSON.stringify({ [name]: record }, null, 2));
+    return 0;
+  }
+  return addToFile(settings.keysPath, name, record, out);
+}
+
+function addToFile(path: string, name: string, record: object, out: (line: string) => void): number {
+  let doc: Record<string, unknown> = {};
+  if (existsSync(path)) {
+    try {
+      doc = JSON.parse(readFileSync(path, "utf8"));
+    } catch (e) {
+      out(`${path}: not valid JSON (${(e as Error).message}); nothing written`);
+      return 2;
+    }
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+      out(`${path}: top level is not an object of key names; nothing written`);
+      return 2;
+    }
+    if (Object.hasOwn(doc, name)) {
+      out(`${path}: a key named '${name}' exists already; nothing written`);
+      return 2;
+    }
+  }
+  doc[name] = record;
+  const text = `${JSON.stringify(doc, null, 2)}\n`;
+  const problems = parseApiKeys(text, path).problems;
+  if (problems.length) {
+    for (const p of problems) out(formatProblem(p));
+    out("nothing written");
+    return 2;
+  }
+  // Written beside and renamed over, as an editor would: the gateway never reads half a file.
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  renameSync(tmp, path);
+  out(`added key '${name}' to ${path}`);
+  return 0;
+}

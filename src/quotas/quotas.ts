@@ -1,0 +1,148 @@
+import type { TokenUsage } from "../chat/types";
+import type { KeyIdentity } from "../config/key-ring";
+import { ApiError } from "../errors/api-error";
+import type { Logger } from "../observability/logger";
+import type { Metrics } from "../observability/metrics";
+import {
+  type Admission,
+  type AdmitRequest,
+  type LimitName,
+  type LimitState,
+  type QuotaStore,
+  StoreUnavailableError,
+} from "../state/types";
+import { type UsageRange, type UsageReport, usageReport } from "./usage-report";
+
+/** What an admitted request carries: the rate-limit headers of its answer, and its lease to free. */
+export interface Admitted {
+  headers: Record<string, string>;
+  release(): void;
+}
+
+const LIMIT_WORDS: Record<LimitName, (n: number) => string> = {
+  rpm: (n) => `${n} requests per minute`,
+  tpm: (n) => `${n} tokens per minute`,
+  daily_tokens: (n) => `${n} tokens per UTC day`,
+  max_concurrent: (n) => `${n} requests at once`,
+};
+
+/**
+ * The limits of team keys (docs/teams-and-quotas.md), enforced in the state store so instances
+ * sharing it enforce one limit together. `admit` runs before a model or agent call: a key without
+ * limits passes at once; a spent limit is a 429 with `Retry-After`; a store that cannot answer is
+ * a 503 for a limited key (never silently unlimited). `settle` runs when the answer is over:
+ * OCI's token counts go against the key's minute and day and into the usage ledger, for every key.
+ */
+export class Quotas {
+  constructor(
+    private readonly store: QuotaStore,
+    private readonly o: { metrics: Metrics; log: Logger; leaseMs: number },
+  ) {}
+
+  async admit(key: KeyIdentity | undefined): Promise<Admitted | undefined> {
+    const team = key?.team;
+    if (!key || !team) return undefined;
+    const { rpm, tpm, dailyTokens, maxConcurrent } = team;
+    if (rpm === undefined && tpm === undefined && dailyTokens === undefined && maxConcurrent === undefined)
+      return undefined;
+    const leaseId = maxConcurrent === undefined ? undefined : crypto.randomUUID();
+    const req: AdmitRequest = { key: key.name, rpm, tpm, dailyTokens };
+    if (leaseId) req.concurrent = { limit: maxConcurrent!, leaseId, leaseMs: this.o.leaseMs };
+    let a: Admission;
+    try {
+      a = await this.store.admit(req);
+    } catch (e) {
+      throw unavailable(e);
+    }
+    const headers = rateHeaders(a);
+    if (!a.allowed) {
+      const limit = a.refusedBy ?? "rpm";
+      this.o.metrics.keyRefusal(key.name, limit);
+      const retryS = Math.max(1, Math.ceil((a.retryAfterMs ?? 1000) / 1000));
+      const value = limitValue(team, limit);
+      throw new ApiError(
+        429,
+        `Rate limit reached for key '${key.name}': ${LIMIT_WORDS[limit](value)}. Retry in ${retryS} s.`,
+        {
+          type: "rate_limit_error",
+          code: "rate_limit_exceeded",
+          headers: { ...headers, "retry-after": String(retryS), "retry-after-ms": String(a.retryAfterMs ?? 1000) },
+        },
+      );
+    }
+    let freed = false;
+    const release = () => {
+      if (freed || !leaseId) return;
+      freed = true;
+      this.store.release(key.name, leaseId).catch((e) => this.storeFailed("release", key.name, e));
+    };
+    return { headers, release };
+  }
+
+  /** Counts an answered call of `keyName` on `alias` (tokens from OCI's usage; none is zero). */
+  settle(keyName: string, alias: string | undefined, usage: TokenUsage | undefined): void {
+    if (alias === undefined) return; // refused before any alias was known: it cost nothing
+    const input = usage?.inputTokens ?? 0;
+    const output = usage?.outputTokens ?? 0;
+    this.o.metrics.keyUsage(keyName, alias, input, output);
+    this.store
+      .settle(keyName, alias, { inputTokens: input, outputTokens: output })
+      .catch((e) => this.storeFailed("settle", keyName, e));
+  }
+
+  /** The usage ledger over a range of UTC days (for /admin/usage); 503 when the store is down. */
+  async usage(range: UsageRange): Promise<UsageReport> {
+    try {
+      return usageReport(await this.store.usage(range), range);
+    } catch (e) {
+      throw unavailable(e);
+    }
+  }
+
+  private storeFailed(op: string, key: string, e: unknown): void {
+    this.o.log.warn("quota store operation failed", { op, key, error: (e as Error).message });
+  }
+}
+
+function unavailable(e: unknown): unknown {
+  if (!(e instanceof StoreUnavailableError)) return e;
+  return new ApiError(503, "This key's limits cannot be checked right now (the state store cannot be reached)", {
+    type: "service_unavailable",
+    code: "store_unavailable",
+    headers: { "retry-after": "1" },
+  });
+}
+
+function limitValue(team: NonNullable<KeyIdentity["team"]>, limit: LimitName): number {
+  switch (limit) {
+    case "rpm":
+      return team.rpm ?? 0;
+    case "tpm":
+      return team.tpm ?? 0;
+    case "daily_tokens":
+      return team.dailyTokens ?? 0;
+    case "max_concurrent":
+      return team.maxConcurrent ?? 0;
+  }
+}
+
+/** OpenAI's `x-ratelimit-*` headers for the limits the key has (requests and tokens per minute). */
+export function rateHeaders(a: Admission): Record<string, string> {
+  const h: Record<string, string> = {};
+  const put = (kind: "requests" | "tokens", s: LimitState | undefined) => {
+    if (!s) return;
+    h[`x-ratelimit-limit-${kind}`] = String(s.limit);
+    h[`x-ratelimit-remaining-${kind}`] = String(Math.max(0, s.remaining));
+    h[`x-ratelimit-reset-${kind}`] = duration(s.resetMs);
+  };
+  put("requests", a.requests);
+  put("tokens", a.tokens);
+  return h;
+}
+
+/** A duration as OpenAI writes it in `x-ratelimit-reset-*`: `120ms`, `12s`, `1m30s`. */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const s = Math.ceil(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
+}

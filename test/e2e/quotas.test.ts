@@ -1,0 +1,125 @@
+/**
+ * Team keys on the compiled binary (TEST_MODE): two instances sharing a real redis-server enforce
+ * one limit together; a malformed api_keys.json stops start-up with exit 2; `ocigenai keys new
+ * --write` adds a key a running gateway picks up; `ocigenai usage` reads the ledger from SQLite;
+ * Redis down means 503 for limited keys and nothing else.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { binaryDir } from "../support/binary";
+import { type Gateway, runCli, startGateway, tempDir, writeModels } from "../support/gateway";
+import { skipRedis, startRedis, type TestRedis } from "../support/redis";
+import { waitUntil } from "../support/wait";
+
+const sha = (k: string) => createHash("sha256").update(k).digest("hex");
+let bin: string;
+
+beforeAll(async () => {
+  bin = (await binaryDir()).bin;
+}, 120_000);
+
+/** A config dir with the test models and these team keys. */
+function configDir(keys: unknown): string {
+  const dir = tempDir();
+  writeModels(dir);
+  writeFileSync(join(dir, "api_keys.json"), JSON.stringify(keys, null, 2));
+  return dir;
+}
+
+const chat = (g: Gateway, key: string) =>
+  fetch(`${g.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "hi" }] }),
+  });
+
+describe.skipIf(skipRedis)("two instances sharing Redis", () => {
+  let redis: TestRedis;
+  let a: Gateway;
+  let b: Gateway;
+  beforeAll(async () => {
+    redis = await startRedis();
+    const dir = configDir({ shared: { sha256: sha("shared-key"), rpm: 6, max_concurrent: 50 } });
+    const env = { TEST_MODE: "true", SESSION_STORE: redis.url, API_KEY: "env-key" };
+    a = await startGateway({ binary: bin, args: ["--config-dir", dir], env });
+    b = await startGateway({ binary: bin, args: ["--config-dir", dir], env });
+  }, 60_000);
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await redis?.stop();
+  });
+
+  test("one rpm limit for both: of 12 requests spread over them, exactly 6 pass", async () => {
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => chat(i % 2 ? a : b, "shared-key")));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array(6).fill(200), ...Array(6).fill(429)]);
+    const refused = answers.find((r) => r.status === 429)!;
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(refused.headers.get("x-ratelimit-limit-requests")).toBe("6");
+  });
+
+  test("Redis down: the limited key gets 503, the unlimited key keeps working", async () => {
+    await redis.stop();
+    try {
+      const limited = await chat(a, "shared-key");
+      expect(limited.status).toBe(503);
+      expect((await limited.json()).error.code).toBe("store_unavailable");
+      expect((await chat(a, "env-key")).status).toBe(200);
+    } finally {
+      await redis.restart();
+    }
+  }, 20_000);
+});
+
+describe("api_keys.json on the binary", () => {
+  test("malformed: start-up stops with exit 2, every problem named with its key, field and line", async () => {
+    const dir = configDir({ good: { sha256: sha("g") }, bad: { sha256: "nope", rpm: 0 } });
+    const r = await runCli({ binary: bin, args: ["--config-dir", dir, "--port", "0"], env: { TEST_MODE: "true" } });
+    expect(r.code).toBe(2);
+    const out = r.stdout + r.stderr;
+    expect(out).toContain("key 'bad', field 'sha256'");
+    expect(out).toContain("key 'bad', field 'rpm'");
+    expect(out).toMatch(/line \d+, column \d+/);
+    expect(out).not.toContain(sha("g"));
+  });
+
+  test("keys new --write adds a key the running gateway picks up; ocigenai usage reads its calls from SQLite", async () => {
+    const dir = configDir({ first: { sha256: sha("first-key") } });
+    const env = { TEST_MODE: "true" };
+    const g = await startGateway({ binary: bin, args: ["--config-dir", dir], env });
+    try {
+      const made = await runCli({
+        binary: bin,
+        args: ["keys", "new", "team-x", "--rpm", "2", "--write", "--config-dir", dir],
+        env,
+      });
+      expect(made.code).toBe(0);
+      const key = /key: (ocg_\S+)/.exec(made.stdout)![1]!;
+      const file = JSON.parse(readFileSync(join(dir, "api_keys.json"), "utf8"));
+      expect(file["team-x"]).toEqual({ sha256: sha(key), rpm: 2 });
+      expect(file.first).toBeDefined();
+      expect(readFileSync(join(dir, "api_keys.json"), "utf8")).not.toContain(key);
+      await waitUntil(async () => (await chat(g, key)).status === 200, 5000);
+      // The wait may have spent one request; the limit of 2 refuses the 3rd at the latest.
+      const more = [await chat(g, key), await chat(g, key)].map((r) => r.status);
+      expect(more).toContain(429);
+      const again = await runCli({ binary: bin, args: ["keys", "new", "team-x", "--write", "--config-dir", dir], env });
+      expect(again.code).toBe(2);
+      expect(again.stdout).toContain("exists already");
+    } finally {
+      await g.stop();
+    }
+    const usage = await runCli({ binary: bin, args: ["usage", "--json", "--key", "team-x", "--config-dir", dir], env });
+    expect(usage.code).toBe(0);
+    const report = JSON.parse(usage.stdout);
+    expect(report.data).toHaveLength(1);
+    expect(report.data[0]).toMatchObject({ key: "team-x", alias: "llama" });
+    expect(report.data[0].requests).toBeGreaterThanOrEqual(1);
+    const table = await runCli({ binary: bin, args: ["usage", "--config-dir", dir], env });
+    expect(table.stdout).toContain("team-x");
+    expect(table.stdout).toMatch(/^total/m);
+  }, 30_000);
+});

@@ -1,0 +1,211 @@
+/**
+ * Team keys through the real app in-process (TEST_MODE): api_keys.json allowlists on every family,
+ * /v1/models filtered, rpm/tpm/daily/concurrency limits answered with 429 and OpenAI's headers in
+ * each family's envelope, refused requests costing nothing, usage settled from OCI's counts,
+ * the store down (503 for limited keys only), /admin/usage.
+ */
+import { describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { MemorySessionStore } from "../../src/state/memory";
+import { type Admission, type AdmitRequest, StoreUnavailableError } from "../../src/state/types";
+import { makeTestApp, type TestAppOptions } from "../support/app";
+import { COMPARTMENT, testModels } from "../support/gateway";
+
+const sha = (k: string) => createHash("sha256").update(k).digest("hex");
+type Rec = Record<string, unknown>;
+
+const KEYS = {
+  "team-a": { sha256: sha("key-a"), models: ["llama", "command*"], rpm: 3 },
+  "team-t": { sha256: sha("key-t"), tpm: 10 },
+  "team-d": { sha256: sha("key-d"), daily_tokens: 10 },
+  "team-c": { sha256: sha("key-c"), max_concurrent: 1 },
+  ops: { sha256: sha("key-ops"), admin: true },
+};
+const MODELS = testModels({
+  "command-a": { id: "cohere.command-a-03-2025", region: "us-chicago-1", compartmentId: COMPARTMENT },
+  embed: { id: "cohere.embed-english-v3.0", region: "us-chicago-1", compartmentId: COMPARTMENT },
+});
+/** The app with the example models and team keys, unless the test says otherwise. */
+const teamApp = (o: TestAppOptions = {}) => makeTestApp({ models: MODELS, apiKeys: KEYS, ...o });
+const auth = (k: string) => ({ authorization: `Bearer ${k}` });
+
+const chat = (call: ReturnType<typeof makeTestApp>["call"], key: string, body: Rec = {}) =>
+  call("/v1/chat/completions", {
+    method: "POST",
+    headers: auth(key),
+    json: { model: "llama", messages: [{ role: "user", content: "hello there" }], ...body },
+  });
+
+describe("allowlists", () => {
+  const { call } = teamApp({ env: { API_KEY: "env-key" } });
+
+  test("a key may use its models (names and globs); another alias is a 403 in every family's envelope", async () => {
+    expect((await chat(call, "key-a")).status).toBe(200);
+    expect((await chat(call, "key-a", { model: "command-a" })).status).toBe(200);
+    const openai = await chat(call, "key-a", { model: "gpt5" });
+    expect(openai.status).toBe(403);
+    expect((await openai.json()).error).toMatchObject({ type: "permission_error", code: "permission_denied" });
+    const anthropic = await call("/v1/messages", {
+      method: "POST",
+      headers: { "x-api-key": "key-a" },
+      json: { model: "gpt5", max_tokens: 10, messages: [{ role: "user", content: "hi" }] },
+    });
+    expect(anthropic.status).toBe(403);
+    expect(await anthropic.json()).toMatchObject({ type: "error", error: { type: "permission_error" } });
+    const responses = await call("/v1/responses", {
+      method: "POST",
+      headers: auth("key-a"),
+      json: { model: "gpt5", input: "hi" },
+    });
+    expect(responses.status).toBe(403);
+    const direct = await call("/genai/gpt5/inference", {
+      method: "POST",
+      headers: auth("key-a"),
+      json: { prompt: "hi" },
+    });
+    expect(direct.status).toBe(403);
+    expect(typeof (await direct.json()).error).toBe("string");
+    const embeddings = await call("/v1/embeddings", {
+      method: "POST",
+      headers: auth("key-a"),
+      json: { model: "embed", input: "x" },
+    });
+    expect(embeddings.status).toBe(403);
+  });
+
+  test("/v1/models lists only what the key may use; API_KEY keys see everything", async () => {
+    const ids = async (key: string) =>
+      ((await (await call("/v1/models", { headers: auth(key) })).json()).data as Rec[]).map((m) => m.id);
+    expect((await ids("key-a")).sort()).toEqual(["command-a", "llama"]);
+    expect((await ids("env-key")).length).toBeGreaterThan(2);
+    expect((await call("/v1/models/gpt5", { headers: auth("key-a") })).status).toBe(403);
+  });
+});
+
+describe("limits", () => {
+  test("rpm: the 4th request in a minute is a 429 with Retry-After and x-ratelimit-*; refused ones cost nothing", async () => {
+    const { call } = teamApp();
+    const first = await chat(call, "key-a");
+    expect(first.headers.get("x-ratelimit-limit-requests")).toBe("3");
+    expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("2");
+    // A 403 (a model the key may not use) comes before the limit and does not count.
+    expect((await chat(call, "key-a", { model: "gpt5" })).status).toBe(403);
+    expect((await chat(call, "key-a")).status).toBe(200);
+    const third = await chat(call, "key-a", { stream: true });
+    expect(third.status).toBe(200);
+    expect(third.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    await third.text();
+    const refused = await chat(call, "key-a");
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(refused.headers.get("x-ratelimit-limit-requests")).toBe("3");
+    const body = await refused.json();
+    expect(body.error).toMatchObject({ type: "rate_limit_error", code: "rate_limit_exceeded" });
+    expect(body.error.message).toContain("3 requests per minute");
+    // Still refused: the refusal itself was not counted, nor does it change the minute.
+    expect((await chat(call, "key-a")).status).toBe(429);
+    // Other keys are not touched.
+    expect((await chat(call, "key-t")).status).toBe(200);
+  });
+
+  test("Anthropic routes answer their own 429", async () => {
+    const { call } = teamApp({ apiKeys: { solo: { sha256: sha("k"), rpm: 1 } } });
+    const ask = () =>
+      call("/v1/messages", {
+        method: "POST",
+        headers: { "x-api-key": "k" },
+        json: { model: "llama", max_tokens: 10, messages: [{ role: "user", content: "hi" }] },
+      });
+    expect((await ask()).status).toBe(200);
+    const r = await ask();
+    expect(r.status).toBe(429);
+    expect(await r.json()).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
+    expect(r.headers.get("retry-after")).not.toBeNull();
+  });
+
+  test("tpm and daily_tokens: OCI's token counts of the answers spend them, streams included", async () => {
+    for (const key of ["key-t", "key-d"]) {
+      const { call } = teamApp();
+      // TEST_MODE reports word counts: a few words in and ~6 out, so two calls pass 10 tokens.
+      const streamed = await chat(call, key, { stream: true, stream_options: { include_usage: true } });
+      expect(streamed.status).toBe(200);
+      await streamed.text();
+      await Bun.sleep(20); // settling runs when the stream has closed
+      const second = await chat(call, key);
+      expect(second.status).toBe(200);
+      await Bun.sleep(20);
+      const third = await chat(call, key);
+      expect(third.status).toBe(429);
+      expect((await third.json()).error.message).toContain(
+        key === "key-t" ? "tokens per minute" : "tokens per UTC day",
+      );
+    }
+  });
+
+  test("max_concurrent: an open stream holds the key's one slot; when it ends the next may go", async () => {
+    const { call } = teamApp();
+    const open = await chat(call, "key-c", { stream: true });
+    expect(open.status).toBe(200);
+    const busy = await chat(call, "key-c");
+    expect(busy.status).toBe(429);
+    expect((await busy.json()).error.message).toContain("1 requests at once");
+    await open.text();
+    await Bun.sleep(20);
+    expect((await chat(call, "key-c")).status).toBe(200);
+  });
+});
+
+describe("the store", () => {
+  class DownQuotas extends MemorySessionStore {
+    override async admit(_r: AdmitRequest): Promise<Admission> {
+      throw new StoreUnavailableError("memory", new Error("down"));
+    }
+  }
+
+  test("down: a limited key gets 503, never unlimited; a key without limits keeps working", async () => {
+    const { call } = teamApp({ stateStore: new DownQuotas(), env: { API_KEY: "env-key" } });
+    const limited = await chat(call, "key-a");
+    expect(limited.status).toBe(503);
+    expect((await limited.json()).error.code).toBe("store_unavailable");
+    expect((await chat(call, "env-key")).status).toBe(200);
+    expect((await chat(call, "key-ops")).status).toBe(200);
+  });
+});
+
+describe("usage", () => {
+  test("/admin/usage: every answered call per key, alias and day; admin keys only", async () => {
+    const { call } = teamApp({ env: { API_KEY: "env-key" } });
+    await chat(call, "key-a");
+    await chat(call, "key-a", { model: "command-a" });
+    await chat(call, "key-a", { model: "gpt5" }); // refused: not in the ledger
+    await chat(call, "env-key");
+    await Bun.sleep(20);
+    const denied = await call("/admin/usage", { headers: auth("key-a") });
+    expect(denied.status).toBe(403);
+    const r = await call("/admin/usage?key=team-a", { headers: auth("key-ops") });
+    expect(r.status).toBe(200);
+    const report = await r.json();
+    const today = new Date().toISOString().slice(0, 10);
+    expect(report).toMatchObject({ object: "usage_report", to: today, key: "team-a" });
+    expect(report.data.map((d: Rec) => [d.day, d.key, d.alias, d.requests])).toEqual([
+      [today, "team-a", "command-a", 1],
+      [today, "team-a", "llama", 1],
+    ]);
+    expect(report.data[0].input_tokens).toBeGreaterThan(0);
+    expect(report.data[0].output_tokens).toBeGreaterThan(0);
+    expect(report.totals.requests).toBe(2);
+    const all = await (await call("/admin/usage", { headers: auth("key-ops") })).json();
+    expect(all.data.map((d: Rec) => d.key)).toContain(`env:${sha("env-key").slice(0, 12)}`);
+    const bad = await call("/admin/usage?from=2026-13-01", { headers: auth("key-ops") });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.param).toBe("from");
+  });
+
+  test("with no key configured, the local operator reads it and calls are recorded as 'local'", async () => {
+    const { call } = makeTestApp();
+    await chat(call, "whatever");
+    await Bun.sleep(20);
+    const report = await (await call("/admin/usage")).json();
+    expect(report.data.map((d: Rec) => d.key)).toEqual(["local"]);
+  });
+});
