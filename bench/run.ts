@@ -13,6 +13,8 @@
  *   L3resp  the L3 process again, on /v1/responses with the same conversation: the Responses
  *           adapter's own cost is L3resp − L3, paired within each repetition
  *   L3msg   the same on /v1/messages (Anthropic's Messages API): its adapter's cost is L3msg − L3
+ *   L3team  the L3 process again, chat completions with a team key whose limits never bind
+ *           (api_keys.json; memory store): what admitting and settling a limited key costs
  * The proxies are pinned to CPU 0; the mock, the load generators and this process to CPU 1.
  *
  * Options: --smoke, --reps N, --rate R (open-loop req/s), --bin PATH, --out DIR, --only a,b
@@ -20,6 +22,7 @@
  * (and latest.{json,md}); prints the markdown.
  */
 
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -113,6 +116,8 @@ if (flag("--reps")) cfg.reps = Number(flag("--reps"));
 if (flag("--rate")) for (const c of cfg.cells) if (c.size === "small") c.rate = Number(flag("--rate"));
 
 const API_KEY = "bench-key";
+/** A team key (api_keys.json) with every limit set far above what the bench sends. */
+const TEAM_KEY = "bench-team-key";
 const MODEL = "bench";
 const COMPARTMENT = "ocid1.compartment.oc1..aaaabenchcompartment";
 const PROXY_CPU = 0;
@@ -138,16 +143,19 @@ const log = (...a: unknown[]) =>
   console.error(`[bench ${((performance.now() / 1000) | 0).toString().padStart(4)}s]`, ...a);
 
 // ---------------------------------------------------------------- arms
-type ArmName = "L0" | "L1" | "L2" | "L3" | "L3info" | "L3resp" | "L3msg";
+type ArmName = "L0" | "L1" | "L2" | "L3" | "L3info" | "L3resp" | "L3msg" | "L3team";
 /** The API families measured on L3's own process against its chat completions (adapter cost). */
 const FAMILY_ARMS = [
-  { arm: "L3resp", family: "Responses", path: "/v1/responses" },
-  { arm: "L3msg", family: "Messages", path: "/v1/messages" },
+  { arm: "L3resp", family: "Responses adapter", path: "/v1/responses" },
+  { arm: "L3msg", family: "Messages adapter", path: "/v1/messages" },
+  { arm: "L3team", family: "Quota enforcement (memory store)", path: "/v1/chat/completions" },
 ] as const;
 /** One request body in its three forms: bytes, bytes with `stream: true`, and a file for wrk. */
 type Bodies = Record<BodySize, { json: Uint8Array<ArrayBuffer>; stream: Uint8Array<ArrayBuffer>; file: string }>;
 interface Arm {
   name: ArmName;
+  /** The API key its requests carry. */
+  key: string;
   target: Target;
   dialect: Dialect;
   bodies: Bodies;
@@ -215,7 +223,23 @@ async function main(): Promise<number> {
     return out;
   };
   const bodies = bodiesOf("chat", chatBody);
-  const familyBodies = { L3resp: bodiesOf("responses", responsesBody), L3msg: bodiesOf("messages", messagesBody) };
+  const familyBodies = {
+    L3resp: bodiesOf("responses", responsesBody),
+    L3msg: bodiesOf("messages", messagesBody),
+    L3team: bodies,
+  };
+  writeFileSync(
+    join(dir, "api_keys.json"),
+    JSON.stringify({
+      "bench-team": {
+        sha256: createHash("sha256").update(TEAM_KEY).digest("hex"),
+        rpm: 1e9,
+        tpm: 1e11,
+        daily_tokens: 1e11,
+        max_concurrent: 1e6,
+      },
+    }),
+  );
   const baseEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
 
   const mock = spawnTracked("mock", [BUN, join(BENCH, "mock-oci.ts")], { env: baseEnv, cpu: cpuOf(LOAD_CPU) });
@@ -282,7 +306,7 @@ async function main(): Promise<number> {
       stderrFile: join(dir, `${name}.log`),
     });
   /** The arms with a process of their own (the family arms share L3's). */
-  type ProcArm = Exclude<ArmName, "L0" | "L3resp" | "L3msg">;
+  type ProcArm = Exclude<ArmName, "L0" | "L3resp" | "L3msg" | "L3team">;
   const procs: Record<ProcArm, Child> = {
     L1: bare("L1", false),
     L2: bare("L2", true),
@@ -293,6 +317,7 @@ async function main(): Promise<number> {
   const headers = { "content-type": "application/json", authorization: `Bearer ${API_KEY}` };
   arms.L0 = {
     name: "L0",
+    key: API_KEY,
     target: { url: `${mockUrl}/20231130/actions/chat`, headers },
     dialect: "oci",
     bodies,
@@ -302,22 +327,29 @@ async function main(): Promise<number> {
     const port = (await child.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1];
     arms[name] = {
       name,
+      key: API_KEY,
       target: { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers },
       dialect: name.startsWith("L3") ? "openai" : "oci",
       bodies,
       pid: child.pid,
     };
   }
-  for (const f of FAMILY_ARMS)
+  for (const f of FAMILY_ARMS) {
+    const key = f.arm === "L3team" ? TEAM_KEY : API_KEY;
     arms[f.arm] = {
       name: f.arm,
-      target: { url: arms.L3.target.url.replace("/v1/chat/completions", f.path), headers },
-      dialect: f.arm === "L3resp" ? "responses" : "anthropic",
+      key,
+      target: {
+        url: arms.L3.target.url.replace("/v1/chat/completions", f.path),
+        headers: { ...headers, authorization: `Bearer ${key}` },
+      },
+      dialect: f.arm === "L3resp" ? "responses" : f.arm === "L3msg" ? "anthropic" : "openai",
       bodies: familyBodies[f.arm],
       pid: arms.L3.pid,
     };
-  const allArms: ArmName[] = ["L0", "L1", "L2", "L3", "L3info", "L3resp", "L3msg"];
-  const ladder: ArmName[] = ["L0", "L1", "L2", "L3", "L3resp", "L3msg"];
+  }
+  const allArms: ArmName[] = ["L0", "L1", "L2", "L3", "L3info", "L3resp", "L3msg", "L3team"];
+  const ladder: ArmName[] = ["L0", "L1", "L2", "L3", "L3resp", "L3msg", "L3team"];
   log(
     `mock ${mockUrl}; arms ${allArms.map((a) => `${a}=${arms[a].target.url} pid ${arms[a].pid}`).join(", ")}; pinned=${pinned}`,
   );
@@ -325,7 +357,11 @@ async function main(): Promise<number> {
   // ------------------------------------------------------------ correctness check + warm-up of every arm
   await setMode({ latencyMs: 0, sse: false });
   for (const a of allArms) {
-    const r = await fetch(arms[a].target.url, { method: "POST", headers, body: arms[a].bodies.small.json });
+    const r = await fetch(arms[a].target.url, {
+      method: "POST",
+      headers: arms[a].target.headers,
+      body: arms[a].bodies.small.json,
+    });
     const j = (await r.json()) as any;
     const text =
       arms[a].dialect === "oci"
@@ -429,7 +465,7 @@ async function main(): Promise<number> {
                 arms[a].target.url,
               ],
               {
-                env: { ...baseEnv, WRK_BODY_FILE: arms[a].bodies[size].file, WRK_API_KEY: API_KEY },
+                env: { ...baseEnv, WRK_BODY_FILE: arms[a].bodies[size].file, WRK_API_KEY: arms[a].key },
                 cpu: cpuOf(LOAD_CPU),
               },
             );
@@ -934,7 +970,7 @@ function report(
         if (!cell.runs.some((r) => r.arm === f.arm)) continue;
         const d = added(cell, f.arm, "L3");
         budgets.push({
-          budget: `${f.family} adapter: ${f.path} p50 ≤ chat completions' + 0.1 ms (mock ${cell.latencyMs} ms, ${cell.size})`,
+          budget: `${f.family}: ${f.path} p50 ≤ chat completions' + 0.1 ms (mock ${cell.latencyMs} ms, ${cell.size})`,
           value: `${f.arm} − L3, paired: p50 ${signed(d.p50)}, p99 ${signed(d.p99)} ms`,
           met: d.p50 <= 0.1,
         });
@@ -984,7 +1020,7 @@ function report(
       "| arm | TTFT p50 / p99 | TTFT added p50 / p99 | gap p1 / p10 / p50 / p90 / p99 | gaps < ½ nominal | failed streams |",
       "|---|---|---|---|---|---|",
     );
-    for (const arm of ["L0", "L1", "L2", "L3", "L3resp", "L3msg"] as ArmName[]) {
+    for (const arm of ["L0", "L1", "L2", "L3", "L3resp", "L3msg", "L3team"] as ArmName[]) {
       const s = stOf(streaming, arm);
       L.push(
         `| ${arm} | ${fmt(s.ttftP50)} / ${fmt(s.ttftP99)} | ${arm === "L0" ? "—" : `${signed(s.addedP50)} / ${signed(s.addedP99)}`} | ${fmt(s.gap.p1)} / ${fmt(s.gap.p10)} / ${fmt(s.gap.p50)} / ${fmt(s.gap.p90)} / ${fmt(s.gap.p99)} | ${fmt(100 * s.collapsed, 1)} % | ${s.failures}/${s.streams}${s.firstError ? ` (${s.firstError.slice(0, 80)})` : ""} |`,
@@ -1000,7 +1036,7 @@ function report(
     for (const f of FAMILY_ARMS) {
       const d = stOf(streaming, f.arm, "L3");
       budgets.push({
-        budget: `${f.family} stream TTFT no worse than chat completions' (p50 within 0.1 ms)`,
+        budget: `${f.family}: stream TTFT no worse than chat completions' (p50 within 0.1 ms)`,
         value: `${f.arm} − L3, paired: TTFT p50 ${signed(d.addedP50)}, p99 ${signed(d.addedP99)} ms`,
         met: d.addedP50 <= 0.1 && d.failures === 0,
       });
@@ -1089,7 +1125,7 @@ function smokeProblems(latency: Lat[], throughput: Tp[], streaming: St[], memory
   if (ONLY.has("latency")) {
     if (!latency.length) p.push("latency: nothing measured");
     for (const cell of latency)
-      for (const arm of ["L0", "L1", "L2", "L3", "L3info", "L3resp", "L3msg"] as ArmName[]) {
+      for (const arm of ["L0", "L1", "L2", "L3", "L3info", "L3resp", "L3msg", "L3team"] as ArmName[]) {
         const runs = cell.runs.filter((r) => r.arm === arm);
         if (!runs.length) p.push(`latency ${arm}: did not run`);
         for (const r of runs) {
@@ -1100,13 +1136,13 @@ function smokeProblems(latency: Lat[], throughput: Tp[], streaming: St[], memory
   }
   if (ONLY.has("throughput"))
     for (const t of throughput)
-      for (const arm of ["L0", "L1", "L2", "L3", "L3info", "L3resp", "L3msg"] as ArmName[]) {
+      for (const arm of ["L0", "L1", "L2", "L3", "L3info", "L3resp", "L3msg", "L3team"] as ArmName[]) {
         const a = tpOf(t, arm);
         finite(`throughput ${arm}`, a.rps);
         if (!(a.rps > 0)) p.push(`throughput ${arm}: no request completed`);
       }
   if (ONLY.has("streaming"))
-    for (const arm of ["L0", "L1", "L2", "L3", "L3resp", "L3msg"] as ArmName[]) {
+    for (const arm of ["L0", "L1", "L2", "L3", "L3resp", "L3msg", "L3team"] as ArmName[]) {
       const s = stOf(streaming, arm);
       finite(`streaming ${arm}`, s.ttftP50, s.gap.p50);
       if (s.failures === s.streams) p.push(`streaming ${arm}: every stream failed (${s.firstError})`);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { ENV_KEY_PREFIX, KEY_NAME_PATTERN, parseApiKeys } from "../config/api-keys";
+import { ENV_KEY_PREFIX, KEY_NAME_PATTERN, MAX_KEY_LIMIT, parseApiKeys } from "../config/api-keys";
 import { UsageError } from "../config/flags";
 import type { Settings } from "../config/settings";
 import { formatProblem } from "../config/types";
@@ -45,7 +45,8 @@ export function runKeys(settings: Settings, rest: string[], out: (line: string) 
         .filter(Boolean);
     else if (flag! in LIMIT_FLAGS) {
       const v = value();
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${flag} must be a whole number ≥ 1, got '${v}'`);
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > MAX_KEY_LIMIT)
+        throw new UsageError(`${flag} must be a whole number from 1 to ${MAX_KEY_LIMIT}, got '${v}'`);
       entry[LIMIT_FLAGS[flag as keyof typeof LIMIT_FLAGS]] = Number(v);
     } else throw new UsageError(`keys new: unknown argument '${flags[i]}'`);
   }

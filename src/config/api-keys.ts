@@ -33,6 +33,9 @@ export interface KeysFile {
 /** How API_KEY / API_KEYS keys are named in usage and metrics: `env:` and their key id. */
 export const ENV_KEY_PREFIX = "env:";
 
+/** The largest limit: the quota store counts exactly up to here (a hundred billion tokens). */
+export const MAX_KEY_LIMIT = 100_000_000_000;
+
 const LIMIT_FIELDS = { rpm: "rpm", tpm: "tpm", daily_tokens: "dailyTokens", max_concurrent: "maxConcurrent" } as const;
 const FIELDS = new Set(["sha256", "models", "admin", ...Object.keys(LIMIT_FIELDS)]);
 const SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -112,7 +115,8 @@ export function parseApiKeys(text: string, file: string): KeysFile {
     for (const [field, prop] of Object.entries(LIMIT_FIELDS)) {
       const v = raw[field];
       if (v === undefined) continue;
-      if (typeof v !== "number" || !Number.isInteger(v) || v < 1) at(field, "must be a whole number ≥ 1");
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > MAX_KEY_LIMIT)
+        at(field, `must be a whole number from 1 to ${MAX_KEY_LIMIT}`);
       else limits[prop] = v;
     }
     if (raw.admin !== undefined && typeof raw.admin !== "boolean") at("admin", "must be true or false");

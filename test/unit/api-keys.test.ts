@@ -68,6 +68,7 @@ describe("parseApiKeys", () => {
     expectProblem("nohash", "sha256", "required");
     expectProblem("short", "sha256", "64 hex");
     for (const f of ["rpm", "tpm", "daily_tokens", "max_concurrent"]) expectProblem("limits", f, "whole number");
+    expect(parse({ big: { sha256: sha("b"), tpm: 1e12 } }).problems[0]!.message).toContain("from 1 to 100000000000");
     expectProblem("models", "models[1]", "non-empty");
     expectProblem("dup", "sha256", "the same key as 'ok'");
     expectProblem("extra", "admin", "true or false");
