@@ -1,5 +1,16 @@
 import { KeyLock } from "./key-lock";
-import type { LockOptions, Release, SessionRecord, StateStore, StoredResponse } from "./types";
+import { DAY_MS, decide, limitsOf, sortUsage, toAdmission, tokensOf, usageDays, utcDay } from "./quota-rules";
+import { MINUTE_MS } from "./sliding-window";
+import type {
+  Admission,
+  AdmitRequest,
+  LockOptions,
+  Release,
+  SessionRecord,
+  StateStore,
+  StoredResponse,
+  UsageRow,
+} from "./types";
 
 /** How long `ownerOf` still answers after a record's last `set` (never less than its TTL). */
 export const DEFAULT_OWNER_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -20,7 +31,15 @@ export interface StoreOptions {
   ownerRetentionMs?: number;
 }
 
-export interface MemoryStoreOptions extends StoreOptions {
+export interface QuotaClockOptions {
+  /**
+   * The clock quotas are counted by (epoch ms; default `Date.now`), so tests can cross a minute
+   * or a day without waiting. Sessions and responses always use `Date.now`.
+   */
+  clock?: () => number;
+}
+
+export interface MemoryStoreOptions extends StoreOptions, QuotaClockOptions {
   /**
    * Most stored responses kept at once (default 10,000). When a new one would go past it,
    * expired ones are dropped first, then the oldest (first stored) live ones. The bound counts
@@ -35,6 +54,16 @@ interface Entry {
   ownerUntil: number;
 }
 
+/** One key's quota counters. */
+interface QuotaEntry {
+  /** Epoch minute → what it counted; only this minute and the one before are kept. */
+  minutes: Map<number, { requests: number; tokens: number }>;
+  /** UTC day → tokens; only today and yesterday are kept. */
+  days: Map<string, number>;
+  /** Lease id → when it expires (epoch ms). */
+  leases: Map<string, number>;
+}
+
 interface ResponseEntry {
   id: string;
   owner: string;
@@ -45,8 +74,9 @@ interface ResponseEntry {
 }
 
 /**
- * Sessions and stored responses in this process only: lost on restart, not shared between
- * instances. Responses are bounded by `maxResponses`.
+ * Sessions, stored responses and quotas in this process only: lost on restart, not shared between
+ * instances. Responses are bounded by `maxResponses`; quota counters hold one entry per key
+ * (keys come from configuration), the usage ledger one row per day, key and alias.
  */
 export class MemorySessionStore implements StateStore {
   readonly kind = "memory" as const;
@@ -59,9 +89,14 @@ export class MemorySessionStore implements StateStore {
   private readonly locks = new KeyLock();
   private readonly ownerRetentionMs: number;
   private lastSweep = Date.now();
+  private readonly quotas = new Map<string, QuotaEntry>();
+  /** day → key → alias → row. */
+  private readonly ledger = new Map<string, Map<string, Map<string, UsageRow>>>();
+  private readonly now: () => number;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.ownerRetentionMs = checkRetention(opts.ownerRetentionMs);
+    this.now = opts.clock ?? Date.now;
     this.maxResponses = opts.maxResponses ?? DEFAULT_MAX_RESPONSES;
     if (!Number.isSafeInteger(this.maxResponses) || this.maxResponses < 1)
       throw new RangeError(`maxResponses must be a whole number >= 1, got ${opts.maxResponses}`);
@@ -154,10 +189,95 @@ export class MemorySessionStore implements StateStore {
     return e.expiresAt > Date.now();
   }
 
+  async admit(req: AdmitRequest): Promise<Admission> {
+    const l = limitsOf(req);
+    const now = this.now();
+    const minute = Math.floor(now / MINUTE_MS);
+    const q = this.quota(req.key);
+    const cur = q.minutes.get(minute);
+    const prev = q.minutes.get(minute - 1);
+    let leases = 0;
+    let earliest = 0;
+    if (l.concurrent >= 0)
+      for (const end of q.leases.values())
+        if (end > now) {
+          leases++;
+          if (earliest === 0 || end < earliest) earliest = end;
+        }
+    const v = decide(now, l, {
+      reqPrev: prev?.requests ?? 0,
+      reqCur: cur?.requests ?? 0,
+      tokPrev: prev?.tokens ?? 0,
+      tokCur: cur?.tokens ?? 0,
+      dayTokens: l.daily >= 0 ? (q.days.get(utcDay(now)) ?? 0) : 0,
+      leases,
+      earliestLeaseEnd: earliest,
+    });
+    if (v[0] === 1) {
+      bucket(q, minute).requests++;
+      if (l.concurrent >= 0) {
+        for (const [id, end] of q.leases) if (end <= now) q.leases.delete(id);
+        q.leases.set(l.leaseId, now + l.leaseMs);
+      }
+    }
+    return toAdmission(req, v);
+  }
+
+  async release(key: string, leaseId: string): Promise<void> {
+    this.quotas.get(key)?.leases.delete(leaseId);
+  }
+
+  async settle(key: string, alias: string, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
+    const input = tokensOf(usage.inputTokens);
+    const output = tokensOf(usage.outputTokens);
+    const now = this.now();
+    const day = utcDay(now);
+    if (input + output > 0) {
+      const q = this.quota(key);
+      bucket(q, Math.floor(now / MINUTE_MS)).tokens += input + output;
+      const had = q.days.get(day);
+      if (had === undefined) {
+        const yesterday = utcDay(now - DAY_MS);
+        for (const d of q.days.keys()) if (d < yesterday) q.days.delete(d);
+      }
+      q.days.set(day, (had ?? 0) + input + output);
+    }
+    const byKey = getOrSet(this.ledger, day, () => new Map<string, Map<string, UsageRow>>());
+    const row = getOrSet(
+      getOrSet(byKey, key, () => new Map<string, UsageRow>()),
+      alias,
+      () => ({
+        day,
+        key,
+        alias,
+        requests: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+      }),
+    );
+    row.requests++;
+    row.inputTokens += input;
+    row.outputTokens += output;
+  }
+
+  async usage(filter: { from: string; to: string; key?: string }): Promise<UsageRow[]> {
+    const rows: UsageRow[] = [];
+    for (const day of usageDays(filter))
+      for (const [key, byAlias] of this.ledger.get(day) ?? [])
+        if (filter.key === undefined || key === filter.key) for (const row of byAlias.values()) rows.push({ ...row });
+    return sortUsage(rows);
+  }
+
   async close(): Promise<void> {
     this.entries.clear();
     this.bySession.clear();
     this.responses.clear();
+    this.quotas.clear();
+    this.ledger.clear();
+  }
+
+  private quota(key: string): QuotaEntry {
+    return getOrSet(this.quotas, key, () => ({ minutes: new Map(), days: new Map(), leases: new Map() }));
   }
 
   private remove(key: string): void {
@@ -179,6 +299,26 @@ export class MemorySessionStore implements StateStore {
   private sweepResponses(now: number): void {
     for (const [id, e] of this.responses) if (e.expiresAt <= now) this.responses.delete(id);
   }
+}
+
+/** The minute's bucket, made on first use; buckets older than the previous minute go then. */
+function bucket(q: QuotaEntry, minute: number): { requests: number; tokens: number } {
+  let b = q.minutes.get(minute);
+  if (!b) {
+    for (const m of q.minutes.keys()) if (m < minute - 1) q.minutes.delete(m);
+    b = { requests: 0, tokens: 0 };
+    q.minutes.set(minute, b);
+  }
+  return b;
+}
+
+function getOrSet<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
 }
 
 /** A TTL the store can honour: a positive number of milliseconds. */

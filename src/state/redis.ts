@@ -2,6 +2,19 @@ import { RedisClient } from "bun";
 import { KeyLock } from "./key-lock";
 import { checkRetention, checkTtl, type StoreOptions } from "./memory";
 import {
+  DAY_COUNTER_TTL_MS,
+  limitsOf,
+  MINUTE_BUCKET_TTL_MS,
+  QUOTA_RULES_LUA,
+  sortUsage,
+  toAdmission,
+  tokensOf,
+  usageDays,
+  type Verdict,
+} from "./quota-rules";
+import {
+  type Admission,
+  type AdmitRequest,
   type LockOptions,
   LockTimeoutError,
   type Release,
@@ -9,6 +22,7 @@ import {
   type StateStore,
   type StoredResponse,
   StoreUnavailableError,
+  type UsageRow,
 } from "./types";
 
 export interface RedisStoreOptions extends StoreOptions {
@@ -19,7 +33,8 @@ export interface RedisStoreOptions extends StoreOptions {
   opTimeoutMs?: number;
   /**
    * Prefix of every key (default `ocigenai:`): `<prefix>session:`, `<prefix>lock:`, `<prefix>sid:`,
-   * `<prefix>resp:`.
+   * `<prefix>resp:`, and for quotas `<prefix>rpm:`, `<prefix>tpm:`, `<prefix>day:`, `<prefix>lease:`,
+   * `<prefix>usage:`.
    */
   prefix?: string;
 }
@@ -52,11 +67,90 @@ return redis.call('DEL', KEYS[1])`;
 const UNLOCK_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 
+// Quotas (docs/operations.md#quotas-and-usage-in-the-state-store). Keys are built inside the
+// scripts from Redis's own TIME, so every instance counts in the same minute and day whatever its
+// clock says; that also means they are not declared in KEYS (fine on one server, not on a Cluster).
+//   rpm:<epoch minute>:<key>, tpm:<epoch minute>:<key>  counters, PEXPIRE 150 s
+//   day:<YYYY-MM-DD>:<key>                              the day's tokens, PEXPIRE 2 days
+//   lease:<key>                                         sorted set: lease id scored by its expiry (ms)
+//   usage:<YYYY-MM-DD>                                  hash: r|i|o:<JSON [key, alias]> → count, kept
+const QUOTA_PRELUDE = `
+if redis.replicate_commands then redis.replicate_commands() end
+${QUOTA_RULES_LUA}
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function int(n) return string.format('%d', n) end
+`;
+const ADMIT_SCRIPT = `${QUOTA_PRELUDE}
+local p, key = ARGV[1], ARGV[2]
+local rpm, tpm, daily, climit = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local lease_id, lease_ms = ARGV[7], tonumber(ARGV[8])
+local now = now_ms()
+local minute = math.floor(now / MINUTE_MS)
+local rc = p .. 'rpm:' .. int(minute) .. ':' .. key
+local c = redis.call('MGET', p .. 'rpm:' .. int(minute - 1) .. ':' .. key, rc,
+  p .. 'tpm:' .. int(minute - 1) .. ':' .. key, p .. 'tpm:' .. int(minute) .. ':' .. key,
+  p .. 'day:' .. utc_day(now) .. ':' .. key)
+local lk = p .. 'lease:' .. key
+local leases, earliest = 0, 0
+if climit >= 0 then
+  local first = redis.call('ZRANGEBYSCORE', lk, '(' .. int(now), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  if first[2] then
+    earliest = tonumber(first[2])
+    leases = redis.call('ZCOUNT', lk, '(' .. int(now), '+inf')
+  end
+end
+local v = decide(now, rpm, tpm, daily, climit, tonumber(c[1]) or 0, tonumber(c[2]) or 0,
+  tonumber(c[3]) or 0, tonumber(c[4]) or 0, tonumber(c[5]) or 0, leases, earliest)
+if v[1] == 1 then
+  redis.call('INCR', rc)
+  redis.call('PEXPIRE', rc, ${MINUTE_BUCKET_TTL_MS})
+  if climit >= 0 then
+    redis.call('ZREMRANGEBYSCORE', lk, '-inf', int(now))
+    redis.call('ZADD', lk, int(now + lease_ms), lease_id)
+    if redis.call('PTTL', lk) < lease_ms then redis.call('PEXPIRE', lk, lease_ms) end
+  end
+end
+return v`;
+const SETTLE_SCRIPT = `${QUOTA_PRELUDE}
+local p, key = ARGV[1], ARGV[2]
+local input, output = tonumber(ARGV[3]), tonumber(ARGV[4])
+local now = now_ms()
+local day = utc_day(now)
+if input + output > 0 then
+  local tc = p .. 'tpm:' .. int(math.floor(now / MINUTE_MS)) .. ':' .. key
+  redis.call('INCRBY', tc, int(input + output))
+  redis.call('PEXPIRE', tc, ${MINUTE_BUCKET_TTL_MS})
+  local dk = p .. 'day:' .. day .. ':' .. key
+  redis.call('INCRBY', dk, int(input + output))
+  redis.call('PEXPIRE', dk, ${DAY_COUNTER_TTL_MS})
+end
+local uk = p .. 'usage:' .. day
+redis.call('HINCRBY', uk, ARGV[5], 1)
+redis.call('HINCRBY', uk, ARGV[6], int(input))
+redis.call('HINCRBY', uk, ARGV[7], int(output))
+return 1`;
+
+/** A script sent by its SHA1 (EVALSHA), and in full only when the server does not have it yet. */
+interface Script {
+  text: string;
+  sha: string;
+}
+
+function script(text: string): Script {
+  return { text, sha: new Bun.CryptoHasher("sha1").update(text).digest("hex") };
+}
+
+const ADMIT = script(ADMIT_SCRIPT);
+const SETTLE = script(SETTLE_SCRIPT);
+
 /**
- * Sessions and stored responses in Redis, shared by every gateway instance pointing at it; the
- * per-key lock is a Redis lock too (`SET NX PX`, renewed while held, released by
- * compare-and-delete). Within one process waiters queue first come first served in a local lock
- * before polling Redis.
+ * Sessions, stored responses and quotas in Redis, shared by every gateway instance pointing at it;
+ * each quota operation is one script (one round trip, atomic). The per-key lock is a Redis lock
+ * too (`SET NX PX`, renewed while held, released by compare-and-delete). Within one process
+ * waiters queue first come first served in a local lock before polling Redis.
  *
  * Bun's client is used without its offline queue and auto-reconnect: while Redis is down every
  * call fails fast with StoreUnavailableError, and the next call after it is back reconnects.
@@ -192,6 +286,52 @@ export class RedisSessionStore implements StateStore {
     return (await this.run((c) => c.del(this.responseKey(id)))) > 0;
   }
 
+  async admit(req: AdmitRequest): Promise<Admission> {
+    const l = limitsOf(req);
+    const args = [
+      this.prefix,
+      req.key,
+      String(l.rpm),
+      String(l.tpm),
+      String(l.daily),
+      String(l.concurrent),
+      l.leaseId,
+      String(l.leaseMs),
+    ];
+    const reply: unknown = await this.run((c) => evalScript(c, ADMIT, args));
+    if (!isVerdict(reply))
+      throw new StoreUnavailableError("redis", `unexpected admission reply ${JSON.stringify(reply)}`);
+    return toAdmission(req, reply);
+  }
+
+  async release(key: string, leaseId: string): Promise<void> {
+    await this.run((c) => c.send("ZREM", [`${this.prefix}lease:${key}`, leaseId]));
+  }
+
+  async settle(key: string, alias: string, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
+    const id = JSON.stringify([key, alias]);
+    const args = [
+      this.prefix,
+      key,
+      String(tokensOf(usage.inputTokens)),
+      String(tokensOf(usage.outputTokens)),
+      `r:${id}`,
+      `i:${id}`,
+      `o:${id}`,
+    ];
+    await this.run((c) => evalScript(c, SETTLE, args));
+  }
+
+  async usage(filter: { from: string; to: string; key?: string }): Promise<UsageRow[]> {
+    const days = usageDays(filter);
+    const hashes = await this.run((c) => Promise.all(days.map((d) => c.hgetall(`${this.prefix}usage:${d}`))));
+    const rows: UsageRow[] = [];
+    days.forEach((day, i) => {
+      rows.push(...ledgerRows(day, hashes[i] ?? {}, filter.key));
+    });
+    return sortUsage(rows);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const stop of this.held) stop();
@@ -303,6 +443,57 @@ interface Connection {
   /** Resolves once connected (Bun's `connect()`); rejects when the connection attempt fails. */
   ready: Promise<unknown>;
   settled: boolean;
+}
+
+async function evalScript(c: RedisClient, s: Script, args: string[]): Promise<unknown> {
+  try {
+    return await c.send("EVALSHA", [s.sha, "0", ...args]);
+  } catch (e) {
+    if (!isServerReply(e) || !String((e as Error).message).includes("NOSCRIPT")) throw e;
+    return c.send("EVAL", [s.text, "0", ...args]);
+  }
+}
+
+function isVerdict(v: unknown): v is Verdict {
+  return Array.isArray(v) && v.length === 7 && v.every((n) => typeof n === "number");
+}
+
+/** One day's usage hash as rows; fields in another shape (written by hand, say) are skipped. */
+function ledgerRows(day: string, hash: Record<string, unknown>, onlyKey: string | undefined): UsageRow[] {
+  /** id → its row, or null for an id skipped (another key, or unreadable). */
+  const rows = new Map<string, UsageRow | null>();
+  for (const [field, value] of Object.entries(hash)) {
+    const kind = field.slice(0, 2);
+    if (kind !== "r:" && kind !== "i:" && kind !== "o:") continue;
+    const id = field.slice(2);
+    let row = rows.get(id);
+    if (row === undefined) {
+      const ka = keyAndAlias(id);
+      row =
+        ka && (onlyKey === undefined || ka[0] === onlyKey)
+          ? { day, key: ka[0], alias: ka[1], requests: 0, inputTokens: 0, outputTokens: 0 }
+          : null;
+      rows.set(id, row);
+    }
+    if (row === null) continue;
+    const n = Number(value);
+    if (!Number.isSafeInteger(n)) continue;
+    if (kind === "r:") row.requests = n;
+    else if (kind === "i:") row.inputTokens = n;
+    else row.outputTokens = n;
+  }
+  return [...rows.values()].filter((r) => r !== null);
+}
+
+function keyAndAlias(id: string): [string, string] | undefined {
+  try {
+    const v: unknown = JSON.parse(id);
+    return Array.isArray(v) && v.length === 2 && typeof v[0] === "string" && typeof v[1] === "string"
+      ? [v[0], v[1]]
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** 10, 20, 40, then 50 ms, each cut by a random up-to-half so waiters on one key spread out. */

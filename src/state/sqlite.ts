@@ -2,15 +2,33 @@ import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { KeyLock } from "./key-lock";
-import { checkRetention, checkTtl, type StoreOptions } from "./memory";
+import { checkRetention, checkTtl, type QuotaClockOptions, type StoreOptions } from "./memory";
 import {
+  DAY_MS,
+  decide,
+  type Limits,
+  limitsOf,
+  sortUsage,
+  toAdmission,
+  tokensOf,
+  usageDays,
+  utcDay,
+  type Verdict,
+} from "./quota-rules";
+import { MINUTE_MS } from "./sliding-window";
+import {
+  type Admission,
+  type AdmitRequest,
   type LockOptions,
   type Release,
   type SessionRecord,
   type StateStore,
   type StoredResponse,
   StoreUnavailableError,
+  type UsageRow,
 } from "./types";
+
+export interface SqliteStoreOptions extends StoreOptions, QuotaClockOptions {}
 
 /** Rows past their owner retention, and expired responses, are pruned at most this often (on writes). */
 const PRUNE_EVERY_MS = 60_000;
@@ -33,7 +51,54 @@ CREATE TABLE IF NOT EXISTS responses (
   expires_at INTEGER NOT NULL,
   data TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS responses_by_expiry ON responses (expires_at);`;
+CREATE INDEX IF NOT EXISTS responses_by_expiry ON responses (expires_at);
+CREATE TABLE IF NOT EXISTS quota_minutes (
+  key TEXT NOT NULL,
+  minute INTEGER NOT NULL,
+  requests INTEGER NOT NULL,
+  tokens INTEGER NOT NULL,
+  PRIMARY KEY (key, minute)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quota_days (
+  key TEXT NOT NULL,
+  day TEXT NOT NULL,
+  tokens INTEGER NOT NULL,
+  PRIMARY KEY (key, day)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quota_leases (
+  key TEXT NOT NULL,
+  lease_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (key, lease_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS usage_ledger (
+  day TEXT NOT NULL,
+  key TEXT NOT NULL,
+  alias TEXT NOT NULL,
+  requests INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  PRIMARY KEY (day, key, alias)
+) WITHOUT ROWID;`;
+
+interface CountsRow {
+  req_prev: number;
+  req_cur: number;
+  tok_prev: number;
+  tok_cur: number;
+  day_tokens: number;
+  leases: number;
+  earliest: number;
+}
+
+interface LedgerRow {
+  day: string;
+  key: string;
+  alias: string;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+}
 
 interface Row {
   session_id: string;
@@ -51,8 +116,10 @@ interface ResponseRow {
 }
 
 /**
- * Sessions and stored responses in one SQLite file (WAL mode): they survive a restart. The lock
- * is in-process only, so several gateway processes must not share one file; use Redis for that.
+ * Sessions, stored responses and quotas in one SQLite file (WAL mode): they survive a restart.
+ * The session lock is in-process only, so several gateway processes must not share one file; use
+ * Redis for that. Quota operations are each one `BEGIN IMMEDIATE` transaction, so they stay exact
+ * even when processes do share the file.
  *
  * Rows stay in the file after their TTL until `ownerOf` no longer needs them (see
  * `StoreOptions.ownerRetentionMs`); `get` and `size` only see rows whose TTL has not passed.
@@ -64,6 +131,10 @@ export class SqliteSessionStore implements StateStore {
   private readonly locks = new KeyLock();
   private readonly ownerRetentionMs: number;
   private lastPrune = 0;
+  private lastQuotaPrune = 0;
+  private readonly now: () => number;
+  private readonly admitTx: (l: Limits, key: string, now: number) => Verdict;
+  private readonly settleTx: (key: string, alias: string, input: number, output: number, now: number) => void;
   private readonly q: {
     get: Statement<Row, [string, number]>;
     set: Statement<unknown, [string, string, string, string, number, number, number, number]>;
@@ -76,14 +147,27 @@ export class SqliteSessionStore implements StateStore {
     getResponse: Statement<ResponseRow, [string, number]>;
     deleteResponse: Statement<{ expires_at: number }, [string]>;
     pruneResponses: Statement<unknown, [number]>;
+    counts: Statement<CountsRow, [string, number, string, number]>;
+    countRequest: Statement<unknown, [string, number]>;
+    dropExpiredLeases: Statement<unknown, [string, number]>;
+    putLease: Statement<unknown, [string, string, number]>;
+    release: Statement<unknown, [string, string]>;
+    addTokens: Statement<unknown, [string, number, number]>;
+    addDayTokens: Statement<unknown, [string, string, number]>;
+    addUsage: Statement<unknown, [string, string, string, number, number]>;
+    usage: Statement<LedgerRow, [string, string, string | null]>;
+    pruneMinutes: Statement<unknown, [number]>;
+    pruneDays: Statement<unknown, [string]>;
+    pruneLeases: Statement<unknown, [number]>;
   };
 
   private constructor(
     private readonly db: Database,
     readonly path: string,
-    opts: StoreOptions,
+    opts: SqliteStoreOptions,
   ) {
     this.ownerRetentionMs = checkRetention(opts.ownerRetentionMs);
+    this.now = opts.clock ?? Date.now;
     this.q = {
       get: db.prepare(
         "SELECT session_id, agent_endpoint_id, owner, created_at, last_used_at FROM agent_sessions WHERE key = ? AND expires_at > ?",
@@ -110,24 +194,103 @@ export class SqliteSessionStore implements StateStore {
       getResponse: db.prepare("SELECT id, owner, created_at, data FROM responses WHERE id = ? AND expires_at > ?"),
       deleteResponse: db.prepare("DELETE FROM responses WHERE id = ? RETURNING expires_at"),
       pruneResponses: db.prepare("DELETE FROM responses WHERE expires_at <= ?"),
+      counts: db.prepare(
+        `SELECT
+           COALESCE((SELECT requests FROM quota_minutes WHERE key = ?1 AND minute = ?2 - 1), 0) AS req_prev,
+           COALESCE((SELECT requests FROM quota_minutes WHERE key = ?1 AND minute = ?2), 0) AS req_cur,
+           COALESCE((SELECT tokens FROM quota_minutes WHERE key = ?1 AND minute = ?2 - 1), 0) AS tok_prev,
+           COALESCE((SELECT tokens FROM quota_minutes WHERE key = ?1 AND minute = ?2), 0) AS tok_cur,
+           COALESCE((SELECT tokens FROM quota_days WHERE key = ?1 AND day = ?3), 0) AS day_tokens,
+           (SELECT COUNT(*) FROM quota_leases WHERE key = ?1 AND expires_at > ?4) AS leases,
+           COALESCE((SELECT MIN(expires_at) FROM quota_leases WHERE key = ?1 AND expires_at > ?4), 0) AS earliest`,
+      ),
+      countRequest: db.prepare(
+        `INSERT INTO quota_minutes (key, minute, requests, tokens) VALUES (?, ?, 1, 0)
+         ON CONFLICT (key, minute) DO UPDATE SET requests = requests + 1`,
+      ),
+      dropExpiredLeases: db.prepare("DELETE FROM quota_leases WHERE key = ? AND expires_at <= ?"),
+      putLease: db.prepare(
+        `INSERT INTO quota_leases (key, lease_id, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (key, lease_id) DO UPDATE SET expires_at = excluded.expires_at`,
+      ),
+      release: db.prepare("DELETE FROM quota_leases WHERE key = ? AND lease_id = ?"),
+      addTokens: db.prepare(
+        `INSERT INTO quota_minutes (key, minute, requests, tokens) VALUES (?, ?, 0, ?)
+         ON CONFLICT (key, minute) DO UPDATE SET tokens = tokens + excluded.tokens`,
+      ),
+      addDayTokens: db.prepare(
+        `INSERT INTO quota_days (key, day, tokens) VALUES (?, ?, ?)
+         ON CONFLICT (key, day) DO UPDATE SET tokens = tokens + excluded.tokens`,
+      ),
+      addUsage: db.prepare(
+        `INSERT INTO usage_ledger (day, key, alias, requests, input_tokens, output_tokens) VALUES (?, ?, ?, 1, ?, ?)
+         ON CONFLICT (day, key, alias) DO UPDATE SET requests = requests + 1,
+           input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens`,
+      ),
+      usage: db.prepare(
+        `SELECT day, key, alias, requests, input_tokens, output_tokens FROM usage_ledger
+         WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR key = ?3)`,
+      ),
+      pruneMinutes: db.prepare("DELETE FROM quota_minutes WHERE minute < ?"),
+      pruneDays: db.prepare("DELETE FROM quota_days WHERE day < ?"),
+      pruneLeases: db.prepare("DELETE FROM quota_leases WHERE expires_at <= ?"),
     };
+    const q = this.q;
+    const admit = db.transaction((l: Limits, key: string, now: number): Verdict => {
+      const minute = Math.floor(now / MINUTE_MS);
+      const c = q.counts.get(key, minute, utcDay(now), now);
+      const v = decide(now, l, {
+        reqPrev: c?.req_prev ?? 0,
+        reqCur: c?.req_cur ?? 0,
+        tokPrev: c?.tok_prev ?? 0,
+        tokCur: c?.tok_cur ?? 0,
+        dayTokens: c?.day_tokens ?? 0,
+        leases: c?.leases ?? 0,
+        earliestLeaseEnd: c?.earliest ?? 0,
+      });
+      if (v[0] === 1) {
+        q.countRequest.run(key, minute);
+        if (l.concurrent >= 0) {
+          q.dropExpiredLeases.run(key, now);
+          q.putLease.run(key, l.leaseId, now + l.leaseMs);
+        }
+        this.pruneQuotasNow(now);
+      }
+      return v;
+    });
+    const settle = db.transaction((key: string, alias: string, input: number, output: number, now: number) => {
+      const day = utcDay(now);
+      if (input + output > 0) {
+        q.addTokens.run(key, Math.floor(now / MINUTE_MS), input + output);
+        q.addDayTokens.run(key, day, input + output);
+      }
+      q.addUsage.run(day, key, alias, input, output);
+      this.pruneQuotasNow(now);
+    });
+    // IMMEDIATE takes the write lock before reading, so two processes cannot both see room.
+    this.admitTx = (l, key, now) => admit.immediate(l, key, now);
+    this.settleTx = (key, alias, input, output, now) => settle.immediate(key, alias, input, output, now);
   }
 
   /**
    * Opens (creating the file and its directory if needed) and proves the file writable, so a
    * read-only location fails here, where the caller can fall back, not on the first request.
    */
-  static open(path: string, opts: StoreOptions = {}): SqliteSessionStore {
+  static open(path: string, opts: SqliteStoreOptions = {}): SqliteSessionStore {
     mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path, { create: true, readwrite: true, strict: true });
     try {
       db.run("PRAGMA busy_timeout = 2000");
       db.run("PRAGMA journal_mode = WAL");
+      // In WAL mode NORMAL is still safe against a crashed process (only a power cut may lose the
+      // last commits), and it spares every quota admission and settlement an fsync.
+      db.run("PRAGMA synchronous = NORMAL");
       db.run(SCHEMA);
       db.run("BEGIN IMMEDIATE");
       db.run("COMMIT");
       const store = new SqliteSessionStore(db, path, opts);
       store.prune(Date.now());
+      store.pruneQuotas(store.now());
       return store;
     } catch (e) {
       db.close();
@@ -214,6 +377,39 @@ export class SqliteSessionStore implements StateStore {
     return row !== null && row.expires_at > now;
   }
 
+  async admit(req: AdmitRequest): Promise<Admission> {
+    const l = limitsOf(req);
+    return toAdmission(
+      req,
+      this.guard(() => this.admitTx(l, req.key, this.now())),
+    );
+  }
+
+  async release(key: string, leaseId: string): Promise<void> {
+    this.guard(() => this.q.release.run(key, leaseId));
+  }
+
+  async settle(key: string, alias: string, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
+    const input = tokensOf(usage.inputTokens);
+    const output = tokensOf(usage.outputTokens);
+    this.guard(() => this.settleTx(key, alias, input, output, this.now()));
+  }
+
+  async usage(filter: { from: string; to: string; key?: string }): Promise<UsageRow[]> {
+    usageDays(filter);
+    const rows = this.guard(() => this.q.usage.all(filter.from, filter.to, filter.key ?? null));
+    return sortUsage(
+      rows.map((r) => ({
+        day: r.day,
+        key: r.key,
+        alias: r.alias,
+        requests: r.requests,
+        inputTokens: r.input_tokens,
+        outputTokens: r.output_tokens,
+      })),
+    );
+  }
+
   async close(): Promise<void> {
     for (const s of Object.values(this.q)) s.finalize();
     this.db.close();
@@ -223,6 +419,18 @@ export class SqliteSessionStore implements StateStore {
     this.lastPrune = now;
     this.q.prune.run(now);
     this.q.pruneResponses.run(now);
+  }
+
+  private pruneQuotasNow(now: number): void {
+    if (now - this.lastQuotaPrune >= PRUNE_EVERY_MS) this.pruneQuotas(now);
+  }
+
+  /** Minute buckets older than the previous minute, day counters older than yesterday, expired leases. */
+  private pruneQuotas(now: number): void {
+    this.lastQuotaPrune = now;
+    this.q.pruneMinutes.run(Math.floor(now / MINUTE_MS) - 1);
+    this.q.pruneDays.run(utcDay(now - DAY_MS));
+    this.q.pruneLeases.run(now);
   }
 
   /** A failing file (disk full, deleted, closed) fails the request with 503. */

@@ -66,8 +66,99 @@ export interface ResponseStore {
   deleteResponse(id: string): Promise<boolean>;
 }
 
-/** One backend keeps both: sessions, and stored responses. */
-export type StateStore = SessionStore & ResponseStore;
+/**
+ * Quotas of team keys (docs/teams-and-quotas.md): per key, requests and tokens per sliding minute,
+ * tokens per UTC day, concurrent requests, and the usage ledger. Every operation is atomic in the
+ * store, so several instances sharing one store (Redis) enforce one limit together; the store's
+ * own clock decides windows (Redis: its TIME), so clock skew between instances cannot widen one.
+ * The exact rules (windows, retry-after, reset) are in docs/operations.md#quotas-and-usage-in-the-state-store.
+ */
+export interface AdmitRequest {
+  /** The key's name (api_keys.json): the namespace of its counters. */
+  key: string;
+  /**
+   * Requests per sliding minute: admitted while the window's estimate + 1 ≤ rpm. Limits are whole
+   * numbers from 0 (refuse all) to 10^11; another value throws RangeError.
+   */
+  rpm?: number;
+  /** Tokens per sliding minute: a request is admitted while the minute's tokens are below it. */
+  tpm?: number;
+  /** Tokens per UTC day: a request is admitted while the day's tokens are below it. */
+  dailyTokens?: number;
+  /**
+   * Concurrent requests: a lease under `leaseId`, held until `release` or until `leaseMs` passes
+   * (an expired lease no longer counts). Admitting a live `leaseId` again renews it, counted once.
+   */
+  concurrent?: { limit: number; leaseId: string; leaseMs: number };
+}
+
+export type LimitName = "rpm" | "tpm" | "daily_tokens" | "max_concurrent";
+
+/** Where one minute window stands after an admission (for the `x-ratelimit-*` headers). */
+export interface LimitState {
+  limit: number;
+  /** Whole units left in the window: ⌊limit − estimate⌋, at least 0. */
+  remaining: number;
+  /**
+   * Milliseconds until the window is empty again if nothing new arrives (0 when it is empty):
+   * the current minute's count fades out by the end of the next minute.
+   */
+  resetMs: number;
+}
+
+export interface Admission {
+  allowed: boolean;
+  /** The limit that refused the request (the first one found spent, in the order rpm, tpm, daily, concurrent). */
+  refusedBy?: LimitName;
+  /**
+   * When refused: milliseconds until the refusing limit has room, at least 1000. rpm/tpm: until
+   * the sliding estimate has room if nothing new arrives (at most 60 s); daily: until the next
+   * UTC midnight; concurrent: until the earliest live lease expires, at most 5 s.
+   */
+  retryAfterMs?: number;
+  /** Requests in the sliding minute, this one counted when admitted (present when `rpm` was given). */
+  requests?: LimitState;
+  /** Tokens in the sliding minute (present when `tpm` was given). */
+  tokens?: LimitState;
+}
+
+/** One row of the usage ledger: what a key spent on an alias in a UTC day. */
+export interface UsageRow {
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  key: string;
+  alias: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface QuotaStore {
+  /**
+   * Checks every limit given and, only when all have room, counts the request in the minute and
+   * takes the concurrency lease, as one atomic step: a refused request changes nothing. Every
+   * admitted request is counted, with or without `rpm`. Rejects with StoreUnavailableError when
+   * the store cannot be reached (never "allowed").
+   */
+  admit(req: AdmitRequest): Promise<Admission>;
+  /** Frees the lease `admit` took; safe to call twice, and for a lease already expired. */
+  release(key: string, leaseId: string): Promise<void>;
+  /**
+   * After an answer (streamed ones when they end): its tokens count against the key's minute and
+   * UTC day, and the ledger row of (day, key, alias) gains one request and the tokens. Called for
+   * every key, limited or not, so the ledger covers all usage. Token counts are taken whole; a
+   * missing, negative or non-finite one counts 0.
+   */
+  settle(key: string, alias: string, usage: { inputTokens: number; outputTokens: number }): Promise<void>;
+  /**
+   * Ledger rows for UTC days `from`..`to` (inclusive, `YYYY-MM-DD`), one key or all, by day, key,
+   * alias. Rejects with UsageRangeError for a malformed day, `from` after `to`, or more than 400 days.
+   */
+  usage(filter: { from: string; to: string; key?: string }): Promise<UsageRow[]>;
+}
+
+/** One backend keeps it all: sessions, stored responses, quotas and usage. */
+export type StateStore = SessionStore & ResponseStore & QuotaStore;
 
 /** The store cannot be reached: the request fails with 503 instead of silently making a new session. */
 export class StoreUnavailableError extends Error {
@@ -77,6 +168,14 @@ export class StoreUnavailableError extends Error {
   ) {
     super(`session store (${store}) unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = "StoreUnavailableError";
+  }
+}
+
+/** A usage range the store does not answer (malformed, reversed, or too long): the caller's 400. */
+export class UsageRangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageRangeError";
   }
 }
 

@@ -112,7 +112,7 @@ describe("sqlite store: the file", () => {
     }
   });
 
-  test("the file is in WAL mode with two tables: sessions and responses", async () => {
+  test("the file is in WAL mode with its tables: sessions, responses, quota counters and the usage ledger", async () => {
     const path = freshPath();
     const s = SqliteSessionStore.open(path);
     await s.set("k", record("s1"), 60_000);
@@ -124,7 +124,7 @@ describe("sqlite store: the file", () => {
           .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'")
           .all()
           .map((r) => r.name),
-      ).toEqual(["agent_sessions", "responses"]);
+      ).toEqual(["agent_sessions", "responses", "quota_minutes", "quota_days", "quota_leases", "usage_ledger"]);
     } finally {
       db.close();
       await s.close();
