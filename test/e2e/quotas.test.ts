@@ -74,6 +74,49 @@ describe.skipIf(skipRedis)("two instances sharing Redis", () => {
   }, 20_000);
 });
 
+describe("the secret stays secret", () => {
+  test("debug logs, metrics and every error a key meets name the key, never its secret or hash", async () => {
+    const secret = "ocg_very-secret-team-key-0123456789";
+    const dir = configDir({ "team-s": { sha256: sha(secret), models: ["llama"], rpm: 2 } });
+    const g = await startGateway({
+      binary: bin,
+      args: ["--config-dir", dir],
+      env: { TEST_MODE: "true", LOG_LEVEL: "debug" },
+    });
+    try {
+      const post = (path: string, body: unknown, key = secret) =>
+        fetch(`${g.url}${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      const answers = [
+        await chat(g, secret), // 200
+        await post("/v1/chat/completions", { model: "gpt5", messages: [{ role: "user", content: "x" }] }), // 403
+        await post("/v1/chat/completions", { model: "llama", messages: "nope" }), // 400
+        await chat(g, secret), // 200
+        await chat(g, secret), // 429
+        await post("/v1/messages", { model: "llama", max_tokens: 5, messages: [{ role: "user", content: "x" }] }), // 429
+        await chat(g, `${secret}-wrong`), // 401
+      ];
+      expect(answers.map((r) => r.status)).toEqual([200, 403, 400, 200, 429, 429, 401]);
+      const bodies = await Promise.all(answers.map((r) => r.text()));
+      const metrics = await (
+        await fetch(`${g.url}/metrics`, { headers: { authorization: `Bearer ${secret}` } })
+      ).text();
+      expect(metrics).toContain('key="team-s"');
+      await Bun.sleep(100); // let the last log lines reach the pipe
+      const seen = [...bodies, metrics, g.output()].join("\n");
+      expect(g.output()).toContain("team-s");
+      expect(seen).not.toContain(secret);
+      expect(seen).not.toContain("very-secret");
+      expect(seen).not.toContain(sha(secret));
+    } finally {
+      await g.stop();
+    }
+  }, 30_000);
+});
+
 describe("api_keys.json on the binary", () => {
   test("malformed: start-up stops with exit 2, every problem named with its key, field and line", async () => {
     const dir = configDir({ good: { sha256: sha("g") }, bad: { sha256: "nope", rpm: 0 } });

@@ -7,7 +7,8 @@ import type { RequestState } from "../request-state";
 
 /**
  * One JSON line and one set of metrics per request, when it is really over: at the response for
- * plain answers, when the stream closes for SSE. No bodies, no keys: the key appears as its id.
+ * plain answers, when the stream closes for SSE. No bodies, no secrets: the key appears as its
+ * id and its name (the team's, or `env:<id>`).
  */
 export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedger }) {
   const finish = (call: RequestState, method: string) => {
@@ -31,6 +32,7 @@ export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedg
       attempts: upstream && upstream.attempts > upstream.calls ? upstream.attempts : undefined,
       ttftMs: call.firstTokenMs === undefined ? undefined : round(call.firstTokenMs),
       keyId: call.keyId,
+      key: call.key?.name,
       ociRequestId: call.ociRequestId,
       tokens,
       stream: call.isStream ? true : undefined,
