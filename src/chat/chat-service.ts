@@ -1,11 +1,15 @@
 import type { RequestLimits } from "../config/settings";
+import type { ModelAlias } from "../config/types";
 import type { FilesService } from "../files/files-service";
 import type { Logger } from "../observability/logger";
 import type { OciTransport } from "../oci/transport";
+import type { Pools } from "../pools/pools";
+import type { MemberLease } from "../pools/route-pool";
 import { materializeImages } from "./materialize-images";
 import { runModelChat } from "./model-chat";
 import type { ChatOutcome } from "./outcome";
-import type { ChatCall } from "./types";
+import { committedStream } from "./pooled-stream";
+import type { ChatCall, ChatRequest } from "./types";
 
 /** Something that answers chat calls: the agent sessions plug in here (agents/agent-chat.ts). */
 export interface ChatBackend {
@@ -17,6 +21,8 @@ export interface ChatDeps {
   /** Answers agent aliases; the core itself knows nothing of sessions. */
   agents: ChatBackend;
   files: FilesService;
+  /** Spreads a pool alias's calls over its members. */
+  pools: Pools;
   allowPrivateImageHosts: ReadonlySet<string>;
   /** What one request may make the core do (schema size, images). */
   limits: Pick<RequestLimits, "maxSchemaNodes" | "maxImages" | "maxImageBytes">;
@@ -26,7 +32,8 @@ export interface ChatDeps {
 /**
  * The chat core, the one path to OCI chat for every API family: a model alias goes to its OCI
  * chat format (after the images it points at are fetched into data URLs), an agent alias to the
- * agent backend. It knows no HTTP and no family's shapes.
+ * agent backend, a pool alias to its members in turn (docs/several-regions.md). It knows no HTTP
+ * and no family's shapes.
  */
 export class ChatService {
   constructor(private readonly deps: ChatDeps) {}
@@ -43,6 +50,26 @@ export class ChatService {
       maxImageBytes: deps.limits.maxImageBytes,
     };
     const request = await materializeImages(call.request, sources, { signal: call.signal, requestId: call.requestId });
-    return runModelChat(deps.transport, { ...call, request, log: deps.log }, deps.limits.maxSchemaNodes);
+    if (call.alias.type !== "pool")
+      return runModelChat(deps.transport, { ...call, request, log: deps.log }, deps.limits.maxSchemaNodes);
+    return deps.pools.run(call.alias, call, (member, lease) => this.onMember(call, member, request, lease));
+  }
+
+  /**
+   * One member's attempt. It moves on at a 429 and ends by the pool's deadline; a stream counts
+   * as answered only once its first event is here, so a member failing before that is left
+   * for the next one while the client has seen nothing.
+   */
+  private async onMember(call: ChatCall, member: ModelAlias, request: ChatRequest, lease: MemberLease) {
+    const out = await runModelChat(
+      this.deps.transport,
+      { ...call, alias: member, request, log: this.deps.log, deadlineAt: lease.deadlineAt, moveOnWhenThrottled: true },
+      this.deps.limits.maxSchemaNodes,
+    );
+    if (out.kind === "answer") {
+      lease.release();
+      return out;
+    }
+    return committedStream(out, lease);
   }
 }

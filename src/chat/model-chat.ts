@@ -25,6 +25,9 @@ export interface ModelChatCall {
   requestId: string;
   signal: AbortSignal;
   log?: Logger;
+  /** Set when a pool calls this model as one of its members (see oci/transport.ts CallOptions). */
+  deadlineAt?: number;
+  moveOnWhenThrottled?: boolean;
 }
 
 /** The three OCI chat formats, each a converter, a response mapper and a stream mapper. */
@@ -65,9 +68,17 @@ export async function runModelChat(
   maxSchemaNodes = DEFAULT_MAX_SCHEMA_NODES,
 ): Promise<ChatOutcome> {
   const { alias, request } = call;
-  if (alias.type === "agent")
-    throw badRequest(`'${alias.alias}' is an agent alias, answered through its sessions`, "model");
-  const opts = { signal: call.signal, requestId: call.requestId };
+  if (alias.type !== "model")
+    throw badRequest(
+      `'${alias.alias}' is ${alias.type === "agent" ? "an agent" : "a pool"} alias, not one model`,
+      "model",
+    );
+  const opts = {
+    signal: call.signal,
+    requestId: call.requestId,
+    deadlineAt: call.deadlineAt,
+    moveOnWhenThrottled: call.moveOnWhenThrottled,
+  };
   const target = await resolveModelTarget(transport, alias, opts, call.log);
   const format = FORMATS[target.format];
   const stream = request.stream === true;

@@ -10,6 +10,7 @@
  */
 
 import type { ModelAlias } from "../config/types";
+import type { PoolTrace } from "../pools/route-pool";
 
 export type Role = "system" | "developer" | "user" | "assistant" | "tool";
 
@@ -98,6 +99,8 @@ export interface ChatCall {
   owner: string;
   /** Which agent conversation: required for agent aliases, ignored for models. */
   conversation?: Conversation;
+  /** Filled for a pool alias: which member answered and which were tried (the request's state). */
+  trace?: PoolTrace;
 }
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { compileGlob, isGlob } from "./compile-glob";
 import { jsonErrorPosition, jsonValuePosition } from "./json-error-position";
+import { checkPools, type PoolEntry, readPool } from "./pools";
 import { type AliasParams, API_FORMATS, type ApiFormat, type ConfigProblem, type ModelAlias } from "./types";
 
 /** Alias names end up in URL paths, so they are restricted to what needs no escaping. */
@@ -73,6 +74,7 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
   const wrapped = isObject(root.models);
   const entries = wrapped ? (root.models as Record<string, unknown>) : root;
   const aliasNames = Object.keys(entries).filter((k) => !k.startsWith("_"));
+  const pools: PoolEntry[] = [];
   for (const [alias, raw] of Object.entries(entries)) {
     if (alias.startsWith("_")) continue;
     const at = (field: string | undefined, message: string) => problems.push({ file, alias, field, message });
@@ -88,6 +90,14 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
       continue;
     }
     const before = problems.length;
+    if (raw.type === "pool") {
+      const names = checkNames(raw.names, alias, aliasNames, (index, message) =>
+        problems.push({ file, alias, field: index === undefined ? "names" : `names[${index}]`, message }),
+      );
+      const pool = readPool(alias, raw, at);
+      if (pool && problems.length === before) pools.push({ ...pool, names });
+      continue;
+    }
     for (const key of Object.keys(raw)) {
       if (!ALIAS_FIELDS.has(key) && !key.startsWith("_"))
         at(key, `unknown field (known: ${[...ALIAS_FIELDS].join(", ")})`);
@@ -96,7 +106,8 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
     if (typeof id !== "string" || id.trim() === "")
       at("id", "required: a model name, model OCID, endpoint OCID or agent endpoint OCID");
     const type = raw.type ?? "model";
-    if (type !== "model" && type !== "agent") at("type", `must be "model" or "agent", got ${JSON.stringify(type)}`);
+    if (type !== "model" && type !== "agent")
+      at("type", `must be "model", "agent" or "pool", got ${JSON.stringify(type)}`);
     const region = raw.region ?? defaultRegion;
     if (raw.region !== undefined && (typeof raw.region !== "string" || !/^[a-z0-9-]+$/.test(raw.region))) {
       at("region", `must be a region id such as "us-chicago-1", got ${JSON.stringify(raw.region)}`);
@@ -148,6 +159,15 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
       description: raw.description as string | undefined,
       ...(names.length > 0 ? { names } : {}),
     });
+  }
+  if (pools.length > 0) {
+    const pooled = checkPools(pools, aliases, (alias, field, message) =>
+      problems.push({ file, alias, field, message }),
+    );
+    // Back in file order: the order of `names` patterns decides which alias a name means.
+    const all = new Map([...aliases, ...pooled]);
+    aliases.clear();
+    for (const name of aliasNames) if (all.has(name)) aliases.set(name, all.get(name)!);
   }
   if (aliases.size === 0 && problems.length === 0) problems.push({ file, message: "no aliases defined" });
   return { aliases, problems };

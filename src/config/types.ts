@@ -3,7 +3,23 @@
 export type ApiFormat = "GENERIC" | "COHERE" | "COHEREV2";
 export const API_FORMATS: readonly ApiFormat[] = ["GENERIC", "COHERE", "COHEREV2"];
 
-export type AliasType = "model" | "agent";
+export type AliasType = "model" | "agent" | "pool";
+
+/** How a pool orders its members for each request (docs/several-regions.md). */
+export type PoolStrategy = "round_robin" | "least_busy" | "ordered";
+export const POOL_STRATEGIES: readonly PoolStrategy[] = ["round_robin", "least_busy", "ordered"];
+
+/** What a pool's members serve: all chat models, or all embedding models. */
+export type PoolKind = "chat" | "embedding";
+
+/** A pool alias's own part: its members (other aliases) and how it treats them. */
+export interface PoolSpec {
+  members: readonly string[];
+  strategy: PoolStrategy;
+  kind: PoolKind;
+  /** Consecutive failures that open a member's breaker, and how long it stays open. */
+  breaker: { failures: number; openMs: number };
+}
 
 /** Per-alias request defaults (`params` in llm_models.json); a request's own value wins. */
 export interface AliasParams {
@@ -22,7 +38,7 @@ export interface AliasParams {
 
 export interface ModelAlias {
   alias: string;
-  /** Model name, model OCID, dedicated endpoint OCID or agent endpoint OCID. */
+  /** Model name, model OCID, dedicated endpoint OCID or agent endpoint OCID; a pool's own name. */
   id: string;
   type: AliasType;
   region: string;
@@ -38,6 +54,12 @@ export interface ModelAlias {
    * pattern (docs/configuration.md#names). Absent when none are configured.
    */
   names?: readonly string[];
+  /**
+   * Set for `type: "pool"` only. A pool has no model of its own: its `region` and
+   * `compartmentId` are its first model's (for files and listings), its `params` are empty, and
+   * each member's own settings apply when that member is called.
+   */
+  pool?: PoolSpec;
 }
 
 export interface Credentials {

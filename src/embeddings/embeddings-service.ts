@@ -7,6 +7,8 @@ import { UpstreamError } from "../errors/upstream-error";
 import { mapBounded } from "../lib/map-bounded";
 import { describeModel } from "../oci/model-target";
 import type { CallTarget, OciTransport } from "../oci/transport";
+import type { Pools } from "../pools/pools";
+import type { PoolTrace } from "../pools/route-pool";
 import { convertToEmbedTextDetails, type EmbedTarget } from "./convert-to-embed-text-details";
 import { mapEmbedTextResult } from "./map-embed-text-result";
 import type { EmbeddingList, EmbeddingRequest } from "./schemas";
@@ -23,7 +25,8 @@ const AGENT_ENDPOINT = /^ocid1\.genaiagentendpoint\./;
 export interface ResolvedEmbedding {
   /** The alias whose region, compartment and endpoint override the call uses. */
   alias: ModelAlias;
-  target: EmbedTarget;
+  /** Absent for a pool alias. */
+  target?: EmbedTarget;
   /** The answer's `model`: the body's model when given, else the path's alias. */
   model: string;
 }
@@ -62,6 +65,12 @@ export function resolveEmbeddingTarget(
   if (AGENT_ENDPOINT.test(model))
     throw badRequest(`'${model}' is an agent endpoint; embeddings need a model`, "model", "invalid_model_type");
   requireEmbeddingModel(path, null);
+  if (path.type === "pool")
+    throw badRequest(
+      `'${pathAlias}' is a pool: its members each have their own region, so an OCI model name needs a model alias's path`,
+      "model",
+      "invalid_model_type",
+    );
   const t = describeModel({ ...path, id: model, apiFormat: undefined });
   return {
     alias: path,
@@ -72,6 +81,8 @@ export function resolveEmbeddingTarget(
 
 function fromAlias(alias: ModelAlias, model: string, param: string | null): ResolvedEmbedding {
   requireEmbeddingModel(alias, param);
+  // A pool's model is its members': each one is resolved when the pool calls it.
+  if (alias.type === "pool") return { alias, model };
   const t = describeModel(alias);
   return {
     alias,
@@ -103,6 +114,9 @@ export interface EmbeddingCall {
   request: EmbeddingRequest;
   requestId: string;
   signal: AbortSignal;
+  /** Set when a pool calls this model as one of its members (see oci/transport.ts CallOptions). */
+  deadlineAt?: number;
+  moveOnWhenThrottled?: boolean;
 }
 
 export interface EmbeddingOutcome {
@@ -118,6 +132,7 @@ export interface EmbeddingOutcome {
  */
 export async function createEmbeddings(transport: OciTransport, call: EmbeddingCall): Promise<EmbeddingOutcome> {
   const { alias, target, model } = call.resolved;
+  if (!target) throw new Error(`'${alias.alias}' is a pool: its members are called one by one`);
   const details = convertToEmbedTextDetails(call.request, target);
   const inputs = details.inputs ?? [];
   const encoding = call.request.encoding_format ?? "float";
@@ -131,7 +146,7 @@ export async function createEmbeddings(transport: OciTransport, call: EmbeddingC
     const reply = await transport.embedText(
       where,
       { ...details, inputs: batch },
-      { signal, requestId: call.requestId },
+      { signal, requestId: call.requestId, deadlineAt: call.deadlineAt, moveOnWhenThrottled: call.moveOnWhenThrottled },
     );
     ids[i] = reply.opcRequestId;
     return withRequestId(reply.opcRequestId, () =>
@@ -165,16 +180,42 @@ function withRequestId<T>(opcRequestId: string | undefined, map: () => T): T {
 
 /** The embeddings service the routes use: resolution and batching over the OCI transport. */
 export class EmbeddingsService {
-  constructor(private readonly transport: OciTransport) {}
+  constructor(
+    private readonly transport: OciTransport,
+    private readonly pools: Pools,
+  ) {}
 
   async embed(
     config: LoadedConfig,
     pathAlias: string | undefined,
     request: EmbeddingRequest,
-    call: { requestId: string; signal: AbortSignal; key?: KeyIdentity; onAlias(alias: string): void },
+    call: {
+      requestId: string;
+      signal: AbortSignal;
+      key?: KeyIdentity;
+      onAlias(alias: string): void;
+      trace?: PoolTrace;
+    },
   ): Promise<EmbeddingOutcome> {
     const resolved = resolveEmbeddingTarget(config, pathAlias, request.model, call.key);
     call.onAlias(resolved.alias.alias);
-    return createEmbeddings(this.transport, { resolved, request, requestId: call.requestId, signal: call.signal });
+    const { requestId, signal } = call;
+    if (resolved.alias.type !== "pool")
+      return createEmbeddings(this.transport, { resolved, request, requestId, signal });
+    // Every batch of the request goes to the one member that answers; the answer names the pool.
+    return this.pools.run(resolved.alias, call, async (member, lease) => {
+      try {
+        return await createEmbeddings(this.transport, {
+          resolved: fromAlias(member, resolved.model, null),
+          request,
+          requestId,
+          signal,
+          deadlineAt: lease.deadlineAt,
+          moveOnWhenThrottled: true,
+        });
+      } finally {
+        lease.release();
+      }
+    });
   }
 }

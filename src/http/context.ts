@@ -11,6 +11,7 @@ import type { Family } from "../errors/envelopes";
 import type { FilesService } from "../files/files-service";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
+import type { Pools } from "../pools/pools";
 import type { Quotas } from "../quotas/quotas";
 import type { StoredResponses } from "../stored-responses/stored-responses";
 import type { ApiDocs } from "./api-docs";
@@ -26,6 +27,7 @@ export type Services = {
   config: ConfigStore;
   chat: ChatService;
   embeddings: EmbeddingsService;
+  pools: Pools;
   files: FilesService;
   sessions: SessionManager;
   storedResponses: StoredResponses;

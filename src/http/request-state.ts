@@ -23,6 +23,9 @@ export class RequestState {
   /** The caller's key, once auth matched it (undefined: no keys configured, or an open route). */
   key?: KeyIdentity;
   alias?: string;
+  /** A pool's member that answered, and the members tried (the core fills them: see ChatCall.trace). */
+  servedBy?: string;
+  tried?: string[];
   ociRequestId?: string;
   usage?: TokenUsage;
   /** Headers every answer to this request carries, errors included (a limited key's `x-ratelimit-*`). */

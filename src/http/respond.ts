@@ -57,6 +57,7 @@ export class Responder {
       set.headers["x-oci-request-id"] = r.ociRequestId;
     }
     call.status = 200;
+    if (call.servedBy) call.answerHeaders["x-ocigenai-served-by"] = call.servedBy;
     if (r.kind === "json") {
       call.usage = r.usage;
       Object.assign(set.headers, call.answerHeaders);

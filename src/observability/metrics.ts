@@ -38,6 +38,7 @@ export class Metrics {
   private early: Array<(m: Instruments) => void> = [];
   private readonly loading: Promise<Instruments>;
   private readonly children = new Map<string, { inc(v?: number): void } | { observe(v: number): void }>();
+  private pools?: () => Array<{ pool: string; member: string; value: number }>;
 
   constructor(
     private readonly sessionCount?: () => Promise<number>,
@@ -46,7 +47,7 @@ export class Metrics {
     this.loading = Bun.sleep(opts.loadDelayMs ?? LOAD_DELAY_MS)
       .then(() => import("prom-client"))
       .then((p) => {
-        const m = build(p, this.sessionCount);
+        const m = build(p, this.sessionCount, () => this.pools?.() ?? []);
         this.m = m;
         for (const f of this.early) f(m);
         this.early = [];
@@ -115,6 +116,11 @@ export class Metrics {
     this.use((m) => m.keyRefusals.inc({ key, limit }));
   }
 
+  /** Where `ocigenai_pool_member_state` reads each member's state when scraped. */
+  watchPools(samples: () => Array<{ pool: string; member: string; value: number }>): void {
+    this.pools = samples;
+  }
+
   sessionStore(store: string, ok: boolean): void {
     this.use((m) => m.storeOps.inc({ store, result: ok ? "ok" : "error" }));
   }
@@ -143,7 +149,11 @@ export class Metrics {
   }
 }
 
-function build(p: typeof import("prom-client"), sessionCount?: () => Promise<number>): Instruments {
+function build(
+  p: typeof import("prom-client"),
+  sessionCount: (() => Promise<number>) | undefined,
+  poolSamples: () => Array<{ pool: string; member: string; value: number }>,
+): Instruments {
   const registry = new p.Registry();
   const registers = [registry];
   p.collectDefaultMetrics({ register: registry, prefix: "ocigenai_" });
@@ -157,6 +167,16 @@ function build(p: typeof import("prom-client"), sessionCount?: () => Promise<num
       },
     });
   }
+  new p.Gauge({
+    name: "ocigenai_pool_member_state",
+    help: "Each pool member's state on this instance: 0 up, 1 parked (429), 2 breaker open, 3 half-open",
+    labelNames: ["pool", "member"],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of poolSamples()) this.set({ pool: s.pool, member: s.member }, s.value);
+    },
+  });
   const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new p.Counter<L>({ name, help, labelNames, registers });
   const histogram = <L extends string>(name: string, help: string, labelNames: L[]) =>

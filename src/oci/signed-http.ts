@@ -141,7 +141,10 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       const outcome = res
         ? { status: res.status, retryAfter: res.headers.get("retry-after") }
         : { network: true as const };
-      const decision = res?.ok ? { retry: false as const } : decideRetry(retries, outcome, deadlineAt - Date.now());
+      const decision =
+        res?.ok || (res?.status === 429 && opts.moveOnWhenThrottled)
+          ? { retry: false as const }
+          : decideRetry(retries, outcome, deadlineAt - Date.now());
       if (!decision.retry) {
         report(res ? { status: res.status } : { failure: "network" }, retries + 1);
         if (res) return res;
@@ -159,11 +162,13 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
     }
   }
 
-  const deadline = (ctrl: AbortController, what: string) => {
-    const at = Date.now() + o.upstreamTimeoutMs;
+  const deadline = (ctrl: AbortController, what: string, opts: CallOptions) => {
+    const own = Date.now() + o.upstreamTimeoutMs;
+    const at = opts.deadlineAt === undefined ? own : Math.min(own, opts.deadlineAt);
+    const why = at < own ? "before the request's deadline" : `within ${o.upstreamTimeoutMs / 1000} s`;
     const timer = setTimeout(
-      () => ctrl.abort(new UpstreamError("timeout", `${what} within ${o.upstreamTimeoutMs / 1000} s`)),
-      o.upstreamTimeoutMs,
+      () => ctrl.abort(new UpstreamError("timeout", `${what} ${why}`)),
+      Math.max(0, at - Date.now()),
     );
     return { at, timer };
   };
@@ -171,7 +176,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
   return {
     async exchange(method, url, body, opts) {
       const ctrl = linkedController(opts.signal);
-      const { at, timer } = deadline(ctrl, "no answer");
+      const { at, timer } = deadline(ctrl, "no answer", opts);
       try {
         const res = await send({ method, url, req: { body }, opts, accept: "application/json", ctrl }, at);
         const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
@@ -204,7 +209,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
 
     async stream(url, body, opts) {
       const ctrl = linkedController(opts.signal);
-      const { at, timer } = deadline(ctrl, "stream not started");
+      const { at, timer } = deadline(ctrl, "stream not started", opts);
       let res: Response;
       try {
         res = await send({ method: "POST", url, req: { body }, opts, accept: "text/event-stream", ctrl }, at);
@@ -236,7 +241,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
 
     async raw(method, url, req, opts) {
       const ctrl = linkedController(opts.signal);
-      const { at, timer } = deadline(ctrl, "no answer");
+      const { at, timer } = deadline(ctrl, "no answer", opts);
       try {
         const res = await send({ method, url, req, opts, accept: "*/*", ctrl }, at);
         if (!res.ok) throw await httpError(res);

@@ -11,6 +11,13 @@ export interface CallOptions {
   signal: AbortSignal;
   /** Sent as opc-request-id so OCI's logs and ours line up. */
   requestId: string;
+  /**
+   * A pool's deadline (epoch ms), shared by its members' attempts: the call's own deadline ends
+   * no later than this (docs/several-regions.md#deadlines).
+   */
+  deadlineAt?: number;
+  /** A pool member answers a 429 at once, so the pool moves on, rather than retrying it here. */
+  moveOnWhenThrottled?: boolean;
 }
 
 export interface OciReply {

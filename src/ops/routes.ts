@@ -3,6 +3,23 @@ import { ApiError } from "../errors/api-error";
 import { context } from "../http/context";
 import { NAME, VERSION } from "../version";
 
+const PoolsReport = t.Record(
+  t.String(),
+  t.Object({
+    strategy: t.String(),
+    members: t.Array(
+      t.Object({
+        member: t.String(),
+        state: t.Union([t.Literal("up"), t.Literal("parked"), t.Literal("open"), t.Literal("half_open")]),
+        inFlight: t.Number(),
+        failures: t.Number(),
+        retryInSeconds: t.Optional(t.Number()),
+        lastFailure: t.Optional(t.String()),
+      }),
+    ),
+  }),
+);
+
 /**
  * GET /, HEAD / (a probe, always open), /health (liveness, always open), /ready (config loaded, 503 while draining) and
  * /metrics (open only with METRICS_PUBLIC=true). Errors in the plain `{"error": "..."}` shape.
@@ -42,15 +59,23 @@ export const opsRoutes = new Elysia({ name: "routes-ops", detail: { tags: ["oper
   })
   .get(
     "/ready",
-    ({ config, lifecycle }) => {
+    ({ config, lifecycle, pools }) => {
       if (lifecycle.draining)
         throw new ApiError(503, "Shutting down", { type: "service_unavailable", code: "draining" });
-      return { status: "ready", aliases: config.current.aliases.size };
+      const report = pools.report();
+      return {
+        status: "ready",
+        aliases: config.current.aliases.size,
+        ...(Object.keys(report).length > 0 ? { pools: report } : {}),
+      };
     },
     {
       open: "always",
-      response: t.Object({ status: t.String(), aliases: t.Number() }),
-      detail: { summary: "Readiness: config loaded, not draining (no API key needed)" },
+      response: t.Object({ status: t.String(), aliases: t.Number(), pools: t.Optional(PoolsReport) }),
+      detail: {
+        summary:
+          "Readiness: config loaded, not draining (no API key needed); each pool member's state on this instance",
+      },
     },
   )
   .get(

@@ -13,6 +13,8 @@ import { StreamRegistry } from "../http/stream-registry";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import type { OciTransport } from "../oci/transport";
+import { PoolHealth } from "../pools/pool-health";
+import { Pools } from "../pools/pools";
 import { Quotas } from "../quotas/quotas";
 import type { StateStore } from "../state/types";
 import { StoredResponses } from "../stored-responses/stored-responses";
@@ -58,6 +60,11 @@ export function buildServices(p: GatewayParts): Services & { streams: StreamRegi
     ...settings.files,
     bucket: settings.files.bucket ?? (p.config.current.testMode ? TEST_MODE_BUCKET : undefined),
   });
+  const pools = new Pools(new PoolHealth(), {
+    aliases: () => p.config.current.aliases,
+    upstreamTimeoutMs: settings.upstreamTimeoutMs,
+  });
+  metrics.watchPools(() => pools.samples());
   const streams = new StreamRegistry();
   const lifecycle: Lifecycle = { draining: false, startedAt: Date.now() };
   return {
@@ -67,11 +74,13 @@ export function buildServices(p: GatewayParts): Services & { streams: StreamRegi
       transport,
       agents: new AgentChat(transport, sessions),
       files,
+      pools,
       allowPrivateImageHosts: settings.allowPrivateImageHosts,
       limits: settings.limits,
       log,
     }),
-    embeddings: new EmbeddingsService(transport),
+    embeddings: new EmbeddingsService(transport, pools),
+    pools,
     files,
     sessions,
     storedResponses: new StoredResponses(p.stateStore, settings.responsesTtlMs),

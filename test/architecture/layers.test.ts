@@ -18,7 +18,7 @@ const LAYERS: string[][] = [
   ["embeddings", "agents", "stored-responses", "cli"],
   ["quotas"],
   ["chat"],
-  ["files", "mock", "state"],
+  ["files", "mock", "state", "pools"],
   ["oci"],
   ["config"],
   ["observability", "images"],

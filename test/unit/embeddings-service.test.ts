@@ -60,14 +60,14 @@ describe("resolveEmbeddingTarget", () => {
     const r = resolveEmbeddingTarget(config, "e4", undefined);
     expect(r.alias.alias).toBe("e4");
     expect(r.model).toBe("e4");
-    expect(r.target.servingMode).toEqual({ servingType: "ON_DEMAND", modelId: "cohere.embed-v4.0" });
+    expect(r.target!.servingMode).toEqual({ servingType: "ON_DEMAND", modelId: "cohere.embed-v4.0" });
   });
 
   test("path form: a body alias wins over the path's, region and compartment included", () => {
     const r = resolveEmbeddingTarget(config, "e4", "e3");
     expect(r.alias.alias).toBe("e3");
     expect(r.alias.region).toBe("eu-frankfurt-1");
-    expect(r.target.compartmentId).toBe(OTHER_COMPARTMENT);
+    expect(r.target!.compartmentId).toBe(OTHER_COMPARTMENT);
     expect(r.model).toBe("e3");
   });
 
@@ -82,13 +82,13 @@ describe("resolveEmbeddingTarget", () => {
     });
     expect(r.model).toBe("cohere.embed-english-light-v3.0");
     const g = resolveEmbeddingTarget(config, "gpt5", "cohere.embed-multilingual-v3.0");
-    expect(g.target.servingMode).toEqual({ servingType: "ON_DEMAND", modelId: "cohere.embed-multilingual-v3.0" });
-    expect(g.target.compartmentId).toBe(COMPARTMENT);
+    expect(g.target!.servingMode).toEqual({ servingType: "ON_DEMAND", modelId: "cohere.embed-multilingual-v3.0" });
+    expect(g.target!.compartmentId).toBe(COMPARTMENT);
   });
 
   test("path form on a dedicated alias with an OCI model name still goes ON_DEMAND", () => {
     const r = resolveEmbeddingTarget(config, "dedicated", "cohere.embed-v4.0");
-    expect(r.target.servingMode).toEqual({ servingType: "ON_DEMAND", modelId: "cohere.embed-v4.0" });
+    expect(r.target!.servingMode).toEqual({ servingType: "ON_DEMAND", modelId: "cohere.embed-v4.0" });
   });
 
   test("path form: a placeholder that is neither alias nor OCI model name → 404 naming model", () => {

@@ -46,6 +46,7 @@ export async function createMessage(
     requestId: call.id,
     signal: i.request.signal,
     owner: call.owner,
+    trace: call,
     conversation:
       i.alias.type === "agent"
         ? { kind: "auto", channel: "anthropic", cuid: userId || crypto.randomUUID() }

@@ -21,7 +21,7 @@ const tags = ["direct"];
 
 /** The seed's wording for an alias of the wrong kind on its routes. */
 function mustBe(kind: "agent" | "model", alias: ModelAlias): ModelAlias {
-  if (alias.type === kind) return alias;
+  if (alias.type === kind || (kind === "model" && alias.type === "pool")) return alias;
   const message =
     kind === "agent"
       ? `Model '${alias.alias}' is not an agent. Use type='agent' in llm_models.json.`
@@ -57,6 +57,7 @@ export const directRoutes = new Elysia({ name: "family-direct" })
         requestId: call.id,
         signal: request.signal,
         owner: call.owner,
+        trace: call,
       });
       return responder.reply(call, set, inferenceReply(out));
     },
@@ -116,6 +117,7 @@ export const directRoutes = new Elysia({ name: "family-direct" })
         requestId: call.id,
         signal: request.signal,
         owner: call.owner,
+        trace: call,
         conversation: conversationOf(body),
       });
       return responder.reply(call, set, agentChatReply(out));

@@ -106,6 +106,7 @@ async function chatCompletion(chat: ChatService, i: ChatInput<ChatCompletionRequ
     requestId: i.call.id,
     signal: i.request.signal,
     owner: i.call.owner,
+    trace: i.call,
     conversation: openAiConversation(i.call.keyId, i.request.headers, i.body.user),
   });
   return chatCompletionReply(out, newCompletionMeta(i.alias.alias), i.body.stream_options?.include_usage === true);
@@ -131,7 +132,15 @@ function textCompletion(chat: ChatService, i: ChatInput<CompletionRequest>, para
   const conversation = openAiConversation(i.call.keyId, i.request.headers, i.body.user);
   return createTextCompletion(
     (request, signal) =>
-      chat.run({ alias: i.alias, request, requestId: i.call.id, signal, owner: i.call.owner, conversation }),
+      chat.run({
+        alias: i.alias,
+        request,
+        requestId: i.call.id,
+        signal,
+        owner: i.call.owner,
+        conversation,
+        trace: i.call,
+      }),
     i.alias.alias,
     i.body,
     i.request.signal,

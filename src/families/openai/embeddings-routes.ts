@@ -28,6 +28,7 @@ const callOf = (call: RequestState, request: Request) => ({
   onAlias: (alias: string) => {
     call.alias = alias;
   },
+  trace: call,
 });
 
 /**

@@ -88,9 +88,11 @@ export interface ModelObject {
   object: "model";
   created: number;
   owned_by: string;
-  type: "model" | "agent";
+  type: "model" | "agent" | "pool";
   region: string;
   description?: string;
   /** Extra model names and patterns that resolve to this alias (docs/configuration.md#names). */
   names?: string[];
+  /** A pool's member aliases (docs/several-regions.md). */
+  members?: string[];
 }

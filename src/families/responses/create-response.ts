@@ -62,6 +62,7 @@ export async function createResponse(
     requestId: call.id,
     signal: i.request.signal,
     owner,
+    trace: call,
     conversation: { kind: "auto", channel: "responses", cuid: chainId },
   });
   const shell = responseShell(id, i.alias.alias, body);

@@ -33,6 +33,8 @@ export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedg
       ttftMs: call.firstTokenMs === undefined ? undefined : round(call.firstTokenMs),
       keyId: call.keyId,
       key: call.key?.name,
+      servedBy: call.servedBy,
+      tried: call.tried,
       ociRequestId: call.ociRequestId,
       tokens,
       stream: call.isStream ? true : undefined,
