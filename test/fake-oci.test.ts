@@ -50,6 +50,7 @@ async function signedFetch(
     privateKeyPem?: string;
     fingerprint?: string;
     headers?: Record<string, string>;
+    signal?: AbortSignal;
   } = {},
 ): Promise<Response> {
   const uri = fake.url + path;
@@ -57,7 +58,7 @@ async function signedFetch(
   if (opts.xDate) headers.set("x-date", opts.xDate);
   const signer = new common.DefaultRequestSigner(makeProvider(opts.privateKeyPem, opts.fingerprint));
   await signer.signHttpRequest({ method: method as "POST", uri, headers, body: opts.body });
-  return fetch(uri, { method, headers, body: opts.sendBody ?? opts.body });
+  return fetch(uri, { method, headers, body: opts.sendBody ?? opts.body, signal: opts.signal });
 }
 
 /** Minimal SSE reader: yields each event's data (joined data: lines), `[DONE]` included. */
@@ -456,6 +457,43 @@ describe("scripting and transport", () => {
     expect(fake.pendingScripts("getModel")).toBe(1);
     fake.clear();
     expect(fake.pendingScripts("getModel")).toBe(0);
+  });
+
+  test("failNext: the next N calls of the ops fail as asked, before scripts; then all is as before", async () => {
+    const body = JSON.stringify(chatDetails({ apiFormat: "GENERIC", messages: [userMessage("hi")] }));
+    fake.script("chat", { json: { scripted: true } });
+    fake.failNext(2, { status: 429, retryAfter: "7" });
+    fake.failNext(1, { status: 503, code: "Custom" }, ["chat"]);
+    expect(fake.pendingFailures()).toBe(3);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await signedFetch("POST", "/20231130/actions/chat", { body }));
+    expect(answers.map((r) => r.status)).toEqual([429, 429, 503, 200]);
+    expect(answers[0]!.headers.get("retry-after")).toBe("7");
+    expect(((await answers[0]!.json()) as Json).code).toBe("TooManyRequests");
+    expect(((await answers[2]!.json()) as Json).code).toBe("Custom");
+    expect(((await answers[3]!.json()) as Json).scripted).toBe(true);
+    // Other ops are not counted.
+    fake.failNext(1, { status: 500 }, ["embedText"]);
+    expect((await signedFetch("GET", "/20231130/models/x")).status).toBe(200);
+    expect(fake.pendingFailures()).toBe(1);
+    fake.clear();
+    expect(fake.pendingFailures()).toBe(0);
+  });
+
+  test("failNext reset cuts the connection inside the first event; hang answers nothing until the client leaves", async () => {
+    const body = JSON.stringify(chatDetails({ apiFormat: "GENERIC", messages: [userMessage("hi")] }));
+    fake.failNext(1, "reset");
+    const cut = await signedFetch("POST", "/20231130/actions/chat", { body });
+    expect(cut.status).toBe(200);
+    expect(cut.text()).rejects.toThrow();
+    fake.failNext(1, "hang");
+    const gone = new AbortController();
+    const pending = signedFetch("POST", "/20231130/actions/chat", { body, signal: gone.signal }).catch((e) => e);
+    await fake.waitFor(() => fake.requestsFor("chat").length === 2);
+    await Bun.sleep(100);
+    gone.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await fake.waitFor(() => fake.requestsFor("chat")[1]!.abortedAt !== undefined);
   });
 
   test("a script that throws becomes a 500 InternalServerError", async () => {

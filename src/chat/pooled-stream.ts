@@ -30,6 +30,11 @@ export async function committedStream(out: ChatStream, lease: MemberLease): Prom
     });
     next.catch(() => {}); // when the deadline wins, the cancelled read's own failure is not news
     first = await Promise.race([next, late]);
+    // A stream that ends before saying anything was cut, not answered: another member may answer.
+    if (first.done)
+      throw new UpstreamError("bad_response", "the stream ended before its first event", {
+        opcRequestId: out.ociRequestId,
+      });
   } catch (e) {
     out.cancel();
     throw e;
@@ -38,8 +43,7 @@ export async function committedStream(out: ChatStream, lease: MemberLease): Prom
   }
   async function* events(): AsyncGenerator<ChatEvent> {
     try {
-      if (first.done) return;
-      yield first.value;
+      yield first.value as ChatEvent;
       for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
     } finally {
       lease.release();

@@ -6,11 +6,20 @@ export interface PoolEntry {
   members: string[];
   strategy: PoolStrategy;
   breaker: PoolSpec["breaker"];
+  attemptTimeoutMs?: number;
   description?: string;
   names: string[];
 }
 
-const POOL_FIELDS = new Set(["type", "members", "strategy", "breaker", "names", "description"]);
+const POOL_FIELDS = new Set([
+  "type",
+  "members",
+  "strategy",
+  "breaker",
+  "attempt_timeout_seconds",
+  "names",
+  "description",
+]);
 export const DEFAULT_BREAKER_FAILURES = 3;
 export const DEFAULT_BREAKER_OPEN_SECONDS = 30;
 
@@ -45,6 +54,12 @@ export function readPool(alias: string, raw: Record<string, unknown>, at: At): P
   if (!POOL_STRATEGIES.includes(strategy as PoolStrategy))
     fail("strategy", `must be one of ${POOL_STRATEGIES.join(", ")}, got ${JSON.stringify(strategy)}`);
   const breaker = readBreaker(raw.breaker, fail);
+  const attempt = raw.attempt_timeout_seconds;
+  if (
+    attempt !== undefined &&
+    (typeof attempt !== "number" || !Number.isFinite(attempt) || attempt <= 0 || attempt > 3600)
+  )
+    fail("attempt_timeout_seconds", "must be a number of seconds above 0, at most 3600");
   if (raw.description !== undefined && typeof raw.description !== "string") fail("description", "must be a string");
   if (!ok) return undefined;
   return {
@@ -52,6 +67,7 @@ export function readPool(alias: string, raw: Record<string, unknown>, at: At): P
     members,
     strategy: strategy as PoolStrategy,
     breaker,
+    ...(typeof attempt === "number" ? { attemptTimeoutMs: Math.round(attempt * 1000) } : {}),
     description: raw.description as string | undefined,
     names: [],
   };
@@ -151,6 +167,7 @@ export function checkPools(
         strategy: p.strategy,
         kind: kinds.keys().next().value ?? "chat",
         breaker: p.breaker,
+        ...(p.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: p.attemptTimeoutMs }),
       },
     });
   }

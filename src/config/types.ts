@@ -19,6 +19,11 @@ export interface PoolSpec {
   kind: PoolKind;
   /** Consecutive failures that open a member's breaker, and how long it stays open. */
   breaker: { failures: number; openMs: number };
+  /**
+   * How long one member may take (to its answer; for a stream, to its first event) before the
+   * next is tried; without it a member may use the request's whole deadline.
+   */
+  attemptTimeoutMs?: number;
 }
 
 /** Per-alias request defaults (`params` in llm_models.json); a request's own value wins. */

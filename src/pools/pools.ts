@@ -38,7 +38,7 @@ export class Pools {
       trace: call.trace,
       attempt: (member, lease) =>
         member.type === "pool"
-          ? this.run(member, { ...call, deadlineAt }, async (inner, innerLease) => {
+          ? this.run(member, { ...call, deadlineAt: lease.deadlineAt }, async (inner, innerLease) => {
               try {
                 return await attempt(inner, innerLease);
               } finally {

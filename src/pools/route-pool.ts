@@ -62,8 +62,9 @@ export async function routePool<T>(health: PoolHealth, run: PoolRun<T>): Promise
     }
     h.inFlight++;
     let held = true;
+    const attemptMs = pool.pool?.attemptTimeoutMs;
     const lease: MemberLease = {
-      deadlineAt: run.deadlineAt,
+      deadlineAt: attemptMs === undefined ? run.deadlineAt : Math.min(run.deadlineAt, health.clock() + attemptMs),
       release: () => {
         if (held) h.inFlight--;
         held = false;

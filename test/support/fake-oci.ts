@@ -26,6 +26,7 @@ export { FIXTURES_DIR, fixturePath, readChunks, readFixtureEvents } from "./fake
 export type {
   ChunksFileReply,
   ErrorReply,
+  FakeFailure,
   FakeKey,
   FakeOci,
   FakeOciOptions,

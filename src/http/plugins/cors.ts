@@ -10,6 +10,6 @@ export const cors = (origins: string[] | "*") =>
     credentials: false,
     methods: ["GET", "POST", "DELETE", "OPTIONS"],
     allowedHeaders: ["authorization", "x-api-key", "content-type", "x-request-id", "x-channel", "x-cuid"],
-    exposeHeaders: ["x-request-id", "x-oci-request-id", "retry-after"],
+    exposeHeaders: ["x-request-id", "x-oci-request-id", "x-ocigenai-served-by", "retry-after"],
     maxAge: 600,
   });

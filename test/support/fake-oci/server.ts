@@ -10,6 +10,7 @@ import { BODY_UNSIGNED_OPS, matchObjectStorageRoute, ObjectStorageFake, UNSIGNED
 import { KeyRing, verifyOciSignature } from "./signature";
 import { readChunks, sleep, sseResponse, toFrame } from "./sse";
 import type {
+  FakeFailure,
   FakeOci,
   FakeOciOptions,
   FakeReply,
@@ -83,6 +84,17 @@ interface ScriptEntry {
 
 const decoder = new TextDecoder();
 
+/** OCI's error codes for the statuses tests inject (docs/oci-wire.md#errors). */
+const OCI_CODES: Record<number, string> = {
+  400: "InvalidParameter",
+  404: "NotAuthorizedOrNotFound",
+  429: "TooManyRequests",
+  500: "InternalServerError",
+  502: "BadGateway",
+  503: "ServiceUnavailable",
+  504: "GatewayTimeout",
+};
+
 class FakeOciServer implements FakeOci {
   readonly requests: RecordedRequest[] = [];
   readonly streams: StreamRecord[] = [];
@@ -92,6 +104,7 @@ class FakeOciServer implements FakeOci {
 
   private readonly keys = new KeyRing();
   private readonly scripts = new Map<string, ScriptEntry[]>();
+  private readonly failures: Array<{ remaining: number; failure: FakeFailure; ops: string[] }> = [];
   private readonly agent = new AgentRuntime();
   readonly agentRuntime: AgentRuntime;
   private readonly stopping = new AbortController();
@@ -138,6 +151,35 @@ class FakeOciServer implements FakeOci {
     this.scripts.set(op, queue);
   }
 
+  failNext(n: number, failure: FakeFailure, ops: string[] = ["chat", "embedText"]): void {
+    if (!(n > 0)) throw new Error(`fake OCI: failNext needs n > 0 (got ${n})`);
+    this.failures.push({ remaining: n, failure, ops });
+  }
+
+  pendingFailures(): number {
+    return this.failures.reduce((sum, f) => sum + f.remaining, 0);
+  }
+
+  /** The first injected failure that applies to `op`, used once. */
+  private takeFailure(op: string): FakeReply | undefined {
+    const i = this.failures.findIndex((f) => f.ops.includes(op));
+    if (i < 0) return undefined;
+    const entry = this.failures[i]!;
+    if (--entry.remaining <= 0) this.failures.splice(i, 1);
+    const f = entry.failure;
+    // Part of a first event, then the cut: what a client sees when a connection dies mid-answer.
+    if (f === "reset") return { sse: ['data: {"chatResponse": {"apiFormat": '], end: "error" };
+    if (f === "hang") return { json: {}, delayMs: 24 * 3600_000 };
+    return {
+      error: {
+        status: f.status,
+        code: f.code ?? OCI_CODES[f.status] ?? "Error",
+        message: f.message ?? `injected ${f.status}`,
+      },
+      headers: f.retryAfter === undefined ? undefined : { "retry-after": f.retryAfter },
+    };
+  }
+
   pendingScripts(op: string): number {
     return this.scripts.get(op)?.length ?? 0;
   }
@@ -146,6 +188,7 @@ class FakeOciServer implements FakeOci {
     this.requests.length = 0;
     this.streams.length = 0;
     this.scripts.clear();
+    this.failures.length = 0;
   }
 
   requestsFor(op: string): RecordedRequest[] {
@@ -222,7 +265,8 @@ class FakeOciServer implements FakeOci {
     if (!sig.ok && !UNSIGNED_OPS.has(route.op)) {
       reply = ociError(401, "NotAuthenticated", sig.error);
     } else {
-      const scripted = this.takeScript(route.op);
+      const injected = this.takeFailure(route.op);
+      const scripted = injected ?? this.takeScript(route.op);
       try {
         reply =
           scripted === undefined

@@ -105,6 +105,13 @@ export type FakeOp =
   | "readPar"
   | "notFound";
 
+/**
+ * A failure `failNext` injects: an OCI error status (with its usual code unless one is given, and
+ * a Retry-After when asked), `reset` (headers and the start of a first event sent, then the
+ * connection is cut) or `hang` (no answer until the client gives up).
+ */
+export type FakeFailure = { status: number; code?: string; message?: string; retryAfter?: string } | "reset" | "hang";
+
 export interface ScriptOptions {
   /** How many requests this reply answers (default 1; Infinity = sticky). */
   times?: number;
@@ -209,6 +216,13 @@ export interface FakeOci {
   modelVendors: Record<string, string>;
   addKey(keyId: string, publicKeyPem: string): void;
   script(op: FakeOp | (string & {}), reply: FakeReply | FakeReplyFn, opts?: ScriptOptions): void;
+  /**
+   * The next `n` calls of these ops (default: chat and embedText) fail this way, before any
+   * script or default answer. Calls counted across the ops together.
+   */
+  failNext(n: number, failure: FakeFailure, ops?: string[]): void;
+  /** Injected failures not yet used. */
+  pendingFailures(): number;
   /** Scripted replies not yet consumed for an op. */
   pendingScripts(op: string): number;
   /** Forget recorded requests, streams and pending scripts (keys and sessions stay). */
