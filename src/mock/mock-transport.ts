@@ -5,6 +5,8 @@ import { MockAgents } from "./mock-agents";
 import { createMockObjectStorage } from "./mock-object-storage";
 import { type SimulatedAnswer, simulateChat } from "./simulate";
 import { deterministicUnitVector, embeddingDimension } from "./simulate-embeddings";
+import { simulateGuardrails } from "./simulate-guardrails";
+import { simulateRerank } from "./simulate-rerank";
 
 /** Gap between simulated stream events: enough for clients to see real incremental delivery. */
 const EVENT_GAP_MS = 5;
@@ -48,6 +50,28 @@ export function createMockTransport(): OciTransport {
         },
         opcRequestId: requestId(),
       };
+    },
+    async rerankText(_target, details): Promise<OciReply> {
+      const id = requestId();
+      return {
+        body: simulateRerank(details.input, details.documents, {
+          topN: details.topN,
+          isEcho: details.isEcho,
+          modelId: modelId(details),
+          id: `testmode-rerank-${id}`,
+        }),
+        opcRequestId: id,
+      };
+    },
+    async applyGuardrails(_target, details): Promise<OciReply> {
+      const input = details.input as { content?: string } | undefined;
+      const c = details.guardrailConfigs;
+      const results = simulateGuardrails(input?.content ?? "", {
+        contentModeration: c.contentModerationConfig !== undefined,
+        pii: c.personallyIdentifiableInformationConfig?.types,
+        promptInjection: c.promptInjectionConfig !== undefined,
+      });
+      return { body: { results }, opcRequestId: requestId() };
     },
     createSession: async (_t, endpointId, details) => ({
       body: agents.create(endpointId, details.displayName, details.description),

@@ -29,6 +29,10 @@ export function createHttpTransport(o: HttpTransportOptions): OciTransport {
       http.stream(inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
     embedText: (target, details, opts) =>
       http.exchange("POST", inferenceUrl(target, "/actions/embedText"), JSON.stringify(details), opts),
+    rerankText: (target, details, opts) =>
+      http.exchange("POST", inferenceUrl(target, "/actions/rerankText"), JSON.stringify(details), opts),
+    applyGuardrails: (target, details, opts) =>
+      http.exchange("POST", inferenceUrl(target, "/actions/applyGuardrails"), JSON.stringify(details), opts),
     getModel: (target, modelId, opts) =>
       http.exchange(
         "GET",

@@ -1,4 +1,11 @@
-import type { AgentChatDetails, AgentCreateSessionDetails, ChatDetails, EmbedTextDetails } from "./wire";
+import type {
+  AgentChatDetails,
+  AgentCreateSessionDetails,
+  ApplyGuardrailsDetails,
+  ChatDetails,
+  EmbedTextDetails,
+  RerankTextDetails,
+} from "./wire";
 
 /** Where one call goes: the alias's region and its optional endpoint override. */
 export interface CallTarget {
@@ -44,6 +51,9 @@ export interface OciTransport {
   /** Resolves once OCI has accepted the stream (headers received), so early errors stay HTTP errors. */
   chatStream(target: CallTarget, details: ChatDetails, opts: CallOptions): Promise<OciEventStream>;
   embedText(target: CallTarget, details: EmbedTextDetails, opts: CallOptions): Promise<OciReply>;
+  rerankText(target: CallTarget, details: RerankTextDetails, opts: CallOptions): Promise<OciReply>;
+  /** Content moderation, prompt injection and PII detection over one text (docs/api/moderations.md). */
+  applyGuardrails(target: CallTarget, details: ApplyGuardrailsDetails, opts: CallOptions): Promise<OciReply>;
   /** Control plane GetModel: what an OCID names (vendor, display name), for format inference. */
   getModel(target: CallTarget, modelId: string, opts: CallOptions): Promise<OciReply>;
 

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "bun";
 import { AgentRuntime } from "./agent";
 import { type DefaultContext, defaultChat, defaultEmbed, defaultListModels, modelResource, ociError } from "./defaults";
+import { defaultGuardrails, defaultRerank } from "./inference-extras";
 import { BODY_UNSIGNED_OPS, matchObjectStorageRoute, ObjectStorageFake, UNSIGNED_OPS } from "./object-storage";
 import { KeyRing, verifyOciSignature } from "./signature";
 import { readChunks, sleep, sseResponse, toFrame } from "./sse";
@@ -289,6 +290,10 @@ class FakeOciServer implements FakeOci {
         return defaultChat(rec.body, ctx);
       case "embedText":
         return defaultEmbed(rec.body);
+      case "rerankText":
+        return defaultRerank(rec.body);
+      case "applyGuardrails":
+        return defaultGuardrails(rec.body);
       case "getModel":
         return { json: modelResource(modelId, this.modelVendors) };
       case "listModels":

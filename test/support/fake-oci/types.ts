@@ -87,6 +87,8 @@ export type FakeReplyFn = (req: RecordedRequest) => FakeReply | Promise<FakeRepl
 export type FakeOp =
   | "chat"
   | "embedText"
+  | "rerankText"
+  | "applyGuardrails"
   | "getModel"
   | "listModels"
   | "createSession"
