@@ -1,9 +1,18 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { GUARDRAILS_ID } from "./capability";
 import { compileGlob, isGlob } from "./compile-glob";
 import { jsonErrorPosition, jsonValuePosition } from "./json-error-position";
 import { checkPools, type PoolEntry, readPool } from "./pools";
-import { type AliasParams, API_FORMATS, type ApiFormat, type ConfigProblem, type ModelAlias } from "./types";
+import {
+  type AliasParams,
+  API_FORMATS,
+  type ApiFormat,
+  CAPABILITIES,
+  type Capability,
+  type ConfigProblem,
+  type ModelAlias,
+} from "./types";
 
 /** Alias names end up in URL paths, so they are restricted to what needs no escaping. */
 export const ALIAS_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -18,6 +27,7 @@ const ALIAS_FIELDS = new Set([
   "endpoint",
   "description",
   "names",
+  "capability",
 ]);
 
 type ParamCheck =
@@ -102,10 +112,16 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
       if (!ALIAS_FIELDS.has(key) && !key.startsWith("_"))
         at(key, `unknown field (known: ${[...ALIAS_FIELDS].join(", ")})`);
     }
-    const id = raw.id;
+    const capability = raw.capability;
+    if (capability !== undefined && !CAPABILITIES.includes(capability as Capability))
+      at("capability", `must be one of ${CAPABILITIES.join(", ")}, got ${JSON.stringify(capability)}`);
+    // Guardrails run on no model of their own: a moderation alias only says where they run.
+    const id = raw.id ?? (capability === "moderation" ? GUARDRAILS_ID : undefined);
     if (typeof id !== "string" || id.trim() === "")
       at("id", "required: a model name, model OCID, endpoint OCID or agent endpoint OCID");
     const type = raw.type ?? "model";
+    if (type === "agent" && capability !== undefined && capability !== "chat")
+      at("capability", 'an agent chats: its capability can only be "chat"');
     if (type !== "model" && type !== "agent")
       at("type", `must be "model", "agent" or "pool", got ${JSON.stringify(type)}`);
     const region = raw.region ?? defaultRegion;
@@ -154,6 +170,7 @@ export function parseModels(text: string, file: string, defaultRegion: string | 
       region: region as string,
       compartmentId: compartmentId as string | undefined,
       params,
+      ...(capability === undefined ? {} : { capability: capability as Capability }),
       apiFormat: apiFormat as ApiFormat | undefined,
       endpoint: endpoint === undefined ? undefined : (endpoint as string).replace(/\/+$/, ""),
       description: raw.description as string | undefined,

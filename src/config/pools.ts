@@ -1,3 +1,4 @@
+import { capabilityKnown, capabilityOf } from "./capability";
 import { type ModelAlias, POOL_STRATEGIES, type PoolKind, type PoolSpec, type PoolStrategy } from "./types";
 
 /** A pool as read from its own entry, before its members are checked against the other aliases. */
@@ -22,6 +23,8 @@ const POOL_FIELDS = new Set([
 ]);
 export const DEFAULT_BREAKER_FAILURES = 3;
 export const DEFAULT_BREAKER_OPEN_SECONDS = 30;
+
+const KIND_WORDS: Record<PoolKind, string> = { chat: "chats", embedding: "embeds", rerank: "reranks" };
 
 type At = (field: string | undefined, message: string) => void;
 
@@ -94,10 +97,9 @@ function readBreaker(raw: unknown, fail: At): PoolSpec["breaker"] {
   return out;
 }
 
-/** What a model alias serves, when its name says so; OCIDs do not, and go with any pool. */
-export function modelKind(a: ModelAlias): PoolKind | undefined {
-  if (a.type !== "model" || a.id.startsWith("ocid1.")) return undefined;
-  return /(^|\.)embed/i.test(a.id) ? "embedding" : "chat";
+/** What a model alias serves, when its config or name says so; an OCID alone goes with any pool. */
+export function modelKind(a: ModelAlias): PoolKind | "moderation" | undefined {
+  return capabilityKnown(a) ? capabilityOf(a) : undefined;
 }
 
 /**
@@ -139,17 +141,18 @@ export function checkPools(
   for (const p of pools) {
     if (!usable(p.alias)) continue;
     const leaves = leafModels(p.alias, byName, models);
-    const kinds = new Map<PoolKind, string>();
+    const kinds = new Map<string, string>();
     for (const leaf of leaves) {
       const k = modelKind(leaf);
       if (k && !kinds.has(k)) kinds.set(k, leaf.alias);
     }
+    if (kinds.has("moderation")) {
+      at(p.alias, "members", `'${kinds.get("moderation")}' is a moderation alias: guardrails have no model to pool`);
+      continue;
+    }
     if (kinds.size > 1) {
-      at(
-        p.alias,
-        "members",
-        `members mix chat and embedding models ('${kinds.get("chat")}' chats, '${kinds.get("embedding")}' embeds)`,
-      );
+      const which = [...kinds].map(([k, a]) => `'${a}' ${KIND_WORDS[k as PoolKind]}`).join(", ");
+      at(p.alias, "members", `members mix chat, embedding and rerank models (${which})`);
       continue;
     }
     const first = leaves[0]!;
@@ -165,7 +168,7 @@ export function checkPools(
       pool: {
         members: p.members,
         strategy: p.strategy,
-        kind: kinds.keys().next().value ?? "chat",
+        kind: (kinds.keys().next().value as PoolKind | undefined) ?? "chat",
         breaker: p.breaker,
         ...(p.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: p.attemptTimeoutMs }),
       },

@@ -9,8 +9,15 @@ export type AliasType = "model" | "agent" | "pool";
 export type PoolStrategy = "round_robin" | "least_busy" | "ordered";
 export const POOL_STRATEGIES: readonly PoolStrategy[] = ["round_robin", "least_busy", "ordered"];
 
-/** What a pool's members serve: all chat models, or all embedding models. */
-export type PoolKind = "chat" | "embedding";
+/**
+ * What a model alias serves (docs/configuration.md#capability): `chat` on the chat routes,
+ * `embedding` on the embeddings routes, `rerank` on /v1/rerank, `moderation` on /v1/moderations.
+ */
+export type Capability = "chat" | "embedding" | "rerank" | "moderation";
+export const CAPABILITIES: readonly Capability[] = ["chat", "embedding", "rerank", "moderation"];
+
+/** What a pool's members serve: one capability for all (moderation has no model to pool). */
+export type PoolKind = Exclude<Capability, "moderation">;
 
 /** A pool alias's own part: its members (other aliases) and how it treats them. */
 export interface PoolSpec {
@@ -49,6 +56,8 @@ export interface ModelAlias {
   region: string;
   compartmentId?: string;
   params: AliasParams;
+  /** Explicit capability from config; undefined means "infer from the id" (config/capability.ts). */
+  capability?: Capability;
   /** Explicit format from config; undefined means "infer from the id". */
   apiFormat?: ApiFormat;
   /** Base URL override for this alias (private endpoints). */

@@ -1,3 +1,4 @@
+import { capabilityOf } from "../config/capability";
 import { findAlias, permitted } from "../config/find-alias";
 import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
@@ -92,6 +93,14 @@ function fromAlias(alias: ModelAlias, model: string, param: string | null): Reso
 }
 
 function requireEmbeddingModel(alias: ModelAlias, param: string | null): void {
+  const capability = capabilityOf(alias);
+  // A chat alias is not refused when its name says nothing sure (an OCID): OCI decides.
+  if (capability === "rerank" || capability === "moderation")
+    throw badRequest(
+      `'${alias.alias}' is a ${capability} alias; /v1/embeddings needs an embedding model`,
+      param,
+      "invalid_model_type",
+    );
   if (alias.type === "agent") {
     throw badRequest(
       `'${alias.alias}' is an agent alias; embeddings need a model alias (type 'model' in llm_models.json)`,

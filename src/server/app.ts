@@ -4,6 +4,8 @@ import { directRoutes } from "../families/direct/routes";
 import { openAiChatRoutes } from "../families/openai/chat-routes";
 import { embeddingsRoutes } from "../families/openai/embeddings-routes";
 import { filesRoutes } from "../families/openai/files-routes";
+import { moderationsRoutes } from "../families/openai/moderations-routes";
+import { rerankRoutes } from "../families/openai/rerank-routes";
 import { responsesRoutes } from "../families/responses/routes";
 import { ApiDocs } from "../http/api-docs";
 import type { Services } from "../http/context";
@@ -64,6 +66,8 @@ export function createApp(s: Services, o: { ledger: UpstreamLedger }) {
     .use(docsRoutes)
     .use(openAiChatRoutes)
     .use(embeddingsRoutes)
+    .use(rerankRoutes)
+    .use(moderationsRoutes)
     .use(filesRoutes)
     .use(responsesRoutes)
     .use(anthropicRoutes)

@@ -10,12 +10,14 @@ import type { Services } from "../http/context";
 import type { Lifecycle } from "../http/lifecycle";
 import { Responder } from "../http/respond";
 import { StreamRegistry } from "../http/stream-registry";
+import { ModerationService } from "../moderation/moderation-service";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import type { OciTransport } from "../oci/transport";
 import { PoolHealth } from "../pools/pool-health";
 import { Pools } from "../pools/pools";
 import { Quotas } from "../quotas/quotas";
+import { RerankService } from "../rerank/rerank-service";
 import type { StateStore } from "../state/types";
 import { StoredResponses } from "../stored-responses/stored-responses";
 
@@ -81,6 +83,8 @@ export function buildServices(p: GatewayParts): Services & { streams: StreamRegi
     }),
     embeddings: new EmbeddingsService(transport, pools),
     pools,
+    rerank: new RerankService(transport, pools),
+    moderation: new ModerationService(transport, { allowPrivateImageHosts: settings.allowPrivateImageHosts }),
     files,
     sessions,
     storedResponses: new StoredResponses(p.stateStore, settings.responsesTtlMs),

@@ -15,7 +15,7 @@ const LAYERS: string[][] = [
   ["server"],
   ["families/openai", "families/responses", "families/anthropic", "families/direct", "ops"],
   ["http"],
-  ["embeddings", "agents", "stored-responses", "cli"],
+  ["embeddings", "rerank", "moderation", "agents", "stored-responses", "cli"],
   ["quotas"],
   ["chat"],
   ["files", "mock", "state", "pools"],

@@ -86,7 +86,7 @@ describe("pool entries in llm_models.json", () => {
     expectProblem("agents", "members[0]", "is an agent");
     expectProblem("loopA", "members", "loopA → loopB → loopA");
     expectProblem("loopB", "members", "loopB → loopA → loopB");
-    expectProblem("mixed", "members", "mix chat and embedding");
+    expectProblem("mixed", "members", "mix chat, embedding and rerank models");
     expectProblem("empty", "members", "required");
     expectProblem("self", "members[0]", "its own member");
     expectProblem("self", "members[2]", "listed twice");

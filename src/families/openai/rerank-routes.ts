@@ -1,0 +1,60 @@
+import { Elysia, t } from "elysia";
+import { context } from "../../http/context";
+import type { RequestState } from "../../http/request-state";
+import type { Reply } from "../../http/respond";
+import type { RerankOutcome } from "../../rerank/rerank-service";
+import { RerankRequest, type RerankResponse } from "../../rerank/schemas";
+
+const doc = (where: string) => ({
+  summary: `Rerank documents against a query (Cohere/Jina shape), ${where}`,
+  tags: ["openai"],
+});
+
+const reply = (out: RerankOutcome): Reply<RerankResponse> => ({
+  kind: "json",
+  body: out.body,
+  ociRequestId: out.ociRequestId,
+});
+
+const callOf = (call: RequestState, request: Request) => ({
+  requestId: call.id,
+  signal: request.signal,
+  key: call.key,
+  onAlias: (alias: string) => {
+    call.alias = alias;
+  },
+  trace: call,
+});
+
+/**
+ * `/v1/rerank` and `/genai/{alias}/v1/rerank` (docs/api/rerank.md), answered in the OpenAI
+ * family's error envelope. Resolved like embeddings: the body may name an OCI model.
+ */
+export const rerankRoutes = new Elysia({ name: "family-openai-rerank" })
+  .use(context)
+  .guard({ family: "openai" })
+  .post(
+    "/v1/rerank",
+    async ({ rerank, config, responder, call, set, request, body }) =>
+      responder.reply(call, set, reply(await rerank.rerank(config.current, undefined, body, callOf(call, request)))),
+    {
+      costly: true,
+      body: RerankRequest,
+
+      parse: "json",
+      detail: doc("rerank alias in the body's model"),
+    },
+  )
+  .post(
+    "/genai/:alias/v1/rerank",
+    async ({ rerank, config, responder, call, set, request, body, params }) =>
+      responder.reply(call, set, reply(await rerank.rerank(config.current, params.alias, body, callOf(call, request)))),
+    {
+      costly: true,
+      body: RerankRequest,
+
+      parse: "json",
+      params: t.Object({ alias: t.String() }),
+      detail: doc("the body's model (an alias or an OCI rerank model name) or else the path's alias"),
+    },
+  );

@@ -1,0 +1,115 @@
+import { capabilityOf } from "../config/capability";
+import { permitted } from "../config/find-alias";
+import type { KeyIdentity } from "../config/key-ring";
+import type { LoadedConfig } from "../config/load";
+import type { ModelAlias } from "../config/types";
+import { ApiError, badRequest } from "../errors/api-error";
+import { fetchRemoteImage } from "../images/fetch-remote-image";
+import { mapBounded } from "../lib/map-bounded";
+import type { OciTransport } from "../oci/transport";
+import {
+  convertToApplyGuardrailsDetails,
+  type ModerationItem,
+  moderationItems,
+} from "./convert-to-apply-guardrails-details";
+import { mapGuardrailsResult } from "./map-guardrails-result";
+import type { ModerationRequest, ModerationResponse } from "./schemas";
+
+/** Guardrail calls in flight at once for one request. */
+const MODERATION_CONCURRENCY = 4;
+
+export interface ModerationOutcome {
+  body: ModerationResponse;
+  /** OCI's request ids, one per input, in input order. */
+  ociRequestId?: string;
+}
+
+/**
+ * `/v1/moderations` over OCI's guardrails (docs/api/moderations.md): the moderation alias says in
+ * which region and compartment they run; each input is one applyGuardrails call. No HTTP here.
+ */
+export class ModerationService {
+  constructor(
+    private readonly transport: OciTransport,
+    private readonly o: { allowPrivateImageHosts: ReadonlySet<string> },
+  ) {}
+
+  async moderate(
+    config: LoadedConfig,
+    request: ModerationRequest,
+    call: { requestId: string; signal: AbortSignal; key?: KeyIdentity; onAlias(alias: string): void },
+  ): Promise<ModerationOutcome> {
+    const alias = moderationAlias(config, request.model, call.key);
+    call.onAlias(alias.alias);
+    const items = moderationItems(request.input);
+    const ids: Array<string | undefined> = [];
+    const results = await mapBounded(items, MODERATION_CONCURRENCY, call.signal, async (item, i, signal) => {
+      const resolved = await this.withImages(item, signal);
+      const reply = await this.transport.applyGuardrails(
+        { region: alias.region, endpoint: alias.endpoint },
+        convertToApplyGuardrailsDetails(resolved, alias.compartmentId!),
+        { signal, requestId: call.requestId },
+      );
+      ids[i] = reply.opcRequestId;
+      const types =
+        item.kind === "text" ? ["text"] : [...new Set(item.parts.map((p) => (p.type === "text" ? "text" : "image")))];
+      return mapGuardrailsResult(reply.body, types);
+    });
+    const known = ids.filter((id): id is string => id !== undefined);
+    return {
+      body: { id: `modr-${crypto.randomUUID().replaceAll("-", "")}`, model: request.model ?? alias.alias, results },
+      ociRequestId: known.length > 0 ? known.join(", ") : undefined,
+    };
+  }
+
+  /** Image parts as data URLs: given so, or fetched (with the same guard as chat images). */
+  private async withImages(item: ModerationItem, signal: AbortSignal) {
+    if (item.kind === "text") return { text: item.text };
+    const parts = await Promise.all(
+      item.parts.map(async (p, j) => {
+        if (p.type === "text") return p;
+        const url = p.image_url.url;
+        if (url.startsWith("data:image/")) return { type: "image" as const, url };
+        if (!/^https?:\/\//i.test(url))
+          throw badRequest("an image must be a data:image/… URL or an http(s) URL", `input[${j}].image_url.url`);
+        const fetched = await fetchRemoteImage(url, {
+          allowHosts: this.o.allowPrivateImageHosts,
+          signal,
+          param: `input[${j}].image_url.url`,
+        });
+        return { type: "image" as const, url: fetched.dataUrl };
+      }),
+    );
+    return { parts };
+  }
+}
+
+/**
+ * The alias whose region and compartment run the guardrails: the body's `model` (by name, extra
+ * name or pattern), which must be a moderation alias; without one, the first moderation alias of
+ * llm_models.json. Guardrails send the text to that region, so none is picked without config.
+ */
+export function moderationAlias(config: LoadedConfig, model: string | undefined, key?: KeyIdentity): ModelAlias {
+  if (model !== undefined && model !== "") {
+    const found = config.lookup.find(model);
+    if (!found)
+      throw new ApiError(
+        404,
+        `The model '${model}' is not an alias in llm_models.json; add a moderation alias (capability "moderation") naming it, or leave 'model' out`,
+        { type: "invalid_request_error", param: "model", code: "model_not_found" },
+      );
+    if (capabilityOf(found) !== "moderation")
+      throw badRequest(
+        `'${found.alias}' is not a moderation alias; /v1/moderations needs one with "capability": "moderation"`,
+        "model",
+        "invalid_model_type",
+      );
+    return permitted(key, found);
+  }
+  for (const a of config.aliases.values()) if (capabilityOf(a) === "moderation") return permitted(key, a);
+  throw new ApiError(
+    404,
+    'No moderation alias is configured: add one to llm_models.json with "capability": "moderation" (its region and compartment run OCI\'s guardrails)',
+    { type: "invalid_request_error", param: "model", code: "model_not_found" },
+  );
+}
