@@ -1,0 +1,61 @@
+/**
+ * A file the gateway serves from memory (the API reference page and its assets), answered with a
+ * validator (ETag), gzip when the client takes it, and the cache policy the caller chooses.
+ */
+export class StaticFile {
+  /** Weak: the gzip and identity forms of the file share it, as they are the same content. */
+  readonly etag: string;
+  /** Hex digest of the bytes: goes into asset URLs, so a new version is a new URL. */
+  readonly version: string;
+  private gzipped?: Uint8Array<ArrayBuffer>;
+
+  constructor(
+    readonly bytes: Uint8Array<ArrayBuffer>,
+    readonly type: string,
+  ) {
+    this.version = new Bun.CryptoHasher("sha256").update(bytes).digest("hex").slice(0, 16);
+    this.etag = `W/"${this.version}"`;
+  }
+
+  /** Compressed once, for the first client that accepts gzip; images are compressed already. */
+  gzip(): Uint8Array<ArrayBuffer> | undefined {
+    if (!/^text\/|^application\/json/.test(this.type)) return undefined;
+    this.gzipped ??= Bun.gzipSync(this.bytes);
+    return this.gzipped;
+  }
+
+  respond(request: Request, headers: Record<string, string>): Response {
+    const h = new Headers({
+      "content-type": this.type,
+      etag: this.etag,
+      vary: "accept-encoding",
+      "x-content-type-options": "nosniff",
+      ...headers,
+    });
+    if (matches(request.headers.get("if-none-match"), this.version))
+      return new Response(null, { status: 304, headers: h });
+    const gz = acceptsGzip(request.headers.get("accept-encoding")) ? this.gzip() : undefined;
+    if (gz) h.set("content-encoding", "gzip");
+    return new Response(gz ?? this.bytes, { headers: h });
+  }
+}
+
+/** If-None-Match holds our tag (weakly compared: with or without W/) or `*`. */
+function matches(ifNoneMatch: string | null, version: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(",").some((t) => {
+    const tag = t.trim();
+    return tag === "*" || tag.replace(/^W\//, "") === `"${version}"`;
+  });
+}
+
+/** `gzip` is listed without `q=0` (a zero quality refuses it). */
+export function acceptsGzip(acceptEncoding: string | null): boolean {
+  if (!acceptEncoding) return false;
+  return acceptEncoding.split(",").some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(";");
+    if (coding?.trim() !== "gzip") return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
