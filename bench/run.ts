@@ -18,7 +18,7 @@
  * The proxies are pinned to CPU 0; the mock, the load generators and this process to CPU 1.
  *
  * Options: --smoke, --reps N, --rate R (open-loop req/s), --bin PATH, --out DIR, --only a,b
- * (phases: latency,throughput,streaming,memory,coldstart). Writes bench/results/<stamp>.{json,md}
+ * (phases: latency,throughput,streaming,memory,coldstart,workers). Writes bench/results/<stamp>.{json,md}
  * (and latest.{json,md}); prints the markdown.
  */
 
@@ -63,7 +63,7 @@ const flag = (name: string) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const SMOKE = argv.includes("--smoke");
-const ONLY = new Set((flag("--only") ?? "latency,throughput,streaming,memory,coldstart").split(","));
+const ONLY = new Set((flag("--only") ?? "latency,throughput,streaming,memory,coldstart,workers").split(","));
 
 /**
  * Open-loop cells: mock latency × body, each at a fixed rate below the gateway's saturation (a
@@ -744,6 +744,69 @@ async function main(): Promise<number> {
     log(`cold start: ${fmt(cold.meanMs, 1)} ms mean`);
   });
 
+  // ------------------------------------------------------------ 6. workers: one port, N processes
+  // Nothing pinned: N workers need N cores, and the mock and wrk share them (as on a real VM
+  // whose load balancer, not its load generator, sends the traffic, the ratio would be higher).
+  interface WorkersRun {
+    workers: number;
+    rep: number;
+    rps: number;
+    errors: number;
+  }
+  const workersRuns: WorkersRun[] = [];
+  await phase("workers", async () => {
+    await setMode({ latencyMs: 0, sse: false });
+    for (const n of SMOKE ? [2] : [1, 2]) {
+      const g = spawnTracked(
+        `workers-${n}`,
+        [bin, "--config-dir", dir, "--port", "0", "--host", "127.0.0.1", "--workers", String(n)],
+        {
+          env: { ...baseEnv, API_KEY, OCI_INFERENCE_ENDPOINT: mockUrl, LOG_LEVEL: "warn" },
+          cwd: dir,
+          stderrFile: join(dir, `workers-${n}.log`),
+        },
+      );
+      const port = (await g.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1];
+      const target: Target = { ...arms.L3.target, url: `http://127.0.0.1:${port}/v1/chat/completions` };
+      await closedLoop(target, bodies.small.json, 8, SMOKE ? 0.5 : 2); // every worker warm
+      for (let rep = 0; rep < cfg.reps; rep++) {
+        let rps: number;
+        let errors: number;
+        if (wrk) {
+          const w = spawnTracked(
+            `wrk-workers-${n}`,
+            [
+              wrk,
+              "-t2",
+              `-c${cfg.wrkConns * 2}`,
+              `-d${cfg.wrkSeconds + 1}s`,
+              "-s",
+              join(BENCH, "wrk-post.lua"),
+              target.url,
+            ],
+            { env: { ...baseEnv, WRK_BODY_FILE: bodies.small.file, WRK_API_KEY: API_KEY } },
+          );
+          const m = await w.waitFor(/WRK_JSON (\{.*\})/, (cfg.wrkSeconds + 16) * 1000);
+          await w.stop();
+          const j = JSON.parse(m[1]!) as {
+            requests: number;
+            duration_us: number;
+            status_errors: number;
+            socket_errors: number;
+          };
+          errors = j.status_errors + j.socket_errors;
+          rps = (j.requests - j.status_errors) / (j.duration_us / 1e6);
+        } else {
+          ({ rps, errors } = await closedLoop(target, bodies.small.json, cfg.wrkConns * 2, cfg.wrkSeconds + 1));
+        }
+        workersRuns.push({ workers: n, rep, rps, errors });
+      }
+      await g.stop();
+      log(`workers ${n}: done`);
+    }
+    results.workers = workersRuns;
+  });
+
   // ------------------------------------------------------------ report
   const machine = {
     nproc: cpus().length,
@@ -769,7 +832,7 @@ async function main(): Promise<number> {
   const l3LogLines = existsSync(join(dir, "L3info.log"))
     ? readFileSync(join(dir, "L3info.log"), "utf8").split("\n").length
     : 0;
-  const md = report(machine, latency, throughput, streaming, memory, cold, l3LogLines);
+  const md = report(machine, latency, throughput, streaming, memory, cold, l3LogLines, workersRuns);
   const outDir = resolve(flag("--out") ?? join(BENCH, "results"));
   mkdirSync(outDir, { recursive: true });
   const stamp = `${SMOKE ? "smoke-" : ""}${machine.date.replace(/[:.]/g, "-")}`;
@@ -919,6 +982,7 @@ function report(
   memory: any[],
   cold: any,
   l3InfoLogLines: number,
+  workers: Array<{ workers: number; rep: number; rps: number; errors: number }> = [],
 ) {
   const L: string[] = [];
   const budgets: { budget: string; value: string; met: boolean | undefined }[] = [];
@@ -1102,6 +1166,30 @@ function report(
       value: `${fmt(cold.meanMs, 1)} ms mean (median ${fmt(cold.medianMs, 1)})`,
       met: cold.meanMs <= 150,
     });
+  }
+
+  if (workers.length) {
+    const med = (n: number) => median(workers.filter((w) => w.workers === n).map((w) => w.rps));
+    const one = med(1);
+    const two = med(2);
+    L.push(
+      `### Workers (closed loop: wrk -t2 -c${cfg.wrkConns * 2}, ${cfg.wrkSeconds + 1} s, mock 0 ms, small body, signed path, nothing pinned, median of ${cfg.reps})`,
+      "",
+      "| workers | req/s | errors |",
+      "|---|---|---|",
+    );
+    for (const n of [1, 2])
+      if (workers.some((w) => w.workers === n))
+        L.push(
+          `| ${n} | ${fmt(med(n), 0)} | ${workers.filter((w) => w.workers === n).reduce((a, w) => a + w.errors, 0)} |`,
+        );
+    L.push("");
+    if (Number.isFinite(one) && Number.isFinite(two))
+      budgets.push({
+        budget: "throughput with 2 workers ≥ 1.7 × one worker's (closed loop, signed path)",
+        value: `${fmt(two / one, 2)} × (${fmt(two, 0)} vs ${fmt(one, 0)} req/s)`,
+        met: two / one >= 1.7,
+      });
   }
 
   if (l3InfoLogLines) L.push(`L3info wrote ${l3InfoLogLines} log lines during the run.`, "");

@@ -14,6 +14,7 @@ import { createStateStore } from "../state/create-store";
 import type { StateStore } from "../state/types";
 import { createApp } from "./app";
 import { buildServices } from "./gateway";
+import { WORKER_ENV } from "./launch";
 
 /** Upload routes need more than JSON's 10 MB; per-route limits are enforced below this. */
 const MAX_REQUEST_BODY = 64 * 1024 * 1024;
@@ -84,14 +85,16 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   const services = buildServices({ settings, config: store, transport: oci, stateStore, log, metrics });
   const { lifecycle, streams } = services;
   const app = createApp(services, { ledger });
+  // A worker of `--workers N` shares the port its supervisor checked (server/supervisor.ts).
+  const worker = process.env[WORKER_ENV];
   try {
     app.listen({
       port: settings.port,
       hostname: settings.host,
       maxRequestBodySize: MAX_REQUEST_BODY,
       // A port already in use is an error, not a port shared with whatever holds it (Elysia
-      // turns SO_REUSEPORT on by default); several workers on one port come later, on purpose.
-      reusePort: false,
+      // turns SO_REUSEPORT on by default): only the workers of one supervisor share theirs.
+      reusePort: worker !== undefined,
       // Production: never Bun's development error page (it shows source lines and stacks).
       development: false,
     });
@@ -100,8 +103,12 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     return 2;
   }
   const server = app.server!;
-  console.log(banner(settings, config, server.port ?? settings.port));
+  const line = banner(settings, config, server.port ?? settings.port);
+  // A worker's banner goes to its supervisor, which shows it once for all of them.
+  if (worker && process.send) process.send({ type: "ready", banner: line });
+  else console.log(line);
   log.info("started", {
+    ...(worker ? { worker: Number(worker), pid: process.pid } : {}),
     port: server.port,
     mode: config.testMode ? "TEST_MODE" : "OCI",
     sessionStore: stateStore.kind,
