@@ -3,6 +3,8 @@ import type { FilesService } from "../files/files-service";
 import { fetchRemoteImage, REMOTE_IMAGE_DEFAULTS } from "../images/fetch-remote-image";
 import { mapBounded } from "../lib/map-bounded";
 import type { CallOptions } from "../oci/transport";
+import { unsupportedFileType } from "./formats/generic-user-content";
+import { dataUrlMediaType, mediaKindOf } from "./formats/media-kind";
 import type { ChatRequest, ContentPart } from "./types";
 
 export interface ImageSources {
@@ -12,7 +14,10 @@ export interface ImageSources {
   /** The caller's namespace: only its own uploaded files can be used. */
   owner: string;
   allowPrivateImageHosts: ReadonlySet<string>;
-  /** Image parts one request may hold, and the decoded bytes it may send to OCI (every reference counted). */
+  /**
+   * Media parts (images, audio, video, documents) one request may hold, and the decoded bytes it
+   * may send to OCI (every reference counted).
+   */
   maxImages: number;
   maxImageBytes: number;
 }
@@ -21,7 +26,7 @@ export interface ImageSources {
 const IMAGE_CONCURRENCY = 4;
 
 type Part = ContentPart;
-type Where = { m: number; p: number };
+type Where = { m: number; p: number; param: string };
 
 /** A source referenced once or many times: fetched once, its data URL reused at every place. */
 interface Source {
@@ -32,13 +37,14 @@ interface Source {
 }
 
 /**
- * Turns every image a chat message points at into a data URL before translation: uploaded files
- * (`image_url.url: "file-…"` or `{type: "file", file: {file_id}}`, the caller's own only) are read
- * from Object Storage, inline `file_data` is checked, and remote http(s) URLs are fetched by the
- * safe fetcher (public addresses only, unless allowed). Each distinct file or URL is fetched once.
- * A request is budgeted before anything is fetched (a count of image parts) and while fetching
- * (decoded bytes, each reference counted, since each one goes to OCI): 400 or 413 past either.
- * Messages without such parts come back untouched.
+ * Turns every image and file a chat message points at into a data URL before translation:
+ * uploaded files (`image_url.url: "file-…"` or `{type: "file", file: {file_id}}`, the caller's own
+ * only) are read from Object Storage, inline data is checked, and remote http(s) image URLs are
+ * fetched by the safe fetcher (public addresses only, unless allowed). Each distinct file or URL
+ * is fetched once. A file part may hold an image, audio, video or a document; an `image_url`
+ * only an image. A request is budgeted before anything is fetched (a count of media parts:
+ * images, files, `input_audio`) and while fetching (decoded bytes, each reference counted, since
+ * each one goes to OCI): 400 or 413 past either. Messages without such parts come back untouched.
  */
 export async function materializeImages(req: ChatRequest, src: ImageSources, opts: CallOptions): Promise<ChatRequest> {
   const sources = new Map<string, Source>();
@@ -48,22 +54,22 @@ export async function materializeImages(req: ChatRequest, src: ImageSources, opt
     if (!Array.isArray(msg.content)) return;
     msg.content.forEach((part, p) => {
       const param = `messages[${m}].content[${p}]`;
-      const ref = imageRef(part, param);
+      const ref = mediaRef(part, param);
       if (!ref) return;
       images++;
       if (ref.kind === "inline") {
-        inlineBytes += Math.floor((ref.key.length - ref.key.indexOf(",") - 1) * 0.75);
+        inlineBytes += decodedSize(ref.key);
         return;
       }
       const id = `${ref.kind}:${ref.key}`;
       const s = sources.get(id) ?? { kind: ref.kind, key: ref.key, param: ref.param, places: [] };
-      s.places.push({ m, p });
+      s.places.push({ m, p, param });
       sources.set(id, s);
     });
   });
   if (images > src.maxImages) {
     throw badRequest(
-      `This request holds ${images} images; at most ${src.maxImages} are allowed per request (MAX_IMAGES_PER_REQUEST)`,
+      `This request holds ${images} images, files and audio parts; at most ${src.maxImages} are allowed per request (MAX_IMAGES_PER_REQUEST)`,
       "messages",
       "too_many_images",
     );
@@ -89,40 +95,72 @@ export async function materializeImages(req: ChatRequest, src: ImageSources, opt
     content: Array.isArray(msg.content) ? [...msg.content] : msg.content,
   }));
   distinct.forEach((s, i) => {
-    for (const { m, p } of s.places) {
-      const parts = messages[m]!.content as Part[];
-      const old = parts[p]!;
-      const detail = old.type === "image_url" ? old.image_url.detail : undefined;
-      parts[p] = { type: "image_url", image_url: detail ? { url: fetched[i]!, detail } : { url: fetched[i]! } };
+    for (const where of s.places) {
+      const parts = messages[where.m]!.content as Part[];
+      parts[where.p] = resolved(parts[where.p]!, fetched[i]!, s.key, where.param);
     }
   });
   return { ...req, messages };
 }
 
+/**
+ * The part a fetched source becomes at one place: an image stays an `image_url` part (keeping its
+ * detail); any other file a `file` part with inline data, which the formats turn into audio,
+ * video or document content. An `image_url` naming a file that is not an image is refused.
+ */
+function resolved(old: Part, dataUrl: string, id: string, param: string): Part {
+  const type = dataUrlMediaType(dataUrl) ?? "application/octet-stream";
+  if (old.type === "image_url") {
+    if (!type.startsWith("image/"))
+      throw badRequest(
+        `'${param}.image_url.url': file '${id}' is ${type}, not an image (send other files as a 'file' part)`,
+        `${param}.image_url.url`,
+      );
+    const detail = old.image_url.detail;
+    return { type: "image_url", image_url: detail ? { url: dataUrl, detail } : { url: dataUrl } };
+  }
+  const kind = mediaKindOf(type);
+  if (!kind) throw unsupportedFileType(type, param);
+  if (kind === "IMAGE") return { type: "image_url", image_url: { url: dataUrl } };
+  const filename = old.type === "file" ? old.file.filename : undefined;
+  return { type: "file", file: filename ? { file_data: dataUrl, filename } : { file_data: dataUrl } };
+}
+
 type Ref = { kind: "file" | "remote" | "inline"; key: string; param: string };
 
-/** What an image part points at; undefined for parts that are not images. */
-function imageRef(part: Part, param: string): Ref | undefined {
-  if (part.type === "image_url") {
-    const url = part.image_url.url;
-    if (url.startsWith("data:")) return { kind: "inline", key: url, param: `${param}.image_url.url` };
-    if (url.startsWith("file-")) return { kind: "file", key: url, param: `${param}.image_url.url` };
-    if (/^https?:\/\//i.test(url)) return { kind: "remote", key: url, param: `${param}.image_url.url` };
-    throw badRequest(
-      `'${param}.image_url.url' must be a data:image/...;base64 URL, an http(s) URL or an uploaded file id`,
-      `${param}.image_url.url`,
-    );
+/** What a media part points at; undefined for text. */
+function mediaRef(part: Part, param: string): Ref | undefined {
+  switch (part.type) {
+    case "image_url": {
+      const url = part.image_url.url;
+      if (url.startsWith("data:")) return { kind: "inline", key: url, param: `${param}.image_url.url` };
+      if (url.startsWith("file-")) return { kind: "file", key: url, param: `${param}.image_url.url` };
+      if (/^https?:\/\//i.test(url)) return { kind: "remote", key: url, param: `${param}.image_url.url` };
+      throw badRequest(
+        `'${param}.image_url.url' must be a data:image/...;base64 URL, an http(s) URL or an uploaded file id`,
+        `${param}.image_url.url`,
+      );
+    }
+    case "file": {
+      if (part.file.file_id) return { kind: "file", key: part.file.file_id, param: `${param}.file.file_id` };
+      const data = part.file.file_data;
+      if (data === undefined)
+        throw badRequest(
+          `'${param}.file' must carry 'file_data' or the 'file_id' of an uploaded file`,
+          `${param}.file`,
+        );
+      if (dataUrlMediaType(data) === undefined)
+        throw badRequest(
+          `'${param}.file.file_data' must be a base64 data URL (data:<media type>;base64,…)`,
+          `${param}.file.file_data`,
+        );
+      return { kind: "inline", key: data, param: `${param}.file.file_data` };
+    }
+    case "input_audio":
+      return { kind: "inline", key: part.input_audio.data, param: `${param}.input_audio.data` };
+    default:
+      return undefined;
   }
-  if (part.type === "file") {
-    if (part.file.file_id) return { kind: "file", key: part.file.file_id, param: `${param}.file.file_id` };
-    const data = part.file.file_data ?? "";
-    if (/^data:image\/[a-z0-9.+-]+;base64,/i.test(data)) return { kind: "inline", key: data, param: `${param}.file` };
-    throw badRequest(
-      `'${param}.file': this gateway passes images only to OCI models; the file is not an image`,
-      `${param}.file`,
-    );
-  }
-  return undefined;
 }
 
 async function load(s: Source, src: ImageSources, opts: CallOptions, cap: number): Promise<string> {
@@ -140,20 +178,21 @@ async function load(s: Source, src: ImageSources, opts: CallOptions, cap: number
     maxBytes: cap,
     tooLarge: () => tooMuchImage(src.maxImageBytes),
   });
-  if (!contentType.startsWith("image/")) {
-    throw badRequest(`'${s.param}': file '${s.key}' is ${contentType}; OCI chat models here take images only`, s.param);
-  }
-  return `data:${contentType};base64,${Buffer.from(bytes).toString("base64")}`;
+  // A stored type may carry parameters (`text/plain; charset=utf-8`); a data URL names the type alone.
+  const type = contentType.split(";", 1)[0]!.trim() || "application/octet-stream";
+  return `data:${type};base64,${Buffer.from(bytes).toString("base64")}`;
 }
 
-function decodedSize(dataUrl: string): number {
-  return Math.floor((dataUrl.length - dataUrl.indexOf(",") - 1) * 0.75);
+/** Bytes a data URL or bare base64 (`input_audio`) decodes to, read from its length alone. */
+function decodedSize(data: string): number {
+  const start = data.startsWith("data:") ? data.indexOf(",") + 1 : 0;
+  return Math.floor((data.length - start) * 0.75);
 }
 
 function tooMuchImage(limit: number): ApiError {
   return new ApiError(
     413,
-    `The images of this request add up to more than ${Math.round(limit / 1024 / 1024)} MB (every reference counted; MAX_IMAGE_MB_PER_REQUEST)`,
+    `The images, files and audio of this request add up to more than ${Math.round(limit / 1024 / 1024)} MB (every reference counted; MAX_IMAGE_MB_PER_REQUEST)`,
     { type: "invalid_request_error", param: "messages", code: "images_too_large" },
   );
 }

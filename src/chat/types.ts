@@ -14,10 +14,17 @@ import type { PoolTrace } from "../pools/route-pool";
 
 export type Role = "system" | "developer" | "user" | "assistant" | "tool";
 
+/**
+ * A part of a user message. `file` carries an uploaded file's id or inline data as a data URL
+ * (`data:application/pdf;base64,…`); which OCI content it becomes (image, audio, video, document)
+ * is decided by its media type. `input_audio` is OpenAI's raw base64 audio with its format
+ * (`wav` or `mp3`, checked by the formats so the 400 names the field).
+ */
 export type ContentPart =
   | { type: "text"; text: string }
   | { type: "image_url"; image_url: { url: string; detail?: "auto" | "low" | "high" } }
-  | { type: "file"; file: { file_id?: string; file_data?: string; filename?: string } };
+  | { type: "file"; file: { file_id?: string; file_data?: string; filename?: string } }
+  | { type: "input_audio"; input_audio: { data: string; format: string } };
 
 export interface ChatToolCall {
   id: string;
@@ -50,6 +57,21 @@ export type ResponseFormat =
       json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null };
     };
 
+/** OpenAI's web search options; OCI's `webSearchOptions` (docs/oci-wire.md#newer-generic-fields). */
+export interface WebSearchOptions {
+  search_context_size?: "low" | "medium" | "high";
+  user_location?: {
+    type: "approximate";
+    approximate: { city?: string; country?: string; region?: string; timezone?: string };
+  } | null;
+}
+
+/** OpenAI's predicted output: text the answer is expected to repeat, which speeds it up. */
+export interface Prediction {
+  type: "content";
+  content: string | Array<{ type: "text"; text: string }>;
+}
+
 export interface ChatRequest {
   messages: ChatMessage[];
   temperature?: number;
@@ -81,6 +103,12 @@ export interface ChatRequest {
   verbosity?: string;
   logprobs?: boolean | null;
   top_logprobs?: number;
+  web_search_options?: WebSearchOptions;
+  prediction?: Prediction | null;
+  /** OpenAI's words (`auto`, `default`, `priority`); a tier OCI does not offer is a 400. */
+  service_tier?: string | null;
+  /** Up to 16 string values under keys of at most 64 characters (checked by the formats). */
+  metadata?: Record<string, unknown> | null;
 }
 
 /**
@@ -153,6 +181,8 @@ export interface AnswerChoice {
 export interface ChatAnswer {
   choices: AnswerChoice[];
   usage?: TokenUsage;
+  /** The tier OCI says served the answer, in OpenAI's lower case (`default`, `priority`). */
+  serviceTier?: string;
   agent?: AgentTurn;
 }
 

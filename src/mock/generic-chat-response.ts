@@ -5,11 +5,13 @@ import type { SimulatedAnswer } from "./simulate";
  * tests' fake OCI scripts its answers with it, so both speak the shape the gateway reads.
  */
 export function genericChatResponse(
-  a: Pick<SimulatedAnswer, "text" | "toolCalls" | "finishReason">,
+  a: Pick<SimulatedAnswer, "text" | "toolCalls" | "finishReason" | "serviceTier">,
   usage: { promptTokens: number; completionTokens: number; totalTokens: number },
 ) {
   return {
     apiFormat: "GENERIC",
+    // OCI names the tier that served the request beside the choices (docs/oci-wire.md#generic-response).
+    ...(a.serviceTier ? { serviceTier: a.serviceTier } : {}),
     timeCreated: new Date().toISOString(),
     choices: [
       {

@@ -8,6 +8,8 @@ export interface SimulatedAnswer {
   promptTokens: number;
   completionTokens: number;
   finishReason: "stop" | "tool_calls" | "length";
+  /** The tier OCI says served the request, echoed when the request named one (GENERIC). */
+  serviceTier?: string;
 }
 
 type Rec = Record<string, unknown>;
@@ -22,8 +24,9 @@ const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
  */
 export function simulateChat(details: ChatDetails): SimulatedAnswer {
   const req = details.chatRequest as unknown as Rec;
-  const { lastUser, lastIsToolResult, allText } = readConversation(req);
+  const { lastUser, lastIsToolResult, allText, received } = readConversation(req);
   const promptTokens = Math.max(1, words(allText));
+  const tier = servedTier(req);
   const tool = pickTool(req, lastIsToolResult, lastUser);
   if (tool) {
     const args = JSON.stringify(exampleFromSchema(tool.parameters ?? { type: "object", properties: {} }) ?? {});
@@ -33,9 +36,10 @@ export function simulateChat(details: ChatDetails): SimulatedAnswer {
       promptTokens,
       completionTokens: words(args) + 1,
       finishReason: "tool_calls",
+      ...tier,
     };
   }
-  let text = `[TEST_MODE] Simulated response to: ${lastUser}`;
+  let text = `[TEST_MODE] Simulated response to: ${lastUser}${received}${searched(req)}`;
   const json = jsonFormat(req);
   if (json) text = JSON.stringify(json.schema ? exampleFromSchema(json.schema) : { response: text });
   const limit = (req.maxTokens ?? req.maxCompletionTokens) as number | undefined;
@@ -47,9 +51,63 @@ export function simulateChat(details: ChatDetails): SimulatedAnswer {
       promptTokens,
       completionTokens: limit,
       finishReason: "length",
+      ...tier,
     };
   }
-  return { text, toolCalls: [], promptTokens, completionTokens: Math.max(1, words(text)), finishReason: "stop" };
+  return {
+    text,
+    toolCalls: [],
+    promptTokens,
+    completionTokens: Math.max(1, words(text)),
+    finishReason: "stop",
+    ...tier,
+  };
+}
+
+/**
+ * OCI echoes the tier that served a request; asked for `AUTO`, the simulated service picks its
+ * default one, as OpenAI's own service answers `default`.
+ */
+function servedTier(req: Rec): { serviceTier?: string } {
+  const asked = req.serviceTier;
+  if (typeof asked !== "string") return {};
+  return { serviceTier: asked === "AUTO" ? "DEFAULT" : asked };
+}
+
+/** A note that the simulated model searched the web, as a model given `webSearchOptions` would. */
+function searched(req: Rec): string {
+  const w = req.webSearchOptions as Rec | undefined;
+  if (!w) return "";
+  const size = typeof w.searchContextSize === "string" ? w.searchContextSize.toLowerCase() : "medium";
+  return ` (searched the web, ${size} context)`;
+}
+
+const MEDIA: Record<string, { member: string; noun: string }> = {
+  IMAGE: { member: "imageUrl", noun: "image" },
+  AUDIO: { member: "audioUrl", noun: "audio" },
+  VIDEO: { member: "videoUrl", noun: "video" },
+  DOCUMENT: { member: "documentUrl", noun: "document" },
+};
+
+/**
+ * What the user attached besides text, as the simulated model acknowledges it:
+ * ` (received document application/pdf 1.2 KB, audio audio/wav 10 KB)`. Images only count when
+ * something else came with them, so image answers read as they always did.
+ */
+function receivedMedia(parts: Rec[]): string {
+  const seen: string[] = [];
+  let other = false;
+  for (const p of parts) {
+    const m = MEDIA[String(p.type)];
+    if (!m) continue;
+    const url = String(((p[m.member] as Rec | undefined)?.url as string | undefined) ?? "");
+    const comma = url.indexOf(",");
+    const type = url.startsWith("data:") ? url.slice(5, url.indexOf(";")) : "remote";
+    const kb = comma < 0 ? 0 : ((url.length - comma - 1) * 0.75) / 1024;
+    seen.push(`${m.noun} ${type} ${kb.toFixed(1)} KB`);
+    if (p.type !== "IMAGE") other = true;
+  }
+  return other ? ` (received ${seen.join(", ")})` : "";
 }
 
 /**
@@ -62,7 +120,15 @@ export function userWords(text: string): string {
   return text.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, "").trim();
 }
 
-function readConversation(req: Rec): { lastUser: string; lastIsToolResult: boolean; allText: string } {
+interface Conversation {
+  lastUser: string;
+  lastIsToolResult: boolean;
+  allText: string;
+  /** What the last user turn attached besides text (GENERIC), as the answer mentions it. */
+  received: string;
+}
+
+function readConversation(req: Rec): Conversation {
   if (req.apiFormat === "COHERE") {
     const history = (req.chatHistory as Rec[] | undefined) ?? [];
     const all = [
@@ -74,6 +140,7 @@ function readConversation(req: Rec): { lastUser: string; lastIsToolResult: boole
       lastUser: userWords(String(req.message ?? "")),
       lastIsToolResult: Array.isArray(req.toolResults) && req.toolResults.length > 0,
       allText: all,
+      received: "",
     };
   }
   const messages = (req.messages as Rec[] | undefined) ?? [];
@@ -88,6 +155,7 @@ function readConversation(req: Rec): { lastUser: string; lastIsToolResult: boole
     lastUser: lastUserMsg ? userWords(textOf(lastUserMsg)) : "",
     lastIsToolResult: last?.role === "TOOL",
     allText: messages.map(textOf).join(" "),
+    received: lastUserMsg ? receivedMedia((lastUserMsg.content as Rec[] | undefined) ?? []) : "",
   };
 }
 

@@ -247,9 +247,9 @@ describe("settings", () => {
 describe("bad input → 400 naming the place", () => {
   test.each([
     [
-      "document block",
+      "document block without a source type",
       { messages: [{ role: "user", content: [{ type: "document", source: {} }] }] },
-      "messages[0].content[0]",
+      "messages[0].content[0].source.type",
     ],
     ["unknown block", { messages: [{ role: "user", content: [{ type: "audio" }] }] }, "messages[0].content[0].type"],
     [
@@ -282,5 +282,72 @@ describe("bad input → 400 naming the place", () => {
     expect(e.status).toBe(400);
     expect(e.param).toBe(param);
     expect(e.message).toContain(param.split(".")[0]!.replace(/\[.*$/, ""));
+  });
+});
+
+describe("document blocks, service_tier and metadata", () => {
+  const userBlocks = (...content: Record<string, unknown>[]) => base({ messages: [{ role: "user", content }] });
+
+  test("a base64 PDF becomes a file part with a data URL; title and context lead as text", () => {
+    const { request } = convert(
+      userBlocks(
+        {
+          type: "document",
+          source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" },
+          title: "Q3 report",
+          context: "internal",
+        },
+        { type: "text", text: "Summarize it" },
+      ),
+    );
+    expect(request.messages[0]!.content).toEqual([
+      { type: "text", text: "Q3 report\ninternal" },
+      { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=" } },
+      { type: "text", text: "Summarize it" },
+    ]);
+  });
+
+  test("plain-text and content sources become text (and images); a file source keeps its id", () => {
+    const { request } = convert(
+      userBlocks(
+        { type: "document", source: { type: "text", media_type: "text/plain", data: "the text" } },
+        {
+          type: "document",
+          source: {
+            type: "content",
+            content: [
+              { type: "text", text: "a" },
+              { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBO" } },
+            ],
+          },
+        },
+        { type: "document", source: { type: "file", file_id: "file-abc" } },
+      ),
+    );
+    expect(request.messages[0]!.content).toEqual([
+      { type: "text", text: "the text" },
+      { type: "text", text: "a" },
+      { type: "image_url", image_url: { url: "data:image/png;base64,iVBO" } },
+      { type: "file", file: { file_id: "file-abc" } },
+    ]);
+  });
+
+  test("a URL source → 400: the gateway fetches no documents", () => {
+    const e = apiError(() =>
+      convert(userBlocks({ type: "document", source: { type: "url", url: "https://example.com/a.pdf" } })),
+    );
+    expect(e.param).toBe("messages[0].content[0].source.type");
+    expect(e.message).toContain("base64");
+  });
+
+  test("service_tier standard_only asks for OCI's default tier; auto sends nothing", () => {
+    expect(convert(base({ service_tier: "standard_only" })).request.service_tier).toBe("default");
+    expect(convert(base({ service_tier: "auto" })).request).not.toHaveProperty("service_tier");
+  });
+
+  test("metadata.user_id is not OCI's metadata (Claude Code's is a JSON blob per session)", () => {
+    const [, second] = recorded("claude-code-2.1-tool-round-trip").requests.filter((r) => r.method === "POST");
+    expect(second!.body.metadata?.user_id).toBeString();
+    expect(convert(second!.body).request).not.toHaveProperty("metadata");
   });
 });

@@ -588,3 +588,51 @@ describe("CohereV2StreamMapper", () => {
     expect(upstreamError(() => n.end()).failure).toBe("bad_response");
   });
 });
+
+describe("COHEREV2: the newer fields and media parts", () => {
+  test("web_search_options → 400; prediction, service_tier, metadata checked and left out", () => {
+    expect(apiError(() => wire({ web_search_options: {} })).param).toBe("web_search_options");
+    expect(wire({ prediction: { type: "content", content: "x" }, service_tier: "auto", metadata: { a: "b" } })).toEqual(
+      {
+        apiFormat: "COHEREV2",
+        messages: [USER_HI],
+        maxTokens: 2048,
+        isStream: false,
+      },
+    );
+    expect(apiError(() => wire({ service_tier: "scale" })).param).toBe("service_tier");
+  });
+
+  test("an inline image file becomes IMAGE_URL; a PDF or audio is refused by its place", () => {
+    const body = wire({
+      messages: msgs([
+        { role: "user", content: [{ type: "file", file: { file_data: "data:image/png;base64,iVBO" } }] },
+      ]),
+    });
+    expect(body.messages[0].content).toEqual([{ type: "IMAGE_URL", imageUrl: { url: "data:image/png;base64,iVBO" } }]);
+    const pdf = apiError(() =>
+      wire({
+        messages: msgs([
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "x" },
+              { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=" } },
+            ],
+          },
+        ]),
+      }),
+    );
+    expect(pdf.param).toBe("messages[0].content[1]");
+    expect(pdf.message).toContain("application/pdf");
+    const audio = apiError(() =>
+      wire({
+        messages: msgs([
+          { role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] },
+        ]),
+      }),
+    );
+    expect(audio.param).toBe("messages[0].content[0]");
+    expect(audio.message).toContain("audio");
+  });
+});

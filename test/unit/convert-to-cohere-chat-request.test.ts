@@ -643,3 +643,34 @@ describe("toolOutputs wrapping", () => {
     expect(toolOutputs("")).toEqual([{ result: "" }]);
   });
 });
+
+describe("web search, prediction, service tier, metadata on COHERE", () => {
+  test("web_search_options changes what the answer says → 400 unsupported_parameter", () => {
+    const e = apiError(() => wire({ web_search_options: { search_context_size: "low" } }));
+    expect(e.code).toBe("unsupported_parameter");
+    expect(e.param).toBe("web_search_options");
+    expect(e.message).toContain("COHERE");
+  });
+
+  test("prediction, service_tier and metadata are hints: checked, then left out", () => {
+    const body = wire({
+      prediction: { type: "content", content: "x" },
+      service_tier: "priority",
+      metadata: { team: "a" },
+    });
+    expect(body).toEqual({ apiFormat: "COHERE", message: "hi", maxTokens: 2048, isStream: false });
+    expect(apiError(() => wire({ service_tier: "flex" })).param).toBe("service_tier");
+    expect(apiError(() => wire({ metadata: { n: 1 } })).param).toBe("metadata.n");
+  });
+
+  test("audio and documents → 400 naming the part (COHERE reads text only)", () => {
+    const e = apiError(() =>
+      wire({
+        messages: msgs([
+          { role: "user", content: [{ type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=" } }] },
+        ]),
+      }),
+    );
+    expect(e.param).toBe("messages[0].content[0]");
+  });
+});

@@ -553,3 +553,155 @@ describe("describeModel and inferApiFormat", () => {
     expect(describeModel(alias(name)).usesMaxCompletionTokens).toBe(expected);
   });
 });
+
+describe("web search, prediction, service tier, metadata (docs/oci-wire.md#newer-generic-fields)", () => {
+  test("each maps to OCI's field in OCI's words", () => {
+    const body = wire({
+      web_search_options: {
+        search_context_size: "high",
+        user_location: {
+          type: "approximate",
+          approximate: { city: "Lisbon", country: "PT", timezone: "Europe/Lisbon" },
+        },
+      },
+      prediction: { type: "content", content: "const x = 1;" },
+      service_tier: "priority",
+      metadata: { team: "search", run: "42" },
+    });
+    expect(body.webSearchOptions).toEqual({
+      searchContextSize: "HIGH",
+      userLocation: { city: "Lisbon", country: "PT", timezone: "Europe/Lisbon" },
+    });
+    expect(body.prediction).toEqual({ type: "CONTENT", content: [{ type: "TEXT", text: "const x = 1;" }] });
+    expect(body.serviceTier).toBe("PRIORITY");
+    expect(body.metadata).toEqual({ team: "search", run: "42" });
+  });
+
+  test("an empty web_search_options still turns search on; prediction text parts stay parts", () => {
+    const body = wire({
+      web_search_options: {},
+      prediction: {
+        type: "content",
+        content: [
+          { type: "text", text: "a" },
+          { type: "text", text: "b" },
+        ],
+      },
+    });
+    expect(body.webSearchOptions).toEqual({});
+    expect(body.prediction.content).toEqual([
+      { type: "TEXT", text: "a" },
+      { type: "TEXT", text: "b" },
+    ]);
+  });
+
+  test("auto and default tiers; nulls send nothing", () => {
+    expect(wire({ service_tier: "auto" }).serviceTier).toBe("AUTO");
+    expect(wire({ service_tier: "default" }).serviceTier).toBe("DEFAULT");
+    const none = wire({ service_tier: null, metadata: null, prediction: null });
+    expect(Object.keys(none).sort()).toEqual(["apiFormat", "isStream", "maxTokens", "messages"]);
+  });
+
+  test.each(["flex", "scale", "PRIORITY", "__proto__", ""])("service_tier %j → 400 naming service_tier", (tier) => {
+    const e = apiError(() => wire({ service_tier: tier }));
+    expect(e.status).toBe(400);
+    expect(e.param).toBe("service_tier");
+    expect(e.message).toContain("auto, default and priority");
+  });
+
+  test("metadata past OCI's limits → 400 naming it, never trimmed", () => {
+    const many = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"]));
+    expect(apiError(() => wire({ metadata: many })).param).toBe("metadata");
+    expect(apiError(() => wire({ metadata: { ["k".repeat(65)]: "v" } })).param).toBe("metadata");
+    expect(apiError(() => wire({ metadata: { note: "x".repeat(513) } })).param).toBe("metadata.note");
+    expect(apiError(() => wire({ metadata: { n: 5 } })).param).toBe("metadata.n");
+    const edge = {
+      ...Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, "v"])),
+      ["k".repeat(64)]: "x".repeat(512),
+    };
+    expect(Object.keys(wire({ metadata: edge }).metadata)).toHaveLength(16);
+  });
+});
+
+describe("audio, video and document parts", () => {
+  const user = (...content: unknown[]) => ({ messages: [{ role: "user", content }] }) as Partial<ChatCompletionRequest>;
+
+  test("input_audio becomes AUDIO with a data URL of its format", () => {
+    const body = wire(user({ type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } }));
+    expect(body.messages[0].content).toEqual([{ type: "AUDIO", audioUrl: { url: "data:audio/wav;base64,UklGRg==" } }]);
+    const mp3 = wire(user({ type: "input_audio", input_audio: { data: "SUQz", format: "mp3" } }));
+    expect(mp3.messages[0].content[0].audioUrl.url).toBe("data:audio/mp3;base64,SUQz");
+  });
+
+  test("a file part goes by its media type: PDF and text → DOCUMENT, audio, video, image", () => {
+    const body = wire(
+      user(
+        { type: "text", text: "summarize" },
+        { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "a.pdf" } },
+        { type: "file", file: { file_data: "data:text/csv;base64,YSxi" } },
+        { type: "file", file: { file_data: "data:audio/flac;base64,ZkxhQw==" } },
+        { type: "file", file: { file_data: "data:video/mp4;base64,AAAA" } },
+        { type: "file", file: { file_data: "data:image/png;base64,iVBO" } },
+      ),
+    );
+    expect(body.messages[0].content).toEqual([
+      { type: "TEXT", text: "summarize" },
+      { type: "DOCUMENT", documentUrl: { url: "data:application/pdf;base64,JVBERi0=" } },
+      { type: "DOCUMENT", documentUrl: { url: "data:text/csv;base64,YSxi" } },
+      { type: "AUDIO", audioUrl: { url: "data:audio/flac;base64,ZkxhQw==" } },
+      { type: "VIDEO", videoUrl: { url: "data:video/mp4;base64,AAAA" } },
+      { type: "IMAGE", imageUrl: { url: "data:image/png;base64,iVBO" } },
+    ]);
+  });
+
+  test("a file OCI has no content type for → 400 naming the part", () => {
+    const e = apiError(() =>
+      wire({
+        messages: [
+          { role: "user", content: "first" },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "a" },
+              { type: "text", text: "b" },
+              { type: "file", file: { file_data: "data:application/zip;base64,UEsDBA==" } },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(e.status).toBe(400);
+    expect(e.param).toBe("messages[1].content[2]");
+    expect(e.code).toBe("unsupported_file_type");
+    expect(e.message).toContain("application/zip");
+  });
+
+  test("file data that is not a base64 data URL, an unresolved file id, a data URL as audio → 400 naming the field", () => {
+    expect(apiError(() => wire(user({ type: "file", file: { file_data: "JVBERi0=" } }))).param).toBe(
+      "messages[0].content[0].file.file_data",
+    );
+    expect(apiError(() => wire(user({ type: "file", file: { file_id: "file-abc" } }))).param).toBe(
+      "messages[0].content[0].file",
+    );
+    expect(
+      apiError(() =>
+        wire(user({ type: "input_audio", input_audio: { data: "data:audio/wav;base64,AAAA", format: "wav" } })),
+      ).param,
+    ).toBe("messages[0].content[0].input_audio.data");
+    expect(
+      apiError(() => wire(user({ type: "input_audio", input_audio: { data: "AAAA", format: "flac" } }))).param,
+    ).toBe("messages[0].content[0].input_audio.format");
+  });
+
+  test("media in a system or tool message → 400: only user turns carry them", () => {
+    const e = apiError(() =>
+      wire({
+        messages: [
+          { role: "system", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] },
+          { role: "user", content: "hi" },
+        ],
+      } as Partial<ChatCompletionRequest>),
+    );
+    expect(e.param).toBe("messages[0].content[0]");
+  });
+});

@@ -169,6 +169,14 @@ describe("mapGenericChatResponse", () => {
     expect(openAiUsage(u)).toEqual(answers.DETAILED_USAGE_RENDERED);
   });
 
+  test("the tier OCI says served the answer → service_tier in OpenAI's lower case; none → no key", () => {
+    const ok = { message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "x" }] }, finishReason: "stop" };
+    const answer = mapGenericChatResponse(result(ok, { serviceTier: "PRIORITY" }));
+    expect(answer.serviceTier).toBe("priority");
+    expect(toChatCompletion(answer, META).service_tier).toBe("priority");
+    expect(toChatCompletion(mapGenericChatResponse(result(ok)), META)).not.toHaveProperty("service_tier");
+  });
+
   test("several choices keep their index", () => {
     const body = {
       chatResponse: {

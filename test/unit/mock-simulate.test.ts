@@ -439,3 +439,67 @@ describe("mock transport: OCI wire shapes", () => {
     for (const e of evs) expect(e.apiFormat).toBe("COHERE");
   });
 });
+
+describe("simulateChat: media, web search, service tier", () => {
+  const opts = () => ({ signal: new AbortController().signal, requestId: "req-1" });
+  const where = { region: "us-chicago-1" };
+
+  test("a document and audio in the last user turn are acknowledged with type and size", () => {
+    const pdf = `data:application/pdf;base64,${"A".repeat(4096)}`;
+    const a = simulateChat(
+      generic({
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "Summarize" },
+              { type: "file", file: { file_data: pdf } },
+              { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(a.text).toBe(
+      "[TEST_MODE] Simulated response to: Summarize (received document application/pdf 3.0 KB, audio audio/wav 0.0 KB)",
+    );
+  });
+
+  test("images alone read as they always did", () => {
+    const a = simulateChat(
+      generic({
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "what is this" },
+              { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(a.text).toBe("[TEST_MODE] Simulated response to: what is this");
+  });
+
+  test("web search is mentioned with its context size", () => {
+    expect(simulateChat(generic({ web_search_options: { search_context_size: "low" } })).text).toBe(
+      "[TEST_MODE] Simulated response to: hi (searched the web, low context)",
+    );
+  });
+
+  test("the service tier asked for is echoed beside the choices, auto as the default tier; none → no field", async () => {
+    const t = createMockTransport();
+    const body = async (tier?: string) =>
+      (
+        (await t.chat(where, generic(tier ? { service_tier: tier } : {}), opts())).body as {
+          chatResponse: Record<string, unknown>;
+        }
+      ).chatResponse;
+    expect((await body("priority")).serviceTier).toBe("PRIORITY");
+    expect((await body("auto")).serviceTier).toBe("DEFAULT");
+    expect(await body()).not.toHaveProperty("serviceTier");
+    const reply = await t.chat(where, generic({ service_tier: "priority" }), opts());
+    expect(mapGenericChatResponse(reply.body).serviceTier).toBe("priority");
+  });
+});

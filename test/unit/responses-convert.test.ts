@@ -264,3 +264,52 @@ describe("items and fields", () => {
     expect(inputItems("hello")).toEqual([{ type: "message", role: "user", content: "hello" }]);
   });
 });
+
+describe("service tier, metadata, files and audio", () => {
+  const base = (over: Partial<ResponsesRequest>): ResponsesRequest => ({ input: "hi", ...over }) as ResponsesRequest;
+  const userParts = (...content: unknown[]) =>
+    base({ input: [{ role: "user", content }] as ResponsesRequest["input"] });
+
+  test("service_tier and metadata reach the chat core as they are (the formats check them)", () => {
+    const { request } = convert(base({ service_tier: "priority", metadata: { run: "7" } }));
+    expect(request.service_tier).toBe("priority");
+    expect(request.metadata).toEqual({ run: "7" });
+    const none = convert(base({ service_tier: null, metadata: null })).request;
+    expect(none).not.toHaveProperty("service_tier");
+    expect(none).not.toHaveProperty("metadata");
+  });
+
+  test("Codex's recorded turn sends neither (its client_metadata is not OCI's metadata)", () => {
+    const [first] = recorded("codex-0.171-text").requests.filter((r) => r.method === "POST");
+    const { request } = convert(first!.body);
+    expect(request).not.toHaveProperty("metadata");
+    expect(request).not.toHaveProperty("service_tier");
+  });
+
+  test("input_file with file_data and input_audio become the chat core's file and audio parts", () => {
+    const { request } = convert(
+      userParts(
+        { type: "input_file", file_data: "data:application/pdf;base64,JVBERi0=", filename: "a.pdf" },
+        { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } },
+      ),
+    );
+    expect(request.messages[0]!.content).toEqual([
+      {
+        type: "file",
+        file: { file_id: undefined, file_data: "data:application/pdf;base64,JVBERi0=", filename: "a.pdf" },
+      },
+      { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } },
+    ]);
+  });
+
+  test.each([
+    [{ type: "input_file", file_url: "https://example.com/a.pdf" }, "input[0].content[0].file_url"],
+    [{ type: "input_file", filename: "a.pdf" }, "input[0].content[0].file_data"],
+    [{ type: "input_audio", input_audio: { format: "wav" } }, "input[0].content[0].input_audio.data"],
+    [{ type: "input_audio", input_audio: { data: "AAAA" } }, "input[0].content[0].input_audio.format"],
+  ])("%j → 400 naming %s", (part, param) => {
+    const e = apiError(() => convert(userParts(part)));
+    expect(e.status).toBe(400);
+    expect(e.param).toBe(param);
+  });
+});

@@ -7,6 +7,7 @@ import { cohereResponseFormat } from "./cohere-response-format";
 import { cohereSampling } from "./cohere-sampling";
 import { messageText } from "./message-text";
 import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
+import { dropCohereExtras } from "./request-extras";
 import { requireToolCallId } from "./require-tool-call-id";
 import { mergeSampling } from "./sampling-params";
 import { DEFAULT_MAX_SCHEMA_NODES } from "./simplify-json-schema";
@@ -36,6 +37,7 @@ export function convertToCohereChatRequest(
     ["reasoning_effort", whenSet, "take no reasoning_effort"],
     ["verbosity", whenSet, "take no verbosity"],
   ]);
+  dropCohereExtras(req, "COHERE");
   const s = mergeSampling(
     { ...req, reasoning_effort: undefined, preferred_reasoning_effort: undefined, verbosity: undefined },
     { ...defaults, reasoning_effort: undefined, verbosity: undefined },

@@ -1,11 +1,13 @@
 import type { AliasParams } from "../../config/types";
 import { badRequest, unsupportedParam } from "../../errors/api-error";
 import type { CohereChatRequestV2, CohereMessageV2 } from "../../oci/wire";
-import type { ChatMessage, ChatRequest } from "../types";
+import type { ChatMessage, ChatRequest, ContentPart } from "../types";
 import { cohereResponseFormat } from "./cohere-response-format";
 import { cohereSampling } from "./cohere-sampling";
 import { imagePartUrl } from "./image-part-url";
+import { dataUrlMediaType } from "./media-kind";
 import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
+import { dropCohereExtras } from "./request-extras";
 import { requireToolCallId } from "./require-tool-call-id";
 import { mergeSampling } from "./sampling-params";
 import { DEFAULT_MAX_SCHEMA_NODES } from "./simplify-json-schema";
@@ -30,6 +32,7 @@ export function convertToCohereV2ChatRequest(
     ["parallel_tool_calls", (v) => v === false, "may always call several tools at once"],
     ["verbosity", whenSet, "take no verbosity"],
   ]);
+  dropCohereExtras(req, "COHEREV2");
   const s = mergeSampling({ ...req, verbosity: undefined }, { ...defaults, verbosity: undefined });
   const out: CohereChatRequestV2 = {
     apiFormat: "COHEREV2",
@@ -125,6 +128,19 @@ function parts(content: ChatMessage["content"], param: string, images: boolean):
     if (p.type === "text") return { type: "TEXT", text: p.text };
     if (!images)
       throw badRequest(`'${param}[${j}]': only text parts are allowed in this message role`, `${param}[${j}]`);
-    return { type: "IMAGE_URL", imageUrl: imagePartUrl(p, `${param}[${j}]`) };
+    return { type: "IMAGE_URL", imageUrl: imageOf(p, `${param}[${j}]`) };
   });
+}
+
+/** COHEREV2 models see images only: audio, video and documents are refused by their place. */
+function imageOf(p: Exclude<ContentPart, { type: "text" }>, param: string): { url: string; detail?: string } {
+  if (p.type === "image_url") return imagePartUrl(p, param);
+  const data = p.type === "file" ? p.file.file_data : undefined;
+  const type = data ? dataUrlMediaType(data) : undefined;
+  if (data && type?.startsWith("image/")) return { url: data };
+  throw badRequest(
+    `'${param}': COHEREV2 models take text and images only (${type ? `this file is ${type}` : p.type === "input_audio" ? "this is audio" : "this file is not an image"})`,
+    param,
+    "unsupported_content",
+  );
 }

@@ -1,10 +1,11 @@
 import type { AliasParams } from "../../config/types";
 import { badRequest } from "../../errors/api-error";
 import type { ModelTarget } from "../../oci/model-target";
-import type { GenericChatRequest, ImageDetail, OciChatContent, OciMessage } from "../../oci/wire";
+import type { GenericChatRequest, OciChatContent, OciMessage } from "../../oci/wire";
 import type { ChatMessage, ChatRequest } from "../types";
-import { imagePartUrl } from "./image-part-url";
+import { genericUserPart } from "./generic-user-content";
 import { ociResponseFormat } from "./oci-response-format";
+import { addGenericExtras } from "./request-extras";
 import { requireToolCallId } from "./require-tool-call-id";
 import { mergeSampling } from "./sampling-params";
 import { DEFAULT_MAX_SCHEMA_NODES, simplifyJsonSchema } from "./simplify-json-schema";
@@ -80,6 +81,7 @@ export function convertToGenericChatRequest(
       },
     }));
   }
+  addGenericExtras(req, out);
   return dropUndefined(out);
 }
 
@@ -142,22 +144,7 @@ function textOnly(content: ChatMessage["content"], param: string): OciChatConten
 
 function contentParts(content: ChatMessage["content"], param: string): OciChatContent[] {
   if (content == null || typeof content === "string") return textOnly(content, param);
-  return content.map((p, j) => {
-    switch (p.type) {
-      case "text":
-        return { type: "TEXT", text: p.text } as OciChatContent;
-      case "image_url":
-      case "file":
-        return {
-          type: "IMAGE",
-          imageUrl: imagePartUrl(p, `${param}[${j}]`) as { url: string; detail?: ImageDetail },
-        } as OciChatContent;
-      default: {
-        const never: never = p;
-        throw badRequest(`Unsupported content part ${JSON.stringify(never)}`, `${param}[${j}]`);
-      }
-    }
-  });
+  return content.map((p, j) => genericUserPart(p, `${param}[${j}]`));
 }
 
 /** OCI ignores nulls but a clean body keeps signatures and logs readable. */

@@ -13,7 +13,7 @@ export function mapGenericChatResponse(body: unknown): ChatAnswer {
   }
   const choices = optArray(res.choices, "chatResponse.choices");
   if (choices.length === 0) throw new UpstreamError("bad_response", "chatResponse.choices is empty");
-  return {
+  const answer: ChatAnswer = {
     choices: choices.map((c, i): AnswerChoice => {
       const choice = expectRec(c, `choices[${i}]`);
       const message = expectRec(choice.message, `choices[${i}].message`);
@@ -35,6 +35,10 @@ export function mapGenericChatResponse(body: unknown): ChatAnswer {
     }),
     usage: mapUsage(res.usage),
   };
+  // OCI echoes the tier that served the request (seen from OpenAI models); clients read OpenAI's lower case.
+  const tier = optString(res.serviceTier);
+  if (tier) answer.serviceTier = tier.toLowerCase();
+  return answer;
 }
 
 function mapToolCall(v: unknown, j: number): ToolCall {

@@ -1,5 +1,6 @@
 import type { ChatMessage, ChatRequest, ChatToolCall, ContentPart, FunctionTool, ToolChoice } from "../../chat/types";
 import { badRequest } from "../../errors/api-error";
+import { documentParts, imagePart } from "./media-blocks";
 import type { CountTokensRequest, MessagesRequest } from "./schemas";
 
 type Json = Record<string, unknown>;
@@ -74,6 +75,8 @@ export function convertToChatRequest(req: MessagesRequest | CountTokensRequest, 
     if (req.temperature !== undefined) out.temperature = req.temperature;
     if (req.top_p !== undefined) out.top_p = req.top_p;
     if (req.top_k !== undefined) out.top_k = req.top_k;
+    // `auto` is what OCI does when asked nothing; `standard_only` is OCI's default tier.
+    if (req.service_tier === "standard_only") out.service_tier = "default";
   }
   return { request: out, ignored: tools.ignored };
 }
@@ -167,7 +170,8 @@ function addUser(messages: ChatMessage[], content: string | Json[], param: strin
         return;
       }
       case "document":
-        throw badRequest(`'${p}': OCI models take no document blocks here (send the text)`, p, "unsupported_content");
+        parts.push(...documentParts(b, p));
+        return;
       default:
         if (typeof b.type === "string" && DROPPED_BLOCKS.has(b.type)) return;
         throw unknownBlock(b, p, "a user");
@@ -193,36 +197,6 @@ function toolResult(b: Json, param: string): { text: string; images: ContentPart
     else throw badRequest(`'${p}': a tool result holds text and image blocks`, p);
   });
   return { text: prefix + texts.join("\n"), images };
-}
-
-/** An image block: base64 data becomes a data URL; a URL goes through the same guard as chat's. */
-function imagePart(b: Json, param: string): ContentPart {
-  const source = b.source;
-  if (!isRec(source)) throw badRequest(`'${param}.source' is required`, `${param}.source`);
-  switch (source.type) {
-    case "base64": {
-      const mediaType = str(source.media_type);
-      const data = str(source.data);
-      if (!mediaType || !data) throw badRequest(`'${param}.source' needs 'media_type' and 'data'`, `${param}.source`);
-      return { type: "image_url", image_url: { url: `data:${mediaType};base64,${data}` } };
-    }
-    case "url": {
-      const url = str(source.url);
-      if (!url) throw badRequest(`'${param}.source.url' is required`, `${param}.source.url`);
-      return { type: "image_url", image_url: { url } };
-    }
-    case "file": {
-      // A file uploaded to this gateway (POST /v1/files), the caller's own.
-      const id = str(source.file_id);
-      if (!id) throw badRequest(`'${param}.source.file_id' is required`, `${param}.source.file_id`);
-      return { type: "image_url", image_url: { url: id } };
-    }
-    default:
-      throw badRequest(
-        `'${param}.source.type' must be base64, url or file, got '${String(source.type)}'`,
-        `${param}.source.type`,
-      );
-  }
 }
 
 /**

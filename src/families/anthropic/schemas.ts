@@ -6,8 +6,8 @@ import { OpenObject } from "../../http/open-object";
  * The Anthropic Messages API request (docs/api/anthropic.md). Top-level fields are checked here,
  * so a wrongly typed one is a 400 naming it; content blocks and tools are open objects checked by
  * the converter, which knows each block type and names `messages[2].content[1].source` precisely.
- * Fields Anthropic accepts and OCI has no use for (`context_management`, `service_tier`,
- * `container`, `cache_control` on blocks) are accepted and ignored; unknown ones are dropped.
+ * Fields Anthropic accepts and OCI has no use for (`context_management`, `container`,
+ * `cache_control` on blocks) are accepted and ignored; unknown ones are dropped.
  */
 
 const Content = t.Union([t.String(), t.Array(OpenObject(), { maxItems: 4096 })]);
@@ -74,7 +74,8 @@ export const MessagesRequest = t.Object({
       { additionalProperties: true },
     ),
   ),
-  service_tier: t.Optional(t.Unknown()),
+  /** `standard_only` asks OCI for its default tier; `auto` is what OCI does anyway (docs/api/anthropic.md). */
+  service_tier: t.Optional(t.Union([t.Literal("auto"), t.Literal("standard_only")])),
   container: t.Optional(t.Unknown()),
 });
 

@@ -52,6 +52,7 @@ export function toChatCompletion(a: ChatAnswer, meta: CompletionMeta): ChatCompl
     }),
     usage: openAiUsage(a.usage),
   };
+  if (a.serviceTier) out.service_tier = a.serviceTier;
   if (a.agent) out.agent = agentInfo(a.agent);
   return out;
 }

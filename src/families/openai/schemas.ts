@@ -29,7 +29,15 @@ const FilePart = t.Object({
     filename: t.Optional(t.String()),
   }),
 });
-export const ContentPart = t.Union([TextPart, ImagePart, FilePart]);
+/**
+ * OpenAI's audio part: bare base64 audio and its format (sent to OCI as a data URL). The format
+ * is checked by the chat core: inside the content union a schema error could only name the content.
+ */
+const InputAudioPart = t.Object({
+  type: t.Literal("input_audio"),
+  input_audio: t.Object({ data: t.String({ minLength: 1 }), format: t.String() }),
+});
+export const ContentPart = t.Union([TextPart, ImagePart, FilePart, InputAudioPart]);
 const Content = t.Union([t.String({ maxLength: MAX_TEXT }), t.Array(ContentPart, { maxItems: 256 })]);
 
 const ToolCall = t.Object({
@@ -85,6 +93,36 @@ const ResponseFormat = t.Union([
   }),
 ]);
 
+const WebSearchOptions = t.Object({
+  search_context_size: t.Optional(t.Union([t.Literal("low"), t.Literal("medium"), t.Literal("high")])),
+  user_location: t.Optional(
+    t.Union(
+      [
+        t.Object({
+          type: t.Literal("approximate"),
+          approximate: t.Object({
+            city: t.Optional(t.String()),
+            country: t.Optional(t.String({ pattern: "^[A-Za-z]{2}$" })),
+            region: t.Optional(t.String()),
+            timezone: t.Optional(t.String()),
+          }),
+        }),
+        t.Null(),
+      ],
+      {
+        error:
+          'expected null or {"type": "approximate", "approximate": {city?, country? (two-letter ISO code), region?, timezone?}}',
+      },
+    ),
+  ),
+});
+
+/** Predicted output: the text the answer is expected to repeat (OCI's `prediction`). */
+const Prediction = t.Object({
+  type: t.Literal("content"),
+  content: t.Union([t.String({ maxLength: MAX_TEXT }), t.Array(TextPart, { maxItems: 256 })]),
+});
+
 const Stop = t.Union([t.String(), t.Array(t.String(), { maxItems: 16 })]);
 const StreamOptions = t.Object({ include_usage: t.Optional(t.Boolean()) });
 
@@ -117,6 +155,16 @@ export const ChatCompletionRequest = t.Object({
   verbosity: t.Optional(t.String()),
   logprobs: t.Optional(t.Union([t.Boolean(), t.Null()])),
   top_logprobs: t.Optional(Int({ minimum: 0, maximum: 20 })),
+  web_search_options: t.Optional(WebSearchOptions),
+  prediction: t.Optional(
+    t.Union([Prediction, t.Null()], {
+      error: 'expected null or {"type": "content", "content": a string or a list of text parts}',
+    }),
+  ),
+  /** `auto`, `default` or `priority`; checked by the chat core, which knows what OCI offers. */
+  service_tier: t.Optional(t.Union([t.String(), t.Null()], { error: "expected auto, default, priority or null" })),
+  /** Key-value pairs, checked by the chat core against OCI's limits (an open object keeps cleaning cheap). */
+  metadata: t.Optional(t.Union([OpenObject(), t.Null()])),
   ...sampling,
 });
 

@@ -49,6 +49,8 @@ export interface ChatCompletion {
     finish_reason: FinishReason | null;
   }>;
   usage?: Usage;
+  /** The tier that served the answer, when OCI says (docs/api/openai.md#chat-answer). */
+  service_tier?: string;
   agent?: AgentInfo;
 }
 

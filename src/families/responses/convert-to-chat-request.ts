@@ -71,6 +71,8 @@ export function convertToChatRequest(
   if (effort) out.preferred_reasoning_effort = effort === "xhigh" ? "high" : effort;
   const user = req.safety_identifier ?? req.user;
   if (user) out.user = user;
+  if (req.service_tier != null) out.service_tier = req.service_tier;
+  if (req.metadata != null) out.metadata = req.metadata;
   return out;
 }
 
@@ -214,11 +216,25 @@ function part(p: unknown, param: string, role: string): ContentPart {
       const detail = p.detail === "low" || p.detail === "high" || p.detail === "auto" ? p.detail : undefined;
       return { type: "image_url", image_url: detail ? { url, detail } : { url } };
     }
-    case "input_file":
-      return {
-        type: "file",
-        file: { file_id: str(p.file_id), file_data: str(p.file_data), filename: str(p.filename) },
-      };
+    case "input_file": {
+      if (p.file_url != null)
+        throw badRequest(
+          `'${param}.file_url': this gateway does not fetch files by URL; send 'file_data' or upload the file and send its 'file_id'`,
+          `${param}.file_url`,
+        );
+      const file = { file_id: str(p.file_id), file_data: str(p.file_data), filename: str(p.filename) };
+      if (!file.file_id && !file.file_data)
+        throw badRequest(`'${param}' needs a 'file_id' or 'file_data'`, `${param}.file_data`);
+      return { type: "file", file };
+    }
+    case "input_audio": {
+      const a = isRec(p.input_audio) ? p.input_audio : {};
+      const data = str(a.data);
+      if (!data) throw badRequest(`'${param}.input_audio.data' is required`, `${param}.input_audio.data`);
+      const format = str(a.format);
+      if (!format) throw badRequest(`'${param}.input_audio.format' is required`, `${param}.input_audio.format`);
+      return { type: "input_audio", input_audio: { data, format } };
+    }
     default:
       throw badRequest(
         `'${param}.type' '${String(p.type)}' is not a content part a ${role} message can carry here`,
