@@ -1,5 +1,6 @@
 import { parseArgs, UsageError } from "./cli/args";
 import { runCheck } from "./cli/check";
+import { runDiscover } from "./cli/discover";
 import { HELP } from "./cli/help";
 import { runKeys } from "./cli/keys";
 import { runUsage } from "./cli/usage";
@@ -27,6 +28,8 @@ async function main(argv: string[]): Promise<number | undefined> {
         return runKeys(resolveSettings(args, process.env), args.rest ?? []);
       case "usage":
         return await runUsage(resolveSettings(args, process.env), args.rest ?? []);
+      case "discover":
+        return await runDiscover(resolveSettings(args, process.env), args.rest ?? []);
       case "serve":
         return await serve(resolveSettings(args, process.env));
     }

@@ -1,5 +1,5 @@
 /** Command-line parsing: no library, because the surface is small and errors must name the flag. */
-import { type CliArgs, parsePort, UsageError } from "../config/flags";
+import { type CliArgs, type Command, parsePort, UsageError } from "../config/flags";
 
 export type { CliArgs, Command } from "../config/flags";
 export { UsageError } from "../config/flags";
@@ -13,6 +13,9 @@ const VALUE_FLAGS = {
   "--keys": "keys",
   "--profile": "profile",
 } as const;
+
+/** Commands that parse their own arguments; the shared value flags above still apply to them. */
+const OWN_ARGUMENTS: ReadonlySet<Command> = new Set(["keys", "usage", "discover"]);
 
 export function parseArgs(argv: string[]): CliArgs {
   const out: CliArgs = { command: "serve" };
@@ -31,12 +34,12 @@ export function parseArgs(argv: string[]): CliArgs {
       out.testMode = inline !== "false";
       continue;
     }
-    if (flag === "--online") {
-      out.online = true;
+    if (OWN_ARGUMENTS.has(out.command) && !(flag in VALUE_FLAGS)) {
+      out.rest = [...(out.rest ?? []), arg];
       continue;
     }
-    if ((out.command === "keys" || out.command === "usage") && !(flag in VALUE_FLAGS)) {
-      out.rest = [...(out.rest ?? []), arg];
+    if (flag === "--online") {
+      out.online = true;
       continue;
     }
     if (flag in VALUE_FLAGS) {
@@ -54,6 +57,7 @@ export function parseArgs(argv: string[]): CliArgs {
         flag === "check" ||
         flag === "keys" ||
         flag === "usage" ||
+        flag === "discover" ||
         flag === "help" ||
         flag === "version")
     ) {

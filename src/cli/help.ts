@@ -12,6 +12,10 @@ Usage:
                    make a team key: prints it once and its api_keys.json entry (--write adds it)
   ocigenai usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--key NAME] [--json]
                    the usage ledger (per key, alias and UTC day) from the SESSION_STORE store
+  ocigenai discover [--region R] [--compartment C] [--write]
+                   list the models (chat, embedding, rerank) and agent endpoints OCI offers in the
+                   region (default: credentials.conf's) and compartment (default: the tenancy) as
+                   llm_models.json entries; --write adds them to the file, keeping every alias it has
   ocigenai --version | --help
 
 Config directory: --config-dir, else $OCIGENAI_CONFIG_DIR, else the executable's directory
@@ -31,7 +35,8 @@ Environment:
   OCI_INFERENCE_ENDPOINT     base URL override for the inference API (private endpoints, tests)
   OCI_AGENT_ENDPOINT         base URL override for the agent runtime API
   OCI_OBJECT_STORAGE_ENDPOINT base URL override for Object Storage
-  OCI_GENAI_ENDPOINT         base URL override for the GenAI control plane (model OCID lookups)
+  OCI_GENAI_ENDPOINT         base URL override for the GenAI control plane (model lookups, discover)
+  OCI_AGENT_CONTROL_ENDPOINT base URL override for the agent control plane (discover)
   SESSION_STORE              agent sessions: sqlite:PATH (default ocigenai-sessions.db in the config
                              directory), memory, or redis://host:port for several instances
   SESSION_TTL_SECONDS        idle lifetime of an agent session (default 7200)
@@ -55,5 +60,6 @@ Environment:
   STREAM_IDLE_SECONDS        longest silence tolerated inside an OCI stream (default 120)
 
 Flags beat environment variables, which beat the files.
-Exit codes: 0 ok, 1 check found problems, 2 configuration or usage error.
+Exit codes: 0 ok, 1 check found problems (discover: an OCI listing failed, or the merged file
+would not load), 2 configuration or usage error (discover: also no credentials or TEST_MODE).
 `;

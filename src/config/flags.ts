@@ -3,7 +3,7 @@
  * itself is the CLI's (cli/args.ts); this is the shared vocabulary, so settings need no CLI.
  */
 
-export type Command = "serve" | "check" | "keys" | "usage" | "help" | "version";
+export type Command = "serve" | "check" | "keys" | "usage" | "discover" | "help" | "version";
 
 export interface CliArgs {
   command: Command;
@@ -18,7 +18,7 @@ export interface CliArgs {
   testMode?: boolean;
   /** `check --online`: also make one signed call per region and alias kind. */
   online?: boolean;
-  /** The arguments of `keys` and `usage`, which parse their own (cli/keys.ts, cli/usage.ts). */
+  /** The arguments of `keys`, `usage` and `discover`, which parse their own (cli/keys.ts, cli/usage.ts, cli/discover.ts). */
   rest?: string[];
 }
 

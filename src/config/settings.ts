@@ -21,7 +21,8 @@ export interface Settings {
   logLevel: LogLevel;
   corsOrigins: string[] | "*";
   ociAuth: OciAuthMode;
-  endpoints: { inference?: string; genai?: string; agent?: string; objectStorage?: string };
+  /** Base URL overrides; `agentControl` is the agent control plane (`ocigenai discover`). */
+  endpoints: { inference?: string; genai?: string; agent?: string; agentControl?: string; objectStorage?: string };
   upstreamTimeoutMs: number;
   streamIdleMs: number;
   keepAliveMs: number;
@@ -114,6 +115,7 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
       inference: baseUrl(env.OCI_INFERENCE_ENDPOINT, "OCI_INFERENCE_ENDPOINT"),
       genai: baseUrl(env.OCI_GENAI_ENDPOINT, "OCI_GENAI_ENDPOINT"),
       agent: baseUrl(env.OCI_AGENT_ENDPOINT, "OCI_AGENT_ENDPOINT"),
+      agentControl: baseUrl(env.OCI_AGENT_CONTROL_ENDPOINT, "OCI_AGENT_CONTROL_ENDPOINT"),
       objectStorage: baseUrl(env.OCI_OBJECT_STORAGE_ENDPOINT, "OCI_OBJECT_STORAGE_ENDPOINT"),
     },
     upstreamTimeoutMs: seconds(env.UPSTREAM_TIMEOUT_SECONDS, 300, "UPSTREAM_TIMEOUT_SECONDS"),

@@ -1,11 +1,13 @@
 import { regionDomain } from "../config/regions";
 
-export type OciService = "inference" | "genai" | "agent" | "objectStorage";
+/** `agent` is the agent runtime (sessions, chat); `agentControl` the agent control plane (endpoint listings). */
+export type OciService = "inference" | "genai" | "agent" | "agentControl" | "objectStorage";
 
 const HOST_PREFIX: Record<OciService, string> = {
   inference: "inference.generativeai",
   genai: "generativeai",
   agent: "agent-runtime.generativeai",
+  agentControl: "agent.generativeai",
   objectStorage: "objectstorage",
 };
 
@@ -14,6 +16,7 @@ export const API_VERSION: Record<OciService, string> = {
   inference: "/20231130",
   genai: "/20231130",
   agent: "/20240531",
+  agentControl: "/20240531",
   objectStorage: "",
 };
 

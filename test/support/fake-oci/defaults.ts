@@ -271,7 +271,7 @@ function capabilitiesOf(name: string): string[] {
 
 const MODEL_TIME_CREATED = "2024-12-01T00:00:00.000Z";
 
-/** Control-plane `Model` (getModel) / `ModelSummary` (listModels) shape, §8. */
+/** Control-plane `Model` shape (getModel), §8; listModels has its own catalog (control-plane.ts). */
 export function modelResource(id: string, vendors: Record<string, string>): Json {
   return {
     id,
@@ -295,9 +295,4 @@ export function modelResource(id: string, vendors: Record<string, string>): Json
     definedTags: {},
     systemTags: {},
   };
-}
-
-/** listModels: one summary per entry of the vendor map. */
-export function defaultListModels(vendors: Record<string, string>): FakeReply {
-  return { json: { items: Object.keys(vendors).map((id) => modelResource(id, vendors)) } };
 }

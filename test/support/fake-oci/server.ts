@@ -5,7 +5,8 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "bun";
 import { AgentRuntime } from "./agent";
-import { type DefaultContext, defaultChat, defaultEmbed, defaultListModels, modelResource, ociError } from "./defaults";
+import { listAgentEndpoints, listModels, seedControlPlane } from "./control-plane";
+import { type DefaultContext, defaultChat, defaultEmbed, modelResource, ociError } from "./defaults";
 import { defaultGuardrails, defaultRerank } from "./inference-extras";
 import { BODY_UNSIGNED_OPS, matchObjectStorageRoute, ObjectStorageFake, UNSIGNED_OPS } from "./object-storage";
 import { KeyRing, verifyOciSignature } from "./signature";
@@ -55,6 +56,9 @@ export function matchRoute(method: string, pathname: string): Route {
     }
     return notFound;
   }
+  if (seg[0] === "20240531" && seg[1] === "agentEndpoints" && seg.length === 2 && m === "GET") {
+    return { op: "listAgentEndpoints", params: {} };
+  }
   if (seg[0] === "20240531" && seg[1] === "agentEndpoints" && seg[2]) {
     const agentEndpointId = seg[2];
     if (seg[3] === "sessions") {
@@ -102,6 +106,7 @@ class FakeOciServer implements FakeOci {
   readonly sessions: Map<string, FakeSession>;
   readonly objectStorage: ObjectStorageFake;
   modelVendors: Record<string, string>;
+  readonly controlPlane = seedControlPlane();
 
   private readonly keys = new KeyRing();
   private readonly scripts = new Map<string, ScriptEntry[]>();
@@ -297,7 +302,9 @@ class FakeOciServer implements FakeOci {
       case "getModel":
         return { json: modelResource(modelId, this.modelVendors) };
       case "listModels":
-        return defaultListModels(this.modelVendors);
+        return listModels(this.controlPlane, new URL(rec.path, this.url).searchParams);
+      case "listAgentEndpoints":
+        return listAgentEndpoints(this.controlPlane, new URL(rec.path, this.url).searchParams);
       case "createSession":
         return this.agent.create(agentEndpointId, rec.body);
       case "getSession":

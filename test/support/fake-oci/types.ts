@@ -91,6 +91,7 @@ export type FakeOp =
   | "applyGuardrails"
   | "getModel"
   | "listModels"
+  | "listAgentEndpoints"
   | "createSession"
   | "getSession"
   | "updateSession"
@@ -216,6 +217,8 @@ export interface FakeOci {
   readonly objectStorage: ObjectStorageState;
   /** Mutable: model id/name → vendor. */
   modelVendors: Record<string, string>;
+  /** What ListModels and ListAgentEndpoints list (seeded; mutable; survives `clear()`). */
+  readonly controlPlane: FakeControlPlane;
   addKey(keyId: string, publicKeyPem: string): void;
   script(op: FakeOp | (string & {}), reply: FakeReply | FakeReplyFn, opts?: ScriptOptions): void;
   /**
@@ -233,4 +236,48 @@ export interface FakeOci {
   /** Requests recorded for one op. */
   requestsFor(op: string): RecordedRequest[];
   stop(): Promise<void>;
+}
+
+/** A `ModelSummary` as ListModels sends it (dates as RFC 3339 strings or null). */
+export interface FakeModelSummary {
+  id: string;
+  /** null for pretrained models; the owning compartment for fine-tuned ones. */
+  compartmentId: string | null;
+  capabilities: string[];
+  lifecycleState: string;
+  lifecycleDetails?: string;
+  displayName: string;
+  vendor: string;
+  version: string;
+  timeCreated: string;
+  type: "BASE" | "CUSTOM";
+  timeDeprecated: string | null;
+  timeOnDemandRetired: string | null;
+  timeDedicatedRetired: string | null;
+  isLongTermSupported: boolean;
+  baseModelId: string | null;
+  [field: string]: unknown;
+}
+
+/** An `AgentEndpointSummary` as ListAgentEndpoints sends it. */
+export interface FakeAgentEndpoint {
+  id: string;
+  displayName: string;
+  description?: string;
+  compartmentId: string;
+  agentId: string;
+  lifecycleState: string;
+  timeCreated: string;
+  [field: string]: unknown;
+}
+
+/**
+ * The fake's control-plane catalog. Pretrained (`BASE`) models are listed in every compartment,
+ * fine-tuned ones and agent endpoints only in their own. Each page holds at most `pageSize` items
+ * (or the request's smaller `limit`); `opc-next-page` carries the token of the next one.
+ */
+export interface FakeControlPlane {
+  models: FakeModelSummary[];
+  agentEndpoints: FakeAgentEndpoint[];
+  pageSize: number;
 }
