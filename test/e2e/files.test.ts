@@ -188,9 +188,9 @@ describe("files on the real path", () => {
     expect(sent).toEqual([expected, expected]);
   });
 
-  test("a non-image file in chat → 400 saying so", async () => {
+  test("a file OCI chat models cannot read (not an image, audio, video or document) → 400 saying so", async () => {
     const created = await client(real).files.create({
-      file: await toFile(new TextEncoder().encode("hello"), "notes.txt", { type: "text/plain" }),
+      file: await toFile(new Uint8Array([0x50, 0x4b, 3, 4]), "notes.zip", { type: "application/zip" }),
       purpose: "user_data",
     });
     const r = await fetch(`${real.url}/v1/chat/completions`, {
@@ -201,7 +201,7 @@ describe("files on the real path", () => {
       }),
     });
     expect(r.status).toBe(400);
-    expect((await r.json()).error.message).toContain("text/plain");
+    expect((await r.json()).error.message).toContain("application/zip");
   });
 });
 
