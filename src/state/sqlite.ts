@@ -1,7 +1,6 @@
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { KeyLock } from "./key-lock";
 import { checkRetention, checkTtl, type QuotaClockOptions, type StoreOptions } from "./memory";
 import {
   DAY_MS,
@@ -16,6 +15,7 @@ import {
   type Verdict,
 } from "./quota-rules";
 import { MINUTE_MS } from "./sliding-window";
+import { SESSION_LOCKS_SCHEMA, SqliteKeyLock } from "./sqlite-lock";
 import {
   type Admission,
   type AdmitRequest,
@@ -117,18 +117,20 @@ interface ResponseRow {
 
 /**
  * Sessions, stored responses and quotas in one SQLite file (WAL mode): they survive a restart.
- * The session lock is in-process only, so several gateway processes must not share one file; use
- * Redis for that. Quota operations are each one `BEGIN IMMEDIATE` transaction, so they stay exact
- * even when processes do share the file.
+ * Several processes on one machine may share the file (workers): the session lock is a row in the
+ * file (SqliteKeyLock) and quota operations are each one `BEGIN IMMEDIATE` transaction, so both
+ * hold across processes. Not across machines: SQLite's file locking is not safe over NFS, so
+ * several machines need Redis (docs/operations.md#session-stores-in-production).
  *
  * Rows stay in the file after their TTL until `ownerOf` no longer needs them (see
  * `StoreOptions.ownerRetentionMs`); `get` and `size` only see rows whose TTL has not passed.
  * Responses (table `responses`, data as JSON text) are invisible once expired, and their rows are
- * pruned along with expired sessions (on open, then at most once a minute on writes).
+ * pruned along with expired sessions and the lock rows of crashed holders (on open, then at most
+ * once a minute on writes).
  */
 export class SqliteSessionStore implements StateStore {
   readonly kind = "sqlite" as const;
-  private readonly locks = new KeyLock();
+  private readonly locks: SqliteKeyLock;
   private readonly ownerRetentionMs: number;
   private lastPrune = 0;
   private lastQuotaPrune = 0;
@@ -168,6 +170,7 @@ export class SqliteSessionStore implements StateStore {
   ) {
     this.ownerRetentionMs = checkRetention(opts.ownerRetentionMs);
     this.now = opts.clock ?? Date.now;
+    this.locks = new SqliteKeyLock(db);
     this.q = {
       get: db.prepare(
         "SELECT session_id, agent_endpoint_id, owner, created_at, last_used_at FROM agent_sessions WHERE key = ? AND expires_at > ?",
@@ -286,6 +289,7 @@ export class SqliteSessionStore implements StateStore {
       // last commits), and it spares every quota admission and settlement an fsync.
       db.run("PRAGMA synchronous = NORMAL");
       db.run(SCHEMA);
+      db.run(SESSION_LOCKS_SCHEMA);
       db.run("BEGIN IMMEDIATE");
       db.run("COMMIT");
       const store = new SqliteSessionStore(db, path, opts);
@@ -345,9 +349,9 @@ export class SqliteSessionStore implements StateStore {
     return this.guard(() => this.q.ownerOf.get(sessionId, Date.now()))?.owner;
   }
 
-  /** In-process, like the memory store's; `leaseMs` does not apply. */
+  /** Held across the processes sharing the file; a holder that dies frees it after `leaseMs`. */
   lock(key: string, opts: LockOptions): Promise<Release> {
-    return this.locks.acquire(key, opts.waitMs);
+    return this.locks.acquire(key, opts);
   }
 
   async size(): Promise<number> {
@@ -411,6 +415,7 @@ export class SqliteSessionStore implements StateStore {
   }
 
   async close(): Promise<void> {
+    this.locks.close();
     for (const s of Object.values(this.q)) s.finalize();
     this.db.close();
   }
@@ -419,6 +424,7 @@ export class SqliteSessionStore implements StateStore {
     this.lastPrune = now;
     this.q.prune.run(now);
     this.q.pruneResponses.run(now);
+    this.locks.prune(now);
   }
 
   private pruneQuotasNow(now: number): void {

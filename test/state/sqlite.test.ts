@@ -90,6 +90,8 @@ describe("sqlite store: the file", () => {
       expect(await s.get("k")).toEqual(record("s1"));
       await s.putResponse(storedResponse("resp_1"), 60_000);
       expect(await s.getResponse("resp_1")).toEqual(storedResponse("resp_1"));
+      const release = await s.lock("k", { waitMs: 100, leaseMs: 1_000 }); // session_locks too
+      await release();
     } finally {
       await s.close();
     }
@@ -112,7 +114,7 @@ describe("sqlite store: the file", () => {
     }
   });
 
-  test("the file is in WAL mode with its tables: sessions, responses, quota counters and the usage ledger", async () => {
+  test("the file is in WAL mode with its tables: sessions, responses, quota counters, the usage ledger, session locks", async () => {
     const path = freshPath();
     const s = SqliteSessionStore.open(path);
     await s.set("k", record("s1"), 60_000);
@@ -124,7 +126,15 @@ describe("sqlite store: the file", () => {
           .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'")
           .all()
           .map((r) => r.name),
-      ).toEqual(["agent_sessions", "responses", "quota_minutes", "quota_days", "quota_leases", "usage_ledger"]);
+      ).toEqual([
+        "agent_sessions",
+        "responses",
+        "quota_minutes",
+        "quota_days",
+        "quota_leases",
+        "usage_ledger",
+        "session_locks",
+      ]);
     } finally {
       db.close();
       await s.close();
