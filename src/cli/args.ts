@@ -12,6 +12,7 @@ const VALUE_FLAGS = {
   "--credentials": "credentials",
   "--keys": "keys",
   "--profile": "profile",
+  "--workers": "workers",
 } as const;
 
 /** Commands that parse their own arguments; the shared value flags above still apply to them. */

@@ -5,6 +5,7 @@ export const HELP = `ocigenai ${VERSION} — OpenAI-compatible gateway for OCI G
 Usage:
   ocigenai [serve] [--port 8000] [--host 0.0.0.0] [--config-dir DIR] [--models FILE]
                    [--credentials FILE] [--keys FILE] [--profile DEFAULT] [--test-mode]
+                   [--workers N|auto]
   ocigenai check   validate llm_models.json and credentials.conf offline; exit 0 or list every problem
   ocigenai check --online   also make one signed call per region and alias kind (models, agents, files)
   ocigenai keys new NAME [--models a,b*] [--rpm N] [--tpm N] [--daily-tokens N]
@@ -25,6 +26,8 @@ api_keys.json (team keys, optional) are read from it unless --models/$LLM_CONFIG
 
 Environment:
   PORT, HOST                 listen address (default 8000, 0.0.0.0)
+  WORKERS                    server processes on the one port (default 1; auto = the cores); state
+                             is shared through SESSION_STORE (sqlite or redis, not memory)
   API_KEY, API_KEYS          key, or comma list of keys, for Authorization: Bearer / X-API-Key,
                              without limits (none set and no api_keys.json: only loopback callers)
   TEST_MODE=true             answer offline with simulated responses (no credentials needed)
@@ -48,8 +51,9 @@ Environment:
   DOCS_PUBLIC=false          require an API key for /openapi.json and /swagger (open by default)
   STRICT_TOOLS=true          Responses API: refuse hosted tools (web_search, ...) instead of leaving them out
   RESPONSES_TTL_SECONDS      how long stored Responses API responses are kept (default 2592000, 30 days)
-  MAX_CONCURRENT_PER_KEY     OCI calls in flight per API key → 429 (default: half of
-                             BUN_CONFIG_MAX_HTTP_REQUESTS, Bun's 256 → 128; 0 = unlimited)
+  MAX_CONCURRENT_PER_KEY     OCI calls in flight per API key and process → 429 (default: half of
+                             BUN_CONFIG_MAX_HTTP_REQUESTS, which serve sets to 4096 → 2048; 0 = unlimited)
+  BUN_CONFIG_MAX_HTTP_REQUESTS  upstream requests in flight per process (serve sets 4096 when unset)
   MAX_JSON_MB, MAX_UPLOAD_MB largest JSON body and file upload (default 10, 50)
   MAX_SCHEMA_NODES           nodes a tool or response schema may expand to (default 20000)
   MAX_IMAGES_PER_REQUEST     image parts in one chat request (default 20)

@@ -15,6 +15,8 @@ export interface CliArgs {
   /** --keys FILE: api_keys.json elsewhere. */
   keys?: string;
   profile?: string;
+  /** --workers N|auto: server processes on one port (docs/deploy.md#workers). */
+  workers?: string;
   testMode?: boolean;
   /** `check --online`: also make one signed call per region and alias kind. */
   online?: boolean;

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import type { LogLevel } from "../observability/logger";
 import { type CliArgs, parsePort, UsageError } from "./flags";
@@ -54,6 +55,8 @@ export interface Settings {
   maxConcurrentPerKey: number;
   /** Requests Bun's fetch runs at once (BUN_CONFIG_MAX_HTTP_REQUESTS, else Bun's 256). */
   upstreamCapacity: number;
+  /** --workers / WORKERS: server processes on one port; `auto` = the machine's cores (docs/deploy.md#workers). */
+  workers: number;
   /** DRAIN_SECONDS: how long SIGTERM lets in-flight requests finish. */
   drainMs: number;
   /** LOG_BODIES=true with LOG_LEVEL=debug: request bodies (prompts!) are logged. Off otherwise. */
@@ -143,6 +146,7 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
       ? count(env.MAX_CONCURRENT_PER_KEY, "MAX_CONCURRENT_PER_KEY")
       : Math.max(1, Math.floor(upstreamCapacity(env) / 2)),
     upstreamCapacity: upstreamCapacity(env),
+    workers: workers(args.workers ?? env.WORKERS, args.workers !== undefined ? "--workers" : "WORKERS"),
     drainMs: seconds(env.DRAIN_SECONDS, 30, "DRAIN_SECONDS"),
     limits: {
       maxSchemaNodes: positive(env.MAX_SCHEMA_NODES, 20_000, "MAX_SCHEMA_NODES"),
@@ -170,6 +174,18 @@ function count(v: string | undefined, name: string): number {
   if (v === undefined || v.trim() === "") return 0;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a whole number (0 = unlimited), got '${v}'`);
+  return n;
+}
+
+/** More workers than this is a typo, not a machine. */
+const MAX_WORKERS = 256;
+
+function workers(v: string | undefined, name: string): number {
+  if (v === undefined || v.trim() === "") return 1;
+  if (v.trim().toLowerCase() === "auto") return Math.max(1, availableParallelism());
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS)
+    throw new UsageError(`${name} must be a whole number from 1 to ${MAX_WORKERS}, or auto; got '${v}'`);
   return n;
 }
 

@@ -5,7 +5,8 @@
  * prompt injection, and e-mail addresses, phone numbers and IP addresses are found as PII.
  */
 const HARMFUL = /\b(kill|murder|hate you|idiot|stupid|bomb|attack them)\b/i;
-const INJECTION = /\b(ignore (all |any )?(the )?(previous|prior|above) instructions|reveal (the |your )?system prompt|disregard (your|the) (rules|instructions))\b/i;
+const INJECTION =
+  /\b(ignore (all |any )?(the )?(previous|prior|above) instructions|reveal (the |your )?system prompt|disregard (your|the) (rules|instructions))\b/i;
 const PII: Array<{ label: string; pattern: RegExp }> = [
   { label: "EMAIL", pattern: /[\w.+-]+@[\w-]+(\.[\w-]+)+/g },
   { label: "TELEPHONE_NUMBER", pattern: /\+?\d{1,3}?[ .-]?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b/g },
@@ -14,7 +15,13 @@ const PII: Array<{ label: string; pattern: RegExp }> = [
 
 export interface SimulatedGuardrails {
   contentModeration?: { categories: Array<{ name: string; score: number }> };
-  personallyIdentifiableInformation?: Array<{ text: string; label: string; offset: number; length: number; score: number }>;
+  personallyIdentifiableInformation?: Array<{
+    text: string;
+    label: string;
+    offset: number;
+    length: number;
+    score: number;
+  }>;
   promptInjection?: { score: number };
 }
 

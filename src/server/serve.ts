@@ -135,8 +135,9 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     store.close();
     const stopped = server.stop(false);
     const deadline = Date.now() + settings.drainMs;
-    while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(50);
-    if (server.pendingRequests > 0) {
+    // A stream whose handler has returned is not a pending request to Bun: count ours too.
+    while ((server.pendingRequests > 0 || streams.size > 0) && Date.now() < deadline) await Bun.sleep(50);
+    if (server.pendingRequests > 0 || streams.size > 0) {
       const ended = streams.terminateAll("The server is shutting down; retry the request");
       log.warn("drain deadline reached", { pending: server.pendingRequests, streamsEnded: ended });
       await Bun.sleep(FLUSH_MS);

@@ -1,0 +1,212 @@
+/**
+ * `--workers N` on the compiled binary: one start-up line for N processes on one port, a crashed
+ * worker started again, SIGTERM draining every worker, the port still refused to unrelated
+ * instances, state shared through SQLite (one agent session per conversation, one rpm limit for
+ * all workers), and the memory store refused. And as shipped, one process holding more upstream
+ * streams than Bun's default 256.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BINARY_SETUP_TIMEOUT_MS, binaryDir } from "../support/binary";
+import { type FakeOci, startFakeOci } from "../support/fake-oci";
+import { BUN, type Gateway, REPO, runCli, startGateway, tempDir, testModels, writeModels } from "../support/gateway";
+import { makeTestCredentials } from "../support/keys";
+import { waitUntil } from "../support/wait";
+
+let bin: string;
+let fake: FakeOci;
+let dir: string;
+const running: Gateway[] = [];
+
+beforeAll(async () => {
+  bin = (await binaryDir()).bin;
+  dir = tempDir();
+  const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
+  fake = await startFakeOci({ keys: [creds] });
+  // `bench` is the alias bench/hold-streams.ts asks for.
+  writeModels(dir, testModels({ bench: testModels().llama }));
+  writeFileSync(
+    join(dir, "api_keys.json"),
+    JSON.stringify({ limited: { sha256: createHash("sha256").update("limited-key").digest("hex"), rpm: 5 } }),
+  );
+}, BINARY_SETUP_TIMEOUT_MS);
+afterAll(async () => {
+  for (const g of running) await g.stop("SIGKILL");
+  await fake?.stop();
+});
+
+async function start(args: string[], env: Record<string, string> = {}): Promise<Gateway> {
+  const g = await startGateway({
+    binary: bin,
+    args: ["--config-dir", dir, ...args],
+    env: { OCI_INFERENCE_ENDPOINT: fake.url, OCI_AGENT_ENDPOINT: fake.url, API_KEY: "k", LOG_LEVEL: "info", ...env },
+  });
+  running.push(g);
+  return g;
+}
+
+/** Pids of the workers that said they started, from the supervisor's combined output. */
+const workerPids = (g: Gateway) =>
+  [...g.output().matchAll(/"msg":"started"[^\n]*"worker":(\d+),"pid":(\d+)/g)].map((m) => ({
+    worker: Number(m[1]),
+    pid: Number(m[2]),
+  }));
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const say = (t: string) => ({ message: { role: "ASSISTANT", content: [{ type: "TEXT", text: t }] } });
+const chat = (g: Gateway, key = "k") =>
+  fetch(`${g.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "hi" }] }),
+  });
+
+describe("two workers on one port", () => {
+  let g: Gateway;
+  beforeAll(async () => {
+    g = await start(["--workers", "2"]);
+    await waitUntil(async () => workerPids(g).length === 2, 10_000);
+  }, 30_000);
+
+  test("one start-up line for both; two processes serve; the port is refused to an unrelated instance", async () => {
+    expect(g.output().match(/listening on/g)).toHaveLength(1);
+    expect(g.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ .* workers=2/);
+    const pids = workerPids(g).map((w) => w.pid);
+    expect(new Set(pids).size).toBe(2);
+    expect(pids).not.toContain(g.pid);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => chat(g)));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    const other = await runCli({ binary: bin, args: ["--config-dir", dir, "--port", String(g.port)], env: {} });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(`cannot listen on 0.0.0.0:${g.port}`);
+    const group = await runCli({
+      binary: bin,
+      args: ["--config-dir", dir, "--port", String(g.port), "--workers", "2"],
+      env: {},
+    });
+    expect(group.code).toBe(2);
+    expect(group.stderr).toContain("cannot listen");
+  });
+
+  test("an agent conversation keeps one OCI session across workers (SQLite shared)", async () => {
+    fake.clear();
+    const before = fake.sessions.size;
+    const turns: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = await fetch(`${g.url}/genai/my-agent/chat`, {
+        method: "POST",
+        headers: { authorization: "Bearer k", "content-type": "application/json" },
+        body: JSON.stringify({ channel: "web", cuid: "across-workers", userMessage: `m${i}` }),
+      });
+      expect(r.status).toBe(200);
+      const text = ((await r.json()) as { agentResponse: { content: Array<{ text: string }> } }).agentResponse
+        .content[0]!.text;
+      turns.push(Number(/^turn (\d+)/.exec(text)![1]));
+    }
+    expect(fake.sessions.size - before).toBe(1);
+    expect(turns).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  test("a team key's rpm is one limit for both workers", async () => {
+    const statuses = (await Promise.all(Array.from({ length: 10 }, () => chat(g, "limited-key")))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+  });
+
+  test("a crashed worker is started again and the port keeps answering", async () => {
+    const [first] = workerPids(g);
+    process.kill(first!.pid, "SIGKILL");
+    await waitUntil(async () => workerPids(g).length === 3, 10_000);
+    const restarted = workerPids(g)[2]!;
+    expect(restarted.worker).toBe(first!.worker);
+    expect(restarted.pid).not.toBe(first!.pid);
+    expect(g.output()).toContain("worker exited; starting it again");
+    const answers = await Promise.all(Array.from({ length: 10 }, () => chat(g)));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+  }, 20_000);
+
+  test("SIGTERM: an open stream finishes, then every worker and the supervisor exit 0", async () => {
+    fake.script("chat", {
+      sse: [...["one", " two", " three"].map(say), { ...say(""), finishReason: "stop" }],
+      done: true,
+      gapMs: 400,
+    });
+    const stream = await fetch(`${g.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer k", "content-type": "application/json" },
+      body: JSON.stringify({ model: "llama", stream: true, messages: [{ role: "user", content: "hi" }] }),
+    });
+    // The stream may have gone to either worker; whichever it is drains it.
+    const body = stream.text();
+    await Bun.sleep(100);
+    const pids = workerPids(g)
+      .map((w) => w.pid)
+      .filter(alive);
+    const code = await g.stop("SIGTERM");
+    expect(code).toBe(0);
+    const text = await body;
+    expect(text).toContain("three");
+    expect(text).toContain("[DONE]");
+    expect(pids.filter(alive)).toEqual([]);
+  }, 20_000);
+});
+
+describe("refusals", () => {
+  test("the memory store with several workers: exit 2, saying why", async () => {
+    const r = await runCli({
+      binary: bin,
+      args: ["--config-dir", dir, "--port", "0", "--workers", "2"],
+      env: { SESSION_STORE: "memory", TEST_MODE: "true" },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("memory");
+  });
+
+  test("a bad --workers value: exit 2 naming it", async () => {
+    const r = await runCli({
+      binary: bin,
+      args: ["--config-dir", dir, "--workers", "zero"],
+      env: { TEST_MODE: "true" },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--workers");
+  });
+});
+
+describe("as shipped", () => {
+  test("one process holds 300 upstream streams at once (more than Bun's default 256), no variable set", async () => {
+    const g = await start([], {});
+    fake.clear();
+    fake.script(
+      "chat",
+      { sse: [...["a", "b", "c"].map(say), { ...say(""), finishReason: "stop" }], done: true, gapMs: 2000 },
+      { times: 300 },
+    );
+    // The client is a process of its own: this test runner's fetch is held to Bun's 256 too.
+    const holder = Bun.spawn(
+      [BUN, join(REPO, "bench/hold-streams.ts"), `${g.url}/v1/chat/completions`, "300", "1500", "15000", "k"],
+      { env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: "1024" }, stdout: "pipe", stderr: "inherit" },
+    );
+    let out = "";
+    const dec = new TextDecoder();
+    for await (const chunk of holder.stdout) {
+      out += dec.decode(chunk, { stream: true });
+      if (out.includes("READY")) break;
+    }
+    const ready = JSON.parse(/READY (\{.*\})/.exec(out)![1]!) as { firstEvent: number; failed: number };
+    const openUpstream = fake.streams.filter((s) => s.closedAt === undefined).length;
+    holder.kill();
+    await holder.exited;
+    expect(ready).toMatchObject({ firstEvent: 300, failed: 0 });
+    expect(openUpstream).toBe(300);
+    await g.stop();
+  }, 40_000);
+});
