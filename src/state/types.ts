@@ -1,7 +1,8 @@
 /**
  * Where auto-mode sessions live: `session key → OCI session id`, with a sliding TTL, plus a
  * per-key lock so one key never has two requests on its OCI session at once. Implementations:
- * memory, SQLite (default; survives restarts) and Redis (shared by several instances).
+ * memory, SQLite (default; survives restarts; shared by the processes of one machine) and Redis
+ * (shared by several machines).
  */
 
 export interface SessionRecord {
@@ -20,7 +21,7 @@ export type Release = () => Promise<void>;
 export interface LockOptions {
   /** How long to wait for the lock before giving up with a 409/503. */
   waitMs: number;
-  /** How long a lock lives if its holder dies (Redis); renewed while held. */
+  /** How long a lock lives if its holder dies (SQLite, Redis); renewed while held. */
   leaseMs: number;
 }
 
@@ -35,7 +36,7 @@ export interface SessionStore {
   deleteBySessionId(sessionId: string): Promise<void>;
   /** Owner namespace recorded for an OCI session id, if this store created it. */
   ownerOf(sessionId: string): Promise<string | undefined>;
-  /** Per-key mutual exclusion (across instances for Redis). Rejects with LockTimeoutError. */
+  /** Per-key mutual exclusion (across processes for SQLite, machines for Redis). Rejects with LockTimeoutError. */
   lock(key: string, opts: LockOptions): Promise<Release>;
   /** Live records (for metrics). */
   size(): Promise<number>;
