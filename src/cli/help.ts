@@ -48,7 +48,7 @@ Environment:
   GENAI_PAR_HOURS            validity of the read-only URL returned for an upload (default 24)
   ALLOW_PRIVATE_IMAGE_HOSTS  comma list of internal hosts remote images may be fetched from
   METRICS_PUBLIC=true        serve /metrics without an API key
-  DOCS_PUBLIC=false          require an API key for /openapi.json and /swagger (open by default)
+  DOCS_PUBLIC=false          require an API key for /openapi.json and /docs (/swagger) (open by default)
   STRICT_TOOLS=true          Responses API: refuse hosted tools (web_search, ...) instead of leaving them out
   RESPONSES_TTL_SECONDS      how long stored Responses API responses are kept (default 2592000, 30 days)
   MAX_CONCURRENT_PER_KEY     OCI calls in flight per API key and process → 429 (default: half of

@@ -34,7 +34,7 @@ export const opsRoutes = new Elysia({ name: "routes-ops", detail: { tags: ["oper
       version: VERSION,
       mode: config.current.testMode ? "TEST_MODE" : "OCI",
       aliases: config.current.aliases.size,
-      docs: "/swagger",
+      docs: "/docs",
     }),
     {
       response: t.Object({

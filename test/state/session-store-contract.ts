@@ -102,15 +102,17 @@ export function sessionStoreContract(kind: SessionStore["kind"], make: MakeStore
   describe(`${kind} store: sliding TTL`, () => {
     test("set restarts the TTL; an idle record is gone once the TTL has passed", async () => {
       const s = await store();
-      await s.set("kept", record("s1"), 250);
-      await s.set("idle", record("s2"), 250);
-      await Bun.sleep(150);
-      await s.set("kept", record("s1"), 250); // now lives until ~400 ms
-      await Bun.sleep(150); // ~300 ms: past the first TTL
+      // A sleep only ever ends late, so each check sits just after the expiry it needs and well
+      // before the next one: a machine busy with other tests cannot make it flaky.
+      await s.set("kept", record("s1"), 1000);
+      await s.set("idle", record("s2"), 1000);
+      await Bun.sleep(300);
+      await s.set("kept", record("s1"), 1000); // now lives until ~1300 ms
+      await Bun.sleep(750); // ~1050 ms: past the first TTL, 250 ms before the second
       expect(await s.get("idle")).toBeUndefined();
       expect(await s.get("kept")).toEqual(record("s1"));
       expect(await s.size()).toBe(1);
-      await Bun.sleep(200); // ~500 ms: idle 350 ms since the last set
+      await Bun.sleep(300); // ~1350 ms: idle 1050 ms since the last set
       expect(await s.get("kept")).toBeUndefined();
       expect(await s.size()).toBe(0);
     });
