@@ -104,6 +104,8 @@ export interface ResponseObject {
   usage: ResponseUsage | null;
   user: string | null;
   metadata: Record<string, string>;
+  /** The tier OCI says served the answer, when it says (non-streamed answers). */
+  service_tier?: string;
   /** Agent aliases: the OCI session the chain lives in, and what the agent cited. */
   agent?: { session_id: string; citations: unknown[] };
 }

@@ -233,6 +233,25 @@ describe("Responses API", () => {
     ]);
   });
 
+  test("the tier OCI says served the answer comes back as service_tier (Responses) and usage.service_tier (Messages)", async () => {
+    const { post } = app();
+    const responses = await (
+      await post("/v1/responses", { model: "llama", input: "hi", service_tier: "priority" })
+    ).json();
+    expect(responses.service_tier).toBe("priority");
+    const plain = await (await post("/v1/responses", { model: "llama", input: "hi" })).json();
+    expect(plain.service_tier).toBeUndefined();
+    const message = await (
+      await post("/v1/messages", {
+        model: "llama",
+        max_tokens: 20,
+        service_tier: "standard_only",
+        messages: [{ role: "user", content: "hi" }],
+      })
+    ).json();
+    expect(message.usage.service_tier).toBe("standard");
+  });
+
   test("service_tier flex → 400 naming it; a file by URL → 400 naming file_url", async () => {
     const { post } = app();
     const flex = await post("/v1/responses", { model: "llama", input: "hi", service_tier: "flex" });

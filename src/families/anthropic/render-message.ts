@@ -26,6 +26,8 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_read_input_tokens: number;
   cache_creation_input_tokens: number;
+  /** Anthropic's name for the tier that served it, when OCI says (`default` → `standard`). */
+  service_tier?: "standard" | "priority";
 }
 
 /** `msg_` and 24 hex digits, random, in Anthropic's id style. */
@@ -65,6 +67,12 @@ export function anthropicUsage(u: TokenUsage | undefined): AnthropicUsage {
   };
 }
 
+function anthropicTier(tier: string | undefined): Pick<AnthropicUsage, "service_tier"> {
+  if (tier === "priority") return { service_tier: "priority" };
+  if (tier === "default") return { service_tier: "standard" };
+  return {};
+}
+
 /** A call's arguments as the `input` object; text that is not a JSON object is kept under `input`. */
 export function toolInput(args: string): unknown {
   if (args.trim() === "") return {};
@@ -100,7 +108,7 @@ export function toMessage(id: string, model: string, answer: ChatAnswer): Anthro
     content,
     stop_reason: stopReason(choice?.finishReason),
     stop_sequence: null,
-    usage: anthropicUsage(answer.usage),
+    usage: { ...anthropicUsage(answer.usage), ...anthropicTier(answer.serviceTier) },
     ...agentField(answer.agent),
   };
 }

@@ -71,7 +71,14 @@ export async function createResponse(
 
   if (out.kind === "answer") {
     const a = out.answer;
-    const response = completeResponse(shell, outputItems(a, plan, newId), a.choices[0]?.finishReason, a.usage, a.agent);
+    const response = completeResponse(
+      shell,
+      outputItems(a, plan, newId),
+      a.choices[0]?.finishReason,
+      a.usage,
+      a.agent,
+      a.serviceTier,
+    );
     await keep(response);
     return {
       reply: { kind: "json", body: response, ociRequestId: out.ociRequestId, usage: a.usage },

@@ -179,6 +179,7 @@ export function completeResponse(
   finish: FinishReason | undefined,
   usage: TokenUsage | undefined,
   agent?: AgentTurn,
+  serviceTier?: string,
 ): ResponseObject {
   return {
     ...shell,
@@ -186,6 +187,7 @@ export function completeResponse(
     completed_at: Math.floor(Date.now() / 1000),
     output,
     usage: responsesUsage(usage),
+    ...(serviceTier ? { service_tier: serviceTier } : {}),
     ...(agent ? { agent: { session_id: agent.sessionId, citations: agent.citations } } : {}),
   };
 }
