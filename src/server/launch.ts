@@ -21,7 +21,8 @@ export function selfCommand(args: readonly string[]): string[] {
   const script = process.argv[1];
   // A compiled binary's own entry is inside the executable (/$bunfs/…), not a file to run.
   const compiled = script === undefined || script.startsWith("/$bunfs/") || script.startsWith("B:/~BUN/");
-  return [process.execPath, ...(compiled ? [] : [script]), ...args];
+  // From source, the runtime's own flags (`bun --cpu-prof src/main.ts`) must come along.
+  return [process.execPath, ...(compiled ? [] : [...process.execArgv, script]), ...args];
 }
 
 /** True when this process must start again with the fetch limit raised (and then never returns). */
