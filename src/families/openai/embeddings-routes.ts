@@ -2,8 +2,8 @@ import { Elysia, t } from "elysia";
 import type { EmbeddingOutcome } from "../../embeddings/embeddings-service";
 import { type EmbeddingList, EmbeddingRequest } from "../../embeddings/schemas";
 import { context } from "../../http/context";
-import type { RequestState } from "../../http/request-state";
 import type { Reply } from "../../http/respond";
+import { serviceCall } from "../../http/service-call";
 
 const doc = (where: string) => ({
   summary: `Embeddings (OpenAI v1), ${where}; more than 96 inputs are sent to OCI in several calls`,
@@ -21,16 +21,6 @@ function embeddingsReply(out: EmbeddingOutcome): Reply<EmbeddingList> {
   };
 }
 
-const callOf = (call: RequestState, request: Request) => ({
-  requestId: call.id,
-  signal: request.signal,
-  key: call.key,
-  onAlias: (alias: string) => {
-    call.alias = alias;
-  },
-  trace: call,
-});
-
 /**
  * `/v1/embeddings` (alias in the body) and `/genai/{alias}/v1/embeddings` (the body's `model`, an
  * alias or an OCI model name, wins; the path's alias lends region and compartment to an OCI name).
@@ -45,7 +35,7 @@ export const embeddingsRoutes = new Elysia({ name: "family-openai-embeddings" })
       responder.reply(
         call,
         set,
-        embeddingsReply(await embeddings.embed(config.current, undefined, body, callOf(call, request))),
+        embeddingsReply(await embeddings.embed(config.current, undefined, body, serviceCall(call, request))),
       ),
     { costly: true, body: EmbeddingRequest, parse: "json", detail: doc("alias in the body's model") },
   )
@@ -55,7 +45,7 @@ export const embeddingsRoutes = new Elysia({ name: "family-openai-embeddings" })
       responder.reply(
         call,
         set,
-        embeddingsReply(await embeddings.embed(config.current, params.alias, body, callOf(call, request))),
+        embeddingsReply(await embeddings.embed(config.current, params.alias, body, serviceCall(call, request))),
       ),
     {
       costly: true,

@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { context } from "../../http/context";
+import { serviceCall } from "../../http/service-call";
 import { ModerationRequest } from "../../moderation/schemas";
 
 /** `/v1/moderations` over OCI's guardrails (docs/api/moderations.md). */
@@ -9,14 +10,7 @@ export const moderationsRoutes = new Elysia({ name: "family-openai-moderations" 
   .post(
     "/v1/moderations",
     async ({ moderation, config, responder, call, set, request, body }) => {
-      const out = await moderation.moderate(config.current, body, {
-        requestId: call.id,
-        signal: request.signal,
-        key: call.key,
-        onAlias: (alias) => {
-          call.alias = alias;
-        },
-      });
+      const out = await moderation.moderate(config.current, body, serviceCall(call, request));
       return responder.reply(call, set, { kind: "json", body: out.body, ociRequestId: out.ociRequestId });
     },
     {

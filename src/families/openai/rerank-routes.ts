@@ -1,7 +1,7 @@
 import { Elysia, t } from "elysia";
 import { context } from "../../http/context";
-import type { RequestState } from "../../http/request-state";
 import type { Reply } from "../../http/respond";
+import { serviceCall } from "../../http/service-call";
 import type { RerankOutcome } from "../../rerank/rerank-service";
 import { RerankRequest, type RerankResponse } from "../../rerank/schemas";
 
@@ -16,16 +16,6 @@ const reply = (out: RerankOutcome): Reply<RerankResponse> => ({
   ociRequestId: out.ociRequestId,
 });
 
-const callOf = (call: RequestState, request: Request) => ({
-  requestId: call.id,
-  signal: request.signal,
-  key: call.key,
-  onAlias: (alias: string) => {
-    call.alias = alias;
-  },
-  trace: call,
-});
-
 /**
  * `/v1/rerank` and `/genai/{alias}/v1/rerank` (docs/api/rerank.md), answered in the OpenAI
  * family's error envelope. Resolved like embeddings: the body may name an OCI model.
@@ -36,7 +26,11 @@ export const rerankRoutes = new Elysia({ name: "family-openai-rerank" })
   .post(
     "/v1/rerank",
     async ({ rerank, config, responder, call, set, request, body }) =>
-      responder.reply(call, set, reply(await rerank.rerank(config.current, undefined, body, callOf(call, request)))),
+      responder.reply(
+        call,
+        set,
+        reply(await rerank.rerank(config.current, undefined, body, serviceCall(call, request))),
+      ),
     {
       costly: true,
       body: RerankRequest,
@@ -48,7 +42,11 @@ export const rerankRoutes = new Elysia({ name: "family-openai-rerank" })
   .post(
     "/genai/:alias/v1/rerank",
     async ({ rerank, config, responder, call, set, request, body, params }) =>
-      responder.reply(call, set, reply(await rerank.rerank(config.current, params.alias, body, callOf(call, request)))),
+      responder.reply(
+        call,
+        set,
+        reply(await rerank.rerank(config.current, params.alias, body, serviceCall(call, request))),
+      ),
     {
       costly: true,
       body: RerankRequest,
