@@ -204,8 +204,10 @@ async function startup() {
   const RUNS = 5;
   const dir = benchConfigDir();
   await makeTestCredentials(dir, { relativeKeyFile: true });
-  const bundle = join(dir, "bundle.js");
-  const b = Bun.spawnSync([BUN, "build", join(SRC, "src/main.ts"), "--target", "bun", "--outfile", bundle], {
+  // An out dir, not a file: the API reference UI's assets are separate outputs of the bundle.
+  const outDir = join(dir, "bundle");
+  const bundle = join(outDir, "main.js");
+  const b = Bun.spawnSync([BUN, "build", join(SRC, "src/main.ts"), "--target", "bun", "--outdir", outDir], {
     cwd: SRC,
   });
   if (b.exitCode !== 0) throw new Error(`bundling failed: ${b.stderr}`);
@@ -241,6 +243,8 @@ async function startup() {
           OCI_INFERENCE_ENDPOINT: "http://127.0.0.1:9",
           LOG_LEVEL: "warn",
           SESSION_STORE: "memory",
+          // Preset, so the profile is of the server's start, not of a relaunch (server/launch.ts).
+          BUN_CONFIG_MAX_HTTP_REQUESTS: "4096",
         },
         cwd: dir,
         cpu: pinned ? 0 : undefined,
