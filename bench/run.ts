@@ -756,10 +756,17 @@ async function main(): Promise<number> {
   const workersRuns: WorkersRun[] = [];
   await phase("workers", async () => {
     await setMode({ latencyMs: 0, sse: false });
+    // The mock may run on either core here, as the workers do (else one worker shares its core).
+    const affinity = (cpus: string) =>
+      pinned &&
+      spawnSync(["taskset", "-a", "-p", "-c", cpus, String(mock.pid)], { stdout: "ignore", stderr: "ignore" });
+    affinity("0-1");
+    // This process is pinned to one core, and children inherit that: the workers and wrk must not.
+    const anyCore = pinned ? ["taskset", "-c", "0-1"] : [];
     for (const n of SMOKE ? [2] : [1, 2]) {
       const g = spawnTracked(
         `workers-${n}`,
-        [bin, "--config-dir", dir, "--port", "0", "--host", "127.0.0.1", "--workers", String(n)],
+        [...anyCore, bin, "--config-dir", dir, "--port", "0", "--host", "127.0.0.1", "--workers", String(n)],
         {
           env: { ...baseEnv, API_KEY, OCI_INFERENCE_ENDPOINT: mockUrl, LOG_LEVEL: "warn" },
           cwd: dir,
@@ -776,6 +783,7 @@ async function main(): Promise<number> {
           const w = spawnTracked(
             `wrk-workers-${n}`,
             [
+              ...anyCore,
               wrk,
               "-t2",
               `-c${cfg.wrkConns * 2}`,
@@ -804,6 +812,7 @@ async function main(): Promise<number> {
       await g.stop();
       log(`workers ${n}: done`);
     }
+    affinity(String(LOAD_CPU));
     results.workers = workersRuns;
   });
 

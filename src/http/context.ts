@@ -5,7 +5,6 @@ import type { ChatService } from "../chat/chat-service";
 import { findAlias, requireModelAlias } from "../config/find-alias";
 import type { Settings } from "../config/settings";
 import type { ConfigStore } from "../config/store";
-import { LOCAL_OWNER } from "../config/types";
 import type { EmbeddingsService } from "../embeddings/embeddings-service";
 import type { Family } from "../errors/envelopes";
 import type { FilesService } from "../files/files-service";
@@ -82,7 +81,7 @@ export const context = new Elysia({ name: "context" })
               Object.assign(call.answerHeaders, admitted.headers);
               call.whenFinished(admitted.release);
             }
-            call.whenFinished(() => quotas.settle(call.key?.name ?? LOCAL_OWNER, call.alias, call.usage));
+            call.whenFinished(() => quotas.settle(call.key, call.alias, call.usage));
           },
         }
       : {},

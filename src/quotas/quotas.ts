@@ -1,5 +1,6 @@
 import type { TokenUsage } from "../chat/types";
 import type { KeyIdentity } from "../config/key-ring";
+import { LOCAL_OWNER } from "../config/types";
 import { ApiError } from "../errors/api-error";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
@@ -19,6 +20,9 @@ export interface Admitted {
   release(): void;
 }
 
+/** How long an answer of a key without token limits may wait for its ledger write. */
+export const LEDGER_FLUSH_MS = 1000;
+
 const LIMIT_WORDS: Record<LimitName, (n: number) => string> = {
   rpm: (n) => `${n} requests per minute`,
   tpm: (n) => `${n} tokens per minute`,
@@ -34,6 +38,13 @@ const LIMIT_WORDS: Record<LimitName, (n: number) => string> = {
  * OCI's token counts go against the key's minute and day and into the usage ledger, for every key.
  */
 export class Quotas {
+  /** Answers not yet in the ledger, by key and alias. */
+  private readonly pending = new Map<
+    string,
+    { key: string; alias: string; inputTokens: number; outputTokens: number; requests: number }
+  >();
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+
   constructor(
     private readonly store: QuotaStore,
     private readonly o: { metrics: Metrics; log: Logger; leaseMs: number },
@@ -79,19 +90,61 @@ export class Quotas {
     return { headers, release };
   }
 
-  /** Counts an answered call of `keyName` on `alias` (tokens from OCI's usage; none is zero). */
-  settle(keyName: string, alias: string | undefined, usage: TokenUsage | undefined): void {
+  /**
+   * Counts an answered call of `key` (none: the local caller) on `alias`, tokens from OCI's usage
+   * (none is zero). A key whose tokens are limited settles at once, since its next admission
+   * reads them. Every other answer goes into the ledger in batches, one write per key and alias
+   * at most every LEDGER_FLUSH_MS: a write per request is what processes sharing the store
+   * would otherwise queue on (docs/teams-and-quotas.md#usage).
+   */
+  settle(key: KeyIdentity | undefined, alias: string | undefined, usage: TokenUsage | undefined): void {
     if (alias === undefined) return; // refused before any alias was known: it cost nothing
+    const keyName = key?.name ?? LOCAL_OWNER;
     const input = usage?.inputTokens ?? 0;
     const output = usage?.outputTokens ?? 0;
     this.o.metrics.keyUsage(keyName, alias, input, output);
-    this.store
-      .settle(keyName, alias, { inputTokens: input, outputTokens: output })
-      .catch((e) => this.storeFailed("settle", keyName, e));
+    const team = key?.team;
+    if (team && (team.tpm !== undefined || team.dailyTokens !== undefined)) {
+      this.store
+        .settle(keyName, alias, { inputTokens: input, outputTokens: output })
+        .catch((e) => this.storeFailed("settle", keyName, e));
+      return;
+    }
+    const id = `${keyName}\u0000${alias}`;
+    const row = this.pending.get(id);
+    if (row) {
+      row.inputTokens += input;
+      row.outputTokens += output;
+      row.requests++;
+    } else this.pending.set(id, { key: keyName, alias, inputTokens: input, outputTokens: output, requests: 1 });
+    this.flushTimer ??= setTimeout(() => void this.flush(), LEDGER_FLUSH_MS);
+    this.flushTimer.unref?.();
+  }
+
+  /** Writes the batched answers to the ledger now. */
+  async flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.size === 0) return;
+    const rows = [...this.pending.values()];
+    this.pending.clear();
+    await Promise.all(
+      rows.map((r) =>
+        this.store
+          .settle(r.key, r.alias, { inputTokens: r.inputTokens, outputTokens: r.outputTokens, requests: r.requests })
+          .catch((e) => this.storeFailed("settle", r.key, e)),
+      ),
+    );
+  }
+
+  /** At shutdown: nothing counted is left behind. */
+  close(): Promise<void> {
+    return this.flush();
   }
 
   /** The usage ledger over a range of UTC days (for /admin/usage); 503 when the store is down. */
   async usage(range: UsageRange): Promise<UsageReport> {
+    await this.flush();
     try {
       return usageReport(await this.store.usage(range), range);
     } catch (e) {

@@ -144,6 +144,7 @@ export async function serve(settings: Settings): Promise<number | undefined> {
       await server.stop(true);
     }
     await stopped.catch(() => {});
+    await services.quotas.close();
     await stateStore.close().catch(() => {});
     log.info("stopped", { signal });
     process.exit(0);

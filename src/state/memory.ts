@@ -1,15 +1,17 @@
 import { KeyLock } from "./key-lock";
 import { DAY_MS, decide, limitsOf, sortUsage, toAdmission, tokensOf, usageDays, utcDay } from "./quota-rules";
 import { MINUTE_MS } from "./sliding-window";
-import type {
-  Admission,
-  AdmitRequest,
-  LockOptions,
-  Release,
-  SessionRecord,
-  StateStore,
-  StoredResponse,
-  UsageRow,
+import {
+  type Admission,
+  type AdmitRequest,
+  type LockOptions,
+  type Release,
+  type SessionRecord,
+  type SettledUsage,
+  type StateStore,
+  type StoredResponse,
+  settledRequests,
+  type UsageRow,
 } from "./types";
 
 /** How long `ownerOf` still answers after a record's last `set` (never less than its TTL). */
@@ -227,7 +229,7 @@ export class MemorySessionStore implements StateStore {
     this.quotas.get(key)?.leases.delete(leaseId);
   }
 
-  async settle(key: string, alias: string, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
+  async settle(key: string, alias: string, usage: SettledUsage): Promise<void> {
     const input = tokensOf(usage.inputTokens);
     const output = tokensOf(usage.outputTokens);
     const now = this.now();
@@ -255,7 +257,7 @@ export class MemorySessionStore implements StateStore {
         outputTokens: 0,
       }),
     );
-    row.requests++;
+    row.requests += settledRequests(usage);
     row.inputTokens += input;
     row.outputTokens += output;
   }

@@ -19,9 +19,11 @@ import {
   LockTimeoutError,
   type Release,
   type SessionRecord,
+  type SettledUsage,
   type StateStore,
   type StoredResponse,
   StoreUnavailableError,
+  settledRequests,
   type UsageRow,
 } from "./types";
 
@@ -128,7 +130,7 @@ if input + output > 0 then
   redis.call('PEXPIRE', dk, ${DAY_COUNTER_TTL_MS})
 end
 local uk = p .. 'usage:' .. day
-redis.call('HINCRBY', uk, ARGV[5], 1)
+redis.call('HINCRBY', uk, ARGV[5], int(tonumber(ARGV[8])))
 redis.call('HINCRBY', uk, ARGV[6], int(input))
 redis.call('HINCRBY', uk, ARGV[7], int(output))
 return 1`;
@@ -308,7 +310,7 @@ export class RedisSessionStore implements StateStore {
     await this.run((c) => c.send("ZREM", [`${this.prefix}lease:${key}`, leaseId]));
   }
 
-  async settle(key: string, alias: string, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
+  async settle(key: string, alias: string, usage: SettledUsage): Promise<void> {
     const id = JSON.stringify([key, alias]);
     const args = [
       this.prefix,
@@ -318,6 +320,7 @@ export class RedisSessionStore implements StateStore {
       `r:${id}`,
       `i:${id}`,
       `o:${id}`,
+      String(settledRequests(usage)),
     ];
     await this.run((c) => evalScript(c, SETTLE, args));
   }

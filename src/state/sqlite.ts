@@ -22,9 +22,11 @@ import {
   type LockOptions,
   type Release,
   type SessionRecord,
+  type SettledUsage,
   type StateStore,
   type StoredResponse,
   StoreUnavailableError,
+  settledRequests,
   type UsageRow,
 } from "./types";
 
@@ -136,7 +138,14 @@ export class SqliteSessionStore implements StateStore {
   private lastQuotaPrune = 0;
   private readonly now: () => number;
   private readonly admitTx: (l: Limits, key: string, now: number) => Verdict;
-  private readonly settleTx: (key: string, alias: string, input: number, output: number, now: number) => void;
+  private readonly settleTx: (
+    key: string,
+    alias: string,
+    input: number,
+    output: number,
+    requests: number,
+    now: number,
+  ) => void;
   private readonly q: {
     get: Statement<Row, [string, number]>;
     set: Statement<unknown, [string, string, string, string, number, number, number, number]>;
@@ -156,7 +165,7 @@ export class SqliteSessionStore implements StateStore {
     release: Statement<unknown, [string, string]>;
     addTokens: Statement<unknown, [string, number, number]>;
     addDayTokens: Statement<unknown, [string, string, number]>;
-    addUsage: Statement<unknown, [string, string, string, number, number]>;
+    addUsage: Statement<unknown, [string, string, string, number, number, number]>;
     usage: Statement<LedgerRow, [string, string, string | null]>;
     pruneMinutes: Statement<unknown, [number]>;
     pruneDays: Statement<unknown, [string]>;
@@ -226,8 +235,8 @@ export class SqliteSessionStore implements StateStore {
          ON CONFLICT (key, day) DO UPDATE SET tokens = tokens + excluded.tokens`,
       ),
       addUsage: db.prepare(
-        `INSERT INTO usage_ledger (day, key, alias, requests, input_tokens, output_tokens) VALUES (?, ?, ?, 1, ?, ?)
-         ON CONFLICT (day, key, alias) DO UPDATE SET requests = requests + 1,
+        `INSERT INTO usage_ledger (day, key, alias, requests, input_tokens, output_tokens) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (day, key, alias) DO UPDATE SET requests = requests + excluded.requests,
            input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens`,
       ),
       usage: db.prepare(
@@ -261,18 +270,20 @@ export class SqliteSessionStore implements StateStore {
       }
       return v;
     });
-    const settle = db.transaction((key: string, alias: string, input: number, output: number, now: number) => {
-      const day = utcDay(now);
-      if (input + output > 0) {
-        q.addTokens.run(key, Math.floor(now / MINUTE_MS), input + output);
-        q.addDayTokens.run(key, day, input + output);
-      }
-      q.addUsage.run(day, key, alias, input, output);
-      this.pruneQuotasNow(now);
-    });
+    const settle = db.transaction(
+      (key: string, alias: string, input: number, output: number, n: number, now: number) => {
+        const day = utcDay(now);
+        if (input + output > 0) {
+          q.addTokens.run(key, Math.floor(now / MINUTE_MS), input + output);
+          q.addDayTokens.run(key, day, input + output);
+        }
+        q.addUsage.run(day, key, alias, n, input, output);
+        this.pruneQuotasNow(now);
+      },
+    );
     // IMMEDIATE takes the write lock before reading, so two processes cannot both see room.
     this.admitTx = (l, key, now) => admit.immediate(l, key, now);
-    this.settleTx = (key, alias, input, output, now) => settle.immediate(key, alias, input, output, now);
+    this.settleTx = (key, alias, input, output, n, now) => settle.immediate(key, alias, input, output, n, now);
   }
 
   /**
@@ -393,10 +404,10 @@ export class SqliteSessionStore implements StateStore {
     this.guard(() => this.q.release.run(key, leaseId));
   }
 
-  async settle(key: string, alias: string, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
+  async settle(key: string, alias: string, usage: SettledUsage): Promise<void> {
     const input = tokensOf(usage.inputTokens);
     const output = tokensOf(usage.outputTokens);
-    this.guard(() => this.settleTx(key, alias, input, output, this.now()));
+    this.guard(() => this.settleTx(key, alias, input, output, settledRequests(usage), this.now()));
   }
 
   async usage(filter: { from: string; to: string; key?: string }): Promise<UsageRow[]> {

@@ -134,6 +134,19 @@ export interface UsageRow {
   outputTokens: number;
 }
 
+/** What settles against a key: tokens, and how many answers they came from (default 1). */
+export interface SettledUsage {
+  inputTokens: number;
+  outputTokens: number;
+  requests?: number;
+}
+
+/** How many answers a settlement counts: a whole number of at least 1 (default 1). */
+export function settledRequests(u: SettledUsage): number {
+  const n = u.requests;
+  return typeof n === "number" && Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
 export interface QuotaStore {
   /**
    * Checks every limit given and, only when all have room, counts the request in the minute and
@@ -146,11 +159,12 @@ export interface QuotaStore {
   release(key: string, leaseId: string): Promise<void>;
   /**
    * After an answer (streamed ones when they end): its tokens count against the key's minute and
-   * UTC day, and the ledger row of (day, key, alias) gains one request and the tokens. Called for
+   * UTC day, and the ledger row of (day, key, alias) gains `requests` requests (default 1: one
+   * answer; more when the caller settles several answers at once) and the tokens. Called for
    * every key, limited or not, so the ledger covers all usage. Token counts are taken whole; a
    * missing, negative or non-finite one counts 0.
    */
-  settle(key: string, alias: string, usage: { inputTokens: number; outputTokens: number }): Promise<void>;
+  settle(key: string, alias: string, usage: SettledUsage): Promise<void>;
   /**
    * Ledger rows for UTC days `from`..`to` (inclusive, `YYYY-MM-DD`), one key or all, by day, key,
    * alias. Rejects with UsageRangeError for a malformed day, `from` after `to`, or more than 400 days.
