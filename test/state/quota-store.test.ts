@@ -304,6 +304,18 @@ function quotaStoreTests(kind: StateStore["kind"], h: Harness): void {
       expect(await s.usage({ from: yesterday, to: utcDay(h.now() + DAY_MS), key: k2 })).toHaveLength(1);
     });
 
+    test("a settlement of several answers counts them all; a bad count counts one", async () => {
+      const s = await store();
+      const k = newKey();
+      await s.settle(k, "fast", { inputTokens: 30, outputTokens: 3, requests: 3 });
+      await s.settle(k, "fast", { inputTokens: 1, outputTokens: 1, requests: 0 });
+      await s.settle(k, "fast", { inputTokens: 1, outputTokens: 1, requests: 2.5 });
+      const day = utcDay(h.now());
+      expect(await s.usage({ from: day, to: day, key: k })).toEqual([
+        { day, key: k, alias: "fast", requests: 5, inputTokens: 32, outputTokens: 5 },
+      ]);
+    });
+
     test("keys and aliases with separators in their names stay apart", async () => {
       const s = await store();
       const base = newKey();

@@ -1,0 +1,75 @@
+/**
+ * How answers reach the usage ledger: keys without token limits in batches (one store write per
+ * key and alias per flush), keys with token limits at once (their next admission reads them),
+ * and nothing left behind at /admin/usage or shutdown.
+ */
+import { describe, expect, test } from "bun:test";
+import type { KeyIdentity } from "../../src/config/key-ring";
+import { createLogger } from "../../src/observability/logger";
+import { Metrics } from "../../src/observability/metrics";
+import { LEDGER_FLUSH_MS, Quotas } from "../../src/quotas/quotas";
+import { MemorySessionStore } from "../../src/state/memory";
+import { utcDay } from "../../src/state/quota-rules";
+import type { SettledUsage } from "../../src/state/types";
+
+/** The memory store, counting the writes that reach it. */
+function countingStore() {
+  const store = new MemorySessionStore();
+  const writes: Array<{ key: string; alias: string; usage: SettledUsage }> = [];
+  const settle = store.settle.bind(store);
+  store.settle = async (key, alias, usage) => {
+    writes.push({ key, alias, usage });
+    return settle(key, alias, usage);
+  };
+  return { store, writes };
+}
+
+const team = (name: string, limits: Partial<NonNullable<KeyIdentity["team"]>> = {}): KeyIdentity => ({
+  id: name,
+  name,
+  team: { name, sha256: "x".repeat(64), ...limits } as NonNullable<KeyIdentity["team"]>,
+  mayUse: () => true,
+});
+const usage = (i: number, o: number) => ({ inputTokens: i, outputTokens: o, totalTokens: i + o });
+const today = () => utcDay(Date.now());
+
+describe("the usage ledger", () => {
+  test("unlimited keys: one write per key and alias per flush, counting every answer and token", async () => {
+    const { store, writes } = countingStore();
+    const q = new Quotas(store, { metrics: new Metrics(), log: createLogger("error"), leaseMs: 60_000 });
+    const a = team("a");
+    for (let i = 0; i < 5; i++) q.settle(a, "llama", usage(10, 2));
+    q.settle(undefined, "llama", usage(1, 1));
+    q.settle(a, "gpt", undefined);
+    expect(writes).toHaveLength(0);
+    await Bun.sleep(LEDGER_FLUSH_MS + 100);
+    expect(writes).toHaveLength(3);
+    const report = await q.usage({ from: today(), to: today() });
+    const rows = report.data.map((r) => ({ key: r.key, alias: r.alias, requests: r.requests }));
+    expect(rows).toContainEqual({ key: "a", alias: "llama", requests: 5 });
+    expect(rows).toContainEqual({ key: "local", alias: "llama", requests: 1 });
+    expect(rows).toContainEqual({ key: "a", alias: "gpt", requests: 1 });
+  }, 5000);
+
+  test("keys with token limits settle at once; /admin/usage and close() flush what waits", async () => {
+    const { store, writes } = countingStore();
+    const q = new Quotas(store, { metrics: new Metrics(), log: createLogger("error"), leaseMs: 60_000 });
+    q.settle(team("t", { tpm: 1000 }), "llama", usage(7, 3));
+    q.settle(team("d", { dailyTokens: 1000 }), "llama", usage(7, 3));
+    expect(writes.map((w) => w.key)).toEqual(["t", "d"]);
+    q.settle(team("u"), "llama", usage(1, 1));
+    const report = await q.usage({ from: today(), to: today() });
+    expect(report.data.some((r) => r.key === "u" && r.requests === 1)).toBe(true);
+    q.settle(team("u"), "llama", usage(1, 1));
+    await q.close();
+    expect(writes.filter((w) => w.key === "u").map((w) => w.usage.requests)).toEqual([1, 1]);
+  });
+
+  test("a refused request (no alias yet) is not counted", async () => {
+    const { store, writes } = countingStore();
+    const q = new Quotas(store, { metrics: new Metrics(), log: createLogger("error"), leaseMs: 60_000 });
+    q.settle(team("a"), undefined, usage(1, 1));
+    await q.close();
+    expect(writes).toHaveLength(0);
+  });
+});
