@@ -1,7 +1,6 @@
-import { capabilityOf } from "../config/capability";
+import { requireCapability } from "../config/capability";
 import type { RequestLimits } from "../config/settings";
-import type { Capability, ModelAlias } from "../config/types";
-import { badRequest } from "../errors/api-error";
+import type { ModelAlias } from "../config/types";
 import type { FilesService } from "../files/files-service";
 import type { Logger } from "../observability/logger";
 import type { OciTransport } from "../oci/transport";
@@ -12,17 +11,6 @@ import { runModelChat } from "./model-chat";
 import type { ChatOutcome } from "./outcome";
 import { committedStream } from "./pooled-stream";
 import type { ChatCall, ChatRequest } from "./types";
-
-const CAPABILITY_WORDS: Record<Exclude<Capability, "chat">, string> = {
-  embedding: "an embedding",
-  rerank: "a rerank",
-  moderation: "a moderation",
-};
-const CAPABILITY_ROUTES: Record<Exclude<Capability, "chat">, string> = {
-  embedding: "/v1/embeddings",
-  rerank: "/v1/rerank",
-  moderation: "/v1/moderations",
-};
 
 /** Something that answers chat calls: the agent sessions plug in here (agents/agent-chat.ts). */
 export interface ChatBackend {
@@ -54,13 +42,7 @@ export class ChatService {
   async run(call: ChatCall): Promise<ChatOutcome> {
     const { deps } = this;
     if (call.alias.type === "agent") return deps.agents.run(call);
-    const capability = capabilityOf(call.alias);
-    if (capability !== "chat")
-      throw badRequest(
-        `'${call.alias.alias}' is ${CAPABILITY_WORDS[capability]} alias, not a chat model; use ${CAPABILITY_ROUTES[capability]}`,
-        "model",
-        "invalid_model_type",
-      );
+    requireCapability(call.alias, "chat", "model");
     const sources = {
       files: deps.files,
       region: call.alias.region,

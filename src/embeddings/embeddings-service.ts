@@ -1,4 +1,4 @@
-import { capabilityOf } from "../config/capability";
+import { capabilityOf, wrongCapability } from "../config/capability";
 import { findAlias, permitted } from "../config/find-alias";
 import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
@@ -94,13 +94,8 @@ function fromAlias(alias: ModelAlias, model: string, param: string | null): Reso
 
 function requireEmbeddingModel(alias: ModelAlias, param: string | null): void {
   const capability = capabilityOf(alias);
-  // A chat alias is not refused when its name says nothing sure (an OCID): OCI decides.
-  if (capability === "rerank" || capability === "moderation")
-    throw badRequest(
-      `'${alias.alias}' is a ${capability} alias; /v1/embeddings needs an embedding model`,
-      param,
-      "invalid_model_type",
-    );
+  // A chat alias is not refused: its name may say nothing sure (an OCID), so OCI decides.
+  if (capability === "rerank" || capability === "moderation") throw wrongCapability(alias, "embedding", param);
   if (alias.type === "agent") {
     throw badRequest(
       `'${alias.alias}' is an agent alias; embeddings need a model alias (type 'model' in llm_models.json)`,

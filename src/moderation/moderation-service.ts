@@ -1,4 +1,4 @@
-import { capabilityOf } from "../config/capability";
+import { capabilityOf, requireCapability } from "../config/capability";
 import { permitted } from "../config/find-alias";
 import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
@@ -98,13 +98,7 @@ export function moderationAlias(config: LoadedConfig, model: string | undefined,
         `The model '${model}' is not an alias in llm_models.json; add a moderation alias (capability "moderation") naming it, or leave 'model' out`,
         { type: "invalid_request_error", param: "model", code: "model_not_found" },
       );
-    if (capabilityOf(found) !== "moderation")
-      throw badRequest(
-        `'${found.alias}' is not a moderation alias; /v1/moderations needs one with "capability": "moderation"`,
-        "model",
-        "invalid_model_type",
-      );
-    return permitted(key, found);
+    return permitted(key, requireCapability(found, "moderation", "model"));
   }
   for (const a of config.aliases.values()) if (capabilityOf(a) === "moderation") return permitted(key, a);
   throw new ApiError(

@@ -1,4 +1,4 @@
-import { capabilityOf } from "../config/capability";
+import { requireCapability } from "../config/capability";
 import { findAlias, permitted } from "../config/find-alias";
 import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
@@ -112,12 +112,12 @@ export function resolve(
         param: "model",
         code: "model_not_found",
       });
-    return { alias: mustRerank(permitted(key, alias), "model"), model };
+    return { alias: requireCapability(permitted(key, alias), "rerank", "model"), model };
   }
   const path = findAlias(config, pathAlias, key);
-  if (model === undefined) return { alias: mustRerank(path, null), model: path.alias };
+  if (model === undefined) return { alias: requireCapability(path, "rerank", null), model: path.alias };
   const named = config.lookup.find(model);
-  if (named) return { alias: mustRerank(permitted(key, named), "model"), model };
+  if (named) return { alias: requireCapability(permitted(key, named), "rerank", "model"), model };
   if (!OCI_MODEL_NAME.test(model) || !/rerank/i.test(model))
     throw new ApiError(
       404,
@@ -135,14 +135,4 @@ export function resolve(
       "invalid_model_type",
     );
   return { alias: path, modelId: model, model };
-}
-
-function mustRerank(alias: ModelAlias, param: string | null): ModelAlias {
-  const capability = capabilityOf(alias);
-  if (capability === "rerank") return alias;
-  throw badRequest(
-    `'${alias.alias}' is ${capability === "embedding" ? "an embedding" : capability === "moderation" ? "a moderation" : "a chat"} alias; /v1/rerank needs a rerank model (cohere.rerank*, or "capability": "rerank" in llm_models.json)`,
-    param,
-    "invalid_model_type",
-  );
 }
