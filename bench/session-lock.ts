@@ -9,22 +9,14 @@
  * directory, WAL, as the gateway opens it. Redis: a throwaway loopback redis-server, when one is
  * installed. Prints p50, p99 and mean in µs.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { MemorySessionStore } from "../src/state/memory";
-import { RedisSessionStore } from "../src/state/redis";
-import { SqliteSessionStore } from "../src/state/sqlite";
 import type { StateStore } from "../src/state/types";
-import { startRedis } from "../test/support/redis";
+import { benchEachStore, numberFlag } from "./lib/store-bench";
 
-const argv = process.argv.slice(2);
-const flag = (n: string) => (argv.indexOf(n) >= 0 ? argv[argv.indexOf(n) + 1] : undefined);
-const N = Number(flag("--n") ?? 20_000);
-const KEYS = Number(flag("--keys") ?? 10);
+const N = numberFlag("--n", 20_000);
+const KEYS = numberFlag("--keys", 10);
 const LOCK = { waitMs: 5_000, leaseMs: 30_000 }; // the gateway's defaults
 
-async function measure(store: StateStore, n: number): Promise<{ lock: number[]; release: number[] }> {
+async function measure(store: StateStore, n: number): Promise<Record<string, number[]>> {
   const times = { lock: [] as number[], release: [] as number[] };
   for (let i = 0; i < n; i++) {
     let t = Bun.nanoseconds();
@@ -34,38 +26,7 @@ async function measure(store: StateStore, n: number): Promise<{ lock: number[]; 
     await release();
     times.release.push(Bun.nanoseconds() - t);
   }
-  return times;
+  return { ...times, both: times.lock.map((l, i) => l + times.release[i]!) };
 }
 
-function summary(ns: number[]): string {
-  const s = [...ns].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]! / 1000;
-  const mean = s.reduce((a, b) => a + b, 0) / s.length / 1000;
-  return `p50 ${at(0.5).toFixed(1).padStart(7)} µs  p99 ${at(0.99).toFixed(1).padStart(7)} µs  mean ${mean.toFixed(1).padStart(7)} µs`;
-}
-
-async function run(name: string, store: StateStore): Promise<void> {
-  await measure(store, Math.min(2_000, N)); // warm-up: JIT, statement cache
-  const t = await measure(store, N);
-  console.log(`${name.padEnd(7)} (${N} each)`);
-  console.log(`  ${"lock".padEnd(8)} ${summary(t.lock)}`);
-  console.log(`  ${"release".padEnd(8)} ${summary(t.release)}`);
-  console.log(`  ${"both".padEnd(8)} ${summary(t.lock.map((l, i) => l + t.release[i]!))}`);
-  await store.close();
-}
-
-const dir = mkdtempSync(join(tmpdir(), "ocigenai-lock-bench-"));
-try {
-  await run("memory", new MemorySessionStore());
-  await run("sqlite", SqliteSessionStore.open(join(dir, "bench.db")));
-  if (Bun.which("redis-server")) {
-    const redis = await startRedis();
-    try {
-      await run("redis", new RedisSessionStore(redis.url));
-    } finally {
-      await redis.stop();
-    }
-  } else console.log("redis   skipped: no redis-server on PATH");
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+await benchEachStore("ocigenai-lock-bench-", N, measure);
