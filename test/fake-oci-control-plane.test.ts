@@ -10,12 +10,11 @@ import { join } from "node:path";
 import { type FakeOci, matchRoute, startFakeOci } from "./support/fake-oci";
 import { OTHER_COMPARTMENT, seedAgentEndpoints, seedModels } from "./support/fake-oci/control-plane";
 import { makeTestCredentials, TEST_TENANCY, type TestCredentials } from "./support/keys";
-import { sdkFailure } from "./support/oci-sdk";
+import { sdkFailure, sdkProvider } from "./support/oci-sdk";
 
 // Read by every oci-common copy at module load: set before the SDK is imported.
 process.env.OCI_SDK_DEFAULT_RETRY_ENABLED = "false";
 process.env.OCI_SDK_DEFAULT_CIRCUITBREAKER_ENABLED = "false";
-const common = await import("oci-common");
 const { GenerativeAiClient } = await import("oci-generativeai");
 const { GenerativeAiAgentClient } = await import("oci-generativeaiagent");
 
@@ -29,14 +28,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "fake-oci-cp-"));
   creds = await makeTestCredentials(dir);
   fake = await startFakeOci({ keys: [creds] });
-  const provider = new common.SimpleAuthenticationDetailsProvider(
-    creds.tenancy,
-    creds.user,
-    creds.fingerprint,
-    creds.privateKeyPem,
-    null,
-    common.Region.US_CHICAGO_1,
-  );
+  const provider = await sdkProvider(creds);
   models = new GenerativeAiClient({ authenticationDetailsProvider: provider });
   models.endpoint = fake.url;
   agents = new GenerativeAiAgentClient({ authenticationDetailsProvider: provider });

@@ -8,11 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeOci, startFakeOci } from "./support/fake-oci";
 import { makeTestCredentials, type TestCredentials } from "./support/keys";
-import { sdkFailure } from "./support/oci-sdk";
+import { sdkFailure, sdkProvider } from "./support/oci-sdk";
 
 process.env.OCI_SDK_DEFAULT_RETRY_ENABLED = "false";
 process.env.OCI_SDK_DEFAULT_CIRCUITBREAKER_ENABLED = "false";
-const common = await import("oci-common");
 const { GenerativeAiInferenceClient } = await import("oci-generativeaiinference");
 
 const COMPARTMENT = "ocid1.compartment.oc1..aaaatest";
@@ -25,14 +24,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "fake-oci-inference-"));
   creds = await makeTestCredentials(dir);
   fake = await startFakeOci({ keys: [creds] });
-  const provider = new common.SimpleAuthenticationDetailsProvider(
-    creds.tenancy,
-    creds.user,
-    creds.fingerprint,
-    creds.privateKeyPem,
-    null,
-    common.Region.US_CHICAGO_1,
-  );
+  const provider = await sdkProvider(creds);
   client = new GenerativeAiInferenceClient({ authenticationDetailsProvider: provider });
   client.endpoint = fake.url;
 });

@@ -1,3 +1,5 @@
+import type { TestCredentials } from "./keys";
+
 /**
  * For tests that drive OCI's own SDK clients (oci-generativeai*, oci-objectstorage) against the
  * fake OCI.
@@ -32,4 +34,25 @@ export async function sdkFailure(call: Promise<unknown>): Promise<unknown> {
   } finally {
     console.warn = warn;
   }
+}
+
+/**
+ * oci-common's provider for the test key, loaded here on first use: the caller's file must set
+ * OCI_SDK_DEFAULT_RETRY_ENABLED / OCI_SDK_DEFAULT_CIRCUITBREAKER_ENABLED before oci-common is
+ * imported anywhere (every copy reads them at load).
+ */
+export async function sdkProvider(
+  creds: TestCredentials,
+  privateKeyPem = creds.privateKeyPem,
+  fingerprint = creds.fingerprint,
+) {
+  const common = await import("oci-common");
+  return new common.SimpleAuthenticationDetailsProvider(
+    creds.tenancy,
+    creds.user,
+    fingerprint,
+    privateKeyPem,
+    null,
+    common.Region.US_CHICAGO_1,
+  );
 }
