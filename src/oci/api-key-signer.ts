@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, type KeyObject, sign } from "node:crypto";
+import { opensslSigner } from "./openssl-rsa";
 import type { RequestSigner } from "./signer";
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
@@ -10,13 +11,18 @@ const BODY_HEADERS = ["Content-Type", "Content-Length", "x-content-sha256"];
  * OCI HTTP Signature v1 for API keys, with the key parsed once into a `KeyObject`. It produces
  * exactly the Authorization header oci-common's DefaultRequestSigner produces (RSA PKCS#1 v1.5 is
  * deterministic: same date, same request → same signature; a test holds the two side by side),
- * at about a third less CPU per call — and signing is most of what a gateway costs here
- * (BENCHMARKS.md; docs/oci-wire.md#the-gateways-signers). Token-based auth (instance/resource principals, session tokens) keeps
- * oci-common's signer, which also refreshes the tokens.
+ * at a fraction of the CPU per call — and signing is most of what a gateway costs here
+ * (BENCHMARKS.md; docs/oci-wire.md#the-gateways-signers). The RSA step runs in the system's
+ * OpenSSL when it is there (openssl-rsa.ts), else in node:crypto. Token-based auth
+ * (instance/resource principals, session tokens) keeps oci-common's signer, which also
+ * refreshes the tokens.
  */
 export function createApiKeySigner(keyId: string, privateKeyPem: string, passphrase?: string): RequestSigner {
   const key: KeyObject = createPrivateKey({ key: privateKeyPem, format: "pem", passphrase });
+  const openssl = opensslSigner(key);
+  const rsaSign = typeof openssl === "function" ? openssl : (data: Uint8Array) => sign("sha256", data, key);
   return {
+    engine: typeof openssl === "function" ? "openssl" : `node:crypto (${openssl})`,
     async sign(method, url, headers, body, excludeBody) {
       const u = new URL(url);
       if (!headers.has("host")) headers.set("host", u.host);
@@ -35,7 +41,7 @@ export function createApiKeySigner(keyId: string, privateKeyPem: string, passphr
           ? `(request-target): ${method.toLowerCase()} ${u.pathname}${u.search}`
           : `${n.toLowerCase()}: ${headers.get(n)}`,
       );
-      const signature = sign("sha256", Buffer.from(lines.join("\n")), key).toString("base64");
+      const signature = rsaSign(Buffer.from(lines.join("\n"))).toString("base64");
       headers.set(
         "authorization",
         `Signature version="1",keyId="${keyId}",algorithm="rsa-sha256",headers="${names.join(" ")}",signature="${signature}"`,

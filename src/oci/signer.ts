@@ -2,6 +2,8 @@ import type * as common from "oci-common";
 
 /** Signs one outgoing request in place (OCI HTTP Signature v1; headers are added to `headers`). */
 export interface RequestSigner {
+  /** What does the RSA step, for the start-up log: "openssl", "node:crypto (why)", "oci-common". */
+  readonly engine: string;
   /** `excludeBody`: sign only date, target and host (Object Storage uploads, as OCI's SDK does). */
   sign(
     method: "GET" | "HEAD" | "POST" | "PUT" | "DELETE",
@@ -17,6 +19,7 @@ export async function createOciSigner(provider: common.AuthenticationDetailsProv
   const { DefaultRequestSigner } = await import("oci-common");
   const signer = new DefaultRequestSigner(provider);
   return {
+    engine: "oci-common",
     async sign(method, uri, headers, body, excludeBody) {
       await signer.signHttpRequest({ method: method as common.Method, uri, headers, body }, excludeBody === true);
     },

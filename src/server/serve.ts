@@ -30,8 +30,10 @@ async function chooseTransport(
   log: Logger,
 ): Promise<OciTransport> {
   if (config.testMode) return createMockTransport();
+  const signer = await createSigner(settings.ociAuth, config.credentials);
+  log.debug("request signer", { engine: signer.engine });
   return createHttpTransport({
-    signer: await createSigner(settings.ociAuth, config.credentials),
+    signer,
     endpoints: settings.endpoints,
     upstreamTimeoutMs: settings.upstreamTimeoutMs,
     streamIdleMs: settings.streamIdleMs,

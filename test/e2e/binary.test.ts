@@ -157,3 +157,33 @@ describe("check --online", () => {
     expect(bad.stdout).toContain("online: 1 of 3 check(s) failed");
   });
 });
+
+describe("request signing in the compiled binary", () => {
+  // Both engines must give signatures the verifying fake accepts; the debug log says which ran.
+  test.each([
+    ["openssl", {}],
+    ["node:crypto (OCIGENAI_SIGNER=node)", { OCIGENAI_SIGNER: "node" }],
+  ])("engine %s", async (engine, extra) => {
+    if (engine === "openssl" && process.platform !== "linux") return;
+    const { dir, bin } = await binaryDir();
+    const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
+    const fake = await startFakeOci({ keys: [creds] });
+    fakes.push(fake);
+    const g = await startGateway({
+      binary: bin,
+      env: { ...NO_TOOLS, ...extra, OCI_INFERENCE_ENDPOINT: fake.url, LOG_LEVEL: "debug" },
+    });
+    running.push(g);
+    expect(g.output()).toContain(`"engine":"${engine}"`);
+    for (const content of ["hello", "é ünïcode 🙂".repeat(2000)]) {
+      const r = await fetch(`${g.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "llama", messages: [{ role: "user", content }] }),
+      });
+      expect(r.status).toBe(200);
+    }
+    expect(fake.requests.length).toBe(2);
+    expect(fake.requests.every((r) => r.signatureOk)).toBe(true);
+  });
+});

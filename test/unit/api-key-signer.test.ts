@@ -7,10 +7,30 @@ import { ociFingerprint, sharedTestKeyPair } from "../support/keys";
 const TENANCY = "ocid1.tenancy.oc1..aaaatest";
 const USER = "ocid1.user.oc1..aaaatest";
 
-describe("createApiKeySigner matches oci-common's DefaultRequestSigner byte for byte", () => {
+/** The signer as made with OCIGENAI_SIGNER set to `engine` (unset: OpenSSL where the system has it). */
+function signerWith(engine: string | undefined, keyId: string, pem: string) {
+  const saved = process.env.OCIGENAI_SIGNER;
+  if (engine === undefined) delete process.env.OCIGENAI_SIGNER;
+  else process.env.OCIGENAI_SIGNER = engine;
+  try {
+    return createApiKeySigner(keyId, pem);
+  } finally {
+    if (saved === undefined) delete process.env.OCIGENAI_SIGNER;
+    else process.env.OCIGENAI_SIGNER = saved;
+  }
+}
+
+describe.each([
+  ["default engine", undefined],
+  ["node:crypto engine", "node"],
+])("createApiKeySigner (%s) matches oci-common's DefaultRequestSigner byte for byte", (_label, engine) => {
   const pair = sharedTestKeyPair();
   const fingerprint = ociFingerprint(pair.publicKeyPem);
-  const fast = createApiKeySigner(`${TENANCY}/${USER}/${fingerprint}`, pair.privateKeyPem);
+  const fast = signerWith(engine, `${TENANCY}/${USER}/${fingerprint}`, pair.privateKeyPem);
+  test("engine", () => {
+    if (engine === "node") expect(fast.engine).toBe("node:crypto (OCIGENAI_SIGNER=node)");
+    else if (process.platform === "linux") expect(fast.engine).toBe("openssl");
+  });
   const reference = createOciSigner(
     new common.SimpleAuthenticationDetailsProvider(TENANCY, USER, fingerprint, pair.privateKeyPem, null),
   );
