@@ -3,11 +3,15 @@
  *   L1: bun bench/proxy-bare.ts                 (fetch to the mock, body passed through both ways)
  *   L2: bun bench/proxy-bare.ts --sign          (the same + one RSA-2048 OCI signature per request,
  *                                                node:crypto, key parsed once: the signed floor)
+ *   L2o: bun bench/proxy-bare.ts --sign --openssl (the same signature through the system's OpenSSL,
+ *                                                as the binary signs when it can: the floor for
+ *                                                the binary's own signer)
  * Env: UPSTREAM (mock base URL), and for --sign KEY_FILE (PEM) and KEY_ID.
  * Prints "proxy-bare listening on http://127.0.0.1:PORT".
  */
 import { createHash, createPrivateKey, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { opensslSigner } from "../src/oci/openssl-rsa";
 
 const upstream = new URL("/20231130/actions/chat", process.env.UPSTREAM ?? "http://127.0.0.1:1");
 const target = upstream.href;
@@ -16,6 +20,9 @@ const requestTarget = `post ${upstream.pathname}`;
 const signing = process.argv.includes("--sign");
 const key = signing ? createPrivateKey(readFileSync(process.env.KEY_FILE!, "utf8")) : undefined;
 const keyId = process.env.KEY_ID ?? "bench";
+const openssl = key && process.argv.includes("--openssl") ? opensslSigner(key) : undefined;
+if (typeof openssl === "string") throw new Error(`--openssl: ${openssl}`);
+const rsaSign = openssl ?? ((data: Uint8Array) => sign("sha256", data, key!));
 
 const server = Bun.serve({
   hostname: "127.0.0.1",
@@ -31,7 +38,7 @@ const server = Bun.serve({
       const sha = createHash("sha256").update(body).digest("base64");
       const len = String(body.byteLength);
       const signingString = `x-date: ${date}\n(request-target): ${requestTarget}\nhost: ${host}\ncontent-type: application/json\ncontent-length: ${len}\nx-content-sha256: ${sha}`;
-      const signature = sign("sha256", Buffer.from(signingString), key).toString("base64");
+      const signature = rsaSign(Buffer.from(signingString)).toString("base64");
       headers["x-date"] = date;
       headers["x-content-sha256"] = sha;
       headers["content-length"] = len;
