@@ -51,9 +51,10 @@ Environment:
   DOCS_PUBLIC=false          require an API key for /openapi.json and /docs (/swagger) (open by default)
   STRICT_TOOLS=true          Responses API: refuse hosted tools (web_search, ...) instead of leaving them out
   RESPONSES_TTL_SECONDS      how long stored Responses API responses are kept (default 2592000, 30 days)
-  MAX_CONCURRENT_PER_KEY     OCI calls in flight per API key and process → 429 (default: half of
-                             BUN_CONFIG_MAX_HTTP_REQUESTS, which serve sets to 4096 → 2048; 0 = unlimited)
-  BUN_CONFIG_MAX_HTTP_REQUESTS  upstream requests in flight per process (serve sets 4096 when unset)
+  MAX_CONCURRENT_PER_KEY     OCI calls in flight per API key and process → 429 (default: half of the
+                             upstream capacity, 4096 → 2048; 0 = unlimited)
+  BUN_CONFIG_MAX_HTTP_REQUESTS  upstream capacity per process (default 4096); through HTTPS_PROXY, Bun's
+                             fetch limit, which serve raises to 4096 at launch when unset
   MAX_JSON_MB, MAX_UPLOAD_MB largest JSON body and file upload (default 10, 50)
   MAX_SCHEMA_NODES           nodes a tool or response schema may expand to (default 20000)
   MAX_IMAGES_PER_REQUEST     image parts in one chat request (default 20)

@@ -53,7 +53,7 @@ export interface Settings {
    * `upstreamCapacity`, so one key cannot take all of it.
    */
   maxConcurrentPerKey: number;
-  /** Requests Bun's fetch runs at once (BUN_CONFIG_MAX_HTTP_REQUESTS, else Bun's 256). */
+  /** Upstream requests one process is sized for (BUN_CONFIG_MAX_HTTP_REQUESTS, else 4096). */
   upstreamCapacity: number;
   /** --workers / WORKERS: server processes on one port; `auto` = the machine's cores (docs/deploy.md#workers). */
   workers: number;
@@ -189,12 +189,16 @@ function workers(v: string | undefined, name: string): number {
   return n;
 }
 
-/** Bun's own default for concurrent fetches, unless the environment raised it. */
-const BUN_DEFAULT_MAX_HTTP_REQUESTS = 256;
+/**
+ * Upstream requests one process is sized for: node:http has no limit of its own, and through a
+ * proxy `serve` raises Bun's fetch to this many at launch (server/launch.ts); an operator's
+ * `BUN_CONFIG_MAX_HTTP_REQUESTS` is taken as the capacity instead.
+ */
+const DEFAULT_UPSTREAM_CAPACITY = 4096;
 
 function upstreamCapacity(env: Env): number {
   const n = Number(env.BUN_CONFIG_MAX_HTTP_REQUESTS);
-  return Number.isInteger(n) && n > 0 ? n : BUN_DEFAULT_MAX_HTTP_REQUESTS;
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_UPSTREAM_CAPACITY;
 }
 
 function positive(v: string | undefined, fallback: number, name: string): number {

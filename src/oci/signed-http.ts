@@ -4,6 +4,7 @@ import { decideRetry } from "./retry-policy";
 import type { RequestSigner } from "./signer";
 import { parseSseJson } from "./sse";
 import type { CallOptions, OciEventStream, OciReply } from "./transport";
+import { createUpstreamFetch } from "./upstream-fetch";
 
 /** What one upstream exchange cost, for logs and metrics (reported once per exchange). */
 export interface ExchangeReport {
@@ -80,11 +81,12 @@ async function readCapped(res: Response, max: number): Promise<{ text: string; t
 }
 
 /**
- * The HTTP exchange with OCI, for every service: oci-common signs, the runtime's fetch sends with
+ * The HTTP exchange with OCI, for every service: the signer signs, upstream-fetch.ts sends with
  * an AbortSignal (client disconnect and deadlines cancel the request), our parser reads streams,
  * and OCI's error bodies become typed UpstreamErrors. No retries here.
  */
 export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
+  const upstream = createUpstreamFetch();
   async function attempt(x: Exchange, retryToken: string): Promise<Response> {
     const { method, url, req, opts, accept, ctrl } = x;
     const headers = new Headers({
@@ -104,13 +106,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       req.excludeBody === true,
     );
     try {
-      return await fetch(url, {
-        method,
-        headers,
-        body: req.body as BodyInit | undefined,
-        signal: ctrl.signal,
-        decompress: true,
-      });
+      return await upstream(url, { method, headers, body: req.body, signal: ctrl.signal });
     } catch (e) {
       throw abortReason(ctrl) ?? new UpstreamError("network", describeNetworkError(e));
     }

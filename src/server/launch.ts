@@ -1,11 +1,15 @@
+import { proxyConfigured } from "../oci/proxy-env";
+
 /**
  * How the process gets the runtime settings it cannot set once running (docs/deploy.md#workers).
  *
- * Bun's fetch runs at most 256 requests at once unless `BUN_CONFIG_MAX_HTTP_REQUESTS` is in the
- * environment when the process starts; a gateway holding 1,000 upstream streams needs more. So
- * `serve` replaces itself (execve: same pid, so systemd and scripts that kill by pid still see
- * it) with the same command and that variable set, before it loads anything heavy. An operator's
- * own value is kept. Workers get it from the supervisor that spawns them.
+ * Calls to OCI go out through node:http (oci/upstream-fetch.ts), which has no limit on requests
+ * in flight. Only through an HTTP proxy do they use Bun's fetch, which runs at most 256 requests
+ * at once unless `BUN_CONFIG_MAX_HTTP_REQUESTS` is in the environment when the process starts; a
+ * gateway holding 1,000 upstream streams needs more. So with a proxy configured, `serve` replaces
+ * itself (execve: same pid, so systemd and scripts that kill by pid still see it) with the same
+ * command and that variable set, before it loads anything heavy. An operator's own value is
+ * kept. Workers get it from the supervisor that spawns them.
  */
 
 /** Upstream requests one process may have in flight. */
@@ -28,6 +32,7 @@ export function selfCommand(args: readonly string[]): string[] {
 /** True when this process must start again with the fetch limit raised (and then never returns). */
 export function relaunchForHttpLimit(args: readonly string[]): boolean {
   if (process.env.BUN_CONFIG_MAX_HTTP_REQUESTS || process.env[WORKER_ENV]) return false;
+  if (!proxyConfigured(process.env)) return false;
   const execve = (process as { execve?: (file: string, args: string[], env: Record<string, string>) => never }).execve;
   if (typeof execve !== "function") return false;
   const cmd = selfCommand(args);

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY_SETUP_TIMEOUT_MS, binaryDir } from "../support/binary";
 import { type FakeOci, startFakeOci } from "../support/fake-oci";
@@ -207,6 +207,26 @@ describe("as shipped", () => {
     await holder.exited;
     expect(ready).toMatchObject({ firstEvent: 300, failed: 0 });
     expect(openUpstream).toBe(300);
+    // node:http carries them: the process did not relaunch itself to raise Bun's fetch limit.
+    expect(environOf(g.pid)).not.toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=");
     await g.stop();
   }, 40_000);
+
+  test("with a proxy configured, serve relaunches in place (same pid) with Bun's fetch limit raised", async () => {
+    // HTTPS_PROXY only: the fake is plain http, so its calls still go direct and must still work.
+    const g = await start([], { HTTPS_PROXY: "http://127.0.0.1:9" });
+    expect(environOf(g.pid)).toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=4096");
+    const r = await fetch(`${g.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer k", "content-type": "application/json" },
+      body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(r.status).toBe(200);
+    await g.stop();
+  });
 });
+
+/** A process's environment as the kernel holds it (what execve gave it). */
+function environOf(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+}

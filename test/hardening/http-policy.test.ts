@@ -78,9 +78,10 @@ describe("a key-less gateway refuses web pages of other sites (#7)", () => {
 });
 
 describe("each key gets a fair share of the upstream capacity (#8)", () => {
-  test("by default a key may hold half of Bun's concurrent fetches; explicit settings win", () => {
+  test("by default a key may hold half of the upstream capacity (4096, or BUN_CONFIG_MAX_HTTP_REQUESTS); explicit settings win", () => {
     const s = (env: Record<string, string>) => resolveSettings({ command: "serve" }, env);
-    expect(s({}).maxConcurrentPerKey).toBe(128);
+    expect(s({}).upstreamCapacity).toBe(4096);
+    expect(s({}).maxConcurrentPerKey).toBe(2048);
     expect(s({ BUN_CONFIG_MAX_HTTP_REQUESTS: "2000" }).maxConcurrentPerKey).toBe(1000);
     expect(s({ MAX_CONCURRENT_PER_KEY: "7" }).maxConcurrentPerKey).toBe(7);
     expect(s({ MAX_CONCURRENT_PER_KEY: "0" }).maxConcurrentPerKey).toBe(0);
