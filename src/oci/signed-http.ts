@@ -4,7 +4,7 @@ import { decideRetry } from "./retry-policy";
 import type { RequestSigner } from "./signer";
 import { parseSseJson } from "./sse";
 import type { CallOptions, OciEventStream, OciReply } from "./transport";
-import { createUpstreamFetch } from "./upstream-fetch";
+import { createUpstreamSender, type UpstreamSender } from "./upstream-fetch";
 
 /** What one upstream exchange cost, for logs and metrics (reported once per exchange). */
 export interface ExchangeReport {
@@ -27,6 +27,8 @@ export interface SignedHttpOptions {
   upstreamTimeoutMs: number;
   /** Longest silence inside a stream before it is abandoned. */
   streamIdleMs: number;
+  /** How requests go out; default fetch up to Bun's limit, node:http beyond (upstream-fetch.ts). */
+  sender?: UpstreamSender;
 }
 
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "DELETE";
@@ -54,6 +56,8 @@ interface Exchange {
   opts: CallOptions;
   accept: string;
   ctrl: AbortController;
+  /** The answer's body is handed on (raw), so its fetch slot could not be given back. */
+  direct?: boolean;
 }
 
 /** Error bodies are small; a huge one is cut so a broken upstream cannot fill memory. */
@@ -86,7 +90,7 @@ async function readCapped(res: Response, max: number): Promise<{ text: string; t
  * and OCI's error bodies become typed UpstreamErrors. No retries here.
  */
 export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
-  const upstream = createUpstreamFetch();
+  const upstream = o.sender ?? createUpstreamSender();
   async function attempt(x: Exchange, retryToken: string): Promise<Response> {
     const { method, url, req, opts, accept, ctrl } = x;
     const headers = new Headers({
@@ -106,7 +110,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       req.excludeBody === true,
     );
     try {
-      return await upstream(url, { method, headers, body: req.body, signal: ctrl.signal });
+      return await upstream.send(url, { method, headers, body: req.body, signal: ctrl.signal }, x.direct === true);
     } catch (e) {
       throw abortReason(ctrl) ?? new UpstreamError("network", describeNetworkError(e));
     }
@@ -154,6 +158,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
         attempt: retries + 1,
       });
       await res?.body?.cancel().catch(() => {});
+      upstream.release(res);
       await sleep(decision.delayMs, ctrl.signal);
     }
   }
@@ -173,8 +178,9 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
     async exchange(method, url, body, opts) {
       const ctrl = linkedController(opts.signal);
       const { at, timer } = deadline(ctrl, "no answer", opts);
+      let res: Response | undefined;
       try {
-        const res = await send({ method, url, req: { body }, opts, accept: "application/json", ctrl }, at);
+        res = await send({ method, url, req: { body }, opts, accept: "application/json", ctrl }, at);
         const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
         if (!res.ok) throw await httpError(res);
         let read: { text: string; truncated: boolean };
@@ -198,6 +204,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
           throw new UpstreamError("bad_response", `answer is not JSON: ${text.slice(0, 80)}`, { opcRequestId });
         }
       } finally {
+        upstream.release(res);
         clearTimeout(timer);
         ctrl.dispose();
       }
@@ -216,22 +223,26 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
         clearTimeout(timer);
       }
       const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
-      if (!res.ok) {
-        ctrl.dispose();
-        throw await httpError(res);
-      }
       const type = res.headers.get("content-type") ?? "";
-      if (!type.startsWith("text/event-stream") || !res.body) {
+      if (!res.ok || !type.startsWith("text/event-stream") || !res.body) {
         ctrl.dispose();
-        const text = await res.text().catch(() => "");
-        throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, {
-          opcRequestId,
-        });
+        try {
+          if (!res.ok) throw await httpError(res);
+          const text = await res.text().catch(() => "");
+          throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, {
+            opcRequestId,
+          });
+        } finally {
+          upstream.release(res);
+        }
       }
+      const answer = res;
+      // A stream dropped before anyone read it (pool failover, client gone) gives its slot back too.
+      ctrl.signal.addEventListener("abort", () => upstream.release(answer), { once: true });
       return {
         opcRequestId,
         cancel: () => ctrl.abort(new DOMException("client went away", "AbortError")),
-        events: guardedEvents(res.body, ctrl, o.streamIdleMs, opcRequestId),
+        events: guardedEvents(res.body, ctrl, o.streamIdleMs, opcRequestId, () => upstream.release(answer)),
       };
     },
 
@@ -239,7 +250,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       const ctrl = linkedController(opts.signal);
       const { at, timer } = deadline(ctrl, "no answer", opts);
       try {
-        const res = await send({ method, url, req, opts, accept: "*/*", ctrl }, at);
+        const res = await send({ method, url, req, opts, accept: "*/*", ctrl, direct: true }, at);
         if (!res.ok) throw await httpError(res);
         return res;
       } finally {
@@ -255,7 +266,8 @@ async function* guardedEvents(
   body: ReadableStream<Uint8Array>,
   ctrl: AbortController & { dispose(): void },
   idleMs: number,
-  opcRequestId?: string,
+  opcRequestId: string | undefined,
+  done: () => void,
 ) {
   // One watchdog for the whole stream, pushed back by every chunk.
   const idle = setTimeout(
@@ -279,6 +291,7 @@ async function* guardedEvents(
     ctrl.signal.removeEventListener("abort", onAbort);
     if (!ctrl.signal.aborted) body.cancel().catch(() => {});
     ctrl.dispose();
+    done();
   }
 }
 

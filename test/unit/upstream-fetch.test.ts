@@ -1,13 +1,19 @@
-/** The node:http sender the transport uses for OCI: fetch's contract, without fetch's 256 limit. */
+/**
+ * How the transport sends to OCI: node:http answers as fetch does (nodeHttpFetch), and the sender
+ * uses fetch up to Bun's limit and node:http beyond, giving every fetch slot back (upstream-fetch).
+ */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { nodeHttpAgents, nodeHttpFetch } from "../../src/oci/node-http-fetch";
 import { proxyConfigured, proxyFor } from "../../src/oci/proxy-env";
-import { createUpstreamFetch } from "../../src/oci/upstream-fetch";
+import { createSignedHttp } from "../../src/oci/signed-http";
+import { createUpstreamSender } from "../../src/oci/upstream-fetch";
 
 let server: http.Server;
 let base: string;
 let connections = 0;
+let flaky = 0;
 let inFlight = 0;
 let peak = 0;
 const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
@@ -31,6 +37,14 @@ beforeAll(async () => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write("data: first\n\n");
       setTimeout(() => res.end("data: second\n\n"), 400);
+    } else if (path === "/sse") {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write('data: {"a":1}\n\n');
+      setTimeout(() => res.end('data: {"a":2}\n\n'), 100);
+    } else if (path === "/flaky") {
+      flaky++;
+      res.writeHead(flaky % 2 === 1 ? 503 : 200, { "content-type": "application/json", "retry-after": "0" });
+      res.end(JSON.stringify({ code: "Unavailable", message: "try again", ok: flaky % 2 === 0 }));
     } else if (path === "/hang") {
       // never answers
     } else if (path === "/cut") {
@@ -58,7 +72,8 @@ afterAll(() => {
   server.close();
 });
 
-const send = createUpstreamFetch({});
+const agents = nodeHttpAgents();
+const send = (url: string, i: Parameters<typeof nodeHttpFetch>[1]) => nodeHttpFetch(new URL(url), i, agents["http:"]!);
 const init = (method = "GET", body?: string | Uint8Array, signal = new AbortController().signal) => ({
   method,
   headers: new Headers({ "x-probe": "p", "content-type": "application/json" }),
@@ -66,7 +81,7 @@ const init = (method = "GET", body?: string | Uint8Array, signal = new AbortCont
   signal,
 });
 
-describe("createUpstreamFetch", () => {
+describe("nodeHttpFetch", () => {
   test("status, headers, body and the request as sent (content-length filled in)", async () => {
     seen.length = 0;
     const res = await send(`${base}/json?q=1`, init("POST", new TextEncoder().encode('{"a":"é"}')));
@@ -156,7 +171,7 @@ describe("createUpstreamFetch", () => {
     expect(connections - before).toBeLessThanOrEqual(1);
   });
 
-  test("through HTTP_PROXY the request goes via the proxy (fetch's own proxy support), unless NO_PROXY", async () => {
+  test("sender: through HTTP_PROXY the request goes via the proxy (fetch's own proxy support), unless NO_PROXY", async () => {
     const proxied: string[] = [];
     const proxy = http.createServer(async (req, res) => {
       proxied.push(req.url!);
@@ -172,17 +187,103 @@ describe("createUpstreamFetch", () => {
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
     const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     try {
-      const viaProxy = await createUpstreamFetch({ HTTP_PROXY: proxyUrl })(`${base}/json`, init());
+      const viaProxy = await createUpstreamSender({ HTTP_PROXY: proxyUrl }).send(`${base}/json`, init());
       expect(viaProxy.headers.get("x-via")).toBe("test-proxy");
       expect(await viaProxy.json()).toEqual({ ok: true });
       expect(proxied).toEqual([`${base}/json`]);
-      const direct = await createUpstreamFetch({ HTTP_PROXY: proxyUrl, NO_PROXY: "127.0.0.1" })(`${base}/json`, init());
+      const direct = await createUpstreamSender({ HTTP_PROXY: proxyUrl, NO_PROXY: "127.0.0.1" }).send(
+        `${base}/json`,
+        init(),
+      );
       expect(direct.headers.get("x-via")).toBeNull();
       expect(proxied.length).toBe(1);
     } finally {
       proxy.closeAllConnections();
       proxy.close();
     }
+  });
+});
+
+describe("createUpstreamSender", () => {
+  // fetch announces compression; node:http (no Accept-Encoding) does not: that tells them apart.
+  const viaFetch = (i: number) => seen[i]!.headers["accept-encoding"] !== undefined;
+
+  test("fetch while slots are free, node:http beyond, fetch again once a slot is given back", async () => {
+    const sender = createUpstreamSender({ BUN_CONFIG_MAX_HTTP_REQUESTS: "19" }); // 19 − 16 headroom = 3 slots
+    seen.length = 0;
+    const held = [];
+    for (let i = 0; i < 3; i++) held.push(await sender.send(`${base}/json`, init()));
+    expect(sender.fetchesOpen()).toBe(3);
+    const overflow = await sender.send(`${base}/json`, init());
+    expect([0, 1, 2, 3].map(viaFetch)).toEqual([true, true, true, false]);
+    sender.release(overflow); // not a fetch: changes nothing
+    expect(sender.fetchesOpen()).toBe(3);
+    await held[0]!.text();
+    sender.release(held[0]);
+    sender.release(held[0]); // idempotent
+    expect(sender.fetchesOpen()).toBe(2);
+    await sender.send(`${base}/json`, init());
+    expect(viaFetch(4)).toBe(true);
+    const file = await sender.send(`${base}/json`, init(), true); // a body handed on: never leased
+    expect(viaFetch(5)).toBe(false);
+    expect(await file.json()).toEqual({ ok: true });
+    expect(sender.fetchesOpen()).toBe(3);
+  });
+
+  test("a fetch that fails gives its slot back at once", async () => {
+    const sender = createUpstreamSender({});
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    await expect(sender.send(`http://127.0.0.1:${port}/`, init())).rejects.toBeDefined();
+    expect(sender.fetchesOpen()).toBe(0);
+  });
+
+  test("as shipped, 300 calls in flight at once: Bun's fetch takes its share, node:http the rest", async () => {
+    const sender = createUpstreamSender({});
+    peak = 0;
+    const answers = await Promise.all(
+      Array.from({ length: 300 }, async () => {
+        const r = await sender.send(`${base}/hold`, init());
+        const text = await r.text();
+        sender.release(r);
+        return text;
+      }),
+    );
+    expect(answers.every((a) => a === "held")).toBe(true);
+    expect(peak).toBe(300);
+    expect(sender.fetchesOpen()).toBe(0);
+  });
+
+  test("the transport gives every slot back: answers, OCI errors, retries, streams read or dropped", async () => {
+    const sender = createUpstreamSender({});
+    const http2 = createSignedHttp({
+      signer: { engine: "test", async sign() {} },
+      upstreamTimeoutMs: 5_000,
+      streamIdleMs: 5_000,
+      sender,
+    });
+    const opts = () => ({ requestId: "r", signal: new AbortController().signal });
+    await http2.exchange("POST", `${base}/json`, "{}", opts());
+    const before = flaky;
+    expect((await http2.exchange("POST", `${base}/flaky`, "{}", opts())).body).toEqual({
+      code: "Unavailable",
+      message: "try again",
+      ok: true,
+    });
+    expect(flaky - before).toBe(2); // a 503, retried
+    await expect(http2.exchange("GET", `${base}/nope`, undefined, opts())).rejects.toBeDefined();
+    await expect(http2.stream(`${base}/json`, "{}", opts())).rejects.toBeDefined(); // not an event stream
+    const read = await http2.stream(`${base}/sse`, "{}", opts());
+    const got: unknown[] = [];
+    for await (const ev of read.events) got.push(ev);
+    expect(got).toEqual([{ a: 1 }, { a: 2 }]);
+    const dropped = await http2.stream(`${base}/sse`, "{}", opts());
+    dropped.cancel(); // never read: the abort gives the slot back
+    const half = await http2.stream(`${base}/sse`, "{}", opts());
+    for await (const _ of half.events) break; // read one event, then stop
+    expect(sender.fetchesOpen()).toBe(0);
   });
 });
 
