@@ -112,7 +112,7 @@ const cfg = SMOKE
       holdMs: 2000,
       coldRuns: 20,
       quietMaxWaitS: 20,
-      deadlineS: 900,
+      deadlineS: 1200,
     };
 if (flag("--reps")) cfg.reps = Number(flag("--reps"));
 if (flag("--rate")) for (const c of cfg.cells) if (c.size === "small") c.rate = Number(flag("--rate"));
