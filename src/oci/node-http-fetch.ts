@@ -1,6 +1,5 @@
 import http from "node:http";
 import https from "node:https";
-import type { UpstreamRequest } from "./upstream-fetch";
 
 /**
  * One request over `node:http(s)`, answered as a web `Response` (body streamed, paused at the
@@ -9,6 +8,14 @@ import type { UpstreamRequest } from "./upstream-fetch";
  * limit, at the price of ~10 % more CPU and ~0.5 ms more to a stream's first event, measured in
  * BENCHMARKS.md. No `Accept-Encoding` is sent, so answers come uncompressed.
  */
+
+/** One signed request, as the transport hands it to a sender. */
+export interface UpstreamRequest {
+  method: string;
+  headers: Headers;
+  body?: string | Uint8Array;
+  signal: AbortSignal;
+}
 
 /** Statuses whose answers have no body (a Response refuses one). */
 const NO_BODY = new Set([101, 204, 205, 304]);

@@ -1,4 +1,4 @@
-import { nodeHttpAgents, nodeHttpFetch } from "./node-http-fetch";
+import { nodeHttpAgents, nodeHttpFetch, type UpstreamRequest } from "./node-http-fetch";
 import { proxyFor } from "./proxy-env";
 
 /**
@@ -17,12 +17,8 @@ import { proxyFor } from "./proxy-env";
  * always use fetch, which implements proxies; with a proxy set, `serve` raises Bun's limit at
  * launch instead (server/launch.ts).
  */
-export interface UpstreamRequest {
-  method: string;
-  headers: Headers;
-  body?: string | Uint8Array;
-  signal: AbortSignal;
-}
+
+export type { UpstreamRequest };
 
 export interface UpstreamSender {
   /** `direct`: a call whose body the transport hands on (file downloads) and never releases. */
