@@ -1,4 +1,5 @@
 import { RedisClient } from "bun";
+import { holdLease } from "./held-lease";
 import { KeyLock } from "./key-lock";
 import { checkRetention, checkTtl, type StoreOptions } from "./memory";
 import {
@@ -344,41 +345,13 @@ export class RedisSessionStore implements StateStore {
 
   /** A held lock: its lease renewed every third of itself until released. */
   private holding(lockKey: string, token: string, lease: string, releaseLocal: Release): Release {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
-    const stop = () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      this.held.delete(stop);
-    };
-    const every = Math.max(1, Math.floor(Number(lease) / 3));
-    const renew = async () => {
-      try {
-        const still: unknown = await this.run((c) => c.send("EVAL", [RENEW_SCRIPT, "1", lockKey, token, lease]));
-        if (still !== 1) return stop(); // lease lost (expired, or deleted by hand): nothing to keep alive
-      } catch {
-        // Redis unreachable: try again next time; the lease may lapse meanwhile.
-      }
-      if (!stopped) schedule();
-    };
-    const schedule = () => {
-      timer = setTimeout(renew, every);
-      timer.unref?.();
-    };
-    this.held.add(stop);
-    schedule();
-    let released: Promise<void> | undefined;
-    return () =>
-      (released ??= (async () => {
-        stop();
-        try {
-          await this.run((c) => c.send("EVAL", [UNLOCK_SCRIPT, "1", lockKey, token]));
-        } catch {
-          // Never fail the caller's `finally`: an unreleased lock expires with its lease.
-        } finally {
-          await releaseLocal();
-        }
-      })());
+    return holdLease({
+      leaseMs: Number(lease),
+      held: this.held,
+      renew: async () => (await this.run((c) => c.send("EVAL", [RENEW_SCRIPT, "1", lockKey, token, lease]))) === 1,
+      drop: async () => void (await this.run((c) => c.send("EVAL", [UNLOCK_SCRIPT, "1", lockKey, token]))),
+      releaseLocal,
+    });
   }
 
   /** One store call against a live connection, bounded by opTimeoutMs; any failure is a 503. */

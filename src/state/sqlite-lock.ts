@@ -1,4 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
+import { holdLease } from "./held-lease";
 import { KeyLock } from "./key-lock";
 import { type LockOptions, LockTimeoutError, type Release, StoreUnavailableError } from "./types";
 
@@ -91,39 +92,13 @@ export class SqliteKeyLock {
   }
 
   private holding(key: string, holder: string, lease: number, releaseLocal: Release): Release {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stop = () => {
-      clearTimeout(timer);
-      this.held.delete(stop);
-    };
-    const renew = () => {
-      let ours = true;
-      try {
-        ours = this.take(key, holder, lease);
-      } catch {
-        // Busy past busy_timeout, or closed: try again next time; the lease may lapse meanwhile.
-      }
-      if (!ours) return stop(); // another holder took it after our lease lapsed: nothing to keep
-      if (this.held.has(stop)) schedule();
-    };
-    const schedule = () => {
-      timer = setTimeout(renew, Math.max(1, Math.floor(lease / 3)));
-      timer.unref?.();
-    };
-    this.held.add(stop);
-    schedule();
-    let released: Promise<void> | undefined;
-    return () =>
-      (released ??= (async () => {
-        stop();
-        try {
-          this.q.drop.run(key, holder);
-        } catch {
-          // Never fail the caller's `finally`: a row left behind expires with its lease.
-        } finally {
-          await releaseLocal();
-        }
-      })());
+    return holdLease({
+      leaseMs: lease,
+      held: this.held,
+      renew: () => this.take(key, holder, lease),
+      drop: () => void this.q.drop.run(key, holder),
+      releaseLocal,
+    });
   }
 }
 
