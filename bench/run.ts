@@ -243,6 +243,45 @@ async function main(): Promise<number> {
     }),
   );
   const baseEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
+  /** One closed-loop wrk run posting a body file (bench/wrk-post.lua): 2xx answers, errors, req/s. */
+  const runWrk = async (
+    name: string,
+    o: {
+      url: string;
+      bodyFile: string;
+      key: string;
+      threads: number;
+      conns: number;
+      seconds: number;
+      prefix?: string[];
+      cpu?: number;
+    },
+  ) => {
+    const w = spawnTracked(
+      name,
+      [
+        ...(o.prefix ?? []),
+        wrk!,
+        `-t${o.threads}`,
+        `-c${o.conns}`,
+        `-d${o.seconds}s`,
+        "-s",
+        join(BENCH, "wrk-post.lua"),
+        o.url,
+      ],
+      { env: { ...baseEnv, WRK_BODY_FILE: o.bodyFile, WRK_API_KEY: o.key }, cpu: o.cpu },
+    );
+    const m = await w.waitFor(/WRK_JSON (\{.*\})/, (o.seconds + 15) * 1000);
+    await w.stop();
+    const j = JSON.parse(m[1]!) as {
+      requests: number;
+      duration_us: number;
+      status_errors: number;
+      socket_errors: number;
+    };
+    const requests = j.requests - j.status_errors;
+    return { requests, errors: j.status_errors + j.socket_errors, rps: requests / (j.duration_us / 1e6) };
+  };
 
   const mock = spawnTracked("mock", [BUN, join(BENCH, "mock-oci.ts")], { env: baseEnv, cpu: cpuOf(LOAD_CPU) });
   const mockUrl = `http://127.0.0.1:${(await mock.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 10_000))[1]}`;
@@ -456,33 +495,15 @@ async function main(): Promise<number> {
           let rps: number;
           let tool = "wrk";
           if (wrk) {
-            const w = spawnTracked(
-              `wrk-${a}`,
-              [
-                wrk,
-                "-t1",
-                `-c${cfg.wrkConns}`,
-                `-d${cfg.wrkSeconds}s`,
-                "-s",
-                join(BENCH, "wrk-post.lua"),
-                arms[a].target.url,
-              ],
-              {
-                env: { ...baseEnv, WRK_BODY_FILE: arms[a].bodies[size].file, WRK_API_KEY: arms[a].key },
-                cpu: cpuOf(LOAD_CPU),
-              },
-            );
-            const m = await w.waitFor(/WRK_JSON (\{.*\})/, (cfg.wrkSeconds + 15) * 1000);
-            await w.stop();
-            const j = JSON.parse(m[1]!) as {
-              requests: number;
-              duration_us: number;
-              status_errors: number;
-              socket_errors: number;
-            };
-            errors = j.status_errors + j.socket_errors;
-            requests = j.requests - j.status_errors;
-            rps = requests / (j.duration_us / 1e6);
+            ({ requests, errors, rps } = await runWrk(`wrk-${a}`, {
+              url: arms[a].target.url,
+              bodyFile: arms[a].bodies[size].file,
+              key: arms[a].key,
+              threads: 1,
+              conns: cfg.wrkConns,
+              seconds: cfg.wrkSeconds,
+              cpu: cpuOf(LOAD_CPU),
+            }));
           } else {
             tool = "bun-closed-loop";
             const r = await closedLoop(arms[a].target, arms[a].bodies[size].json, cfg.wrkConns, cfg.wrkSeconds);
@@ -785,30 +806,15 @@ async function main(): Promise<number> {
         let rps: number;
         let errors: number;
         if (wrk) {
-          const w = spawnTracked(
-            `wrk-workers-${n}`,
-            [
-              ...anyCore,
-              wrk,
-              "-t2",
-              `-c${cfg.wrkConns * 2}`,
-              `-d${cfg.wrkSeconds + 1}s`,
-              "-s",
-              join(BENCH, "wrk-post.lua"),
-              target.url,
-            ],
-            { env: { ...baseEnv, WRK_BODY_FILE: bodies.small.file, WRK_API_KEY: API_KEY } },
-          );
-          const m = await w.waitFor(/WRK_JSON (\{.*\})/, (cfg.wrkSeconds + 16) * 1000);
-          await w.stop();
-          const j = JSON.parse(m[1]!) as {
-            requests: number;
-            duration_us: number;
-            status_errors: number;
-            socket_errors: number;
-          };
-          errors = j.status_errors + j.socket_errors;
-          rps = (j.requests - j.status_errors) / (j.duration_us / 1e6);
+          ({ errors, rps } = await runWrk(`wrk-workers-${n}`, {
+            url: target.url,
+            bodyFile: bodies.small.file,
+            key: API_KEY,
+            threads: 2,
+            conns: cfg.wrkConns * 2,
+            seconds: cfg.wrkSeconds + 1,
+            prefix: anyCore,
+          }));
         } else {
           ({ rps, errors } = await closedLoop(target, bodies.small.json, cfg.wrkConns * 2, cfg.wrkSeconds + 1));
         }
