@@ -4,7 +4,7 @@ import { decideRetry } from "./retry-policy";
 import type { RequestSigner } from "./signer";
 import { parseSseJson } from "./sse";
 import type { CallOptions, OciEventStream, OciReply } from "./transport";
-import { createUpstreamSender, type UpstreamSender } from "./upstream-fetch";
+import { createUpstreamSender, type UpstreamSender } from "./upstream-sender";
 
 /** What one upstream exchange cost, for logs and metrics (reported once per exchange). */
 export interface ExchangeReport {
@@ -27,7 +27,7 @@ export interface SignedHttpOptions {
   upstreamTimeoutMs: number;
   /** Longest silence inside a stream before it is abandoned. */
   streamIdleMs: number;
-  /** How requests go out; default fetch up to Bun's limit, node:http beyond (upstream-fetch.ts). */
+  /** How requests go out (upstream-sender.ts). */
   sender?: UpstreamSender;
 }
 
@@ -158,7 +158,6 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
         attempt: retries + 1,
       });
       await res?.body?.cancel().catch(() => {});
-      upstream.release(res);
       await sleep(decision.delayMs, ctrl.signal);
     }
   }
@@ -204,7 +203,6 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
           throw new UpstreamError("bad_response", `answer is not JSON: ${text.slice(0, 80)}`, { opcRequestId });
         }
       } finally {
-        upstream.release(res);
         clearTimeout(timer);
         ctrl.dispose();
       }
@@ -226,23 +224,16 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       const type = res.headers.get("content-type") ?? "";
       if (!res.ok || !type.startsWith("text/event-stream") || !res.body) {
         ctrl.dispose();
-        try {
-          if (!res.ok) throw await httpError(res);
-          const text = await res.text().catch(() => "");
-          throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, {
-            opcRequestId,
-          });
-        } finally {
-          upstream.release(res);
-        }
+        if (!res.ok) throw await httpError(res);
+        const text = await res.text().catch(() => "");
+        throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, {
+          opcRequestId,
+        });
       }
-      const answer = res;
-      // A stream dropped before anyone read it (pool failover, client gone) gives its slot back too.
-      ctrl.signal.addEventListener("abort", () => upstream.release(answer), { once: true });
       return {
         opcRequestId,
         cancel: () => ctrl.abort(new DOMException("client went away", "AbortError")),
-        events: guardedEvents(res.body, ctrl, o.streamIdleMs, opcRequestId, () => upstream.release(answer)),
+        events: guardedEvents(res.body, ctrl, o.streamIdleMs, opcRequestId),
       };
     },
 
@@ -267,7 +258,6 @@ async function* guardedEvents(
   ctrl: AbortController & { dispose(): void },
   idleMs: number,
   opcRequestId: string | undefined,
-  done: () => void,
 ) {
   // One watchdog for the whole stream, pushed back by every chunk.
   const idle = setTimeout(
@@ -291,7 +281,6 @@ async function* guardedEvents(
     ctrl.signal.removeEventListener("abort", onAbort);
     if (!ctrl.signal.aborted) body.cancel().catch(() => {});
     ctrl.dispose();
-    done();
   }
 }
 

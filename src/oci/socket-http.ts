@@ -1,0 +1,509 @@
+import type { Socket, SocketHandler } from "bun";
+import type { UpstreamRequest } from "./node-http-fetch";
+
+/**
+ * A small HTTP/1.1 client on Bun's native sockets (`Bun.connect`), for the calls to OCI
+ * (docs/deploy.md#how-upstream-calls-are-sent). Why not fetch: Bun's fetch runs at most 256
+ * requests at once unless a variable was set at launch, and an answer read from JavaScript costs
+ * ~27 KB of memory per open stream against ~10 KB here; node:http has no limit but costs more
+ * still. This client has no limit, keeps connections alive per origin, verifies TLS (Bun's root
+ * certificates, the host name checked) and answers with a web `Response` whose body is paused at
+ * the socket while its reader is behind.
+ *
+ * It speaks what OCI answers: a status line, headers, then a body framed by Content-Length,
+ * chunked transfer coding, or the connection's end. No Accept-Encoding is sent, so answers come
+ * uncompressed. One request per connection at a time (no pipelining).
+ */
+
+export interface SocketHttpOptions {
+  /** Seconds an unused connection is kept for the next request. */
+  idleSeconds?: number;
+  /** Unused connections kept per origin at most. */
+  maxIdlePerOrigin?: number;
+  /** Certificates trusted instead of Bun's roots (tests). */
+  ca?: string | string[];
+}
+
+export interface SocketHttp {
+  request(u: URL, init: UpstreamRequest): Promise<Response>;
+  /** Unused kept-alive connections, over all origins (tests). */
+  idleCount(): number;
+  /** Closes the unused connections. */
+  closeIdle(): void;
+}
+
+/** An answer's head larger than this is refused (OCI's are ~1 KB). */
+const MAX_HEAD = 64 * 1024;
+/** Bytes buffered for a reader before the socket is paused. */
+const HIGH_WATER = 64 * 1024;
+const NO_BODY = new Set([204, 205, 304]);
+const CRLF2 = Buffer.from("\r\n\r\n");
+
+/** A failure with a system-like code, as fetch's and node's network errors carry. */
+function netError(message: string, code: string, cause?: unknown): Error {
+  return Object.assign(new Error(message, cause === undefined ? undefined : { cause }), { code });
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason ?? "aborted"));
+}
+
+/** Decodes chunked transfer coding incrementally; `push` answers the data bytes found. */
+class ChunkedDecoder {
+  private state: "size" | "data" | "after-data" | "trailer" = "size";
+  private line = "";
+  private left = 0;
+  done = false;
+
+  push(buf: Uint8Array, out: Uint8Array[]): void {
+    let i = 0;
+    while (i < buf.length && !this.done) {
+      if (this.state === "data") {
+        const n = Math.min(this.left, buf.length - i);
+        out.push(buf.subarray(i, i + n));
+        i += n;
+        this.left -= n;
+        if (this.left === 0) this.state = "after-data";
+        continue;
+      }
+      const lf = buf.indexOf(10, i);
+      const end = lf < 0 ? buf.length : lf;
+      this.line += Buffer.from(buf.buffer, buf.byteOffset + i, end - i).toString("latin1");
+      if (this.line.length > 8 * 1024) throw netError("a chunk header is too long", "HPE_CHUNK_EXTENSIONS_OVERFLOW");
+      if (lf < 0) return;
+      i = lf + 1;
+      const line = this.line.endsWith("\r") ? this.line.slice(0, -1) : this.line;
+      this.line = "";
+      if (this.state === "after-data") {
+        if (line !== "") throw netError("chunk data not followed by CRLF", "HPE_INVALID_CHUNK_SIZE");
+        this.state = "size";
+      } else if (this.state === "size") {
+        const hex = line.split(";", 1)[0]!.trim();
+        if (!/^[0-9a-fA-F]{1,8}$/.test(hex)) throw netError(`bad chunk size '${hex}'`, "HPE_INVALID_CHUNK_SIZE");
+        this.left = Number.parseInt(hex, 16);
+        this.state = this.left === 0 ? "trailer" : "data";
+      } else if (line === "") {
+        this.done = true;
+      }
+    }
+  }
+}
+
+type Framing =
+  | { kind: "none" }
+  | { kind: "length"; left: number }
+  | { kind: "chunked"; decoder: ChunkedDecoder }
+  | { kind: "close" };
+
+/** One kept-alive connection to one origin. */
+interface Conn {
+  key: string;
+  socket: Socket<Conn> | undefined;
+  /** The request it serves now; none while it waits in the pool. */
+  ex: Exchange | undefined;
+  /** It served an earlier request (a close before any answer byte may be the server's idle close). */
+  reused: boolean;
+  /** Bytes of the request the socket did not take yet (sent on drain). */
+  unsent: Uint8Array | undefined;
+  closed: boolean;
+  tls: boolean;
+  /** The socket's last error, reported with its close. */
+  lastError?: Error;
+}
+
+/** One request and its answer, on one connection. */
+class Exchange {
+  head: Buffer | undefined;
+  gotBytes = false;
+  framing: Framing = { kind: "none" };
+  controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  answered = false;
+  finished = false;
+  keepAlive = true;
+  conn!: Conn;
+  constructor(
+    readonly request: Uint8Array,
+    readonly method: string,
+    readonly signal: AbortSignal,
+    readonly resolve: (r: Response) => void,
+    readonly reject: (e: unknown) => void,
+    /** Called when the connection failed before any answer byte: may try again on a fresh one. */
+    readonly retry: (() => boolean) | undefined,
+    readonly done: (conn: Conn, reusable: boolean) => void,
+  ) {}
+}
+
+export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
+  const idleSeconds = o.idleSeconds ?? 15;
+  const maxIdle = o.maxIdlePerOrigin ?? 256;
+  const idle = new Map<string, Conn[]>();
+
+  const drop = (conn: Conn) => {
+    const list = idle.get(conn.key);
+    if (!list) return;
+    const at = list.indexOf(conn);
+    if (at >= 0) list.splice(at, 1);
+    if (list.length === 0) idle.delete(conn.key);
+  };
+
+  const finish = (conn: Conn, reusable: boolean) => {
+    conn.ex = undefined;
+    if (!reusable || conn.closed || !conn.socket) {
+      conn.socket?.end();
+      return;
+    }
+    const list = idle.get(conn.key) ?? [];
+    if (list.length >= maxIdle) {
+      conn.socket.end();
+      return;
+    }
+    conn.reused = true;
+    conn.socket.timeout(idleSeconds);
+    list.push(conn);
+    idle.set(conn.key, list);
+  };
+
+  const send = (conn: Conn) => {
+    const ex = conn.ex;
+    if (!ex || !conn.socket) return;
+    writeOut(conn, ex.request);
+  };
+
+  const writeOut = (conn: Conn, bytes: Uint8Array) => {
+    const n = conn.socket!.write(bytes);
+    if (n < 0) return; // closed: the close handler reports it
+    conn.unsent = n < bytes.length ? bytes.subarray(n) : undefined;
+  };
+
+  const handlers: SocketHandler<Conn> = {
+    open(socket) {
+      const conn = socket.data;
+      conn.socket = socket;
+      // Aborted while connecting: nobody waits for this connection any more.
+      if (!conn.ex) return socket.terminate();
+      socket.setNoDelay(true);
+      if (!conn.tls) send(conn);
+    },
+    handshake(socket, success, authorizationError) {
+      const conn = socket.data;
+      if (!conn.ex) return socket.terminate();
+      if (success && !authorizationError) return send(conn);
+      fail(conn, netError(`TLS: ${authorizationError?.message ?? "handshake failed"}`, "ERR_TLS_CERT"));
+      socket.terminate();
+    },
+    drain(socket) {
+      const conn = socket.data;
+      if (conn.unsent) writeOut(conn, conn.unsent);
+    },
+    data(socket, data) {
+      const conn = socket.data;
+      const ex = conn.ex;
+      if (!ex) {
+        // Bytes on a connection nobody asked anything: it cannot be trusted for the next request.
+        drop(conn);
+        socket.terminate();
+        return;
+      }
+      try {
+        receive(ex, data);
+      } catch (e) {
+        ex.keepAlive = false;
+        fail(conn, e);
+        socket.terminate();
+      }
+    },
+    timeout(socket) {
+      const conn = socket.data;
+      if (!conn.ex) {
+        drop(conn);
+        socket.end();
+      }
+    },
+    error(socket, error) {
+      socket.data.lastError = error;
+    },
+    end(socket) {
+      socket.end();
+    },
+    close(socket, error) {
+      const conn = socket.data;
+      conn.closed = true;
+      drop(conn);
+      const ex = conn.ex;
+      if (!ex) return;
+      if (ex.answered && ex.framing.kind === "close" && !ex.finished) {
+        ex.finished = true;
+        ex.controller?.close();
+        cleanup(ex);
+        return;
+      }
+      const why = error ?? conn.lastError;
+      fail(
+        conn,
+        why && !ex.gotBytes
+          ? netError(why.message, (why as Error & { code?: string }).code ?? "ECONNRESET", why)
+          : netError("the connection closed before the answer ended", "ECONNRESET", why),
+      );
+    },
+    connectError(socket, error) {
+      fail(socket.data, error);
+    },
+  };
+
+  /** Ends an exchange with an error: before the answer it rejects, after it the body fails. */
+  function fail(conn: Conn, e: unknown) {
+    const ex = conn.ex;
+    if (!ex || ex.finished) return;
+    ex.finished = true;
+    conn.ex = undefined;
+    if (!ex.answered) {
+      if (!ex.gotBytes && conn.reused && !ex.signal.aborted && ex.retry?.()) {
+        cleanup(ex);
+        return;
+      }
+      cleanup(ex);
+      ex.reject(ex.signal.aborted ? ex.signal.reason : e);
+      return;
+    }
+    cleanup(ex);
+    try {
+      ex.controller?.error(ex.signal.aborted ? ex.signal.reason : e);
+    } catch {
+      // The reader already cancelled.
+    }
+  }
+
+  const aborts = new WeakMap<Exchange, () => void>();
+  function cleanup(ex: Exchange) {
+    const onAbort = aborts.get(ex);
+    if (onAbort) ex.signal.removeEventListener("abort", onAbort);
+  }
+
+  function receive(ex: Exchange, data: Uint8Array) {
+    ex.gotBytes = true;
+    if (!ex.answered) {
+      const head: Buffer = ex.head
+        ? Buffer.concat([ex.head, data])
+        : Buffer.from(data.buffer, data.byteOffset, data.length);
+      const end = head.indexOf(CRLF2);
+      if (end < 0) {
+        if (head.length > MAX_HEAD) throw netError("the answer's headers are too large", "HPE_HEADER_OVERFLOW");
+        ex.head = Buffer.from(head); // own copy: the socket's buffer is not kept
+        return;
+      }
+      ex.head = undefined;
+      const rest = head.subarray(end + 4);
+      if (!answer(ex, head.toString("latin1", 0, end))) return receive(ex, rest); // 1xx: the real head follows
+      if (rest.length > 0) body(ex, rest);
+      return;
+    }
+    body(ex, data);
+  }
+
+  /** Parses the head and resolves the Response; false for an interim (1xx) answer. */
+  function answer(ex: Exchange, head: string): boolean {
+    const lines = head.split("\r\n");
+    const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? "");
+    if (!m) throw netError(`not an HTTP answer: '${(lines[0] ?? "").slice(0, 40)}'`, "HPE_INVALID_CONSTANT");
+    const status = Number(m[2]);
+    if (status >= 100 && status < 200) {
+      if (status === 101) throw netError("unexpected protocol switch", "HPE_INVALID_CONSTANT");
+      return false;
+    }
+    if (status < 200 || status > 599) throw netError(`bad status ${status}`, "HPE_INVALID_STATUS");
+    const headers = new Headers();
+    let previous: string | undefined;
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      if ((line[0] === " " || line[0] === "\t") && previous) {
+        // Obsolete line folding: a continuation of the previous header's value.
+        headers.append(previous, line.trim());
+        continue;
+      }
+      const colon = line.indexOf(":");
+      if (colon <= 0) throw netError(`bad header line '${line.slice(0, 40)}'`, "HPE_INVALID_HEADER_TOKEN");
+      previous = line.slice(0, colon).trim();
+      headers.append(previous, line.slice(colon + 1).trim());
+    }
+    const connection = headers.get("connection")?.toLowerCase() ?? "";
+    ex.keepAlive = m[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
+    const te = headers.get("transfer-encoding")?.toLowerCase();
+    const cl = headers.get("content-length");
+    if (ex.method === "HEAD" || NO_BODY.has(status)) ex.framing = { kind: "none" };
+    else if (te?.includes("chunked")) ex.framing = { kind: "chunked", decoder: new ChunkedDecoder() };
+    else if (cl !== null) {
+      const n = Number(cl);
+      if (!/^\d+$/.test(cl.trim()) || !Number.isSafeInteger(n))
+        throw netError(`bad content-length '${cl}'`, "HPE_INVALID_CONTENT_LENGTH");
+      ex.framing = { kind: "length", left: n };
+    } else {
+      ex.framing = { kind: "close" };
+      ex.keepAlive = false;
+    }
+    ex.answered = true;
+    const meta = { status, statusText: m[3] ?? "", headers };
+    const conn = ex.conn;
+    if (ex.framing.kind === "none" || (ex.framing.kind === "length" && ex.framing.left === 0)) {
+      complete(ex);
+      ex.resolve(new Response(null, meta));
+      return true;
+    }
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start(c) {
+          ex.controller = c;
+        },
+        pull() {
+          conn.socket?.resume();
+        },
+        cancel() {
+          if (ex.finished) return;
+          ex.finished = true;
+          ex.keepAlive = false;
+          cleanup(ex);
+          conn.ex = undefined;
+          conn.socket?.terminate();
+        },
+      },
+      { highWaterMark: HIGH_WATER, size: (chunk) => chunk?.byteLength ?? 0 },
+    );
+    ex.resolve(new Response(stream, meta));
+    return true;
+  }
+
+  function body(ex: Exchange, data: Uint8Array) {
+    if (ex.finished) return;
+    const f = ex.framing;
+    const c = ex.controller!;
+    if (f.kind === "length") {
+      if (data.length > f.left) {
+        ex.keepAlive = false; // more bytes than announced: the connection is not trusted again
+        data = data.subarray(0, f.left);
+      }
+      f.left -= data.length;
+      if (data.length > 0) c.enqueue(data);
+      if (f.left === 0) {
+        complete(ex);
+        c.close();
+      }
+    } else if (f.kind === "chunked") {
+      const out: Uint8Array[] = [];
+      f.decoder.push(data, out);
+      for (const part of out) c.enqueue(part);
+      if (f.decoder.done) {
+        complete(ex);
+        c.close();
+      }
+    } else if (f.kind === "close") {
+      c.enqueue(data);
+    }
+    if (!ex.finished && (c.desiredSize ?? 1) <= 0) ex.conn.socket?.pause();
+  }
+
+  function complete(ex: Exchange) {
+    ex.finished = true;
+    cleanup(ex);
+    ex.done(ex.conn, ex.keepAlive && !ex.signal.aborted);
+  }
+
+  function connect(conn: Conn, u: URL) {
+    const hostname = u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname;
+    const port = Number(u.port) || (conn.tls ? 443 : 80);
+    const isIp = /^[\d.]+$/.test(hostname) || hostname.includes(":");
+    // Never an empty object: Bun reads `tls: {}` as no TLS at all.
+    const tls = conn.tls
+      ? { rejectUnauthorized: true, ...(isIp ? {} : { serverName: hostname }), ...(o.ca ? { ca: o.ca } : {}) }
+      : undefined;
+    Bun.connect<Conn>({ hostname, port, tls, data: conn, socket: handlers }).catch((e) => fail(conn, e));
+  }
+
+  function take(key: string): Conn | undefined {
+    const list = idle.get(key);
+    while (list && list.length > 0) {
+      const conn = list.pop()!;
+      if (list.length === 0) idle.delete(key);
+      if (!conn.closed && conn.socket) return conn;
+    }
+    return undefined;
+  }
+
+  return {
+    request(u, init) {
+      return new Promise<Response>((resolve, reject) => {
+        const { signal } = init;
+        if (signal.aborted) return reject(signal.reason);
+        const request = encodeRequest(u, init);
+        const tls = u.protocol === "https:";
+        const key = `${u.protocol}//${u.host}`;
+        let retried = false;
+        const start = (fresh: boolean) => {
+          const ex = new Exchange(
+            request,
+            init.method,
+            signal,
+            resolve,
+            reject,
+            () => {
+              if (retried) return false;
+              retried = true;
+              start(true);
+              return true;
+            },
+            finish,
+          );
+          const onAbort = () => {
+            const conn = ex.conn;
+            if (ex.finished || conn.ex !== ex) return;
+            fail(conn, asError(signal.reason));
+            conn.socket?.terminate();
+          };
+          aborts.set(ex, onAbort);
+          signal.addEventListener("abort", onAbort, { once: true });
+          const pooled = fresh ? undefined : take(key);
+          if (pooled) {
+            ex.conn = pooled;
+            pooled.ex = ex;
+            pooled.socket!.timeout(0);
+            send(pooled);
+            return;
+          }
+          const conn: Conn = { key, socket: undefined, ex, reused: false, unsent: undefined, closed: false, tls };
+          ex.conn = conn;
+          connect(conn, u);
+        };
+        start(false);
+      });
+    },
+    idleCount() {
+      let n = 0;
+      for (const list of idle.values()) n += list.length;
+      return n;
+    },
+    closeIdle() {
+      for (const list of idle.values()) for (const c of list) c.socket?.end();
+      idle.clear();
+    },
+  };
+}
+
+/** The request's bytes: the head (header values are byte strings) and the body, in one write. */
+function encodeRequest(u: URL, init: UpstreamRequest): Uint8Array {
+  let head = `${init.method} ${u.pathname}${u.search} HTTP/1.1\r\n`;
+  let host = false;
+  let length = false;
+  init.headers.forEach((value, name) => {
+    if (name === "host") host = true;
+    else if (name === "content-length") length = true;
+    head += `${name}: ${value}\r\n`;
+  });
+  if (!host) head += `host: ${u.host}\r\n`;
+  const body = typeof init.body === "string" ? Buffer.from(init.body, "utf8") : init.body;
+  if (body !== undefined && !length) head += `content-length: ${body.byteLength}\r\n`;
+  head += "\r\n";
+  const headBytes = Buffer.from(head, "latin1");
+  if (!body || body.byteLength === 0) return headBytes;
+  const out = Buffer.allocUnsafe(headBytes.length + body.byteLength);
+  headBytes.copy(out, 0);
+  out.set(body, headBytes.length);
+  return out;
+}

@@ -1,0 +1,46 @@
+import { nodeHttpAgents, nodeHttpFetch, type UpstreamRequest } from "./node-http-fetch";
+import { proxyFor } from "./proxy-env";
+import { createSocketHttp, type SocketHttp } from "./socket-http";
+
+/**
+ * How the transport sends its signed requests to OCI (docs/deploy.md#how-upstream-calls-are-sent).
+ *
+ * - Inference calls go through socket-http.ts, our HTTP/1.1 client on Bun's native sockets: no
+ *   limit on calls at once (Bun's fetch runs 256 unless a variable is set at launch), and the
+ *   least memory per open stream of the three clients measured (BENCHMARKS.md).
+ * - Calls whose answer is handed on to the client as it arrives (`direct`: file downloads and
+ *   the control plane) use node:http, whose agent is the most tried for large bodies.
+ * - Requests that must go through an HTTP proxy (`HTTPS_PROXY` / `HTTP_PROXY`, minus `NO_PROXY`)
+ *   use Bun's fetch, which implements proxies; with a proxy set, `serve` raises fetch's limit at
+ *   launch (server/launch.ts).
+ */
+
+export type { UpstreamRequest };
+
+export interface UpstreamSender {
+  /** `direct`: a call whose body the transport hands on as it arrives (file downloads). */
+  send(url: string, init: UpstreamRequest, direct?: boolean): Promise<Response>;
+}
+
+export function createUpstreamSender(
+  env: Record<string, string | undefined> = process.env,
+  sockets: SocketHttp = createSocketHttp(),
+): UpstreamSender {
+  let agents: ReturnType<typeof nodeHttpAgents> | undefined;
+  return {
+    send(url, init, direct = false) {
+      const u = new URL(url);
+      const proxy = proxyFor(u, env);
+      const web = u.protocol === "http:" || u.protocol === "https:";
+      if (proxy || !web) {
+        const { method, headers, signal } = init;
+        return fetch(url, { method, headers, body: init.body as BodyInit | undefined, signal, proxy });
+      }
+      if (direct) {
+        agents ??= nodeHttpAgents();
+        return nodeHttpFetch(u, init, agents[u.protocol]!);
+      }
+      return sockets.request(u, init);
+    },
+  };
+}

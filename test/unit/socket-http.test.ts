@@ -1,0 +1,327 @@
+/**
+ * socket-http.ts beyond what every client does (upstream-sender.test.ts): the HTTP/1.1 framing
+ * details a scripted server can provoke, the keep-alive pool, pausing at the socket, and TLS.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Socket, TCPSocketListener } from "bun";
+import { createSocketHttp } from "../../src/oci/socket-http";
+
+const init = (method = "GET", body?: string, signal = new AbortController().signal) => ({
+  method,
+  headers: new Headers({ "content-type": "application/json" }),
+  body,
+  signal,
+});
+
+/** A TCP server whose every request is answered by `reply`, which writes raw bytes. */
+interface Scripted {
+  url: string;
+  connections: number;
+  requests: string[];
+  stop(): void;
+}
+const servers: TCPSocketListener<unknown>[] = [];
+afterAll(() => {
+  for (const s of servers) s.stop(true);
+});
+
+function scripted(reply: (socket: Socket<{ buf: string }>, request: string, n: number) => void): Scripted {
+  const state: Scripted = { url: "", connections: 0, requests: [], stop: () => listener.stop(true) };
+  const listener = Bun.listen<{ buf: string }>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(s) {
+        s.data = { buf: "" };
+        state.connections++;
+      },
+      data(s, d) {
+        s.data.buf += d.toString("latin1");
+        for (;;) {
+          const end = s.data.buf.indexOf("\r\n\r\n");
+          if (end < 0) return;
+          const head = s.data.buf.slice(0, end);
+          const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+          if (s.data.buf.length < end + 4 + length) return;
+          const request = s.data.buf.slice(0, end + 4 + length);
+          s.data.buf = s.data.buf.slice(end + 4 + length);
+          state.requests.push(request);
+          reply(s, request, state.requests.length);
+        }
+      },
+    },
+  });
+  servers.push(listener as TCPSocketListener<unknown>);
+  state.url = `http://127.0.0.1:${listener.port}`;
+  return state;
+}
+
+/** Writes `bytes` one small piece at a time, each its own packet. */
+async function trickle(s: Socket<unknown>, bytes: string | Uint8Array, piece = 3) {
+  const b = typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes;
+  for (let i = 0; i < b.length; i += piece) {
+    s.write(b.subarray(i, i + piece));
+    await Bun.sleep(1);
+  }
+}
+
+describe("socket-http framing", () => {
+  test("a head and a chunked body split across many packets, with extensions and trailers", async () => {
+    const srv = scripted((s) => {
+      void trickle(
+        s,
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nX-Two: a\r\nX-Two: b\r\n\r\n" +
+          "5;ext=1\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n",
+      );
+    });
+    const http = createSocketHttp();
+    const res = await http.request(new URL(`${srv.url}/x?y=1`), init());
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-two")).toBe("a, b");
+    expect(await res.text()).toBe("hello 0123456789");
+    expect(srv.requests[0]!.startsWith("GET /x?y=1 HTTP/1.1\r\n")).toBe(true);
+    expect(srv.requests[0]).toContain(`host: 127.0.0.1:${new URL(srv.url).port}\r\n`);
+    // The connection was kept: the next call reuses it.
+    await (await http.request(new URL(`${srv.url}/x`), init())).text();
+    expect(srv.connections).toBe(1);
+  });
+
+  test("1 MB of random bytes in chunks arrives intact, read only at the end", async () => {
+    const data = randomBytes(1024 * 1024);
+    const srv = scripted((s) => {
+      void (async () => {
+        s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for (let i = 0; i < data.length; i += 10_000) {
+          const part = data.subarray(i, i + 10_000);
+          s.write(`${part.length.toString(16)}\r\n`);
+          s.write(part);
+          s.write("\r\n");
+          if (i % 100_000 === 0) await Bun.sleep(1);
+        }
+        s.write("0\r\n\r\n");
+      })();
+    });
+    const res = await createSocketHttp().request(new URL(srv.url), init());
+    await Bun.sleep(100);
+    const got = Buffer.from(await res.arrayBuffer());
+    expect(got.length).toBe(data.length);
+    expect(createHash("sha256").update(got).digest("hex")).toBe(createHash("sha256").update(data).digest("hex"));
+  });
+
+  test("an interim 100 Continue is skipped; a POST body goes out with its length", async () => {
+    const srv = scripted((s) => {
+      s.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok");
+    });
+    const res = await createSocketHttp().request(new URL(srv.url), init("POST", '{"é":1}'));
+    expect(res.status).toBe(201);
+    expect(res.statusText).toBe("Created");
+    expect(await res.text()).toBe("ok");
+    expect(srv.requests[0]).toContain(`content-length: ${Buffer.byteLength('{"é":1}')}\r\n`);
+    expect(srv.requests[0]!.endsWith('{"é":1}'.replace("é", "\xc3\xa9"))).toBe(true);
+  });
+
+  test("a body ended by the connection's close is complete; that connection is not reused", async () => {
+    const srv = scripted((s) => {
+      s.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it");
+      setTimeout(() => s.end(), 20);
+    });
+    const http = createSocketHttp();
+    expect(await (await http.request(new URL(srv.url), init())).text()).toBe("all of it");
+    expect(await (await http.request(new URL(srv.url), init())).text()).toBe("all of it");
+    expect(srv.connections).toBe(2);
+    expect(http.idleCount()).toBe(0);
+  });
+
+  test("Connection: close is honoured; an idle connection the server closed is retried on a new one", async () => {
+    let closeAfter = true;
+    const srv = scripted((s) => {
+      s.write(`HTTP/1.1 200 OK\r\nContent-Length: 1\r\n${closeAfter ? "Connection: close\r\n" : ""}\r\nx`);
+    });
+    const http = createSocketHttp();
+    await (await http.request(new URL(srv.url), init())).text();
+    await Bun.sleep(20);
+    expect(http.idleCount()).toBe(0);
+    closeAfter = false;
+    // The server now answers and then, silently, drops the connection while it sits in the pool.
+    const quiet = scripted((s, _r, n) => {
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\ny");
+      if (n === 1) setTimeout(() => s.terminate(), 10);
+    });
+    await (await http.request(new URL(quiet.url), init())).text();
+    await Bun.sleep(50);
+    const again = await http.request(new URL(quiet.url), init("POST", "{}"));
+    expect(await again.text()).toBe("y");
+    expect(quiet.connections).toBe(2);
+  });
+
+  test("a request the server never answers on a reused connection, dropped after it was sent, fails (retried once)", async () => {
+    const srv = scripted((s, _r, n) => {
+      if (n === 1) s.write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz");
+      else s.terminate();
+    });
+    const http = createSocketHttp();
+    await (await http.request(new URL(srv.url), init())).text();
+    const e = (await http.request(new URL(srv.url), init()).catch((x) => x)) as Error & { code?: string };
+    expect(e).toBeInstanceOf(Error);
+    expect(e.code).toBe("ECONNRESET");
+    expect(srv.requests.length).toBe(3); // the first, then the failing one and its single retry
+  });
+
+  test("malformed answers fail with a clear error, never hang", async () => {
+    const cases: Array<[string, string]> = [
+      ["SSH-2.0-OpenSSH\r\n\r\n", "HPE_INVALID_CONSTANT"],
+      ["HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "HPE_INVALID_HEADER_TOKEN"],
+      ["HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\n", "HPE_INVALID_CONTENT_LENGTH"],
+      ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HPE_INVALID_CHUNK_SIZE"],
+      [`HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(70_000)}`, "HPE_HEADER_OVERFLOW"],
+    ];
+    for (const [answer, code] of cases) {
+      const srv = scripted((s) => {
+        s.write(answer);
+      });
+      const got = await createSocketHttp()
+        .request(new URL(srv.url), init())
+        .then((r) => r.text())
+        .catch((x: Error & { code?: string }) => x.code);
+      expect(got).toBe(code);
+    }
+    const cutHead = scripted((s) => {
+      s.write("HTTP/1.1 200 OK\r\nContent-Le");
+      setTimeout(() => s.end(), 10);
+    });
+    const e = (await createSocketHttp()
+      .request(new URL(cutHead.url), init())
+      .catch((x) => x)) as { code?: string };
+    expect(e.code).toBe("ECONNRESET");
+  });
+
+  test("more bytes than Content-Length: the body is cut at the length and the connection dropped", async () => {
+    const srv = scripted((s) => {
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef");
+    });
+    const http = createSocketHttp();
+    expect(await (await http.request(new URL(srv.url), init())).text()).toBe("abc");
+    await Bun.sleep(20);
+    expect(http.idleCount()).toBe(0);
+  });
+
+  test("HEAD and 304 answers have no body even with a length", async () => {
+    const srv = scripted((s, req) => {
+      s.write(
+        req.startsWith("HEAD")
+          ? "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n"
+          : "HTTP/1.1 304 Not Modified\r\nContent-Length: 500\r\n\r\n",
+      );
+    });
+    const http = createSocketHttp();
+    const head = await http.request(new URL(srv.url), init("HEAD"));
+    expect(head.headers.get("content-length")).toBe("500");
+    expect(await head.text()).toBe("");
+    const nm = await http.request(new URL(srv.url), init());
+    expect(nm.status).toBe(304);
+    expect(srv.connections).toBe(1);
+  });
+
+  test("a reader that falls behind pauses the socket: the server cannot push everything, then all arrives", async () => {
+    const total = 16 * 1024 * 1024;
+    let written = 0;
+    let pending: Buffer | undefined;
+    const block = Buffer.alloc(256 * 1024, 7);
+    const push = (s: Socket<unknown>) => {
+      for (;;) {
+        const chunk =
+          pending ?? (written < total ? block.subarray(0, Math.min(block.length, total - written)) : undefined);
+        if (!chunk) return;
+        const n = s.write(chunk);
+        written += Math.max(0, n);
+        pending = n < chunk.length ? chunk.subarray(Math.max(0, n)) : undefined;
+        if (pending) return;
+      }
+    };
+    const listener = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        data(s) {
+          s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${total}\r\n\r\n`);
+          push(s);
+        },
+        drain(s) {
+          push(s);
+        },
+      },
+    });
+    servers.push(listener as TCPSocketListener<unknown>);
+    const res = await createSocketHttp().request(new URL(`http://127.0.0.1:${listener.port}/`), init());
+    await Bun.sleep(300);
+    // Unread, the client holds its high-water mark plus the kernel's buffers: far from 16 MB.
+    expect(written).toBeLessThan(total / 2);
+    const got = await res.arrayBuffer();
+    expect(got.byteLength).toBe(total);
+    expect(written).toBe(total);
+  });
+
+  test("an abort after the answer began errors the body and drops the connection", async () => {
+    const srv = scripted((s) => {
+      s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+    });
+    const http = createSocketHttp();
+    const ctrl = new AbortController();
+    const res = await http.request(new URL(srv.url), init("GET", undefined, ctrl.signal));
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("abc");
+    const why = new Error("client went away");
+    ctrl.abort(why);
+    await expect(reader.read()).rejects.toBe(why);
+    expect(http.idleCount()).toBe(0);
+  });
+});
+
+describe("socket-http TLS", () => {
+  const dir = join(import.meta.dir, "../fixtures/tls");
+  const file = (n: string) => readFileSync(join(dir, n), "utf8");
+  const ca = file("ca.pem");
+  const serve = (name: string) =>
+    Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      tls: { cert: file(`${name}.pem`), key: file(`${name}.key`) },
+      fetch: (req) =>
+        req.url.endsWith("/sse")
+          ? new Response("data: {}\n\n", { headers: { "content-type": "text/event-stream" } })
+          : Response.json({ tls: true }),
+    });
+  const good = serve("loopback");
+  const mismatched = serve("elsewhere");
+  afterAll(() => {
+    good.stop(true);
+    mismatched.stop(true);
+  });
+
+  test("a certificate from a trusted CA, for the host asked: answers, kept alive", async () => {
+    const http = createSocketHttp({ ca });
+    for (let i = 0; i < 3; i++) {
+      const res = await http.request(new URL(`https://127.0.0.1:${good.port}/x`), init("POST", "{}"));
+      expect(await res.json()).toEqual({ tls: true });
+    }
+    const sse = await http.request(new URL(`https://127.0.0.1:${good.port}/sse`), init());
+    expect(await sse.text()).toBe("data: {}\n\n");
+    expect(http.idleCount()).toBe(1);
+  });
+
+  test("an untrusted certificate, or one for another name, is refused before anything is sent", async () => {
+    const untrusted = (await createSocketHttp()
+      .request(new URL(`https://127.0.0.1:${good.port}/`), init())
+      .catch((x) => x)) as Error & { code?: string };
+    expect(untrusted.code).toBe("ERR_TLS_CERT");
+    expect(untrusted.message).toContain("TLS");
+    const otherName = (await createSocketHttp({ ca })
+      .request(new URL(`https://127.0.0.1:${mismatched.port}/`), init())
+      .catch((x) => x)) as Error & { code?: string };
+    expect(otherName.code).toBe("ERR_TLS_CERT");
+    expect(otherName.message).toMatch(/does not match|altnames/i);
+  });
+});
