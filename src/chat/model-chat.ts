@@ -17,7 +17,7 @@ import { mapGenericChatResponse } from "./formats/map-generic-chat-response";
 import { DEFAULT_MAX_SCHEMA_NODES } from "./formats/simplify-json-schema";
 import type { StreamMapper } from "./formats/stream-mapper";
 import { type ChatOutcome, chatStream, newAnswerId } from "./outcome";
-import type { ChatAnswer, ChatEvent, ChatRequest } from "./types";
+import type { ChatAnswer, ChatRequest } from "./types";
 
 export interface ModelChatCall {
   alias: ModelAlias;
@@ -93,10 +93,5 @@ export async function runModelChat(
     return { kind: "answer", answer: format.map(reply.body), ociRequestId: reply.opcRequestId };
   }
   const upstream = await transport.chatStream(where, details, opts);
-  const mapper = format.stream(newAnswerId());
-  async function* events(): AsyncGenerator<ChatEvent> {
-    for await (const ev of upstream.events) yield* mapper.push(ev);
-    yield* mapper.end();
-  }
-  return chatStream(events(), upstream);
+  return chatStream(upstream.events, upstream, format.stream(newAnswerId()));
 }

@@ -1,3 +1,4 @@
+import type { StreamMapper } from "./formats/stream-mapper";
 import type { ChatAnswer, ChatEvent, TokenUsage } from "./types";
 
 /** A streamed answer from the core: events as OCI sends them, with what the HTTP layer accounts. */
@@ -18,15 +19,34 @@ export type ChatOutcome = { kind: "answer"; answer: ChatAnswer; ociRequestId?: s
 
 /**
  * Wraps a source of events into a ChatStream that remembers the usage and the moment of the
- * first token, so no family has to look for them in its own frames.
+ * first token, so no family has to look for them in its own frames. Given a format's stream
+ * mapper, the source is OCI's events and they are mapped in the same pass (one generator, not
+ * one per step: each step was a promise and an iterator result per event).
  */
-export function chatStream(source: AsyncIterable<ChatEvent>, o: { ociRequestId?: string; cancel(): void }): ChatStream {
+export function chatStream(source: AsyncIterable<ChatEvent>, o: StreamSide): ChatStream;
+export function chatStream(source: AsyncIterable<unknown>, o: StreamSide, mapper: StreamMapper): ChatStream;
+export function chatStream(source: AsyncIterable<unknown>, o: StreamSide, mapper?: StreamMapper): ChatStream {
   let usage: TokenUsage | undefined;
   let first: number | undefined;
+  const note = (ev: ChatEvent) => {
+    if (ev.type === "usage") usage = ev.usage;
+    else if (first === undefined && ev.type !== "finish" && ev.type !== "agent") first = performance.now();
+  };
   async function* events(): AsyncGenerator<ChatEvent> {
-    for await (const ev of source) {
-      if (ev.type === "usage") usage = ev.usage;
-      else if (first === undefined && ev.type !== "finish" && ev.type !== "agent") first = performance.now();
+    if (!mapper) {
+      for await (const ev of source as AsyncIterable<ChatEvent>) {
+        note(ev);
+        yield ev;
+      }
+      return;
+    }
+    for await (const raw of source)
+      for (const ev of mapper.push(raw)) {
+        note(ev);
+        yield ev;
+      }
+    for (const ev of mapper.end()) {
+      note(ev);
       yield ev;
     }
   }
@@ -38,6 +58,12 @@ export function chatStream(source: AsyncIterable<ChatEvent>, o: { ociRequestId?:
     usage: () => usage,
     firstTokenAt: () => first,
   };
+}
+
+/** What a stream's producer gives besides its events: OCI's request id and how to abort it. */
+interface StreamSide {
+  ociRequestId?: string;
+  cancel(): void;
 }
 
 /** A random id for one answer: families build their own ids from it, tool calls without one too. */

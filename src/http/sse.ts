@@ -56,18 +56,27 @@ function encodeChunk(c: SseChunk): Uint8Array {
 export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Response {
   const keepAlive = o.keepAlive ? encodeFrame(o.keepAlive) : KEEP_ALIVE;
   const it = source[Symbol.asyncIterator]();
-  let pending: Promise<IteratorResult<SseChunk>> | undefined;
   let closed = false;
   let unregister: (() => void) | undefined;
+  // One timer per stream, pushed back by every write (not one per pull: that was a timer and a
+  // promise race per event, most of a stream's garbage).
+  let silence: ReturnType<typeof setTimeout> | undefined;
   const close = (outcome: "done" | "error" | "cancelled", error?: unknown) => {
     if (closed) return;
     closed = true;
+    clearTimeout(silence);
     unregister?.();
     o.onClose?.(outcome, error);
   };
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
+        silence = setTimeout(function quiet() {
+          if (closed) return;
+          // Only while the reader is waiting: a reader that is behind has bytes to read already.
+          if ((controller.desiredSize ?? 0) > 0) controller.enqueue(keepAlive);
+          silence?.refresh();
+        }, o.keepAliveMs);
         unregister = o.registry?.add((reason) => {
           if (closed) return;
           try {
@@ -76,7 +85,6 @@ export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Res
           } catch {
             // Already gone.
           }
-          pending?.catch(() => {});
           close("error", new Error(reason));
           try {
             o.onCancel();
@@ -86,18 +94,11 @@ export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Res
         });
       },
       async pull(controller) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const tick = new Promise<"tick">((resolve) => (timer = setTimeout(() => resolve("tick"), o.keepAliveMs)));
         try {
           // Until something is written: a pull that enqueues nothing is not called again.
           for (;;) {
-            pending ??= it.next();
-            const r = await Promise.race([pending, tick]);
-            if (r === "tick") {
-              controller.enqueue(keepAlive);
-              return;
-            }
-            pending = undefined;
+            const r = await it.next();
+            if (closed) return;
             if (r.done) {
               controller.close();
               close("done");
@@ -105,10 +106,10 @@ export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Res
             }
             if (Array.isArray(r.value) && r.value.length === 0) continue;
             controller.enqueue(encodeChunk(r.value));
+            silence?.refresh();
             return;
           }
         } catch (e) {
-          pending = undefined;
           if (closed) return;
           try {
             controller.enqueue(encodeFrame(o.errorEvent(e)));
@@ -117,17 +118,14 @@ export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Res
             // The client is already gone; nothing left to tell it.
           }
           close("error", e);
-        } finally {
-          clearTimeout(timer);
         }
       },
       async cancel() {
         if (closed) return;
         close("cancelled");
-        // The in-flight read will reject once upstream is aborted; nobody awaits it any more.
-        pending?.catch(() => {});
         try {
           o.onCancel();
+          // A read still in flight rejects once upstream is aborted; the pull above ignores it.
           it.return?.()?.catch(() => {});
         } catch {
           // A failing cancel path must never take the process down.

@@ -2,7 +2,7 @@ import { UpstreamError } from "../errors/upstream-error";
 import { VERSION } from "../version";
 import { decideRetry } from "./retry-policy";
 import type { RequestSigner } from "./signer";
-import { parseSseJson } from "./sse";
+import { SseJsonDecoder } from "./sse";
 import type { CallOptions, OciEventStream, OciReply } from "./transport";
 import { createUpstreamSender, type UpstreamSender } from "./upstream-sender";
 
@@ -252,7 +252,11 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
   };
 }
 
-/** Reads the stream with an idle watchdog; any abort surfaces as its typed reason. */
+/**
+ * Reads the stream and decodes its events, with an idle watchdog; any abort surfaces as its
+ * typed reason. One generator over the body's reader: each layer more was a promise and an
+ * iterator result per event.
+ */
 async function* guardedEvents(
   body: ReadableStream<Uint8Array>,
   ctrl: AbortController & { dispose(): void },
@@ -264,11 +268,18 @@ async function* guardedEvents(
     () => ctrl.abort(new UpstreamError("idle", `no event for ${idleMs / 1000} s`, { opcRequestId })),
     idleMs,
   );
-  const arm = () => void idle.refresh();
-  const onAbort = () => body.cancel(ctrl.signal.reason).catch(() => {});
+  const reader = body.getReader();
+  const onAbort = () => reader.cancel(ctrl.signal.reason).catch(() => {});
   ctrl.signal.addEventListener("abort", onAbort, { once: true });
+  const decoder = new SseJsonDecoder();
   try {
-    yield* parseSseJson(body, arm);
+    while (!decoder.finished) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      idle.refresh();
+      for (const ev of decoder.push(value)) yield ev;
+      if (decoder.failure) throw decoder.failure;
+    }
   } catch (e) {
     throw (
       abortReason(ctrl) ??
@@ -279,7 +290,7 @@ async function* guardedEvents(
   } finally {
     clearTimeout(idle);
     ctrl.signal.removeEventListener("abort", onAbort);
-    if (!ctrl.signal.aborted) body.cancel().catch(() => {});
+    if (!ctrl.signal.aborted) reader.cancel().catch(() => {});
     ctrl.dispose();
   }
 }

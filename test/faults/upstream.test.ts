@@ -80,6 +80,20 @@ describe("slow and silent upstream", () => {
     expect(rig.fake.streams[0]!.clientAborted).toBe(true);
     expect(chats()).toHaveLength(1);
   });
+
+  test("a stream that keeps talking outlives the idle limit: every event pushes the watchdog back", async () => {
+    rig.fake.clear();
+    // 8 events 300 ms apart: 2.4 s in all, three times STREAM_IDLE_SECONDS=0.8, never 0.8 s silent.
+    const parts = ["", ...Array.from({ length: 7 }, (_, i) => `w${i} `)];
+    rig.fake.script("chat", { sse: [...parts.map((p) => ev(p)), FINISH], gapMs: 300 });
+    const res = await post(gw, "/v1/chat/completions", chatBody("trickle", { stream: true }));
+    expect(res.status).toBe(200);
+    const r = await readSse(res, 8000);
+    expect(r.broken).toBeUndefined();
+    expect(r.events.at(-1)).toBe("[DONE]");
+    expect(r.events.some((e) => e.includes('"error"'))).toBe(false);
+    expect(r.times.at(-1)! - r.times[0]!).toBeGreaterThanOrEqual(1600);
+  });
 });
 
 describe("the retry policy", () => {

@@ -1,8 +1,8 @@
-/** OCI SSE framing → JSON payloads (OCI-WIRE §3.1–§3.3; src/oci/sse.ts parseSseJson). */
+/** OCI SSE framing → JSON payloads (OCI-WIRE §3.1–§3.3; src/oci/sse.ts SseJsonDecoder). */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { UpstreamError } from "../../src/errors/upstream-error";
-import { parseSseJson } from "../../src/oci/sse";
+import { SseJsonDecoder } from "../../src/oci/sse";
 import { readChunks } from "../support/fake-oci";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures", "oci");
@@ -25,16 +25,18 @@ function expectedEvents(text: string): unknown[] {
   return out;
 }
 
-async function* chunks(parts: Uint8Array[], pulled?: { n: number }): AsyncGenerator<Uint8Array> {
+/** Reads parts as the transport does: one at a time until the decoder is finished; raises its failure. */
+function* parseSseJson(parts: Uint8Array[], pulled?: { n: number }): Generator<unknown> {
+  const decoder = new SseJsonDecoder();
   for (const p of parts) {
+    if (decoder.finished) break;
     if (pulled) pulled.n++;
-    yield p;
+    yield* decoder.push(p);
+    if (decoder.failure) throw decoder.failure;
   }
 }
-async function collect(parts: Uint8Array[], onChunk?: () => void): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for await (const ev of parseSseJson(chunks(parts), onChunk)) out.push(ev);
-  return out;
+async function collect(parts: Uint8Array[]): Promise<unknown[]> {
+  return [...parseSseJson(parts)];
 }
 /** Every way of cutting `bytes` into two pieces. */
 function* twoWaySplits(bytes: Uint8Array): Generator<Uint8Array[]> {
@@ -43,7 +45,7 @@ function* twoWaySplits(bytes: Uint8Array): Generator<Uint8Array[]> {
 async function failure(parts: Uint8Array[]): Promise<{ err: unknown; got: unknown[] }> {
   const got: unknown[] = [];
   try {
-    for await (const ev of parseSseJson(chunks(parts))) got.push(ev);
+    for (const ev of parseSseJson(parts)) got.push(ev);
   } catch (err) {
     return { err, got };
   }
@@ -129,7 +131,7 @@ describe("parseSseJson framing details", () => {
       enc.encode('data: {"c":3}\n\n'),
     ];
     const out: unknown[] = [];
-    for await (const ev of parseSseJson(chunks(parts, pulled))) out.push(ev);
+    for (const ev of parseSseJson(parts, pulled)) out.push(ev);
     expect(out).toEqual([{ a: 1 }]);
     expect(pulled.n).toBe(1);
   });
@@ -157,11 +159,5 @@ describe("parseSseJson framing details", () => {
     const { err } = await failure([enc.encode('data: {"a":'), enc.encode("\n\n")]);
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as UpstreamError).failure).toBe("bad_response");
-  });
-
-  test("onChunk is called once per body chunk", async () => {
-    let n = 0;
-    await collect([enc.encode('data: {"a"'), enc.encode(":1}\n"), enc.encode("\n")], () => n++);
-    expect(n).toBe(3);
   });
 });
