@@ -18,11 +18,24 @@ const BODY_HEADERS = ["Content-Type", "Content-Length", "x-content-sha256"];
  * refreshes the tokens.
  */
 export function createApiKeySigner(keyId: string, privateKeyPem: string, passphrase?: string): RequestSigner {
+  // Parsed now: a bad key or passphrase fails start-up, not the first request.
   const key: KeyObject = createPrivateKey({ key: privateKeyPem, format: "pem", passphrase });
-  const openssl = opensslSigner(key);
-  const rsaSign = typeof openssl === "function" ? openssl : (data: Uint8Array) => sign("sha256", data, key);
+  // The engine is chosen at first use (loading OpenSSL and checking it costs ~6 ms, which start-up
+  // does not wait for: `serve` asks for `engine` right after it listens).
+  let rsaSign: ((data: Uint8Array) => Buffer) | undefined;
+  let engine = "";
+  const env = { OCIGENAI_SIGNER: process.env.OCIGENAI_SIGNER }; // as it was when the signer was made
+  const choose = () => {
+    const openssl = opensslSigner(key, env);
+    engine = typeof openssl === "function" ? "openssl" : `node:crypto (${openssl})`;
+    rsaSign = typeof openssl === "function" ? openssl : (data: Uint8Array) => sign("sha256", data, key);
+    return rsaSign;
+  };
   return {
-    engine: typeof openssl === "function" ? "openssl" : `node:crypto (${openssl})`,
+    get engine() {
+      if (!rsaSign) choose();
+      return engine;
+    },
     async sign(method, url, headers, body, excludeBody) {
       const u = new URL(url);
       if (!headers.has("host")) headers.set("host", u.host);
@@ -41,7 +54,7 @@ export function createApiKeySigner(keyId: string, privateKeyPem: string, passphr
           ? `(request-target): ${method.toLowerCase()} ${u.pathname}${u.search}`
           : `${n.toLowerCase()}: ${headers.get(n)}`,
       );
-      const signature = rsaSign(Buffer.from(lines.join("\n"))).toString("base64");
+      const signature = (rsaSign ?? choose())(Buffer.from(lines.join("\n"))).toString("base64");
       headers.set(
         "authorization",
         `Signature version="1",keyId="${keyId}",algorithm="rsa-sha256",headers="${names.join(" ")}",signature="${signature}"`,

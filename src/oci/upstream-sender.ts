@@ -1,4 +1,4 @@
-import { nodeHttpAgents, nodeHttpFetch, type UpstreamRequest } from "./node-http-fetch";
+import type { nodeHttpAgents, UpstreamRequest } from "./node-http-fetch";
 import { proxyFor } from "./proxy-env";
 import { createSocketHttp, type SocketHttp } from "./socket-http";
 
@@ -16,6 +16,7 @@ import { createSocketHttp, type SocketHttp } from "./socket-http";
  */
 
 export type { UpstreamRequest };
+type NodeHttpFetch = typeof import("./node-http-fetch").nodeHttpFetch;
 
 export interface UpstreamSender {
   /** `direct`: a call whose body the transport hands on as it arrives (file downloads). */
@@ -26,7 +27,13 @@ export function createUpstreamSender(
   env: Record<string, string | undefined> = process.env,
   sockets: SocketHttp = createSocketHttp(),
 ): UpstreamSender {
-  let agents: ReturnType<typeof nodeHttpAgents> | undefined;
+  // node:http is loaded at the first body handed on, not at start-up (~10 ms of module work).
+  let nodeHttp: Promise<{ agents: ReturnType<typeof nodeHttpAgents>; fetch: NodeHttpFetch }> | undefined;
+  const viaNodeHttp = async (u: URL, init: UpstreamRequest) => {
+    nodeHttp ??= import("./node-http-fetch").then((m) => ({ agents: m.nodeHttpAgents(), fetch: m.nodeHttpFetch }));
+    const { agents, fetch } = await nodeHttp;
+    return fetch(u, init, agents[u.protocol]!);
+  };
   return {
     send(url, init, direct = false) {
       const u = new URL(url);
@@ -36,10 +43,7 @@ export function createUpstreamSender(
         const { method, headers, signal } = init;
         return fetch(url, { method, headers, body: init.body as BodyInit | undefined, signal, proxy });
       }
-      if (direct) {
-        agents ??= nodeHttpAgents();
-        return nodeHttpFetch(u, init, agents[u.protocol]!);
-      }
+      if (direct) return viaNodeHttp(u, init);
       return sockets.request(u, init);
     },
   };

@@ -3,7 +3,6 @@ import { type LoadedConfig, loadConfig } from "../config/load";
 import type { Settings } from "../config/settings";
 import { ConfigStore } from "../config/store";
 import { formatProblem } from "../config/types";
-import { createMockTransport } from "../mock/mock-transport";
 import { createLogger, type Logger } from "../observability/logger";
 import { Metrics } from "../observability/metrics";
 import { UpstreamLedger } from "../observability/upstream-ledger";
@@ -29,9 +28,10 @@ async function chooseTransport(
   ledger: UpstreamLedger,
   log: Logger,
 ): Promise<OciTransport> {
-  if (config.testMode) return createMockTransport();
+  if (config.testMode) return (await import("../mock/mock-transport")).createMockTransport();
   const signer = await createSigner(settings.ociAuth, config.credentials);
-  log.debug("request signer", { engine: signer.engine });
+  // Once listening: choosing the engine loads OpenSSL, which start-up need not wait for.
+  setImmediate(() => log.debug("request signer", { engine: signer.engine }));
   return createHttpTransport({
     signer,
     endpoints: settings.endpoints,

@@ -4,6 +4,7 @@ import { binaryDir } from "../support/binary";
 import { type FakeOci, startFakeOci } from "../support/fake-oci";
 import { type Gateway, runCli, startGateway } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
+import { waitUntil } from "../support/wait";
 
 const SEED_CREDENTIALS =
   "user=ocid1.user.oc1..x\nfingerprint=aa:bb\ntenancy=ocid1.tenancy.oc1..x\nregion=us-chicago-1\nkey_file=none.pem\ntest_mode=true\n";
@@ -174,6 +175,8 @@ describe("request signing in the compiled binary", () => {
       env: { ...NO_TOOLS, ...extra, OCI_INFERENCE_ENDPOINT: fake.url, LOG_LEVEL: "debug" },
     });
     running.push(g);
+    // Logged once listening (choosing the engine is not on start-up's path).
+    await waitUntil(() => g.output().includes(`"engine":"${engine}"`), 3000, "the signer engine logged");
     expect(g.output()).toContain(`"engine":"${engine}"`);
     for (const content of ["hello", "é ünïcode 🙂".repeat(2000)]) {
       const r = await fetch(`${g.url}/v1/chat/completions`, {
