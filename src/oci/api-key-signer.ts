@@ -17,11 +17,16 @@ const BODY_HEADERS = ["Content-Type", "Content-Length", "x-content-sha256"];
  * (instance/resource principals, session tokens) keeps oci-common's signer, which also
  * refreshes the tokens.
  */
-export function createApiKeySigner(keyId: string, privateKeyPem: string, passphrase?: string): RequestSigner {
+export function createApiKeySigner(
+  keyId: string,
+  privateKeyPem: string,
+  passphrase?: string,
+  onEngine?: (engine: string) => void,
+): RequestSigner {
   // Parsed now: a bad key or passphrase fails start-up, not the first request.
   const key: KeyObject = createPrivateKey({ key: privateKeyPem, format: "pem", passphrase });
-  // The engine is chosen at first use (loading OpenSSL and checking it costs ~6 ms, which start-up
-  // does not wait for: `serve` asks for `engine` right after it listens).
+  // The engine is chosen at first use: loading OpenSSL and checking it costs ~6 ms, which neither
+  // start-up nor a server that never calls OCI (a health probe) should pay.
   let rsaSign: ((data: Uint8Array) => Buffer) | undefined;
   let engine = "";
   const env = { OCIGENAI_SIGNER: process.env.OCIGENAI_SIGNER }; // as it was when the signer was made
@@ -29,6 +34,7 @@ export function createApiKeySigner(keyId: string, privateKeyPem: string, passphr
     const openssl = opensslSigner(key, env);
     engine = typeof openssl === "function" ? "openssl" : `node:crypto (${openssl})`;
     rsaSign = typeof openssl === "function" ? openssl : (data: Uint8Array) => sign("sha256", data, key);
+    onEngine?.(engine);
     return rsaSign;
   };
   return {

@@ -6,15 +6,22 @@ import { createOciSigner, type RequestSigner } from "./signer";
 
 /**
  * The request signer for the configured auth mode: API keys sign with the key parsed once;
- * every token-based mode goes through oci-common's provider and signer. oci-common is loaded
+ * every token-based mode goes through oci-common's provider and signer. `onEngine` hears which
+ * engine signs, once it is chosen (for API keys, at the first signature). oci-common is loaded
  * only then (it is the heaviest module of the binary and API keys do not need it).
  */
-export async function createSigner(mode: OciAuthMode, creds: Credentials | undefined): Promise<RequestSigner> {
+export async function createSigner(
+  mode: OciAuthMode,
+  creds: Credentials | undefined,
+  onEngine?: (engine: string) => void,
+): Promise<RequestSigner> {
   if (mode === "api_key" && creds && !creds.securityTokenFile) {
     const pem = await Bun.file(creds.keyFile!).text();
-    return createApiKeySigner(`${creds.tenancy}/${creds.user}/${creds.fingerprint}`, pem, creds.passPhrase);
+    return createApiKeySigner(`${creds.tenancy}/${creds.user}/${creds.fingerprint}`, pem, creds.passPhrase, onEngine);
   }
-  return createOciSigner(await createAuthProvider(mode, creds));
+  const signer = await createOciSigner(await createAuthProvider(mode, creds));
+  onEngine?.(signer.engine);
+  return signer;
 }
 
 /**

@@ -16,6 +16,7 @@ import { createSocketHttp, type SocketHttp } from "./socket-http";
  */
 
 export type { UpstreamRequest };
+
 type NodeHttpFetch = typeof import("./node-http-fetch").nodeHttpFetch;
 
 export interface UpstreamSender {

@@ -29,9 +29,9 @@ async function chooseTransport(
   log: Logger,
 ): Promise<OciTransport> {
   if (config.testMode) return (await import("../mock/mock-transport")).createMockTransport();
-  const signer = await createSigner(settings.ociAuth, config.credentials);
-  // Once listening: choosing the engine loads OpenSSL, which start-up need not wait for.
-  setImmediate(() => log.debug("request signer", { engine: signer.engine }));
+  const signer = await createSigner(settings.ociAuth, config.credentials, (engine) =>
+    log.debug("request signer", { engine }),
+  );
   return createHttpTransport({
     signer,
     endpoints: settings.endpoints,
