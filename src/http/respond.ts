@@ -22,6 +22,8 @@ export interface StreamReply {
   errorFrame(e: ApiError): SseFrame;
   /** The family's keep-alive on silence (default: a `: keep-alive` comment). */
   keepAlive?: SseFrame;
+  /** The family's opening frames (sse.ts `opening`): they leave with the first frame of the answer. */
+  opening?: SseChunk;
 }
 
 /** A family's frames for a core stream, keeping the stream's cancel and accounting. */
@@ -29,7 +31,7 @@ export function streamReply(
   out: ChatStream,
   frames: AsyncIterable<SseChunk>,
   errorFrame: (e: ApiError) => SseFrame,
-  keepAlive?: SseFrame,
+  extra: { keepAlive?: SseFrame; opening?: SseChunk } = {},
 ): StreamReply {
   return {
     kind: "stream",
@@ -39,7 +41,8 @@ export function streamReply(
     usage: out.usage,
     firstTokenAt: out.firstTokenAt,
     errorFrame,
-    keepAlive,
+    keepAlive: extra.keepAlive,
+    opening: extra.opening,
   };
 }
 
@@ -71,6 +74,7 @@ export class Responder {
     return sseResponse(r.frames, {
       keepAliveMs: this.o.keepAliveMs,
       keepAlive: r.keepAlive,
+      opening: r.opening,
       headers,
       registry: this.o.streams,
       onCancel: () => r.cancel(),

@@ -120,7 +120,7 @@ async function events(s: Scripted): Promise<ChatEvent[]> {
 async function frames(r: Reply<unknown>): Promise<unknown[]> {
   if (r.kind !== "stream") throw new Error("expected a stream reply");
   const out: unknown[] = [];
-  for await (const f of replyFrames(r.frames)) out.push(f.data);
+  for await (const f of replyFrames(r)) out.push(f.data);
   return out;
 }
 

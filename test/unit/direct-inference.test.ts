@@ -34,7 +34,7 @@ function streamOf(events: ChatEvent[]) {
 async function frames(r: Reply<unknown>): Promise<unknown[]> {
   if (r.kind !== "stream") throw new Error(`expected a stream reply, got ${r.kind}`);
   const out: unknown[] = [];
-  for await (const f of replyFrames(r.frames)) {
+  for await (const f of replyFrames(r)) {
     expect(f.event).toBeUndefined();
     out.push(f.data);
   }

@@ -281,7 +281,7 @@ describe("chatCompletionReply", () => {
       const r = chatCompletionReply(out, META, includeUsage);
       if (r.kind !== "stream") throw new Error("expected a stream reply");
       const data: unknown[] = [];
-      for await (const f of replyFrames(r.frames)) data.push(f.data);
+      for await (const f of replyFrames(r)) data.push(f.data);
       expect(r.ociRequestId).toBe("opc-s");
       expect(r.usage()).toEqual({ inputTokens: 2, outputTokens: 1, totalTokens: 3 });
       expect(r.firstTokenAt()).toBeNumber();

@@ -75,11 +75,13 @@ export async function createMessage(
   const { events } = out;
   // Each event's frames leave together (a block's start with its first delta).
   async function* frames(): AsyncGenerator<SseChunk> {
-    yield writer.start();
     for await (const ev of events as AsyncIterable<ChatEvent>) yield writer.push(ev);
     yield writer.end();
   }
-  return { reply: streamReply(out, frames(), anthropicErrorFrame, PING), ignoredTools: ignored };
+  return {
+    reply: streamReply(out, frames(), anthropicErrorFrame, { keepAlive: PING, opening: writer.start() }),
+    ignoredTools: ignored,
+  };
 }
 
 /** `POST /v1/messages/count_tokens`: the estimate of what the request would cost as input. */

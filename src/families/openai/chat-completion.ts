@@ -144,10 +144,9 @@ export function chatCompletionReply(
   const writer = new ChunkWriter(meta, includeUsage);
   const { events } = out;
   async function* frames(): AsyncGenerator<SseFrame> {
-    yield { data: writer.start() };
     for await (const ev of events) for (const c of writer.push(ev)) yield { data: c };
     for (const c of writer.end()) yield { data: c };
     yield { data: "[DONE]" };
   }
-  return streamReply(out, frames(), openAiErrorFrame);
+  return streamReply(out, frames(), openAiErrorFrame, { opening: { data: writer.start() } });
 }

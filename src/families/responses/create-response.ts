@@ -89,7 +89,6 @@ export async function createResponse(
   const { events } = out;
   // Each event's frames leave together (the first delta with its item and part announcements).
   async function* frames(): AsyncGenerator<SseChunk> {
-    yield writer.start();
     for await (const ev of events as AsyncIterable<ChatEvent>) yield writer.push(ev);
     const last = writer.end();
     // Kept before the client hears it is complete, so a follow-up can name it at once; if the
@@ -97,7 +96,10 @@ export async function createResponse(
     if (writer.final) await keep(writer.final);
     yield last;
   }
-  return { reply: streamReply(out, frames(), (e) => writer.failed(e)), ignoredTools: plan.ignored };
+  return {
+    reply: streamReply(out, frames(), (e) => writer.failed(e), { opening: writer.start() }),
+    ignoredTools: plan.ignored,
+  };
 }
 
 const ID_PREFIX: Record<string, string> = {
