@@ -122,13 +122,14 @@ class Exchange {
   keepAlive = true;
   conn!: Conn;
   constructor(
-    readonly request: Uint8Array,
+    /** Dropped once the answer begins: a stream must not hold its prompt (up to MBs) while it lasts. */
+    public request: Uint8Array | undefined,
     readonly method: string,
     readonly signal: AbortSignal,
     readonly resolve: (r: Response) => void,
     readonly reject: (e: unknown) => void,
     /** Called when the connection failed before any answer byte: may try again on a fresh one. */
-    readonly retry: (() => boolean) | undefined,
+    public retry: (() => boolean) | undefined,
     readonly done: (conn: Conn, reusable: boolean) => void,
   ) {}
 }
@@ -165,7 +166,7 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
 
   const send = (conn: Conn) => {
     const ex = conn.ex;
-    if (!ex || !conn.socket) return;
+    if (!ex?.request || !conn.socket) return;
     writeOut(conn, ex.request);
   };
 
@@ -280,7 +281,12 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
   }
 
   function receive(ex: Exchange, data: Uint8Array) {
-    ex.gotBytes = true;
+    if (!ex.gotBytes) {
+      ex.gotBytes = true;
+      // Past the point of a retry: the request's bytes (and the closure that could resend them) go.
+      ex.request = undefined;
+      ex.retry = undefined;
+    }
     if (!ex.answered) {
       const head: Buffer = ex.head
         ? Buffer.concat([ex.head, data])
