@@ -1,5 +1,7 @@
 /** The compiled executable as a user runs it: config beside it, no Node or Bun on PATH. */
 import { afterAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { binaryDir } from "../support/binary";
 import { type FakeOci, startFakeOci } from "../support/fake-oci";
 import { type Gateway, runCli, startGateway } from "../support/gateway";
@@ -188,5 +190,49 @@ describe("request signing in the compiled binary", () => {
     expect(fake.requests.length).toBe(2);
     expect(fake.requests.every((r) => r.signatureOk)).toBe(true);
     await waitUntil(() => g.output().includes(`"engine":"${engine}"`), 3000, "the signer engine logged");
+  });
+});
+
+describe("calls to OCI over TLS from the compiled binary", () => {
+  // OCI is HTTPS only; the fake serves HTTPS with a certificate from the test CA (test/fixtures/tls).
+  const tlsDir = join(import.meta.dir, "../fixtures/tls");
+  const pem = (n: string) => readFileSync(join(tlsDir, n), "utf8");
+  const chat = (g: Gateway, stream: boolean) =>
+    fetch(`${g.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "llama", stream, messages: [{ role: "user", content: "over TLS" }] }),
+    });
+
+  test("the CA trusted through NODE_EXTRA_CA_CERTS: answers and streams arrive, signed; an untrusted one is refused clearly", async () => {
+    const { dir, bin } = await binaryDir();
+    const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
+    const fake = await startFakeOci({ keys: [creds], tls: { cert: pem("loopback.pem"), key: pem("loopback.key") } });
+    fakes.push(fake);
+    expect(fake.url.startsWith("https://")).toBe(true);
+    const trusted = await startGateway({
+      binary: bin,
+      env: { ...NO_TOOLS, OCI_INFERENCE_ENDPOINT: fake.url, NODE_EXTRA_CA_CERTS: join(tlsDir, "ca.pem") },
+    });
+    running.push(trusted);
+    for (let i = 0; i < 2; i++) {
+      const r = await chat(trusted, false);
+      expect(r.status).toBe(200);
+      expect((await r.json()).choices[0].message.content.length).toBeGreaterThan(0);
+    }
+    const s = await chat(trusted, true);
+    expect(s.status).toBe(200);
+    const text = await s.text();
+    expect(text).toContain('"content":');
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect(fake.requests.length).toBe(3);
+    expect(fake.requests.every((r) => r.signatureOk)).toBe(true);
+
+    const untrusted = await startGateway({ binary: bin, env: { ...NO_TOOLS, OCI_INFERENCE_ENDPOINT: fake.url } });
+    running.push(untrusted);
+    const refused = await chat(untrusted, false);
+    expect(refused.status).toBe(502);
+    expect((await refused.json()).error.message).toMatch(/TLS|certificate/i);
+    expect(fake.requests.length).toBe(3); // nothing reached OCI
   });
 });

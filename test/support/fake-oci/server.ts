@@ -116,8 +116,10 @@ class FakeOciServer implements FakeOci {
   private readonly stopping = new AbortController();
   private readonly streamGapMs: number;
   private server!: Server<undefined>;
+  private readonly tls: FakeOciOptions["tls"];
 
   constructor(opts: FakeOciOptions) {
+    this.tls = opts.tls;
     for (const k of opts.keys ?? []) this.keys.add(k.keyId, k.publicKeyPem);
     this.modelVendors = { ...opts.modelVendors };
     this.streamGapMs = opts.streamGapMs ?? 0;
@@ -131,6 +133,7 @@ class FakeOciServer implements FakeOci {
       hostname: "127.0.0.1",
       port: 0,
       idleTimeout: 0, // scripted answers may be slow on purpose; Bun must not cut them
+      ...(this.tls ? { tls: this.tls } : {}),
       fetch: (req) => this.handle(req),
       // A bug in the fake itself: answer like OCI would rather than with Bun's HTML error page.
       error: (e) => Response.json({ code: "InternalServerError", message: `fake OCI: ${e.message}` }, { status: 500 }),
@@ -142,7 +145,7 @@ class FakeOciServer implements FakeOci {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? "https" : "http"}://127.0.0.1:${this.port}`;
   }
 
   addKey(keyId: string, publicKeyPem: string): void {

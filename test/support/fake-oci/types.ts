@@ -201,10 +201,12 @@ export interface FakeOciOptions {
   streamGapMs?: number;
   /** Object Storage namespace (default "testnamespace") and, optionally, the only buckets that exist. */
   objectStorage?: { namespace?: string; buckets?: string[] };
+  /** Serve HTTPS with this certificate (test/fixtures/tls), as OCI does; default plain HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 export interface FakeOci {
-  /** `http://127.0.0.1:PORT`, no trailing slash (the SDK appends `/20231130`). */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`), no trailing slash (the SDK appends `/20231130`). */
   readonly url: string;
   readonly port: number;
   readonly requests: RecordedRequest[];
