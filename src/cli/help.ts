@@ -53,8 +53,8 @@ Environment:
   RESPONSES_TTL_SECONDS      how long stored Responses API responses are kept (default 2592000, 30 days)
   MAX_CONCURRENT_PER_KEY     OCI calls in flight per API key and process → 429 (default: half of the
                              upstream capacity, 4096 → 2048; 0 = unlimited)
-  BUN_CONFIG_MAX_HTTP_REQUESTS  Bun's fetch limit and the upstream capacity (default 4096: fetch for 240
-                             calls at once, node:http beyond); serve sets it when HTTPS_PROXY is set
+  BUN_CONFIG_MAX_HTTP_REQUESTS  the upstream capacity (default 4096); also Bun's fetch limit, which only
+                             proxied calls use (serve sets it when HTTPS_PROXY is set)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY  an HTTP proxy for the calls to OCI
   OCIGENAI_SIGNER=node       sign with node:crypto even where the system's OpenSSL is there
   MAX_JSON_MB, MAX_UPLOAD_MB largest JSON body and file upload (default 10, 50)

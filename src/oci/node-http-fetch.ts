@@ -3,10 +3,9 @@ import https from "node:https";
 
 /**
  * One request over `node:http(s)`, answered as a web `Response` (body streamed, paused at the
- * socket while the reader is behind), so the transport reads it as it reads fetch's. Used for the
- * upstream calls beyond what Bun's fetch takes at once (upstream-fetch.ts): node:http has no such
- * limit, at the price of ~10 % more CPU and ~0.5 ms more to a stream's first event, measured in
- * BENCHMARKS.md. No `Accept-Encoding` is sent, so answers come uncompressed.
+ * socket while the reader is behind), so the transport reads it as it reads the others. Used for
+ * the calls whose answer is handed on as it arrives — Object Storage downloads, the control
+ * plane (upstream-sender.ts). No `Accept-Encoding` is sent, so answers come uncompressed.
  */
 
 /** One signed request, as the transport hands it to a sender. */

@@ -2,8 +2,8 @@
  * Which OCI requests go through an HTTP proxy, read from the variables curl and Bun's fetch read:
  * `HTTPS_PROXY` (else `HTTP_PROXY`) for https URLs, `HTTP_PROXY` for http ones, either case, minus
  * the hosts of `NO_PROXY` (a name matches itself and its subdomains; `*` matches all; `host:port`
- * only that port). Kept apart from upstream-fetch.ts so the launcher can ask without loading
- * node:http (docs/deploy.md#how-upstream-calls-are-sent).
+ * only that port). Kept apart from upstream-sender.ts so the launcher can ask without loading
+ * the senders (docs/deploy.md#how-upstream-calls-are-sent).
  */
 type Env = Record<string, string | undefined>;
 

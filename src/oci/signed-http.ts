@@ -85,7 +85,7 @@ async function readCapped(res: Response, max: number): Promise<{ text: string; t
 }
 
 /**
- * The HTTP exchange with OCI, for every service: the signer signs, upstream-fetch.ts sends with
+ * The HTTP exchange with OCI, for every service: the signer signs, upstream-sender.ts sends with
  * an AbortSignal (client disconnect and deadlines cancel the request), our parser reads streams,
  * and OCI's error bodies become typed UpstreamErrors. No retries here.
  */

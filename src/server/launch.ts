@@ -3,8 +3,8 @@ import { proxyConfigured } from "../oci/proxy-env";
 /**
  * How the process gets the runtime settings it cannot set once running (docs/deploy.md#workers).
  *
- * Calls to OCI go out through node:http (oci/upstream-fetch.ts), which has no limit on requests
- * in flight. Only through an HTTP proxy do they use Bun's fetch, which runs at most 256 requests
+ * Calls to OCI go out through the gateway's own socket client (oci/upstream-sender.ts), which has
+ * no limit on requests in flight. Only through an HTTP proxy do they use Bun's fetch, which runs at most 256 requests
  * at once unless `BUN_CONFIG_MAX_HTTP_REQUESTS` is in the environment when the process starts; a
  * gateway holding 1,000 upstream streams needs more. So with a proxy configured, `serve` replaces
  * itself (execve: same pid, so systemd and scripts that kill by pid still see it) with the same
