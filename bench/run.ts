@@ -48,10 +48,12 @@ import {
   hasTaskset,
   killAllSync,
   liveChildren,
+  machineBusyTicks,
   pinSelf,
   rss,
   spawnTracked,
   stopAll,
+  treeTicks,
   which,
 } from "./lib/procs";
 import { fmt, median, type Pcts, pcts, percentile, signed, sortedFinite } from "./lib/stats";
@@ -786,6 +788,8 @@ async function main(): Promise<number> {
     rep: number;
     rps: number;
     errors: number;
+    /** Cores used meanwhile (CPU seconds per second): the gateway (supervisor and workers), the mock, all the rest (wrk, the bench, others). */
+    cores: { gateway: number; mock: number; rest: number };
   }
   const workersRuns: WorkersRun[] = [];
   await phase("workers", async () => {
@@ -815,6 +819,7 @@ async function main(): Promise<number> {
       for (let rep = 0; rep < cfg.reps; rep++) {
         let rps: number;
         let errors: number;
+        const t0 = { at: performance.now(), gw: treeTicks(g.pid), mock: cpuTicks(mock.pid), all: machineBusyTicks() };
         if (wrk) {
           ({ errors, rps } = await runWrk(`wrk-workers-${n}`, {
             url: target.url,
@@ -828,7 +833,17 @@ async function main(): Promise<number> {
         } else {
           ({ rps, errors } = await closedLoop(target, bodies.small.json, cfg.wrkConns * 2, cfg.wrkSeconds + 1));
         }
-        workersRuns.push({ workers: n, rep, rps, errors });
+        const secs = (performance.now() - t0.at) / 1000;
+        const gw = (treeTicks(g.pid) - t0.gw) / CLK_TCK / secs;
+        const mk = (cpuTicks(mock.pid) - t0.mock) / CLK_TCK / secs;
+        const all = (machineBusyTicks() - t0.all) / CLK_TCK / secs;
+        workersRuns.push({
+          workers: n,
+          rep,
+          rps,
+          errors,
+          cores: { gateway: gw, mock: mk, rest: Math.max(0, all - gw - mk) },
+        });
       }
       await g.stop();
       log(`workers ${n}: done`);
@@ -1012,7 +1027,13 @@ function report(
   memory: any[],
   cold: any,
   l3InfoLogLines: number,
-  workers: Array<{ workers: number; rep: number; rps: number; errors: number }> = [],
+  workers: Array<{
+    workers: number;
+    rep: number;
+    rps: number;
+    errors: number;
+    cores?: { gateway: number; mock: number; rest: number };
+  }> = [],
 ) {
   const L: string[] = [];
   const budgets: { budget: string; value: string; met: boolean | undefined }[] = [];
@@ -1234,14 +1255,19 @@ function report(
     L.push(
       `### Workers (closed loop: wrk -t2 -c${cfg.wrkConns * 2}, ${cfg.wrkSeconds + 1} s, mock 0 ms, small body, signed path, nothing pinned, median of ${cfg.reps})`,
       "",
-      "| workers | req/s | errors |",
-      "|---|---|---|",
+      "Cores used meanwhile (CPU seconds per second, medians): the gateway (supervisor and workers), the mock OCI, and the rest (wrk, the bench, anything else); the machine has 2.",
+      "",
+      "| workers | req/s | errors | cores: gateway | mock | rest | req/s per gateway core |",
+      "|---|---|---|---|---|---|---|",
     );
     for (const n of [1, 2])
-      if (workers.some((w) => w.workers === n))
+      if (workers.some((w) => w.workers === n)) {
+        const runs = workers.filter((w) => w.workers === n);
+        const c = (k: "gateway" | "mock" | "rest") => median(runs.map((w) => w.cores?.[k] ?? Number.NaN));
         L.push(
-          `| ${n} | ${fmt(med(n), 0)} | ${workers.filter((w) => w.workers === n).reduce((a, w) => a + w.errors, 0)} |`,
+          `| ${n} | ${fmt(med(n), 0)} | ${runs.reduce((a, w) => a + w.errors, 0)} | ${fmt(c("gateway"), 2)} | ${fmt(c("mock"), 2)} | ${fmt(c("rest"), 2)} | ${fmt(med(n) / c("gateway"), 0)} |`,
         );
+      }
     L.push("");
     if (Number.isFinite(one) && Number.isFinite(two))
       budgets.push({

@@ -138,6 +138,25 @@ export function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
+/** Ticks of a process and of its direct children (a supervisor and its workers). */
+export function treeTicks(pid: number): number {
+  let t = cpuTicks(pid);
+  let children: string[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // No children file (old kernel): the supervisor alone.
+  }
+  for (const c of children) {
+    try {
+      t += cpuTicks(Number(c));
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return t;
+}
+
 export const CLK_TCK = (() => {
   try {
     const r = spawnSync(["getconf", "CLK_TCK"]);
@@ -161,7 +180,7 @@ export function which(cmd: string): string | undefined {
 }
 
 /** Busy ticks of the whole machine (all CPUs), from /proc/stat. */
-function machineBusyTicks(): number {
+export function machineBusyTicks(): number {
   const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal
   return f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!;
