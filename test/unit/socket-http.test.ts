@@ -157,6 +157,29 @@ describe("socket-http framing", () => {
     expect(quiet.connections).toBe(2);
   });
 
+  test("an idle connection is closed after idleSeconds; a reused one is not cut by that timer while it serves a long answer", async () => {
+    const srv = scripted((s, _r, n) => {
+      if (n === 1) s.write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na");
+      else {
+        // A slow answer: chunks over 1.8 s, longer than the 1 s idle timer.
+        s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        let i = 0;
+        const t = setInterval(() => {
+          s.write(i < 5 ? "1\r\nx\r\n" : "0\r\n\r\n");
+          if (++i > 5) clearInterval(t);
+        }, 300);
+      }
+    });
+    const http = createSocketHttp({ idleSeconds: 1 });
+    await (await http.request(new URL(srv.url), init())).text();
+    expect(http.idleCount()).toBe(1);
+    const slow = await http.request(new URL(srv.url), init());
+    expect(await slow.text()).toBe("xxxxx");
+    expect(srv.connections).toBe(1); // the pooled connection served it, start to end
+    await Bun.sleep(1400);
+    expect(http.idleCount()).toBe(0); // then, unused for over a second, it was closed
+  }, 10_000);
+
   test("a request the server never answers on a reused connection, dropped after it was sent, fails (retried once)", async () => {
     const srv = scripted((s, _r, n) => {
       if (n === 1) s.write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz");
