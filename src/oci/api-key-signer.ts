@@ -3,6 +3,8 @@ import { opensslSigner } from "./openssl-rsa";
 import type { RequestSigner } from "./signer";
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+const utf8 = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 const BASE_HEADERS = ["x-date", "(request-target)", "host"];
 // Spelled as oci-common's signer lists them, so the Authorization header is byte for byte the same.
 const BODY_HEADERS = ["Content-Type", "Content-Length", "x-content-sha256"];
@@ -48,8 +50,8 @@ export function createApiKeySigner(
       if (!headers.has("x-date")) headers.set("x-date", new Date().toUTCString());
       const names = [...BASE_HEADERS];
       if (!excludeBody && BODY_METHODS.has(method)) {
-        // One UTF-8 encoding serves both the digest and the length.
-        const bytes = Buffer.from(body ?? "", "utf8");
+        // One UTF-8 encoding serves the digest, the length and (from signed-http) the wire.
+        const bytes = body === undefined ? EMPTY : typeof body === "string" ? utf8.encode(body) : body;
         if (!headers.has("content-type")) headers.set("content-type", "application/json");
         headers.set("x-content-sha256", createHash("sha256").update(bytes).digest("base64"));
         if (!headers.has("content-length")) headers.set("content-length", String(bytes.byteLength));

@@ -60,6 +60,8 @@ interface Exchange {
   direct?: boolean;
 }
 
+const utf8 = new TextEncoder();
+
 /** Error bodies are small; a huge one is cut so a broken upstream cannot fill memory. */
 const MAX_ERROR_BODY = 64 * 1024;
 /** The largest JSON answer read (an embeddings batch is a few MB); beyond it OCI's answer is refused. */
@@ -91,7 +93,7 @@ async function readCapped(res: Response, max: number): Promise<{ text: string; t
  */
 export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
   const upstream = o.sender ?? createUpstreamSender();
-  async function attempt(x: Exchange, retryToken: string): Promise<Response> {
+  async function attempt(x: Exchange, retryToken: string, json: Uint8Array | undefined): Promise<Response> {
     const { method, url, req, opts, accept, ctrl } = x;
     const headers = new Headers({
       accept,
@@ -102,15 +104,13 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
     if (typeof req.body === "string" && !headers.has("content-type")) headers.set("content-type", "application/json");
     // The same token on every attempt lets OCI recognise a retried POST (as OCI's SDK does).
     if (method === "POST") headers.set("opc-retry-token", retryToken);
-    await o.signer.sign(
-      method,
-      url,
-      headers,
-      typeof req.body === "string" ? req.body : undefined,
-      req.excludeBody === true,
-    );
+    await o.signer.sign(method, url, headers, json, req.excludeBody === true);
     try {
-      return await upstream.send(url, { method, headers, body: req.body, signal: ctrl.signal }, x.direct === true);
+      return await upstream.send(
+        url,
+        { method, headers, body: json ?? req.body, signal: ctrl.signal },
+        x.direct === true,
+      );
     } catch (e) {
       throw abortReason(ctrl) ?? new UpstreamError("network", describeNetworkError(e));
     }
@@ -124,13 +124,15 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
     const { method, url, opts, ctrl } = x;
     const started = performance.now();
     const retryToken = crypto.randomUUID();
+    // A JSON body is encoded once, for the signature's digest and for the wire, whatever the attempts.
+    const json = typeof x.req.body === "string" ? utf8.encode(x.req.body) : undefined;
     const report = (r: Partial<ExchangeReport>, attempts: number) =>
       o.onExchange?.({ requestId: opts.requestId, method, url, ms: performance.now() - started, attempts, ...r });
     for (let retries = 0; ; retries++) {
       let res: Response | undefined;
       let failure: unknown;
       try {
-        res = await attempt(x, retryToken);
+        res = await attempt(x, retryToken, json);
       } catch (e) {
         if (!(e instanceof UpstreamError) || e.failure !== "network" || ctrl.signal.aborted) {
           report({ failure: e instanceof UpstreamError ? e.failure : "aborted" }, retries + 1);

@@ -4,12 +4,15 @@ import type * as common from "oci-common";
 export interface RequestSigner {
   /** What does the RSA step, for the start-up log: "openssl", "node:crypto (why)", "oci-common". */
   readonly engine: string;
-  /** `excludeBody`: sign only date, target and host (Object Storage uploads, as OCI's SDK does). */
+  /**
+   * `body`: the JSON body as sent (its UTF-8 bytes, or the text). `excludeBody`: sign only date,
+   * target and host (Object Storage uploads, as OCI's SDK does).
+   */
   sign(
     method: "GET" | "HEAD" | "POST" | "PUT" | "DELETE",
     url: string,
     headers: Headers,
-    body?: string,
+    body?: string | Uint8Array,
     excludeBody?: boolean,
   ): Promise<void>;
 }
@@ -21,7 +24,8 @@ export async function createOciSigner(provider: common.AuthenticationDetailsProv
   return {
     engine: "oci-common",
     async sign(method, uri, headers, body, excludeBody) {
-      await signer.signHttpRequest({ method: method as common.Method, uri, headers, body }, excludeBody === true);
+      const text = body === undefined || typeof body === "string" ? body : new TextDecoder().decode(body);
+      await signer.signHttpRequest({ method: method as common.Method, uri, headers, body: text }, excludeBody === true);
     },
   };
 }

@@ -111,6 +111,23 @@ describe("socket-http framing", () => {
     expect(createHash("sha256").update(got).digest("hex")).toBe(createHash("sha256").update(data).digest("hex"));
   });
 
+  test("a 4 MB request body leaves whole and in order, though the socket takes it in pieces", async () => {
+    const big = randomBytes(3 * 1024 * 1024).toString("base64"); // 4 MB of text
+    const srv = scripted((s) => {
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+    const http = createSocketHttp();
+    const res = await http.request(new URL(srv.url), init("POST", big));
+    expect(await res.text()).toBe("ok");
+    const sent = srv.requests[0]!;
+    const body = sent.slice(sent.indexOf("\r\n\r\n") + 4);
+    expect(body.length).toBe(big.length);
+    expect(createHash("sha256").update(body).digest("hex")).toBe(createHash("sha256").update(big).digest("hex"));
+    // Small and large bodies alike, the connection stays usable.
+    expect(await (await http.request(new URL(srv.url), init("POST", "{}"))).text()).toBe("ok");
+    expect(srv.connections).toBe(1);
+  });
+
   test("an interim 100 Continue is skipped; a POST body goes out with its length", async () => {
     const srv = scripted((s) => {
       s.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok");
