@@ -124,6 +124,8 @@ class Exchange {
   finished = false;
   keepAlive = true;
   conn!: Conn;
+  /** Its listener on the caller's signal, removed when it ends. */
+  onAbort: (() => void) | undefined;
   constructor(
     /** Dropped once the answer begins: a stream must not hold its prompt (up to MBs) while it lasts. */
     public request: Uint8Array[] | undefined,
@@ -285,10 +287,8 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
     }
   }
 
-  const aborts = new WeakMap<Exchange, () => void>();
   function cleanup(ex: Exchange) {
-    const onAbort = aborts.get(ex);
-    if (onAbort) ex.signal.removeEventListener("abort", onAbort);
+    if (ex.onAbort) ex.signal.removeEventListener("abort", ex.onAbort);
   }
 
   function receive(ex: Exchange, data: Uint8Array) {
@@ -474,7 +474,7 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
             fail(conn, asError(signal.reason));
             conn.socket?.terminate();
           };
-          aborts.set(ex, onAbort);
+          ex.onAbort = onAbort;
           signal.addEventListener("abort", onAbort, { once: true });
           const pooled = fresh ? undefined : take(key);
           if (pooled) {
