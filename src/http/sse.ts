@@ -46,6 +46,7 @@ export interface SseOptions {
 
 const encoder = new TextEncoder();
 const KEEP_ALIVE = encoder.encode(": keep-alive\n\n");
+const NOTHING = new Uint8Array(0);
 
 function frameText(f: SseFrame): string {
   const data = typeof f.data === "string" ? f.data : JSON.stringify(f.data);
@@ -89,7 +90,7 @@ export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Res
         silence = setTimeout(function quiet() {
           if (closed) return;
           // Only while the reader is waiting: a reader that is behind has bytes to read already.
-          if ((controller.desiredSize ?? 0) > 0) controller.enqueue(opening ? opened(new Uint8Array(0)) : keepAlive);
+          if ((controller.desiredSize ?? 0) > 0) controller.enqueue(opening ? opened(NOTHING) : keepAlive);
           silence?.refresh();
         }, o.keepAliveMs);
         unregister = o.registry?.add((reason) => {
@@ -115,7 +116,7 @@ export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Res
             const r = await it.next();
             if (closed) return;
             if (r.done) {
-              if (opening) controller.enqueue(opened(new Uint8Array(0)));
+              if (opening) controller.enqueue(opened(NOTHING));
               controller.close();
               close("done");
               return;

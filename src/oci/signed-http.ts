@@ -56,7 +56,7 @@ interface Exchange {
   opts: CallOptions;
   accept: string;
   ctrl: AbortController;
-  /** The answer's body is handed on (raw), so its fetch slot could not be given back. */
+  /** The answer's body is handed on as it arrives (raw): the sender uses node:http for it. */
   direct?: boolean;
 }
 

@@ -77,8 +77,8 @@ export async function supervise(o: SupervisorOptions): Promise<number | undefine
         ...process.env,
         [WORKER_ENV]: String(w.id),
         [WORKERS_ENV]: String(o.workers),
-        // Free here (a new process, no relaunch): Bun's fetch, the faster sender, then carries all
-        // of a worker's OCI calls instead of the first 240 (docs/deploy.md#how-upstream-calls-are-sent).
+        // Free here (a new process, no relaunch): behind an HTTP proxy a worker's OCI calls go
+        // through Bun's fetch, whose limit this raises (docs/deploy.md#how-upstream-calls-are-sent).
         BUN_CONFIG_MAX_HTTP_REQUESTS: process.env.BUN_CONFIG_MAX_HTTP_REQUESTS || MAX_HTTP_REQUESTS,
       },
       stdin: "ignore",
