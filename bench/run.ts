@@ -327,7 +327,6 @@ async function main(): Promise<number> {
     (await (await fetch(`${mockUrl}/__bench/stats`)).json()) as {
       openStreams: number;
       maxOpenStreams: number;
-      requests: number;
     };
 
   const bare = (name: string, sign: boolean, extraEnv: Record<string, string> = {}, flags: string[] = []) =>

@@ -1,4 +1,3 @@
-import { lookup } from "node:dns/promises";
 import { ApiError, badRequest } from "../errors/api-error";
 import { NAME, VERSION } from "../version";
 import { type AddressCategory, addressCategory, canonicalAddress } from "./ip-ranges";
@@ -241,8 +240,12 @@ export function sniffImageType(b: Uint8Array): string | null {
   return null;
 }
 
-/** The system resolver, every address (v4 and v6), in its order. */
+/**
+ * The system resolver, every address (v4 and v6), in its order. node:dns is imported at the
+ * first remote image: a static import of a built-in is hoisted to the binary's start-up.
+ */
 async function resolveAll(host: string): Promise<string[]> {
+  const { lookup } = await import("node:dns/promises");
   const found = await lookup(host, { all: true, verbatim: true });
   return found.map((a) => a.address);
 }

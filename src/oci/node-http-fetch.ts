@@ -1,5 +1,4 @@
-import http from "node:http";
-import https from "node:https";
+import type http from "node:http";
 
 /**
  * One request over `node:http(s)`, answered as a web `Response` (body streamed, paused at the
@@ -21,15 +20,26 @@ const NO_BODY = new Set([101, 204, 205, 304]);
 /** Bytes buffered from a socket before it is paused until the reader catches up. */
 const HIGH_WATER = 64 * 1024;
 
-/** Kept-alive connections per scheme, for one sender. */
-export function nodeHttpAgents(): Record<string, http.Agent> {
-  return {
+/** A node:http client: one request at a time, over connections kept alive per scheme. */
+export type NodeHttpFetch = (u: URL, init: UpstreamRequest) => Promise<Response>;
+
+/**
+ * Loads node:http and node:https and answers a client with its own kept-alive connections. The
+ * modules are imported here, when first needed, not by a static import: the bundler hoists a
+ * built-in's static import to the top of the binary, which would load node:http (and its streams)
+ * at every start-up (~10 ms) even though this file's code runs only for bodies handed on.
+ */
+export async function loadNodeHttpFetch(): Promise<NodeHttpFetch> {
+  const [{ default: http }, { default: https }] = await Promise.all([import("node:http"), import("node:https")]);
+  const agents = {
     "http:": new http.Agent({ keepAlive: true, scheduling: "lifo" }),
     "https:": new https.Agent({ keepAlive: true, scheduling: "lifo" }),
   };
+  return (u, init) =>
+    nodeHttpFetch(u.protocol === "https:" ? https.request : http.request, u, init, agents[u.protocol as "http:"]);
 }
 
-export function nodeHttpFetch(u: URL, init: UpstreamRequest, agent: http.Agent): Promise<Response> {
+function nodeHttpFetch(open: typeof http.request, u: URL, init: UpstreamRequest, agent: http.Agent): Promise<Response> {
   const { method, signal } = init;
   const headers: Record<string, string> = {};
   init.headers.forEach((value, name) => {
@@ -41,7 +51,7 @@ export function nodeHttpFetch(u: URL, init: UpstreamRequest, agent: http.Agent):
     );
   return new Promise<Response>((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
-    const request = (u.protocol === "https:" ? https : http).request({
+    const request = open({
       protocol: u.protocol,
       hostname: u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname,
       port: u.port || undefined,

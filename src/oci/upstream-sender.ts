@@ -1,4 +1,4 @@
-import type { nodeHttpAgents, UpstreamRequest } from "./node-http-fetch";
+import type { NodeHttpFetch, UpstreamRequest } from "./node-http-fetch";
 import { proxyFor } from "./proxy-env";
 import { createSocketHttp, type SocketHttp } from "./socket-http";
 
@@ -17,8 +17,6 @@ import { createSocketHttp, type SocketHttp } from "./socket-http";
 
 export type { UpstreamRequest };
 
-type NodeHttpFetch = typeof import("./node-http-fetch").nodeHttpFetch;
-
 export interface UpstreamSender {
   /** `direct`: a call whose body the transport hands on as it arrives (file downloads). */
   send(url: string, init: UpstreamRequest, direct?: boolean): Promise<Response>;
@@ -29,11 +27,10 @@ export function createUpstreamSender(
   sockets: SocketHttp = createSocketHttp(),
 ): UpstreamSender {
   // node:http is loaded at the first body handed on, not at start-up (~10 ms of module work).
-  let nodeHttp: Promise<{ agents: ReturnType<typeof nodeHttpAgents>; fetch: NodeHttpFetch }> | undefined;
+  let nodeHttp: Promise<NodeHttpFetch> | undefined;
   const viaNodeHttp = async (u: URL, init: UpstreamRequest) => {
-    nodeHttp ??= import("./node-http-fetch").then((m) => ({ agents: m.nodeHttpAgents(), fetch: m.nodeHttpFetch }));
-    const { agents, fetch } = await nodeHttp;
-    return fetch(u, init, agents[u.protocol]!);
+    nodeHttp ??= import("./node-http-fetch").then((m) => m.loadNodeHttpFetch());
+    return (await nodeHttp)(u, init);
   };
   return {
     send(url, init, direct = false) {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { nodeHttpAgents, nodeHttpFetch } from "../../src/oci/node-http-fetch";
+import { loadNodeHttpFetch } from "../../src/oci/node-http-fetch";
 import { proxyConfigured, proxyFor } from "../../src/oci/proxy-env";
 import { createSignedHttp } from "../../src/oci/signed-http";
 import { createSocketHttp } from "../../src/oci/socket-http";
@@ -76,12 +76,12 @@ afterAll(() => {
   server.close();
 });
 
-const agents = nodeHttpAgents();
+const nodeHttpFetch = await loadNodeHttpFetch();
 const sockets = createSocketHttp();
 type Send = (url: string, i: Parameters<typeof nodeHttpFetch>[1]) => Promise<Response>;
 const clients: Array<[string, Send]> = [
   ["socket-http", (url, i) => sockets.request(new URL(url), i)],
-  ["nodeHttpFetch", (url, i) => nodeHttpFetch(new URL(url), i, agents["http:"]!)],
+  ["nodeHttpFetch", (url, i) => nodeHttpFetch(new URL(url), i)],
 ];
 const init = (method = "GET", body?: string | Uint8Array, signal = new AbortController().signal) => ({
   method,
