@@ -800,7 +800,11 @@ async function main(): Promise<number> {
     affinity("0-1");
     // This process is pinned to one core, and children inherit that: the workers and wrk must not.
     const anyCore = pinned ? ["taskset", "-c", "0-1"] : [];
-    for (const n of SMOKE ? [2] : [1, 2]) {
+    // Both instances run side by side and their repetitions alternate (1, 2, 1, 2…): this machine's
+    // speed drifts by ±10 % over minutes, which would otherwise land on one side of the ratio.
+    const counts = SMOKE ? [2] : [1, 2];
+    const instances: Array<{ n: number; g: Child; target: Target }> = [];
+    for (const n of counts) {
       const g = spawnTracked(
         `workers-${n}`,
         [...anyCore, bin, "--config-dir", dir, "--port", "0", "--host", "127.0.0.1", "--workers", String(n)],
@@ -811,11 +815,13 @@ async function main(): Promise<number> {
         },
       );
       const port = (await g.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1];
-      const target: Target = { ...arms.L3.target, url: `http://127.0.0.1:${port}/v1/chat/completions` };
-      // Every worker warm: JSC keeps compiling for ~8 s under this load (its JIT threads take up to
-      // a third of a core meanwhile, and with N workers N times that), so measure after it settles.
-      await closedLoop(target, bodies.small.json, 8, SMOKE ? 0.5 : 10);
-      for (let rep = 0; rep < cfg.reps; rep++) {
+      instances.push({ n, g, target: { ...arms.L3.target, url: `http://127.0.0.1:${port}/v1/chat/completions` } });
+    }
+    // Every worker warm: JSC keeps compiling for ~8 s under this load (its JIT threads take up to
+    // a third of a core meanwhile, and with N workers N times that), so measure after it settles.
+    for (const { target } of instances) await closedLoop(target, bodies.small.json, 8, SMOKE ? 0.5 : 10);
+    for (let rep = 0; rep < cfg.reps; rep++) {
+      for (const { n, g, target } of instances) {
         let rps: number;
         let errors: number;
         const t0 = { at: performance.now(), gw: treeTicks(g.pid), mock: cpuTicks(mock.pid), all: machineBusyTicks() };
@@ -844,6 +850,8 @@ async function main(): Promise<number> {
           cores: { gateway: gw, mock: mk, rest: Math.max(0, all - gw - mk) },
         });
       }
+    }
+    for (const { n, g } of instances) {
       await g.stop();
       log(`workers ${n}: done`);
     }

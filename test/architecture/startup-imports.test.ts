@@ -1,0 +1,27 @@
+/**
+ * What the binary loads before its first line runs. The bundler hoists every static import of a
+ * built-in module (`import http from "node:http"`) to the top of the bundle, even from a file that
+ * is itself imported lazily, so such a module loads at every start-up (node:http and its streams
+ * cost ~10 ms). Built-ins that only some requests need are imported where they are used
+ * (docs/architecture.md#start-up-what-loads-when); this holds the bundle's top-level imports to the few every start needs.
+ */
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+
+/**
+ * Needed by every `serve` start: config files, key checks, the signer, the default state store;
+ * fs/promises comes with Elysia's own file-type check (not ours to move).
+ */
+const AT_START = new Set(["crypto", "fs", "path", "os", "bun:ffi", "bun:sqlite", "fs/promises"]);
+
+test("the bundle imports at start-up only the built-ins every start needs", async () => {
+  const out = await Bun.build({ entrypoints: [join(import.meta.dir, "../../src/main.ts")], target: "bun" });
+  expect(out.success).toBe(true);
+  const main = out.outputs.find((o) => o.kind === "entry-point");
+  const code = await main!.text();
+  const hoisted = new Set([...code.matchAll(/^import\s[^;]*?\sfrom\s+"([^"]+)";?$/gm)].map((m) => m[1]!));
+  // The check must see the imports it is about: node:crypto is among them in any build.
+  expect(hoisted.has("crypto")).toBe(true);
+  const unexpected = [...hoisted].filter((m) => !AT_START.has(m));
+  expect(unexpected).toEqual([]);
+}, 60_000);
