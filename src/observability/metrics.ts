@@ -66,8 +66,7 @@ export class Metrics {
   request(route: string, alias: string | undefined, status: number, seconds: number): void {
     const key = `${route}\u0000${alias ?? ""}\u0000${status}`;
     this.use((m) => {
-      this.child(`r${key}`, () => m.requests.labels(route, alias ?? "", String(status)));
-      (this.children.get(`r${key}`) as { inc(): void }).inc();
+      this.incChild(`r${key}`, () => m.requests.labels(route, alias ?? "", String(status)), 1);
       this.observeChild(`l${key}`, () => m.latency.labels(route, alias ?? "", String(status)), seconds);
     });
   }
@@ -96,18 +95,20 @@ export class Metrics {
   }
 
   tokens(alias: string | undefined, prompt: number, completion: number): void {
+    const a = alias ?? "";
     this.use((m) => {
-      if (prompt) m.tokens.inc({ alias: alias ?? "", kind: "prompt" }, prompt);
-      if (completion) m.tokens.inc({ alias: alias ?? "", kind: "completion" }, completion);
+      if (prompt) this.incChild(`p${a}`, () => m.tokens.labels(a, "prompt"), prompt);
+      if (completion) this.incChild(`c${a}`, () => m.tokens.labels(a, "completion"), completion);
     });
   }
 
   /** One answered call of a key (its name, never the secret) on an alias, and its tokens. */
   keyUsage(key: string, alias: string, input: number, output: number): void {
+    const k = `${key}\u0000${alias}`;
     this.use((m) => {
-      m.keyRequests.inc({ key, alias });
-      if (input) m.keyTokens.inc({ key, alias, kind: "input" }, input);
-      if (output) m.keyTokens.inc({ key, alias, kind: "output" }, output);
+      this.incChild(`k${k}`, () => m.keyRequests.labels(key, alias), 1);
+      if (input) this.incChild(`ki${k}`, () => m.keyTokens.labels(key, alias, "input"), input);
+      if (output) this.incChild(`ko${k}`, () => m.keyTokens.labels(key, alias, "output"), output);
     });
   }
 
@@ -122,7 +123,8 @@ export class Metrics {
   }
 
   sessionStore(store: string, ok: boolean): void {
-    this.use((m) => m.storeOps.inc({ store, result: ok ? "ok" : "error" }));
+    const result = ok ? "ok" : "error";
+    this.use((m) => this.incChild(`s${store}\u0000${result}`, () => m.storeOps.labels(store, result), 1));
   }
 
   readonly activeRequests = {
@@ -141,6 +143,11 @@ export class Metrics {
 
   private child(key: string, make: () => { inc(v?: number): void } | { observe(v: number): void }): void {
     if (!this.children.has(key)) this.children.set(key, make());
+  }
+
+  private incChild(key: string, make: () => { inc(v?: number): void }, v: number): void {
+    this.child(key, make);
+    (this.children.get(key) as { inc(v?: number): void }).inc(v);
   }
 
   private observeChild(key: string, make: () => { observe(v: number): void }, v: number): void {
