@@ -9,11 +9,11 @@
  * Same layout as the bench: the mock and this client on CPU 1, both proxies on CPU 0, loopback
  * only; every process it starts is stopped by pid when it ends (or at a hard deadline).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { makeTestCredentials } from "../test/support/keys";
 import { type BodySize, chatBody } from "./lib/bodies";
+import { benchConfigDir } from "./lib/config-dir";
 import { openLoop, type Target } from "./lib/load";
 import { CLK_TCK, killAllSync, pinSelf, spawnTracked, stopAll } from "./lib/procs";
 
@@ -45,17 +45,7 @@ function counters(pid: number): { faults: number; cpuS: number } {
 
 async function main() {
   pinSelf(1);
-  const dir = mkdtempSync(join(tmpdir(), "ocigenai-paired-"));
-  writeFileSync(
-    join(dir, "llm_models.json"),
-    JSON.stringify({
-      bench: {
-        id: "meta.llama-3.3-70b-instruct",
-        region: "us-chicago-1",
-        compartmentId: "ocid1.compartment.oc1..aaaabench",
-      },
-    }),
-  );
+  const dir = benchConfigDir("ocigenai-paired-");
   const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
   const listening = /listening on http:\/\/127\.0\.0\.1:(\d+)/;

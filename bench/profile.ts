@@ -14,11 +14,12 @@
  * profiles with the access log on; `--family responses` (or `messages`) sends the same load to
  * /v1/responses (or /v1/messages).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { makeTestCredentials } from "../test/support/keys";
 import { chatBody, messagesBody, responsesBody } from "./lib/bodies";
+import { benchConfigDir } from "./lib/config-dir";
 import { closedLoop, openLoop, streamLoad } from "./lib/load";
 import { killAllSync, pinSelf, spawnTracked, stopAll } from "./lib/procs";
 
@@ -78,25 +79,9 @@ interface Profile {
   endTime: number;
 }
 
-/** A fresh config dir naming the one alias the profiled gateway serves. */
-function benchConfigDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "ocigenai-prof-"));
-  writeFileSync(
-    join(dir, "llm_models.json"),
-    JSON.stringify({
-      bench: {
-        id: "meta.llama-3.3-70b-instruct",
-        region: "us-chicago-1",
-        compartmentId: "ocid1.compartment.oc1..aaaabench",
-      },
-    }),
-  );
-  return dir;
-}
-
 async function main() {
   const pinned = cpus().length >= 2 && pinSelf(1);
-  const dir = benchConfigDir();
+  const dir = benchConfigDir("ocigenai-prof-");
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
   const mock = spawnTracked("mock", [BUN, join(BENCH, "mock-oci.ts")], { env, cpu: pinned ? 1 : undefined });
   const mockUrl = `http://127.0.0.1:${(await mock.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 10_000))[1]}`;
@@ -202,7 +187,7 @@ async function main() {
  */
 async function startup() {
   const RUNS = 5;
-  const dir = benchConfigDir();
+  const dir = benchConfigDir("ocigenai-prof-");
   await makeTestCredentials(dir, { relativeKeyFile: true });
   // An out dir, not a file: the API reference UI's assets are separate outputs of the bundle.
   const outDir = join(dir, "bundle");
