@@ -31,12 +31,12 @@ export type NodeHttpFetch = (u: URL, init: UpstreamRequest) => Promise<Response>
  */
 export async function loadNodeHttpFetch(): Promise<NodeHttpFetch> {
   const [{ default: http }, { default: https }] = await Promise.all([import("node:http"), import("node:https")]);
-  const agents = {
-    "http:": new http.Agent({ keepAlive: true, scheduling: "lifo" }),
-    "https:": new https.Agent({ keepAlive: true, scheduling: "lifo" }),
+  const plain = { open: http.request, agent: new http.Agent({ keepAlive: true, scheduling: "lifo" }) };
+  const tls = { open: https.request, agent: new https.Agent({ keepAlive: true, scheduling: "lifo" }) };
+  return (u, init) => {
+    const via = u.protocol === "https:" ? tls : plain;
+    return nodeHttpFetch(via.open, u, init, via.agent);
   };
-  return (u, init) =>
-    nodeHttpFetch(u.protocol === "https:" ? https.request : http.request, u, init, agents[u.protocol as "http:"]);
 }
 
 function nodeHttpFetch(open: typeof http.request, u: URL, init: UpstreamRequest, agent: http.Agent): Promise<Response> {
