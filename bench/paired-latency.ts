@@ -4,6 +4,7 @@
  * "large bodies at a light load" analysis (BENCHMARKS.md), without the whole bench:
  *
  *   bun bench/paired-latency.ts [--bin dist/ocigenai] [--size large|small] [--rate 40] [--seconds 5] [--reps 4]
+ *   bun bench/paired-latency.ts --stream [--rate 20] …   time to the first token of 20-event streams instead
  *
  * Extra environment for the gateway only: GATEWAY_ENV='{"MIMALLOC_PURGE_HOLES":"0"}'.
  * Same layout as the bench: the mock and this client on CPU 1, both proxies on CPU 0, loopback
@@ -14,7 +15,7 @@ import { join, resolve } from "node:path";
 import { makeTestCredentials } from "../test/support/keys";
 import { type BodySize, chatBody } from "./lib/bodies";
 import { benchConfigDir } from "./lib/config-dir";
-import { openLoop, type Target } from "./lib/load";
+import { openLoop, streamLoad, type Target } from "./lib/load";
 import { CLK_TCK, killAllSync, pinSelf, spawnTracked, stopAll } from "./lib/procs";
 
 const argv = process.argv.slice(2);
@@ -25,6 +26,8 @@ const SIZE = (flag("--size") ?? "large") as BodySize;
 const RATE = Number(flag("--rate") ?? 40);
 const SECONDS = Number(flag("--seconds") ?? 5);
 const REPS = Number(flag("--reps") ?? 4);
+/** Streams (20 text events 10 ms apart, as the bench's streaming phase) and their TTFT, instead of answers. */
+const STREAM = argv.includes("--stream");
 const GATEWAY_ENV = JSON.parse(process.env.GATEWAY_ENV ?? "{}") as Record<string, string>;
 
 process.on("exit", killAllSync);
@@ -76,22 +79,41 @@ async function main() {
     const port = (await child.waitFor(listening, 20_000))[1];
     arms.push({ name, pid: child.pid, target: { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers } });
   }
-  const body = new TextEncoder().encode(chatBody(SIZE, "bench", false));
-  for (const a of arms) await openLoop(a.target, body, RATE, 3); // warm, at the measured rate
+  const body = new TextEncoder().encode(chatBody(SIZE, "bench", STREAM));
+  if (STREAM) {
+    const r = await fetch(`${mockUrl}/__bench/mode`, {
+      method: "POST",
+      body: JSON.stringify({ latencyMs: 0, sse: true, events: 20, gapMs: 10 }),
+    });
+    if (!r.ok) throw new Error(`mock mode: HTTP ${r.status}`);
+  }
+  /** Latencies (ms) of one measured run: time to the first token of each stream, or of each answer. */
+  const run = async (a: { name: string; target: Target }, seconds: number): Promise<{ ms: number[]; sent: number }> => {
+    if (!STREAM) {
+      const r = await openLoop(a.target, body, RATE, seconds);
+      return { ms: Array.from(r.latencies), sent: r.sent };
+    }
+    const rs = await streamLoad(a.target, body, a.name === "L2" ? "oci" : "openai", 20, RATE, seconds);
+    const bad = rs.filter((x) => !x.ok);
+    if (bad.length) throw new Error(`${a.name}: ${bad.length} streams failed (${bad[0]!.error})`);
+    return { ms: rs.map((x) => x.ttftMs), sent: rs.length };
+  };
+  for (const a of arms) await run(a, 3); // warm, at the measured rate
   const rows: Record<string, string[]> = { L2: [], L3: [] };
   for (let rep = 0; rep < REPS; rep++)
     for (const a of arms) {
       const before = counters(a.pid);
-      const r = await openLoop(a.target, body, RATE, SECONDS);
+      const r = await run(a, SECONDS);
       const after = counters(a.pid);
-      const sorted = [...r.latencies].sort((x, y) => x - y);
+      const sorted = [...r.ms].sort((x, y) => x - y);
       const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
       rows[a.name]!.push(
         `p50 ${p(0.5).toFixed(2)} p99 ${p(0.99).toFixed(2)} ms, ${((after.faults - before.faults) / r.sent).toFixed(0)} faults, ${(((after.cpuS - before.cpuS) * 1e6) / r.sent).toFixed(0)} µs CPU`,
       );
     }
+  const what = STREAM ? "streams, time to the first token" : "answers";
   console.log(
-    `${SIZE} body, ${RATE} req/s × ${SECONDS} s, ${REPS} alternating repetitions (absolute latency, per request):`,
+    `${SIZE} body, ${what}, ${RATE}/s × ${SECONDS} s, ${REPS} alternating repetitions (absolute, per request):`,
   );
   for (const [name, r] of Object.entries(rows)) console.log(`${name}: ${r.join(" | ")}`);
 }
