@@ -93,16 +93,18 @@ export async function startGateway(o: GatewayOptions = {}): Promise<Gateway> {
 }
 
 /** Runs the CLI to completion (check, --help, a failing start) and captures its output. */
-export async function runCli(
+export function runCli(
   o: GatewayOptions & { timeoutMs?: number },
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn(command(o), {
-    cwd: o.cwd ?? REPO,
-    env: cleanEnv(o.env),
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  return runToEnd(command(o), { cwd: o.cwd, env: cleanEnv(o.env), timeoutMs: o.timeoutMs });
+}
+
+/** Runs a command to completion (killed after `timeoutMs`) and captures its output. */
+export async function runToEnd(
+  cmd: string[],
+  o: { cwd?: string; env: Record<string, string>; timeoutMs?: number },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn(cmd, { cwd: o.cwd ?? REPO, env: o.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const timer = setTimeout(() => proc.kill("SIGKILL"), o.timeoutMs ?? 15_000);
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),

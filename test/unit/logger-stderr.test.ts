@@ -4,24 +4,12 @@
  */
 import { expect, test } from "bun:test";
 import { join } from "node:path";
+import { cleanEnv, runToEnd } from "../support/gateway";
 
 const LOGGER = join(import.meta.dir, "../../src/observability/logger.ts");
 
-async function runChild(script: string): Promise<{ stdout: string; stderr: string; code: number }> {
-  const proc = Bun.spawn([process.execPath, "-e", script], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { PATH: process.env.PATH },
-  });
-  const timer = setTimeout(() => proc.kill(), 10_000);
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  clearTimeout(timer);
-  return { stdout, stderr, code };
-}
+/** A Bun child running `script`; its exit code and both outputs. */
+const runChild = (script: string) => runToEnd([process.execPath, "-e", script], { env: cleanEnv(), timeoutMs: 10_000 });
 
 test("lines of one turn leave in one write, in order; later turns in their own", async () => {
   const { stdout, stderr, code } = await runChild(`
