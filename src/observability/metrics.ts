@@ -37,7 +37,8 @@ export class Metrics {
   private m?: Instruments;
   private early: Array<(m: Instruments) => void> = [];
   private readonly loading: Promise<Instruments>;
-  private readonly children = new Map<string, { inc(v?: number): void } | { observe(v: number): void }>();
+  /** One labelled child per label set, made at its first use (prom-client hashes the labels otherwise). */
+  private readonly children = new Map<string, object>();
   private pools?: () => Array<{ pool: string; member: string; value: number }>;
 
   constructor(
@@ -66,15 +67,15 @@ export class Metrics {
   request(route: string, alias: string | undefined, status: number, seconds: number): void {
     const key = `${route}\u0000${alias ?? ""}\u0000${status}`;
     this.use((m) => {
-      this.incChild(`r${key}`, () => m.requests.labels(route, alias ?? "", String(status)), 1);
-      this.observeChild(`l${key}`, () => m.latency.labels(route, alias ?? "", String(status)), seconds);
+      this.child(`r${key}`, () => m.requests.labels(route, alias ?? "", String(status))).inc();
+      this.child(`l${key}`, () => m.latency.labels(route, alias ?? "", String(status))).observe(seconds);
     });
   }
 
   upstreamCall(url: string, status: number | undefined, seconds: number): void {
     const service = serviceOf(url);
     const st = status === undefined ? "none" : String(status);
-    this.use((m) => this.observeChild(`u${service}\u0000${st}`, () => m.upstream.labels(service, st), seconds));
+    this.use((m) => this.child(`u${service}\u0000${st}`, () => m.upstream.labels(service, st)).observe(seconds));
   }
 
   retry(url: string, reason: string): void {
@@ -91,14 +92,14 @@ export class Metrics {
   }
 
   timeToFirstToken(alias: string | undefined, seconds: number): void {
-    this.use((m) => this.observeChild(`t${alias ?? ""}`, () => m.ttft.labels(alias ?? ""), seconds));
+    this.use((m) => this.child(`t${alias ?? ""}`, () => m.ttft.labels(alias ?? "")).observe(seconds));
   }
 
   tokens(alias: string | undefined, prompt: number, completion: number): void {
     const a = alias ?? "";
     this.use((m) => {
-      if (prompt) this.incChild(`p${a}`, () => m.tokens.labels(a, "prompt"), prompt);
-      if (completion) this.incChild(`c${a}`, () => m.tokens.labels(a, "completion"), completion);
+      if (prompt) this.child(`p${a}`, () => m.tokens.labels(a, "prompt")).inc(prompt);
+      if (completion) this.child(`c${a}`, () => m.tokens.labels(a, "completion")).inc(completion);
     });
   }
 
@@ -106,9 +107,9 @@ export class Metrics {
   keyUsage(key: string, alias: string, input: number, output: number): void {
     const k = `${key}\u0000${alias}`;
     this.use((m) => {
-      this.incChild(`k${k}`, () => m.keyRequests.labels(key, alias), 1);
-      if (input) this.incChild(`ki${k}`, () => m.keyTokens.labels(key, alias, "input"), input);
-      if (output) this.incChild(`ko${k}`, () => m.keyTokens.labels(key, alias, "output"), output);
+      this.child(`k${k}`, () => m.keyRequests.labels(key, alias)).inc();
+      if (input) this.child(`ki${k}`, () => m.keyTokens.labels(key, alias, "input")).inc(input);
+      if (output) this.child(`ko${k}`, () => m.keyTokens.labels(key, alias, "output")).inc(output);
     });
   }
 
@@ -124,7 +125,7 @@ export class Metrics {
 
   sessionStore(store: string, ok: boolean): void {
     const result = ok ? "ok" : "error";
-    this.use((m) => this.incChild(`s${store}\u0000${result}`, () => m.storeOps.labels(store, result), 1));
+    this.use((m) => this.child(`s${store}\u0000${result}`, () => m.storeOps.labels(store, result)).inc());
   }
 
   readonly activeRequests = {
@@ -141,18 +142,13 @@ export class Metrics {
     else if (this.early.length < MAX_EARLY_UPDATES) this.early.push(f);
   }
 
-  private child(key: string, make: () => { inc(v?: number): void } | { observe(v: number): void }): void {
-    if (!this.children.has(key)) this.children.set(key, make());
-  }
-
-  private incChild(key: string, make: () => { inc(v?: number): void }, v: number): void {
-    this.child(key, make);
-    (this.children.get(key) as { inc(v?: number): void }).inc(v);
-  }
-
-  private observeChild(key: string, make: () => { observe(v: number): void }, v: number): void {
-    this.child(key, make);
-    (this.children.get(key) as { observe(v: number): void }).observe(v);
+  private child<T extends object>(key: string, make: () => T): T {
+    let c = this.children.get(key) as T | undefined;
+    if (!c) {
+      c = make();
+      this.children.set(key, c);
+    }
+    return c;
   }
 }
 
