@@ -41,17 +41,16 @@ let shared: ((line: string) => void) | undefined;
 export function stderrLines(): (line: string) => void {
   if (shared) return shared;
   let pending: string[] = [];
-  const flush = () => {
-    if (pending.length === 0) return;
+  const take = () => {
     const out = `${pending.join("\n")}\n`;
     pending = [];
-    process.stderr.write(out);
+    return out;
+  };
+  const flush = () => {
+    if (pending.length > 0) process.stderr.write(take());
   };
   process.on("exit", () => {
-    if (pending.length === 0) return;
-    const out = `${pending.join("\n")}\n`;
-    pending = [];
-    writeSync(2, out);
+    if (pending.length > 0) writeSync(2, take());
   });
   shared = (line) => {
     if (pending.push(line) === 1) setImmediate(flush);
