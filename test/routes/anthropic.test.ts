@@ -34,7 +34,11 @@ const create = (call: Call, body: Rec, headers: Record<string, string> = {}, pat
 
 /** SSE `event:`/`data:` frames, parsed. */
 async function events(r: Response): Promise<Array<{ event: string; data: Rec }>> {
-  return (await r.text())
+  return framesOf(await r.text());
+}
+
+function framesOf(text: string): Array<{ event: string; data: Rec }> {
+  return text
     .split("\n\n")
     .filter((f) => f.startsWith("event: "))
     .map((f) => {
@@ -325,19 +329,31 @@ describe("errors in Anthropic's envelope", () => {
 
   test("a quiet stream gets ping events", async () => {
     const inner = createMockTransport();
+    // The upstream stays silent until the client has seen a ping, so the test does not depend on
+    // how many keep-alive periods a loaded machine fits into a fixed sleep.
+    let heard!: () => void;
+    const pinged = new Promise<void>((resolve) => (heard = resolve));
     const slow: OciTransport = {
       ...inner,
       async chatStream(t, d, o) {
         const s = await inner.chatStream(t, d, o);
         async function* late() {
-          await Bun.sleep(150); // silence longer than the keep-alive period is the behaviour under test
+          await pinged;
           yield* s.events;
         }
         return { ...s, events: late() };
       },
     };
     const app = makeTestApp({ transport: slow, env: { KEEPALIVE_SECONDS: "0.05" } });
-    const evs = await events(await create(app.call, { stream: true }));
+    const r = await create(app.call, { stream: true });
+    let text = "";
+    const dec = new TextDecoder();
+    for await (const c of r.body!) {
+      text += dec.decode(c, { stream: true });
+      if (text.includes("event: ping")) heard();
+    }
+    const evs = framesOf(text);
+    expect(evs[0]!.event).toBe("message_start");
     expect(evs.some((e) => e.event === "ping" && e.data.type === "ping")).toBe(true);
     expect(evs.at(-1)!.event).toBe("message_stop");
   });

@@ -56,13 +56,21 @@ describe("sseResponse", () => {
   });
 
   test("silence past keepAliveMs gets a comment; a failure after the first byte is the final event", async () => {
+    // The source stays silent until the client has read a keep-alive: no bet on timer precision.
+    let heard!: () => void;
+    const kept = new Promise<void>((resolve) => (heard = resolve));
     async function* source(): AsyncGenerator<SseChunk> {
       yield { data: "first" };
-      await Bun.sleep(120); // silence longer than two keep-alive periods is the behaviour under test
+      await kept;
       throw new Error("upstream broke");
     }
     const closed: string[] = [];
-    const got = (await chunks(sseResponse(source(), options(closed)))).join("");
+    let got = "";
+    const dec = new TextDecoder();
+    for await (const c of sseResponse(source(), options(closed)).body!) {
+      got += dec.decode(c);
+      if (got.includes(": keep-alive")) heard();
+    }
     expect(got.startsWith("data: first\n\n: keep-alive\n\n")).toBe(true);
     expect(got.endsWith('event: error\ndata: {"message":"Error: upstream broke"}\n\n')).toBe(true);
     expect(closed).toEqual(["error"]);
