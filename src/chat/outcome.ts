@@ -1,3 +1,4 @@
+import { type Flow, mapFlow } from "../lib/flow";
 import type { StreamMapper } from "./formats/stream-mapper";
 import type { ChatAnswer, ChatEvent, TokenUsage } from "./types";
 
@@ -20,8 +21,8 @@ export type ChatOutcome = { kind: "answer"; answer: ChatAnswer; ociRequestId?: s
 /**
  * Wraps a source of events into a ChatStream that remembers the usage and the moment of the
  * first token, so no family has to look for them in its own frames. Given a format's stream
- * mapper, the source is OCI's events and they are mapped in the same pass (one generator, not
- * one per step: each step was a promise and an iterator result per event).
+ * mapper, the source is OCI's events and they are mapped in the same pass. The events are a
+ * pushed flow (lib/flow.ts): each OCI event becomes the core's events in the call that delivers it.
  */
 export function chatStream(source: AsyncIterable<ChatEvent>, o: StreamSide): ChatStream;
 export function chatStream(source: AsyncIterable<unknown>, o: StreamSide, mapper: StreamMapper): ChatStream;
@@ -32,27 +33,27 @@ export function chatStream(source: AsyncIterable<unknown>, o: StreamSide, mapper
     if (ev.type === "usage") usage = ev.usage;
     else if (first === undefined && ev.type !== "finish" && ev.type !== "agent") first = performance.now();
   };
-  async function* events(): AsyncGenerator<ChatEvent> {
-    if (!mapper) {
-      for await (const ev of source as AsyncIterable<ChatEvent>) {
-        note(ev);
-        yield ev;
-      }
-      return;
+  const each = (evs: ChatEvent[], emit: (ev: ChatEvent) => void) => {
+    for (let i = 0; i < evs.length; i++) {
+      note(evs[i]!);
+      emit(evs[i]!);
     }
-    for await (const raw of source)
-      for (const ev of mapper.push(raw)) {
-        note(ev);
-        yield ev;
-      }
-    for (const ev of mapper.end()) {
-      note(ev);
-      yield ev;
-    }
-  }
+  };
+  const events: Flow<ChatEvent> = mapper
+    ? mapFlow(source, {
+        push: (raw, emit) => each(mapper.push(raw), emit),
+        end: (emit) => each(mapper.end(), emit),
+      })
+    : mapFlow(source as AsyncIterable<ChatEvent>, {
+        push(ev, emit) {
+          note(ev);
+          emit(ev);
+        },
+        end() {},
+      });
   return {
     kind: "stream",
-    events: events(),
+    events,
     ociRequestId: o.ociRequestId,
     cancel: o.cancel,
     usage: () => usage,

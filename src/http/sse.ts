@@ -1,3 +1,4 @@
+import { type FlowControl, flowOf } from "../lib/flow";
 import type { StreamRegistry } from "./stream-registry";
 
 /** One server-sent event: an optional `event:` name and its data (JSON, or a string sent as is). */
@@ -14,11 +15,11 @@ export interface SseFrame {
 export type SseChunk = SseFrame | readonly SseFrame[];
 
 /**
- * The one SSE framing helper. Pull-based, so a slow reader slows the upstream instead of growing
- * a buffer; while the source is silent it writes keep-alive comments (or the family's own ping)
- * so proxies and idle timers do not cut a quiet stream. An error after the first byte cannot
- * change the status any more, so it is sent as a final event in the family's shape and the
- * stream closes.
+ * The one SSE framing helper. The source's chunks are pushed through and the source is paused
+ * while the client is behind, so a slow reader slows the upstream instead of growing a buffer;
+ * while the source is silent it writes keep-alive comments (or the family's own ping) so proxies
+ * and idle timers do not cut a quiet stream. An error after the first byte cannot change the
+ * status any more, so it is sent as a final event in the family's shape and the stream closes.
  */
 export interface SseOptions {
   keepAliveMs: number;
@@ -71,10 +72,10 @@ export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Res
     opening = undefined;
     return out;
   };
-  const it = source[Symbol.asyncIterator]();
   let closed = false;
   let unregister: (() => void) | undefined;
-  // One timer per stream, pushed back by every write (not one per pull: that was a timer and a
+  let control: FlowControl | undefined;
+  // One timer per stream, pushed back by every write (not one per event: that was a timer and a
   // promise race per event, most of a stream's garbage).
   let silence: ReturnType<typeof setTimeout> | undefined;
   const close = (outcome: "done" | "error" | "cancelled", error?: unknown) => {
@@ -83,6 +84,14 @@ export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Res
     clearTimeout(silence);
     unregister?.();
     o.onClose?.(outcome, error);
+  };
+  const stopUpstream = () => {
+    try {
+      o.onCancel();
+      control?.cancel();
+    } catch {
+      // Aborting upstream is best effort; a failing cancel path must never take the process down.
+    }
   };
   const body = new ReadableStream<Uint8Array>(
     {
@@ -102,51 +111,43 @@ export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Res
             // Already gone.
           }
           close("error", new Error(reason));
-          try {
-            o.onCancel();
-          } catch {
-            // Aborting upstream is best effort here.
-          }
+          stopUpstream();
+        });
+        // Pushed (lib/flow.ts): each chunk is written in the call that delivers it; the source
+        // is paused while the client has not taken the last one, so a slow reader slows the
+        // upstream instead of growing a buffer.
+        control = flowOf(source).subscribe({
+          next(c) {
+            if (closed || (Array.isArray(c) && c.length === 0)) return;
+            controller.enqueue(opened(encodeChunk(c)));
+            silence?.refresh();
+            if ((controller.desiredSize ?? 1) <= 0) control?.pause();
+          },
+          end() {
+            if (closed) return;
+            if (opening) controller.enqueue(opened(NOTHING));
+            controller.close();
+            close("done");
+          },
+          fail(e) {
+            if (closed) return;
+            try {
+              controller.enqueue(opened(encodeFrame(o.errorEvent(e))));
+              controller.close();
+            } catch {
+              // The client is already gone; nothing left to tell it.
+            }
+            close("error", e);
+          },
         });
       },
-      async pull(controller) {
-        try {
-          // Until something is written: a pull that enqueues nothing is not called again.
-          for (;;) {
-            const r = await it.next();
-            if (closed) return;
-            if (r.done) {
-              if (opening) controller.enqueue(opened(NOTHING));
-              controller.close();
-              close("done");
-              return;
-            }
-            if (Array.isArray(r.value) && r.value.length === 0) continue;
-            controller.enqueue(opened(encodeChunk(r.value)));
-            silence?.refresh();
-            return;
-          }
-        } catch (e) {
-          if (closed) return;
-          try {
-            controller.enqueue(opened(encodeFrame(o.errorEvent(e))));
-            controller.close();
-          } catch {
-            // The client is already gone; nothing left to tell it.
-          }
-          close("error", e);
-        }
+      pull() {
+        control?.resume();
       },
-      async cancel() {
+      cancel() {
         if (closed) return;
         close("cancelled");
-        try {
-          o.onCancel();
-          // A read still in flight rejects once upstream is aborted; the pull above ignores it.
-          it.return?.()?.catch(() => {});
-        } catch {
-          // A failing cancel path must never take the process down.
-        }
+        stopUpstream();
       },
     },
     { highWaterMark: 1 },

@@ -1,4 +1,5 @@
 import { UpstreamError } from "../errors/upstream-error";
+import { type Flow, flow } from "../lib/flow";
 import { VERSION } from "../version";
 import { decideRetry } from "./retry-policy";
 import type { RequestSigner } from "./signer";
@@ -235,7 +236,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       return {
         opcRequestId,
         cancel: () => ctrl.abort(new DOMException("client went away", "AbortError")),
-        events: guardedEvents(res.body, ctrl, o.streamIdleMs, opcRequestId),
+        events: eventFlow(res.body, ctrl, o.streamIdleMs, opcRequestId),
       };
     },
 
@@ -255,46 +256,84 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
 }
 
 /**
- * Reads the stream and decodes its events, with an idle watchdog; any abort surfaces as its
- * typed reason. One generator over the body's reader: each layer more was a promise and an
- * iterator result per event.
+ * Reads the stream and pushes its decoded events (lib/flow.ts), with an idle watchdog; any abort
+ * surfaces as its typed reason. One loop over the body's reader per stream, and between two
+ * chunks its one pending read is all the stream holds.
  */
-async function* guardedEvents(
+function eventFlow(
   body: ReadableStream<Uint8Array>,
   ctrl: AbortController & { dispose(): void },
   idleMs: number,
   opcRequestId: string | undefined,
-) {
-  // One watchdog for the whole stream, pushed back by every chunk.
-  const idle = setTimeout(
-    () => ctrl.abort(new UpstreamError("idle", `no event for ${idleMs / 1000} s`, { opcRequestId })),
-    idleMs,
-  );
-  const reader = body.getReader();
-  const onAbort = () => reader.cancel(ctrl.signal.reason).catch(() => {});
-  ctrl.signal.addEventListener("abort", onAbort, { once: true });
-  const decoder = new SseJsonDecoder();
-  try {
-    while (!decoder.finished) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      idle.refresh();
-      for (const ev of decoder.push(value)) yield ev;
-      if (decoder.failure) throw decoder.failure;
-    }
-  } catch (e) {
-    throw (
-      abortReason(ctrl) ??
-      (e instanceof UpstreamError
-        ? e
-        : new UpstreamError("network", `stream broken: ${describeNetworkError(e)}`, { opcRequestId }))
+): Flow<unknown> {
+  return flow((sink) => {
+    // One watchdog for the whole stream, pushed back by every chunk.
+    const idle = setTimeout(
+      () => ctrl.abort(new UpstreamError("idle", `no event for ${idleMs / 1000} s`, { opcRequestId })),
+      idleMs,
     );
-  } finally {
-    clearTimeout(idle);
-    ctrl.signal.removeEventListener("abort", onAbort);
-    if (!ctrl.signal.aborted) reader.cancel().catch(() => {});
-    ctrl.dispose();
-  }
+    const reader = body.getReader();
+    const onAbort = () => reader.cancel(ctrl.signal.reason).catch(() => {});
+    ctrl.signal.addEventListener("abort", onAbort, { once: true });
+    const decoder = new SseJsonDecoder();
+    let paused = false;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const release = () => {
+      clearTimeout(idle);
+      ctrl.signal.removeEventListener("abort", onAbort);
+      if (!ctrl.signal.aborted) reader.cancel().catch(() => {});
+      ctrl.dispose();
+    };
+    (async () => {
+      try {
+        while (!decoder.finished) {
+          if (paused) await new Promise<void>((resolve) => (wake = resolve));
+          if (stopped) throw abortReason(ctrl);
+          const { done, value } = await reader.read();
+          if (done) break;
+          idle.refresh();
+          const events = decoder.push(value);
+          for (let i = 0; i < events.length && !stopped; i++) sink.next(events[i]);
+          if (decoder.failure) throw decoder.failure;
+        }
+        // A cancelled reader ends its pending read as if the body ended: an abort is no end.
+        if (!decoder.finished && ctrl.signal.aborted) throw abortReason(ctrl);
+      } catch (e) {
+        release();
+        if (stopped) return;
+        stopped = true;
+        sink.fail(
+          abortReason(ctrl) ??
+            (e instanceof UpstreamError
+              ? e
+              : new UpstreamError("network", `stream broken: ${describeNetworkError(e)}`, { opcRequestId })),
+        );
+        return;
+      }
+      release();
+      if (!stopped) sink.end();
+    })();
+    return {
+      pause() {
+        paused = true;
+      },
+      resume() {
+        paused = false;
+        const w = wake;
+        wake = undefined;
+        w?.();
+      },
+      cancel(reason) {
+        if (stopped) return;
+        stopped = true;
+        ctrl.abort(reason ?? new DOMException("client went away", "AbortError"));
+        const w = wake;
+        wake = undefined;
+        w?.();
+      },
+    };
+  });
 }
 
 /** A controller that follows the client's signal, detachable so no listener outlives the call. */

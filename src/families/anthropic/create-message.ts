@@ -5,6 +5,7 @@ import type { ModelAlias } from "../../config/types";
 import type { RequestState } from "../../http/request-state";
 import { type Reply, streamReply } from "../../http/respond";
 import type { SseChunk } from "../../http/sse";
+import { mapFlow } from "../../lib/flow";
 import { convertToChatRequest } from "./convert-to-chat-request";
 import { type AnthropicMessage, anthropicUsage, newMessageId, toMessage } from "./render-message";
 import type { CountTokensRequest, MessagesRequest } from "./schemas";
@@ -72,14 +73,13 @@ export async function createMessage(
     usage: { ...anthropicUsage(undefined), input_tokens: estimateInputTokens(request) },
   };
   const writer = new MessageStreamWriter(shell);
-  const { events } = out;
   // Each event's frames leave together (a block's start with its first delta).
-  async function* frames(): AsyncGenerator<SseChunk> {
-    for await (const ev of events as AsyncIterable<ChatEvent>) yield writer.push(ev);
-    yield writer.end();
-  }
+  const frames = mapFlow<ChatEvent, SseChunk>(out.events, {
+    push: (ev, emit) => emit(writer.push(ev)),
+    end: (emit) => emit(writer.end()),
+  });
   return {
-    reply: streamReply(out, frames(), anthropicErrorFrame, { keepAlive: PING, opening: writer.start() }),
+    reply: streamReply(out, frames, anthropicErrorFrame, { keepAlive: PING, opening: writer.start() }),
     ignoredTools: ignored,
   };
 }

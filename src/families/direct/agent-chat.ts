@@ -2,6 +2,7 @@ import type { ChatOutcome } from "../../chat/outcome";
 import type { AgentTurn, ChatEvent, TokenUsage } from "../../chat/types";
 import { type Reply, streamReply } from "../../http/respond";
 import type { SseFrame } from "../../http/sse";
+import { mapFlow } from "../../lib/flow";
 import { type DirectUsage, directErrorFrame, directUsage } from "./shapes";
 
 export interface SeedAgentAnswer {
@@ -30,20 +31,24 @@ function seedAnswer(text: string, agent: AgentTurn, u: TokenUsage | undefined): 
 }
 
 /** `{"delta"}` per piece of text, then the whole answer, then `[DONE]`. */
-async function* agentFrames(events: AsyncIterable<ChatEvent>): AsyncGenerator<SseFrame> {
+function agentFrames(events: AsyncIterable<ChatEvent>): AsyncIterable<SseFrame> {
   let text = "";
   let agent: AgentTurn | undefined;
   let usage: TokenUsage | undefined;
-  for await (const ev of events) {
-    if (ev.type === "text") {
-      text += ev.text;
-      yield { data: { delta: ev.text } };
-    } else if (ev.type === "agent") agent = ev.agent;
-    else if (ev.type === "usage") usage = ev.usage;
-  }
-  if (!agent) throw new Error("an agent stream ended without its session");
-  yield { data: seedAnswer(text, agent, usage) };
-  yield { data: "[DONE]" };
+  return mapFlow<ChatEvent, SseFrame>(events, {
+    push(ev, emit) {
+      if (ev.type === "text") {
+        text += ev.text;
+        emit({ data: { delta: ev.text } });
+      } else if (ev.type === "agent") agent = ev.agent;
+      else if (ev.type === "usage") usage = ev.usage;
+    },
+    end(emit) {
+      if (!agent) throw new Error("an agent stream ended without its session");
+      emit({ data: seedAnswer(text, agent, usage) });
+      emit({ data: "[DONE]" });
+    },
+  });
 }
 
 /** `POST /genai/{alias}/chat`: the core's agent outcome in the seed's shapes. */

@@ -4,6 +4,7 @@ import type { ChatEvent, ChatRequest, FinishReason, TokenUsage } from "../../cha
 import { Int } from "../../http/int-schema";
 import { type Reply, streamReply } from "../../http/respond";
 import type { SseFrame } from "../../http/sse";
+import { mapFlow } from "../../lib/flow";
 import { type DirectUsage, directErrorFrame, directUsage } from "./shapes";
 
 /** The seed's direct inference body: one prompt, a few sampling knobs. */
@@ -52,19 +53,23 @@ function inferenceResponse(
  * The core's events → the seed's stream: `{"delta": "<text>"}` per piece of text, then one final
  * `{"response": {...}, "usage": {...}}` with the whole answer, then `[DONE]`.
  */
-async function* inferenceFrames(events: AsyncIterable<ChatEvent>): AsyncGenerator<SseFrame> {
+function inferenceFrames(events: AsyncIterable<ChatEvent>): AsyncIterable<SseFrame> {
   let text = "";
   let finish: FinishReason | undefined;
   let usage: TokenUsage | undefined;
-  for await (const ev of events) {
-    if (ev.type === "text" && ev.choice === 0) {
-      text += ev.text;
-      yield { data: { delta: ev.text } };
-    } else if (ev.type === "finish" && ev.choice === 0) finish = ev.reason;
-    else if (ev.type === "usage") usage = ev.usage;
-  }
-  yield { data: inferenceResponse(text, finish, usage) };
-  yield { data: "[DONE]" };
+  return mapFlow<ChatEvent, SseFrame>(events, {
+    push(ev, emit) {
+      if (ev.type === "text" && ev.choice === 0) {
+        text += ev.text;
+        emit({ data: { delta: ev.text } });
+      } else if (ev.type === "finish" && ev.choice === 0) finish = ev.reason;
+      else if (ev.type === "usage") usage = ev.usage;
+    },
+    end(emit) {
+      emit({ data: inferenceResponse(text, finish, usage) });
+      emit({ data: "[DONE]" });
+    },
+  });
 }
 
 /** `POST /genai/{alias}/inference`: the core's outcome in the seed's shapes. */

@@ -3,6 +3,7 @@ import type { AgentTurn, ChatAnswer, ChatEvent } from "../../chat/types";
 import { envelope } from "../../errors/envelopes";
 import { type Reply, streamReply } from "../../http/respond";
 import type { SseFrame } from "../../http/sse";
+import { mapFlow } from "../../lib/flow";
 import type { AgentInfo, ChatCompletion, ChatCompletionChunk } from "./types";
 import { openAiUsage } from "./usage";
 
@@ -142,11 +143,14 @@ export function chatCompletionReply(
     };
   }
   const writer = new ChunkWriter(meta, includeUsage);
-  const { events } = out;
-  async function* frames(): AsyncGenerator<SseFrame> {
-    for await (const ev of events) for (const c of writer.push(ev)) yield { data: c };
-    for (const c of writer.end()) yield { data: c };
-    yield { data: "[DONE]" };
-  }
-  return streamReply(out, frames(), openAiErrorFrame, { opening: { data: writer.start() } });
+  const frames = mapFlow<ChatEvent, SseFrame>(out.events, {
+    push(ev, emit) {
+      for (const c of writer.push(ev)) emit({ data: c });
+    },
+    end(emit) {
+      for (const c of writer.end()) emit({ data: c });
+      emit({ data: "[DONE]" });
+    },
+  });
+  return streamReply(out, frames, openAiErrorFrame, { opening: { data: writer.start() } });
 }

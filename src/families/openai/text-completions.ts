@@ -3,6 +3,7 @@ import type { AnswerChoice, ChatEvent, ChatRequest, TokenUsage } from "../../cha
 import { badRequest } from "../../errors/api-error";
 import { type Reply, streamReply } from "../../http/respond";
 import type { SseFrame } from "../../http/sse";
+import { mapFlow } from "../../lib/flow";
 import { mapBounded } from "../../lib/map-bounded";
 import { type CompletionMeta, newCompletionMeta, openAiErrorFrame } from "./chat-completion";
 import type { CompletionRequest } from "./schemas";
@@ -83,11 +84,11 @@ export async function createTextCompletion(
 }
 
 /** Text and finish events as `text_completion` chunks, then the usage chunk when asked, then `[DONE]`. */
-async function* textFrames(
+function textFrames(
   events: AsyncIterable<ChatEvent>,
   meta: CompletionMeta,
   includeUsage: boolean,
-): AsyncGenerator<SseFrame> {
+): AsyncIterable<SseFrame> {
   const chunk = (choices: TextCompletion["choices"]): TextCompletion => ({
     id: meta.id,
     object: "text_completion",
@@ -96,13 +97,17 @@ async function* textFrames(
     choices,
   });
   let usage: TokenUsage | undefined;
-  for await (const ev of events) {
-    if (ev.type === "text")
-      yield { data: chunk([{ text: ev.text, index: ev.choice, logprobs: null, finish_reason: null }]) };
-    else if (ev.type === "finish")
-      yield { data: chunk([{ text: "", index: ev.choice, logprobs: null, finish_reason: ev.reason }]) };
-    else if (ev.type === "usage") usage = ev.usage;
-  }
-  if (includeUsage) yield { data: { ...chunk([]), usage: openAiUsage(usage) } };
-  yield { data: "[DONE]" };
+  return mapFlow<ChatEvent, SseFrame>(events, {
+    push(ev, emit) {
+      if (ev.type === "text")
+        emit({ data: chunk([{ text: ev.text, index: ev.choice, logprobs: null, finish_reason: null }]) });
+      else if (ev.type === "finish")
+        emit({ data: chunk([{ text: "", index: ev.choice, logprobs: null, finish_reason: ev.reason }]) });
+      else if (ev.type === "usage") usage = ev.usage;
+    },
+    end(emit) {
+      if (includeUsage) emit({ data: { ...chunk([]), usage: openAiUsage(usage) } });
+      emit({ data: "[DONE]" });
+    },
+  });
 }

@@ -6,6 +6,7 @@ import { ApiError, badRequest } from "../../errors/api-error";
 import type { RequestState } from "../../http/request-state";
 import { type Reply, streamReply } from "../../http/respond";
 import type { SseChunk } from "../../http/sse";
+import { mapFlow } from "../../lib/flow";
 import { itemIdsFor, type MintItemId, newResponseId } from "../../stored-responses/item-ids";
 import type { Json, ResponseObject } from "../../stored-responses/response-types";
 import type { StoredResponses } from "../../stored-responses/stored-responses";
@@ -86,18 +87,19 @@ export async function createResponse(
     };
   }
   const writer = new ResponseStreamWriter(shell, plan);
-  const { events } = out;
   // Each event's frames leave together (the first delta with its item and part announcements).
-  async function* frames(): AsyncGenerator<SseChunk> {
-    for await (const ev of events as AsyncIterable<ChatEvent>) yield writer.push(ev);
-    const last = writer.end();
-    // Kept before the client hears it is complete, so a follow-up can name it at once; if the
-    // store fails, the stream fails (response.failed) rather than promise a chain it cannot keep.
-    if (writer.final) await keep(writer.final);
-    yield last;
-  }
+  const frames = mapFlow<ChatEvent, SseChunk>(out.events, {
+    push: (ev, emit) => emit(writer.push(ev)),
+    async end(emit) {
+      const last = writer.end();
+      // Kept before the client hears it is complete, so a follow-up can name it at once; if the
+      // store fails, the stream fails (response.failed) rather than promise a chain it cannot keep.
+      if (writer.final) await keep(writer.final);
+      emit(last);
+    },
+  });
   return {
-    reply: streamReply(out, frames(), (e) => writer.failed(e), { opening: writer.start() }),
+    reply: streamReply(out, frames, (e) => writer.failed(e), { opening: writer.start() }),
     ignoredTools: plan.ignored,
   };
 }

@@ -1,0 +1,261 @@
+/**
+ * Pushed streams: how an answer's events travel from OCI's socket to the client's
+ * (docs/architecture.md#streams-are-pushed). Each stage is a synchronous function called with one
+ * item, so an event crosses decode → core mapping → family frames → SSE bytes in one call chain,
+ * with no promise or iterator object per stage; between two events a stream holds no pending
+ * promise above the one read of its socket. That matters at 1,000 open streams: per-event objects
+ * that outlive a young-generation collection (a pending `next()` per layer did, a second at a
+ * time) pile up in the old generation until a full collection, and that was the RSS peak.
+ *
+ * A `Flow` is also an `AsyncIterable`, for the consumers that pull (pools waiting for a first
+ * event, agents, tests); any `AsyncIterable` becomes a Flow through `flowOf`, which pumps it.
+ */
+
+/** Where a flow delivers: items in order, then exactly one of `end` or `fail`. */
+export interface FlowSink<T> {
+  next(item: T): void;
+  end(): void;
+  fail(e: unknown): void;
+}
+
+/** The consumer's hold on a started flow: pace it (backpressure) or stop it. */
+export interface FlowControl {
+  pause(): void;
+  resume(): void;
+  /** Stops delivery for good and releases the source (aborts the upstream request); settles once released. */
+  cancel(reason?: unknown): void | Promise<void>;
+}
+
+/** A stream with one consumer, pushed (`subscribe`) or pulled (`for await`). */
+export interface Flow<T> extends AsyncIterable<T> {
+  subscribe(sink: FlowSink<T>): FlowControl;
+}
+
+/** Turns one item into zero or more (`emit` each); `end` may emit the last ones, and may wait. */
+export interface FlowMapper<A, B> {
+  push(item: A, emit: (b: B) => void): void;
+  end(emit: (b: B) => void): void | Promise<void>;
+}
+
+export function isFlow<T>(x: AsyncIterable<T>): x is Flow<T> {
+  return typeof (x as Partial<Flow<T>>).subscribe === "function";
+}
+
+/** A flow from its start function, called once, by the one consumer. */
+export function flow<T>(start: (sink: FlowSink<T>) => FlowControl): Flow<T> {
+  return new StartedOnce(start);
+}
+
+/** The same flow when it is one; otherwise the iterable pumped into a flow. */
+export function flowOf<T>(src: AsyncIterable<T>): Flow<T> {
+  return isFlow(src) ? src : flow((sink) => pump(src, sink));
+}
+
+/** Each item of `src` through the mapper; a mapper that throws fails the flow and cancels `src`. */
+export function mapFlow<A, B>(src: AsyncIterable<A>, m: FlowMapper<A, B>): Flow<B> {
+  const from = flowOf(src);
+  return flow((sink) => {
+    let over = false;
+    let control: FlowControl | undefined;
+    const emit = (b: B) => {
+      if (!over) sink.next(b);
+    };
+    const fail = (e: unknown) => {
+      if (over) return;
+      over = true;
+      control?.cancel(e);
+      sink.fail(e);
+    };
+    control = from.subscribe({
+      next(a) {
+        if (over) return;
+        try {
+          m.push(a, emit);
+        } catch (e) {
+          fail(e);
+        }
+      },
+      end() {
+        if (over) return;
+        try {
+          const done = m.end(emit);
+          if (done) {
+            done.then(() => {
+              if (over) return;
+              over = true;
+              sink.end();
+            }, fail);
+            return;
+          }
+        } catch (e) {
+          return fail(e);
+        }
+        over = true;
+        sink.end();
+      },
+      fail(e) {
+        if (over) return;
+        over = true;
+        sink.fail(e);
+      },
+    });
+    return {
+      pause: () => control?.pause(),
+      resume: () => control?.resume(),
+      cancel(reason) {
+        over = true;
+        return control?.cancel(reason);
+      },
+    };
+  });
+}
+
+class StartedOnce<T> implements Flow<T> {
+  private taken = false;
+  constructor(private readonly start: (sink: FlowSink<T>) => FlowControl) {}
+
+  subscribe(sink: FlowSink<T>): FlowControl {
+    if (this.taken) throw new Error("a flow has one consumer");
+    this.taken = true;
+    return this.start(sink);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return new Pull(this);
+  }
+}
+
+/**
+ * A flow read with `next()`: demand-driven, so the flow is paused except while a `next()` waits
+ * (what arrives with the item it waited for waits in a queue). A consumer that stops reading
+ * therefore has no read in flight below it, and `return()` releases the source at once.
+ */
+class Pull<T> implements AsyncIterator<T> {
+  private queue: T[] = [];
+  private head = 0;
+  private ended = false;
+  private failure: { e: unknown } | undefined;
+  private waiter: { resolve(r: IteratorResult<T>): void; reject(e: unknown): void } | undefined;
+  private control: FlowControl | undefined;
+
+  constructor(private readonly src: Flow<T>) {}
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.head < this.queue.length) {
+      const value = this.queue[this.head++]!;
+      if (this.head === this.queue.length) {
+        this.queue = [];
+        this.head = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.failure) {
+      const { e } = this.failure;
+      this.failure = undefined;
+      this.ended = true;
+      return Promise.reject(e);
+    }
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    const waiting = new Promise<IteratorResult<T>>((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+    if (this.control) this.control.resume();
+    else
+      this.control = this.src.subscribe({
+        next: (item) => this.arrive(item),
+        end: () => this.finish(undefined),
+        fail: (e) => this.finish({ e }),
+      });
+    return waiting;
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.resolve({ value: undefined, done: true });
+    if (!this.ended) {
+      this.ended = true;
+      this.queue = [];
+      this.head = 0;
+      await this.control?.cancel();
+    }
+    return { value: undefined, done: true };
+  }
+
+  private arrive(item: T): void {
+    if (this.ended) return;
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w.resolve({ value: item, done: false });
+      this.control?.pause();
+      return;
+    }
+    this.queue.push(item);
+    this.control?.pause();
+  }
+
+  private finish(failure: { e: unknown } | undefined): void {
+    if (this.ended) return;
+    const w = this.waiter;
+    if (!w) {
+      if (failure) this.failure = failure;
+      else this.ended = true;
+      return;
+    }
+    this.waiter = undefined;
+    this.ended = true;
+    if (failure) w.reject(failure.e);
+    else w.resolve({ value: undefined, done: true });
+  }
+}
+
+/** Pulls an iterable and pushes what it yields, waiting while paused. */
+function pump<T>(src: AsyncIterable<T>, sink: FlowSink<T>): FlowControl {
+  const it = src[Symbol.asyncIterator]();
+  let paused = false;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const go = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  (async () => {
+    try {
+      for (;;) {
+        if (paused) await new Promise<void>((resolve) => (wake = resolve));
+        if (stopped) return;
+        const r = await it.next();
+        if (stopped) return;
+        if (r.done) return sink.end();
+        sink.next(r.value);
+      }
+    } catch (e) {
+      if (!stopped) sink.fail(e);
+    }
+  })();
+  return {
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      go();
+    },
+    cancel() {
+      if (stopped) return;
+      stopped = true;
+      go();
+      // Paused consumers have no read in flight, so the iterable's own clean-up runs now.
+      try {
+        return Promise.resolve(it.return?.()).then(
+          () => {},
+          () => {},
+        );
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
