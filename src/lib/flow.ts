@@ -51,6 +51,53 @@ export function flowOf<T>(src: AsyncIterable<T>): Flow<T> {
   return isFlow(src) ? src : flow((sink) => pump(src, sink));
 }
 
+/**
+ * A web stream as a flow: read while not paused; `cancel` cancels the stream at once, a read in
+ * flight included (an async iterator's `return` would wait for that read to settle).
+ */
+export function streamFlow<T>(body: ReadableStream<T>): Flow<T> {
+  return flow((sink) => {
+    const reader = body.getReader();
+    let paused = false;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const go = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    (async () => {
+      try {
+        for (;;) {
+          if (paused) await new Promise<void>((resolve) => (wake = resolve));
+          if (stopped) return;
+          const { done, value } = await reader.read();
+          if (stopped) return;
+          if (done) return sink.end();
+          sink.next(value);
+        }
+      } catch (e) {
+        if (!stopped) sink.fail(e);
+      }
+    })();
+    return {
+      pause() {
+        paused = true;
+      },
+      resume() {
+        paused = false;
+        go();
+      },
+      cancel(reason) {
+        if (stopped) return;
+        stopped = true;
+        go();
+        reader.cancel(reason).catch(() => {});
+      },
+    };
+  });
+}
+
 /** Each item of `src` through the mapper; a mapper that throws fails the flow and cancels `src`. */
 export function mapFlow<A, B>(src: AsyncIterable<A>, m: FlowMapper<A, B>): Flow<B> {
   const from = flowOf(src);

@@ -1,8 +1,9 @@
 import { UpstreamError } from "../errors/upstream-error";
-import { type Flow, flow } from "../lib/flow";
+import { type Flow, type FlowControl, type FlowSink, flow, streamFlow } from "../lib/flow";
 import { VERSION } from "../version";
 import { decideRetry } from "./retry-policy";
 import type { RequestSigner } from "./signer";
+import { tapBody } from "./socket-http";
 import { SseJsonDecoder } from "./sse";
 import type { CallOptions, OciEventStream, OciReply } from "./transport";
 import { createUpstreamSender, type UpstreamSender } from "./upstream-sender";
@@ -256,9 +257,10 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
 }
 
 /**
- * Reads the stream and pushes its decoded events (lib/flow.ts), with an idle watchdog; any abort
- * surfaces as its typed reason. One loop over the body's reader per stream, and between two
- * chunks its one pending read is all the stream holds.
+ * OCI's event stream as a flow of decoded events (lib/flow.ts), with an idle watchdog; any abort
+ * (client gone, deadline, watchdog) ends it with the abort's typed reason. The body is tapped at
+ * the socket when socket-http.ts answered it, so each chunk is decoded and handed on inside the
+ * socket's data callback; other senders' bodies are read.
  */
 function eventFlow(
   body: ReadableStream<Uint8Array>,
@@ -267,70 +269,73 @@ function eventFlow(
   opcRequestId: string | undefined,
 ): Flow<unknown> {
   return flow((sink) => {
+    let over = false;
+    let bytes: FlowControl | undefined;
+    let stopLater = false;
+    const stopBody = () => {
+      if (bytes) bytes.cancel();
+      else stopLater = true;
+    };
     // One watchdog for the whole stream, pushed back by every chunk.
     const idle = setTimeout(
       () => ctrl.abort(new UpstreamError("idle", `no event for ${idleMs / 1000} s`, { opcRequestId })),
       idleMs,
     );
-    const reader = body.getReader();
-    const onAbort = () => reader.cancel(ctrl.signal.reason).catch(() => {});
+    const onAbort = () => {
+      finish(true);
+      stopBody();
+    };
     ctrl.signal.addEventListener("abort", onAbort, { once: true });
-    const decoder = new SseJsonDecoder();
-    let paused = false;
-    let stopped = false;
-    let wake: (() => void) | undefined;
     const release = () => {
+      over = true;
       clearTimeout(idle);
       ctrl.signal.removeEventListener("abort", onAbort);
-      if (!ctrl.signal.aborted) reader.cancel().catch(() => {});
       ctrl.dispose();
     };
-    (async () => {
-      try {
-        while (!decoder.finished) {
-          if (paused) await new Promise<void>((resolve) => (wake = resolve));
-          if (stopped) throw abortReason(ctrl);
-          const { done, value } = await reader.read();
-          if (done) break;
-          idle.refresh();
-          const events = decoder.push(value);
-          for (let i = 0; i < events.length && !stopped; i++) sink.next(events[i]);
-          if (decoder.failure) throw decoder.failure;
-        }
-        // A cancelled reader ends its pending read as if the body ended: an abort is no end.
-        if (!decoder.finished && ctrl.signal.aborted) throw abortReason(ctrl);
-      } catch (e) {
-        release();
-        if (stopped) return;
-        stopped = true;
-        sink.fail(
-          abortReason(ctrl) ??
-            (e instanceof UpstreamError
-              ? e
-              : new UpstreamError("network", `stream broken: ${describeNetworkError(e)}`, { opcRequestId })),
-        );
-        return;
-      }
+    /** Ends the flow once: `end`, or `fail` with the abort's reason if there was one. */
+    const finish = (failed: boolean, e?: unknown) => {
+      if (over) return;
       release();
-      if (!stopped) sink.end();
-    })();
+      if (!failed) return sink.end();
+      sink.fail(
+        abortReason(ctrl) ??
+          (e instanceof UpstreamError
+            ? e
+            : new UpstreamError("network", `stream broken: ${describeNetworkError(e)}`, { opcRequestId })),
+      );
+    };
+    const decoder = new SseJsonDecoder();
+    const onBytes: FlowSink<Uint8Array> = {
+      next(chunk) {
+        if (over) return;
+        idle.refresh();
+        const events = decoder.push(chunk);
+        for (let i = 0; i < events.length && !over; i++) sink.next(events[i]);
+        if (over) return;
+        if (decoder.failure) {
+          finish(true, decoder.failure);
+          stopBody();
+        } else if (decoder.finished) {
+          finish(false);
+          // What follows `[DONE]` is not read; stopped a turn later, so that a body whose end
+          // came in the same packet completes first and its connection is kept for the next call.
+          queueMicrotask(stopBody);
+        }
+      },
+      // A body that ends after an abort was cut, not finished.
+      end: () => finish(ctrl.signal.aborted),
+      fail: (e) => finish(true, e),
+    };
+    bytes = tapBody(body, onBytes) ?? streamFlow(body).subscribe(onBytes);
+    if (stopLater) bytes.cancel();
     return {
-      pause() {
-        paused = true;
-      },
-      resume() {
-        paused = false;
-        const w = wake;
-        wake = undefined;
-        w?.();
-      },
+      pause: () => bytes?.pause(),
+      resume: () => bytes?.resume(),
       cancel(reason) {
-        if (stopped) return;
-        stopped = true;
+        if (over) return;
+        release();
         ctrl.abort(reason ?? new DOMException("client went away", "AbortError"));
-        const w = wake;
-        wake = undefined;
-        w?.();
+        stopBody();
       },
     };
   });

@@ -1,4 +1,5 @@
 import type { Socket, SocketHandler } from "bun";
+import type { FlowControl, FlowSink } from "../lib/flow";
 import type { UpstreamRequest } from "./node-http-fetch";
 
 /**
@@ -8,7 +9,8 @@ import type { UpstreamRequest } from "./node-http-fetch";
  * ~27 KB of memory per open stream against ~10 KB here; node:http has no limit but costs more
  * still. This client has no limit, keeps connections alive per origin, verifies TLS (Bun's root
  * certificates, the host name checked) and answers with a web `Response` whose body is paused at
- * the socket while its reader is behind.
+ * the socket while its reader is behind — or, taken with `tapBody`, pushed from the socket's data
+ * callback with no reader at all (the streaming path: docs/architecture.md#streams-are-pushed).
  *
  * It speaks what OCI answers: a status line, headers, then a body framed by Content-Length,
  * chunked transfer coding, or the connection's end. No Accept-Encoding is sent, so answers come
@@ -41,6 +43,21 @@ const CRLF2 = Buffer.from("\r\n\r\n");
 const utf8 = new TextEncoder();
 /** Bodies up to this size leave in the same write as the head. */
 const SMALL_BODY = 16 * 1024;
+
+/** The bodies this client answered that can still be tapped (see `tapBody`). */
+const taps = new WeakMap<ReadableStream<Uint8Array>, (sink: FlowSink<Uint8Array>) => FlowControl | undefined>();
+
+/**
+ * Takes a body this client is delivering before anyone reads it: its bytes are pushed to `sink`
+ * from the socket's data callback (in order, then `end` or `fail`), and the control paces the
+ * socket. Undefined for other bodies (another sender's, or one already read), which are read.
+ */
+export function tapBody(body: ReadableStream<Uint8Array> | null, sink: FlowSink<Uint8Array>): FlowControl | undefined {
+  const tap = body ? taps.get(body) : undefined;
+  if (!tap) return undefined;
+  taps.delete(body!);
+  return tap(sink);
+}
 
 /** A failure with a system-like code, as fetch's and node's network errors carry. */
 function netError(message: string, code: string, cause?: unknown): Error {
@@ -119,7 +136,17 @@ class Exchange {
   head: Buffer | undefined;
   gotBytes = false;
   framing: Framing = { kind: "none" };
+  /**
+   * Where the body goes: nobody has asked yet (bytes wait in `early`), the Response's reader
+   * (queued in its stream), or a tap (pushed as they arrive).
+   */
+  outlet: "undecided" | "reader" | "tap" = "undecided";
   controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  tap: FlowSink<Uint8Array> | undefined;
+  early: Uint8Array[] = [];
+  earlyBytes = 0;
+  /** How the body ended before anyone took it: set once, replayed when it is taken. */
+  earlyEnd: { error?: unknown; failed: boolean } | undefined;
   answered = false;
   finished = false;
   keepAlive = true;
@@ -164,6 +191,8 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
       return;
     }
     conn.reused = true;
+    // A reader or tap may have paused it on the answer's last bytes; the next answer must flow.
+    conn.socket.resume();
     conn.socket.timeout(idleSeconds);
     list.push(conn);
     idle.set(conn.key, list);
@@ -247,7 +276,7 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
       if (!ex) return;
       if (ex.answered && ex.framing.kind === "close" && !ex.finished) {
         ex.finished = true;
-        ex.controller?.close();
+        endBody(ex);
         cleanup(ex);
         return;
       }
@@ -280,11 +309,7 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
       return;
     }
     cleanup(ex);
-    try {
-      ex.controller?.error(ex.signal.aborted ? ex.signal.reason : e);
-    } catch {
-      // The reader already cancelled.
-    }
+    failBody(ex, ex.signal.aborted ? ex.signal.reason : e);
   }
 
   function cleanup(ex: Exchange) {
@@ -365,56 +390,128 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
       ex.resolve(new Response(null, meta));
       return true;
     }
+    // High-water mark 0: `pull` means a read waits, so the body goes to the reader only once
+    // someone reads it, and a tap can take it before that. Paused at HIGH_WATER bytes queued.
     const stream = new ReadableStream<Uint8Array>(
       {
         start(c) {
           ex.controller = c;
         },
         pull() {
-          conn.socket?.resume();
+          if (ex.outlet === "undecided") takeBody(ex, "reader");
+          if (!ex.finished) conn.socket?.resume();
         },
         cancel() {
-          if (ex.finished) return;
-          ex.finished = true;
-          ex.keepAlive = false;
-          cleanup(ex);
-          conn.ex = undefined;
-          conn.socket?.terminate();
+          abandon(ex);
         },
       },
-      { highWaterMark: HIGH_WATER, size: (chunk) => chunk?.byteLength ?? 0 },
+      { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
     );
+    taps.set(stream, (sink) => tapExchange(ex, sink));
     ex.resolve(new Response(stream, meta));
     return true;
+  }
+
+  /** The reader or the tap stopped wanting the body: the connection is not reused. */
+  function abandon(ex: Exchange) {
+    if (ex.finished) return;
+    ex.finished = true;
+    ex.keepAlive = false;
+    cleanup(ex);
+    const conn = ex.conn;
+    if (conn.ex === ex) conn.ex = undefined;
+    conn.socket?.terminate();
   }
 
   function body(ex: Exchange, data: Uint8Array) {
     if (ex.finished) return;
     const f = ex.framing;
-    const c = ex.controller!;
     if (f.kind === "length") {
       if (data.length > f.left) {
         ex.keepAlive = false; // more bytes than announced: the connection is not trusted again
         data = data.subarray(0, f.left);
       }
       f.left -= data.length;
-      if (data.length > 0) c.enqueue(data);
-      if (f.left === 0) {
+      if (data.length > 0) deliver(ex, data);
+      if (f.left === 0 && !ex.finished) {
         complete(ex);
-        c.close();
+        endBody(ex);
       }
     } else if (f.kind === "chunked") {
       const out: Uint8Array[] = [];
       f.decoder.push(data, out);
-      for (const part of out) c.enqueue(part);
-      if (f.decoder.done) {
+      // A tap may stop the exchange from inside a delivery (its stream's end was decoded).
+      for (let i = 0; i < out.length && !ex.finished; i++) deliver(ex, out[i]!);
+      if (f.decoder.done && !ex.finished) {
         complete(ex);
-        c.close();
+        endBody(ex);
       }
     } else if (f.kind === "close") {
-      c.enqueue(data);
+      deliver(ex, data);
     }
-    if (!ex.finished && (c.desiredSize ?? 1) <= 0) ex.conn.socket?.pause();
+  }
+
+  /** Body bytes to wherever the body goes; the socket pauses while a reader is HIGH_WATER behind. */
+  function deliver(ex: Exchange, data: Uint8Array) {
+    if (ex.outlet === "tap") return ex.tap!.next(data);
+    if (ex.outlet === "reader") {
+      const c = ex.controller!;
+      c.enqueue(data);
+      if ((c.desiredSize ?? 0) <= -HIGH_WATER) ex.conn.socket?.pause();
+      return;
+    }
+    ex.early.push(data);
+    ex.earlyBytes += data.length;
+    if (ex.earlyBytes >= HIGH_WATER) ex.conn.socket?.pause();
+  }
+
+  function endBody(ex: Exchange) {
+    if (ex.outlet === "tap") ex.tap!.end();
+    else if (ex.outlet === "reader") ex.controller?.close();
+    else ex.earlyEnd ??= { failed: false };
+  }
+
+  function failBody(ex: Exchange, e: unknown) {
+    if (ex.outlet === "tap") ex.tap!.fail(e);
+    else if (ex.outlet === "reader") {
+      try {
+        ex.controller?.error(e);
+      } catch {
+        // The reader already cancelled.
+      }
+    } else ex.earlyEnd ??= { error: e, failed: true };
+  }
+
+  /** The body's first taker gets what arrived before it, and how the body ended if it did. */
+  function takeBody(ex: Exchange, outlet: "reader" | "tap") {
+    ex.outlet = outlet;
+    const early = ex.early;
+    ex.early = [];
+    ex.earlyBytes = 0;
+    for (const b of early) deliver(ex, b);
+    const end = ex.earlyEnd;
+    if (end) {
+      if (end.failed) failBody(ex, end.error);
+      else endBody(ex);
+    }
+  }
+
+  function tapExchange(ex: Exchange, sink: FlowSink<Uint8Array>): FlowControl | undefined {
+    if (ex.outlet !== "undecided") return undefined;
+    ex.tap = sink;
+    takeBody(ex, "tap");
+    const conn = ex.conn;
+    return {
+      pause() {
+        if (!ex.finished) conn.socket?.pause();
+      },
+      resume() {
+        if (!ex.finished) conn.socket?.resume();
+      },
+      cancel() {
+        abandon(ex);
+      },
+    };
   }
 
   function complete(ex: Exchange) {

@@ -7,7 +7,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Socket, TCPSocketListener } from "bun";
-import { createSocketHttp } from "../../src/oci/socket-http";
+import type { FlowControl, FlowSink } from "../../src/lib/flow";
+import { createSocketHttp, tapBody } from "../../src/oci/socket-http";
 
 const init = (method = "GET", body?: string, signal = new AbortController().signal) => ({
   method,
@@ -318,6 +319,100 @@ describe("socket-http framing", () => {
     const why = new Error("client went away");
     ctrl.abort(why);
     await expect(reader.read()).rejects.toBe(why);
+    expect(http.idleCount()).toBe(0);
+  });
+});
+
+/** A sink that records what a tap pushes, as text, and how the body ended. */
+function recorder() {
+  const got: string[] = [];
+  let ended: (how: string) => void;
+  const end = new Promise<string>((r) => (ended = r));
+  const sink: FlowSink<Uint8Array> = {
+    next: (b) => void got.push(Buffer.from(b).toString("latin1")),
+    end: () => ended("end"),
+    fail: (e) => ended(`fail: ${(e as Error).message}`),
+  };
+  return { got, end, sink };
+}
+
+describe("socket-http tapped bodies (pushed from the data callback)", () => {
+  test("bytes that came with the head, then each packet's, in order; the connection goes back to the pool", async () => {
+    const srv = scripted(async (s) => {
+      s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+      await Bun.sleep(20);
+      await trickle(s, "4\r\ndefg\r\n0\r\n\r\n");
+    });
+    const http = createSocketHttp();
+    const res = await http.request(new URL(srv.url), init());
+    const r = recorder();
+    const control = tapBody(res.body, r.sink);
+    expect(control).toBeDefined();
+    expect(await r.end).toBe("end");
+    expect(r.got.join("")).toBe("abcdefg");
+    expect(r.got[0]).toBe("abc");
+    // A body can be taken once: neither a second tap nor… (the reader got nothing to read)
+    expect(tapBody(res.body, recorder().sink)).toBeUndefined();
+    expect(http.idleCount()).toBe(1);
+  });
+
+  test("a body already being read is not tapped; a body from elsewhere is not tapped", async () => {
+    const srv = scripted((s) => void s.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
+    const http = createSocketHttp();
+    const res = await http.request(new URL(srv.url), init());
+    const reading = res.text();
+    expect(tapBody(res.body, recorder().sink)).toBeUndefined();
+    expect(await reading).toBe("hello");
+    expect(tapBody(new Response("x").body, recorder().sink)).toBeUndefined();
+  });
+
+  test("paused, nothing more arrives until resume; a connection paused on its last bytes serves the next call", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const srv = scripted(async (s, _req, n) => {
+      if (n > 1) return void s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc");
+      await gate;
+      s.write("def");
+    });
+    const http = createSocketHttp();
+    const res = await http.request(new URL(srv.url), init());
+    const r = recorder();
+    let control: FlowControl | undefined;
+    control = tapBody(res.body, {
+      ...r.sink,
+      next(b) {
+        r.sink.next(b);
+        control?.pause(); // paused on every packet, the last one included
+      },
+    });
+    control!.pause();
+    release();
+    await Bun.sleep(50);
+    expect(r.got.join("")).toBe("abc");
+    control!.resume();
+    expect(await r.end).toBe("end");
+    expect(r.got.join("")).toBe("abcdef");
+    // The same connection, back in the pool after a pause on its last bytes, still flows.
+    const next = await http.request(new URL(srv.url), init());
+    expect(await next.text()).toBe("ok");
+    expect(srv.connections).toBe(1);
+  });
+
+  test("cancel drops the connection; an abort fails the tap with the abort's reason", async () => {
+    const srv = scripted((s) => void s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"));
+    const http = createSocketHttp();
+    const first = recorder();
+    const cut = tapBody((await http.request(new URL(srv.url), init())).body, first.sink)!;
+    await Bun.sleep(20);
+    expect(first.got).toEqual(["abc"]);
+    cut.cancel();
+    expect(http.idleCount()).toBe(0);
+    const ctrl = new AbortController();
+    const second = recorder();
+    tapBody((await http.request(new URL(srv.url), init("GET", undefined, ctrl.signal))).body, second.sink);
+    ctrl.abort(new Error("client went away"));
+    expect(await second.end).toBe("fail: client went away");
     expect(http.idleCount()).toBe(0);
   });
 });
