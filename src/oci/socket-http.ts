@@ -312,6 +312,22 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
     failBody(ex, ex.signal.aborted ? ex.signal.reason : e);
   }
 
+  /**
+   * Aborting the caller's signal fails the exchange and drops its connection. The listener lives
+   * as long as the answer, so it is made here, where it closes over the exchange alone: made in
+   * `request`, it kept the request's bytes (the whole prompt) alive for as long as a stream lasted.
+   */
+  function watchAbort(ex: Exchange) {
+    const onAbort = () => {
+      const conn = ex.conn;
+      if (ex.finished || conn.ex !== ex) return;
+      fail(conn, asError(ex.signal.reason));
+      conn.socket?.terminate();
+    };
+    ex.onAbort = onAbort;
+    ex.signal.addEventListener("abort", onAbort, { once: true });
+  }
+
   function cleanup(ex: Exchange) {
     if (ex.onAbort) ex.signal.removeEventListener("abort", ex.onAbort);
   }
@@ -565,14 +581,7 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
             },
             finish,
           );
-          const onAbort = () => {
-            const conn = ex.conn;
-            if (ex.finished || conn.ex !== ex) return;
-            fail(conn, asError(signal.reason));
-            conn.socket?.terminate();
-          };
-          ex.onAbort = onAbort;
-          signal.addEventListener("abort", onAbort, { once: true });
+          watchAbort(ex);
           const pooled = fresh ? undefined : take(key);
           if (pooled) {
             ex.conn = pooled;

@@ -307,6 +307,26 @@ describe("socket-http framing", () => {
     expect(written).toBe(total);
   });
 
+  test("an answer being read does not keep the request's bytes alive (a stream would hold its prompt)", async () => {
+    const srv = scripted((s) => void s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"));
+    const http = createSocketHttp();
+    let sent!: WeakRef<Uint8Array>;
+    const ask = () => {
+      const body = new Uint8Array(256 * 1024).fill(120);
+      sent = new WeakRef(body);
+      return http.request(new URL(srv.url), { ...init("POST"), body });
+    };
+    const res = await ask();
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("abc");
+    for (let i = 0; i < 3 && sent.deref(); i++) {
+      await Bun.sleep(5);
+      Bun.gc(true);
+    }
+    expect(sent.deref()).toBeUndefined();
+    await reader.cancel();
+  });
+
   test("an abort after the answer began errors the body and drops the connection", async () => {
     const srv = scripted((s) => {
       s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
