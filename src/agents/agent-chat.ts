@@ -1,6 +1,6 @@
 import type { ChatBackend } from "../chat/chat-service";
 import { type ChatOutcome, chatStream } from "../chat/outcome";
-import type { AgentTurn, ChatAnswer, ChatCall, ChatEvent, ToolCall } from "../chat/types";
+import type { AgentTurn, ChatAnswer, ChatCall, ChatEvent, Conversation, ToolCall } from "../chat/types";
 import type { OciEventStream, OciTransport } from "../oci/transport";
 import { conversationToAgentInput } from "./agent-input";
 import { AgentStreamReader } from "./agent-stream-reader";
@@ -28,22 +28,34 @@ export async function runAgentChat(
     conv.kind === "auto"
       ? sessions.auto({ alias, owner: call.owner, channel: conv.channel, cuid: conv.cuid }, opts, turn)
       : sessions.manual(alias, call.owner, conv.sessionId, opts, turn);
-  const turnInfo = (t: TurnOutcome<unknown>, a: AgentAnswer): AgentTurn => ({
-    sessionId: t.sessionId,
-    ...(conv.kind === "auto" ? { sessionKey: `${conv.channel}:${conv.cuid}`, reused: t.reused } : {}),
-    citations: a.citations,
-    timeCreated: a.timeCreated,
-  });
 
   if (call.request.stream !== true) {
     const t = await run((sessionId, fresh) => agentTurn({ transport, alias, input, sessionId, fresh, opts }));
     await t.release();
     const { answer, ociRequestId } = t.result;
-    return { kind: "answer", answer: agentAnswer(answer, turnInfo(t, answer)), ociRequestId };
+    return { kind: "answer", answer: agentAnswer(answer, turnInfo(conv, t, answer)), ociRequestId };
   }
   const t: TurnOutcome<OciEventStream> = await run((sessionId, fresh) =>
     agentTurnStream({ transport, alias, input, sessionId, fresh, opts }),
   );
+  return agentStream(t, conv);
+}
+
+function turnInfo(conv: Conversation, t: TurnOutcome<unknown>, a: AgentAnswer): AgentTurn {
+  return {
+    sessionId: t.sessionId,
+    ...(conv.kind === "auto" ? { sessionKey: `${conv.channel}:${conv.cuid}`, reused: t.reused } : {}),
+    citations: a.citations,
+    timeCreated: a.timeCreated,
+  };
+}
+
+/**
+ * The turn's stream, made outside `runAgentChat`: closures made in an async function keep all of
+ * its locals alive — the conversation and its conversion, the whole prompt — for as long as the
+ * stream lasts.
+ */
+function agentStream(t: TurnOutcome<OciEventStream>, conv: Conversation): ChatOutcome {
   const reader = new AgentStreamReader();
   async function* events(): AsyncGenerator<ChatEvent> {
     try {
@@ -51,7 +63,7 @@ export async function runAgentChat(
         const text = reader.push(ev);
         if (text) yield { type: "text", choice: 0, text };
       }
-      yield* closingEvents(reader.answer(), (a) => turnInfo(t, a));
+      yield* closingEvents(reader.answer(), (a) => turnInfo(conv, t, a));
     } finally {
       await t.release();
     }

@@ -48,6 +48,25 @@ export const EXPIRED_SESSION = {
  * overlap on one OCI session. When OCI says a reused session is gone (404) or in conflict (409),
  * it is forgotten, a new one is made and the turn is sent again once.
  */
+/**
+ * The locks an auto-mode turn holds, released together. Kept apart from `auto`'s locals: a closure
+ * made in an async function keeps all of them alive, and this release lives as long as the
+ * turn's stream — made there, it held the turn (and through it the whole prompt).
+ */
+class HeldLocks {
+  session: Release | undefined;
+  constructor(private readonly key: Release) {}
+  readonly release: Release = async () => {
+    await this.releaseSession();
+    await this.key();
+  };
+  async releaseSession(): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    await s?.();
+  }
+}
+
 export class SessionManager {
   constructor(
     readonly store: SessionStore,
@@ -57,17 +76,13 @@ export class SessionManager {
 
   async auto<R>(t: AutoTarget, call: CallOptions, turn: Turn<R>): Promise<TurnOutcome<R>> {
     const key = storeKey(t.owner, t.alias.id, t.channel, t.cuid);
-    const releaseKey = await this.lock(key, call);
-    let releaseSession: Release | undefined;
-    const release: Release = async () => {
-      await releaseSession?.();
-      await releaseKey();
-    };
+    const held = new HeldLocks(await this.lock(key, call));
+    const { release } = held;
     try {
       const known = await this.guard(() => this.store.get(key));
       if (known) {
         // The session's own lock too: a manual-mode request may be using the same OCI session.
-        releaseSession = await this.lock(sessionLockKey(t.alias.id, known.sessionId), call);
+        held.session = await this.lock(sessionLockKey(t.alias.id, known.sessionId), call);
         // Touched before the turn, so a store failure never strands an answer already under way.
         await this.guard(() => this.store.set(key, { ...known, lastUsedAt: Date.now() }, this.o.ttlMs));
         try {
@@ -79,13 +94,12 @@ export class SessionManager {
             alias: t.alias.alias,
             sessionId: known.sessionId,
           });
-          await releaseSession();
-          releaseSession = undefined;
+          await held.releaseSession();
           await this.guard(() => this.store.delete(key));
         }
       }
       const sessionId = await this.createSession(t, call);
-      releaseSession = await this.lock(sessionLockKey(t.alias.id, sessionId), call);
+      held.session = await this.lock(sessionLockKey(t.alias.id, sessionId), call);
       const now = Date.now();
       await this.guard(() =>
         this.store.set(

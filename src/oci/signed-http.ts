@@ -236,7 +236,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       }
       return {
         opcRequestId,
-        cancel: () => ctrl.abort(new DOMException("client went away", "AbortError")),
+        cancel: canceller(ctrl),
         events: eventFlow(res.body, ctrl, o.streamIdleMs, opcRequestId),
       };
     },
@@ -339,6 +339,15 @@ function eventFlow(
       },
     };
   });
+}
+
+/**
+ * The stream's cancel, made outside `stream`: a closure made inside an async function keeps all
+ * of that function's locals alive with it — there, the request's JSON (the whole prompt), for as
+ * long as the stream lasted.
+ */
+function canceller(ctrl: AbortController): () => void {
+  return () => ctrl.abort(new DOMException("client went away", "AbortError"));
 }
 
 /** A controller that follows the client's signal, detachable so no listener outlives the call. */

@@ -1,9 +1,10 @@
 import type { ChatService } from "../../chat/chat-service";
 import { estimateInputTokens } from "../../chat/estimate-tokens";
+import type { ChatStream } from "../../chat/outcome";
 import type { ChatEvent } from "../../chat/types";
 import type { ModelAlias } from "../../config/types";
 import type { RequestState } from "../../http/request-state";
-import { type Reply, streamReply } from "../../http/respond";
+import { type Reply, type StreamReply, streamReply } from "../../http/respond";
 import type { SseChunk } from "../../http/sse";
 import { mapFlow } from "../../lib/flow";
 import { convertToChatRequest } from "./convert-to-chat-request";
@@ -72,16 +73,22 @@ export async function createMessage(
     stop_sequence: null,
     usage: { ...anthropicUsage(undefined), input_tokens: estimateInputTokens(request) },
   };
+  return { reply: messageStream(out, shell), ignoredTools: ignored };
+}
+
+/**
+ * The stream's frames, made outside `createMessage`: closures made in an async function keep all
+ * of its locals alive — the request and its conversion, the whole prompt — for as long as the
+ * stream lasts.
+ */
+function messageStream(out: ChatStream, shell: AnthropicMessage): StreamReply {
   const writer = new MessageStreamWriter(shell);
   // Each event's frames leave together (a block's start with its first delta).
   const frames = mapFlow<ChatEvent, SseChunk>(out.events, {
     push: (ev, emit) => emit(writer.push(ev)),
     end: (emit) => emit(writer.end()),
   });
-  return {
-    reply: streamReply(out, frames, anthropicErrorFrame, { keepAlive: PING, opening: writer.start() }),
-    ignoredTools: ignored,
-  };
+  return streamReply(out, frames, anthropicErrorFrame, { keepAlive: PING, opening: writer.start() });
 }
 
 /** `POST /v1/messages/count_tokens`: the estimate of what the request would cost as input. */

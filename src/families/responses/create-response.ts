@@ -1,10 +1,10 @@
 import type { ChatService } from "../../chat/chat-service";
-import type { ChatOutcome } from "../../chat/outcome";
+import type { ChatOutcome, ChatStream } from "../../chat/outcome";
 import type { ChatEvent } from "../../chat/types";
 import type { ModelAlias } from "../../config/types";
 import { ApiError, badRequest } from "../../errors/api-error";
 import type { RequestState } from "../../http/request-state";
-import { type Reply, streamReply } from "../../http/respond";
+import { type Reply, type StreamReply, streamReply } from "../../http/respond";
 import type { SseChunk } from "../../http/sse";
 import { mapFlow } from "../../lib/flow";
 import { itemIdsFor, type MintItemId, newResponseId } from "../../stored-responses/item-ids";
@@ -14,7 +14,7 @@ import { convertToChatRequest, inputItems } from "./convert-to-chat-request";
 import { completeResponse, outputItems, responseShell } from "./render-response";
 import type { ResponsesRequest } from "./schemas";
 import { ResponseStreamWriter } from "./stream-writer";
-import { planTools } from "./tools";
+import { planTools, type ToolPlan } from "./tools";
 
 export interface ResponsesDeps {
   chat: ChatService;
@@ -67,8 +67,7 @@ export async function createResponse(
     conversation: { kind: "auto", channel: "responses", cuid: chainId },
   });
   const shell = responseShell(id, i.alias.alias, body);
-  const keep = (response: ResponseObject) =>
-    body.store === false ? Promise.resolve() : deps.stored.save(owner, { response, input: items, chainId });
+  const keep = keeper(deps.stored, owner, body.store === false ? undefined : { input: items, chainId });
 
   if (out.kind === "answer") {
     const a = out.answer;
@@ -86,6 +85,29 @@ export async function createResponse(
       ignoredTools: plan.ignored,
     };
   }
+  return { reply: responseStream(out, shell, plan, keep), ignoredTools: plan.ignored };
+}
+
+/**
+ * How a finished response is kept (nothing, with `store: false`). Made outside `createResponse`,
+ * as the stream below: closures made in an async function keep all of its locals alive — the
+ * request, its conversion, the chain — for as long as the stream lasts; this one keeps only
+ * what it stores.
+ */
+function keeper(
+  stored: StoredResponses,
+  owner: string,
+  kept: { input: Json[]; chainId: string } | undefined,
+): (response: ResponseObject) => Promise<void> {
+  return (response) => (kept ? stored.save(owner, { response, ...kept }) : Promise.resolve());
+}
+
+function responseStream(
+  out: ChatStream,
+  shell: ResponseObject,
+  plan: ToolPlan,
+  keep: (response: ResponseObject) => Promise<void>,
+): StreamReply {
   const writer = new ResponseStreamWriter(shell, plan);
   // Each event's frames leave together (the first delta with its item and part announcements).
   const frames = mapFlow<ChatEvent, SseChunk>(out.events, {
@@ -98,10 +120,7 @@ export async function createResponse(
       emit(last);
     },
   });
-  return {
-    reply: streamReply(out, frames, (e) => writer.failed(e), { opening: writer.start() }),
-    ignoredTools: plan.ignored,
-  };
+  return streamReply(out, frames, (e) => writer.failed(e), { opening: writer.start() });
 }
 
 const ID_PREFIX: Record<string, string> = {
