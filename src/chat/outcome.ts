@@ -33,21 +33,21 @@ export function chatStream(source: AsyncIterable<unknown>, o: StreamSide, mapper
     if (ev.type === "usage") usage = ev.usage;
     else if (first === undefined && ev.type !== "finish" && ev.type !== "agent") first = performance.now();
   };
-  const each = (evs: ChatEvent[], emit: (ev: ChatEvent) => void) => {
+  const each = (evs: ChatEvent[], out: { next(ev: ChatEvent): void }) => {
     for (let i = 0; i < evs.length; i++) {
       note(evs[i]!);
-      emit(evs[i]!);
+      out.next(evs[i]!);
     }
   };
   const events: Flow<ChatEvent> = mapper
     ? mapFlow(source, {
-        push: (raw, emit) => each(mapper.push(raw), emit),
-        end: (emit) => each(mapper.end(), emit),
+        push: (raw, out) => each(mapper.push(raw), out),
+        end: (out) => each(mapper.end(), out),
       })
     : mapFlow(source as AsyncIterable<ChatEvent>, {
-        push(ev, emit) {
+        push(ev, out) {
           note(ev);
-          emit(ev);
+          out.next(ev);
         },
         end() {},
       });

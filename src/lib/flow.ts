@@ -31,10 +31,15 @@ export interface Flow<T> extends AsyncIterable<T> {
   subscribe(sink: FlowSink<T>): FlowControl;
 }
 
-/** Turns one item into zero or more (`emit` each); `end` may emit the last ones, and may wait. */
+/** Where a mapper puts what it makes of an item. */
+export interface FlowOut<B> {
+  next(b: B): void;
+}
+
+/** Turns one item into zero or more (`out.next` each); `end` may put the last ones, and may wait. */
 export interface FlowMapper<A, B> {
-  push(item: A, emit: (b: B) => void): void;
-  end(emit: (b: B) => void): void | Promise<void>;
+  push(item: A, out: FlowOut<B>): void;
+  end(out: FlowOut<B>): void | Promise<void>;
 }
 
 export function isFlow<T>(x: AsyncIterable<T>): x is Flow<T> {
@@ -100,61 +105,99 @@ export function streamFlow<T>(body: ReadableStream<T>): Flow<T> {
 
 /** Each item of `src` through the mapper; a mapper that throws fails the flow and cancels `src`. */
 export function mapFlow<A, B>(src: AsyncIterable<A>, m: FlowMapper<A, B>): Flow<B> {
-  const from = flowOf(src);
-  return flow((sink) => {
-    let over = false;
-    let control: FlowControl | undefined;
-    const emit = (b: B) => {
-      if (!over) sink.next(b);
-    };
-    const fail = (e: unknown) => {
-      if (over) return;
-      over = true;
-      control?.cancel(e);
-      sink.fail(e);
-    };
-    control = from.subscribe({
-      next(a) {
-        if (over) return;
-        try {
-          m.push(a, emit);
-        } catch (e) {
-          fail(e);
-        }
-      },
-      end() {
-        if (over) return;
-        try {
-          const done = m.end(emit);
-          if (done) {
-            done.then(() => {
-              if (over) return;
-              over = true;
-              sink.end();
-            }, fail);
-            return;
-          }
-        } catch (e) {
-          return fail(e);
-        }
-        over = true;
-        sink.end();
-      },
-      fail(e) {
-        if (over) return;
-        over = true;
-        sink.fail(e);
-      },
-    });
-    return {
-      pause: () => control?.pause(),
-      resume: () => control?.resume(),
-      cancel(reason) {
-        over = true;
-        return control?.cancel(reason);
-      },
-    };
-  });
+  return new Mapped(flowOf(src), m);
+}
+
+/**
+ * One mapping stage: the upstream's sink and the downstream's control in one object, with its
+ * methods on the prototype — at a thousand open streams, closures per stage and stream add up.
+ * The mapper writes to the downstream sink directly; whatever a sink is handed after its
+ * flow ended, it ignores.
+ */
+class Mapped<A, B> implements Flow<B>, FlowSink<A>, FlowControl {
+  private down: FlowSink<B> | undefined;
+  private up: FlowControl | undefined;
+  private over = false;
+
+  constructor(
+    private readonly src: Flow<A>,
+    private readonly m: FlowMapper<A, B>,
+  ) {}
+
+  subscribe(sink: FlowSink<B>): FlowControl {
+    if (this.down) throw new Error("a flow has one consumer");
+    this.down = sink;
+    this.up = this.src.subscribe(this);
+    return this;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<B> {
+    return new Pull(this);
+  }
+
+  next(a: A): void {
+    if (this.over) return;
+    try {
+      this.m.push(a, this.down!);
+    } catch (e) {
+      this.broken(e);
+    }
+  }
+
+  end(): void {
+    if (this.over) return;
+    let done: void | Promise<void>;
+    try {
+      done = this.m.end(this.down!);
+    } catch (e) {
+      this.broken(e);
+      return;
+    }
+    if (done)
+      done.then(
+        () => this.finish(),
+        (e) => this.broken(e),
+      );
+    else this.finish();
+  }
+
+  fail(e: unknown): void {
+    if (this.over) return;
+    this.over = true;
+    this.down!.fail(e);
+  }
+
+  pause(): void {
+    this.up?.pause();
+  }
+
+  resume(): void {
+    this.up?.resume();
+  }
+
+  cancel(reason?: unknown): void | Promise<void> {
+    this.over = true;
+    return this.up?.cancel(reason);
+  }
+
+  private finish(): void {
+    if (this.over) return;
+    this.over = true;
+    this.down!.end();
+  }
+
+  /** The mapper threw: the flow fails downstream and the source is released. */
+  private broken(e: unknown): void {
+    if (this.over) return;
+    this.over = true;
+    this.up?.cancel(e);
+    this.down!.fail(e);
+  }
+}
+
+/** A flow read with `next()` (what a Flow's `[Symbol.asyncIterator]` answers), for Flow classes. */
+export function pullFrom<T>(f: Flow<T>): AsyncIterator<T> {
+  return new Pull(f);
 }
 
 class StartedOnce<T> implements Flow<T> {

@@ -1,5 +1,5 @@
 import { UpstreamError } from "../errors/upstream-error";
-import { type Flow, type FlowControl, type FlowSink, flow, streamFlow } from "../lib/flow";
+import { type Flow, type FlowControl, type FlowSink, pullFrom, streamFlow } from "../lib/flow";
 import { VERSION } from "../version";
 import { decideRetry } from "./retry-policy";
 import type { RequestSigner } from "./signer";
@@ -260,7 +260,8 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
  * OCI's event stream as a flow of decoded events (lib/flow.ts), with an idle watchdog; any abort
  * (client gone, deadline, watchdog) ends it with the abort's typed reason. The body is tapped at
  * the socket when socket-http.ts answered it, so each chunk is decoded and handed on inside the
- * socket's data callback; other senders' bodies are read.
+ * socket's data callback; other senders' bodies are read. One object per stream is the flow, the
+ * body's sink, the control and the abort listener (methods, not closures: a thousand streams).
  */
 function eventFlow(
   body: ReadableStream<Uint8Array>,
@@ -268,77 +269,127 @@ function eventFlow(
   idleMs: number,
   opcRequestId: string | undefined,
 ): Flow<unknown> {
-  return flow((sink) => {
-    let over = false;
-    let bytes: FlowControl | undefined;
-    let stopLater = false;
-    const stopBody = () => {
-      if (bytes) bytes.cancel();
-      else stopLater = true;
-    };
+  return new EventFlow(body, ctrl, idleMs, opcRequestId);
+}
+
+class EventFlow implements Flow<unknown>, FlowSink<Uint8Array>, FlowControl {
+  private down: FlowSink<unknown> | undefined;
+  private bytes: FlowControl | undefined;
+  private stopLater = false;
+  private over = false;
+  private idle: ReturnType<typeof setTimeout> | undefined;
+  private readonly decoder = new SseJsonDecoder();
+
+  constructor(
+    private readonly body: ReadableStream<Uint8Array>,
+    private readonly ctrl: AbortController & { dispose(): void },
+    private readonly idleMs: number,
+    private readonly opcRequestId: string | undefined,
+  ) {}
+
+  subscribe(sink: FlowSink<unknown>): FlowControl {
+    if (this.down) throw new Error("a flow has one consumer");
+    this.down = sink;
     // One watchdog for the whole stream, pushed back by every chunk.
-    const idle = setTimeout(
-      () => ctrl.abort(new UpstreamError("idle", `no event for ${idleMs / 1000} s`, { opcRequestId })),
-      idleMs,
+    this.idle = setTimeout(idleTimeout, this.idleMs, this);
+    this.ctrl.signal.addEventListener("abort", this, { once: true });
+    this.bytes = tapBody(this.body, this) ?? streamFlow(this.body).subscribe(this);
+    if (this.stopLater) this.bytes.cancel();
+    return this;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<unknown> {
+    return pullFrom(this);
+  }
+
+  /** The abort listener. */
+  handleEvent(): void {
+    this.finish(true);
+    this.stopBody();
+  }
+
+  timedOut(): void {
+    this.ctrl.abort(
+      new UpstreamError("idle", `no event for ${this.idleMs / 1000} s`, { opcRequestId: this.opcRequestId }),
     );
-    const onAbort = () => {
-      finish(true);
-      stopBody();
-    };
-    ctrl.signal.addEventListener("abort", onAbort, { once: true });
-    const release = () => {
-      over = true;
-      clearTimeout(idle);
-      ctrl.signal.removeEventListener("abort", onAbort);
-      ctrl.dispose();
-    };
-    /** Ends the flow once: `end`, or `fail` with the abort's reason if there was one. */
-    const finish = (failed: boolean, e?: unknown) => {
-      if (over) return;
-      release();
-      if (!failed) return sink.end();
-      sink.fail(
-        abortReason(ctrl) ??
-          (e instanceof UpstreamError
-            ? e
-            : new UpstreamError("network", `stream broken: ${describeNetworkError(e)}`, { opcRequestId })),
-      );
-    };
-    const decoder = new SseJsonDecoder();
-    const onBytes: FlowSink<Uint8Array> = {
-      next(chunk) {
-        if (over) return;
-        idle.refresh();
-        const events = decoder.push(chunk);
-        for (let i = 0; i < events.length && !over; i++) sink.next(events[i]);
-        if (over) return;
-        if (decoder.failure) {
-          finish(true, decoder.failure);
-          stopBody();
-        } else if (decoder.finished) {
-          finish(false);
-          // What follows `[DONE]` is not read; stopped a turn later, so that a body whose end
-          // came in the same packet completes first and its connection is kept for the next call.
-          queueMicrotask(stopBody);
-        }
-      },
-      // A body that ends after an abort was cut, not finished.
-      end: () => finish(ctrl.signal.aborted),
-      fail: (e) => finish(true, e),
-    };
-    bytes = tapBody(body, onBytes) ?? streamFlow(body).subscribe(onBytes);
-    if (stopLater) bytes.cancel();
-    return {
-      pause: () => bytes?.pause(),
-      resume: () => bytes?.resume(),
-      cancel(reason) {
-        if (over) return;
-        release();
-        ctrl.abort(reason ?? new DOMException("client went away", "AbortError"));
-        stopBody();
-      },
-    };
-  });
+  }
+
+  // The body's sink.
+  next(chunk: Uint8Array): void {
+    if (this.over) return;
+    this.idle?.refresh();
+    const events = this.decoder.push(chunk);
+    for (let i = 0; i < events.length && !this.over; i++) this.down!.next(events[i]);
+    if (this.over) return;
+    if (this.decoder.failure) {
+      this.finish(true, this.decoder.failure);
+      this.stopBody();
+    } else if (this.decoder.finished) {
+      this.finish(false);
+      // What follows `[DONE]` is not read; stopped a turn later, so that a body whose end
+      // came in the same packet completes first and its connection is kept for the next call.
+      queueMicrotask(() => this.stopBody());
+    }
+  }
+
+  /** A body that ends after an abort was cut, not finished. */
+  end(): void {
+    this.finish(this.ctrl.signal.aborted);
+  }
+
+  fail(e: unknown): void {
+    this.finish(true, e);
+  }
+
+  // The consumer's control.
+  pause(): void {
+    this.bytes?.pause();
+  }
+
+  resume(): void {
+    this.bytes?.resume();
+  }
+
+  cancel(reason?: unknown): void {
+    if (this.over) return;
+    this.release();
+    this.ctrl.abort(reason ?? new DOMException("client went away", "AbortError"));
+    this.stopBody();
+  }
+
+  private stopBody(): void {
+    if (this.bytes) this.bytes.cancel();
+    else this.stopLater = true;
+  }
+
+  private release(): void {
+    this.over = true;
+    clearTimeout(this.idle);
+    this.ctrl.signal.removeEventListener("abort", this);
+    this.ctrl.dispose();
+  }
+
+  /** Ends the flow once: `end`, or `fail` with the abort's reason if there was one. */
+  private finish(failed: boolean, e?: unknown): void {
+    if (this.over) return;
+    this.release();
+    if (!failed) {
+      this.down!.end();
+      return;
+    }
+    this.down!.fail(
+      abortReason(this.ctrl) ??
+        (e instanceof UpstreamError
+          ? e
+          : new UpstreamError("network", `stream broken: ${describeNetworkError(e)}`, {
+              opcRequestId: this.opcRequestId,
+            })),
+    );
+  }
+}
+
+function idleTimeout(f: EventFlow): void {
+  f.timedOut();
 }
 
 /**

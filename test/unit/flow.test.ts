@@ -55,15 +55,15 @@ describe("flow", () => {
 
   test("mapFlow: each item to zero or more, end may emit the last ones after waiting", async () => {
     const f = mapFlow<number, string>(numbers(4), {
-      push(n, emit) {
+      push(n, out) {
         if (n % 2 === 0) {
-          emit(`${n}a`);
-          emit(`${n}b`);
+          out.next(`${n}a`);
+          out.next(`${n}b`);
         }
       },
-      async end(emit) {
+      async end(out) {
         await Bun.sleep(1);
-        emit("last");
+        out.next("last");
       },
     });
     expect(await collect(f)).toEqual({ items: ["2a", "2b", "4a", "4b", "last"], end: "end" });
@@ -74,9 +74,9 @@ describe("flow", () => {
     const f = mapFlow<number, number>(
       numbers(10, () => (released = true)),
       {
-        push(n, emit) {
+        push(n, out) {
           if (n === 3) throw new Error("bad item");
-          emit(n);
+          out.next(n);
         },
         end() {},
       },
@@ -94,7 +94,7 @@ describe("flow", () => {
       yield 1;
       throw new Error("upstream broke");
     }
-    const got = await collect(mapFlow<number, number>(broken(), { push: (n, emit) => emit(n * 10), end() {} }));
+    const got = await collect(mapFlow<number, number>(broken(), { push: (n, out) => out.next(n * 10), end() {} }));
     expect(got).toMatchObject({ items: [10], end: "fail" });
   });
 
@@ -131,7 +131,7 @@ describe("flow", () => {
     let released = false;
     const f = mapFlow<number, number>(
       numbers(1000, () => (released = true)),
-      { push: (n, emit) => emit(n), end() {} },
+      { push: (n, out) => out.next(n), end() {} },
     );
     const seen: number[] = [];
     for await (const n of f) {

@@ -85,8 +85,8 @@ function messageStream(out: ChatStream, shell: AnthropicMessage): StreamReply {
   const writer = new MessageStreamWriter(shell);
   // Each event's frames leave together (a block's start with its first delta).
   const frames = mapFlow<ChatEvent, SseChunk>(out.events, {
-    push: (ev, emit) => emit(writer.push(ev)),
-    end: (emit) => emit(writer.end()),
+    push: (ev, out) => out.next(writer.push(ev)),
+    end: (out) => out.next(writer.end()),
   });
   return streamReply(out, frames, anthropicErrorFrame, { keepAlive: PING, opening: writer.start() });
 }

@@ -36,17 +36,17 @@ function agentFrames(events: AsyncIterable<ChatEvent>): AsyncIterable<SseFrame> 
   let agent: AgentTurn | undefined;
   let usage: TokenUsage | undefined;
   return mapFlow<ChatEvent, SseFrame>(events, {
-    push(ev, emit) {
+    push(ev, out) {
       if (ev.type === "text") {
         text += ev.text;
-        emit({ data: { delta: ev.text } });
+        out.next({ data: { delta: ev.text } });
       } else if (ev.type === "agent") agent = ev.agent;
       else if (ev.type === "usage") usage = ev.usage;
     },
-    end(emit) {
+    end(out) {
       if (!agent) throw new Error("an agent stream ended without its session");
-      emit({ data: seedAnswer(text, agent, usage) });
-      emit({ data: "[DONE]" });
+      out.next({ data: seedAnswer(text, agent, usage) });
+      out.next({ data: "[DONE]" });
     },
   });
 }

@@ -58,16 +58,16 @@ function inferenceFrames(events: AsyncIterable<ChatEvent>): AsyncIterable<SseFra
   let finish: FinishReason | undefined;
   let usage: TokenUsage | undefined;
   return mapFlow<ChatEvent, SseFrame>(events, {
-    push(ev, emit) {
+    push(ev, out) {
       if (ev.type === "text" && ev.choice === 0) {
         text += ev.text;
-        emit({ data: { delta: ev.text } });
+        out.next({ data: { delta: ev.text } });
       } else if (ev.type === "finish" && ev.choice === 0) finish = ev.reason;
       else if (ev.type === "usage") usage = ev.usage;
     },
-    end(emit) {
-      emit({ data: inferenceResponse(text, finish, usage) });
-      emit({ data: "[DONE]" });
+    end(out) {
+      out.next({ data: inferenceResponse(text, finish, usage) });
+      out.next({ data: "[DONE]" });
     },
   });
 }

@@ -144,12 +144,12 @@ export function chatCompletionReply(
   }
   const writer = new ChunkWriter(meta, includeUsage);
   const frames = mapFlow<ChatEvent, SseFrame>(out.events, {
-    push(ev, emit) {
-      for (const c of writer.push(ev)) emit({ data: c });
+    push(ev, out) {
+      for (const c of writer.push(ev)) out.next({ data: c });
     },
-    end(emit) {
-      for (const c of writer.end()) emit({ data: c });
-      emit({ data: "[DONE]" });
+    end(out) {
+      for (const c of writer.end()) out.next({ data: c });
+      out.next({ data: "[DONE]" });
     },
   });
   return streamReply(out, frames, openAiErrorFrame, { opening: { data: writer.start() } });

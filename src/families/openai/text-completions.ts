@@ -98,16 +98,16 @@ function textFrames(
   });
   let usage: TokenUsage | undefined;
   return mapFlow<ChatEvent, SseFrame>(events, {
-    push(ev, emit) {
+    push(ev, out) {
       if (ev.type === "text")
-        emit({ data: chunk([{ text: ev.text, index: ev.choice, logprobs: null, finish_reason: null }]) });
+        out.next({ data: chunk([{ text: ev.text, index: ev.choice, logprobs: null, finish_reason: null }]) });
       else if (ev.type === "finish")
-        emit({ data: chunk([{ text: "", index: ev.choice, logprobs: null, finish_reason: ev.reason }]) });
+        out.next({ data: chunk([{ text: "", index: ev.choice, logprobs: null, finish_reason: ev.reason }]) });
       else if (ev.type === "usage") usage = ev.usage;
     },
-    end(emit) {
-      if (includeUsage) emit({ data: { ...chunk([]), usage: openAiUsage(usage) } });
-      emit({ data: "[DONE]" });
+    end(out) {
+      if (includeUsage) out.next({ data: { ...chunk([]), usage: openAiUsage(usage) } });
+      out.next({ data: "[DONE]" });
     },
   });
 }

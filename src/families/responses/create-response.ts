@@ -111,13 +111,13 @@ function responseStream(
   const writer = new ResponseStreamWriter(shell, plan);
   // Each event's frames leave together (the first delta with its item and part announcements).
   const frames = mapFlow<ChatEvent, SseChunk>(out.events, {
-    push: (ev, emit) => emit(writer.push(ev)),
-    async end(emit) {
+    push: (ev, out) => out.next(writer.push(ev)),
+    async end(out) {
       const last = writer.end();
       // Kept before the client hears it is complete, so a follow-up can name it at once; if the
       // store fails, the stream fails (response.failed) rather than promise a chain it cannot keep.
       if (writer.final) await keep(writer.final);
-      emit(last);
+      out.next(last);
     },
   });
   return streamReply(out, frames, (e) => writer.failed(e), { opening: writer.start() });
