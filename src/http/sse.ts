@@ -1,5 +1,5 @@
-import { type FlowControl, flowOf } from "../lib/flow";
-import type { StreamRegistry } from "./stream-registry";
+import { type FlowControl, type FlowSink, flowOf } from "../lib/flow";
+import type { StreamRegistry, Terminable } from "./stream-registry";
 
 /** One server-sent event: an optional `event:` name and its data (JSON, or a string sent as is). */
 export interface SseFrame {
@@ -63,95 +63,7 @@ function encodeChunk(c: SseChunk): Uint8Array {
 }
 
 export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Response {
-  const keepAlive = o.keepAlive ? encodeFrame(o.keepAlive) : KEEP_ALIVE;
-  let opening = o.opening ? encodeChunk(o.opening) : undefined;
-  /** `bytes` preceded by the opening frames while they have not gone out yet. */
-  const opened = (bytes: Uint8Array): Uint8Array => {
-    if (!opening) return bytes;
-    const out = bytes.byteLength === 0 ? opening : Buffer.concat([opening, bytes]);
-    opening = undefined;
-    return out;
-  };
-  let closed = false;
-  let unregister: (() => void) | undefined;
-  let control: FlowControl | undefined;
-  // One timer per stream, pushed back by every write (not one per event: that was a timer and a
-  // promise race per event, most of a stream's garbage).
-  let silence: ReturnType<typeof setTimeout> | undefined;
-  const close = (outcome: "done" | "error" | "cancelled", error?: unknown) => {
-    if (closed) return;
-    closed = true;
-    clearTimeout(silence);
-    unregister?.();
-    o.onClose?.(outcome, error);
-  };
-  const stopUpstream = () => {
-    try {
-      o.onCancel();
-      control?.cancel();
-    } catch {
-      // Aborting upstream is best effort; a failing cancel path must never take the process down.
-    }
-  };
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        silence = setTimeout(function quiet() {
-          if (closed) return;
-          // Only while the reader is waiting: a reader that is behind has bytes to read already.
-          if ((controller.desiredSize ?? 0) > 0) controller.enqueue(opening ? opened(NOTHING) : keepAlive);
-          silence?.refresh();
-        }, o.keepAliveMs);
-        unregister = o.registry?.add((reason) => {
-          if (closed) return;
-          try {
-            controller.enqueue(opened(encodeFrame(o.terminatedEvent?.(reason) ?? o.errorEvent(new Error(reason)))));
-            controller.close();
-          } catch {
-            // Already gone.
-          }
-          close("error", new Error(reason));
-          stopUpstream();
-        });
-        // Pushed (lib/flow.ts): each chunk is written in the call that delivers it; the source
-        // is paused while the client has not taken the last one, so a slow reader slows the
-        // upstream instead of growing a buffer.
-        control = flowOf(source).subscribe({
-          next(c) {
-            if (closed || (Array.isArray(c) && c.length === 0)) return;
-            controller.enqueue(opened(encodeChunk(c)));
-            silence?.refresh();
-            if ((controller.desiredSize ?? 1) <= 0) control?.pause();
-          },
-          end() {
-            if (closed) return;
-            if (opening) controller.enqueue(opened(NOTHING));
-            controller.close();
-            close("done");
-          },
-          fail(e) {
-            if (closed) return;
-            try {
-              controller.enqueue(opened(encodeFrame(o.errorEvent(e))));
-              controller.close();
-            } catch {
-              // The client is already gone; nothing left to tell it.
-            }
-            close("error", e);
-          },
-        });
-      },
-      pull() {
-        control?.resume();
-      },
-      cancel() {
-        if (closed) return;
-        close("cancelled");
-        stopUpstream();
-      },
-    },
-    { highWaterMark: 1 },
-  );
+  const body = new ReadableStream<Uint8Array>(new SseStream(source, o), { highWaterMark: 1 });
   return new Response(body, {
     status: 200,
     headers: {
@@ -162,4 +74,123 @@ export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Res
       ...o.headers,
     },
   });
+}
+
+/**
+ * One SSE answer: its body's underlying source, the sink its frames are pushed into (lib/flow.ts)
+ * and what shutdown may terminate, in one object — methods, not closures, at a thousand streams.
+ * Each chunk is written in the call that delivers it; the source is paused while the client has
+ * not taken the last one, so a slow reader slows the upstream instead of growing a buffer.
+ */
+class SseStream implements UnderlyingDefaultSource<Uint8Array>, FlowSink<SseChunk>, Terminable {
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  private control: FlowControl | undefined;
+  private readonly keepAlive: Uint8Array;
+  /** The opening frames, until they have gone out (with the first frame of the answer). */
+  private opening: Uint8Array | undefined;
+  private closed = false;
+  // One timer per stream, pushed back by every write (not one per event: that was a timer and a
+  // promise race per event, most of a stream's garbage).
+  private silence: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly source: AsyncIterable<SseChunk>,
+    private readonly o: SseOptions,
+  ) {
+    this.keepAlive = o.keepAlive ? encodeFrame(o.keepAlive) : KEEP_ALIVE;
+    this.opening = o.opening ? encodeChunk(o.opening) : undefined;
+  }
+
+  // The body's underlying source.
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.controller = controller;
+    this.silence = setTimeout(onSilence, this.o.keepAliveMs, this);
+    this.o.registry?.add(this);
+    this.control = flowOf(this.source).subscribe(this);
+  }
+
+  pull(): void {
+    this.control?.resume();
+  }
+
+  cancel(): void {
+    if (this.closed) return;
+    this.close("cancelled");
+    this.stopUpstream();
+  }
+
+  // The sink of the family's frames.
+  next(c: SseChunk): void {
+    if (this.closed || (Array.isArray(c) && c.length === 0)) return;
+    this.controller.enqueue(this.opened(encodeChunk(c)));
+    this.silence?.refresh();
+    if ((this.controller.desiredSize ?? 1) <= 0) this.control?.pause();
+  }
+
+  end(): void {
+    if (this.closed) return;
+    if (this.opening) this.controller.enqueue(this.opened(NOTHING));
+    this.controller.close();
+    this.close("done");
+  }
+
+  fail(e: unknown): void {
+    if (this.closed) return;
+    this.finalFrame(this.o.errorEvent(e));
+    this.close("error", e);
+  }
+
+  /** Shutdown ends the stream early with a final event. */
+  terminate(reason: string): void {
+    if (this.closed) return;
+    this.finalFrame(this.o.terminatedEvent?.(reason) ?? this.o.errorEvent(new Error(reason)));
+    this.close("error", new Error(reason));
+    this.stopUpstream();
+  }
+
+  /** The source is silent: a keep-alive, only while the reader waits (one behind has bytes to read). */
+  quiet(): void {
+    if (this.closed) return;
+    if ((this.controller.desiredSize ?? 0) > 0)
+      this.controller.enqueue(this.opening ? this.opened(NOTHING) : this.keepAlive);
+    this.silence?.refresh();
+  }
+
+  /** `bytes` preceded by the opening frames while they have not gone out yet. */
+  private opened(bytes: Uint8Array): Uint8Array {
+    const opening = this.opening;
+    if (!opening) return bytes;
+    this.opening = undefined;
+    return bytes.byteLength === 0 ? opening : Buffer.concat([opening, bytes]);
+  }
+
+  private finalFrame(f: SseFrame): void {
+    try {
+      this.controller.enqueue(this.opened(encodeFrame(f)));
+      this.controller.close();
+    } catch {
+      // The client is already gone; nothing left to tell it.
+    }
+  }
+
+  private close(outcome: "done" | "error" | "cancelled", error?: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.silence);
+    this.o.registry?.remove(this);
+    this.o.onClose?.(outcome, error);
+  }
+
+  private stopUpstream(): void {
+    try {
+      this.o.onCancel();
+      this.control?.cancel();
+    } catch {
+      // Aborting upstream is best effort; a failing cancel path must never take the process down.
+    }
+  }
+}
+
+function onSilence(s: SseStream): void {
+  s.quiet();
 }

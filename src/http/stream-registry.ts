@@ -1,14 +1,22 @@
+/** An open stream that shutdown can end. */
+export interface Terminable {
+  /** Ends the stream with a final error event carrying `reason`. */
+  terminate(reason: string): void;
+}
+
 /**
  * The SSE streams open right now. Shutdown ends them with a final event at the drain deadline,
  * and metrics count them.
  */
 export class StreamRegistry {
-  private readonly open = new Set<(reason: string) => void>();
+  private readonly open = new Set<Terminable>();
 
-  /** Registers a stream's terminator; the returned function unregisters it. */
-  add(terminate: (reason: string) => void): () => void {
-    this.open.add(terminate);
-    return () => this.open.delete(terminate);
+  add(stream: Terminable): void {
+    this.open.add(stream);
+  }
+
+  remove(stream: Terminable): void {
+    this.open.delete(stream);
   }
 
   get size(): number {
@@ -21,7 +29,7 @@ export class StreamRegistry {
     this.open.clear();
     for (const t of all) {
       try {
-        t(reason);
+        t.terminate(reason);
       } catch {
         // One broken stream must not keep the others open.
       }
