@@ -2,8 +2,8 @@
  * Pushed streams: how an answer's events travel from OCI's socket to the client's
  * (docs/architecture.md#streams-are-pushed). Each stage is a synchronous function called with one
  * item, so an event crosses decode → core mapping → family frames → SSE bytes in one call chain,
- * with no promise or iterator object per stage; between two events a stream holds no pending
- * promise above the one read of its socket. That matters at 1,000 open streams: per-event objects
+ * with no promise or iterator object per stage; between two events a stream tapped at its
+ * socket holds no pending promise at all. That matters at 1,000 open streams: per-event objects
  * that outlive a young-generation collection (a pending `next()` per layer did, a second at a
  * time) pile up in the old generation until a full collection, and that was the RSS peak.
  *
