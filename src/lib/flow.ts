@@ -53,7 +53,7 @@ export function flow<T>(start: (sink: FlowSink<T>) => FlowControl): Flow<T> {
 
 /** The same flow when it is one; otherwise the iterable pumped into a flow. */
 export function flowOf<T>(src: AsyncIterable<T>): Flow<T> {
-  return isFlow(src) ? src : flow((sink) => pump(src, sink));
+  return isFlow(src) ? src : flow((sink) => pumpIterable(src, sink));
 }
 
 /**
@@ -63,43 +63,11 @@ export function flowOf<T>(src: AsyncIterable<T>): Flow<T> {
 export function streamFlow<T>(body: ReadableStream<T>): Flow<T> {
   return flow((sink) => {
     const reader = body.getReader();
-    let paused = false;
-    let stopped = false;
-    let wake: (() => void) | undefined;
-    const go = () => {
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
-    (async () => {
-      try {
-        for (;;) {
-          if (paused) await new Promise<void>((resolve) => (wake = resolve));
-          if (stopped) return;
-          const { done, value } = await reader.read();
-          if (stopped) return;
-          if (done) return sink.end();
-          sink.next(value);
-        }
-      } catch (e) {
-        if (!stopped) sink.fail(e);
-      }
-    })();
-    return {
-      pause() {
-        paused = true;
-      },
-      resume() {
-        paused = false;
-        go();
-      },
-      cancel(reason) {
-        if (stopped) return;
-        stopped = true;
-        go();
-        reader.cancel(reason).catch(() => {});
-      },
-    };
+    return pump(
+      () => reader.read(),
+      (reason) => void reader.cancel(reason).catch(() => {}),
+      sink,
+    );
   });
 }
 
@@ -301,8 +269,34 @@ class Pull<T> implements AsyncIterator<T> {
 }
 
 /** Pulls an iterable and pushes what it yields, waiting while paused. */
-function pump<T>(src: AsyncIterable<T>, sink: FlowSink<T>): FlowControl {
+function pumpIterable<T>(src: AsyncIterable<T>, sink: FlowSink<T>): FlowControl {
   const it = src[Symbol.asyncIterator]();
+  return pump(
+    () => it.next(),
+    () => {
+      // Paused consumers have no read in flight, so the iterable's own clean-up runs now.
+      try {
+        return Promise.resolve(it.return?.()).then(
+          () => {},
+          () => {},
+        );
+      } catch {
+        return undefined;
+      }
+    },
+    sink,
+  );
+}
+
+/**
+ * Reads with `read` and pushes each item, waiting while paused; `release` (once, on cancel) lets
+ * the source go. Nothing is pushed after a cancel.
+ */
+function pump<T>(
+  read: () => Promise<{ done?: boolean; value?: T }>,
+  release: (reason?: unknown) => void | Promise<void>,
+  sink: FlowSink<T>,
+): FlowControl {
   let paused = false;
   let stopped = false;
   let wake: (() => void) | undefined;
@@ -316,10 +310,10 @@ function pump<T>(src: AsyncIterable<T>, sink: FlowSink<T>): FlowControl {
       for (;;) {
         if (paused) await new Promise<void>((resolve) => (wake = resolve));
         if (stopped) return;
-        const r = await it.next();
+        const r = await read();
         if (stopped) return;
         if (r.done) return sink.end();
-        sink.next(r.value);
+        sink.next(r.value as T);
       }
     } catch (e) {
       if (!stopped) sink.fail(e);
@@ -333,19 +327,11 @@ function pump<T>(src: AsyncIterable<T>, sink: FlowSink<T>): FlowControl {
       paused = false;
       go();
     },
-    cancel() {
+    cancel(reason) {
       if (stopped) return;
       stopped = true;
       go();
-      // Paused consumers have no read in flight, so the iterable's own clean-up runs now.
-      try {
-        return Promise.resolve(it.return?.()).then(
-          () => {},
-          () => {},
-        );
-      } catch {
-        return undefined;
-      }
+      return release(reason);
     },
   };
 }

@@ -9,9 +9,7 @@
 
 import { heapStats } from "bun:jsc";
 import { afterAll, expect, test } from "bun:test";
-import { createSignedHttp } from "../../src/oci/signed-http";
-import { createSocketHttp } from "../../src/oci/socket-http";
-import { createUpstreamSender } from "../../src/oci/upstream-sender";
+import { unsignedHttp } from "../support/unsigned-http";
 
 const STREAMS = 10;
 const PROMPT_BYTES = 2 * 1024 * 1024;
@@ -51,13 +49,7 @@ const heapAfterGc = () => {
 };
 
 test("open streams do not hold their request bodies", async () => {
-  const sockets = createSocketHttp();
-  const signed = createSignedHttp({
-    signer: { engine: "test", async sign() {} },
-    upstreamTimeoutMs: 10_000,
-    streamIdleMs: 10_000,
-    sender: createUpstreamSender({}, sockets),
-  });
+  const { sockets, signed } = unsignedHttp(10_000);
   const before = heapAfterGc();
   const streams = await Promise.all(
     Array.from({ length: STREAMS }, (_, i) =>

@@ -8,9 +8,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadNodeHttpFetch } from "../../src/oci/node-http-fetch";
 import { proxyConfigured, proxyFor } from "../../src/oci/proxy-env";
-import { createSignedHttp } from "../../src/oci/signed-http";
 import { createSocketHttp } from "../../src/oci/socket-http";
 import { createUpstreamSender } from "../../src/oci/upstream-sender";
+import { unsignedHttp } from "../support/unsigned-http";
 
 let server: http.Server;
 let base: string;
@@ -234,13 +234,7 @@ describe("createUpstreamSender routes", () => {
     const own = http.createServer(handler);
     await new Promise<void>((r) => own.listen(0, "127.0.0.1", r));
     const base = `http://127.0.0.1:${(own.address() as AddressInfo).port}`;
-    const sockets = createSocketHttp();
-    const signed = createSignedHttp({
-      signer: { engine: "test", async sign() {} },
-      upstreamTimeoutMs: 5_000,
-      streamIdleMs: 5_000,
-      sender: createUpstreamSender({}, sockets),
-    });
+    const { sockets, signed } = unsignedHttp(5_000);
     const opts = () => ({ requestId: "r", signal: new AbortController().signal });
     await signed.exchange("POST", `${base}/json`, "{}", opts());
     const before = flaky;
