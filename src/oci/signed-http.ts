@@ -237,7 +237,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       return {
         opcRequestId,
         cancel: canceller(ctrl),
-        events: eventFlow(res.body, ctrl, o.streamIdleMs, opcRequestId),
+        events: new EventFlow(res.body, ctrl, o.streamIdleMs, opcRequestId),
       };
     },
 
@@ -263,15 +263,6 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
  * socket's data callback; other senders' bodies are read. One object per stream is the flow, the
  * body's sink, the control and the abort listener (methods, not closures: a thousand streams).
  */
-function eventFlow(
-  body: ReadableStream<Uint8Array>,
-  ctrl: AbortController & { dispose(): void },
-  idleMs: number,
-  opcRequestId: string | undefined,
-): Flow<unknown> {
-  return new EventFlow(body, ctrl, idleMs, opcRequestId);
-}
-
 class EventFlow implements Flow<unknown>, FlowSink<Uint8Array>, FlowControl {
   private down: FlowSink<unknown> | undefined;
   private bytes: FlowControl | undefined;

@@ -85,8 +85,8 @@ function messageStream(out: ChatStream, shell: AnthropicMessage): StreamReply {
   const writer = new MessageStreamWriter(shell);
   // Each event's frames leave together (a block's start with its first delta).
   const frames = mapFlow<ChatEvent, SseChunk>(out.events, {
-    push: (ev, out) => out.next(writer.push(ev)),
-    end: (out) => out.next(writer.end()),
+    push: (ev, to) => to.next(writer.push(ev)),
+    end: (to) => to.next(writer.end()),
   });
   return streamReply(out, frames, anthropicErrorFrame, { keepAlive: PING, opening: writer.start() });
 }

@@ -144,12 +144,12 @@ export function chatCompletionReply(
   }
   const writer = new ChunkWriter(meta, includeUsage);
   const frames = mapFlow<ChatEvent, SseFrame>(out.events, {
-    push(ev, out) {
-      for (const c of writer.push(ev)) out.next({ data: c });
+    push(ev, to) {
+      for (const c of writer.push(ev)) to.next({ data: c });
     },
-    end(out) {
-      for (const c of writer.end()) out.next({ data: c });
-      out.next({ data: "[DONE]" });
+    end(to) {
+      for (const c of writer.end()) to.next({ data: c });
+      to.next({ data: "[DONE]" });
     },
   });
   return streamReply(out, frames, openAiErrorFrame, { opening: { data: writer.start() } });

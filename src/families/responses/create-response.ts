@@ -111,13 +111,13 @@ function responseStream(
   const writer = new ResponseStreamWriter(shell, plan);
   // Each event's frames leave together (the first delta with its item and part announcements).
   const frames = mapFlow<ChatEvent, SseChunk>(out.events, {
-    push: (ev, out) => out.next(writer.push(ev)),
-    async end(out) {
+    push: (ev, to) => to.next(writer.push(ev)),
+    async end(to) {
       const last = writer.end();
       // Kept before the client hears it is complete, so a follow-up can name it at once; if the
       // store fails, the stream fails (response.failed) rather than promise a chain it cannot keep.
       if (writer.final) await keep(writer.final);
-      out.next(last);
+      to.next(last);
     },
   });
   return streamReply(out, frames, (e) => writer.failed(e), { opening: writer.start() });
