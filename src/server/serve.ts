@@ -119,6 +119,8 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   if (!config.keys.configured)
     log.warn("no API_KEY/API_KEYS and no api_keys.json keys: only callers on this machine (loopback) are served");
   store.watch();
+  // Started: the JIT's start-up reluctance (build.ts) must not slow the code that runs from now on.
+  Bun.unsafe.setJITPolicy(1);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,10 +1,10 @@
 /** The compiled executable as a user runs it: config beside it, no Node or Bun on PATH. */
 import { afterAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binaryDir } from "../support/binary";
 import { type FakeOci, startFakeOci } from "../support/fake-oci";
-import { type Gateway, runCli, startGateway } from "../support/gateway";
+import { type Gateway, runCli, startGateway, tempDir } from "../support/gateway";
 import { makeTestCredentials } from "../support/keys";
 import { waitUntil } from "../support/wait";
 
@@ -49,6 +49,20 @@ describe("compiled binary", () => {
     const body = await r.json();
     expect(body.choices[0].message.content).toBe("[TEST_MODE] Simulated response to: Explique computação quântica");
     expect(body.usage.total_tokens).toBeGreaterThan(0);
+  });
+
+  test("a .env in the directory it is started from is not read", async () => {
+    const { bin } = await binaryDir({ credentials: SEED_CREDENTIALS });
+    const launchedFrom = tempDir();
+    writeFileSync(join(launchedFrom, ".env"), "API_KEY=from-dotenv\nLOG_LEVEL=debug\n");
+    writeFileSync(join(launchedFrom, "bunfig.toml"), 'preload = ["./missing-preload.ts"]\n');
+    const g = await startGateway({ binary: bin, cwd: launchedFrom, env: NO_TOOLS });
+    running.push(g);
+    // With the .env read, the banner would count one key and auth would refuse a keyless call.
+    expect(g.output()).not.toContain("auth=on");
+    const r = await fetch(`${g.url}/v1/models`);
+    expect(r.status).toBe(200);
+    expect(g.output()).not.toContain('"level":"debug"');
   });
 
   test("--port N listens on exactly that port", async () => {
