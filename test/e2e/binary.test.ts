@@ -51,10 +51,11 @@ describe("compiled binary", () => {
     expect(body.usage.total_tokens).toBeGreaterThan(0);
   });
 
-  test("a .env in the directory it is started from is not read", async () => {
+  test("a .env or bunfig.toml in the directory it is started from is not read", async () => {
     const { bin } = await binaryDir({ credentials: SEED_CREDENTIALS });
     const launchedFrom = tempDir();
     writeFileSync(join(launchedFrom, ".env"), "API_KEY=from-dotenv\nLOG_LEVEL=debug\n");
+    // Read, this bunfig would stop the start ("preload not found"), so startGateway would fail.
     writeFileSync(join(launchedFrom, "bunfig.toml"), 'preload = ["./missing-preload.ts"]\n');
     const g = await startGateway({ binary: bin, cwd: launchedFrom, env: NO_TOOLS });
     running.push(g);
