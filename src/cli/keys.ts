@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { ENV_KEY_PREFIX, KEY_NAME_PATTERN, MAX_KEY_LIMIT, parseApiKeys } from "../config/api-keys";
 import { UsageError } from "../config/flags";
@@ -50,8 +49,8 @@ export function runKeys(settings: Settings, rest: string[], out: (line: string) 
       entry[LIMIT_FLAGS[flag as keyof typeof LIMIT_FLAGS]] = Number(v);
     } else throw new UsageError(`keys new: unknown argument '${flags[i]}'`);
   }
-  const key = `ocg_${randomBytes(32).toString("base64url")}`;
-  const record = { sha256: createHash("sha256").update(key).digest("hex"), ...entry };
+  const key = `ocg_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`;
+  const record = { sha256: new Bun.CryptoHasher("sha256").update(key).digest("hex"), ...entry };
   out(`key: ${key}`);
   out("(shown this once: only its SHA-256 is kept; give it to the team now)");
   if (!write) {

@@ -1,10 +1,11 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { nodeCrypto } from "../lib/node-crypto";
+import { fingerprintOfSpki, rsaPublicKeyInfo } from "./rsa-pem";
 
 /** OCI's fingerprint: colon-separated MD5 of the DER SubjectPublicKeyInfo. */
 export function fingerprintOf(key: KeyObject): string {
-  const der = createPublicKey(key).export({ type: "spki", format: "der" });
-  return createHash("md5").update(der).digest("hex").match(/../g)!.join(":");
+  return fingerprintOfSpki(nodeCrypto().createPublicKey(key).export({ type: "spki", format: "der" }));
 }
 
 export type KeyInspection = { ok: true; fingerprint: string; pem: string } | { ok: false; message: string };
@@ -24,8 +25,11 @@ export function inspectApiKey(keyFile: string, passPhrase?: string): KeyInspecti
           : `cannot read key file ${keyFile}: ${(e as Error).message}`,
     };
   }
+  // The usual key (unencrypted RSA) is read here; anything else is left to node:crypto.
+  const spki = rsaPublicKeyInfo(pem);
+  if (spki) return { ok: true, fingerprint: fingerprintOfSpki(spki), pem };
   try {
-    const key = createPrivateKey({ key: pem, format: "pem", passphrase: passPhrase });
+    const key = nodeCrypto().createPrivateKey({ key: pem, format: "pem", passphrase: passPhrase });
     if (key.asymmetricKeyType !== "rsa")
       return { ok: false, message: `key file ${keyFile} holds a ${key.asymmetricKeyType} key; OCI API keys are RSA` };
     return { ok: true, fingerprint: fingerprintOf(key), pem };

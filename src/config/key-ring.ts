@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { TeamKey } from "./api-keys";
 import { ENV_KEY_PREFIX } from "./api-keys";
 import { compileGlob } from "./compile-glob";
@@ -18,7 +17,7 @@ export interface KeyIdentity {
   mayUse(alias: string): boolean;
 }
 
-const sha256Hex = (s: string) => createHash("sha256").update(s).digest("hex");
+const sha256Hex = (s: string) => new Bun.CryptoHasher("sha256").update(s).digest("hex");
 
 /**
  * Every accepted key, by the SHA-256 of the key: the keys of API_KEY / API_KEYS (no limits, every

@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 /** Real output sizes of OCI's embedding models, so TEST_MODE vectors fit client-side indexes. */
 export function embeddingDimension(modelId: string, outputDimensions?: number): number {
   if (/embed-v4/.test(modelId)) return outputDimensions ?? 1536;
@@ -9,7 +7,7 @@ export function embeddingDimension(modelId: string, outputDimensions?: number): 
 
 /** A deterministic unit vector per text: the same input always embeds to the same point. */
 export function deterministicUnitVector(text: string, dim: number): number[] {
-  let seed = createHash("sha256").update(text).digest().readUInt32LE(0) || 1;
+  let seed = new Bun.CryptoHasher("sha256").update(text).digest().readUInt32LE(0) || 1;
   const next = () => {
     // mulberry32: tiny, fast, good enough to spread points over the sphere.
     seed = (seed + 0x6d2b79f5) >>> 0;

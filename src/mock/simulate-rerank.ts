@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 const words = (s: string) => new Set(s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
 
 /**
@@ -13,7 +11,7 @@ export function simulatedRelevance(query: string, document: string): number {
   let shared = 0;
   for (const w of q) if (d.has(w)) shared++;
   const overlap = q.size === 0 ? 0 : shared / q.size;
-  const jitter = createHash("sha256").update(`${query}\u0000${document}`).digest().readUInt16LE(0) / 65536;
+  const jitter = new Bun.CryptoHasher("sha256").update(`${query}\u0000${document}`).digest().readUInt16LE(0) / 65536;
   return Math.round((0.02 + 0.9 * overlap + 0.05 * jitter) * 1e6) / 1e6;
 }
 

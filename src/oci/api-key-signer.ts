@@ -1,4 +1,6 @@
-import { createHash, createPrivateKey, type KeyObject, sign } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import { rsaPublicKeyInfo } from "../config/rsa-pem";
+import { nodeCrypto } from "../lib/node-crypto";
 import { opensslSigner } from "./openssl-rsa";
 import type { RequestSigner } from "./signer";
 
@@ -25,17 +27,26 @@ export function createApiKeySigner(
   passphrase?: string,
   onEngine?: (engine: string) => void,
 ): RequestSigner {
-  // Parsed now: a bad key or passphrase fails start-up, not the first request.
-  const key: KeyObject = createPrivateKey({ key: privateKeyPem, format: "pem", passphrase });
+  // A bad key or passphrase must fail start-up, not the first request. An unencrypted RSA key
+  // was read at start already (config/api-key.ts) and is parsed by node:crypto at first use,
+  // with the engine; any other key is parsed now.
+  let key: KeyObject | undefined;
+  const keyObject = () => {
+    key ??= nodeCrypto().createPrivateKey({ key: privateKeyPem, format: "pem", passphrase });
+    return key;
+  };
+  if (!rsaPublicKeyInfo(privateKeyPem)) keyObject();
   // The engine is chosen at first use: loading OpenSSL and checking it costs ~6 ms, which neither
   // start-up nor a server that never calls OCI (a health probe) should pay.
   let rsaSign: ((data: Uint8Array) => Buffer) | undefined;
   let engine = "";
   const env = { OCIGENAI_SIGNER: process.env.OCIGENAI_SIGNER }; // as it was when the signer was made
   const choose = () => {
-    const openssl = opensslSigner(key, env);
+    const k = keyObject();
+    const openssl = opensslSigner(k, env);
     engine = typeof openssl === "function" ? "openssl" : `node:crypto (${openssl})`;
-    rsaSign = typeof openssl === "function" ? openssl : (data: Uint8Array) => sign("sha256", data, key);
+    const { sign } = nodeCrypto();
+    rsaSign = typeof openssl === "function" ? openssl : (data: Uint8Array) => sign("sha256", data, k);
     onEngine?.(engine);
     return rsaSign;
   };
@@ -53,7 +64,7 @@ export function createApiKeySigner(
         // One UTF-8 encoding serves the digest, the length and (from signed-http) the wire.
         const bytes = body === undefined ? EMPTY : typeof body === "string" ? utf8.encode(body) : body;
         if (!headers.has("content-type")) headers.set("content-type", "application/json");
-        headers.set("x-content-sha256", createHash("sha256").update(bytes).digest("base64"));
+        headers.set("x-content-sha256", new Bun.CryptoHasher("sha256").update(bytes).digest("base64"));
         if (!headers.has("content-length")) headers.set("content-length", String(bytes.byteLength));
         names.push(...BODY_HEADERS);
       }

@@ -1,5 +1,6 @@
 import { dlopen, FFIType, type Pointer, ptr } from "bun:ffi";
-import { type KeyObject, sign } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import { nodeCrypto } from "../lib/node-crypto";
 
 /**
  * RSA PKCS#1 v1.5 SHA-256 signatures through the system's OpenSSL (libcrypto), called over
@@ -97,7 +98,7 @@ export function opensslSigner(key: KeyObject, env: Record<string, string | undef
     }
   };
   try {
-    if (!rsaSign(PROBE).equals(sign("sha256", PROBE, key))) throw new Error("signatures differ");
+    if (!rsaSign(PROBE).equals(nodeCrypto().sign("sha256", PROBE, key))) throw new Error("signatures differ");
   } catch (e) {
     s.EVP_PKEY_free(pkey);
     return `self-check failed: ${(e as Error).message}`;

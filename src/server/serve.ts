@@ -21,6 +21,12 @@ const MAX_REQUEST_BODY = 64 * 1024 * 1024;
 /** After the drain deadline, streams get their final event; this long to flush it. */
 const FLUSH_MS = 500;
 
+/**
+ * How long after start-up the signer picks its engine (OpenSSL and node:crypto loaded, ~12 ms),
+ * so that neither the start nor, usually, the first call to OCI waits for it.
+ */
+const SIGNER_WARM_MS = 300;
+
 async function chooseTransport(
   settings: Settings,
   config: LoadedConfig,
@@ -32,6 +38,7 @@ async function chooseTransport(
   const signer = await createSigner(settings.ociAuth, config.credentials, (engine) =>
     log.debug("request signer", { engine }),
   );
+  setTimeout(() => signer.engine, SIGNER_WARM_MS).unref();
   return createHttpTransport({
     signer,
     endpoints: settings.endpoints,

@@ -98,6 +98,22 @@ describe("compiled binary", () => {
     expect(fake.requestsFor("chat")[0]!.signatureOk).toBe(true);
   });
 
+  test("the signer picks its engine shortly after start, before any call to OCI", async () => {
+    const { dir, bin } = await binaryDir();
+    const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
+    const fake = await startFakeOci({ keys: [creds] });
+    fakes.push(fake);
+    const g = await startGateway({
+      binary: bin,
+      env: { ...NO_TOOLS, OCI_INFERENCE_ENDPOINT: fake.url, LOG_LEVEL: "debug" },
+    });
+    running.push(g);
+    // The start does not choose it (that loads OpenSSL and node:crypto, ~12 ms); a timer does.
+    await waitUntil(() => g.output().includes('"msg":"request signer"'), 5000, "the signer's engine chosen");
+    expect(g.output()).toMatch(/"msg":"request signer","engine":"(openssl|node:crypto)/);
+    expect(fake.requestsFor("chat")).toHaveLength(0);
+  });
+
   test("a config error exits 2 naming file, alias and field — every problem at once", async () => {
     const { bin } = await binaryDir({
       models: {

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { FunctionTool, ToolChoice } from "../../chat/types";
 import { badRequest } from "../../errors/api-error";
 import type { Json } from "../../stored-responses/response-types";
@@ -35,7 +34,7 @@ export function offeredName(name: string, namespace?: string): string {
   if (!namespace) return name;
   const flat = `${namespace}__${name}`;
   if (flat.length <= 64) return flat;
-  const hash = createHash("sha256").update(flat).digest("hex").slice(0, 8);
+  const hash = new Bun.CryptoHasher("sha256").update(flat).digest("hex").slice(0, 8);
   return `${namespace.slice(0, 20)}__${name.slice(0, 33)}_${hash}`;
 }
 
