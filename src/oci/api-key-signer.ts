@@ -36,8 +36,8 @@ export function createApiKeySigner(
     return key;
   };
   if (!rsaPublicKeyInfo(privateKeyPem)) keyObject();
-  // The engine is chosen at first use: loading OpenSSL and checking it costs ~6 ms, which neither
-  // start-up nor a server that never calls OCI (a health probe) should pay.
+  // The engine is chosen at first use (serve asks for it shortly after start): loading OpenSSL and
+  // node:crypto and checking one against the other costs ~12 ms, which start-up should not pay.
   let rsaSign: ((data: Uint8Array) => Buffer) | undefined;
   let engine = "";
   const env = { OCIGENAI_SIGNER: process.env.OCIGENAI_SIGNER }; // as it was when the signer was made

@@ -38,7 +38,14 @@ async function chooseTransport(
   const signer = await createSigner(settings.ociAuth, config.credentials, (engine) =>
     log.debug("request signer", { engine }),
   );
-  setTimeout(() => signer.engine, SIGNER_WARM_MS).unref();
+  setTimeout(() => {
+    try {
+      void signer.engine;
+    } catch (e) {
+      // The key passed the start-up check but not node:crypto's; every call will say so too.
+      log.error("the API signing key cannot be used", { error: (e as Error).message });
+    }
+  }, SIGNER_WARM_MS).unref();
   return createHttpTransport({
     signer,
     endpoints: settings.endpoints,
