@@ -110,13 +110,17 @@ export function rsaPublicKeyInfo(pem: string): Uint8Array | undefined {
   if (body.includes(":")) return undefined;
   const b64 = body.replace(/\s+/g, "");
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) return undefined;
-  const bytes = new Uint8Array(Buffer.from(b64, "base64"));
-  const span = m[1] === "RSA PRIVATE KEY" ? { from: 0, to: bytes.length } : pkcs8Rsa(bytes);
-  if (!span) return undefined;
-  const key = rsaPrivateKey(bytes, span.from, span.to);
-  if (!key) return undefined;
-  const rsaPublicKey = der(SEQUENCE, key.n, key.e);
-  return der(SEQUENCE, RSA_ALGORITHM, der(0x03, Uint8Array.of(0), rsaPublicKey));
+  const bytes: Uint8Array = Buffer.from(b64, "base64");
+  try {
+    const span = m[1] === "RSA PRIVATE KEY" ? { from: 0, to: bytes.length } : pkcs8Rsa(bytes);
+    const key = span && rsaPrivateKey(bytes, span.from, span.to);
+    if (!key) return undefined;
+    // der() copies n and e, so the private key's bytes can be wiped below.
+    const rsaPublicKey = der(SEQUENCE, key.n, key.e);
+    return der(SEQUENCE, RSA_ALGORITHM, der(0x03, Uint8Array.of(0), rsaPublicKey));
+  } finally {
+    bytes.fill(0); // the private key, decoded: not left in memory for the collector to find
+  }
 }
 
 /** OCI's fingerprint of a DER SubjectPublicKeyInfo: its MD5, colon-separated. */
