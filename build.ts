@@ -9,6 +9,8 @@ import { $ } from "bun";
 
 const outfile = process.env.OCIGENAI_OUTFILE ?? "dist/ocigenai";
 const target = process.env.OCIGENAI_TARGET; // e.g. bun-linux-arm64 for another platform
+// Another entry compiled the same way: the bench's cold-start floor (bench/hello-serve.ts).
+const entry = process.env.OCIGENAI_ENTRY ?? "src/main.ts";
 
 mkdirSync("dist", { recursive: true });
 const started = performance.now();
@@ -31,7 +33,7 @@ const args = [
   // of 20,000 entries).
   "--no-compile-autoload-dotenv",
   "--no-compile-autoload-bunfig",
-  "src/main.ts",
+  entry,
   "--outfile",
   outfile,
 ];

@@ -1,6 +1,6 @@
 /**
  * The cold-start floor: the smallest compiled Bun server, answering 200 on every path. The bench
- * compiles it the way build.ts compiles the gateway and times it with the same harness
+ * compiles it with build.ts (OCIGENAI_ENTRY), as the gateway is, and times it with the same harness
  * (cold-start.sh), in the same minutes, so the gateway's figure can be read against what this
  * machine takes to start any compiled Bun server right then (on a shared VM that moves by half
  * between hours). Takes the gateway's arguments and ignores all but --port and --host.

@@ -704,21 +704,14 @@ async function main(): Promise<number> {
     if (hyperfine && hasTaskset) {
       const out = join(dir, "hyperfine.json");
       const script = join(BENCH, "cold-start.sh");
-      // The floor: a compiled hello-world Bun server, compiled with the gateway's flags.
+      // The floor: a hello-world Bun server, compiled by build.ts as the gateway is.
       const floor = join(dir, "hello-serve");
-      const built = Bun.spawnSync(
-        [
-          process.execPath,
-          "build",
-          "--compile",
-          "--minify",
-          "--bytecode",
-          join(BENCH, "hello-serve.ts"),
-          "--outfile",
-          floor,
-        ],
-        { stdout: "ignore", stderr: "pipe" },
-      );
+      const built = Bun.spawnSync([process.execPath, join(REPO, "build.ts")], {
+        cwd: REPO,
+        env: { ...process.env, OCIGENAI_ENTRY: join(BENCH, "hello-serve.ts"), OCIGENAI_OUTFILE: floor },
+        stdout: "ignore",
+        stderr: "pipe",
+      });
       if (built.exitCode !== 0) throw new Error(`hello-serve build failed: ${built.stderr.toString().slice(-500)}`);
       const h = spawnTracked(
         "hyperfine",
