@@ -1,9 +1,15 @@
-import { type FSWatcher, watch } from "node:fs";
+import { type FSWatcher, statSync, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Logger } from "../observability/logger";
 import { type LoadedConfig, loadConfig } from "./load";
 import type { Settings } from "./settings";
 import { formatProblem } from "./types";
+
+/**
+ * How long after start-up the file watchers start: creating the first one loads node:fs's watch
+ * machinery (~3 ms), which would otherwise delay the first answer (docs/architecture.md#start-up-what-loads-when).
+ */
+export const WATCH_DELAY_MS = 250;
 
 /**
  * Holds the config in force. Reloads replace it whole when the new files are valid; a broken edit
@@ -12,18 +18,24 @@ import { formatProblem } from "./types";
 export class ConfigStore {
   private readonly watchers: FSWatcher[] = [];
   private debounce?: ReturnType<typeof setTimeout>;
+  private starting?: ReturnType<typeof setTimeout>;
+  /** The watched files as they were when this config was loaded, to see an edit made before the watchers start. */
+  private loadedFiles: string;
 
   constructor(
     private config: LoadedConfig,
     private readonly settings: Settings,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.loadedFiles = this.filesState();
+  }
 
   get current(): LoadedConfig {
     return this.config;
   }
 
   reload(reason: string): boolean {
+    this.loadedFiles = this.filesState();
     const r = loadConfig(this.settings);
     if (!r.config) {
       this.log.error("config reload rejected; keeping the last good config", {
@@ -39,10 +51,21 @@ export class ConfigStore {
   }
 
   /**
-   * Watches the directories of the models file and of api_keys.json (editors replace files by
-   * rename, so the directory is what sees it) and SIGHUP.
+   * Reloads on SIGHUP at once, and on changes to the models file and api_keys.json once the
+   * watchers start, `delayMs` later; an edit made before then is seen when they start.
    */
-  watch(): void {
+  watch(delayMs = WATCH_DELAY_MS): void {
+    process.on("SIGHUP", () => this.reload("SIGHUP"));
+    this.starting = setTimeout(() => {
+      this.starting = undefined;
+      this.watchFiles();
+      if (this.filesState() !== this.loadedFiles) this.reload("config files changed during start-up");
+    }, delayMs);
+    this.starting.unref();
+  }
+
+  /** Watches the files' directories: editors replace files by rename, so the directory is what sees it. */
+  private watchFiles(): void {
     const byDir = new Map<string, Set<string>>();
     for (const path of [this.settings.modelsPath, this.settings.keysPath]) {
       const names = byDir.get(dirname(path)) ?? new Set<string>();
@@ -62,10 +85,24 @@ export class ConfigStore {
         this.log.warn("cannot watch the config files; use SIGHUP to reload", { dir, error: (e as Error).message });
       }
     }
-    process.on("SIGHUP", () => this.reload("SIGHUP"));
+  }
+
+  /** Size, modification time and inode of each watched file ("-" when absent). */
+  private filesState(): string {
+    return [this.settings.modelsPath, this.settings.keysPath]
+      .map((path) => {
+        try {
+          const s = statSync(path);
+          return `${s.ino}:${s.size}:${s.mtimeMs}`;
+        } catch {
+          return "-";
+        }
+      })
+      .join("|");
   }
 
   close(): void {
+    clearTimeout(this.starting);
     clearTimeout(this.debounce);
     for (const w of this.watchers) w.close();
   }

@@ -1,4 +1,4 @@
-import { dlopen, FFIType, type Pointer, ptr } from "bun:ffi";
+import type { Pointer } from "bun:ffi";
 import type { KeyObject } from "node:crypto";
 import { nodeCrypto } from "../lib/node-crypto";
 
@@ -25,7 +25,13 @@ const MAX_SIGNATURE = 1024;
 
 type Lib = ReturnType<typeof openLibrary>;
 
+// bun:ffi is loaded with the library, not at start-up: the engine is chosen after the gateway
+// listens, and the bundler hoists every static import of a built-in to the top of the binary.
+let ffi: typeof import("bun:ffi") | undefined;
+
 function openLibrary(path: string) {
+  ffi ??= require("bun:ffi") as typeof import("bun:ffi");
+  const { dlopen, FFIType } = ffi;
   return dlopen(path, {
     d2i_AutoPrivateKey: { args: [FFIType.ptr, FFIType.ptr, FFIType.i64], returns: FFIType.ptr },
     EVP_PKEY_free: { args: [FFIType.ptr], returns: FFIType.void },
@@ -69,6 +75,7 @@ export function opensslSigner(key: KeyObject, env: Record<string, string | undef
   const lib = libcrypto();
   if (!lib) return "no libcrypto.so.3 or .so.1.1 on this system";
   const s = lib.symbols;
+  const { ptr } = ffi!;
   // DER (PKCS#8, unencrypted, only in memory) is what d2i_AutoPrivateKey reads; node:crypto has
   // already dealt with PEM, PKCS#1 versus PKCS#8 and the pass phrase.
   const der = new Uint8Array(key.export({ format: "der", type: "pkcs8" }));

@@ -136,15 +136,20 @@ redis.call('HINCRBY', uk, ARGV[6], int(input))
 redis.call('HINCRBY', uk, ARGV[7], int(output))
 return 1`;
 
-/** A script sent by its SHA1 (EVALSHA), and in full only when the server does not have it yet. */
-interface Script {
-  text: string;
-  sha: string;
+/**
+ * A script sent by its SHA1 (EVALSHA), and in full only when the server does not have it yet. The
+ * hash is taken at first use: this module is loaded at every start, whatever the store.
+ */
+class Script {
+  private hash?: string;
+  constructor(readonly text: string) {}
+  get sha(): string {
+    this.hash ??= new Bun.CryptoHasher("sha1").update(this.text).digest("hex");
+    return this.hash;
+  }
 }
 
-function script(text: string): Script {
-  return { text, sha: new Bun.CryptoHasher("sha1").update(text).digest("hex") };
-}
+const script = (text: string) => new Script(text);
 
 const ADMIT = script(ADMIT_SCRIPT);
 const SETTLE = script(SETTLE_SCRIPT);

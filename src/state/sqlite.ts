@@ -1,4 +1,4 @@
-import { Database, type Statement } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { checkRetention, checkTtl, type QuotaClockOptions, type StoreOptions } from "./memory";
@@ -292,6 +292,8 @@ export class SqliteSessionStore implements StateStore {
    */
   static open(path: string, opts: SqliteStoreOptions = {}): SqliteSessionStore {
     mkdirSync(dirname(path), { recursive: true });
+    // bun:sqlite is loaded by the store that uses it, not at every start (docs/architecture.md#start-up-what-loads-when).
+    const { Database } = require("bun:sqlite") as typeof import("bun:sqlite");
     const db = new Database(path, { create: true, readwrite: true, strict: true });
     try {
       db.run("PRAGMA busy_timeout = 2000");

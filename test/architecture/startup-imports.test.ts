@@ -9,11 +9,12 @@ import { expect, test } from "bun:test";
 import { join } from "node:path";
 
 /**
- * Needed by every `serve` start: config files, the signer's FFI, the default state store;
- * fs/promises comes with Elysia's own file-type check (not ours to move). Not node:crypto: ~6 ms
- * of a start, loaded at first use (lib/node-crypto.ts); hashes use Bun.CryptoHasher.
+ * Needed by every `serve` start: the config files; fs/promises comes with Elysia's own file-type
+ * check (not ours to move). Not node:crypto: ~6 ms of a start, loaded at first use
+ * (lib/node-crypto.ts); hashes use Bun.CryptoHasher. Not bun:ffi (the OpenSSL signer loads it after
+ * start-up) nor bun:sqlite (the SQLite store loads it when it opens its file).
  */
-const AT_START = new Set(["fs", "path", "os", "bun:ffi", "bun:sqlite", "fs/promises"]);
+const AT_START = new Set(["fs", "path", "os", "fs/promises"]);
 
 test("the bundle imports at start-up only the built-ins every start needs", async () => {
   const out = await Bun.build({ entrypoints: [join(import.meta.dir, "../../src/main.ts")], target: "bun" });

@@ -101,6 +101,25 @@ describe("every model format and agents", () => {
 });
 
 describe("stored responses", () => {
+  test("input_items: limit is 1 to 100, and a bad one is a 400 naming 'limit'", async () => {
+    const { call } = makeTestApp();
+    const input = ["a", "b", "c"].map((t) => ({ role: "user", content: t }));
+    const created = await (await create(call, { input })).json();
+    const items = (q: string) => call(`/v1/responses/${created.id}/input_items?${q}`);
+    expect((await (await items("limit=1")).json()).data).toHaveLength(1);
+    expect((await (await items("limit=100")).json()).data).toHaveLength(3);
+    expect((await (await items("limit=003")).json()).data).toHaveLength(3);
+    for (const bad of ["limit=0", "limit=101", "limit=1.5", "limit=-1", "limit=abc", "limit="]) {
+      const r = await items(bad);
+      expect(r.status).toBe(400);
+      expect((await r.json()).error).toMatchObject({
+        message: "Invalid value for 'limit': expected an integer ≥ 1 and ≤ 100",
+        param: "limit",
+        code: "invalid_value",
+      });
+    }
+  });
+
   test("retrieve answers the response as created; input_items pages newest first; delete forgets it", async () => {
     const { call } = makeTestApp();
     const input = ["a", "b", "c"].map((t) => ({ role: "user", content: t }));

@@ -70,7 +70,7 @@ for (const [base, params] of [
 }
 
 /** OpenAI's list page: newest first by default, `after`/`before` an item id, `limit` ≤ 100. */
-function pageOf(items: Json[], q: { order?: "asc" | "desc"; limit?: number; after?: string; before?: string }) {
+function pageOf(items: Json[], q: { order?: "asc" | "desc"; limit?: string; after?: string; before?: string }) {
   let list = q.order === "asc" ? [...items] : [...items].reverse();
   if (q.after) {
     const at = list.findIndex((it) => it.id === q.after);
@@ -80,7 +80,7 @@ function pageOf(items: Json[], q: { order?: "asc" | "desc"; limit?: number; afte
     const at = list.findIndex((it) => it.id === q.before);
     list = at >= 0 ? list.slice(0, at) : list;
   }
-  const limit = q.limit ?? 20;
+  const limit = q.limit === undefined ? 20 : Number(q.limit);
   const data = list.slice(0, limit);
   return {
     object: "list" as const,

@@ -1,0 +1,71 @@
+/**
+ * The config store's reloads: the file watchers start a moment after start-up (so that creating
+ * them does not delay the first answer), and an edit made before they start is not lost.
+ */
+import { afterEach, expect, test } from "bun:test";
+import { loadConfig } from "../../src/config/load";
+import { resolveSettings } from "../../src/config/settings";
+import { ConfigStore } from "../../src/config/store";
+import { createLogger } from "../../src/observability/logger";
+import { tempDir, testModels, writeModels } from "../support/gateway";
+
+const stores: ConfigStore[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+});
+
+function makeStore() {
+  const dir = tempDir();
+  writeModels(dir);
+  const settings = resolveSettings({ command: "serve", configDir: dir }, { TEST_MODE: "true" });
+  const loaded = loadConfig(settings);
+  if (!loaded.config) throw new Error("test config did not load");
+  const lines: string[] = [];
+  const store = new ConfigStore(loaded.config, settings, createLogger("debug", (l) => lines.push(l)));
+  stores.push(store);
+  return { dir, store, lines };
+}
+
+const added = { added: { id: "meta.llama-4-scout", region: "us-chicago-1", compartmentId: "ocid1.compartment.oc1..x" } };
+
+async function until(check: () => boolean, ms: number) {
+  const deadline = Date.now() + ms;
+  while (!check() && Date.now() < deadline) await Bun.sleep(10);
+}
+
+test("an edit made before the watchers start is applied when they start", async () => {
+  const { dir, store, lines } = makeStore();
+  store.watch(100);
+  // Written before the watchers exist: no file event will ever report it.
+  writeModels(dir, testModels(added));
+  expect(store.current.aliases.has("added")).toBe(false);
+  await until(() => store.current.aliases.has("added"), 2000);
+  expect(store.current.aliases.has("added")).toBe(true);
+  expect(lines.some((l) => l.includes("config files changed during start-up"))).toBe(true);
+});
+
+test("with no edit, starting the watchers reloads nothing", async () => {
+  const { store, lines } = makeStore();
+  store.watch(20);
+  await Bun.sleep(300);
+  expect(lines.some((l) => l.includes("config reloaded"))).toBe(false);
+});
+
+test("once started, the watchers see an edit", async () => {
+  const { dir, store, lines } = makeStore();
+  store.watch(0);
+  await Bun.sleep(100);
+  writeModels(dir, testModels(added));
+  await until(() => store.current.aliases.has("added"), 3000);
+  expect(store.current.aliases.has("added")).toBe(true);
+  expect(lines.some((l) => l.includes("llm_models.json changed"))).toBe(true);
+});
+
+test("closed before the watchers start, the store never starts them", async () => {
+  const { dir, store } = makeStore();
+  store.watch(50);
+  store.close();
+  writeModels(dir, testModels(added));
+  await Bun.sleep(400);
+  expect(store.current.aliases.has("added")).toBe(false);
+});
