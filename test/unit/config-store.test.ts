@@ -21,12 +21,18 @@ function makeStore() {
   const loaded = loadConfig(settings);
   if (!loaded.config) throw new Error("test config did not load");
   const lines: string[] = [];
-  const store = new ConfigStore(loaded.config, settings, createLogger("debug", (l) => lines.push(l)));
+  const store = new ConfigStore(
+    loaded.config,
+    settings,
+    createLogger("debug", (l) => lines.push(l)),
+  );
   stores.push(store);
   return { dir, store, lines };
 }
 
-const added = { added: { id: "meta.llama-4-scout", region: "us-chicago-1", compartmentId: "ocid1.compartment.oc1..x" } };
+const added = {
+  added: { id: "meta.llama-4-scout", region: "us-chicago-1", compartmentId: "ocid1.compartment.oc1..x" },
+};
 
 async function until(check: () => boolean, ms: number) {
   const deadline = Date.now() + ms;
