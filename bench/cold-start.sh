@@ -1,11 +1,29 @@
 #!/usr/bin/env bash
 # One cold start of the binary to its first 200 (the command hyperfine times):
-#   cold-start.sh BIN CONFIG_DIR PORT CPU
+#   cold-start.sh BIN CONFIG_DIR PORT CPU [PIDFILE]
 # Starts BIN pinned to CPU with a clean environment (API_KEY, OCI_INFERENCE_ENDPOINT and LOG_LEVEL
-# come from the caller's env), polls GET /health over bash's /dev/tcp (no fork per attempt)
-# until the answer is 200, then kills the binary by pid and waits for it.
+# come from the caller's env) and polls GET /health over bash's /dev/tcp (no fork per attempt)
+# until the answer is 200. With PIDFILE, the timed command ends there: the binary is left running,
+# its pid in PIDFILE, for `cold-start.sh --reap PIDFILE` (hyperfine's --prepare, untimed) to stop
+# before the next start. Without it, the binary is killed and waited for inside the timed command,
+# which adds the process's exit (~10 ms for a 100 MB Bun binary) to what is measured.
+#   cold-start.sh --reap PIDFILE
+# Kills the binary PIDFILE names (if any) and waits until it is gone: its memory released and its
+# port closed, which the kernel has done once the process is a zombie or no longer exists.
 set -u
-bin=$1 dir=$2 port=$3 cpu=$4
+if [ "${1:-}" = "--reap" ]; then
+  pidfile=$2
+  [ -f "$pidfile" ] || exit 0
+  pid=$(cat "$pidfile")
+  rm -f "$pidfile"
+  kill -9 "$pid" 2>/dev/null
+  while [ -e "/proc/$pid" ]; do
+    state=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) || break
+    [ "$state" = "Z" ] && break
+  done
+  exit 0
+fi
+bin=$1 dir=$2 port=$3 cpu=$4 pidfile=${5:-}
 env -i PATH=/usr/bin:/bin HOME="$dir" API_KEY="${API_KEY:-bench}" OCI_INFERENCE_ENDPOINT="${OCI_INFERENCE_ENDPOINT:-http://127.0.0.1:9}" \
   LOG_LEVEL="${LOG_LEVEL:-warn}" SESSION_STORE=memory \
   taskset -c "$cpu" "$bin" --config-dir "$dir" --port "$port" --host 127.0.0.1 >/dev/null 2>&1 &
@@ -24,6 +42,10 @@ while [ "$n" -lt 200000 ]; do
   fi
   kill -0 "$pid" 2>/dev/null || break
 done
+if [ "$ok" = 0 ] && [ -n "$pidfile" ]; then
+  echo "$pid" >"$pidfile"
+  exit 0
+fi
 kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 exit $ok

@@ -103,22 +103,32 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   const app = createApp(services, { ledger });
   // A worker of `--workers N` shares the port its supervisor checked (server/supervisor.ts).
   const worker = process.env[WORKER_ENV];
+  let server: Bun.Server<undefined>;
   try {
-    app.listen({
+    // Bun.serve itself rather than Elysia's `listen`, which, once listening, builds the app's
+    // request handler a second time, reloads the server twice and forces a garbage collection, all
+    // before the first request is read (~4 ms of a start; docs/architecture.md#start-up-what-loads-when).
+    // Nothing else it does applies here: no asynchronous plugins, no onStart/onStop hooks, and no
+    // Bun-native routes (systemRouter: false in app.ts).
+    server = Bun.serve({
       port: settings.port,
       hostname: settings.host,
       maxRequestBodySize: MAX_REQUEST_BODY,
-      // A port already in use is an error, not a port shared with whatever holds it (Elysia
-      // turns SO_REUSEPORT on by default): only the workers of one supervisor share theirs.
+      // A port already in use is an error, not a port shared with whatever holds it: only the
+      // workers of one supervisor share theirs.
       reusePort: worker !== undefined,
       // Production: never Bun's development error page (it shows source lines and stacks).
       development: false,
+      // Elysia's default; long calls lift it per request (http/context.ts).
+      idleTimeout: 30,
+      fetch: app.fetch,
     });
   } catch (e) {
     console.error(`ocigenai: cannot listen on ${settings.host}:${settings.port}: ${(e as Error).message}`);
     return 2;
   }
-  const server = app.server!;
+  // Handlers reach the server (per-request timeouts) through Elysia's context, which reads it here.
+  app.server = server;
   const line = banner(settings, config, server.port ?? settings.port);
   // A worker's banner goes to its supervisor, which shows it once for all of them.
   if (worker && process.send) process.send({ type: "ready", banner: line });
