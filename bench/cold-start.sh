@@ -16,8 +16,7 @@
 #
 #   cold-start.sh --reap PIDFILE
 # Kills the binary PIDFILE names (if any) and waits until it is gone — its memory released and its
-# port closed, which the kernel has done once the process is a zombie or no longer exists — and
-# makes sure PIDFILE.fifo exists.
+# port closed — and makes sure PIDFILE.fifo exists.
 set -u
 if [ "${1:-}" = "--reap" ]; then
   pidfile=$2
@@ -26,9 +25,15 @@ if [ "${1:-}" = "--reap" ]; then
   pid=$(cat "$pidfile")
   rm -f "$pidfile"
   kill -9 "$pid" 2>/dev/null
+  # Until the process is reaped, or is a zombie with no thread left: the leader turns zombie while
+  # its other threads may still be tearing down the process's memory, on the core the next start
+  # is pinned to (~10 ms of work, which otherwise landed in the next timed run).
   while [ -e "/proc/$pid" ]; do
     state=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) || break
-    [ "$state" = "Z" ] && break
+    if [ "$state" = "Z" ]; then
+      tasks=("/proc/$pid/task/"*)
+      [ "${#tasks[@]}" -le 1 ] && break
+    fi
   done
   exit 0
 fi
