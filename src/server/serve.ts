@@ -27,6 +27,9 @@ const FLUSH_MS = 500;
  */
 const SIGNER_WARM_MS = 300;
 
+/** How long after listening the JIT gets its normal policy back (build.ts starts it reluctant). */
+const JIT_NORMAL_AFTER_MS = 100;
+
 async function chooseTransport(
   settings: Settings,
   config: LoadedConfig,
@@ -143,8 +146,10 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   if (!config.keys.configured)
     log.warn("no API_KEY/API_KEYS and no api_keys.json keys: only callers on this machine (loopback) are served");
   store.watch();
-  // Started: the JIT's start-up reluctance (build.ts) must not slow the code that runs from now on.
-  Bun.unsafe.setJITPolicy(1);
+  // Started: the JIT's start-up reluctance (build.ts) must not slow the code that runs from now on,
+  // but it is lifted a moment later: lifted at once, the JIT set about compiling the start-up code
+  // that had run often enough, on the core the first request was being answered on (~2 ms of it).
+  setTimeout(() => Bun.unsafe.setJITPolicy(1), JIT_NORMAL_AFTER_MS).unref();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
