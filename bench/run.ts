@@ -40,6 +40,7 @@ import {
   streamLoad,
   type Target,
 } from "./lib/load";
+import { freePort } from "./lib/net";
 import {
   type Child,
   CLK_TCK,
@@ -936,13 +937,6 @@ async function main(): Promise<number> {
     console.log("bench:smoke ok: every arm ran and produced numbers");
   }
   return 0;
-}
-
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
-  const p = s.port!;
-  s.stop(true);
-  return p;
 }
 
 // ---------------------------------------------------------------- aggregation
