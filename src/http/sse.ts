@@ -54,6 +54,11 @@ function frameText(f: SseFrame): string {
   return f.event ? `event: ${f.event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
 }
 
+/** The same frames with their data serialized now: a caller about to wait does this work first. */
+export function serialized(frames: readonly SseFrame[]): SseFrame[] {
+  return frames.map((f) => (typeof f.data === "string" ? f : { ...f, data: JSON.stringify(f.data) }));
+}
+
 export function encodeFrame(f: SseFrame): Uint8Array {
   return encoder.encode(frameText(f));
 }

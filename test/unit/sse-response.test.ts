@@ -1,6 +1,6 @@
 /** The gateway's SSE writer (src/http/sse.ts): frames, batches of frames, keep-alive and the end. */
 import { describe, expect, test } from "bun:test";
-import { type SseChunk, sseResponse } from "../../src/http/sse";
+import { type SseChunk, serialized, sseResponse } from "../../src/http/sse";
 
 const options = (closed: string[] = []) => ({
   keepAliveMs: 50,
@@ -74,5 +74,22 @@ describe("sseResponse", () => {
     expect(got.startsWith("data: first\n\n: keep-alive\n\n")).toBe(true);
     expect(got.endsWith('event: error\ndata: {"message":"Error: upstream broke"}\n\n')).toBe(true);
     expect(closed).toEqual(["error"]);
+  });
+});
+
+describe("serialized", () => {
+  test("frames serialized ahead go out byte for byte as they would have; string data stays as is", async () => {
+    const frames = [
+      { event: "response.created", data: { type: "response.created", response: { id: "r", tools: [{ a: "é\n" }] } } },
+      { data: "[DONE]" },
+    ];
+    const ahead = serialized(frames);
+    expect(ahead[0]!.data).toBe(JSON.stringify(frames[0]!.data));
+    expect(ahead[1]).toBe(frames[1]!);
+    async function* nothing(): AsyncGenerator<SseChunk> {}
+    const text = async (opening: SseChunk) =>
+      (await chunks(sseResponse(nothing(), { ...options(), opening }))).join("");
+    expect(await text(ahead)).toBe(await text(frames));
+    expect(await text(ahead)).toContain('event: response.created\ndata: {"type":"response.created"');
   });
 });

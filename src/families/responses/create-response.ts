@@ -5,7 +5,7 @@ import type { ModelAlias } from "../../config/types";
 import { ApiError, badRequest } from "../../errors/api-error";
 import type { RequestState } from "../../http/request-state";
 import { type Reply, type StreamReply, streamReply } from "../../http/respond";
-import type { SseChunk } from "../../http/sse";
+import { type SseChunk, serialized } from "../../http/sse";
 import { mapFlow } from "../../lib/flow";
 import { itemIdsFor, type MintItemId, newResponseId } from "../../stored-responses/item-ids";
 import type { Json, ResponseObject } from "../../stored-responses/response-types";
@@ -57,6 +57,11 @@ export async function createResponse(
   const plan = planTools(body.tools, body.tool_choice, deps.strictTools, loaded);
   const request = convertToChatRequest(body, plan, chain?.items, given);
   const chainId = chain?.chainId ?? id;
+  const shell = responseShell(id, i.alias.alias, body);
+  // A stream's opening events are made while OCI is being asked, not once it answers: they carry
+  // the response object twice (a coding agent's holds its instructions and tools, tens of KB),
+  // and they leave with the first token.
+  const opened = body.stream ? openStream(shell, plan) : undefined;
   const out: ChatOutcome = await deps.chat.run({
     alias: i.alias,
     request,
@@ -66,7 +71,6 @@ export async function createResponse(
     trace: call,
     conversation: { kind: "auto", channel: "responses", cuid: chainId },
   });
-  const shell = responseShell(id, i.alias.alias, body);
   const keep = keeper(deps.stored, owner, body.store === false ? undefined : { input: items, chainId });
 
   if (out.kind === "answer") {
@@ -85,7 +89,13 @@ export async function createResponse(
       ignoredTools: plan.ignored,
     };
   }
-  return { reply: responseStream(out, shell, plan, keep), ignoredTools: plan.ignored };
+  return { reply: responseStream(out, opened ?? openStream(shell, plan), keep), ignoredTools: plan.ignored };
+}
+
+/** The stream's writer and its opening events, serialized. */
+function openStream(shell: ResponseObject, plan: ToolPlan): { writer: ResponseStreamWriter; opening: SseChunk } {
+  const writer = new ResponseStreamWriter(shell, plan);
+  return { writer, opening: serialized(writer.start()) };
 }
 
 /**
@@ -104,11 +114,9 @@ function keeper(
 
 function responseStream(
   out: ChatStream,
-  shell: ResponseObject,
-  plan: ToolPlan,
+  { writer, opening }: { writer: ResponseStreamWriter; opening: SseChunk },
   keep: (response: ResponseObject) => Promise<void>,
 ): StreamReply {
-  const writer = new ResponseStreamWriter(shell, plan);
   // Each event's frames leave together (the first delta with its item and part announcements).
   const frames = mapFlow<ChatEvent, SseChunk>(out.events, {
     push: (ev, to) => to.next(writer.push(ev)),
@@ -120,7 +128,7 @@ function responseStream(
       to.next(last);
     },
   });
-  return streamReply(out, frames, (e) => writer.failed(e), { opening: writer.start() });
+  return streamReply(out, frames, (e) => writer.failed(e), { opening });
 }
 
 const ID_PREFIX: Record<string, string> = {
