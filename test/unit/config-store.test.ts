@@ -39,15 +39,20 @@ async function until(check: () => boolean, ms: number) {
   while (!check() && Date.now() < deadline) await Bun.sleep(10);
 }
 
+/** The alias `added` comes into force within `ms`, and the reload's log line names `reason`. */
+async function expectAdded(s: ReturnType<typeof makeStore>, reason: string, ms: number) {
+  await until(() => s.store.current.aliases.has("added"), ms);
+  expect(s.store.current.aliases.has("added")).toBe(true);
+  expect(s.lines.some((l) => l.includes(reason))).toBe(true);
+}
+
 test("an edit made before the watchers start is applied when they start", async () => {
-  const { dir, store, lines } = makeStore();
-  store.watch(100);
+  const s = makeStore();
+  s.store.watch(100);
   // Written before the watchers exist: no file event will ever report it.
-  writeModels(dir, testModels(added));
-  expect(store.current.aliases.has("added")).toBe(false);
-  await until(() => store.current.aliases.has("added"), 2000);
-  expect(store.current.aliases.has("added")).toBe(true);
-  expect(lines.some((l) => l.includes("config files changed during start-up"))).toBe(true);
+  writeModels(s.dir, testModels(added));
+  expect(s.store.current.aliases.has("added")).toBe(false);
+  await expectAdded(s, "config files changed during start-up", 2000);
 });
 
 test("with no edit, starting the watchers reloads nothing", async () => {
@@ -58,13 +63,11 @@ test("with no edit, starting the watchers reloads nothing", async () => {
 });
 
 test("once started, the watchers see an edit", async () => {
-  const { dir, store, lines } = makeStore();
-  store.watch(0);
+  const s = makeStore();
+  s.store.watch(0);
   await Bun.sleep(100);
-  writeModels(dir, testModels(added));
-  await until(() => store.current.aliases.has("added"), 3000);
-  expect(store.current.aliases.has("added")).toBe(true);
-  expect(lines.some((l) => l.includes("llm_models.json changed"))).toBe(true);
+  writeModels(s.dir, testModels(added));
+  await expectAdded(s, "llm_models.json changed", 3000);
 });
 
 test("closed before the watchers start, the store never starts them", async () => {
