@@ -149,10 +149,8 @@ class Script {
   }
 }
 
-const script = (text: string) => new Script(text);
-
-const ADMIT = script(ADMIT_SCRIPT);
-const SETTLE = script(SETTLE_SCRIPT);
+const ADMIT = new Script(ADMIT_SCRIPT);
+const SETTLE = new Script(SETTLE_SCRIPT);
 
 /**
  * Sessions, stored responses and quotas in Redis, shared by every gateway instance pointing at it;
