@@ -3,6 +3,7 @@ import { ENV_KEY_PREFIX, KEY_NAME_PATTERN, MAX_KEY_LIMIT, parseApiKeys } from ".
 import { UsageError } from "../config/flags";
 import type { Settings } from "../config/settings";
 import { formatProblem } from "../config/types";
+import { sha256Hex } from "../lib/sha256";
 
 const LIMIT_FLAGS = {
   "--rpm": "rpm",
@@ -50,7 +51,7 @@ export function runKeys(settings: Settings, rest: string[], out: (line: string) 
     } else throw new UsageError(`keys new: unknown argument '${flags[i]}'`);
   }
   const key = `ocg_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`;
-  const record = { sha256: new Bun.CryptoHasher("sha256").update(key).digest("hex"), ...entry };
+  const record = { sha256: sha256Hex(key), ...entry };
   out(`key: ${key}`);
   out("(shown this once: only its SHA-256 is kept; give it to the team now)");
   if (!write) {

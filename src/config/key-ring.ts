@@ -1,3 +1,4 @@
+import { sha256Hex } from "../lib/sha256";
 import type { TeamKey } from "./api-keys";
 import { ENV_KEY_PREFIX } from "./api-keys";
 import { compileGlob } from "./compile-glob";
@@ -16,8 +17,6 @@ export interface KeyIdentity {
   /** Whether the key may use this alias (its `models` allowlist; every alias when there is none). */
   mayUse(alias: string): boolean;
 }
-
-const sha256Hex = (s: string) => new Bun.CryptoHasher("sha256").update(s).digest("hex");
 
 /**
  * Every accepted key, by the SHA-256 of the key: the keys of API_KEY / API_KEYS (no limits, every

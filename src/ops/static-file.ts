@@ -1,3 +1,5 @@
+import { sha256Hex } from "../lib/sha256";
+
 /**
  * A file the gateway serves from memory (the API reference page and its assets), answered with a
  * validator (ETag), gzip when the client takes it, and the cache policy the caller chooses.
@@ -13,7 +15,7 @@ export class StaticFile {
     readonly bytes: Uint8Array<ArrayBuffer>,
     readonly type: string,
   ) {
-    this.version = new Bun.CryptoHasher("sha256").update(bytes).digest("hex").slice(0, 16);
+    this.version = sha256Hex(bytes).slice(0, 16);
     this.etag = `W/"${this.version}"`;
   }
 

@@ -1,5 +1,6 @@
 import type { FunctionTool, ToolChoice } from "../../chat/types";
 import { badRequest } from "../../errors/api-error";
+import { sha256Hex } from "../../lib/sha256";
 import type { Json } from "../../stored-responses/response-types";
 
 /** How a function the model calls goes back to the client (docs/api/responses.md#tools). */
@@ -34,7 +35,7 @@ export function offeredName(name: string, namespace?: string): string {
   if (!namespace) return name;
   const flat = `${namespace}__${name}`;
   if (flat.length <= 64) return flat;
-  const hash = new Bun.CryptoHasher("sha256").update(flat).digest("hex").slice(0, 8);
+  const hash = sha256Hex(flat).slice(0, 8);
   return `${namespace.slice(0, 20)}__${name.slice(0, 33)}_${hash}`;
 }
 
