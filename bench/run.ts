@@ -859,7 +859,7 @@ async function main(): Promise<number> {
             url: target.url,
             bodyFile: bodies.small.file,
             key: API_KEY,
-            threads: 2,
+            threads: 1,
             conns: cfg.wrkConns * 2,
             seconds: cfg.wrkSeconds + 1,
             prefix: anyCore,
