@@ -32,12 +32,6 @@ const HEALTHY_AFTER_MS = 60_000;
 /** How long a worker may take to start listening. */
 const START_TIMEOUT_MS = 30_000;
 const KILL_MARGIN_MS = 5_000;
-/**
- * mimalloc's purge of freed "holes" off (an option of the allocator inside Bun 1.4.5; an unknown
- * option is ignored). Measured: 2 workers on 2 cores served 1.71–1.73 × one worker's throughput
- * with it, 1.52–1.61 × without (BENCHMARKS.md).
- */
-export const WORKER_PURGE_HOLES = "0";
 
 interface Worker {
   id: number;
@@ -86,10 +80,6 @@ export async function supervise(o: SupervisorOptions): Promise<number | undefine
         // Free here (a new process, no relaunch): behind an HTTP proxy a worker's OCI calls go
         // through Bun's fetch, whose limit this raises (docs/deploy.md#how-upstream-calls-are-sent).
         BUN_CONFIG_MAX_HTTP_REQUESTS: process.env.BUN_CONFIG_MAX_HTTP_REQUESTS || MAX_HTTP_REQUESTS,
-        // Also free here: the allocator keeps freed memory instead of purging it on a background
-        // thread, which with N workers on N cores takes its CPU from another worker
-        // (docs/deploy.md#allocator-tuning-optional). An operator's own value wins.
-        MIMALLOC_PURGE_HOLES: process.env.MIMALLOC_PURGE_HOLES ?? WORKER_PURGE_HOLES,
       },
       stdin: "ignore",
       stdout: "inherit",
