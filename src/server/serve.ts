@@ -8,6 +8,7 @@ import { Metrics } from "../observability/metrics";
 import { UpstreamLedger } from "../observability/upstream-ledger";
 import { createSigner } from "../oci/auth";
 import { createHttpTransport } from "../oci/http-transport";
+import type { ExchangeReport } from "../oci/signed-http";
 import type { OciTransport } from "../oci/transport";
 import { createStateStore } from "../state/create-store";
 import type { StateStore } from "../state/types";
@@ -29,6 +30,11 @@ const SIGNER_WARM_MS = 300;
 
 /** How long after listening the JIT gets its normal policy back (build.ts starts it reluctant). */
 const JIT_NORMAL_AFTER_MS = 100;
+
+function recordExchange(r: ExchangeReport, ledger: UpstreamLedger, metrics: Metrics): void {
+  ledger.add(r.requestId, r.ms, r.attempts);
+  metrics.upstreamCall(r.url, r.status, r.ms / 1000);
+}
 
 async function chooseTransport(
   settings: Settings,
@@ -54,9 +60,11 @@ async function chooseTransport(
     endpoints: settings.endpoints,
     upstreamTimeoutMs: settings.upstreamTimeoutMs,
     streamIdleMs: settings.streamIdleMs,
+    // Bookkeeping waits for the next turn of the event loop: recorded inside the call, it sat
+    // between OCI's answer and the client's first byte (~35 µs at a light load; the request's log
+    // line, which reads the ledger, is written in a later turn).
     onExchange: (r) => {
-      ledger.add(r.requestId, r.ms, r.attempts);
-      metrics.upstreamCall(r.url, r.status, r.ms / 1000);
+      setImmediate(recordExchange, r, ledger, metrics);
     },
     onRetry: (r) => {
       metrics.retry(r.url, r.reason);
