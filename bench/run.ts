@@ -1292,7 +1292,7 @@ function report(
     const one = med(1);
     const two = med(2);
     L.push(
-      `### Workers (closed loop: wrk -t2 -c${cfg.wrkConns * 2}, ${cfg.wrkSeconds + 1} s, mock 0 ms, small body, signed path, nothing pinned, median of ${cfg.reps})`,
+      `### Workers (closed loop: wrk -t1 -c${cfg.wrkConns * 2}, ${cfg.wrkSeconds + 1} s, mock 0 ms, small body, signed path, nothing pinned, median of ${cfg.reps})`,
       "",
       "Cores used meanwhile (CPU seconds per second, medians): the gateway (supervisor and workers), the mock OCI, and the rest (wrk, the bench, anything else); the machine has 2.",
       "",
