@@ -58,10 +58,15 @@ export async function createResponse(
   const request = convertToChatRequest(body, plan, chain?.items, given);
   const chainId = chain?.chainId ?? id;
   const shell = responseShell(id, i.alias.alias, body);
-  // A stream's opening events are made while OCI is being asked, not once it answers: they carry
+  // A stream's opening events are made while OCI is being asked — after the request has left,
+  // in the next turn of the event loop — not before it leaves nor once OCI answers: they carry
   // the response object twice (a coding agent's holds its instructions and tools, tens of KB),
-  // and they leave with the first token.
-  const opened = body.stream ? openStream(shell, plan) : undefined;
+  // and they leave with the first token. An answer faster than that turn makes them itself.
+  let opened: Opened | undefined;
+  if (body.stream)
+    setImmediate(() => {
+      opened ??= openStream(shell, plan);
+    });
   const out: ChatOutcome = await deps.chat.run({
     alias: i.alias,
     request,
@@ -89,11 +94,17 @@ export async function createResponse(
       ignoredTools: plan.ignored,
     };
   }
-  return { reply: responseStream(out, opened ?? openStream(shell, plan), keep), ignoredTools: plan.ignored };
+  opened ??= openStream(shell, plan);
+  return { reply: responseStream(out, opened, keep), ignoredTools: plan.ignored };
 }
 
-/** The stream's writer and its opening events, serialized. */
-function openStream(shell: ResponseObject, plan: ToolPlan): { writer: ResponseStreamWriter; opening: SseChunk } {
+/** A stream's writer and its opening events, serialized. */
+interface Opened {
+  writer: ResponseStreamWriter;
+  opening: SseChunk;
+}
+
+function openStream(shell: ResponseObject, plan: ToolPlan): Opened {
   const writer = new ResponseStreamWriter(shell, plan);
   return { writer, opening: serialized(writer.start()) };
 }
@@ -114,7 +125,7 @@ function keeper(
 
 function responseStream(
   out: ChatStream,
-  { writer, opening }: { writer: ResponseStreamWriter; opening: SseChunk },
+  { writer, opening }: Opened,
   keep: (response: ResponseObject) => Promise<void>,
 ): StreamReply {
   // Each event's frames leave together (the first delta with its item and part announcements).
