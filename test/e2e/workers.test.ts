@@ -29,7 +29,11 @@ beforeAll(async () => {
   writeModels(dir, testModels({ bench: testModels().llama }));
   writeFileSync(
     join(dir, "api_keys.json"),
-    JSON.stringify({ limited: { sha256: createHash("sha256").update("limited-key").digest("hex"), rpm: 5 } }),
+    JSON.stringify({
+      limited: { sha256: createHash("sha256").update("limited-key").digest("hex"), rpm: 5 },
+      counted: { sha256: createHash("sha256").update("counted-key").digest("hex") },
+      ops: { sha256: createHash("sha256").update("ops-key").digest("hex"), admin: true },
+    }),
   );
 }, BINARY_SETUP_TIMEOUT_MS);
 afterAll(async () => {
@@ -119,6 +123,50 @@ describe("two workers on one port", () => {
     const statuses = (await Promise.all(Array.from({ length: 10 }, () => chat(g, "limited-key")))).map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+  });
+
+  // A new connection per request: the kernel spreads connections, not requests, over the workers.
+  const fresh = (path: string, init: { key: string; body?: unknown }) =>
+    fetch(`${g.url}${path}`, {
+      method: init.body === undefined ? "GET" : "POST",
+      headers: { authorization: `Bearer ${init.key}`, "content-type": "application/json", connection: "close" },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+
+  test("a stored response is found whichever worker answers (SQLite shared)", async () => {
+    for (let i = 0; i < 4; i++) {
+      const created = await fresh("/v1/responses", { key: "k", body: { model: "llama", input: `r${i}` } });
+      expect(created.status).toBe(200);
+      const { id } = (await created.json()) as { id: string };
+      // Eight reads on eight connections: unshared, about half would land on the other worker's empty store.
+      const reads = await Promise.all(Array.from({ length: 8 }, () => fresh(`/v1/responses/${id}`, { key: "k" })));
+      expect(reads.map((r) => r.status)).toEqual(Array(8).fill(200));
+      for (const r of reads) expect(((await r.json()) as { id: string }).id).toBe(id);
+    }
+  });
+
+  test("the usage ledger counts every worker's answers", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        fresh("/v1/chat/completions", {
+          key: "counted-key",
+          body: { model: "llama", messages: [{ role: "user", content: "hi" }] },
+        }),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(12).fill(200));
+    // Each worker writes an unlimited key's usage at most once a second (docs/teams-and-quotas.md).
+    let requests = 0;
+    await waitUntil(
+      async () => {
+        const r = await fresh("/admin/usage?key=counted", { key: "ops-key" });
+        requests = ((await r.json()) as { totals: { requests: number } }).totals.requests;
+        return requests === 12;
+      },
+      5_000,
+      "the report to count all 12 answers",
+    ).catch(() => {});
+    expect(requests).toBe(12);
   });
 
   test("a crashed worker is started again and the port keeps answering", async () => {
