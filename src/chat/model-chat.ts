@@ -93,5 +93,9 @@ export async function runModelChat(
     return { kind: "answer", answer: format.map(reply.body), ociRequestId: reply.opcRequestId };
   }
   const upstream = await transport.chatStream(where, details, opts);
-  return chatStream(upstream.events, upstream, format.stream(newAnswerId()));
+  return chatStream(
+    upstream.events,
+    { ociRequestId: upstream.opcRequestId, cancel: upstream.cancel },
+    format.stream(newAnswerId()),
+  );
 }

@@ -80,6 +80,8 @@ for (const mode of responsesModes(env)) {
         });
         expect({ request: i, status: r.status }).toEqual({ request: i, status: 200 });
         ignored.push(r.headers.get("x-ocigenai-ignored-tools"));
+        // OCI's request id reaches the client on streams too (the fake's, or TEST_MODE's own).
+        expect(r.headers.get("x-oci-request-id")).toBeTruthy();
         const response = await finalResponse(r, body.stream === true);
         expect(response.status).toBe("completed");
         expect(response.store).toBe(body.store !== false);
