@@ -67,8 +67,15 @@ export class Responder {
       return r.body;
     }
     const { metrics } = this.o;
-    const headers: Record<string, string> = { ...call.answerHeaders, "x-request-id": call.id };
-    if (r.ociRequestId) headers["x-oci-request-id"] = r.ociRequestId;
+    // Elysia copies a returned Response into a new one, headers and all, whenever `set` still
+    // holds headers — on a stream's first byte, the largest single step left (BENCHMARKS.md,
+    // "where the time goes"). The headers go into the Response here, and `set` is left empty so
+    // Elysia hands it to Bun as it is.
+    const headers: Record<string, string> = {};
+    for (const name in set.headers) headers[name] = String(set.headers[name]);
+    set.headers = {};
+    Object.assign(headers, call.answerHeaders);
+    headers["x-request-id"] = call.id;
     call.streamOpened();
     metrics.activeStreams.inc();
     return sseResponse(r.frames, {

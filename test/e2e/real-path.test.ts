@@ -155,14 +155,23 @@ describe("signed chat through the fake OCI", () => {
   test("a recorded GENERIC stream is replayed as OpenAI chunks, [DONE] last", async () => {
     fake.clear();
     fake.script("chat", { chunksFile: "generic-text.chunks.txt" });
-    const res = await post("/v1/chat/completions", {
-      model: "llama",
-      messages: [{ role: "user", content: "joke" }],
-      stream: true,
-      stream_options: { include_usage: true },
-    });
+    const res = await post(
+      "/v1/chat/completions",
+      {
+        model: "llama",
+        messages: [{ role: "user", content: "joke" }],
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+      { origin: "https://app.example", "x-request-id": "client-chose-this" },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toStartWith("text/event-stream");
+    // The stream's Response is built with every header the request gathered (CORS, ids).
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-expose-headers")).toContain("x-oci-request-id");
+    expect(res.headers.get("x-request-id")).toBe("client-chose-this");
+    expect(res.headers.get("x-oci-request-id")).toBe(fake.requestsFor("chat")[0]!.requestId);
     const { events } = await readSse(res);
     expect(events.at(-1)).toBe("[DONE]");
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e));

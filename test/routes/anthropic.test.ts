@@ -203,6 +203,11 @@ describe("what reaches OCI", () => {
     const r = await create(makeTestApp().call, { tools });
     expect(r.status).toBe(200);
     expect(r.headers.get("x-ocigenai-ignored-tools")).toBe("web_search_20250305");
+    const streamed = await create(makeTestApp().call, { tools, stream: true });
+    expect(streamed.headers.get("content-type")).toStartWith("text/event-stream");
+    expect(streamed.headers.get("x-ocigenai-ignored-tools")).toBe("web_search_20250305");
+    expect(streamed.headers.get("x-request-id")).toBeTruthy();
+    await streamed.text();
     const strict = await create(makeTestApp({ env: { STRICT_TOOLS: "true" } }).call, { tools });
     expect(strict.status).toBe(400);
     expect((await strict.json()).error.message).toContain("tools[0].type");
