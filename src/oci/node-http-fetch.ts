@@ -13,6 +13,11 @@ export interface UpstreamRequest {
   headers: Headers;
   body?: string | Uint8Array;
   signal: AbortSignal;
+  /**
+   * The caller will take a successful answer's body with socket-http's `tapBody`, not read it:
+   * socket-http then makes no web stream for it. Other senders ignore it (their bodies are read).
+   */
+  pushBody?: boolean;
 }
 
 /** Statuses whose answers have no body (a Response refuses one). */

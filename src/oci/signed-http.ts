@@ -3,7 +3,7 @@ import { type Flow, type FlowControl, type FlowSink, pullFrom, streamFlow } from
 import { VERSION } from "../version";
 import { decideRetry } from "./retry-policy";
 import type { RequestSigner } from "./signer";
-import { tapBody } from "./socket-http";
+import { hasBody, tapBody } from "./socket-http";
 import { SseJsonDecoder } from "./sse";
 import type { CallOptions, OciEventStream, OciReply } from "./transport";
 import { createUpstreamSender, type UpstreamSender } from "./upstream-sender";
@@ -60,6 +60,8 @@ interface Exchange {
   ctrl: AbortController;
   /** The answer's body is handed on as it arrives (raw): the sender uses node:http for it. */
   direct?: boolean;
+  /** A successful answer's body is taken with `takeBody` here (UpstreamRequest.pushBody). */
+  push?: boolean;
 }
 
 const utf8 = new TextEncoder();
@@ -69,23 +71,52 @@ const MAX_ERROR_BODY = 64 * 1024;
 /** The largest JSON answer read (an embeddings batch is a few MB); beyond it OCI's answer is refused. */
 const MAX_JSON_BODY = 64 * 1024 * 1024;
 
+const NO_BYTES: FlowControl = { pause() {}, resume() {}, cancel() {} };
+
+/**
+ * An answer's body pushed into `sink`: tapped at the socket when socket-http.ts answered it (the
+ * only way to have a body it was asked to push), else read from its web stream. Every answer
+ * taken here is consumed or cancelled, so its connection goes back to the pool or is closed.
+ */
+function takeBody(res: Response, sink: FlowSink<Uint8Array>): FlowControl {
+  const tapped = tapBody(res, sink);
+  if (tapped) return tapped;
+  if (res.body) return streamFlow(res.body).subscribe(sink);
+  sink.end();
+  return NO_BYTES;
+}
+
 /** Reads at most `max` bytes of a body; `truncated` says there was more (the rest is not read). */
-async function readCapped(res: Response, max: number): Promise<{ text: string; truncated: boolean }> {
-  if (!res.body) return { text: "", truncated: false };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => {});
-      return { text: Buffer.concat(chunks).subarray(0, max).toString("utf8"), truncated: true };
-    }
-  }
-  return { text: Buffer.concat(chunks).toString("utf8"), truncated: false };
+function readCapped(res: Response, max: number): Promise<{ text: string; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    let cut = false;
+    const text = (n: number) =>
+      chunks.length === 1
+        ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, n).toString("utf8")
+        : Buffer.concat(chunks, total).subarray(0, n).toString("utf8");
+    const control = takeBody(res, {
+      next(chunk) {
+        if (cut) return;
+        chunks.push(chunk);
+        total += chunk.byteLength;
+        if (total > max) {
+          cut = true;
+          resolve({ text: text(max), truncated: true });
+          control?.cancel();
+        }
+      },
+      end() {
+        if (!cut) resolve({ text: text(total), truncated: false });
+      },
+      fail(e) {
+        if (!cut) reject(e);
+      },
+    });
+    // Over the cap already while the bytes that came before the tap were handed over.
+    if (cut) void control.cancel();
+  });
 }
 
 /**
@@ -110,7 +141,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
     try {
       return await upstream.send(
         url,
-        { method, headers, body: json ?? req.body, signal: ctrl.signal },
+        { method, headers, body: json ?? req.body, signal: ctrl.signal, pushBody: x.push === true },
         x.direct === true,
       );
     } catch (e) {
@@ -183,7 +214,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       const { at, timer } = deadline(ctrl, "no answer", opts);
       let res: Response | undefined;
       try {
-        res = await send({ method, url, req: { body }, opts, accept: "application/json", ctrl }, at);
+        res = await send({ method, url, req: { body }, opts, accept: "application/json", ctrl, push: true }, at);
         const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
         if (!res.ok) throw await httpError(res);
         let read: { text: string; truncated: boolean };
@@ -217,7 +248,10 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       const { at, timer } = deadline(ctrl, "stream not started", opts);
       let res: Response;
       try {
-        res = await send({ method: "POST", url, req: { body }, opts, accept: "text/event-stream", ctrl }, at);
+        res = await send(
+          { method: "POST", url, req: { body }, opts, accept: "text/event-stream", ctrl, push: true },
+          at,
+        );
       } catch (e) {
         ctrl.dispose();
         throw e;
@@ -226,10 +260,13 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       }
       const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
       const type = res.headers.get("content-type") ?? "";
-      if (!res.ok || !type.startsWith("text/event-stream") || !res.body) {
+      if (!res.ok || !type.startsWith("text/event-stream") || !hasBody(res)) {
         ctrl.dispose();
         if (!res.ok) throw await httpError(res);
-        const text = await res.text().catch(() => "");
+        const text = await readCapped(res, MAX_ERROR_BODY).then(
+          (r) => r.text,
+          () => "",
+        );
         throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, {
           opcRequestId,
         });
@@ -237,7 +274,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       return {
         opcRequestId,
         cancel: canceller(ctrl),
-        events: new EventFlow(res.body, ctrl, o.streamIdleMs, opcRequestId),
+        events: new EventFlow(res, ctrl, o.streamIdleMs, opcRequestId),
       };
     },
 
@@ -272,7 +309,8 @@ class EventFlow implements Flow<unknown>, FlowSink<Uint8Array>, FlowControl {
   private readonly decoder = new SseJsonDecoder();
 
   constructor(
-    private readonly body: ReadableStream<Uint8Array>,
+    /** Held until subscribed: then only its body's control is kept, not the answer. */
+    private answer: Response | undefined,
     private readonly ctrl: AbortController & { dispose(): void },
     private readonly idleMs: number,
     private readonly opcRequestId: string | undefined,
@@ -284,7 +322,9 @@ class EventFlow implements Flow<unknown>, FlowSink<Uint8Array>, FlowControl {
     // One watchdog for the whole stream, pushed back by every chunk.
     this.idle = setTimeout(idleTimeout, this.idleMs, this);
     this.ctrl.signal.addEventListener("abort", this, { once: true });
-    this.bytes = tapBody(this.body, this) ?? streamFlow(this.body).subscribe(this);
+    const answer = this.answer!;
+    this.answer = undefined;
+    this.bytes = takeBody(answer, this);
     if (this.stopLater) this.bytes.cancel();
     return this;
   }

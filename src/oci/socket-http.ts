@@ -11,6 +11,9 @@ import type { UpstreamRequest } from "./node-http-fetch";
  * certificates, the host name checked) and answers with a web `Response` whose body is paused at
  * the socket while its reader is behind — or, taken with `tapBody`, pushed from the socket's data
  * callback with no reader at all (the streaming path: docs/architecture.md#streams-are-pushed).
+ * A request sent with `pushBody` says its successful answer will be tapped: that answer's
+ * `Response` gets no web stream at all (its `body` is null), which spares building one per
+ * answer that nobody would read — a few µs and ~1 KB per open stream.
  *
  * It speaks what OCI answers: a status line, headers, then a body framed by Content-Length,
  * chunked transfer coding, or the connection's end. No Accept-Encoding is sent, so answers come
@@ -44,19 +47,25 @@ const utf8 = new TextEncoder();
 /** Bodies up to this size leave in the same write as the head. */
 const SMALL_BODY = 16 * 1024;
 
-/** The bodies this client answered that can still be tapped (see `tapBody`). */
-const taps = new WeakMap<ReadableStream<Uint8Array>, (sink: FlowSink<Uint8Array>) => FlowControl | undefined>();
+/** The answers of this client whose body can still be tapped (see `tapBody`). */
+const taps = new WeakMap<Response, (sink: FlowSink<Uint8Array>) => FlowControl | undefined>();
 
 /**
- * Takes a body this client is delivering before anyone reads it: its bytes are pushed to `sink`
- * from the socket's data callback (in order, then `end` or `fail`), and the control paces the
- * socket. Undefined for other bodies (another sender's, or one already read), which are read.
+ * Takes the body of an answer this client is delivering, before anyone reads it: its bytes are
+ * pushed to `sink` from the socket's data callback (in order, then `end` or `fail`), and the
+ * control paces the socket. Undefined for other answers (another sender's, a body already being
+ * read, none at all), which are read as web streams.
  */
-export function tapBody(body: ReadableStream<Uint8Array> | null, sink: FlowSink<Uint8Array>): FlowControl | undefined {
-  const tap = body ? taps.get(body) : undefined;
+export function tapBody(res: Response, sink: FlowSink<Uint8Array>): FlowControl | undefined {
+  const tap = taps.get(res);
   if (!tap) return undefined;
-  taps.delete(body!);
+  taps.delete(res);
   return tap(sink);
+}
+
+/** The answer has a body to take: a web stream, or one this client will push when tapped. */
+export function hasBody(res: Response): boolean {
+  return res.body !== null || taps.has(res);
 }
 
 /** A failure with a system-like code, as fetch's and node's network errors carry. */
@@ -157,6 +166,8 @@ class Exchange {
     /** Dropped once the answer begins: a stream must not hold its prompt (up to MBs) while it lasts. */
     public request: Uint8Array[] | undefined,
     readonly method: string,
+    /** A successful answer's body will be tapped (UpstreamRequest.pushBody): no web stream for it. */
+    readonly pushBody: boolean,
     readonly signal: AbortSignal,
     readonly resolve: (r: Response) => void,
     readonly reject: (e: unknown) => void,
@@ -406,6 +417,12 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
       ex.resolve(new Response(null, meta));
       return true;
     }
+    if (ex.pushBody && status < 300) {
+      const res = new Response(null, meta);
+      taps.set(res, (sink) => tapExchange(ex, sink));
+      ex.resolve(res);
+      return true;
+    }
     // High-water mark 0: `pull` means a read waits, so the body goes to the reader only once
     // someone reads it, and a tap can take it before that. Paused at HIGH_WATER bytes queued.
     const stream = new ReadableStream<Uint8Array>(
@@ -423,8 +440,9 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
       },
       { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
     );
-    taps.set(stream, (sink) => tapExchange(ex, sink));
-    ex.resolve(new Response(stream, meta));
+    const res = new Response(stream, meta);
+    taps.set(res, (sink) => tapExchange(ex, sink));
+    ex.resolve(res);
     return true;
   }
 
@@ -517,6 +535,8 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
     ex.tap = sink;
     takeBody(ex, "tap");
     const conn = ex.conn;
+    // Paused if HIGH_WATER bytes came before the tap; a tap takes what comes until it pauses.
+    if (!ex.finished) conn.socket?.resume();
     return {
       pause() {
         if (!ex.finished) conn.socket?.pause();
@@ -570,6 +590,7 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
           const ex = new Exchange(
             request,
             init.method,
+            init.pushBody === true,
             signal,
             resolve,
             reject,

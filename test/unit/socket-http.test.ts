@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Socket, TCPSocketListener } from "bun";
 import type { FlowControl, FlowSink } from "../../src/lib/flow";
-import { createSocketHttp, tapBody } from "../../src/oci/socket-http";
+import { createSocketHttp, hasBody, tapBody } from "../../src/oci/socket-http";
 
 const init = (method = "GET", body?: string, signal = new AbortController().signal) => ({
   method,
@@ -366,13 +366,13 @@ describe("socket-http tapped bodies (pushed from the data callback)", () => {
     const http = createSocketHttp();
     const res = await http.request(new URL(srv.url), init());
     const r = recorder();
-    const control = tapBody(res.body, r.sink);
+    const control = tapBody(res, r.sink);
     expect(control).toBeDefined();
     expect(await r.end).toBe("end");
     expect(r.got.join("")).toBe("abcdefg");
     expect(r.got[0]).toBe("abc");
     // A body can be taken once: neither a second tap nor… (the reader got nothing to read)
-    expect(tapBody(res.body, recorder().sink)).toBeUndefined();
+    expect(tapBody(res, recorder().sink)).toBeUndefined();
     expect(http.idleCount()).toBe(1);
   });
 
@@ -381,9 +381,9 @@ describe("socket-http tapped bodies (pushed from the data callback)", () => {
     const http = createSocketHttp();
     const res = await http.request(new URL(srv.url), init());
     const reading = res.text();
-    expect(tapBody(res.body, recorder().sink)).toBeUndefined();
+    expect(tapBody(res, recorder().sink)).toBeUndefined();
     expect(await reading).toBe("hello");
-    expect(tapBody(new Response("x").body, recorder().sink)).toBeUndefined();
+    expect(tapBody(new Response("x"), recorder().sink)).toBeUndefined();
   });
 
   test("paused, nothing more arrives until resume; a connection paused on its last bytes serves the next call", async () => {
@@ -399,7 +399,7 @@ describe("socket-http tapped bodies (pushed from the data callback)", () => {
     const res = await http.request(new URL(srv.url), init());
     const r = recorder();
     let control: FlowControl | undefined;
-    control = tapBody(res.body, {
+    control = tapBody(res, {
       ...r.sink,
       next(b) {
         r.sink.next(b);
@@ -419,18 +419,69 @@ describe("socket-http tapped bodies (pushed from the data callback)", () => {
     expect(srv.connections).toBe(1);
   });
 
+  test("pushBody: a successful answer has no web stream, only a tap; an error answer stays readable", async () => {
+    const srv = scripted(async (s, _req, n) => {
+      if (n === 2) return void s.write("HTTP/1.1 429 Too Many\r\nContent-Length: 4\r\n\r\nslow");
+      if (n === 3) return void s.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+      s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+      await Bun.sleep(20);
+      await trickle(s, "2\r\nde\r\n0\r\n\r\n");
+    });
+    const http = createSocketHttp();
+    const pushed = { ...init(), pushBody: true };
+    const ok = await http.request(new URL(srv.url), pushed);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBeNull();
+    expect(hasBody(ok)).toBe(true);
+    const r = recorder();
+    expect(tapBody(ok, r.sink)).toBeDefined();
+    expect(await r.end).toBe("end");
+    expect(r.got.join("")).toBe("abcde");
+    expect(http.idleCount()).toBe(1);
+    // Not a success: the caller reads the error's text, so it gets a body (on the same connection).
+    const refused = await http.request(new URL(srv.url), pushed);
+    expect(refused.status).toBe(429);
+    expect(await refused.text()).toBe("slow");
+    // Nothing to push: no body and no tap.
+    const empty = await http.request(new URL(srv.url), pushed);
+    expect(hasBody(empty)).toBe(false);
+    expect(tapBody(empty, recorder().sink)).toBeUndefined();
+    expect(srv.connections).toBe(1);
+  });
+
+  test("a tap taken after more than the high-water mark arrived gets the rest too (the socket resumes)", async () => {
+    const big = "x".repeat(200 * 1024);
+    const srv = scripted(async (s) => {
+      // Written whole, however slowly the paused client lets the kernel take it.
+      let rest = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n${big}`, "latin1");
+      while (rest.length > 0) {
+        const n = s.write(rest);
+        rest = rest.subarray(Math.max(0, n));
+        if (rest.length > 0) await Bun.sleep(5);
+      }
+    });
+    const http = createSocketHttp();
+    const res = await http.request(new URL(srv.url), { ...init(), pushBody: true });
+    await Bun.sleep(50); // the socket pauses at 64 KB waiting for a taker
+    const r = recorder();
+    tapBody(res, r.sink);
+    expect(await r.end).toBe("end");
+    expect(r.got.join("").length).toBe(big.length);
+    expect(http.idleCount()).toBe(1);
+  });
+
   test("cancel drops the connection; an abort fails the tap with the abort's reason", async () => {
     const srv = scripted((s) => void s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"));
     const http = createSocketHttp();
     const first = recorder();
-    const cut = tapBody((await http.request(new URL(srv.url), init())).body, first.sink)!;
+    const cut = tapBody(await http.request(new URL(srv.url), init()), first.sink)!;
     await Bun.sleep(20);
     expect(first.got).toEqual(["abc"]);
     cut.cancel();
     expect(http.idleCount()).toBe(0);
     const ctrl = new AbortController();
     const second = recorder();
-    tapBody((await http.request(new URL(srv.url), init("GET", undefined, ctrl.signal))).body, second.sink);
+    tapBody(await http.request(new URL(srv.url), init("GET", undefined, ctrl.signal)), second.sink);
     ctrl.abort(new Error("client went away"));
     expect(await second.end).toBe("fail: client went away");
     expect(http.idleCount()).toBe(0);
