@@ -13,7 +13,7 @@ import type { UpstreamRequest } from "./node-http-fetch";
  * callback with no reader at all (the streaming path: docs/architecture.md#streams-are-pushed).
  * A request sent with `pushBody` says its successful answer will be tapped: that answer's
  * `Response` gets no web stream at all (its `body` is null), which spares building one per
- * answer that nobody would read — a few µs and ~1 KB per open stream.
+ * answer that nobody would read (5–15 µs after an idle moment; docs/deploy.md).
  *
  * It speaks what OCI answers: a status line, headers, then a body framed by Content-Length,
  * chunked transfer coding, or the connection's end. No Accept-Encoding is sent, so answers come
