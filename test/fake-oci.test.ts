@@ -154,7 +154,7 @@ describe("real SDK against the fake", () => {
     expect(req!.signatureOk).toBe(true);
     expect(req!.path).toBe("/20231130/actions/chat");
     expect(req!.op).toBe("chat");
-    expect(res.opcRequestId).toBe("MYREQUESTID");
+    expect(res.opcRequestId).toStartWith("MYREQUESTID/");
     const result = res.chatResult as unknown as Json;
     expect(result.modelId).toBe("meta.llama-3.3-70b-instruct");
     expect(result.modelVersion).toBe("1.0.0");
@@ -359,7 +359,7 @@ describe("signature verification", () => {
 
   async function expect401(res: Response, why: RegExp) {
     expect(res.status).toBe(401);
-    expect(res.headers.get("opc-request-id")).toMatch(/^[0-9A-F]{32}$/);
+    expect(res.headers.get("opc-request-id")).toMatch(/^[0-9A-F]{32}\/[0-9A-F]{12}$/);
     const json = (await res.json()) as Json;
     expect(json.code).toBe("NotAuthenticated");
     expect(json.message).toMatch(why);
@@ -505,11 +505,13 @@ describe("scripting and transport", () => {
     expect(((await res.json()) as Json).code).toBe("InternalServerError");
   });
 
-  test("opc-request-id is echoed, or generated upper-case hex", async () => {
+  test("opc-request-id: the client's (or a generated upper-case hex one), then the fake's own part", async () => {
     const echoed = await signedFetch("GET", "/20231130/models/x", { headers: { "opc-request-id": "ABC-123" } });
-    expect(echoed.headers.get("opc-request-id")).toBe("ABC-123");
+    expect(echoed.headers.get("opc-request-id")).toMatch(/^ABC-123\/[0-9A-F]{12}$/);
+    const again = await signedFetch("GET", "/20231130/models/x", { headers: { "opc-request-id": "ABC-123" } });
+    expect(again.headers.get("opc-request-id")).not.toBe(echoed.headers.get("opc-request-id"));
     const generated = await signedFetch("GET", "/20231130/models/x");
-    expect(generated.headers.get("opc-request-id")).toMatch(/^[0-9A-F]{32}$/);
+    expect(generated.headers.get("opc-request-id")).toMatch(/^[0-9A-F]{32}\/[0-9A-F]{12}$/);
   });
 
   test("unknown path → 404 NotFound", async () => {

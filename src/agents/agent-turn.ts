@@ -1,4 +1,5 @@
 import type { ModelAlias } from "../config/types";
+import { withRequestId } from "../errors/upstream-error";
 import type { CallOptions, CallTarget, OciEventStream, OciTransport } from "../oci/transport";
 import type { AgentChatDetails } from "../oci/wire";
 import type { AgentInput } from "./agent-input";
@@ -32,7 +33,10 @@ function chatArgs(t: AgentTurnCall, stream: boolean): [CallTarget, string, Agent
 /** One agent turn on a session, answered whole. */
 export async function agentTurn(t: AgentTurnCall): Promise<{ answer: AgentAnswer; ociRequestId?: string }> {
   const reply = await t.transport.agentChat(...chatArgs(t, false));
-  return { answer: readAgentResult(reply.body), ociRequestId: reply.opcRequestId };
+  return {
+    answer: withRequestId(reply.opcRequestId, () => readAgentResult(reply.body)),
+    ociRequestId: reply.opcRequestId,
+  };
 }
 
 /** One agent turn on a session, streamed; resolves once OCI accepted the stream. */

@@ -1,6 +1,6 @@
 import { LOCAL_OWNER, type ModelAlias } from "../config/types";
 import { ApiError } from "../errors/api-error";
-import { UpstreamError } from "../errors/upstream-error";
+import { UpstreamError, withRequestId } from "../errors/upstream-error";
 import type { Logger } from "../observability/logger";
 import { isRec } from "../oci/reply-shapes";
 import type { CallOptions, OciTransport } from "../oci/transport";
@@ -145,6 +145,7 @@ export class SessionManager {
           type: "conflict_error",
           code: "invalid_session",
           suggestion: EXPIRED_SESSION.suggestion,
+          ociRequestId: (e as UpstreamError).init.opcRequestId,
         });
       }
       throw e;
@@ -178,7 +179,7 @@ export class SessionManager {
         this.sessionDetails(t),
         call,
       );
-      const session = sessionBody(reply.body);
+      const session = withRequestId(reply.opcRequestId, () => sessionBody(reply.body));
       const now = Date.now();
       await this.guard(() =>
         this.store.set(
@@ -201,15 +202,19 @@ export class SessionManager {
 
   /** DELETE /session/{id}: ends it at OCI and forgets every key mapped to it. */
   async close(alias: ModelAlias, owner: string, sessionId: string, call: CallOptions): Promise<void> {
-    const notFound = () =>
-      new ApiError(404, `Session '${sessionId}' not found`, { type: "not_found_error", code: "session_not_found" });
+    const notFound = (ociRequestId?: string) =>
+      new ApiError(404, `Session '${sessionId}' not found`, {
+        type: "not_found_error",
+        code: "session_not_found",
+        ociRequestId,
+      });
     await this.assertOwner(owner, sessionId, notFound);
     try {
       await this.transport.deleteSession({ region: alias.region, endpoint: alias.endpoint }, alias.id, sessionId, call);
     } catch (e) {
       if (e instanceof UpstreamError && e.init.status === 404) {
         await this.guard(() => this.store.deleteBySessionId(sessionId));
-        throw notFound();
+        throw notFound(e.init.opcRequestId);
       }
       throw e;
     }
@@ -223,7 +228,7 @@ export class SessionManager {
       this.sessionDetails(t),
       call,
     );
-    return String(sessionBody(reply.body).id);
+    return String(withRequestId(reply.opcRequestId, () => sessionBody(reply.body)).id);
   }
 
   private sessionDetails(t: AutoTarget) {

@@ -1,5 +1,6 @@
 import type { ModelAlias } from "../config/types";
 import { badRequest } from "../errors/api-error";
+import { withRequestId } from "../errors/upstream-error";
 import type { Logger } from "../observability/logger";
 import type { ModelTarget } from "../oci/model-target";
 import { resolveModelTarget } from "../oci/resolve-model-target";
@@ -90,7 +91,8 @@ export async function runModelChat(
   const where = { region: alias.region, endpoint: alias.endpoint };
   if (!stream) {
     const reply = await transport.chat(where, details, opts);
-    return { kind: "answer", answer: format.map(reply.body), ociRequestId: reply.opcRequestId };
+    const answer = withRequestId(reply.opcRequestId, () => format.map(reply.body));
+    return { kind: "answer", answer, ociRequestId: reply.opcRequestId };
   }
   const upstream = await transport.chatStream(where, details, opts);
   return chatStream(

@@ -4,7 +4,8 @@ import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
 import type { ModelAlias } from "../config/types";
 import { ApiError, badRequest } from "../errors/api-error";
-import { UpstreamError } from "../errors/upstream-error";
+import { withRequestId } from "../errors/upstream-error";
+import { joinIds } from "../lib/join-ids";
 import { mapBounded } from "../lib/map-bounded";
 import { describeModel } from "../oci/model-target";
 import type { CallTarget, OciTransport } from "../oci/transport";
@@ -163,23 +164,10 @@ export async function createEmbeddings(transport: OciTransport, call: EmbeddingC
     usage.prompt_tokens += r.usage.prompt_tokens;
     usage.total_tokens += r.usage.total_tokens;
   }
-  const known = ids.filter((id): id is string => id !== undefined);
   return {
     body: { object: "list", data: results.flatMap((r) => r.data), model, usage },
-    ociRequestId: known.length > 0 ? known.join(", ") : undefined,
+    ociRequestId: joinIds(ids),
   };
-}
-
-/** A shape error found after the call still names OCI's request id, for a support case. */
-function withRequestId<T>(opcRequestId: string | undefined, map: () => T): T {
-  try {
-    return map();
-  } catch (e) {
-    if (e instanceof UpstreamError && opcRequestId && !e.init.opcRequestId) {
-      throw new UpstreamError(e.failure, e.message, { ...e.init, opcRequestId });
-    }
-    throw e;
-  }
 }
 
 /** The embeddings service the routes use: resolution and batching over the OCI transport. */

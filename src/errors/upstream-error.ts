@@ -25,3 +25,18 @@ export class UpstreamError extends Error {
     this.name = "UpstreamError";
   }
 }
+
+/**
+ * Maps an answer OCI gave, so that a shape error found there (a 502 for the client) still names
+ * OCI's request id: the id is what an Oracle support case needs, and the call did reach OCI.
+ */
+export function withRequestId<T>(opcRequestId: string | undefined, map: () => T): T {
+  try {
+    return map();
+  } catch (e) {
+    if (e instanceof UpstreamError && opcRequestId && !e.init.opcRequestId) {
+      throw new UpstreamError(e.failure, e.message, { ...e.init, opcRequestId });
+    }
+    throw e;
+  }
+}

@@ -4,7 +4,9 @@ import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
 import type { ModelAlias } from "../config/types";
 import { ApiError, badRequest } from "../errors/api-error";
+import { withRequestId } from "../errors/upstream-error";
 import { fetchRemoteImage } from "../images/fetch-remote-image";
+import { joinIds } from "../lib/join-ids";
 import { mapBounded } from "../lib/map-bounded";
 import type { OciTransport } from "../oci/transport";
 import {
@@ -53,12 +55,11 @@ export class ModerationService {
       ids[i] = reply.opcRequestId;
       const types =
         item.kind === "text" ? ["text"] : [...new Set(item.parts.map((p) => (p.type === "text" ? "text" : "image")))];
-      return mapGuardrailsResult(reply.body, types);
+      return withRequestId(reply.opcRequestId, () => mapGuardrailsResult(reply.body, types));
     });
-    const known = ids.filter((id): id is string => id !== undefined);
     return {
       body: { id: `modr-${crypto.randomUUID().replaceAll("-", "")}`, model: request.model ?? alias.alias, results },
-      ociRequestId: known.length > 0 ? known.join(", ") : undefined,
+      ociRequestId: joinIds(ids),
     };
   }
 

@@ -4,6 +4,7 @@ import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
 import type { ModelAlias } from "../config/types";
 import { ApiError, badRequest } from "../errors/api-error";
+import { withRequestId } from "../errors/upstream-error";
 import { describeModel } from "../oci/model-target";
 import type { OciTransport } from "../oci/transport";
 import type { Pools } from "../pools/pools";
@@ -66,11 +67,13 @@ export class RerankService {
         ...extra,
       });
       return {
-        body: mapRerankTextResult(reply.body, {
-          model: r.model,
-          texts,
-          returnDocuments: request.return_documents === true,
-        }),
+        body: withRequestId(reply.opcRequestId, () =>
+          mapRerankTextResult(reply.body, {
+            model: r.model,
+            texts,
+            returnDocuments: request.return_documents === true,
+          }),
+        ),
         ociRequestId: reply.opcRequestId,
       };
     };

@@ -288,6 +288,20 @@ describe("signed chat through the fake OCI", () => {
       .join("");
     expect(text).toBe("Echo: Say hi");
   });
+
+  test("/v1/completions with a prompt array: one OCI call per prompt, every OCI request id named", async () => {
+    fake.clear();
+    const r = await post("/v1/completions", { model: "llama", prompt: ["one", "two", "three"] });
+    expect(r.status).toBe(200);
+    expect((await r.json()).choices.map((c: { text: string }) => c.text)).toEqual([
+      "Echo: one",
+      "Echo: two",
+      "Echo: three",
+    ]);
+    const ids = fake.requestsFor("chat").map((q) => q.requestId);
+    expect(ids).toHaveLength(3);
+    expect(r.headers.get("x-oci-request-id")!.split(", ").sort()).toEqual([...ids].sort());
+  });
 });
 
 describe("OCI errors are mapped at one choke point (CONTRACT §5)", () => {
@@ -347,6 +361,8 @@ describe("OCI errors are mapped at one choke point (CONTRACT §5)", () => {
     const res2 = await post("/v1/chat/completions", { model: "llama", messages: [{ role: "user", content: "x" }] });
     expect(res2.status).toBe(502);
     expect((await res2.json()).error.code).toBe("bad_upstream_response");
+    // OCI did answer: its request id is named for a support case, as on every error from OCI.
+    expect(res2.headers.get("x-oci-request-id")).toBe(fake.requestsFor("chat").at(-1)!.requestId);
   });
 });
 

@@ -93,6 +93,7 @@ describe("rerank on the signed path", () => {
     const broken = await rerank({ model: "rerank", query: "q", documents: ["a"] });
     expect(broken.status).toBe(502);
     expect(((await broken.json()) as { error: { code: string } }).error.code).toBe("bad_upstream_response");
+    expect(broken.headers.get("x-oci-request-id")).toBe(fake.requestsFor("rerankText").at(-1)!.requestId);
   });
 });
 

@@ -4,6 +4,7 @@ import { badRequest } from "../../errors/api-error";
 import { type Reply, streamReply } from "../../http/respond";
 import type { SseFrame } from "../../http/sse";
 import { mapFlow } from "../../lib/flow";
+import { joinIds } from "../../lib/join-ids";
 import { mapBounded } from "../../lib/map-bounded";
 import { type CompletionMeta, newCompletionMeta, openAiErrorFrame } from "./chat-completion";
 import type { CompletionRequest } from "./schemas";
@@ -78,7 +79,8 @@ export async function createTextCompletion(
       choices,
       usage: openAiUsage(usage),
     },
-    ociRequestId: results[0]?.ociRequestId,
+    // One OCI call per prompt: every id is named, as for embeddings.
+    ociRequestId: joinIds(results.map((r) => r.ociRequestId)),
     usage,
   };
 }

@@ -263,7 +263,9 @@ class FakeOciServer implements FakeOci {
       ...(sig.ok ? {} : { signatureError: sig.error }),
       receivedAt,
       op: route.op,
-      requestId: req.headers.get("opc-request-id") ?? newRequestId(),
+      // OCI's own id for the call, which starts with the client's when one was sent: a gateway
+      // that reported its own id as OCI's would not pass a test comparing the two.
+      requestId: `${req.headers.get("opc-request-id") ?? newRequestId()}/${newRequestId().slice(0, 12)}`,
     };
     this.requests.push(rec);
     // Bun fires req.signal only when the client goes away before the answer is complete.
