@@ -85,8 +85,11 @@ export class Responder {
       headers,
       registry: this.o.streams,
       onCancel: () => r.cancel(),
-      onClose: () => {
+      onClose: (outcome) => {
         metrics.activeStreams.dec();
+        // The 200 went out with the first byte; the log and metrics tell how the stream really
+        // ended: 499 when the client left, the error event's status when it failed.
+        if (outcome === "cancelled") call.status = 499;
         call.usage = r.usage();
         const first = r.firstTokenAt();
         if (first !== undefined) call.firstTokenMs = first - call.startedAt;
@@ -94,10 +97,14 @@ export class Responder {
       },
       errorEvent: (e) => {
         metrics.ociErrorOf(e);
-        return r.errorFrame(toApiError(e));
+        const failure = toApiError(e);
+        call.status = failure.status;
+        return r.errorFrame(failure);
       },
-      terminatedEvent: (reason) =>
-        r.errorFrame(new ApiError(503, reason, { type: "service_unavailable", code: "shutting_down" })),
+      terminatedEvent: (reason) => {
+        call.status = 503;
+        return r.errorFrame(new ApiError(503, reason, { type: "service_unavailable", code: "shutting_down" }));
+      },
     });
   }
 }

@@ -179,6 +179,12 @@ describe("one JSON log line per request", () => {
       status: 413,
     };
 
+    // A stream that breaks after its 200 went out: logged with its error event's status.
+    rig.fake.script("chat", { sse: [ev("half"), "data: {not json\n\n"], done: true });
+    const broken = await send("broken-stream", "/v1/chat/completions", chatBody("b", { stream: true }), 200);
+    await readSse(broken.res);
+    ids.brokenStream = { id: broken.id, status: 502, stream: true };
+
     // A client that leaves mid-stream: still one line, once the stream is over.
     rig.fake.script("chat", { sse: Array.from({ length: 50 }, (_, i) => ev(`w${i} `)), gapMs: 50, end: "hang" });
     const leftId = rid("left");
@@ -201,6 +207,8 @@ describe("one JSON log line per request", () => {
 
     const counts = Object.fromEntries(all.map((id) => [id, requestLines(gw, id).length]));
     expect(counts).toEqual(Object.fromEntries(all.map((id) => [id, 1])));
+    // The client left: 499, as for a request cut before its answer, though its 200 was sent.
+    expect(requestLines(gw, leftId)[0]!.status).toBe(499);
 
     for (const [name, want] of Object.entries(ids)) {
       const line = requestLines(gw, want.id)[0]!;
