@@ -98,13 +98,17 @@ function agentAnswer(a: AgentAnswer, agent: AgentTurn): ChatAnswer {
   };
 }
 
-/** After the streamed text: approval prompts, the required calls (whole), the turn, the finish. */
+/**
+ * After the streamed text: approval prompts, the turn, the required calls (whole), the finish.
+ * The turn comes before the calls: it carries the text's citations, and a family's writer closes
+ * the text (its annotations with it) when the first call opens.
+ */
 function* closingEvents(a: AgentAnswer, turn: (a: AgentAnswer) => AgentTurn): Generator<ChatEvent> {
   const approvals = a.approvals.join("\n\n");
   if (approvals) yield { type: "text", choice: 0, text: (a.text ? "\n\n" : "") + approvals };
+  yield { type: "agent", agent: turn(a) };
   const calls = toolCalls(a);
   for (const [index, c] of calls.entries()) yield { type: "tool_call", choice: 0, index, ...c };
-  yield { type: "agent", agent: turn(a) };
   yield { type: "finish", choice: 0, reason: calls.length ? "tool_calls" : "stop" };
   if (a.usage) yield { type: "usage", usage: a.usage };
 }

@@ -225,8 +225,9 @@ describe("an agent's stream: its closing events, as chunks", () => {
 
   test("function calls → whole tool calls (indexed, action ids), then finish_reason tool_calls with agent", async () => {
     const evs = await events(callsOnly(["act-1", "f", '{"a":1}'], ["act-2", "g", "{}"]));
-    expect(evs.map((e) => e.type)).toEqual(["tool_call", "tool_call", "agent", "finish"]);
-    expect(evs.slice(0, 2)).toEqual([
+    // The agent turn first: it carries the text's citations, which a writer needs before the calls close the text.
+    expect(evs.map((e) => e.type)).toEqual(["agent", "tool_call", "tool_call", "finish"]);
+    expect(evs.slice(1, 3)).toEqual([
       { type: "tool_call", choice: 0, index: 0, id: "act-1", name: "f", arguments: '{"a":1}' },
       { type: "tool_call", choice: 0, index: 1, id: "act-2", name: "g", arguments: "{}" },
     ]);

@@ -14,6 +14,9 @@ import { ApiError } from "../../src/errors/api-error";
 import { UpstreamError } from "../../src/errors/upstream-error";
 import { chatCompletionReply, newCompletionMeta } from "../../src/families/openai/chat-completion";
 import type { ChatCompletion } from "../../src/families/openai/types";
+import { responseShell } from "../../src/families/responses/render-response";
+import { ResponseStreamWriter } from "../../src/families/responses/stream-writer";
+import { planTools } from "../../src/families/responses/tools";
 import type { OciEventStream } from "../../src/oci/transport";
 import type { AgentChatDetails } from "../../src/oci/wire";
 import { MemorySessionStore } from "../../src/state/memory";
@@ -467,6 +470,43 @@ describe("runAgentChat: streams", () => {
     ]);
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("tool_calls");
     expect(chunks.at(-1)!.agent).toBeDefined();
+  });
+
+  test("text with citations and a required call, streamed to the Responses API: the message keeps its annotations", async () => {
+    const { oci, run } = setup();
+    oci.streams = [
+      {
+        events: [
+          textEvent("Checking the policy."),
+          {
+            ...textEvent("Checking the policy.", { citations: [CITATION] }),
+            requiredActions: [
+              {
+                actionId: "act-1",
+                requiredActionType: "FUNCTION_CALLING_REQUIRED_ACTION",
+                functionCall: { name: "lookup", arguments: { order: 7 } },
+              },
+            ],
+          },
+        ],
+      },
+    ];
+    const events = await collect(await run({ messages: conversation, stream: true }));
+    // The agent turn comes before the calls: a writer closes the message at the first call.
+    expect(events.map((e) => e.type)).toEqual(["text", "agent", "tool_call", "finish"]);
+    const tools = [{ type: "function", name: "lookup", parameters: { type: "object" } }];
+    const writer = new ResponseStreamWriter(
+      responseShell("resp_1", "support", { input: "hi", tools } as never),
+      planTools(tools, undefined, false),
+    );
+    for (const e of events) writer.push(e);
+    writer.end();
+    const [message, call] = writer.final!.output as Array<{
+      type: string;
+      content?: Array<{ annotations: unknown[] }>;
+    }>;
+    expect(call!.type).toBe("function_call");
+    expect(message!.content![0]!.annotations).toHaveLength(1);
   });
 
   test("the second stream on a key reuses its session (agent reused true, only the newest message sent)", async () => {
