@@ -96,7 +96,9 @@ function readCapped(res: Response, max: number): Promise<{ text: string; truncat
       chunks.length === 1
         ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, n).toString("utf8")
         : Buffer.concat(chunks, total).subarray(0, n).toString("utf8");
-    const control = takeBody(res, {
+    // Assigned once takeBody returns: a tap hands over what came before it inside that call.
+    let control: FlowControl | undefined;
+    control = takeBody(res, {
       next(chunk) {
         if (cut) return;
         chunks.push(chunk);

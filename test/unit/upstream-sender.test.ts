@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { UpstreamError } from "../../src/errors/upstream-error";
 import { loadNodeHttpFetch } from "../../src/oci/node-http-fetch";
 import { proxyConfigured, proxyFor } from "../../src/oci/proxy-env";
 import { createSocketHttp } from "../../src/oci/socket-http";
@@ -46,6 +47,10 @@ const handler: http.RequestListener = async (req, res) => {
     flaky++;
     res.writeHead(flaky % 2 === 1 ? 503 : 200, { "content-type": "application/json", "retry-after": "0" });
     res.end(JSON.stringify({ code: "Unavailable", message: "try again", ok: flaky % 2 === 0 }));
+  } else if (path === "/big-error") {
+    // Larger than the error text kept (64 KB), written at once: it comes with the answer's head.
+    res.writeHead(400, { "content-type": "text/html", "opc-request-id": "rid-big" });
+    res.end(`<html>${"X".repeat(200 * 1024)}</html>`);
   } else if (path === "/hang") {
     // never answers
   } else if (path === "/cut") {
@@ -245,6 +250,17 @@ describe("createUpstreamSender routes", () => {
     });
     expect(flaky - before).toBe(2); // a 503, retried
     await expect(signed.exchange("GET", `${base}/nope`, undefined, opts())).rejects.toBeDefined();
+    // An error body over the kept size: OCI's words are kept, cut at 64 KB, and the rest dropped.
+    for (const call of [
+      () => signed.exchange("POST", `${base}/big-error`, "{}", opts()),
+      () => signed.stream(`${base}/big-error`, "{}", opts()),
+    ]) {
+      const e = (await call().catch((x: unknown) => x)) as UpstreamError;
+      expect(e).toBeInstanceOf(UpstreamError);
+      expect(e.init).toMatchObject({ status: 400, opcRequestId: "rid-big" });
+      expect(e.message.startsWith("<html>XXXX")).toBe(true);
+      expect(e.message.length).toBe(64 * 1024);
+    }
     await expect(signed.stream(`${base}/json`, "{}", opts())).rejects.toBeDefined(); // not an event stream
     const read = await signed.stream(`${base}/sse`, "{}", opts());
     const got: unknown[] = [];
