@@ -22,8 +22,9 @@ export interface ExchangeReport {
 
 export interface SignedHttpOptions {
   signer: RequestSigner;
-  /** Called once per exchange when its headers arrived or it failed; and before each retry. */
+  /** Called once per exchange, after its last attempt: when OCI's headers arrived or it failed. */
   onExchange?(report: ExchangeReport): void;
+  /** Called before each retry, with the attempt that failed. */
   onRetry?(info: { requestId: string; url: string; reason: string; delayMs: number; attempt: number }): void;
   /** Deadline of a non-streaming call, and of a stream until OCI's headers arrive. */
   upstreamTimeoutMs: number;
