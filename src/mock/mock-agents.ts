@@ -56,6 +56,22 @@ export class MockAgents {
     for (let i = 0; i < words.length; i += size) pieces.push(words.slice(i, i + size).join(""));
     const final = {
       message: { role: "AGENT", content: { text, citations: [] }, timeCreated: new Date().toISOString() },
+      // Agents report their model's tokens in a generation trace (docs/oci-wire.md); counted here
+      // as the simulated models count them (a token a word), so agent answers carry usage too.
+      traces: [
+        {
+          traceType: "GENERATION_TRACE",
+          usage: [
+            {
+              modelDetails: { modelName: "test-mode" },
+              usageDetails: {
+                inputTokenCount: Math.max(1, wordCount(details.userMessage ?? "") + wordCount(outputs.join(" "))),
+                outputTokenCount: wordCount(text),
+              },
+            },
+          ],
+        },
+      ],
     };
     return { pieces, final };
   }
@@ -82,6 +98,8 @@ export class MockAgents {
     };
   }
 }
+
+const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
 
 /**
  * The newest user text of a turn: on a new session the gateway sends the earlier turns first, as

@@ -75,6 +75,9 @@ describe("every model format and agents", () => {
       expect(deltas.length).toBeGreaterThan(1);
       expect(deltas.join("")).toBe("[TEST_MODE] Simulated response to: ping");
       expect(evs.map((e) => e.data.sequence_number)).toEqual(evs.map((_, i) => i));
+      // Usage too, agents included (their tokens come in OCI's traces), the same either way.
+      expect(whole.usage.output_tokens).toBeGreaterThan(0);
+      expect((evs.at(-1)!.data.response as { usage: unknown }).usage).toEqual(whole.usage);
     });
   }
 
