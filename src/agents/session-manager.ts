@@ -145,7 +145,7 @@ export class SessionManager {
           type: "conflict_error",
           code: "invalid_session",
           suggestion: EXPIRED_SESSION.suggestion,
-          ociRequestId: (e as UpstreamError).init.opcRequestId,
+          ociRequestId: e.init.opcRequestId,
         });
       }
       throw e;
@@ -292,7 +292,7 @@ function sessionLockKey(agentEndpointId: string, sessionId: string): string {
 }
 
 /** OCI's way of saying a session is gone (404) or in use/in a bad state (409). */
-export function isGoneOrBusy(e: unknown): boolean {
+export function isGoneOrBusy(e: unknown): e is UpstreamError {
   return e instanceof UpstreamError && e.failure === "http" && (e.init.status === 404 || e.init.status === 409);
 }
 

@@ -1,5 +1,6 @@
 import { UpstreamError } from "../errors/upstream-error";
 import type { AgentChatDetails } from "../oci/wire";
+import { wordCount } from "./simulate";
 
 interface MockSession {
   id: string;
@@ -98,8 +99,6 @@ export class MockAgents {
     };
   }
 }
-
-const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
 
 /**
  * The newest user text of a turn: on a new session the gateway sends the earlier turns first, as

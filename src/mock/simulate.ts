@@ -14,7 +14,8 @@ export interface SimulatedAnswer {
 
 type Rec = Record<string, unknown>;
 
-const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
+/** Simulated token counts are word counts, for models and agents alike. */
+export const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
 
 /**
  * Deterministic answer to an OCI chat request (GENERIC, COHERE or COHEREV2):
@@ -25,7 +26,7 @@ const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
 export function simulateChat(details: ChatDetails): SimulatedAnswer {
   const req = details.chatRequest as unknown as Rec;
   const { lastUser, lastIsToolResult, allText, received } = readConversation(req);
-  const promptTokens = Math.max(1, words(allText));
+  const promptTokens = Math.max(1, wordCount(allText));
   const tier = servedTier(req);
   const tool = pickTool(req, lastIsToolResult, lastUser);
   if (tool) {
@@ -34,7 +35,7 @@ export function simulateChat(details: ChatDetails): SimulatedAnswer {
       text: "",
       toolCalls: [{ id: `call_test_${tool.name}`, name: tool.name, arguments: args }],
       promptTokens,
-      completionTokens: words(args) + 1,
+      completionTokens: wordCount(args) + 1,
       finishReason: "tool_calls",
       ...tier,
     };
@@ -58,7 +59,7 @@ export function simulateChat(details: ChatDetails): SimulatedAnswer {
     text,
     toolCalls: [],
     promptTokens,
-    completionTokens: Math.max(1, words(text)),
+    completionTokens: Math.max(1, wordCount(text)),
     finishReason: "stop",
     ...tier,
   };
