@@ -5,6 +5,8 @@
  *
  *   bun bench/paired-latency.ts [--bin dist/ocigenai] [--size large|small] [--rate 40] [--seconds 5] [--reps 4]
  *   bun bench/paired-latency.ts --stream [--rate 20] …   time to the first token of 20-event streams instead
+ *   --family responses|messages: the gateway's chat completions against that API on the same process
+ *   (the same conversation in each API's shape) instead of L2 against L3 — the adapters' own cost
  *   --warm N: each arm first serves N of the measured kind (streams, or answers) at 400/s — the
  *   steady state of a process that has run a while; without it, each arm warms 3 s at the rate.
  *
@@ -15,9 +17,9 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { makeTestCredentials } from "../test/support/keys";
-import { type BodySize, chatBody } from "./lib/bodies";
+import { type BodySize, chatBody, messagesBody, responsesBody } from "./lib/bodies";
 import { benchConfigDir } from "./lib/config-dir";
-import { openLoop, streamLoad, type Target } from "./lib/load";
+import { type Dialect, openLoop, streamLoad, type Target } from "./lib/load";
 import { CLK_TCK, killAllSync, pinSelf, spawnTracked, stopAll } from "./lib/procs";
 
 const argv = process.argv.slice(2);
@@ -32,6 +34,13 @@ const REPS = Number(flag("--reps") ?? 4);
 const STREAM = argv.includes("--stream");
 /** Requests (or streams) each arm serves at a high rate before anything is measured. */
 const WARM = Number(flag("--warm") ?? 0);
+/** Compare chat completions with this family on the gateway, instead of L2 with L3. */
+const FAMILY = flag("--family");
+const FAMILIES = {
+  responses: { arm: "L3resp", path: "/v1/responses", body: responsesBody, dialect: "responses" },
+  messages: { arm: "L3msg", path: "/v1/messages", body: messagesBody, dialect: "anthropic" },
+} as const;
+if (FAMILY !== undefined && !(FAMILY in FAMILIES)) throw new Error("--family must be responses or messages");
 const GATEWAY_ENV = JSON.parse(process.env.GATEWAY_ENV ?? "{}") as Record<string, string>;
 
 process.on("exit", killAllSync);
@@ -70,20 +79,31 @@ async function main() {
     cwd: dir,
     cpu: 0,
   });
-  const l2 = spawnTracked("L2", [process.execPath, join(BENCH, "proxy-bare.ts"), "--sign"], {
-    env: { ...env, UPSTREAM: mockUrl, KEY_FILE: creds.keyFile, KEY_ID: creds.keyId },
-    cpu: 0,
-  });
   const headers = { "content-type": "application/json", authorization: "Bearer bench" };
-  const arms: Array<{ name: string; pid: number; target: Target }> = [];
-  for (const [name, child] of [
-    ["L2", l2],
-    ["L3", l3],
-  ] as const) {
-    const port = (await child.waitFor(listening, 20_000))[1];
-    arms.push({ name, pid: child.pid, target: { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers } });
+  const encode = (s: string) => new TextEncoder().encode(s);
+  type Arm = { name: string; pid: number; target: Target; body: Uint8Array<ArrayBuffer>; dialect: Dialect };
+  const arms: Arm[] = [];
+  const l3Port = (await l3.waitFor(listening, 20_000))[1];
+  const l3Arm = (path: string, body: string, dialect: Dialect, name: string): Arm => ({
+    name,
+    pid: l3.pid,
+    target: { url: `http://127.0.0.1:${l3Port}${path}`, headers },
+    body: encode(body),
+    dialect,
+  });
+  const chat = l3Arm("/v1/chat/completions", chatBody(SIZE, "bench", STREAM), "openai", "L3");
+  if (FAMILY) {
+    const f = FAMILIES[FAMILY as keyof typeof FAMILIES];
+    arms.push(chat, l3Arm(f.path, f.body(SIZE, "bench", STREAM), f.dialect, f.arm));
+  } else {
+    const l2 = spawnTracked("L2", [process.execPath, join(BENCH, "proxy-bare.ts"), "--sign"], {
+      env: { ...env, UPSTREAM: mockUrl, KEY_FILE: creds.keyFile, KEY_ID: creds.keyId },
+      cpu: 0,
+    });
+    const port = (await l2.waitFor(listening, 20_000))[1];
+    const target = { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers };
+    arms.push({ name: "L2", pid: l2.pid, target, body: chat.body, dialect: "oci" }, chat);
   }
-  const body = new TextEncoder().encode(chatBody(SIZE, "bench", STREAM));
   if (STREAM) {
     const r = await fetch(`${mockUrl}/__bench/mode`, {
       method: "POST",
@@ -92,12 +112,12 @@ async function main() {
     if (!r.ok) throw new Error(`mock mode: HTTP ${r.status}`);
   }
   /** Latencies (ms) of one measured run: time to the first token of each stream, or of each answer. */
-  const run = async (a: { name: string; target: Target }, seconds: number): Promise<{ ms: number[]; sent: number }> => {
+  const run = async (a: Arm, seconds: number): Promise<{ ms: number[]; sent: number }> => {
     if (!STREAM) {
-      const r = await openLoop(a.target, body, RATE, seconds);
+      const r = await openLoop(a.target, a.body, RATE, seconds);
       return { ms: Array.from(r.latencies), sent: r.sent };
     }
-    const rs = await streamLoad(a.target, body, a.name === "L2" ? "oci" : "openai", 20, RATE, seconds);
+    const rs = await streamLoad(a.target, a.body, a.dialect, 20, RATE, seconds);
     const bad = rs.filter((x) => !x.ok);
     if (bad.length) throw new Error(`${a.name}: ${bad.length} streams failed (${bad[0]!.error})`);
     return { ms: rs.map((x) => x.ttftMs), sent: rs.length };
@@ -108,20 +128,22 @@ async function main() {
     if (!WARM) continue;
     const seconds = WARM / 400;
     const failed = STREAM
-      ? (await streamLoad(a.target, body, a.name === "L2" ? "oci" : "openai", 20, 400, seconds)).filter((x) => !x.ok)
-          .length
-      : (await openLoop(a.target, body, 400, seconds)).errors;
+      ? (await streamLoad(a.target, a.body, a.dialect, 20, 400, seconds)).filter((x) => !x.ok).length
+      : (await openLoop(a.target, a.body, 400, seconds)).errors;
     if (failed) throw new Error(`${a.name}: ${failed} failed during the warm-up`);
   }
   for (const a of arms) await run(a, 3); // settle, at the measured rate
-  const rows: Record<string, string[]> = { L2: [], L3: [] };
+  const rows: Record<string, string[]> = Object.fromEntries(arms.map((a) => [a.name, []]));
+  const p50s: Record<string, number[]> = Object.fromEntries(arms.map((a) => [a.name, []]));
   for (let rep = 0; rep < REPS; rep++)
-    for (const a of arms) {
+    // Alternate which arm goes first, so neither always follows the other's load.
+    for (const a of rep % 2 ? [...arms].reverse() : arms) {
       const before = counters(a.pid);
       const r = await run(a, SECONDS);
       const after = counters(a.pid);
       const sorted = [...r.ms].sort((x, y) => x - y);
       const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
+      p50s[a.name]!.push(p(0.5));
       rows[a.name]!.push(
         `p50 ${p(0.5).toFixed(2)} p99 ${p(0.99).toFixed(2)} ms, ${((after.faults - before.faults) / r.sent).toFixed(0)} faults, ${(((after.cpuS - before.cpuS) * 1e6) / r.sent).toFixed(0)} µs CPU`,
       );
@@ -131,6 +153,11 @@ async function main() {
     `${SIZE} body, ${what}, ${RATE}/s × ${SECONDS} s, ${REPS} alternating repetitions (absolute, per request):`,
   );
   for (const [name, r] of Object.entries(rows)) console.log(`${name}: ${r.join(" | ")}`);
+  const [first, second] = arms.map((a) => p50s[a.name]!);
+  const diffs = second!.map((x, i) => x - first![i]!).sort((x, y) => x - y);
+  console.log(
+    `${arms[1]!.name} − ${arms[0]!.name}, p50 per repetition: ${diffs.map((d) => d.toFixed(2)).join(" ")} → median ${diffs[Math.floor(diffs.length / 2)]!.toFixed(3)} ms`,
+  );
 }
 
 main()

@@ -25,6 +25,12 @@ function assertLoopback(url: string) {
   if (!isLoopback(url)) throw new Error(`bench refuses a non-loopback target: ${url}`);
 }
 
+/** One kind of request of a load: where it goes and what it sends. */
+export interface Load {
+  t: Target;
+  body: Uint8Array<ArrayBuffer>;
+}
+
 /**
  * Sends `rate` requests per second for `seconds`, on schedule whatever the answers do (open loop:
  * a slow server sees queueing, as with real traffic). Latency is measured from each actual send.
@@ -36,11 +42,25 @@ export async function openLoop(
   seconds: number,
   timeoutMs = 30_000,
 ): Promise<OpenLoopResult> {
-  assertLoopback(t.url);
-  const n = Math.max(1, Math.round(rate * seconds));
+  return (await openLoopMixed([{ t, body }], rate, seconds, timeoutMs))[0]!;
+}
+
+/**
+ * The same open loop over several kinds of request taken in turn (request i is `loads[i % n]`),
+ * one result per kind: kinds compared this way meet the same moments of the machine, which two
+ * runs one after the other do not (BENCHMARKS.md, "Paired within the same seconds").
+ */
+export async function openLoopMixed(
+  loads: Load[],
+  rate: number,
+  seconds: number,
+  timeoutMs = 30_000,
+): Promise<OpenLoopResult[]> {
+  for (const l of loads) assertLoopback(l.t.url);
+  const n = Math.max(loads.length, Math.round(rate * seconds));
   const interval = 1000 / rate;
   const latencies = new Float64Array(n).fill(NaN);
-  let errors = 0;
+  const errors = loads.map(() => 0);
   let maxSendLagMs = 0;
   const pending: Promise<void>[] = [];
   const ctrl = new AbortController();
@@ -51,15 +71,16 @@ export async function openLoop(
     if (wait > 0.5) await Bun.sleep(wait);
     const start = performance.now();
     maxSendLagMs = Math.max(maxSendLagMs, start - due);
+    const { t, body } = loads[i % loads.length]!;
     pending.push(
       fetch(t.url, { method: "POST", headers: t.headers, body, signal: ctrl.signal }).then(
         async (r) => {
           await r.arrayBuffer();
-          if (r.status !== 200) errors++;
+          if (r.status !== 200) errors[i % loads.length]!++;
           else latencies[i] = performance.now() - start;
         },
         () => {
-          errors++;
+          errors[i % loads.length]!++;
         },
       ),
     );
@@ -67,7 +88,10 @@ export async function openLoop(
   const timer = setTimeout(() => ctrl.abort(), timeoutMs);
   await Promise.all(pending);
   clearTimeout(timer);
-  return { latencies, sent: n, errors, maxSendLagMs, seconds };
+  return loads.map((_, k) => {
+    const mine = latencies.filter((_, i) => i % loads.length === k);
+    return { latencies: mine, sent: mine.length, errors: errors[k]!, maxSendLagMs, seconds };
+  });
 }
 
 /** Closed loop: `connections` workers, each sending its next request when the last one answered. */
@@ -205,7 +229,17 @@ export async function streamLoad(
   rate: number,
   seconds: number,
 ): Promise<StreamResult[]> {
-  const n = Math.max(1, Math.round(rate * seconds));
+  return (await streamLoadMixed([{ t, body, dialect }], events, rate, seconds))[0]!;
+}
+
+/** The same over several kinds of stream taken in turn (as `openLoopMixed`), one list per kind. */
+export async function streamLoadMixed(
+  loads: Array<Load & { dialect: Dialect }>,
+  events: number,
+  rate: number,
+  seconds: number,
+): Promise<StreamResult[][]> {
+  const n = Math.max(loads.length, Math.round(rate * seconds));
   const interval = 1000 / rate;
   const t0 = performance.now() + 2;
   const all: Promise<StreamResult>[] = [];
@@ -213,10 +247,11 @@ export async function streamLoad(
   for (let i = 0; i < n; i++) {
     const wait = t0 + i * interval - performance.now();
     if (wait > 0.5) await Bun.sleep(wait);
+    const { t, body, dialect } = loads[i % loads.length]!;
     all.push(streamOnce(t, body, dialect, events, ctrl.signal));
   }
   const timer = setTimeout(() => ctrl.abort(), 30_000);
   const out = await Promise.all(all);
   clearTimeout(timer);
-  return out;
+  return loads.map((_, k) => out.filter((_, i) => i % loads.length === k));
 }
