@@ -6,7 +6,8 @@
  *   bun bench/paired-latency.ts [--bin dist/ocigenai] [--size large|small] [--rate 40] [--seconds 5] [--reps 4]
  *   bun bench/paired-latency.ts --stream [--rate 20] …   time to the first token of 20-event streams instead
  *   --family responses|messages: the gateway's chat completions against that API on the same process
- *   (the same conversation in each API's shape) instead of L2 against L3 — the adapters' own cost
+ *   (the same conversation in each API's shape), their requests alternating in the same runs,
+ *   instead of L2 against L3 — the adapters' own cost (CPU and faults are then over both)
  *   --warm N: each arm first serves N of the measured kind (streams, or answers) at 400/s — the
  *   steady state of a process that has run a while; without it, each arm warms 3 s at the rate.
  *
@@ -19,7 +20,7 @@ import { join, resolve } from "node:path";
 import { makeTestCredentials } from "../test/support/keys";
 import { type BodySize, chatBody, messagesBody, responsesBody } from "./lib/bodies";
 import { benchConfigDir } from "./lib/config-dir";
-import { type Dialect, openLoop, streamLoad, type Target } from "./lib/load";
+import { type Dialect, openLoop, openLoopMixed, streamLoad, streamLoadMixed, type Target } from "./lib/load";
 import { CLK_TCK, killAllSync, pinSelf, spawnTracked, stopAll } from "./lib/procs";
 
 const argv = process.argv.slice(2);
@@ -111,16 +112,30 @@ async function main() {
     });
     if (!r.ok) throw new Error(`mock mode: HTTP ${r.status}`);
   }
-  /** Latencies (ms) of one measured run: time to the first token of each stream, or of each answer. */
-  const run = async (a: Arm, seconds: number): Promise<{ ms: number[]; sent: number }> => {
+  /**
+   * One measured run of a group of arms, their requests taken in turn (one arm: a plain run):
+   * per arm, the time to the first token of each stream, or of each answer (ms).
+   */
+  const run = async (group: Arm[], seconds: number): Promise<number[][]> => {
     if (!STREAM) {
-      const r = await openLoop(a.target, a.body, RATE, seconds);
-      return { ms: Array.from(r.latencies), sent: r.sent };
+      const rs = await openLoopMixed(
+        group.map((a) => ({ t: a.target, body: a.body })),
+        RATE,
+        seconds,
+      );
+      return rs.map((r) => Array.from(r.latencies));
     }
-    const rs = await streamLoad(a.target, a.body, a.dialect, 20, RATE, seconds);
-    const bad = rs.filter((x) => !x.ok);
-    if (bad.length) throw new Error(`${a.name}: ${bad.length} streams failed (${bad[0]!.error})`);
-    return { ms: rs.map((x) => x.ttftMs), sent: rs.length };
+    const rs = await streamLoadMixed(
+      group.map((a) => ({ t: a.target, body: a.body, dialect: a.dialect })),
+      20,
+      RATE,
+      seconds,
+    );
+    rs.forEach((list, k) => {
+      const bad = list.filter((x) => !x.ok);
+      if (bad.length) throw new Error(`${group[k]!.name}: ${bad.length} streams failed (${bad[0]!.error})`);
+    });
+    return rs.map((list) => list.map((x) => x.ttftMs));
   };
   // JavaScriptCore optimizes a function after it has run ~1,000 times: at 20 streams/s, code
   // that runs once per stream is still interpreted for the first minute (BENCHMARKS.md).
@@ -132,21 +147,28 @@ async function main() {
       : (await openLoop(a.target, a.body, 400, seconds)).errors;
     if (failed) throw new Error(`${a.name}: ${failed} failed during the warm-up`);
   }
-  for (const a of arms) await run(a, 3); // settle, at the measured rate
+  // A family and chat completions share one run, request by request (as the bench pairs them);
+  // L2 and L3 are two processes, run in turn.
+  const groups = FAMILY ? [arms] : arms.map((a) => [a]);
+  for (const g of groups) await run(g, 3 * g.length); // settle, at the measured rate
   const rows: Record<string, string[]> = Object.fromEntries(arms.map((a) => [a.name, []]));
   const p50s: Record<string, number[]> = Object.fromEntries(arms.map((a) => [a.name, []]));
   for (let rep = 0; rep < REPS; rep++)
-    // Alternate which arm goes first, so neither always follows the other's load.
-    for (const a of rep % 2 ? [...arms].reverse() : arms) {
-      const before = counters(a.pid);
-      const r = await run(a, SECONDS);
-      const after = counters(a.pid);
-      const sorted = [...r.ms].sort((x, y) => x - y);
-      const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
-      p50s[a.name]!.push(p(0.5));
-      rows[a.name]!.push(
-        `p50 ${p(0.5).toFixed(2)} p99 ${p(0.99).toFixed(2)} ms, ${((after.faults - before.faults) / r.sent).toFixed(0)} faults, ${(((after.cpuS - before.cpuS) * 1e6) / r.sent).toFixed(0)} µs CPU`,
-      );
+    // Alternate which group goes first, so neither always follows the other's load.
+    for (const g of rep % 2 ? [...groups].reverse() : groups) {
+      const pid = g[0]!.pid;
+      const before = counters(pid);
+      const ms = await run(g, SECONDS * g.length);
+      const after = counters(pid);
+      const sent = ms.reduce((n, list) => n + list.length, 0);
+      g.forEach((a, k) => {
+        const sorted = [...ms[k]!].sort((x, y) => x - y);
+        const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
+        p50s[a.name]!.push(p(0.5));
+        rows[a.name]!.push(
+          `p50 ${p(0.5).toFixed(2)} p99 ${p(0.99).toFixed(2)} ms, ${((after.faults - before.faults) / sent).toFixed(0)} faults, ${(((after.cpuS - before.cpuS) * 1e6) / sent).toFixed(0)} µs CPU`,
+        );
+      });
     }
   const what = STREAM ? "streams, time to the first token" : "answers";
   console.log(
