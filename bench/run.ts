@@ -572,7 +572,7 @@ async function main(): Promise<number> {
         gaps: { ...pcts(gaps), p1: percentile(gaps, 1), p10: percentile(gaps, 10) },
         collapsed: gaps.length ? gaps.filter((g) => g < cfg.gapMs / 2).length / gaps.length : NaN,
         failures: rs.length - ok.length + (ref ? ref.length - chat!.length : 0),
-        streams: rs.length,
+        streams: rs.length + (ref?.length ?? 0),
         firstError: rs.find((r) => !r.ok)?.error,
       });
     };
