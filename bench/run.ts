@@ -39,7 +39,6 @@ import {
   openLoop,
   openLoopMixed,
   type StreamResult,
-  streamLoad,
   streamLoadMixed,
   type Target,
 } from "./lib/load";
@@ -552,12 +551,17 @@ async function main(): Promise<number> {
   const streamingEarly: St[] = [];
   await phase("streaming", async () => {
     await setMode({ latencyMs: 0, sse: true, events: cfg.events, gapMs: cfg.gapMs });
+    /** An arm's streamed request, as the stream clients take it. */
+    const streamsOf = (a: ArmName) => ({
+      t: arms[a].target,
+      body: arms[a].bodies.small.stream,
+      dialect: arms[a].dialect,
+    });
     /** One repetition of one arm: `streamSeconds` of streams at `streamRate`, summed up into `into`. */
     const measure = async (a: ArmName, rep: number, into: St[]) => {
       const { rs, ref } = await guarded(`streaming ${a} rep ${rep + 1}`, async () => {
         const fl = foreignLoad();
-        const loads = [{ t: arms[a].target, body: arms[a].bodies.small.stream, dialect: arms[a].dialect }];
-        if (isFamily(a)) loads.push({ t: arms.L3.target, body: arms.L3.bodies.small.stream, dialect: arms.L3.dialect });
+        const loads = isFamily(a) ? [streamsOf(a), streamsOf("L3")] : [streamsOf(a)];
         const [rs, ref]: StreamResult[][] = await streamLoadMixed(loads, cfg.events, cfg.streamRate, cfg.streamSeconds);
         return { rs: rs!, ref, foreign: fl() };
       });
@@ -576,15 +580,7 @@ async function main(): Promise<number> {
         firstError: rs.find((r) => !r.ok)?.error,
       });
     };
-    for (const a of ladder)
-      await streamLoad(
-        arms[a].target,
-        arms[a].bodies.small.stream,
-        arms[a].dialect,
-        cfg.events,
-        cfg.streamRate,
-        SMOKE ? 0.2 : 0.5,
-      );
+    for (const a of ladder) await streamLoadMixed([streamsOf(a)], cfg.events, cfg.streamRate, SMOKE ? 0.2 : 0.5);
     // By now every process has answered thousands of plain requests, but its stream-only code (the
     // SSE reader, the chat mapper, the SSE writer, the adapters' stream events) has run a few
     // times: JavaScriptCore still interprets it. One repetition is measured in that state (the
@@ -597,16 +593,9 @@ async function main(): Promise<number> {
     }
     for (const a of ladder) {
       const w = cfg.streamWarm;
-      const rs = await streamLoad(
-        arms[a].target,
-        arms[a].bodies.small.stream,
-        arms[a].dialect,
-        cfg.events,
-        w.rate,
-        w.count / w.rate,
-      );
-      const bad = rs.filter((r) => !r.ok);
-      log(`streaming warm-up ${a}: ${rs.length - bad.length}/${rs.length}${bad[0] ? ` (${bad[0].error})` : ""}`);
+      const [rs] = await streamLoadMixed([streamsOf(a)], cfg.events, w.rate, w.count / w.rate);
+      const bad = rs!.filter((r) => !r.ok);
+      log(`streaming warm-up ${a}: ${rs!.length - bad.length}/${rs!.length}${bad[0] ? ` (${bad[0].error})` : ""}`);
     }
     await rounds(ladder, 150, (a, rep) => measure(a, rep, streaming));
     results.streaming = streaming;
@@ -1277,9 +1266,8 @@ function report(
       "",
     );
     if (streamingEarly.length) {
-      const e = (arm: ArmName, over: ArmName = "L0") => stOf(streamingEarly, arm, over);
-      const el2 = e("L2");
-      const el3 = e("L3");
+      const el2 = stOf(streamingEarly, "L2");
+      const el3 = stOf(streamingEarly, "L3");
       L.push(
         `**Before the warm-up** (one repetition per arm, each arm's first ~${Math.round(cfg.streamRate * cfg.streamSeconds) + 10} streams; not a budget): TTFT p50 L2 ${fmt(el2.ttftP50)}, L3 ${fmt(el3.ttftP50)} ms → L3 − L2 ${signed(el3.addedP50 - el2.addedP50)} ms; ${FAMILY_ARMS.map((f) => `${f.arm} − its chat ${signed(overChat(streamingEarly.filter((r) => r.arm === f.arm)).p50)}`).join(", ")} ms; failed streams ${streamingEarly.reduce((n, r) => n + r.failures, 0)}.`,
         "",
