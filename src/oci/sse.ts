@@ -1,44 +1,127 @@
-import { createParser, type EventSourceParser } from "eventsource-parser";
 import { UpstreamError } from "../errors/upstream-error";
+
+const LF = 10;
+const CR = 13;
+const COLON = 58;
+const SPACE = 32;
+const NOTHING = Buffer.alloc(0);
+const BOM = [0xef, 0xbb, 0xbf];
 
 /**
  * Turns OCI's SSE bytes into parsed JSON payloads, one chunk at a time, with no I/O: the
- * transport reads, this decodes. Tolerates events split across chunks (UTF-8 included), CRLF,
- * comments and unknown fields (eventsource-parser does the framing); stops at `data: [DONE]`
- * (`finished`), after which nothing more is decoded. A payload that is not JSON ends it too, with
- * a typed upstream error in `failure` for the reader to raise after the payloads before it.
+ * transport reads, this decodes. Events may be split across chunks anywhere (inside a UTF-8
+ * character, between a CR and its LF); lines end in LF, CRLF or CR; comments and fields other
+ * than `data` are skipped; several `data` lines make one payload joined by newlines. Stops at
+ * `data: [DONE]` (`finished`), after which nothing more is decoded. A payload that is not JSON ends
+ * it too, with a typed upstream error in `failure` for the reader to raise after the payloads
+ * before it.
+ *
+ * It works on the bytes and decodes only the `data` values, once a line is whole: at a thousand
+ * open streams each event's garbage counts (docs/architecture.md#streams-are-pushed), and decoding
+ * the whole chunk to text and then splitting it into line, field and event strings made several
+ * strings and objects per event where this makes one string and the parsed payload.
  */
 export class SseJsonDecoder {
-  private readonly decoder = new TextDecoder();
-  private readonly pending: string[] = [];
-  private readonly parser: EventSourceParser = createParser({ onEvent: (ev) => this.pending.push(ev.data) });
   /** `[DONE]` was seen, or a broken payload: nothing more will be decoded. */
   finished = false;
   /** Why the stream is broken, when a payload was not JSON. */
   failure: UpstreamError | undefined;
+  /** The start of a line whose end has not arrived yet (its own copy). */
+  private partial: Buffer = NOTHING;
+  /** The event's `data` so far; undefined while it has none. */
+  private data: string | undefined;
+  /** The last chunk ended in CR: an LF opening the next one belongs to that line end. */
+  private afterCr = false;
+  /** Nothing decoded yet: a byte-order mark may open the stream. */
+  private first = true;
 
   /** Feeds one chunk; answers the payloads it completed, in order. */
   push(chunk: Uint8Array): unknown[] {
-    if (this.finished) return [];
-    this.parser.feed(this.decoder.decode(chunk, { stream: true }));
     const out: unknown[] = [];
-    const pending = this.pending;
-    for (let i = 0; i < pending.length; i++) {
-      const data = pending[i]!.trim();
-      if (data === "") continue;
-      if (data === "[DONE]") {
-        this.finished = true;
+    if (this.finished || chunk.length === 0) return out;
+    let buf = chunk instanceof Buffer ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (this.partial.length > 0) {
+      buf = Buffer.concat([this.partial, buf]);
+      this.partial = NOTHING;
+    }
+    let at = 0;
+    if (this.afterCr) {
+      this.afterCr = false;
+      if (buf[0] === LF) at = 1;
+    }
+    if (this.first) {
+      const n = Math.min(3, buf.length - at);
+      let bom = 0;
+      while (bom < n && buf[at + bom] === BOM[bom]) bom++;
+      if (bom === n && n < 3) {
+        this.partial = Buffer.from(buf.subarray(at)); // maybe the start of a byte-order mark
+        return out;
+      }
+      this.first = false;
+      if (bom === 3) at += 3;
+    }
+    const end = buf.length;
+    while (at < end) {
+      let eol = at;
+      while (eol < end && buf[eol] !== LF && buf[eol] !== CR) eol++;
+      if (eol === end) {
+        // An unfinished line: kept (copied, the chunk's memory is not ours) for the next chunk.
+        this.partial = Buffer.from(buf.subarray(at));
         break;
       }
-      try {
-        out.push(JSON.parse(data));
-      } catch {
-        this.finished = true;
-        this.failure = new UpstreamError("bad_response", `stream event is not JSON: ${data.slice(0, 80)}`);
-        break;
+      this.line(buf, at, eol, out);
+      if (this.finished) return out;
+      at = eol + 1;
+      if (buf[eol] === CR) {
+        if (at === end) this.afterCr = true;
+        else if (buf[at] === LF) at++;
       }
     }
-    pending.length = 0;
     return out;
+  }
+
+  /** One whole line, `buf[from, to)` without its end. */
+  private line(buf: Buffer, from: number, to: number, out: unknown[]): void {
+    if (from === to) {
+      this.dispatch(out);
+      return;
+    }
+    if (buf[from] === COLON) return; // a comment (OCI's keep-alive)
+    // Only `data` matters; `event`, `id`, `retry` and unknown fields are skipped.
+    if (
+      to - from < 4 ||
+      buf[from] !== 100 || // d
+      buf[from + 1] !== 97 || // a
+      buf[from + 2] !== 116 || // t
+      buf[from + 3] !== 97 // a
+    )
+      return;
+    let v = from + 4;
+    if (v < to) {
+      if (buf[v] !== COLON) return; // a longer field name ("database: …")
+      v++;
+      if (v < to && buf[v] === SPACE) v++;
+    }
+    const value = buf.toString("utf8", v, to);
+    this.data = this.data === undefined ? value : `${this.data}\n${value}`;
+  }
+
+  /** A blank line ends the event: its data is a payload, `[DONE]`, or nothing. */
+  private dispatch(out: unknown[]): void {
+    const raw = this.data;
+    if (raw === undefined) return;
+    this.data = undefined;
+    const data = raw.trim();
+    if (data === "") return;
+    if (data === "[DONE]") {
+      this.finished = true;
+      return;
+    }
+    try {
+      out.push(JSON.parse(data));
+    } catch {
+      this.finished = true;
+      this.failure = new UpstreamError("bad_response", `stream event is not JSON: ${data.slice(0, 80)}`);
+    }
   }
 }

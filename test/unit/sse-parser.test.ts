@@ -119,6 +119,27 @@ describe("parseSseJson framing details", () => {
     expect(await collect([enc.encode(text)])).toEqual([{ a: 1 }, { b: 2 }]);
   });
 
+  test("a byte-order mark opening the stream is skipped, split or not; later ones are data", async () => {
+    const bytes = enc.encode('\uFEFFdata: {"a":1}\n\ndata: {"b":"\uFEFF"}\n\n');
+    expect(await collect([bytes])).toEqual([{ a: 1 }, { b: "\uFEFF" }]);
+    for (const parts of twoWaySplits(bytes)) expect(await collect(parts)).toEqual([{ a: 1 }, { b: "\uFEFF" }]);
+  });
+
+  test("lines ended by a lone CR; a bare 'data' line is an empty data line", async () => {
+    const bytes = enc.encode('data: {"a":\rdata\rdata: 1}\r\rdata: {"b":2}\r\r');
+    expect(await collect([bytes])).toEqual([{ a: 1 }, { b: 2 }]);
+    for (const parts of twoWaySplits(bytes)) expect(await collect(parts)).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
+  test("fields that only begin with 'data' are other fields", async () => {
+    const text = 'database: {"no":1}\ndatax:2\ndata: {"a":1}\n\n';
+    expect(await collect([enc.encode(text)])).toEqual([{ a: 1 }]);
+  });
+
+  test("an event still open when the body ends is not a payload", async () => {
+    expect(await collect([enc.encode('data: {"a":1}\n\ndata: {"b":2}\n')])).toEqual([{ a: 1 }]);
+  });
+
   test("an empty data event is skipped", async () => {
     expect(await collect([enc.encode('data: \n\ndata: {"a":1}\n\n')])).toEqual([{ a: 1 }]);
   });
