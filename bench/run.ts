@@ -617,6 +617,10 @@ async function main(): Promise<number> {
     peakMb: number;
     afterMb: number;
     hwmMb: number;
+    /** The anonymous part of the peak sample (RSS less the executable's file-backed pages). */
+    peakAnonMb: number;
+    /** Each second's highest RSS (MB): where in the hold the peak falls. */
+    series: number[];
     firstEvent: number;
     failed: number;
     mockMaxOpen: number;
@@ -654,15 +658,25 @@ async function main(): Promise<number> {
         errors: Record<string, number>;
       };
       const samples: number[] = [];
+      const anon: number[] = [];
       let upstreamOpen = 0;
       const until = Date.now() + cfg.holdMs - 500;
       do {
-        samples.push(rss(arm.pid).rss);
+        const m = rss(arm.pid);
+        samples.push(m.rss);
+        anon.push(m.anon);
         upstreamOpen = Math.max(upstreamOpen, (await mockStats()).openStreams);
         await Bun.sleep(SMOKE ? 50 : 500);
       } while (Date.now() < until);
       const open = samples[0]!;
       const sorted = [...samples].sort((x, y) => x - y);
+      const peakAt = samples.indexOf(sorted[sorted.length - 1]!);
+      const perSecond = SMOKE ? 20 : 2;
+      const series: number[] = [];
+      samples.forEach((x, i) => {
+        const at = Math.floor(i / perSecond);
+        series[at] = Math.max(series[at] ?? 0, x / 2 ** 20);
+      });
       await holder.waitFor(/DONE/, 15_000);
       await holder.stop();
       await Bun.sleep(SMOKE ? 200 : 1500);
@@ -676,6 +690,8 @@ async function main(): Promise<number> {
         peakMb: sorted[sorted.length - 1]! / 2 ** 20,
         afterMb: r.rss / 2 ** 20,
         hwmMb: r.hwm / 2 ** 20,
+        peakAnonMb: anon[peakAt]! / 2 ** 20,
+        series,
         firstEvent: ready.firstEvent,
         failed: ready.failed,
         mockMaxOpen: upstreamOpen,
@@ -683,7 +699,7 @@ async function main(): Promise<number> {
         ...(ready.failed ? { errors: ready.errors } : {}),
       });
       log(
-        `memory ${a} (${variant}): ${fmt(open / 2 ** 20, 1)} MB (peak ${fmt(sorted[sorted.length - 1]! / 2 ** 20, 1)}) with ${ready.firstEvent}/${cfg.holdCount} streams, ${upstreamOpen} open upstream`,
+        `memory ${a} (${variant}): ${fmt(open / 2 ** 20, 1)} MB (peak ${fmt(sorted[sorted.length - 1]! / 2 ** 20, 1)}) with ${ready.firstEvent}/${cfg.holdCount} streams, ${upstreamOpen} open upstream; per second ${series.map((x) => x.toFixed(0)).join(" ")}`,
       );
     };
     const defaultArms: ArmName[] = SMOKE ? ["L1", "L2", "L3"] : ["L1", "L3"];
@@ -1286,6 +1302,15 @@ function report(
     for (const m of memory)
       L.push(
         `| ${m.arm} | ${m.variant} | ${fmt(m.idleMb, 1)} MB | ${fmt(m.openMb, 1)} MB | ${fmt(m.medianMb, 1)} MB | ${fmt(m.peakMb, 1)} MB | ${fmt(m.afterMb, 1)} MB | ${m.firstEvent}/${cfg.holdCount}${m.failed ? ` (${m.failed} failed: ${JSON.stringify(m.errors).slice(0, 100)})` : ""} | ${m.mockMaxOpen} | ${m.readyMs} ms |`,
+      );
+    L.push(
+      "",
+      "Each second's highest RSS (MB), and the anonymous part of the peak (the rest is the executable's own pages):",
+      "",
+    );
+    for (const m of memory)
+      L.push(
+        `- ${m.arm} (${m.variant}): ${(m.series ?? []).map((x: number) => x.toFixed(0)).join(" ")} — peak ${fmt(m.peakMb, 1)} MB, ${fmt(m.peakAnonMb, 1)} anonymous`,
       );
     const l3 = memory.filter((m) => m.arm === "L3");
     const best = l3[l3.length - 1];

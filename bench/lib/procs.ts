@@ -168,10 +168,11 @@ export const CLK_TCK = (() => {
 })();
 
 /** Resident set size in bytes (VmRSS), and the high-water mark (VmHWM). */
-export function rss(pid: number): { rss: number; hwm: number } {
+export function rss(pid: number): { rss: number; hwm: number; anon: number } {
   const s = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(s)?.[1] ?? NaN) * 1024;
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+  // anon: what the process allocated; the rest of RSS is file-backed (the executable's pages).
+  return { rss: kb("VmRSS"), hwm: kb("VmHWM"), anon: kb("RssAnon") };
 }
 
 export function which(cmd: string): string | undefined {

@@ -15,6 +15,7 @@ import type { StateStore } from "../state/types";
 import { createApp } from "./app";
 import { buildServices } from "./gateway";
 import { WORKER_ENV } from "./launch";
+import { governMemory } from "./memory-governor";
 
 /** Upload routes need more than JSON's 10 MB; per-route limits are enforced below this. */
 const MAX_REQUEST_BODY = 64 * 1024 * 1024;
@@ -30,6 +31,13 @@ const SIGNER_WARM_MS = 300;
 
 /** How long after listening the JIT gets its normal policy back (build.ts starts it reluctant). */
 const JIT_NORMAL_AFTER_MS = 100;
+
+/**
+ * RSS growth that starts a garbage collection, looked at once a second (server/memory-governor.ts):
+ * small enough to keep a thousand streams' garbage from piling up ~10 MB over what they hold.
+ */
+const GC_GROWTH_BYTES = 4 * 1024 * 1024;
+const GC_LOOK_EVERY_MS = 1000;
 
 function recordExchange(r: ExchangeReport, ledger: UpstreamLedger, metrics: Metrics): void {
   ledger.add(r.requestId, r.ms, r.attempts);
@@ -158,6 +166,7 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   // but it is lifted a moment later: lifted at once, the JIT set about compiling the start-up code
   // that had run often enough, on the core the first request was being answered on (~2 ms of it).
   setTimeout(() => Bun.unsafe.setJITPolicy(1), JIT_NORMAL_AFTER_MS).unref();
+  governMemory(GC_LOOK_EVERY_MS, GC_GROWTH_BYTES);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

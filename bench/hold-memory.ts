@@ -1,0 +1,140 @@
+/**
+ * The bench's memory phase alone, repeated on fresh instances — the quick check behind the
+ * "RSS ≤ 120 MB with 1,000 open streams" budget (BENCHMARKS.md), without the whole bench:
+ *
+ *   bun bench/hold-memory.ts [--bin dist/ocigenai]… [--reps 3] [--count 1000] [--hold 20000]
+ *
+ * Each repetition starts a fresh gateway (each `--bin` in turn, so variants alternate), warms it as
+ * the bench does, holds COUNT streams of one event a second for HOLD ms (bench/hold-streams.ts) and
+ * samples the gateway's memory every 0.25 s: RSS (anonymous + file-backed pages) when all are open,
+ * the median and the peak, and the anonymous part at each — what the process allocated, apart from
+ * the executable's own pages.
+ *
+ * Extra environment for the gateway only: GATEWAY_ENV='{"MIMALLOC_PURGE_HOLES":"0"}'.
+ * Same layout as the bench: the mock and the holder on CPU 1, the gateway on CPU 0, loopback only;
+ * every process it starts is stopped by pid when it ends (or at a hard deadline).
+ */
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { chatBody } from "./lib/bodies";
+import { benchConfigDir } from "./lib/config-dir";
+import { closedLoop } from "./lib/load";
+import { killAllSync, pinSelf, spawnTracked, stopAll } from "./lib/procs";
+
+const argv = process.argv.slice(2);
+const flag = (n: string) => (argv.indexOf(n) >= 0 ? argv[argv.indexOf(n) + 1] : undefined);
+const BENCH = import.meta.dir;
+const bins = argv.flatMap((a, i) => (a === "--bin" && argv[i + 1] ? [resolve(argv[i + 1]!)] : []));
+if (bins.length === 0) bins.push(join(BENCH, "../dist/ocigenai"));
+const REPS = Number(flag("--reps") ?? 3);
+const COUNT = Number(flag("--count") ?? 1000);
+const HOLD_MS = Number(flag("--hold") ?? 20_000);
+const GATEWAY_ENV = JSON.parse(process.env.GATEWAY_ENV ?? "{}") as Record<string, string>;
+
+process.on("exit", killAllSync);
+const deadline = setTimeout(
+  () => {
+    console.error("hold-memory: deadline reached");
+    killAllSync();
+    process.exit(1);
+  },
+  REPS * bins.length * (HOLD_MS + 60_000) + 30_000,
+);
+
+/** Resident memory of a process: all of it, and the anonymous part (MB). */
+function memory(pid: number): { rss: number; anon: number } {
+  const s = readFileSync(`/proc/${pid}/status`, "utf8");
+  const mb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(s)?.[1] ?? Number.NaN) / 1024;
+  return { rss: mb("VmRSS"), anon: mb("RssAnon") };
+}
+
+async function main() {
+  pinSelf(1);
+  const dir = benchConfigDir("ocigenai-hold-");
+  const { makeTestCredentials } = await import("../test/support/keys");
+  await makeTestCredentials(dir, { relativeKeyFile: true });
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
+  const listening = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
+  const mock = spawnTracked("mock", [process.execPath, join(BENCH, "mock-oci.ts")], { env, cpu: 1 });
+  const mockUrl = `http://127.0.0.1:${(await mock.waitFor(listening, 10_000))[1]}`;
+  const mode = async (m: Record<string, unknown>) => {
+    const r = await fetch(`${mockUrl}/__bench/mode`, { method: "POST", body: JSON.stringify(m) });
+    if (!r.ok) throw new Error(`mock mode: HTTP ${r.status}`);
+  };
+  const openStreams = async () =>
+    ((await (await fetch(`${mockUrl}/__bench/stats`)).json()) as { openStreams: number }).openStreams;
+  const headers = { "content-type": "application/json", authorization: "Bearer bench" };
+  const rows: Record<string, string[]> = Object.fromEntries(bins.map((b) => [b, []]));
+  const peaks: Record<string, number[]> = Object.fromEntries(bins.map((b) => [b, []]));
+  for (let rep = 0; rep < REPS; rep++)
+    for (const bin of rep % 2 ? [...bins].reverse() : bins) {
+      for (let i = 0; i < 50 && (await openStreams()) > 0; i++) await Bun.sleep(100);
+      await mode({ latencyMs: 0, sse: false });
+      const g = spawnTracked("L3", [bin, "--config-dir", dir, "--port", "0", "--host", "127.0.0.1"], {
+        env: {
+          ...env,
+          API_KEY: "bench",
+          OCI_INFERENCE_ENDPOINT: mockUrl,
+          SESSION_STORE: "memory",
+          LOG_LEVEL: "warn",
+          ...GATEWAY_ENV,
+        },
+        cwd: dir,
+        cpu: 0,
+      });
+      const port = (await g.waitFor(listening, 20_000))[1];
+      const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+      // Warmed as the bench's fresh instance is: four connections for a second.
+      await closedLoop({ url, headers }, new TextEncoder().encode(chatBody("small", "bench")), 4, 1);
+      const idle = memory(g.pid);
+      await mode({ latencyMs: 0, sse: true, events: 3600, gapMs: 1000 });
+      const holder = spawnTracked(
+        "hold",
+        [process.execPath, join(BENCH, "hold-streams.ts"), url, String(COUNT), String(HOLD_MS), "30000", "bench"],
+        { env: { ...env, BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" }, cpu: 1 },
+      );
+      const ready = JSON.parse((await holder.waitFor(/READY (\{.*\})/, 45_000))[1]!) as { firstEvent: number };
+      const samples: { rss: number; anon: number }[] = [];
+      const until = Date.now() + HOLD_MS - 500;
+      do {
+        samples.push(memory(g.pid));
+        await Bun.sleep(250);
+      } while (Date.now() < until);
+      await holder.waitFor(/DONE/, 15_000);
+      await holder.stop();
+      await g.stop();
+      const open = samples[0]!;
+      const byRss = [...samples].sort((x, y) => x.rss - y.rss);
+      const med = byRss[byRss.length >> 1]!;
+      const peak = byRss[byRss.length - 1]!;
+      peaks[bin]!.push(peak.rss);
+      // Each second's highest RSS: where in the hold the peak falls (the ramp's garbage, or later).
+      const series: number[] = [];
+      samples.forEach((x, i) => {
+        const s = Math.floor(i / 4);
+        series[s] = Math.max(series[s] ?? 0, x.rss);
+      });
+      rows[bin]!.push(
+        `idle ${idle.rss.toFixed(1)} (anon ${idle.anon.toFixed(1)}) · open ${open.rss.toFixed(1)} (${open.anon.toFixed(1)}) · median ${med.rss.toFixed(1)} (${med.anon.toFixed(1)}) · peak ${peak.rss.toFixed(1)} (${peak.anon.toFixed(1)}) MB · ${ready.firstEvent}/${COUNT} first events\n    per second: ${series.map((x) => x.toFixed(0)).join(" ")}`,
+      );
+      console.log(`${bin} rep ${rep + 1}: ${rows[bin]!.at(-1)}`);
+    }
+  console.log(
+    `\n${COUNT} streams × 1 event/s, held ${HOLD_MS / 1000} s, fresh instance per repetition (MB; anon in brackets):`,
+  );
+  for (const b of bins) {
+    const p = [...peaks[b]!].sort((x, y) => x - y);
+    console.log(`${b}: peaks ${p.map((x) => x.toFixed(1)).join(" ")} → median ${p[p.length >> 1]!.toFixed(1)}`);
+    for (const r of rows[b]!) console.log(`  ${r}`);
+  }
+}
+
+main()
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    clearTimeout(deadline);
+    await stopAll();
+  });
