@@ -1,44 +1,56 @@
 /**
- * Asks for a garbage collection when the process's resident memory has grown by `growthBytes`
- * since the smallest size seen after the last one. Most of what a stream's event leaves behind is
- * not in the collector's own cells but in memory those cells own (the bytes of strings and
- * buffers), which the runtime's schedule does not count: with a thousand open streams it sometimes
- * let that pile up for ten seconds and more, RSS climbing 2–3 MB a second over the memory the
- * streams really hold until a full collection came (docs/architecture.md#memory-under-many-streams).
- * A collection starts at most once per tick and never while memory is steady or shrinking, so an
- * idle process, or one whose garbage is collected young, pays a size read per tick.
+ * When to ask for a garbage collection the runtime has not started by itself: the process's
+ * resident memory has climbed steadily — by at least `stepBytes` at each of the last `ticks`
+ * looks — and stands `growthBytes` over the smallest size seen since the last collection asked.
+ *
+ * Why: most of what a stream's event leaves behind is not in the collector's own cells but in
+ * memory those cells own (the bytes of strings and buffers), which the runtime's schedule does not
+ * count. With a thousand open streams it sometimes let that pile up for ten seconds and more, RSS
+ * climbing 2–3 MB a second over the memory the streams really hold, until a full collection came
+ * (docs/architecture.md#memory-under-many-streams). Why a steady climb and not growth alone: a full
+ * collection stops a one-core process for ~10 ms, and under a request load RSS swings a few MB up
+ * and down by itself as the heap grows and is collected; collecting on every such swing put 10-ms
+ * outliers in the latency's 99th percentile (BENCHMARKS.md). An idle process, or one whose garbage
+ * is collected young, pays a size read per look.
  */
 export class MemoryGovernor {
   /** The smallest size seen since the last collection this asked for. */
   private floor: number;
+  private last: number;
+  /** Looks in a row at which memory rose by `stepBytes` or more. */
+  private climbing = 0;
   /** Collections asked for, in all. */
   collections = 0;
 
   constructor(
-    private readonly growthBytes: number,
+    private readonly o: { growthBytes: number; stepBytes: number; ticks: number },
     initial: number,
   ) {
     this.floor = initial;
+    this.last = initial;
   }
 
   /** One look at the size: true when a collection should start now. */
   tick(size: number): boolean {
-    if (size < this.floor) {
-      this.floor = size; // collected (by anyone): the new base to grow from
-      return false;
-    }
-    if (size - this.floor < this.growthBytes) return false;
-    // What survives this collection is live; growth is measured from there on the next ticks, so
+    this.climbing = size - this.last >= this.o.stepBytes ? this.climbing + 1 : 0;
+    this.last = size;
+    if (size < this.floor) this.floor = size; // collected (by anyone): the new base to grow from
+    if (this.climbing < this.o.ticks || size - this.floor < this.o.growthBytes) return false;
+    // What survives this collection is live; growth is measured from there on the next looks, so
     // memory that grows because it holds more (streams opening) is not collected again and again.
     this.floor = size;
+    this.climbing = 0;
     this.collections++;
     return true;
   }
 }
 
-/** Watches this process's RSS every `everyMs`; the timer does not keep the process alive. */
-export function governMemory(everyMs: number, growthBytes: number): { governor: MemoryGovernor; stop(): void } {
-  const governor = new MemoryGovernor(growthBytes, process.memoryUsage.rss());
+/** Looks at this process's RSS every `everyMs`; the timer does not keep the process alive. */
+export function governMemory(
+  everyMs: number,
+  o: { growthBytes: number; stepBytes: number; ticks: number },
+): { governor: MemoryGovernor; stop(): void } {
+  const governor = new MemoryGovernor(o, process.memoryUsage.rss());
   const timer = setInterval(() => {
     if (governor.tick(process.memoryUsage.rss())) Bun.gc(false);
   }, everyMs);
