@@ -14,12 +14,19 @@
  * Same layout as the bench: the mock and the holder on CPU 1, the gateway on CPU 0, loopback only;
  * every process it starts is stopped by pid when it ends (or at a hard deadline).
  */
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { makeTestCredentials } from "../test/support/keys";
 import { chatBody } from "./lib/bodies";
 import { benchConfigDir } from "./lib/config-dir";
+import { startGateway, startMock } from "./lib/gateway";
 import { closedLoop } from "./lib/load";
-import { killAllSync, pinSelf, spawnTracked, stopAll } from "./lib/procs";
+import { pinSelf, rss, runTool, spawnTracked } from "./lib/procs";
+
+/** Resident memory of a process in MB: all of it, and the anonymous part. */
+const memory = (pid: number) => {
+  const m = rss(pid);
+  return { rss: m.rss / 2 ** 20, anon: m.anon / 2 ** 20 };
+};
 
 const argv = process.argv.slice(2);
 const flag = (n: string) => (argv.indexOf(n) >= 0 ? argv[argv.indexOf(n) + 1] : undefined);
@@ -31,63 +38,25 @@ const COUNT = Number(flag("--count") ?? 1000);
 const HOLD_MS = Number(flag("--hold") ?? 20_000);
 const GATEWAY_ENV = JSON.parse(process.env.GATEWAY_ENV ?? "{}") as Record<string, string>;
 
-process.on("exit", killAllSync);
-const deadline = setTimeout(
-  () => {
-    console.error("hold-memory: deadline reached");
-    killAllSync();
-    process.exit(1);
-  },
-  REPS * bins.length * (HOLD_MS + 60_000) + 30_000,
-);
-
-/** Resident memory of a process: all of it, and the anonymous part (MB). */
-function memory(pid: number): { rss: number; anon: number } {
-  const s = readFileSync(`/proc/${pid}/status`, "utf8");
-  const mb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(s)?.[1] ?? Number.NaN) / 1024;
-  return { rss: mb("VmRSS"), anon: mb("RssAnon") };
-}
-
 async function main() {
   pinSelf(1);
   const dir = benchConfigDir("ocigenai-hold-");
-  const { makeTestCredentials } = await import("../test/support/keys");
   await makeTestCredentials(dir, { relativeKeyFile: true });
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
-  const listening = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
-  const mock = spawnTracked("mock", [process.execPath, join(BENCH, "mock-oci.ts")], { env, cpu: 1 });
-  const mockUrl = `http://127.0.0.1:${(await mock.waitFor(listening, 10_000))[1]}`;
-  const mode = async (m: Record<string, unknown>) => {
-    const r = await fetch(`${mockUrl}/__bench/mode`, { method: "POST", body: JSON.stringify(m) });
-    if (!r.ok) throw new Error(`mock mode: HTTP ${r.status}`);
-  };
-  const openStreams = async () =>
-    ((await (await fetch(`${mockUrl}/__bench/stats`)).json()) as { openStreams: number }).openStreams;
+  const mock = await startMock(env);
   const headers = { "content-type": "application/json", authorization: "Bearer bench" };
   const rows: Record<string, string[]> = Object.fromEntries(bins.map((b) => [b, []]));
   const peaks: Record<string, number[]> = Object.fromEntries(bins.map((b) => [b, []]));
   for (let rep = 0; rep < REPS; rep++)
     for (const bin of rep % 2 ? [...bins].reverse() : bins) {
-      for (let i = 0; i < 50 && (await openStreams()) > 0; i++) await Bun.sleep(100);
-      await mode({ latencyMs: 0, sse: false });
-      const g = spawnTracked("L3", [bin, "--config-dir", dir, "--port", "0", "--host", "127.0.0.1"], {
-        env: {
-          ...env,
-          API_KEY: "bench",
-          OCI_INFERENCE_ENDPOINT: mockUrl,
-          SESSION_STORE: "memory",
-          LOG_LEVEL: "warn",
-          ...GATEWAY_ENV,
-        },
-        cwd: dir,
-        cpu: 0,
-      });
-      const port = (await g.waitFor(listening, 20_000))[1];
+      for (let i = 0; i < 50 && (await mock.openStreams()) > 0; i++) await Bun.sleep(100);
+      await mock.mode({ latencyMs: 0, sse: false });
+      const { child: g, port } = await startGateway(bin, dir, env, mock.url, GATEWAY_ENV);
       const url = `http://127.0.0.1:${port}/v1/chat/completions`;
       // Warmed as the bench's fresh instance is: four connections for a second.
       await closedLoop({ url, headers }, new TextEncoder().encode(chatBody("small", "bench")), 4, 1);
       const idle = memory(g.pid);
-      await mode({ latencyMs: 0, sse: true, events: 3600, gapMs: 1000 });
+      await mock.mode({ latencyMs: 0, sse: true, events: 3600, gapMs: 1000 });
       const holder = spawnTracked(
         "hold",
         [process.execPath, join(BENCH, "hold-streams.ts"), url, String(COUNT), String(HOLD_MS), "30000", "bench"],
@@ -129,12 +98,4 @@ async function main() {
   }
 }
 
-main()
-  .catch((e) => {
-    console.error(e);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    clearTimeout(deadline);
-    await stopAll();
-  });
+runTool("hold-memory", main, REPS * bins.length * (HOLD_MS + 60_000) + 30_000);

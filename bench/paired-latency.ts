@@ -20,8 +20,9 @@ import { join, resolve } from "node:path";
 import { makeTestCredentials } from "../test/support/keys";
 import { type BodySize, chatBody, messagesBody, responsesBody } from "./lib/bodies";
 import { benchConfigDir } from "./lib/config-dir";
+import { LISTENING, startGateway, startMock } from "./lib/gateway";
 import { type Dialect, openLoop, openLoopMixed, streamLoad, streamLoadMixed, type Target } from "./lib/load";
-import { CLK_TCK, killAllSync, pinSelf, spawnTracked, stopAll } from "./lib/procs";
+import { CLK_TCK, pinSelf, runTool, spawnTracked } from "./lib/procs";
 
 const argv = process.argv.slice(2);
 const flag = (n: string) => (argv.indexOf(n) >= 0 ? argv[argv.indexOf(n) + 1] : undefined);
@@ -44,16 +45,6 @@ const FAMILIES = {
 if (FAMILY !== undefined && !(FAMILY in FAMILIES)) throw new Error("--family must be responses or messages");
 const GATEWAY_ENV = JSON.parse(process.env.GATEWAY_ENV ?? "{}") as Record<string, string>;
 
-process.on("exit", killAllSync);
-const deadline = setTimeout(
-  () => {
-    console.error("paired-latency: deadline reached");
-    killAllSync();
-    process.exit(1);
-  },
-  (REPS * 2 * (SECONDS + 2) + 60 + WARM / 100) * 1000,
-);
-
 /** Minor page faults and CPU seconds (utime+stime) of a process so far. */
 function counters(pid: number): { faults: number; cpuS: number } {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -65,26 +56,13 @@ async function main() {
   const dir = benchConfigDir("ocigenai-paired-");
   const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
-  const listening = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
-  const mock = spawnTracked("mock", [process.execPath, join(BENCH, "mock-oci.ts")], { env, cpu: 1 });
-  const mockUrl = `http://127.0.0.1:${(await mock.waitFor(listening, 10_000))[1]}`;
-  const l3 = spawnTracked("L3", [BIN, "--config-dir", dir, "--port", "0", "--host", "127.0.0.1"], {
-    env: {
-      ...env,
-      API_KEY: "bench",
-      OCI_INFERENCE_ENDPOINT: mockUrl,
-      SESSION_STORE: "memory",
-      LOG_LEVEL: "warn",
-      ...GATEWAY_ENV,
-    },
-    cwd: dir,
-    cpu: 0,
-  });
+  const mock = await startMock(env);
+  const mockUrl = mock.url;
+  const { child: l3, port: l3Port } = await startGateway(BIN, dir, env, mockUrl, GATEWAY_ENV);
   const headers = { "content-type": "application/json", authorization: "Bearer bench" };
   const encode = (s: string) => new TextEncoder().encode(s);
   type Arm = { name: string; pid: number; target: Target; body: Uint8Array<ArrayBuffer>; dialect: Dialect };
   const arms: Arm[] = [];
-  const l3Port = (await l3.waitFor(listening, 20_000))[1];
   const l3Arm = (path: string, body: string, dialect: Dialect, name: string): Arm => ({
     name,
     pid: l3.pid,
@@ -101,16 +79,12 @@ async function main() {
       env: { ...env, UPSTREAM: mockUrl, KEY_FILE: creds.keyFile, KEY_ID: creds.keyId },
       cpu: 0,
     });
-    const port = (await l2.waitFor(listening, 20_000))[1];
+    const port = (await l2.waitFor(LISTENING, 20_000))[1];
     const target = { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers };
     arms.push({ name: "L2", pid: l2.pid, target, body: chat.body, dialect: "oci" }, chat);
   }
   if (STREAM) {
-    const r = await fetch(`${mockUrl}/__bench/mode`, {
-      method: "POST",
-      body: JSON.stringify({ latencyMs: 0, sse: true, events: 20, gapMs: 10 }),
-    });
-    if (!r.ok) throw new Error(`mock mode: HTTP ${r.status}`);
+    await mock.mode({ latencyMs: 0, sse: true, events: 20, gapMs: 10 });
   }
   /**
    * One measured run of a group of arms, their requests taken in turn (one arm: a plain run):
@@ -182,12 +156,4 @@ async function main() {
   );
 }
 
-main()
-  .catch((e) => {
-    console.error(e);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    clearTimeout(deadline);
-    await stopAll();
-  });
+runTool("paired-latency", main, (REPS * 2 * (SECONDS + 2) + 60 + WARM / 100) * 1000);

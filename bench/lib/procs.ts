@@ -216,3 +216,25 @@ export function foreignLoad(): () => number {
     return Math.max(0, (100 * foreign) / CLK_TCK / seconds);
   };
 }
+
+/**
+ * Runs a bench tool's `main`: every child it started is stopped by pid when it ends, fails or
+ * overruns `deadlineMs` (then it exits 1 at once).
+ */
+export function runTool(name: string, main: () => Promise<void>, deadlineMs: number): void {
+  process.on("exit", killAllSync);
+  const deadline = setTimeout(() => {
+    console.error(`${name}: deadline reached`);
+    killAllSync();
+    process.exit(1);
+  }, deadlineMs);
+  main()
+    .catch((e) => {
+      console.error(e);
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      clearTimeout(deadline);
+      await stopAll();
+    });
+}

@@ -1,0 +1,55 @@
+/**
+ * The processes the focused tools (paired-latency, hold-memory) measure, started as the bench
+ * starts them: the lean mock OCI on CPU 1 and the gateway on CPU 0 against it, key `bench`.
+ */
+import { join } from "node:path";
+import { type Child, spawnTracked } from "./procs";
+
+export const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
+const BENCH = join(import.meta.dir, "..");
+
+export interface Mock {
+  url: string;
+  /** Switches what the mock answers (`POST /__bench/mode`). */
+  mode(m: Record<string, unknown>): Promise<void>;
+  /** Upstream streams it holds open now. */
+  openStreams(): Promise<number>;
+}
+
+export async function startMock(env: Record<string, string>): Promise<Mock> {
+  const mock = spawnTracked("mock", [process.execPath, join(BENCH, "mock-oci.ts")], { env, cpu: 1 });
+  const url = `http://127.0.0.1:${(await mock.waitFor(LISTENING, 10_000))[1]}`;
+  return {
+    url,
+    async mode(m) {
+      const r = await fetch(`${url}/__bench/mode`, { method: "POST", body: JSON.stringify(m) });
+      if (!r.ok) throw new Error(`mock mode: HTTP ${r.status}`);
+    },
+    async openStreams() {
+      return ((await (await fetch(`${url}/__bench/stats`)).json()) as { openStreams: number }).openStreams;
+    },
+  };
+}
+
+/** A gateway binary serving `dir`'s config against the mock; answers once it listens. */
+export async function startGateway(
+  bin: string,
+  dir: string,
+  env: Record<string, string>,
+  mockUrl: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ child: Child; port: string }> {
+  const child = spawnTracked("L3", [bin, "--config-dir", dir, "--port", "0", "--host", "127.0.0.1"], {
+    env: {
+      ...env,
+      API_KEY: "bench",
+      OCI_INFERENCE_ENDPOINT: mockUrl,
+      SESSION_STORE: "memory",
+      LOG_LEVEL: "warn",
+      ...extraEnv,
+    },
+    cwd: dir,
+    cpu: 0,
+  });
+  return { child, port: (await child.waitFor(LISTENING, 20_000))[1]! };
+}
