@@ -40,7 +40,11 @@ export class SseJsonDecoder {
     const out: unknown[] = [];
     if (this.finished || chunk.length === 0) return out;
     let buf = chunk instanceof Buffer ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    // The kept start of a line holds no line end: the search for one resumes after it, so a long
+    // line arriving in many chunks is not searched again from its start at each one.
+    let searched = 0;
     if (this.partial.length > 0) {
+      searched = this.partial.length;
       buf = Buffer.concat([this.partial, buf]);
       this.partial = NOTHING;
     }
@@ -62,7 +66,7 @@ export class SseJsonDecoder {
     }
     const end = buf.length;
     while (at < end) {
-      let eol = at;
+      let eol = Math.max(at, searched);
       while (eol < end && buf[eol] !== LF && buf[eol] !== CR) eol++;
       if (eol === end) {
         // An unfinished line: kept (copied, the chunk's memory is not ours) for the next chunk.
