@@ -21,6 +21,7 @@ import { benchConfigDir } from "./lib/config-dir";
 import { startGateway, startMock } from "./lib/gateway";
 import { closedLoop } from "./lib/load";
 import { pinSelf, rss, runTool, spawnTracked } from "./lib/procs";
+import { groupMax } from "./lib/stats";
 
 /** Resident memory of a process in MB: all of it, and the anonymous part. */
 const memory = (pid: number) => {
@@ -78,11 +79,10 @@ async function main() {
       const peak = byRss[byRss.length - 1]!;
       peaks[bin]!.push(peak.rss);
       // Each second's highest RSS: where in the hold the peak falls (the ramp's garbage, or later).
-      const series: number[] = [];
-      samples.forEach((x, i) => {
-        const s = Math.floor(i / 4);
-        series[s] = Math.max(series[s] ?? 0, x.rss);
-      });
+      const series = groupMax(
+        samples.map((x) => x.rss),
+        4,
+      );
       rows[bin]!.push(
         `idle ${idle.rss.toFixed(1)} (anon ${idle.anon.toFixed(1)}) · open ${open.rss.toFixed(1)} (${open.anon.toFixed(1)}) · median ${med.rss.toFixed(1)} (${med.anon.toFixed(1)}) · peak ${peak.rss.toFixed(1)} (${peak.anon.toFixed(1)}) MB · ${ready.firstEvent}/${COUNT} first events\n    per second: ${series.map((x) => x.toFixed(0)).join(" ")}`,
       );

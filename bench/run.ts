@@ -59,7 +59,7 @@ import {
   treeTicks,
   which,
 } from "./lib/procs";
-import { fmt, median, type Pcts, pcts, percentile, signed, sortedFinite } from "./lib/stats";
+import { fmt, groupMax, median, type Pcts, pcts, percentile, signed, sortedFinite } from "./lib/stats";
 
 const BENCH = import.meta.dir;
 const REPO = resolve(BENCH, "..");
@@ -671,12 +671,7 @@ async function main(): Promise<number> {
       const open = samples[0]!;
       const sorted = [...samples].sort((x, y) => x - y);
       const peakAt = samples.indexOf(sorted[sorted.length - 1]!);
-      const perSecond = SMOKE ? 20 : 2;
-      const series: number[] = [];
-      samples.forEach((x, i) => {
-        const at = Math.floor(i / perSecond);
-        series[at] = Math.max(series[at] ?? 0, x / 2 ** 20);
-      });
+      const series = groupMax(samples, SMOKE ? 20 : 2).map((x) => x / 2 ** 20);
       await holder.waitFor(/DONE/, 15_000);
       await holder.stop();
       await Bun.sleep(SMOKE ? 200 : 1500);

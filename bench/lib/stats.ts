@@ -28,3 +28,13 @@ export function pcts(xs: Iterable<number>): Pcts {
 
 export const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
 export const signed = (x: number, digits = 2) => (Number.isFinite(x) ? (x >= 0 ? "+" : "") + x.toFixed(digits) : "n/a");
+
+/** The highest of each run of `perGroup` samples, in order (e.g. each second's highest RSS). */
+export function groupMax(samples: readonly number[], perGroup: number): number[] {
+  const out: number[] = [];
+  samples.forEach((x, i) => {
+    const at = Math.floor(i / perGroup);
+    out[at] = Math.max(out[at] ?? Number.NEGATIVE_INFINITY, x);
+  });
+  return out;
+}
