@@ -32,6 +32,7 @@ import { join, resolve } from "node:path";
 import { spawnSync } from "bun";
 import { makeTestCredentials } from "../test/support/keys";
 import { type BodySize, chatBody, expectedText, messagesBody, responsesBody } from "./lib/bodies";
+import { startMock } from "./lib/gateway";
 import {
   closedLoop,
   type Dialect,
@@ -297,12 +298,9 @@ async function main(): Promise<number> {
     return { requests, errors: j.status_errors + j.socket_errors, rps: requests / (j.duration_us / 1e6) };
   };
 
-  const mock = spawnTracked("mock", [BUN, join(BENCH, "mock-oci.ts")], { env: baseEnv, cpu: cpuOf(LOAD_CPU) });
-  const mockUrl = `http://127.0.0.1:${(await mock.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 10_000))[1]}`;
-  const setMode = async (m: Record<string, unknown>) => {
-    const r = await fetch(`${mockUrl}/__bench/mode`, { method: "POST", body: JSON.stringify(m) });
-    if (!r.ok) throw new Error(`mock mode: HTTP ${r.status}`);
-  };
+  const mock = await startMock(baseEnv, cpuOf(LOAD_CPU));
+  const mockUrl = mock.url;
+  const setMode = mock.mode;
   /** Waits (bounded) until other processes on the machine are quiet, so they disturb less. */
   const quiet = async () => {
     const until = performance.now() + cfg.quietMaxWaitS * 1000;
@@ -334,11 +332,6 @@ async function main(): Promise<number> {
       await quiet();
     }
   };
-  const mockStats = async () =>
-    (await (await fetch(`${mockUrl}/__bench/stats`)).json()) as {
-      openStreams: number;
-      maxOpenStreams: number;
-    };
 
   const bare = (name: string, sign: boolean, extraEnv: Record<string, string> = {}, flags: string[] = []) =>
     spawnTracked(name, [BUN, join(BENCH, "proxy-bare.ts"), ...(sign ? ["--sign"] : []), ...flags], {
@@ -631,7 +624,7 @@ async function main(): Promise<number> {
   await phase("memory", async () => {
     const RAISED = { BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" };
     const holdRun = async (a: ArmName, variant: string, arm: Arm, timeoutMs: number) => {
-      for (let i = 0; i < 50 && (await mockStats()).openStreams > 0; i++) await Bun.sleep(100); // the last run's streams are gone
+      for (let i = 0; i < 50 && (await mock.openStreams()) > 0; i++) await Bun.sleep(100); // the last run's streams are gone
       const idle = rss(arm.pid).rss;
       await setMode({ latencyMs: 0, sse: true, events: 3600, gapMs: 1000 });
       const holder = spawnTracked(
@@ -665,7 +658,7 @@ async function main(): Promise<number> {
         const m = rss(arm.pid);
         samples.push(m.rss);
         anon.push(m.anon);
-        upstreamOpen = Math.max(upstreamOpen, (await mockStats()).openStreams);
+        upstreamOpen = Math.max(upstreamOpen, await mock.openStreams());
         await Bun.sleep(SMOKE ? 50 : 500);
       } while (Date.now() < until);
       const open = samples[0]!;

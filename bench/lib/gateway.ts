@@ -1,6 +1,6 @@
 /**
- * The processes the focused tools (paired-latency, hold-memory) measure, started as the bench
- * starts them: the lean mock OCI on CPU 1 and the gateway on CPU 0 against it, key `bench`.
+ * The lean mock OCI every bench tool measures against (CPU 1 unless told), and the gateway as the
+ * focused tools (paired-latency, hold-memory) start it: on CPU 0 against the mock, key `bench`.
  */
 import { join } from "node:path";
 import { type Child, spawnTracked } from "./procs";
@@ -10,17 +10,20 @@ const BENCH = join(import.meta.dir, "..");
 
 export interface Mock {
   url: string;
+  pid: number;
   /** Switches what the mock answers (`POST /__bench/mode`). */
   mode(m: Record<string, unknown>): Promise<void>;
   /** Upstream streams it holds open now. */
   openStreams(): Promise<number>;
 }
 
-export async function startMock(env: Record<string, string>): Promise<Mock> {
-  const mock = spawnTracked("mock", [process.execPath, join(BENCH, "mock-oci.ts")], { env, cpu: 1 });
+/** The mock, pinned to `cpu` (none: not pinned). */
+export async function startMock(env: Record<string, string>, cpu: number | undefined = 1): Promise<Mock> {
+  const mock = spawnTracked("mock", [process.execPath, join(BENCH, "mock-oci.ts")], { env, cpu });
   const url = `http://127.0.0.1:${(await mock.waitFor(LISTENING, 10_000))[1]}`;
   return {
     url,
+    pid: mock.pid,
     async mode(m) {
       const r = await fetch(`${url}/__bench/mode`, { method: "POST", body: JSON.stringify(m) });
       if (!r.ok) throw new Error(`mock mode: HTTP ${r.status}`);
