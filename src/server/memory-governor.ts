@@ -13,6 +13,13 @@
  * outliers in the latency's 99th percentile (BENCHMARKS.md). An idle process, or one whose garbage
  * is collected young, pays a size read per look.
  */
+/** When to ask: RSS rose by `stepBytes` at each of `ticks` looks and stands `growthBytes` over the floor. */
+export interface GcWhen {
+  growthBytes: number;
+  stepBytes: number;
+  ticks: number;
+}
+
 export class MemoryGovernor {
   /** The smallest size seen since the last collection this asked for. */
   private floor: number;
@@ -23,7 +30,7 @@ export class MemoryGovernor {
   collections = 0;
 
   constructor(
-    private readonly o: { growthBytes: number; stepBytes: number; ticks: number },
+    private readonly o: GcWhen,
     initial: number,
   ) {
     this.floor = initial;
@@ -46,10 +53,7 @@ export class MemoryGovernor {
 }
 
 /** Looks at this process's RSS every `everyMs`; the timer does not keep the process alive. */
-export function governMemory(
-  everyMs: number,
-  o: { growthBytes: number; stepBytes: number; ticks: number },
-): { governor: MemoryGovernor; stop(): void } {
+export function governMemory(everyMs: number, o: GcWhen): { governor: MemoryGovernor; stop(): void } {
   const governor = new MemoryGovernor(o, process.memoryUsage.rss());
   const timer = setInterval(() => {
     if (governor.tick(process.memoryUsage.rss())) Bun.gc(false);

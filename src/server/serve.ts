@@ -15,7 +15,7 @@ import type { StateStore } from "../state/types";
 import { createApp } from "./app";
 import { buildServices } from "./gateway";
 import { WORKER_ENV } from "./launch";
-import { governMemory } from "./memory-governor";
+import { type GcWhen, governMemory } from "./memory-governor";
 
 /** Upload routes need more than JSON's 10 MB; per-route limits are enforced below this. */
 const MAX_REQUEST_BODY = 64 * 1024 * 1024;
@@ -38,7 +38,7 @@ const JIT_NORMAL_AFTER_MS = 100;
  * thousand streams' uncollected garbage climbs 2–3 MB a second; a request load's swings do not
  * climb that steadily.
  */
-const GC_WHEN = { growthBytes: 4 * 1024 * 1024, stepBytes: 512 * 1024, ticks: 3 };
+const GC_WHEN: GcWhen = { growthBytes: 4 * 1024 * 1024, stepBytes: 512 * 1024, ticks: 3 };
 const GC_LOOK_EVERY_MS = 1000;
 
 function recordExchange(r: ExchangeReport, ledger: UpstreamLedger, metrics: Metrics): void {
