@@ -1,5 +1,6 @@
 /** Process settings: flags beat env beat defaults (CONTRACT §1; src/config/settings.ts). */
 import { describe, expect, test } from "bun:test";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { type CliArgs, UsageError } from "../../src/cli/args";
 import { resolveSettings } from "../../src/config/settings";
@@ -170,5 +171,22 @@ describe("resolveSettings: invalid env → UsageError naming the variable", () =
 
   test("empty PORT falls back to the default", () => {
     expect(resolveSettings(none, { PORT: "" }, CWD).port).toBe(8000);
+  });
+});
+
+describe("resolveSettings: workers", () => {
+  test("one by default; WORKERS from the environment; --workers beats it; auto is the machine's cores", () => {
+    expect(resolveSettings(none, {}, CWD).workers).toBe(1);
+    expect(resolveSettings(none, { WORKERS: "3" }, CWD).workers).toBe(3);
+    expect(resolveSettings(args({ workers: "2" }), { WORKERS: "3" }, CWD).workers).toBe(2);
+    const cores = Math.max(1, availableParallelism());
+    expect(resolveSettings(none, { WORKERS: "auto" }, CWD).workers).toBe(cores);
+    expect(resolveSettings(args({ workers: "AUTO" }), {}, CWD).workers).toBe(cores);
+  });
+
+  test("a bad value is a usage error naming where it came from", () => {
+    expect(() => resolveSettings(none, { WORKERS: "0" }, CWD)).toThrow(/WORKERS must be a whole number/);
+    expect(() => resolveSettings(none, { WORKERS: "two" }, CWD)).toThrow(UsageError);
+    expect(() => resolveSettings(args({ workers: "257" }), {}, CWD)).toThrow(/--workers must be/);
   });
 });
