@@ -11,6 +11,9 @@ const outfile = process.env.OCIGENAI_OUTFILE ?? "dist/ocigenai";
 const target = process.env.OCIGENAI_TARGET; // e.g. bun-linux-arm64 for another platform
 // Another entry compiled the same way: the bench's cold-start floor (bench/hello-serve.ts).
 const entry = process.env.OCIGENAI_ENTRY ?? "src/main.ts";
+// The SQLite store's checkpoint thread is a module of its own, started as a Worker by path: a
+// compiled binary finds it only if it is an entry (named from the entries' root, src/).
+const workers = process.env.OCIGENAI_ENTRY ? [] : ["src/state/wal-checkpoint-worker.ts"];
 
 mkdirSync("dist", { recursive: true });
 const started = performance.now();
@@ -34,6 +37,7 @@ const args = [
   "--no-compile-autoload-dotenv",
   "--no-compile-autoload-bunfig",
   entry,
+  ...workers,
   "--outfile",
   outfile,
 ];

@@ -8,6 +8,8 @@
  *   --family responses|messages: the gateway's chat completions against that API on the same process
  *   (the same conversation in each API's shape), their requests alternating in the same runs,
  *   instead of L2 against L3 — the adapters' own cost (CPU and faults are then over both)
+ *   --store: with --family responses, the Responses requests say `store: true` (OpenAI's default) and
+ *   the gateway keeps them in the store it ships with (SQLite in its config directory), not memory
  *   --warm N: each arm first serves N of the measured kind (streams, or answers) at 400/s — the
  *   steady state of a process that has run a while; without it, each arm warms 3 s at the rate.
  *
@@ -39,11 +41,22 @@ const WARM = Number(flag("--warm") ?? 0);
 /** Compare chat completions with this family on the gateway, instead of L2 with L3. */
 const FAMILY = flag("--family");
 const FAMILIES = {
-  responses: { arm: "L3resp", path: "/v1/responses", body: responsesBody, dialect: "responses" },
+  responses: {
+    arm: "L3resp",
+    path: "/v1/responses",
+    body: (size: BodySize, model: string, stream: boolean) => responsesBody(size, model, stream, STORE),
+    dialect: "responses",
+  },
   messages: { arm: "L3msg", path: "/v1/messages", body: messagesBody, dialect: "anthropic" },
 } as const;
 if (FAMILY !== undefined && !(FAMILY in FAMILIES)) throw new Error("--family must be responses or messages");
-const GATEWAY_ENV = JSON.parse(process.env.GATEWAY_ENV ?? "{}") as Record<string, string>;
+/** Responses kept (`store: true`) in the default store, instead of `store: false` on memory. */
+const STORE = argv.includes("--store");
+if (STORE && FAMILY !== "responses") throw new Error("--store goes with --family responses");
+const GATEWAY_ENV = {
+  ...(STORE ? { SESSION_STORE: "" } : {}), // blank: the default, SQLite in the config directory
+  ...(JSON.parse(process.env.GATEWAY_ENV ?? "{}") as Record<string, string>),
+};
 
 /** Minor page faults and CPU seconds (utime+stime) of a process so far. */
 function counters(pid: number): { faults: number; cpuS: number } {
@@ -127,6 +140,7 @@ async function main() {
   for (const g of groups) await run(g, 3 * g.length); // settle, at the measured rate
   const rows: Record<string, string[]> = Object.fromEntries(arms.map((a) => [a.name, []]));
   const p50s: Record<string, number[]> = Object.fromEntries(arms.map((a) => [a.name, []]));
+  const p99s: Record<string, number[]> = Object.fromEntries(arms.map((a) => [a.name, []]));
   for (let rep = 0; rep < REPS; rep++)
     // Alternate which group goes first, so neither always follows the other's load.
     for (const g of rep % 2 ? [...groups].reverse() : groups) {
@@ -139,6 +153,7 @@ async function main() {
         const sorted = [...ms[k]!].sort((x, y) => x - y);
         const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
         p50s[a.name]!.push(p(0.5));
+        p99s[a.name]!.push(p(0.99));
         rows[a.name]!.push(
           `p50 ${p(0.5).toFixed(2)} p99 ${p(0.99).toFixed(2)} ms, ${((after.faults - before.faults) / sent).toFixed(0)} faults, ${(((after.cpuS - before.cpuS) * 1e6) / sent).toFixed(0)} µs CPU`,
         );
@@ -149,11 +164,16 @@ async function main() {
     `${SIZE} body, ${what}, ${RATE}/s × ${SECONDS} s, ${REPS} alternating repetitions (absolute, per request):`,
   );
   for (const [name, r] of Object.entries(rows)) console.log(`${name}: ${r.join(" | ")}`);
-  const [first, second] = arms.map((a) => p50s[a.name]!);
-  const diffs = second!.map((x, i) => x - first![i]!).sort((x, y) => x - y);
-  console.log(
-    `${arms[1]!.name} − ${arms[0]!.name}, p50 per repetition: ${diffs.map((d) => d.toFixed(2)).join(" ")} → median ${diffs[Math.floor(diffs.length / 2)]!.toFixed(3)} ms`,
-  );
+  for (const [q, per] of [
+    ["p50", p50s],
+    ["p99", p99s],
+  ] as const) {
+    const [first, second] = arms.map((a) => per[a.name]!);
+    const diffs = second!.map((x, i) => x - first![i]!).sort((x, y) => x - y);
+    console.log(
+      `${arms[1]!.name} − ${arms[0]!.name}, ${q} per repetition: ${diffs.map((d) => d.toFixed(2)).join(" ")} → median ${diffs[Math.floor(diffs.length / 2)]!.toFixed(3)} ms`,
+    );
+  }
 }
 
 runTool("paired-latency", main, (REPS * 2 * (SECONDS + 2) + 60 + WARM / 100) * 1000);

@@ -12,13 +12,14 @@
  * `--load small|large|stream` runs one kind of load only; `--startup` profiles start-up to the
  * first 200 instead (the gateway bundled as the binary bundles it, 5 runs); `--log-level info`
  * profiles with the access log on; `--family responses` (or `messages`) sends the same load to
- * /v1/responses (or /v1/messages).
+ * /v1/responses (or /v1/messages); `--store` with it keeps the responses (`store: true`) in the
+ * store the gateway ships with (SQLite in its config directory) instead of `store: false` on memory.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { makeTestCredentials } from "../test/support/keys";
-import { chatBody, messagesBody, responsesBody } from "./lib/bodies";
+import { type BodySize, chatBody, messagesBody, responsesBody } from "./lib/bodies";
 import { benchConfigDir } from "./lib/config-dir";
 import { closedLoop, openLoop, streamLoad } from "./lib/load";
 import { killAllSync, pinSelf, spawnTracked, stopAll } from "./lib/procs";
@@ -40,9 +41,16 @@ const LOG_LEVEL = flag("--log-level") ?? "warn";
 const STARTUP = argv.includes("--startup");
 /** chat (default), responses or messages: which API family the gateway's load goes to. */
 const FAMILY = flag("--family") ?? "chat";
+/** Responses kept (`store: true`) in the default store. */
+const STORE = argv.includes("--store");
+if (STORE && FAMILY !== "responses") throw new Error("--store goes with --family responses");
 const FAMILIES = {
   chat: { path: "chat/completions", body: chatBody, dialect: "openai" },
-  responses: { path: "responses", body: responsesBody, dialect: "responses" },
+  responses: {
+    path: "responses",
+    body: (size: BodySize, model: string, stream = false) => responsesBody(size, model, stream, STORE),
+    dialect: "responses",
+  },
   messages: { path: "messages", body: messagesBody, dialect: "anthropic" },
 } as const;
 if (!(FAMILY in FAMILIES)) throw new Error(`--family must be chat, responses or messages, not ${FAMILY}`);
@@ -99,7 +107,7 @@ async function main() {
       API_KEY,
       OCI_INFERENCE_ENDPOINT: mockUrl,
       LOG_LEVEL,
-      SESSION_STORE: "memory",
+      SESSION_STORE: STORE ? "" : "memory", // blank: the default, SQLite in the config directory
       UPSTREAM: mockUrl,
       KEY_FILE: creds.keyFile,
       KEY_ID: creds.keyId,

@@ -697,7 +697,8 @@ async function main(): Promise<number> {
       const fresh: Record<string, Child> = {
         L1: bare("L1-raised", false, RAISED),
         L2: bare("L2-raised", true, RAISED),
-        L3: gateway("L3-fresh", "warn"),
+        // As shipped: no variable set, so the state store is the default SQLite file too.
+        L3: gateway("L3-fresh", "warn", { SESSION_STORE: "" }),
       };
       for (const a of ["L1", "L2", "L3"] as ArmName[]) {
         const port = (await fresh[a]!.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1];

@@ -19,9 +19,10 @@ export function chatBody(size: BodySize, model: string, stream = false): string 
 
 /**
  * The same conversation as a Responses request: the system message as `instructions`, the turns
- * as `{role, content}` items, `store: false` (what Codex sends; the chat arm keeps nothing either).
+ * as `{role, content}` items, `store: false` (what Codex sends; the chat arm keeps nothing either)
+ * unless `store` (OpenAI's default, what the Agents SDK leaves it at).
  */
-export function responsesBody(size: BodySize, model: string, stream = false): string {
+export function responsesBody(size: BodySize, model: string, stream = false, store = false): string {
   const [first, ...rest] = conversation(size);
   const system = first?.role === "system";
   return JSON.stringify({
@@ -30,7 +31,7 @@ export function responsesBody(size: BodySize, model: string, stream = false): st
     input: system ? rest : [first, ...rest],
     temperature: 0.2,
     max_output_tokens: 256,
-    store: false,
+    store,
     ...(stream ? { stream: true } : {}),
   });
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
+import { isCompiledBinary } from "../lib/compiled-binary";
 import type { LogLevel } from "../observability/logger";
 import { type CliArgs, parsePort, UsageError } from "./flags";
 
@@ -77,11 +78,6 @@ export interface RequestLimits {
 }
 
 export type Env = Record<string, string | undefined>;
-
-/** A compiled Bun binary runs its entry from the virtual `/$bunfs/` tree. */
-export function isCompiledBinary(): boolean {
-  return Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
-}
 
 export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): Settings {
   const configDir = resolve(

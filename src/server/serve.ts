@@ -104,6 +104,7 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     stateStore = await createStateStore(settings.sessionStore, {
       configDir: settings.configDir,
       warn: (m: string) => log.warn(m),
+      info: (m: string) => log.info(m),
     });
   } catch (e) {
     console.error(`ocigenai: ${(e as Error).message}`);

@@ -13,6 +13,8 @@ export interface CreateStateStoreOptions {
   configDir: string;
   /** Told when the store is not what was asked for (SQLite unusable → memory) or Redis is down at startup. */
   warn(message: string): void;
+  /** Told of what the store does on its own that an operator may want to see (SQLite's checkpoint thread). */
+  info?(message: string): void;
 }
 
 const ACCEPTED = "memory, sqlite:PATH, redis://[user:password@]host:port[/db] or rediss://…";
@@ -59,7 +61,7 @@ export async function createStateStore(spec: string | undefined, opts: CreateSta
       return new MemorySessionStore();
     case "sqlite":
       try {
-        return SqliteSessionStore.open(parsed.path);
+        return SqliteSessionStore.open(parsed.path, { checkpoints: { warn: opts.warn, info: opts.info } });
       } catch (e) {
         opts.warn(
           `session store: cannot use SQLite file ${parsed.path} (${(e as Error).message}); keeping agent sessions and stored responses in memory, so they are lost on restart. Set SESSION_STORE to a writable sqlite:PATH, or to memory to silence this warning.`,

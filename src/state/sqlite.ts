@@ -29,8 +29,12 @@ import {
   settledRequests,
   type UsageRow,
 } from "./types";
+import { type WalCheckpointOptions, WalCheckpoints } from "./wal-checkpoints";
 
-export interface SqliteStoreOptions extends StoreOptions, QuotaClockOptions {}
+export interface SqliteStoreOptions extends StoreOptions, QuotaClockOptions {
+  /** How WAL checkpoints leave the event loop (wal-checkpoints.ts); defaults suit a server. */
+  checkpoints?: WalCheckpointOptions;
+}
 
 /** Rows past their owner retention, and expired responses, are pruned at most this often (on writes). */
 const PRUNE_EVERY_MS = 60_000;
@@ -133,6 +137,7 @@ interface ResponseRow {
 export class SqliteSessionStore implements StateStore {
   readonly kind = "sqlite" as const;
   private readonly locks: SqliteKeyLock;
+  private readonly checkpoints: WalCheckpoints;
   private readonly ownerRetentionMs: number;
   private lastPrune = 0;
   private lastQuotaPrune = 0;
@@ -180,6 +185,7 @@ export class SqliteSessionStore implements StateStore {
     this.ownerRetentionMs = checkRetention(opts.ownerRetentionMs);
     this.now = opts.clock ?? Date.now;
     this.locks = new SqliteKeyLock(db);
+    this.checkpoints = new WalCheckpoints(db, path, opts.checkpoints);
     this.q = {
       get: db.prepare(
         "SELECT session_id, agent_endpoint_id, owner, created_at, last_used_at FROM agent_sessions WHERE key = ? AND expires_at > ?",
@@ -308,6 +314,7 @@ export class SqliteSessionStore implements StateStore {
       const store = new SqliteSessionStore(db, path, opts);
       store.prune(Date.now());
       store.pruneQuotas(store.now());
+      store.checkpoints.watch();
       return store;
     } catch (e) {
       db.close();
@@ -427,7 +434,13 @@ export class SqliteSessionStore implements StateStore {
     );
   }
 
+  /** Whether WAL checkpoints run on their own thread now (see wal-checkpoints.ts). */
+  get checkpointsOffThread(): boolean {
+    return this.checkpoints.offThread;
+  }
+
   async close(): Promise<void> {
+    await this.checkpoints.close();
     this.locks.close();
     for (const s of Object.values(this.q)) s.finalize();
     this.db.close();

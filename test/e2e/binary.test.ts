@@ -112,6 +112,31 @@ describe("compiled binary", () => {
     expect(fake.requestsFor("chat")).toHaveLength(0);
   });
 
+  test("stored responses move SQLite's checkpoints to their thread, whose module is inside the binary", async () => {
+    // The default store (SQLite beside the binary); ~1.2 MB of kept input passes the 1 MB start.
+    const { g } = await signedGateway({ LOG_LEVEL: "info" });
+    const input = [{ role: "user", content: `${"long context ".repeat(8000)}ping` }];
+    let last = "";
+    for (let i = 0; i < 12; i++) {
+      const r = await fetch(`${g.url}/v1/responses`, {
+        method: "POST",
+        body: JSON.stringify({ model: "llama", input }),
+      });
+      expect(r.status).toBe(200);
+      last = ((await r.json()) as { id: string }).id;
+    }
+    await waitUntil(
+      () => g.output().includes("WAL checkpoints run on their own thread"),
+      5000,
+      "the checkpoint thread started",
+    );
+    expect(g.output()).not.toContain("WAL checkpoints stay on the event loop");
+    const kept = await fetch(`${g.url}/v1/responses/${last}/input_items?limit=1`);
+    expect(((await kept.json()) as { data: { content: { text: string }[] }[] }).data[0]!.content[0]!.text).toBe(
+      input[0]!.content,
+    );
+  });
+
   test("a config error exits 2 naming file, alias and field — every problem at once", async () => {
     const { bin } = await binaryDir({
       models: {
