@@ -32,12 +32,20 @@ import {
 import { type WalCheckpointOptions, WalCheckpoints } from "./wal-checkpoints";
 
 export interface SqliteStoreOptions extends StoreOptions, QuotaClockOptions {
+  /** How often writes prune expired rows (default a minute; tests shorten it). */
+  pruneEveryMs?: number;
   /** How WAL checkpoints leave the event loop (wal-checkpoints.ts); defaults suit a server. */
   checkpoints?: WalCheckpointOptions;
 }
 
 /** Rows past their owner retention, and expired responses, are pruned at most this often (on writes). */
 const PRUNE_EVERY_MS = 60_000;
+/**
+ * Expired responses deleted by one prune on a write: a response holds its whole input, so a
+ * minute's worth of them deleted at once stood the event loop still (600 rows of 100 KB: 34 ms);
+ * 64 of them take ~3–4 ms. While more remain, the next write prunes again.
+ */
+const PRUNE_RESPONSES_AT_ONCE = 64;
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS agent_sessions (
   key TEXT PRIMARY KEY NOT NULL,
@@ -140,6 +148,9 @@ export class SqliteSessionStore implements StateStore {
   private readonly checkpoints: WalCheckpoints;
   private readonly ownerRetentionMs: number;
   private lastPrune = 0;
+  private readonly pruneEveryMs: number;
+  /** The last prune left expired responses behind (it deleted as many as it may at once). */
+  private responsesBacklog = false;
   private lastQuotaPrune = 0;
   private readonly now: () => number;
   private readonly admitTx: (l: Limits, key: string, now: number) => Verdict;
@@ -162,7 +173,7 @@ export class SqliteSessionStore implements StateStore {
     putResponse: Statement<unknown, [string, string, number, number, string]>;
     getResponse: Statement<ResponseRow, [string, number]>;
     deleteResponse: Statement<{ expires_at: number }, [string]>;
-    pruneResponses: Statement<unknown, [number]>;
+    pruneResponses: Statement<unknown, [number, number]>;
     counts: Statement<CountsRow, [string, number, string, number]>;
     countRequest: Statement<unknown, [string, number]>;
     dropExpiredLeases: Statement<unknown, [string, number]>;
@@ -184,6 +195,7 @@ export class SqliteSessionStore implements StateStore {
   ) {
     this.ownerRetentionMs = checkRetention(opts.ownerRetentionMs);
     this.now = opts.clock ?? Date.now;
+    this.pruneEveryMs = opts.pruneEveryMs ?? PRUNE_EVERY_MS;
     this.locks = new SqliteKeyLock(db);
     this.checkpoints = new WalCheckpoints(db, path, opts.checkpoints);
     this.q = {
@@ -211,7 +223,9 @@ export class SqliteSessionStore implements StateStore {
       ),
       getResponse: db.prepare("SELECT id, owner, created_at, data FROM responses WHERE id = ? AND expires_at > ?"),
       deleteResponse: db.prepare("DELETE FROM responses WHERE id = ? RETURNING expires_at"),
-      pruneResponses: db.prepare("DELETE FROM responses WHERE expires_at <= ?"),
+      pruneResponses: db.prepare(
+        "DELETE FROM responses WHERE id IN (SELECT id FROM responses WHERE expires_at <= ? LIMIT ?)",
+      ),
       counts: db.prepare(
         `SELECT
            COALESCE((SELECT requests FROM quota_minutes WHERE key = ?1 AND minute = ?2 - 1), 0) AS req_prev,
@@ -312,7 +326,9 @@ export class SqliteSessionStore implements StateStore {
       db.run("BEGIN IMMEDIATE");
       db.run("COMMIT");
       const store = new SqliteSessionStore(db, path, opts);
-      store.prune(Date.now());
+      // Nothing is served yet: everything expired goes now, not a batch per write.
+      do store.prune(Date.now());
+      while (store.responsesBacklog);
       store.pruneQuotas(store.now());
       store.checkpoints.watch();
       return store;
@@ -353,7 +369,7 @@ export class SqliteSessionStore implements StateStore {
         now + ttlMs,
         now + Math.max(ttlMs, this.ownerRetentionMs),
       );
-      if (now - this.lastPrune >= PRUNE_EVERY_MS) this.prune(now);
+      if (this.responsesBacklog || now - this.lastPrune >= this.pruneEveryMs) this.prune(now);
     });
   }
 
@@ -384,7 +400,7 @@ export class SqliteSessionStore implements StateStore {
     const now = Date.now();
     this.guard(() => {
       this.q.putResponse.run(r.id, r.owner, r.createdAt, now + ttlMs, data);
-      if (now - this.lastPrune >= PRUNE_EVERY_MS) this.prune(now);
+      if (this.responsesBacklog || now - this.lastPrune >= this.pruneEveryMs) this.prune(now);
     });
   }
 
@@ -449,12 +465,12 @@ export class SqliteSessionStore implements StateStore {
   private prune(now: number): void {
     this.lastPrune = now;
     this.q.prune.run(now);
-    this.q.pruneResponses.run(now);
+    this.responsesBacklog = this.q.pruneResponses.run(now, PRUNE_RESPONSES_AT_ONCE).changes === PRUNE_RESPONSES_AT_ONCE;
     this.locks.prune(now);
   }
 
   private pruneQuotasNow(now: number): void {
-    if (now - this.lastQuotaPrune >= PRUNE_EVERY_MS) this.pruneQuotas(now);
+    if (now - this.lastQuotaPrune >= this.pruneEveryMs) this.pruneQuotas(now);
   }
 
   /** Minute buckets older than the previous minute, day counters older than yesterday, expired leases. */

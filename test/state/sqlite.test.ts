@@ -66,6 +66,35 @@ describe("sqlite store: the file", () => {
     }
   });
 
+  test("expired responses are pruned 64 at a time by writes, the next write going on while some remain; open prunes them all", async () => {
+    const path = freshPath();
+    const s = SqliteSessionStore.open(path, { pruneEveryMs: 300 });
+    const raw = new Database(path, { readonly: true });
+    const rows = () => raw.query<{ n: number }, []>("SELECT count(*) AS n FROM responses").get()!.n;
+    try {
+      for (let i = 0; i < 150; i++) await s.putResponse(storedResponse(`resp_old_${i}`), 50);
+      await s.putResponse(storedResponse("resp_kept"), 3_600_000);
+      await Bun.sleep(350); // the 150 expire, and a prune is due
+      const write = (i: number) => s.putResponse(storedResponse(`resp_new_${i}`), 3_600_000);
+      const seen: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        await write(i);
+        seen.push(rows());
+      }
+      // 151 + 1 − 64, + 1 − 64, + 1 − 22 (the last expired ones); then no prune until it is due again.
+      expect(seen).toEqual([88, 25, 4, 5]);
+      expect(await s.getResponse("resp_kept")).toBeDefined();
+      for (let i = 0; i < 100; i++) await s.putResponse(storedResponse(`resp_short_${i}`), 50);
+      await s.close();
+      await Bun.sleep(100);
+      const again = SqliteSessionStore.open(path);
+      expect(rows()).toBe(5);
+      await again.close();
+    } finally {
+      raw.close();
+    }
+  });
+
   test("a file made before responses existed gains the responses table on open; its sessions stay", async () => {
     const path = freshPath();
     const old = new Database(path, { create: true });
