@@ -46,6 +46,8 @@ self.onmessage = (e: MessageEvent<ToCheckpointer>) => {
       try {
         ckpt.get();
       } catch (err) {
+        // Another process's checkpoint (workers share the file) or writer in the way: next time.
+        if (/^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code))) return;
         stop();
         postMessage({ failed: String((err as Error).message ?? err) } satisfies FromCheckpointer);
       }
