@@ -127,7 +127,7 @@ describe("compiled binary", () => {
     }
     await waitUntil(
       () => g.output().includes("WAL checkpoints run on their own thread"),
-      5000,
+      30_000,
       "the checkpoint thread started",
     );
     expect(g.output()).not.toContain("WAL checkpoints stay on the event loop");
@@ -135,7 +135,7 @@ describe("compiled binary", () => {
     expect(((await kept.json()) as { data: { content: { text: string }[] }[] }).data[0]!.content[0]!.text).toBe(
       input[0]!.content,
     );
-  });
+  }, 60_000);
 
   test("a config error exits 2 naming file, alias and field — every problem at once", async () => {
     const { bin } = await binaryDir({
