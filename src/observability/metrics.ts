@@ -160,6 +160,12 @@ function build(
   const registry = new p.Registry();
   const registers = [registry];
   p.collectDefaultMetrics({ register: registry, prefix: "ocigenai_" });
+  // The heap's per-space sizes come from v8.getHeapSpaceStatistics(), which Bun answers by walking
+  // the whole JavaScriptCore heap: ~40 ms with half a million objects, the event loop standing
+  // still at every scrape (BENCHMARKS.md). JavaScriptCore has no V8 spaces to report anyway; the
+  // heap's size stays (ocigenai_nodejs_heap_size_*_bytes, from process.memoryUsage()).
+  for (const part of ["total", "used", "available"])
+    registry.removeSingleMetric(`ocigenai_nodejs_heap_space_size_${part}_bytes`);
   if (sessionCount) {
     new p.Gauge({
       name: "ocigenai_agent_sessions",

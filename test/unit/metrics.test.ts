@@ -41,3 +41,17 @@ test("requests, tokens, key usage and store operations add up per label set", as
   // A key's line names its key and alias, never anything else's.
   expect(text).toMatch(/ocigenai_key_requests_total\{key="team-b",alias="llama"\} 1/);
 });
+
+test("the runtime defaults are there but for the heap's per-space sizes, which walk the whole heap at each scrape", async () => {
+  const m = new Metrics(undefined, { loadDelayMs: 0 });
+  const text = await m.render();
+  for (const name of [
+    "ocigenai_process_cpu_user_seconds_total",
+    "ocigenai_process_resident_memory_bytes",
+    "ocigenai_nodejs_heap_size_used_bytes",
+    "ocigenai_nodejs_heap_size_total_bytes",
+    "ocigenai_nodejs_eventloop_lag_seconds",
+  ])
+    expect(text).toContain(`\n${name} `);
+  expect(text).not.toContain("heap_space");
+});
