@@ -58,6 +58,10 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS agent_sessions (
   owner_until INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS agent_sessions_by_session_id ON agent_sessions (session_id);
+-- Counting live sessions (the /metrics gauge, at every scrape) and pruning once a minute read by
+-- time: without these, both scanned the table on the event loop (100,000 rows: 11 ms a count).
+CREATE INDEX IF NOT EXISTS agent_sessions_by_expiry ON agent_sessions (expires_at);
+CREATE INDEX IF NOT EXISTS agent_sessions_by_owner_until ON agent_sessions (owner_until);
 CREATE TABLE IF NOT EXISTS responses (
   id TEXT PRIMARY KEY NOT NULL,
   owner TEXT NOT NULL,

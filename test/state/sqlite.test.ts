@@ -164,6 +164,17 @@ describe("sqlite store: the file", () => {
         "usage_ledger",
         "session_locks",
       ]);
+      // What runs on a schedule reads by time through an index, not a scan of every row: the
+      // live-session count behind /metrics (every scrape) and the prunes (once a minute).
+      const plan = (sql: string) =>
+        db
+          .query<{ detail: string }, []>(`EXPLAIN QUERY PLAN ${sql}`)
+          .all()
+          .map((r) => r.detail)
+          .join("; ");
+      expect(plan("SELECT COUNT(*) FROM agent_sessions WHERE expires_at > 0")).toContain("agent_sessions_by_expiry");
+      expect(plan("DELETE FROM agent_sessions WHERE owner_until <= 0")).toContain("agent_sessions_by_owner_until");
+      expect(plan("SELECT id FROM responses WHERE expires_at <= 0 LIMIT 64")).toContain("responses_by_expiry");
     } finally {
       db.close();
       await s.close();
