@@ -15,12 +15,10 @@
  * every process it starts is stopped by pid when it ends (or at a hard deadline).
  */
 import { join, resolve } from "node:path";
-import { makeTestCredentials } from "../test/support/keys";
 import { chatBody } from "./lib/bodies";
-import { benchConfigDir } from "./lib/config-dir";
-import { startGateway, startMock } from "./lib/gateway";
+import { focusedSetup, startGateway } from "./lib/gateway";
 import { closedLoop } from "./lib/load";
-import { pinSelf, rss, runTool, spawnTracked } from "./lib/procs";
+import { rss, runTool, spawnTracked } from "./lib/procs";
 import { groupMax } from "./lib/stats";
 
 /** Resident memory of a process in MB: all of it, and the anonymous part. */
@@ -40,11 +38,7 @@ const HOLD_MS = Number(flag("--hold") ?? 20_000);
 const GATEWAY_ENV = JSON.parse(process.env.GATEWAY_ENV ?? "{}") as Record<string, string>;
 
 async function main() {
-  pinSelf(1);
-  const dir = benchConfigDir("ocigenai-hold-");
-  await makeTestCredentials(dir, { relativeKeyFile: true });
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
-  const mock = await startMock(env);
+  const { dir, env, mock } = await focusedSetup("ocigenai-hold-");
   const headers = { "content-type": "application/json", authorization: "Bearer bench" };
   const rows: Record<string, string[]> = Object.fromEntries(bins.map((b) => [b, []]));
   const peaks: Record<string, number[]> = Object.fromEntries(bins.map((b) => [b, []]));

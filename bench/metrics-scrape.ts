@@ -10,10 +10,8 @@
  * Every process it starts is stopped by pid when it ends (or at a hard deadline).
  */
 import { join, resolve } from "node:path";
-import { makeTestCredentials } from "../test/support/keys";
-import { benchConfigDir } from "./lib/config-dir";
-import { startGateway, startMock } from "./lib/gateway";
-import { pinSelf, runTool, spawnTracked } from "./lib/procs";
+import { focusedSetup, startGateway } from "./lib/gateway";
+import { runTool, spawnTracked } from "./lib/procs";
 import { median } from "./lib/stats";
 
 const argv = process.argv.slice(2);
@@ -26,11 +24,7 @@ const SCRAPES = Number(flag("--scrapes") ?? 20);
 const REPS = Number(flag("--reps") ?? 2);
 
 async function main() {
-  pinSelf(1);
-  const dir = benchConfigDir("ocigenai-scrape-");
-  await makeTestCredentials(dir, { relativeKeyFile: true });
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
-  const mock = await startMock(env);
+  const { dir, env, mock } = await focusedSetup("ocigenai-scrape-");
   await mock.mode({ latencyMs: 0, sse: true, events: 600, gapMs: 1000 });
   for (let rep = 0; rep < REPS; rep++)
     for (const bin of BINS) {

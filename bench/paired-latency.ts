@@ -19,12 +19,10 @@
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { makeTestCredentials } from "../test/support/keys";
 import { type BodySize, chatBody, messagesBody, responsesBody } from "./lib/bodies";
-import { benchConfigDir } from "./lib/config-dir";
-import { LISTENING, startGateway, startMock } from "./lib/gateway";
+import { focusedSetup, LISTENING, startGateway } from "./lib/gateway";
 import { type Dialect, openLoop, openLoopMixed, streamLoad, streamLoadMixed, type Target } from "./lib/load";
-import { CLK_TCK, pinSelf, runTool, spawnTracked } from "./lib/procs";
+import { CLK_TCK, runTool, spawnTracked } from "./lib/procs";
 
 const argv = process.argv.slice(2);
 const flag = (n: string) => (argv.indexOf(n) >= 0 ? argv[argv.indexOf(n) + 1] : undefined);
@@ -65,11 +63,7 @@ function counters(pid: number): { faults: number; cpuS: number } {
 }
 
 async function main() {
-  pinSelf(1);
-  const dir = benchConfigDir("ocigenai-paired-");
-  const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
-  const mock = await startMock(env);
+  const { dir, creds, env, mock } = await focusedSetup("ocigenai-paired-");
   const mockUrl = mock.url;
   const { child: l3, port: l3Port } = await startGateway(BIN, dir, env, mockUrl, GATEWAY_ENV);
   const headers = { "content-type": "application/json", authorization: "Bearer bench" };

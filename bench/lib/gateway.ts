@@ -1,9 +1,12 @@
 /**
  * The lean mock OCI every bench tool measures against (CPU 1 unless told), and the gateway as the
- * focused tools (paired-latency, hold-memory) start it: on CPU 0 against the mock, key `bench`.
+ * focused tools (paired-latency, hold-memory, metrics-scrape) start it: on CPU 0 against the
+ * mock, key `bench`.
  */
 import { join } from "node:path";
-import { type Child, spawnTracked } from "./procs";
+import { makeTestCredentials } from "../../test/support/keys";
+import { benchConfigDir } from "./config-dir";
+import { type Child, pinSelf, spawnTracked } from "./procs";
 
 export const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
 const BENCH = join(import.meta.dir, "..");
@@ -55,4 +58,16 @@ export async function startGateway(
     cpu: 0,
   });
   return { child, port: (await child.waitFor(LISTENING, 20_000))[1]! };
+}
+
+/**
+ * A focused tool's start: this process (and the clients it runs) on CPU 1, a config directory
+ * with a test key beside it, the environment its children get, and the mock.
+ */
+export async function focusedSetup(prefix: string) {
+  pinSelf(1);
+  const dir = benchConfigDir(prefix);
+  const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
+  return { dir, creds, env, mock: await startMock(env) };
 }
