@@ -38,6 +38,9 @@ const STREAM = argv.includes("--stream");
 const WARM = Number(flag("--warm") ?? 0);
 /** Compare chat completions with this family on the gateway, instead of L2 with L3. */
 const FAMILY = flag("--family");
+/** Responses kept (`store: true`) in the default store, instead of `store: false` on memory. */
+const STORE = argv.includes("--store");
+if (STORE && FAMILY !== "responses") throw new Error("--store goes with --family responses");
 const FAMILIES = {
   responses: {
     arm: "L3resp",
@@ -48,9 +51,6 @@ const FAMILIES = {
   messages: { arm: "L3msg", path: "/v1/messages", body: messagesBody, dialect: "anthropic" },
 } as const;
 if (FAMILY !== undefined && !(FAMILY in FAMILIES)) throw new Error("--family must be responses or messages");
-/** Responses kept (`store: true`) in the default store, instead of `store: false` on memory. */
-const STORE = argv.includes("--store");
-if (STORE && FAMILY !== "responses") throw new Error("--store goes with --family responses");
 const GATEWAY_ENV = {
   ...(STORE ? { SESSION_STORE: "" } : {}), // blank: the default, SQLite in the config directory
   ...(JSON.parse(process.env.GATEWAY_ENV ?? "{}") as Record<string, string>),

@@ -5,7 +5,7 @@
  * copies pages into the database file and syncs it (docs/architecture.md#sqlite-checkpoints).
  * Built into the binary as an entry of its own (build.ts).
  */
-import type { Database, Statement } from "bun:sqlite";
+import { Database, type Statement } from "bun:sqlite";
 
 declare const self: Worker;
 
@@ -35,7 +35,6 @@ self.onmessage = (e: MessageEvent<ToCheckpointer>) => {
     return;
   }
   try {
-    const { Database } = require("bun:sqlite") as typeof import("bun:sqlite");
     db = new Database(m.path, { readwrite: true });
     // A checkpoint syncs the WAL before copying it and the database file after, whatever this
     // says; NORMAL is what the store's own connection runs with.
