@@ -38,6 +38,8 @@ export interface SqliteStoreOptions extends StoreOptions, QuotaClockOptions {
   checkpoints?: WalCheckpointOptions;
 }
 
+/** How long a quota operation waits for another process's write lock, in all (SQLite's busy timeout elsewhere). */
+const BUSY_WAIT_MS = 2000;
 /** Rows past their owner retention, and expired responses, are pruned at most this often (on writes). */
 const PRUNE_EVERY_MS = 60_000;
 /**
@@ -194,6 +196,14 @@ export class SqliteSessionStore implements StateStore {
 
   private constructor(
     private readonly db: Database,
+    /**
+     * The quota counters' own connection, which never waits inside SQLite: a write that finds the
+     * file locked by another process (workers) fails at once and is tried again after an await
+     * (`quotaCall`), so the event loop goes on meanwhile. SQLite's own busy handler sleeps on the
+     * calling thread, and with two workers admitting and settling every request it put each
+     * worker to sleep so often that two served fewer requests than one (BENCHMARKS.md).
+     */
+    private readonly qdb: Database,
     readonly path: string,
     opts: SqliteStoreOptions,
   ) {
@@ -230,7 +240,7 @@ export class SqliteSessionStore implements StateStore {
       pruneResponses: db.prepare(
         "DELETE FROM responses WHERE id IN (SELECT id FROM responses WHERE expires_at <= ? LIMIT ?)",
       ),
-      counts: db.prepare(
+      counts: qdb.prepare(
         `SELECT
            COALESCE((SELECT requests FROM quota_minutes WHERE key = ?1 AND minute = ?2 - 1), 0) AS req_prev,
            COALESCE((SELECT requests FROM quota_minutes WHERE key = ?1 AND minute = ?2), 0) AS req_cur,
@@ -240,39 +250,39 @@ export class SqliteSessionStore implements StateStore {
            (SELECT COUNT(*) FROM quota_leases WHERE key = ?1 AND expires_at > ?4) AS leases,
            COALESCE((SELECT MIN(expires_at) FROM quota_leases WHERE key = ?1 AND expires_at > ?4), 0) AS earliest`,
       ),
-      countRequest: db.prepare(
+      countRequest: qdb.prepare(
         `INSERT INTO quota_minutes (key, minute, requests, tokens) VALUES (?, ?, 1, 0)
          ON CONFLICT (key, minute) DO UPDATE SET requests = requests + 1`,
       ),
-      dropExpiredLeases: db.prepare("DELETE FROM quota_leases WHERE key = ? AND expires_at <= ?"),
-      putLease: db.prepare(
+      dropExpiredLeases: qdb.prepare("DELETE FROM quota_leases WHERE key = ? AND expires_at <= ?"),
+      putLease: qdb.prepare(
         `INSERT INTO quota_leases (key, lease_id, expires_at) VALUES (?, ?, ?)
          ON CONFLICT (key, lease_id) DO UPDATE SET expires_at = excluded.expires_at`,
       ),
-      release: db.prepare("DELETE FROM quota_leases WHERE key = ? AND lease_id = ?"),
-      addTokens: db.prepare(
+      release: qdb.prepare("DELETE FROM quota_leases WHERE key = ? AND lease_id = ?"),
+      addTokens: qdb.prepare(
         `INSERT INTO quota_minutes (key, minute, requests, tokens) VALUES (?, ?, 0, ?)
          ON CONFLICT (key, minute) DO UPDATE SET tokens = tokens + excluded.tokens`,
       ),
-      addDayTokens: db.prepare(
+      addDayTokens: qdb.prepare(
         `INSERT INTO quota_days (key, day, tokens) VALUES (?, ?, ?)
          ON CONFLICT (key, day) DO UPDATE SET tokens = tokens + excluded.tokens`,
       ),
-      addUsage: db.prepare(
+      addUsage: qdb.prepare(
         `INSERT INTO usage_ledger (day, key, alias, requests, input_tokens, output_tokens) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (day, key, alias) DO UPDATE SET requests = requests + excluded.requests,
            input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens`,
       ),
-      usage: db.prepare(
+      usage: qdb.prepare(
         `SELECT day, key, alias, requests, input_tokens, output_tokens FROM usage_ledger
          WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR key = ?3)`,
       ),
-      pruneMinutes: db.prepare("DELETE FROM quota_minutes WHERE minute < ?"),
-      pruneDays: db.prepare("DELETE FROM quota_days WHERE day < ?"),
-      pruneLeases: db.prepare("DELETE FROM quota_leases WHERE expires_at <= ?"),
+      pruneMinutes: qdb.prepare("DELETE FROM quota_minutes WHERE minute < ?"),
+      pruneDays: qdb.prepare("DELETE FROM quota_days WHERE day < ?"),
+      pruneLeases: qdb.prepare("DELETE FROM quota_leases WHERE expires_at <= ?"),
     };
     const q = this.q;
-    const admit = db.transaction((l: Limits, key: string, now: number): Verdict => {
+    const admit = qdb.transaction((l: Limits, key: string, now: number): Verdict => {
       const minute = Math.floor(now / MINUTE_MS);
       const c = q.counts.get(key, minute, utcDay(now), now);
       const v = decide(now, l, {
@@ -294,7 +304,7 @@ export class SqliteSessionStore implements StateStore {
       }
       return v;
     });
-    const settle = db.transaction(
+    const settle = qdb.transaction(
       (key: string, alias: string, input: number, output: number, n: number, now: number) => {
         const day = utcDay(now);
         if (input + output > 0) {
@@ -319,6 +329,7 @@ export class SqliteSessionStore implements StateStore {
     // bun:sqlite is loaded by the store that uses it, not at every start (docs/architecture.md#start-up-what-loads-when).
     const { Database } = require("bun:sqlite") as typeof import("bun:sqlite");
     const db = new Database(path, { create: true, readwrite: true, strict: true });
+    let qdb: Database | undefined;
     try {
       db.run("PRAGMA busy_timeout = 2000");
       db.run("PRAGMA journal_mode = WAL");
@@ -329,14 +340,19 @@ export class SqliteSessionStore implements StateStore {
       db.run(SESSION_LOCKS_SCHEMA);
       db.run("BEGIN IMMEDIATE");
       db.run("COMMIT");
-      const store = new SqliteSessionStore(db, path, opts);
+      qdb = new Database(path, { readwrite: true, strict: true });
+      qdb.run("PRAGMA busy_timeout = 2000"); // until the start's prune is done; then 0 (below)
+      qdb.run("PRAGMA synchronous = NORMAL");
+      const store = new SqliteSessionStore(db, qdb, path, opts);
       // Nothing is served yet: everything expired goes now, not a batch per write.
       do store.prune(Date.now());
       while (store.responsesBacklog);
       store.pruneQuotas(store.now());
+      qdb.run("PRAGMA busy_timeout = 0");
       store.checkpoints.watch();
       return store;
     } catch (e) {
+      qdb?.close();
       db.close();
       throw e;
     }
@@ -423,25 +439,22 @@ export class SqliteSessionStore implements StateStore {
 
   async admit(req: AdmitRequest): Promise<Admission> {
     const l = limitsOf(req);
-    return toAdmission(
-      req,
-      this.guard(() => this.admitTx(l, req.key, this.now())),
-    );
+    return toAdmission(req, await this.quotaCall(() => this.admitTx(l, req.key, this.now())));
   }
 
   async release(key: string, leaseId: string): Promise<void> {
-    this.guard(() => this.q.release.run(key, leaseId));
+    await this.quotaCall(() => this.q.release.run(key, leaseId));
   }
 
   async settle(key: string, alias: string, usage: SettledUsage): Promise<void> {
     const input = tokensOf(usage.inputTokens);
     const output = tokensOf(usage.outputTokens);
-    this.guard(() => this.settleTx(key, alias, input, output, settledRequests(usage), this.now()));
+    await this.quotaCall(() => this.settleTx(key, alias, input, output, settledRequests(usage), this.now()));
   }
 
   async usage(filter: { from: string; to: string; key?: string }): Promise<UsageRow[]> {
     usageDays(filter);
-    const rows = this.guard(() => this.q.usage.all(filter.from, filter.to, filter.key ?? null));
+    const rows = await this.quotaCall(() => this.q.usage.all(filter.from, filter.to, filter.key ?? null));
     return sortUsage(
       rows.map((r) => ({
         day: r.day,
@@ -463,6 +476,7 @@ export class SqliteSessionStore implements StateStore {
     await this.checkpoints.close();
     this.locks.close();
     for (const s of Object.values(this.q)) s.finalize();
+    this.qdb.close();
     this.db.close();
   }
 
@@ -485,6 +499,25 @@ export class SqliteSessionStore implements StateStore {
     this.q.pruneLeases.run(now);
   }
 
+  /**
+   * A quota operation: one statement or one IMMEDIATE transaction, which SQLite refuses at its
+   * start (nothing done) while another process writes; tried again after 0.1, 0.2, 0.4… ms (at
+   * most 5 ms apart, jittered so that workers do not retry in step) for up to BUSY_WAIT_MS, as
+   * the busy timeout would have, but awaiting instead of sleeping. Then, or on any other failure,
+   * a 503.
+   */
+  private async quotaCall<T>(fn: () => T): Promise<T> {
+    const deadline = performance.now() + BUSY_WAIT_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return fn();
+      } catch (e) {
+        if (!isBusy(e) || performance.now() >= deadline) throw new StoreUnavailableError("sqlite", e);
+      }
+      await Bun.sleep(Math.min(5, 0.1 * 2 ** attempt) * (0.5 + Math.random()));
+    }
+  }
+
   /** A failing file (disk full, deleted, closed) fails the request with 503. */
   private guard<T>(fn: () => T): T {
     try {
@@ -493,6 +526,12 @@ export class SqliteSessionStore implements StateStore {
       throw new StoreUnavailableError("sqlite", e);
     }
   }
+}
+
+/** SQLITE_BUSY or SQLITE_LOCKED, with any extended code: another connection holds the lock. */
+function isBusy(e: unknown): boolean {
+  const errno = (e as { errno?: unknown }).errno;
+  return typeof errno === "number" && ((errno & 0xff) === 5 || (errno & 0xff) === 6);
 }
 
 /** Stored data that is not a JSON object (edited by hand, say) counts as absent. */

@@ -17,6 +17,56 @@ const freshPath = () => join(dir, `sessions-${++n}.db`);
 sessionStoreContract("sqlite", async (opts) => SqliteSessionStore.open(freshPath(), opts));
 responseStoreContract("sqlite", async () => SqliteSessionStore.open(freshPath()));
 
+describe("sqlite store: quota writes while another process writes", () => {
+  // The other process is played by a second connection of this one, holding the write lock in an
+  // open transaction: a store that waited inside SQLite (its busy timeout) would block this very
+  // thread, so the holder's COMMIT — on a timer — could never run.
+  test("an admission that finds the file locked waits without stopping the event loop, then goes through", async () => {
+    const path = freshPath();
+    const s = SqliteSessionStore.open(path);
+    const other = new Database(path, { strict: true });
+    try {
+      other.run("BEGIN IMMEDIATE");
+      other.run("INSERT INTO quota_days (key, day, tokens) VALUES ('someone', '2000-01-01', 1)");
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 5);
+      setTimeout(() => other.run("COMMIT"), 100);
+      const a = await s.admit({ key: "team", rpm: 10, concurrent: { limit: 2, leaseId: "l1", leaseMs: 60_000 } });
+      clearInterval(ticker);
+      expect(a.allowed).toBe(true);
+      expect(ticks).toBeGreaterThanOrEqual(5); // the loop ran while the admission waited
+      await s.settle("team", "llama", { inputTokens: 3, outputTokens: 4 });
+      await s.release("team", "l1");
+      const today = new Date().toISOString().slice(0, 10);
+      expect(await s.usage({ from: today, to: today, key: "team" })).toEqual([
+        expect.objectContaining({ key: "team", alias: "llama", inputTokens: 3, outputTokens: 4 }),
+      ]);
+    } finally {
+      other.close();
+      await s.close();
+    }
+  });
+
+  test("a lock held past the wait (2 s) fails the admission as the store being unavailable (a 503)", async () => {
+    const path = freshPath();
+    const s = SqliteSessionStore.open(path);
+    const other = new Database(path, { strict: true });
+    try {
+      other.run("BEGIN IMMEDIATE");
+      other.run("INSERT INTO quota_days (key, day, tokens) VALUES ('someone', '2000-01-01', 1)");
+      const started = performance.now();
+      const e = await s.admit({ key: "team", rpm: 10 }).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(StoreUnavailableError);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
+      other.run("ROLLBACK");
+      expect((await s.admit({ key: "team", rpm: 10 })).allowed).toBe(true);
+    } finally {
+      other.close();
+      await s.close();
+    }
+  });
+});
+
 describe("sqlite store: the file", () => {
   test("records survive close and reopen, with their expiry", async () => {
     const path = freshPath();
