@@ -211,7 +211,7 @@ export class SqliteSessionStore implements StateStore {
     this.now = opts.clock ?? Date.now;
     this.pruneEveryMs = opts.pruneEveryMs ?? PRUNE_EVERY_MS;
     this.locks = new SqliteKeyLock(db);
-    this.checkpoints = new WalCheckpoints(db, path, opts.checkpoints);
+    this.checkpoints = new WalCheckpoints([db, qdb], path, opts.checkpoints);
     this.q = {
       get: db.prepare(
         "SELECT session_id, agent_endpoint_id, owner, created_at, last_used_at FROM agent_sessions WHERE key = ? AND expires_at > ?",

@@ -27,7 +27,7 @@ export interface WalCheckpointOptions {
  * database file and syncs both, 10–17 ms on this kind of VM, during which the event loop — every
  * request and stream of the process — stands still. Once the WAL has grown past `startAtBytes`
  * (a store that writes stored responses, quota counters, sessions), a thread with its own
- * connection checkpoints at a steady pace and the store's connection stops checkpointing. A
+ * connection checkpoints at a steady pace and the store's connections stop checkpointing. A
  * process whose store writes little never starts the thread (~7 MB of RSS). If the thread cannot
  * start or fails, the connection checkpoints itself again, as SQLite does by default.
  */
@@ -36,8 +36,9 @@ export class WalCheckpoints {
   private worker: Worker | undefined;
   private state: "waiting" | "starting" | "running" | "failed" | "closed" = "waiting";
 
+  /** `connections`: every connection of this process that writes to the file (each checkpoints by itself by default). */
   constructor(
-    private readonly db: Database,
+    private readonly connections: Database[],
     private readonly path: string,
     private readonly o: WalCheckpointOptions = {},
   ) {}
@@ -101,7 +102,7 @@ export class WalCheckpoints {
       const m = e.data;
       if (m === "ready" && this.state === "starting") {
         this.state = "running";
-        this.db.run("PRAGMA wal_autocheckpoint = 0");
+        for (const db of this.connections) db.run("PRAGMA wal_autocheckpoint = 0");
         this.o.info?.("session store: WAL checkpoints run on their own thread from now on");
       } else if (typeof m === "object") this.fail(m.failed);
     };
@@ -115,7 +116,7 @@ export class WalCheckpoints {
     this.worker?.terminate();
     this.worker = undefined;
     try {
-      this.db.run(`PRAGMA wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
+      for (const db of this.connections) db.run(`PRAGMA wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
     } catch {
       // The store is closing: nothing left to checkpoint for.
     }

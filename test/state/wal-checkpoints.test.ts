@@ -44,14 +44,25 @@ const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
 const WAIT_MS = 20_000;
 const TEST_MS = 30_000;
 
+/**
+ * Checkpoints for `db` and a second connection of this process to the same file (the store has
+ * two: its own and the quota counters'); both stop or resume checkpointing together.
+ */
 function checkpoints(db: Database, path: string, o: ConstructorParameters<typeof WalCheckpoints>[2] = {}) {
-  const c = new WalCheckpoints(db, path, { lookEveryMs: 10, everyMs: 10, startAtBytes: 256 * 1024, ...o });
+  const second = new Database(path, { strict: true });
+  const c = new WalCheckpoints([db, second], path, {
+    lookEveryMs: 10,
+    everyMs: 10,
+    startAtBytes: 256 * 1024,
+    ...o,
+  });
   c.watch();
   cleanup.push(async () => {
     await c.close();
+    second.close();
     db.close();
   });
-  return c;
+  return Object.assign(c, { second });
 }
 
 test(
@@ -79,6 +90,7 @@ test(
     for (let i = 0; i < 4; i++) write(db, 100_000); // ~400 KB: past 256 KB, far from SQLite's ~4 MB
     await waitUntil(() => c.offThread, WAIT_MS, "the thread");
     expect(autocheckpoint(db)).toBe(0);
+    expect(autocheckpoint(c.second)).toBe(0);
     expect(told).toEqual(["session store: WAL checkpoints run on their own thread from now on"]);
     // Nothing on this connection checkpoints any more: only the thread can grow the database file.
     await waitUntil(() => size(path) > before + 350_000, WAIT_MS, "the first checkpoint");
@@ -108,6 +120,7 @@ test(
     expect(warned[0]).toContain("WAL checkpoints stay on the event loop");
     expect(c.offThread).toBe(false);
     expect(autocheckpoint(db)).toBe(1000);
+    expect(autocheckpoint(c.second)).toBe(1000);
     // And SQLite's own checkpoint does its work again: ~4 MB of pages and the file has them.
     const before = size(path);
     for (let i = 0; i < 45; i++) write(db, 100_000);
