@@ -21,13 +21,17 @@ describe("sqlite store: quota writes while another process writes", () => {
   // The other process is played by a second connection of this one, holding the write lock in an
   // open transaction: a store that waited inside SQLite (its busy timeout) would block this very
   // thread, so the holder's COMMIT — on a timer — could never run.
+  const holdWriteLock = (path: string) => {
+    const other = new Database(path, { strict: true });
+    other.run("BEGIN IMMEDIATE");
+    other.run("INSERT INTO quota_days (key, day, tokens) VALUES ('someone', '2000-01-01', 1)");
+    return other;
+  };
   test("an admission that finds the file locked waits without stopping the event loop, then goes through", async () => {
     const path = freshPath();
     const s = SqliteSessionStore.open(path);
-    const other = new Database(path, { strict: true });
+    const other = holdWriteLock(path);
     try {
-      other.run("BEGIN IMMEDIATE");
-      other.run("INSERT INTO quota_days (key, day, tokens) VALUES ('someone', '2000-01-01', 1)");
       let ticks = 0;
       const ticker = setInterval(() => ticks++, 5);
       setTimeout(() => other.run("COMMIT"), 100);
@@ -50,10 +54,8 @@ describe("sqlite store: quota writes while another process writes", () => {
   test("a lock held past the wait (2 s) fails the admission as the store being unavailable (a 503)", async () => {
     const path = freshPath();
     const s = SqliteSessionStore.open(path);
-    const other = new Database(path, { strict: true });
+    const other = holdWriteLock(path);
     try {
-      other.run("BEGIN IMMEDIATE");
-      other.run("INSERT INTO quota_days (key, day, tokens) VALUES ('someone', '2000-01-01', 1)");
       const started = performance.now();
       const e = await s.admit({ key: "team", rpm: 10 }).catch((err: unknown) => err);
       expect(e).toBeInstanceOf(StoreUnavailableError);
