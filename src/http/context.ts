@@ -77,11 +77,9 @@ export const context = new Elysia({ name: "context" })
             liftIdleTimeout(server, request);
             call.whenFinished(limiter.acquire(call.owner));
             const admitted = await quotas.admit(call.key);
-            if (admitted) {
-              Object.assign(call.answerHeaders, admitted.headers);
-              call.whenFinished(admitted.release);
-            }
-            call.whenFinished(() => quotas.settle(call.key, call.alias, call.usage));
+            if (admitted) Object.assign(call.answerHeaders, admitted.headers);
+            // The lease is freed with the settlement, in one write when it settles at once.
+            call.whenFinished(() => quotas.settle(call.key, call.alias, call.usage, admitted));
           },
         }
       : {},

@@ -17,7 +17,10 @@ import { type UsageRange, type UsageReport, usageReport } from "./usage-report";
 /** What an admitted request carries: the rate-limit headers of its answer, and its lease to free. */
 export interface Admitted {
   headers: Record<string, string>;
+  /** Frees the request's concurrency lease (once; nothing without one). */
   release(): void;
+  /** The lease, for a settlement that frees it in its own write; afterwards `release` does nothing. */
+  handOver(): string | undefined;
 }
 
 /** How long an answer of a key without token limits may wait for its ledger write. */
@@ -82,12 +85,16 @@ export class Quotas {
       );
     }
     let freed = false;
-    const release = () => {
-      if (freed || !leaseId) return;
+    const handOver = () => {
+      if (freed || !leaseId) return undefined;
       freed = true;
-      this.store.release(key.name, leaseId).catch((e) => this.storeFailed("release", key.name, e));
+      return leaseId;
     };
-    return { headers, release };
+    const release = () => {
+      const lease = handOver();
+      if (lease) this.store.release(key.name, lease).catch((e) => this.storeFailed("release", key.name, e));
+    };
+    return { headers, release, handOver };
   }
 
   /**
@@ -95,10 +102,19 @@ export class Quotas {
    * (none is zero). A key whose tokens are limited settles at once, since its next admission
    * reads them. Every other answer goes into the ledger in batches, one write per key and alias
    * at most every LEDGER_FLUSH_MS: a write per request is what processes sharing the store
-   * would otherwise queue on (docs/teams-and-quotas.md#usage).
+   * would otherwise queue on (docs/teams-and-quotas.md#usage). The request's lease (`admitted`)
+   * is freed here too: in the same write as a settlement at once, on its own otherwise.
    */
-  settle(key: KeyIdentity | undefined, alias: string | undefined, usage: TokenUsage | undefined): void {
-    if (alias === undefined) return; // refused before any alias was known: it cost nothing
+  settle(
+    key: KeyIdentity | undefined,
+    alias: string | undefined,
+    usage: TokenUsage | undefined,
+    admitted?: Admitted,
+  ): void {
+    if (alias === undefined) {
+      admitted?.release();
+      return; // refused before any alias was known: it cost nothing
+    }
     const keyName = key?.name ?? LOCAL_OWNER;
     const input = usage?.inputTokens ?? 0;
     const output = usage?.outputTokens ?? 0;
@@ -106,10 +122,11 @@ export class Quotas {
     const team = key?.team;
     if (team && (team.tpm !== undefined || team.dailyTokens !== undefined)) {
       this.store
-        .settle(keyName, alias, { inputTokens: input, outputTokens: output })
+        .settle(keyName, alias, { inputTokens: input, outputTokens: output }, admitted?.handOver())
         .catch((e) => this.storeFailed("settle", keyName, e));
       return;
     }
+    admitted?.release();
     const id = `${keyName}\u0000${alias}`;
     const row = this.pending.get(id);
     if (row) {

@@ -229,7 +229,8 @@ export class MemorySessionStore implements StateStore {
     this.quotas.get(key)?.leases.delete(leaseId);
   }
 
-  async settle(key: string, alias: string, usage: SettledUsage): Promise<void> {
+  async settle(key: string, alias: string, usage: SettledUsage, releaseLease?: string): Promise<void> {
+    if (releaseLease !== undefined) this.quotas.get(key)?.leases.delete(releaseLease);
     const input = tokensOf(usage.inputTokens);
     const output = tokensOf(usage.outputTokens);
     const now = this.now();

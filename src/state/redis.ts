@@ -314,7 +314,7 @@ export class RedisSessionStore implements StateStore {
     await this.run((c) => c.send("ZREM", [`${this.prefix}lease:${key}`, leaseId]));
   }
 
-  async settle(key: string, alias: string, usage: SettledUsage): Promise<void> {
+  async settle(key: string, alias: string, usage: SettledUsage, releaseLease?: string): Promise<void> {
     const id = JSON.stringify([key, alias]);
     const args = [
       this.prefix,
@@ -326,7 +326,12 @@ export class RedisSessionStore implements StateStore {
       `o:${id}`,
       String(settledRequests(usage)),
     ];
-    await this.run((c) => evalScript(c, SETTLE, args));
+    // The release rides in the same round trip (the client pipelines what is sent together).
+    await this.run((c) =>
+      releaseLease === undefined
+        ? evalScript(c, SETTLE, args)
+        : Promise.all([evalScript(c, SETTLE, args), c.send("ZREM", [`${this.prefix}lease:${key}`, releaseLease])]),
+    );
   }
 
   async usage(filter: { from: string; to: string; key?: string }): Promise<UsageRow[]> {

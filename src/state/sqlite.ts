@@ -167,6 +167,7 @@ export class SqliteSessionStore implements StateStore {
     output: number,
     requests: number,
     now: number,
+    lease?: string,
   ) => void;
   private readonly q: {
     get: Statement<Row, [string, number]>;
@@ -305,7 +306,8 @@ export class SqliteSessionStore implements StateStore {
       return v;
     });
     const settle = qdb.transaction(
-      (key: string, alias: string, input: number, output: number, n: number, now: number) => {
+      (key: string, alias: string, input: number, output: number, n: number, now: number, lease?: string) => {
+        if (lease !== undefined) q.release.run(key, lease);
         const day = utcDay(now);
         if (input + output > 0) {
           q.addTokens.run(key, Math.floor(now / MINUTE_MS), input + output);
@@ -317,7 +319,8 @@ export class SqliteSessionStore implements StateStore {
     );
     // IMMEDIATE takes the write lock before reading, so two processes cannot both see room.
     this.admitTx = (l, key, now) => admit.immediate(l, key, now);
-    this.settleTx = (key, alias, input, output, n, now) => settle.immediate(key, alias, input, output, n, now);
+    this.settleTx = (key, alias, input, output, n, now, lease) =>
+      settle.immediate(key, alias, input, output, n, now, lease);
   }
 
   /**
@@ -446,10 +449,12 @@ export class SqliteSessionStore implements StateStore {
     await this.quotaCall(() => this.q.release.run(key, leaseId));
   }
 
-  async settle(key: string, alias: string, usage: SettledUsage): Promise<void> {
+  async settle(key: string, alias: string, usage: SettledUsage, releaseLease?: string): Promise<void> {
     const input = tokensOf(usage.inputTokens);
     const output = tokensOf(usage.outputTokens);
-    await this.quotaCall(() => this.settleTx(key, alias, input, output, settledRequests(usage), this.now()));
+    await this.quotaCall(() =>
+      this.settleTx(key, alias, input, output, settledRequests(usage), this.now(), releaseLease),
+    );
   }
 
   async usage(filter: { from: string; to: string; key?: string }): Promise<UsageRow[]> {

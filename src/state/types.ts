@@ -162,9 +162,10 @@ export interface QuotaStore {
    * UTC day, and the ledger row of (day, key, alias) gains `requests` requests (default 1: one
    * answer; more when the caller settles several answers at once) and the tokens. Called for
    * every key, limited or not, so the ledger covers all usage. Token counts are taken whole; a
-   * missing, negative or non-finite one counts 0.
+   * missing, negative or non-finite one counts 0. `releaseLease`: the request's lease, freed in
+   * the same step (as `release` would), so the end of a request writes once, not twice.
    */
-  settle(key: string, alias: string, usage: SettledUsage): Promise<void>;
+  settle(key: string, alias: string, usage: SettledUsage, releaseLease?: string): Promise<void>;
   /**
    * Ledger rows for UTC days `from`..`to` (inclusive, `YYYY-MM-DD`), one key or all, by day, key,
    * alias. Rejects with UsageRangeError for a malformed day, `from` after `to`, or more than 400 days.

@@ -215,6 +215,22 @@ function quotaStoreTests(kind: StateStore["kind"], h: Harness): void {
       expect((await s.admit({ key, concurrent: lease("d", 2) })).allowed).toBe(false);
     });
 
+    test("a settlement given the request's lease frees it in the same step, and counts as any settlement", async () => {
+      const s = await store();
+      const key = newKey();
+      expect((await s.admit({ key, tpm: 1_000, concurrent: lease("a", 1) })).allowed).toBe(true);
+      expect((await s.admit({ key, tpm: 1_000, concurrent: lease("b", 1) })).allowed).toBe(false);
+      await s.settle(key, "fast", { inputTokens: 300, outputTokens: 200 }, "a");
+      expect((await s.admit({ key, tpm: 1_000, concurrent: lease("b", 1) })).allowed).toBe(true);
+      await s.settle(key, "fast", { inputTokens: 300, outputTokens: 200 }, "b");
+      // The two settlements' 1,000 tokens fill the minute: refused by tpm, no longer by the lease.
+      expect(await s.admit({ key, tpm: 1_000, concurrent: lease("c", 1) })).toMatchObject({
+        allowed: false,
+        refusedBy: "tpm",
+      });
+      await s.settle(key, "fast", { inputTokens: 1, outputTokens: 0 }, "never-taken"); // harmless
+    });
+
     test("a lease not released frees itself when leaseMs has passed", async () => {
       const s = await store();
       const key = newKey();

@@ -12,16 +12,22 @@ import { MemorySessionStore } from "../../src/state/memory";
 import { utcDay } from "../../src/state/quota-rules";
 import type { SettledUsage } from "../../src/state/types";
 
-/** The memory store, counting the writes that reach it. */
+/** The memory store, counting the writes that reach it (settlements, and lease releases). */
 function countingStore() {
   const store = new MemorySessionStore();
-  const writes: Array<{ key: string; alias: string; usage: SettledUsage }> = [];
+  const writes: Array<{ key: string; alias: string; usage: SettledUsage; lease?: string }> = [];
+  const releases: string[] = [];
   const settle = store.settle.bind(store);
-  store.settle = async (key, alias, usage) => {
-    writes.push({ key, alias, usage });
-    return settle(key, alias, usage);
+  store.settle = async (key, alias, usage, lease) => {
+    writes.push({ key, alias, usage, ...(lease ? { lease } : {}) });
+    return settle(key, alias, usage, lease);
   };
-  return { store, writes };
+  const release = store.release.bind(store);
+  store.release = async (key, lease) => {
+    releases.push(`${key}:${lease}`);
+    return release(key, lease);
+  };
+  return { store, writes, releases };
 }
 
 const team = (name: string, limits: Partial<NonNullable<KeyIdentity["team"]>> = {}): KeyIdentity => ({
@@ -71,5 +77,34 @@ describe("the usage ledger", () => {
     q.settle(team("a"), undefined, usage(1, 1));
     await q.close();
     expect(writes).toHaveLength(0);
+  });
+
+  test("a request's lease is freed with its settlement: in the same write when it settles at once, else on its own", async () => {
+    const { store, writes, releases } = countingStore();
+    const q = new Quotas(store, { metrics: new Metrics(), log: createLogger("error"), leaseMs: 60_000 });
+    const limited = team("t", { tpm: 1000, maxConcurrent: 1 });
+    const first = await q.admit(limited);
+    q.settle(limited, "llama", usage(7, 3), first);
+    await Bun.sleep(0);
+    expect(writes).toEqual([
+      { key: "t", alias: "llama", usage: { inputTokens: 7, outputTokens: 3 }, lease: writes[0]!.lease! },
+    ]);
+    expect(writes[0]!.lease).toBeString();
+    expect(releases).toEqual([]);
+    expect(await q.admit(limited)).toBeDefined(); // the slot is free again: admitted, not a 429
+    // Only a concurrency limit: the settlement waits for the ledger's flush, the lease does not.
+    const onlyConcurrent = team("c", { maxConcurrent: 1 });
+    const second = await q.admit(onlyConcurrent);
+    q.settle(onlyConcurrent, "llama", usage(1, 1), second);
+    await Bun.sleep(0);
+    expect(releases).toHaveLength(1);
+    expect(releases[0]).toStartWith("c:");
+    expect(await q.admit(onlyConcurrent)).toBeDefined();
+    // Refused before any alias was known: no settlement, but the lease goes.
+    const third = team("r", { maxConcurrent: 1 });
+    q.settle(third, undefined, undefined, await q.admit(third));
+    await Bun.sleep(0);
+    expect(releases).toHaveLength(2);
+    await q.close();
   });
 });
