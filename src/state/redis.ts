@@ -311,7 +311,7 @@ export class RedisSessionStore implements StateStore {
   }
 
   async release(key: string, leaseId: string): Promise<void> {
-    await this.run((c) => c.send("ZREM", [`${this.prefix}lease:${key}`, leaseId]));
+    await this.run((c) => this.dropLease(c, key, leaseId));
   }
 
   async settle(key: string, alias: string, usage: SettledUsage, releaseLease?: string): Promise<void> {
@@ -330,8 +330,12 @@ export class RedisSessionStore implements StateStore {
     await this.run((c) =>
       releaseLease === undefined
         ? evalScript(c, SETTLE, args)
-        : Promise.all([evalScript(c, SETTLE, args), c.send("ZREM", [`${this.prefix}lease:${key}`, releaseLease])]),
+        : Promise.all([evalScript(c, SETTLE, args), this.dropLease(c, key, releaseLease)]),
     );
+  }
+
+  private dropLease(c: RedisClient, key: string, leaseId: string): Promise<unknown> {
+    return c.send("ZREM", [`${this.prefix}lease:${key}`, leaseId]);
   }
 
   async usage(filter: { from: string; to: string; key?: string }): Promise<UsageRow[]> {
