@@ -16,9 +16,9 @@
  */
 import { join, resolve } from "node:path";
 import { chatBody } from "./lib/bodies";
-import { focusedSetup, startGateway } from "./lib/gateway";
+import { focusedSetup, holdStreams, startGateway } from "./lib/gateway";
 import { closedLoop } from "./lib/load";
-import { rss, runTool, spawnTracked } from "./lib/procs";
+import { rss, runTool } from "./lib/procs";
 import { groupMax } from "./lib/stats";
 
 /** Resident memory of a process in MB: all of it, and the anonymous part. */
@@ -52,12 +52,16 @@ async function main() {
       await closedLoop({ url, headers }, new TextEncoder().encode(chatBody("small", "bench")), 4, 1);
       const idle = memory(g.pid);
       await mock.mode({ latencyMs: 0, sse: true, events: 3600, gapMs: 1000 });
-      const holder = spawnTracked(
-        "hold",
-        [process.execPath, join(BENCH, "hold-streams.ts"), url, String(COUNT), String(HOLD_MS), "30000", "bench"],
-        { env: { ...env, BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" }, cpu: 1 },
-      );
-      const ready = JSON.parse((await holder.waitFor(/READY (\{.*\})/, 45_000))[1]!) as { firstEvent: number };
+      const { holder, ready } = await holdStreams({
+        name: "hold",
+        url,
+        count: COUNT,
+        holdMs: HOLD_MS,
+        timeoutMs: 30_000,
+        key: "bench",
+        env,
+        cpu: 1,
+      });
       const samples: { rss: number; anon: number }[] = [];
       const until = Date.now() + HOLD_MS - 500;
       do {

@@ -10,8 +10,8 @@
  * Every process it starts is stopped by pid when it ends (or at a hard deadline).
  */
 import { join, resolve } from "node:path";
-import { focusedSetup, startGateway } from "./lib/gateway";
-import { runTool, spawnTracked } from "./lib/procs";
+import { focusedSetup, holdStreams, startGateway } from "./lib/gateway";
+import { runTool } from "./lib/procs";
 import { median } from "./lib/stats";
 
 const argv = process.argv.slice(2);
@@ -30,21 +30,19 @@ async function main() {
     for (const bin of BINS) {
       const { child, port } = await startGateway(bin, dir, env, mock.url);
       const holder = STREAMS
-        ? spawnTracked(
-            "hold",
-            [
-              process.execPath,
-              join(BENCH, "hold-streams.ts"),
-              `http://127.0.0.1:${port}/v1/chat/completions`,
-              String(STREAMS),
-              "600000",
-              "30000",
-              "bench",
-            ],
-            { env: { ...env, BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" }, cpu: 1 },
-          )
+        ? (
+            await holdStreams({
+              name: "hold",
+              url: `http://127.0.0.1:${port}/v1/chat/completions`,
+              count: STREAMS,
+              holdMs: 600_000,
+              timeoutMs: 30_000,
+              key: "bench",
+              env,
+              cpu: 1,
+            })
+          ).holder
         : undefined;
-      if (holder) await holder.waitFor(/READY/, 40_000);
       const ms: number[] = [];
       for (let i = 0; i < SCRAPES + 2; i++) {
         const t0 = performance.now();

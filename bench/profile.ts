@@ -21,6 +21,7 @@ import { join, relative, resolve } from "node:path";
 import { makeTestCredentials } from "../test/support/keys";
 import { type BodySize, chatBody, messagesBody, responsesBody } from "./lib/bodies";
 import { benchConfigDir } from "./lib/config-dir";
+import { serveArgs } from "./lib/gateway";
 import { closedLoop, openLoop, streamLoad } from "./lib/load";
 import { killAllSync, pinSelf, spawnTracked, stopAll } from "./lib/procs";
 
@@ -100,7 +101,7 @@ async function main() {
   const cmd =
     ARM === "l2"
       ? [...prof, join(BENCH, "proxy-bare.ts"), "--sign"]
-      : [...prof, join(SRC, "src/main.ts"), "--config-dir", dir, "--port", "0", "--host", "127.0.0.1"];
+      : [...prof, join(SRC, "src/main.ts"), ...serveArgs(dir)];
   const gw = spawnTracked(ARM, cmd, {
     env: {
       ...env,
@@ -215,19 +216,7 @@ async function startup() {
     const t0 = performance.now();
     const gw = spawnTracked(
       "gateway",
-      [
-        BUN,
-        "--cpu-prof",
-        "--cpu-prof-interval=100",
-        `--cpu-prof-dir=${profDir}`,
-        bundle,
-        "--config-dir",
-        dir,
-        "--port",
-        "0",
-        "--host",
-        "127.0.0.1",
-      ],
+      [BUN, "--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${profDir}`, bundle, ...serveArgs(dir)],
       {
         env: {
           PATH: process.env.PATH ?? "/usr/bin:/bin",

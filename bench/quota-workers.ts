@@ -13,8 +13,9 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chatBody } from "./lib/bodies";
-import { focusedSetup, LISTENING } from "./lib/gateway";
+import { focusedSetup, LISTENING, serveArgs } from "./lib/gateway";
 import { CLK_TCK, runTool, spawnTracked, treeTicks } from "./lib/procs";
+import { runWrk } from "./lib/wrk";
 
 const argv = process.argv.slice(2);
 const flag = (n: string) => (argv.indexOf(n) >= 0 ? argv[argv.indexOf(n) + 1] : undefined);
@@ -25,6 +26,8 @@ const SECONDS = Number(flag("--seconds") ?? 3);
 /** SESSION_STORE for the workers; blank (default): SQLite in the config directory. */
 const STORE = flag("--store") ?? "";
 const TEAM_KEY = "bench-team-key";
+/** This process is pinned to CPU 1 (focusedSetup) and children inherit it: the workers and wrk must not be. */
+const ANY_CORE = ["taskset", "-c", "0-1"];
 const PLAIN_KEY = "bench-plain-key";
 
 async function main() {
@@ -38,55 +41,19 @@ async function main() {
   writeFileSync(body, chatBody("small", "bench"));
   for (const bin of BINS)
     for (const n of [1, 2]) {
-      const g = spawnTracked(
-        `workers-${n}`,
-        [
-          "taskset",
-          "-c",
-          "0-1",
-          bin,
-          "--config-dir",
-          dir,
-          "--port",
-          "0",
-          "--host",
-          "127.0.0.1",
-          "--workers",
-          String(n),
-        ],
-        {
-          env: {
-            ...env,
-            API_KEY: PLAIN_KEY,
-            OCI_INFERENCE_ENDPOINT: mock.url,
-            LOG_LEVEL: "warn",
-            SESSION_STORE: STORE,
-          },
-          cwd: dir,
-        },
-      );
+      const g = spawnTracked(`workers-${n}`, [...ANY_CORE, bin, ...serveArgs(dir), "--workers", String(n)], {
+        env: { ...env, API_KEY: PLAIN_KEY, OCI_INFERENCE_ENDPOINT: mock.url, LOG_LEVEL: "warn", SESSION_STORE: STORE },
+        cwd: dir,
+      });
       const port = (await g.waitFor(LISTENING, 20_000))[1];
       const run = async (key: string, seconds: number) => {
         const t0 = treeTicks(g.pid);
-        const wrk = Bun.spawn(
-          [
-            "taskset",
-            "-c",
-            "0-1",
-            "wrk",
-            "-t1",
-            "-c32",
-            `-d${seconds}s`,
-            "-s",
-            join(import.meta.dir, "wrk-post.lua"),
-            `http://127.0.0.1:${port}/v1/chat/completions`,
-          ],
-          { env: { ...process.env, WRK_BODY_FILE: body, WRK_API_KEY: key }, stdout: "pipe" },
-        );
-        const out = await new Response(wrk.stdout).text();
-        const j = JSON.parse(out.split("WRK_JSON ")[1]!.split("\n")[0]!);
-        if (j.status_errors || j.socket_errors) throw new Error(`${key}: ${j.status_errors + j.socket_errors} errors`);
-        return `${(j.requests / seconds).toFixed(0)}/s p99 ${(j.p99_us / 1000).toFixed(1)} ms, ${((treeTicks(g.pid) - t0) / CLK_TCK / seconds).toFixed(2)} cores`;
+        const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+        const o = { url, bodyFile: body, key, threads: 1, conns: 32, seconds, env, prefix: ANY_CORE };
+        const r = await runWrk(`wrk-${n}`, o);
+        if (r.errors) throw new Error(`${key}: ${r.errors} errors`);
+        const cores = (treeTicks(g.pid) - t0) / CLK_TCK / seconds;
+        return `${r.rps.toFixed(0)}/s p99 ${r.p99Ms.toFixed(1)} ms, ${cores.toFixed(2)} cores`;
       };
       await run(PLAIN_KEY, 4); // JavaScriptCore compiles for the first seconds of a load
       await run(TEAM_KEY, 4);

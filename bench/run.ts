@@ -32,7 +32,7 @@ import { join, resolve } from "node:path";
 import { spawnSync } from "bun";
 import { makeTestCredentials } from "../test/support/keys";
 import { type BodySize, chatBody, expectedText, messagesBody, responsesBody } from "./lib/bodies";
-import { startMock } from "./lib/gateway";
+import { holdStreams, serveArgs, startMock } from "./lib/gateway";
 import {
   closedLoop,
   type Dialect,
@@ -61,6 +61,7 @@ import {
   which,
 } from "./lib/procs";
 import { fmt, groupMax, median, type Pcts, pcts, percentile, signed, sortedFinite } from "./lib/stats";
+import { runWrk } from "./lib/wrk";
 
 const BENCH = import.meta.dir;
 const REPO = resolve(BENCH, "..");
@@ -258,45 +259,6 @@ async function main(): Promise<number> {
     }),
   );
   const baseEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
-  /** One closed-loop wrk run posting a body file (bench/wrk-post.lua): 2xx answers, errors, req/s. */
-  const runWrk = async (
-    name: string,
-    o: {
-      url: string;
-      bodyFile: string;
-      key: string;
-      threads: number;
-      conns: number;
-      seconds: number;
-      prefix?: string[];
-      cpu?: number;
-    },
-  ) => {
-    const w = spawnTracked(
-      name,
-      [
-        ...(o.prefix ?? []),
-        wrk!,
-        `-t${o.threads}`,
-        `-c${o.conns}`,
-        `-d${o.seconds}s`,
-        "-s",
-        join(BENCH, "wrk-post.lua"),
-        o.url,
-      ],
-      { env: { ...baseEnv, WRK_BODY_FILE: o.bodyFile, WRK_API_KEY: o.key }, cpu: o.cpu },
-    );
-    const m = await w.waitFor(/WRK_JSON (\{.*\})/, (o.seconds + 15) * 1000);
-    await w.stop();
-    const j = JSON.parse(m[1]!) as {
-      requests: number;
-      duration_us: number;
-      status_errors: number;
-      socket_errors: number;
-    };
-    const requests = j.requests - j.status_errors;
-    return { requests, errors: j.status_errors + j.socket_errors, rps: requests / (j.duration_us / 1e6) };
-  };
 
   const mock = await startMock(baseEnv, cpuOf(LOAD_CPU));
   const mockUrl = mock.url;
@@ -339,7 +301,7 @@ async function main(): Promise<number> {
       cpu: cpuOf(PROXY_CPU),
     });
   const gateway = (name: string, logLevel: string | undefined, extraEnv: Record<string, string> = {}) =>
-    spawnTracked(name, [bin, "--config-dir", dir, "--port", "0", "--host", "127.0.0.1"], {
+    spawnTracked(name, [bin, ...serveArgs(dir)], {
       env: {
         ...baseEnv,
         API_KEY,
@@ -513,6 +475,8 @@ async function main(): Promise<number> {
               conns: cfg.wrkConns,
               seconds: cfg.wrkSeconds,
               cpu: cpuOf(LOAD_CPU),
+              env: baseEnv,
+              bin: wrk,
             }));
           } else {
             tool = "bun-closed-loop";
@@ -627,29 +591,16 @@ async function main(): Promise<number> {
       for (let i = 0; i < 50 && (await mock.openStreams()) > 0; i++) await Bun.sleep(100); // the last run's streams are gone
       const idle = rss(arm.pid).rss;
       await setMode({ latencyMs: 0, sse: true, events: 3600, gapMs: 1000 });
-      const holder = spawnTracked(
-        `hold-${a}`,
-        [
-          BUN,
-          join(BENCH, "hold-streams.ts"),
-          arm.target.url,
-          String(cfg.holdCount),
-          String(cfg.holdMs),
-          String(timeoutMs),
-          API_KEY,
-        ],
-        {
-          env: { ...baseEnv, ...RAISED },
-          cpu: cpuOf(LOAD_CPU),
-        },
-      );
-      const m = await holder.waitFor(/READY (\{.*\})/, timeoutMs + 15_000);
-      const ready = JSON.parse(m[1]!) as {
-        firstEvent: number;
-        failed: number;
-        ms: number;
-        errors: Record<string, number>;
-      };
+      const { holder, ready } = await holdStreams({
+        name: `hold-${a}`,
+        url: arm.target.url,
+        count: cfg.holdCount,
+        holdMs: cfg.holdMs,
+        timeoutMs,
+        key: API_KEY,
+        env: baseEnv,
+        cpu: cpuOf(LOAD_CPU),
+      });
       const samples: number[] = [];
       const anon: number[] = [];
       let upstreamOpen = 0;
@@ -868,15 +819,11 @@ async function main(): Promise<number> {
     const counts = SMOKE ? [2] : [1, 2];
     const instances: Array<{ n: number; g: Child; target: Target }> = [];
     for (const n of counts) {
-      const g = spawnTracked(
-        `workers-${n}`,
-        [...anyCore, bin, "--config-dir", dir, "--port", "0", "--host", "127.0.0.1", "--workers", String(n)],
-        {
-          env: { ...baseEnv, API_KEY, OCI_INFERENCE_ENDPOINT: mockUrl, LOG_LEVEL: "warn" },
-          cwd: dir,
-          stderrFile: join(dir, `workers-${n}.log`),
-        },
-      );
+      const g = spawnTracked(`workers-${n}`, [...anyCore, bin, ...serveArgs(dir), "--workers", String(n)], {
+        env: { ...baseEnv, API_KEY, OCI_INFERENCE_ENDPOINT: mockUrl, LOG_LEVEL: "warn" },
+        cwd: dir,
+        stderrFile: join(dir, `workers-${n}.log`),
+      });
       const port = (await g.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1];
       instances.push({ n, g, target: { ...arms.L3.target, url: `http://127.0.0.1:${port}/v1/chat/completions` } });
     }
@@ -897,6 +844,8 @@ async function main(): Promise<number> {
             conns: cfg.wrkConns * 2,
             seconds: cfg.wrkSeconds + 1,
             prefix: anyCore,
+            env: baseEnv,
+            bin: wrk,
           }));
         } else {
           ({ rps, errors } = await closedLoop(target, bodies.small.json, cfg.wrkConns * 2, cfg.wrkSeconds + 1));

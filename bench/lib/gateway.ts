@@ -11,6 +11,9 @@ import { type Child, pinSelf, spawnTracked } from "./procs";
 export const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
 const BENCH = join(import.meta.dir, "..");
 
+/** How every measured gateway is started: `dir`'s config, a free port on loopback. */
+export const serveArgs = (dir: string): string[] => ["--config-dir", dir, "--port", "0", "--host", "127.0.0.1"];
+
 export interface Mock {
   url: string;
   pid: number;
@@ -45,7 +48,7 @@ export async function startGateway(
   mockUrl: string,
   extraEnv: Record<string, string> = {},
 ): Promise<{ child: Child; port: string }> {
-  const child = spawnTracked("L3", [bin, "--config-dir", dir, "--port", "0", "--host", "127.0.0.1"], {
+  const child = spawnTracked("L3", [bin, ...serveArgs(dir)], {
     env: {
       ...env,
       API_KEY: "bench",
@@ -70,4 +73,44 @@ export async function focusedSetup(prefix: string) {
   const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
   return { dir, creds, env, mock: await startMock(env) };
+}
+
+/** What bench/hold-streams.ts reports once its streams are open (or its time is up). */
+export interface HoldReady {
+  firstEvent: number;
+  failed: number;
+  ms: number;
+  errors: Record<string, number>;
+}
+
+/**
+ * bench/hold-streams.ts in its own process on `cpu` (with Bun's fetch limit lifted there only):
+ * `count` streams to `url` held for `holdMs`; answers once every stream had its first event, or
+ * `timeoutMs` passed, with its report. The holder prints DONE when it lets them go.
+ */
+export async function holdStreams(o: {
+  name: string;
+  url: string;
+  count: number;
+  holdMs: number;
+  timeoutMs: number;
+  key: string;
+  env: Record<string, string>;
+  cpu: number | undefined;
+}): Promise<{ holder: Child; ready: HoldReady }> {
+  const holder = spawnTracked(
+    o.name,
+    [
+      process.execPath,
+      join(BENCH, "hold-streams.ts"),
+      o.url,
+      String(o.count),
+      String(o.holdMs),
+      String(o.timeoutMs),
+      o.key,
+    ],
+    { env: { ...o.env, BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" }, cpu: o.cpu },
+  );
+  const m = await holder.waitFor(/READY (\{.*\})/, o.timeoutMs + 15_000);
+  return { holder, ready: JSON.parse(m[1]!) as HoldReady };
 }
