@@ -24,15 +24,14 @@ export function createHttpTransport(o: HttpTransportOptions): OciTransport {
   return {
     kind: "oci",
     chat: (target, details, opts) =>
-      http.exchange("POST", inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
-    chatStream: (target, details, opts) =>
-      http.stream(inferenceUrl(target, "/actions/chat"), JSON.stringify(details), opts),
+      http.exchange("POST", inferenceUrl(target, "/actions/chat"), { json: details }, opts),
+    chatStream: (target, details, opts) => http.stream(inferenceUrl(target, "/actions/chat"), { json: details }, opts),
     embedText: (target, details, opts) =>
-      http.exchange("POST", inferenceUrl(target, "/actions/embedText"), JSON.stringify(details), opts),
+      http.exchange("POST", inferenceUrl(target, "/actions/embedText"), { json: details }, opts),
     rerankText: (target, details, opts) =>
-      http.exchange("POST", inferenceUrl(target, "/actions/rerankText"), JSON.stringify(details), opts),
+      http.exchange("POST", inferenceUrl(target, "/actions/rerankText"), { json: details }, opts),
     applyGuardrails: (target, details, opts) =>
-      http.exchange("POST", inferenceUrl(target, "/actions/applyGuardrails"), JSON.stringify(details), opts),
+      http.exchange("POST", inferenceUrl(target, "/actions/applyGuardrails"), { json: details }, opts),
     getModel: (target, modelId, opts) =>
       http.exchange(
         "GET",
@@ -42,15 +41,15 @@ export function createHttpTransport(o: HttpTransportOptions): OciTransport {
       ),
 
     createSession: (target, endpointId, details, opts) =>
-      http.exchange("POST", agentUrl(target, endpointId, "/sessions"), JSON.stringify(details), opts),
+      http.exchange("POST", agentUrl(target, endpointId, "/sessions"), { json: details }, opts),
     getSession: (target, endpointId, sessionId, opts) =>
       http.exchange("GET", sessionUrl(target, endpointId, sessionId), undefined, opts),
     deleteSession: (target, endpointId, sessionId, opts) =>
       http.exchange("DELETE", sessionUrl(target, endpointId, sessionId), undefined, opts),
     agentChat: (target, endpointId, details, opts) =>
-      http.exchange("POST", agentUrl(target, endpointId, "/actions/chat"), JSON.stringify(details), opts),
+      http.exchange("POST", agentUrl(target, endpointId, "/actions/chat"), { json: details }, opts),
     agentChatStream: (target, endpointId, details, opts) =>
-      http.stream(agentUrl(target, endpointId, "/actions/chat"), JSON.stringify(details), opts),
+      http.stream(agentUrl(target, endpointId, "/actions/chat"), { json: details }, opts),
 
     ...createObjectStorageOps(http, (region) =>
       serviceBaseUrl("objectStorage", region, { global: o.endpoints.objectStorage }),

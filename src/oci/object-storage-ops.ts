@@ -72,7 +72,7 @@ export function createObjectStorageOps(http: SignedHttp, baseUrl: (region: strin
         objectName: loc.object,
         timeExpires: expires.toISOString(),
       };
-      const reply = await http.exchange("POST", `${bucketUrl(loc)}/p/`, JSON.stringify(details), opts);
+      const reply = await http.exchange("POST", `${bucketUrl(loc)}/p/`, { json: details }, opts);
       const uri = (reply.body as { accessUri?: unknown } | undefined)?.accessUri;
       if (typeof uri !== "string")
         throw new UpstreamError("bad_response", "CreatePreauthenticatedRequest answered without an accessUri");

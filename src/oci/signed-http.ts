@@ -1,5 +1,7 @@
 import { UpstreamError } from "../errors/upstream-error";
+import { BufferPool } from "../lib/buffer-pool";
 import { type Flow, type FlowControl, type FlowSink, pullFrom, streamFlow } from "../lib/flow";
+import { JsonUtf8Writer } from "../lib/json-utf8-writer";
 import { VERSION } from "../version";
 import { decideRetry } from "./retry-policy";
 import type { RequestSigner } from "./signer";
@@ -44,9 +46,15 @@ export interface RawRequest {
   excludeBody?: boolean;
 }
 
+/**
+ * A JSON request body: text as it is, or a value (`{ json }`), written straight into a buffer
+ * lent for the exchange (docs/architecture.md, "Request bodies to OCI").
+ */
+export type JsonBody = string | { json: unknown };
+
 export interface SignedHttp {
-  exchange(method: Method, url: string, body: string | undefined, opts: CallOptions): Promise<OciReply>;
-  stream(url: string, body: string, opts: CallOptions): Promise<OciEventStream>;
+  exchange(method: Method, url: string, body: JsonBody | undefined, opts: CallOptions): Promise<OciReply>;
+  stream(url: string, body: JsonBody, opts: CallOptions): Promise<OciEventStream>;
   /** The deadline covers the wait for headers; the caller reads (or cancels) the body. */
   raw(method: Method, url: string, req: RawRequest, opts: CallOptions): Promise<Response>;
 }
@@ -56,6 +64,8 @@ interface Exchange {
   method: Method;
   url: string;
   req: RawRequest;
+  /** A body given as a value, written as JSON (then `req` has none). */
+  json?: unknown;
   opts: CallOptions;
   accept: string;
   ctrl: AbortController;
@@ -66,6 +76,18 @@ interface Exchange {
 }
 
 const utf8 = new TextEncoder();
+
+/**
+ * The buffers JSON bodies are written into. A buffer is lent until no attempt can send it again
+ * (OCI's headers came, or the call failed): socket-http.ts writes nothing of a request after
+ * that, and the other senders get a copy (upstream-sender.ts). Most bodies are a few KB; the
+ * pool keeps up to 32 buffers of up to 1 MB, grown to the sizes the traffic needs.
+ */
+const JSON_BODY_BUFFERS = { initialBytes: 4096, maxBytes: 1024 * 1024, maxIdle: 32 };
+
+/** The arguments of an exchange for a JSON body given as text or as a value. */
+const withJson = (body: JsonBody | undefined): { req: RawRequest; json?: unknown } =>
+  typeof body === "object" ? { req: {}, json: body.json } : { req: { body } };
 
 /** Error bodies are small; a huge one is cut so a broken upstream cannot fill memory. */
 const MAX_ERROR_BODY = 64 * 1024;
@@ -129,6 +151,7 @@ function readCapped(res: Response, max: number): Promise<{ text: string; truncat
  */
 export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
   const upstream = o.sender ?? createUpstreamSender();
+  const jsonBuffers = new BufferPool(JSON_BODY_BUFFERS);
   async function attempt(x: Exchange, retryToken: string, json: Uint8Array | undefined): Promise<Response> {
     const { method, url, req, opts, accept, ctrl } = x;
     const headers = new Headers({
@@ -137,7 +160,8 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       "user-agent": `ocigenai/${VERSION}`,
       ...req.headers,
     });
-    if (typeof req.body === "string" && !headers.has("content-type")) headers.set("content-type", "application/json");
+    if ((typeof req.body === "string" || x.json !== undefined) && !headers.has("content-type"))
+      headers.set("content-type", "application/json");
     // The same token on every attempt lets OCI recognise a retried POST (as OCI's SDK does).
     if (method === "POST") headers.set("opc-retry-token", retryToken);
     await o.signer.sign(method, url, headers, json, req.excludeBody === true);
@@ -152,16 +176,30 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
     }
   }
 
+  async function send(x: Exchange, deadlineAt: number): Promise<Response> {
+    // A JSON body is made bytes once, for the signature's digest and for the wire, whatever the
+    // attempts: a value written into a lent buffer (given back when this ends), a text encoded.
+    const lent = x.json === undefined ? undefined : new JsonUtf8Writer(jsonBuffers.take());
+    try {
+      const json = lent
+        ? lent.write(x.json).bytes()
+        : typeof x.req.body === "string"
+          ? utf8.encode(x.req.body)
+          : undefined;
+      return await attempts(x, deadlineAt, json);
+    } finally {
+      if (lent) jsonBuffers.give(lent.buffer);
+    }
+  }
+
   /**
    * Sends with the retry policy: only failures before any answer byte was used are retried, each
    * attempt signed afresh (OCI checks the date), all within the deadline that `ctrl` enforces.
    */
-  async function send(x: Exchange, deadlineAt: number): Promise<Response> {
+  async function attempts(x: Exchange, deadlineAt: number, json: Uint8Array | undefined): Promise<Response> {
     const { method, url, opts, ctrl } = x;
     const started = performance.now();
     const retryToken = crypto.randomUUID();
-    // A JSON body is encoded once, for the signature's digest and for the wire, whatever the attempts.
-    const json = typeof x.req.body === "string" ? utf8.encode(x.req.body) : undefined;
     const report = (r: Partial<ExchangeReport>, attempts: number) =>
       o.onExchange?.({ requestId: opts.requestId, method, url, ms: performance.now() - started, attempts, ...r });
     for (let retries = 0; ; retries++) {
@@ -217,7 +255,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       const { at, timer } = deadline(ctrl, "no answer", opts);
       let res: Response | undefined;
       try {
-        res = await send({ method, url, req: { body }, opts, accept: "application/json", ctrl, push: true }, at);
+        res = await send({ method, url, ...withJson(body), opts, accept: "application/json", ctrl, push: true }, at);
         const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
         if (!res.ok) throw await httpError(res);
         let read: { text: string; truncated: boolean };
@@ -252,7 +290,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
       let res: Response;
       try {
         res = await send(
-          { method: "POST", url, req: { body }, opts, accept: "text/event-stream", ctrl, push: true },
+          { method: "POST", url, ...withJson(body), opts, accept: "text/event-stream", ctrl, push: true },
           at,
         );
       } catch (e) {

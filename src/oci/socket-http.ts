@@ -159,6 +159,8 @@ class Exchange {
   answered = false;
   finished = false;
   keepAlive = true;
+  /** The answer began before the whole request was written: the rest is never sent, nor the connection reused. */
+  cutShort = false;
   conn!: Conn;
   /** Its listener on the caller's signal, removed when it ends. */
   onAbort: (() => void) | undefined;
@@ -349,6 +351,12 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
       // Past the point of a retry: the request's bytes (and the closure that could resend them) go.
       ex.request = undefined;
       ex.retry = undefined;
+      // Nothing of a request is written once its answer begins: the caller may reuse its buffer
+      // (signed-http.ts lends JSON bodies), and a server answering early has stopped reading.
+      if (ex.conn.unsent) {
+        ex.conn.unsent = undefined;
+        ex.cutShort = true;
+      }
     }
     if (!ex.answered) {
       const head: Buffer = ex.head
@@ -553,7 +561,7 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
   function complete(ex: Exchange) {
     ex.finished = true;
     cleanup(ex);
-    ex.done(ex.conn, ex.keepAlive && !ex.signal.aborted);
+    ex.done(ex.conn, ex.keepAlive && !ex.cutShort && !ex.signal.aborted);
   }
 
   function connect(conn: Conn, u: URL) {

@@ -37,12 +37,15 @@ export function createUpstreamSender(
       const u = new URL(url);
       const proxy = proxyFor(u, env);
       const web = u.protocol === "http:" || u.protocol === "https:";
+      if (!proxy && web && !direct) return sockets.request(u, init);
+      // These clients may still hold the body when the caller takes its buffer back, at the
+      // answer's headers (signed-http.ts lends JSON bodies): they get their own copy.
+      const own = init.body instanceof Uint8Array ? { ...init, body: init.body.slice() } : init;
       if (proxy || !web) {
-        const { method, headers, signal } = init;
-        return fetch(url, { method, headers, body: init.body as BodyInit | undefined, signal, proxy });
+        const { method, headers, signal } = own;
+        return fetch(url, { method, headers, body: own.body as BodyInit | undefined, signal, proxy });
       }
-      if (direct) return viaNodeHttp(u, init);
-      return sockets.request(u, init);
+      return viaNodeHttp(u, own);
     },
   };
 }

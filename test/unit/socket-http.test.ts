@@ -129,6 +129,50 @@ describe("socket-http framing", () => {
     expect(srv.connections).toBe(1);
   });
 
+  test("an answer that comes before the whole body was written: nothing more of it is sent, nor is that connection reused", async () => {
+    // The server answers at the request's head and stops reading, so the body backs up in the
+    // socket; then it reads again and counts what arrives. The caller may reuse the body's buffer
+    // once the answer came (signed-http.ts lends them): not a byte of it may leave after that.
+    const size = 48 * 1024 * 1024;
+    const received = [0, 0];
+    let opened = 0;
+    const listener = Bun.listen<{ n: number; answered: boolean }>({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open(s) {
+          s.data = { n: opened++, answered: false };
+        },
+        data(s, d) {
+          received[s.data.n]! += d.length;
+          if (s.data.answered) return;
+          s.data.answered = true;
+          if (s.data.n === 0) {
+            s.pause();
+            s.write("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 2\r\n\r\nno");
+            setTimeout(() => s.resume(), 300);
+          } else s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        },
+      },
+    });
+    servers.push(listener as TCPSocketListener<unknown>);
+    const url = new URL(`http://127.0.0.1:${listener.port}`);
+    const http = createSocketHttp();
+    const body = new Uint8Array(size).fill(0x61);
+    const res = await http.request(url, { ...init("POST"), body });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toBe("no");
+    const atAnswer = received[0]!;
+    await Bun.sleep(600); // the server reads again: whatever the client still sent would arrive
+    expect(received[0]!).toBeLessThan(size);
+    expect(received[0]! - atAnswer).toBeLessThanOrEqual(16 * 1024 * 1024); // what sat in the kernel's buffers
+    expect(http.idleCount()).toBe(0);
+    // The next call opens a connection of its own.
+    const next = await http.request(url, init("POST", "{}"));
+    expect(await next.text()).toBe("ok");
+    expect(opened).toBe(2);
+  });
+
   test("an interim 100 Continue is skipped; a POST body goes out with its length", async () => {
     const srv = scripted((s) => {
       s.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok");

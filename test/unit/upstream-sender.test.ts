@@ -4,11 +4,13 @@
  * client for inference, node:http for bodies handed on, fetch through a proxy (upstream-sender).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { UpstreamError } from "../../src/errors/upstream-error";
 import { loadNodeHttpFetch } from "../../src/oci/node-http-fetch";
 import { proxyConfigured, proxyFor } from "../../src/oci/proxy-env";
+import { createSignedHttp } from "../../src/oci/signed-http";
 import { createSocketHttp } from "../../src/oci/socket-http";
 import { createUpstreamSender } from "../../src/oci/upstream-sender";
 import { unsignedHttp } from "../support/unsigned-http";
@@ -279,6 +281,58 @@ describe("createUpstreamSender routes", () => {
     await Bun.sleep(20);
     expect(sockets.idleCount()).toBe(1);
     expect(await open()).toBe(1);
+    sockets.closeIdle();
+    own.close();
+  });
+});
+
+describe("JSON bodies given as values (written into lent buffers)", () => {
+  test("each request carries JSON.stringify's bytes, the ones its signature digests: concurrent, retried, streamed", async () => {
+    const own = http.createServer(handler);
+    await new Promise<void>((r) => own.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(own.address() as AddressInfo).port}`;
+    const digests = new Map<string, string>();
+    const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
+    const sockets = createSocketHttp();
+    const signed = createSignedHttp({
+      // What a signer digests is what OCI checks against the body it receives (x-content-sha256).
+      signer: {
+        engine: "test",
+        async sign(_m, _u, headers, body) {
+          if (body) digests.set(headers.get("opc-request-id")!, sha(body));
+        },
+      },
+      upstreamTimeoutMs: 5_000,
+      streamIdleMs: 5_000,
+      sender: createUpstreamSender({}, sockets),
+    });
+    const opts = (id: string) => ({ requestId: id, signal: new AbortController().signal });
+    const value = (i: number) => ({
+      i,
+      text: `${i} ${'é😀 "quoted" '.repeat(i * 700)}`,
+      tools: i % 3 ? undefined : [{ name: "t", parameters: { type: "object" } }],
+    });
+    seen.length = 0;
+    // Sizes from a few bytes to ~700 KB at once: buffers are lent, grown and given back meanwhile.
+    await Promise.all(
+      Array.from({ length: 24 }, (_, i) => signed.exchange("POST", `${base}/json`, { json: value(i) }, opts(`r${i}`))),
+    );
+    await signed.exchange("POST", `${base}/json`, { json: value(1) }, opts("again"));
+    const before = flaky;
+    await signed.exchange("POST", `${base}/flaky`, { json: value(5) }, opts("flaky"));
+    expect(flaky - before).toBe(2);
+    const events: unknown[] = [];
+    for await (const ev of (await signed.stream(`${base}/sse`, { json: value(7) }, opts("stream"))).events)
+      events.push(ev);
+    expect(events).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(seen.length).toBe(24 + 1 + 2 + 1);
+    for (const r of seen) {
+      const id = r.headers["opc-request-id"] as string;
+      const i = id === "again" ? 1 : id === "flaky" ? 5 : id === "stream" ? 7 : Number(id.slice(1));
+      expect(r.headers["content-type"]).toBe("application/json");
+      expect(r.body).toBe(JSON.stringify(value(i)));
+      expect(sha(r.body)).toBe(digests.get(id)!);
+    }
     sockets.closeIdle();
     own.close();
   });

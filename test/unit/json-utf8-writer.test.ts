@@ -1,0 +1,144 @@
+/**
+ * The JSON bodies sent to OCI are written straight into lent buffers (lib/json-utf8-writer.ts,
+ * lib/buffer-pool.ts): the bytes must be exactly JSON.stringify's, encoded as UTF-8, whatever
+ * the value and however often a buffer must grow.
+ */
+import { describe, expect, test } from "bun:test";
+import { BufferPool } from "../../src/lib/buffer-pool";
+import { JsonUtf8Writer } from "../../src/lib/json-utf8-writer";
+
+const utf8 = new TextEncoder();
+const write = (v: unknown, start = 1) => new JsonUtf8Writer(Buffer.allocUnsafeSlow(start)).write(v).bytes();
+const same = (v: unknown, start = 1) =>
+  expect(Buffer.from(write(v, start)).equals(Buffer.from(utf8.encode(JSON.stringify(v))))).toBe(true);
+
+/** A small deterministic generator, so a failure names a seed that reproduces it. */
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
+
+function randomString(r: () => number): string {
+  const pick = [
+    () => String.fromCharCode(32 + Math.floor(r() * 95)), // printable ASCII, quote and backslash included
+    () => String.fromCharCode(Math.floor(r() * 32)), // control characters
+    () => String.fromCharCode(0x80 + Math.floor(r() * 0x780)), // two-byte UTF-8
+    () => String.fromCharCode(0x800 + Math.floor(r() * 0xd000)), // three-byte, below the surrogates
+    () => "😀𝄞", // pairs (four bytes each)
+    () => String.fromCharCode(0xd800 + Math.floor(r() * 0x800)), // a lone surrogate
+    () => "plain text ".repeat(1 + Math.floor(r() * 50)),
+  ];
+  let s = "";
+  const n = Math.floor(r() * 12);
+  for (let i = 0; i < n; i++) s += pick[Math.floor(r() * (r() < 0.7 ? 1 : pick.length))]!();
+  return s;
+}
+
+function randomValue(r: () => number, depth: number): unknown {
+  const k = Math.floor(r() * (depth > 4 ? 5 : 8));
+  if (k === 0) return randomString(r);
+  if (k === 1) return [0, -0, 1.5, -1e-7, 2 ** 53, 1e21, Number.NaN, Number.POSITIVE_INFINITY][Math.floor(r() * 8)];
+  if (k === 2) return r() < 0.5;
+  if (k === 3) return null;
+  if (k === 4) return undefined;
+  if (k === 5) return Array.from({ length: Math.floor(r() * 5) }, () => randomValue(r, depth + 1));
+  const o: Record<string, unknown> = {};
+  for (let i = Math.floor(r() * 6); i > 0; i--) o[randomString(r)] = randomValue(r, depth + 1);
+  return o;
+}
+
+describe("JsonUtf8Writer", () => {
+  test("plain data: JSON.stringify's bytes, from a 1-byte buffer grown as needed", () => {
+    same({
+      compartmentId: "ocid1.compartment.oc1..aaaa",
+      servingMode: { modelId: "meta.llama-3.3-70b-instruct", servingType: "ON_DEMAND" },
+      chatRequest: {
+        apiFormat: "GENERIC",
+        messages: [{ role: "USER", content: [{ type: "TEXT", text: 'Say "hi"\n\tthen\\stop' }] }],
+        maxTokens: 256,
+        temperature: 0.2,
+        isStream: false,
+        stop: undefined,
+      },
+    });
+    for (const v of [{}, [], "", 0, -0, 1e21, 1e-7, Number.NaN, true, false, null, "é", "😀", "\u2028\u2029"]) same(v);
+  });
+
+  test("what JSON.stringify leaves out or replaces: undefined, functions and symbols; toJSON; lone surrogates", () => {
+    same({ a: undefined, b: () => 1, c: Symbol("s"), d: [undefined, () => 1, Symbol("s")], e: 1 });
+    same({ when: new Date(0), custom: { toJSON: (k: string) => `key ${k}` }, gone: { toJSON: () => undefined }, z: 2 });
+    same({ first: { toJSON: () => undefined }, second: 1 }); // the comma goes with the dropped member
+    same(["\ud800", "a\udc00b", "\ud83d\ude00", "\udc00\ud800"]);
+    same(Object.assign(Object.create({ inherited: 1 }), { own: 2 }));
+  });
+
+  test("a 300 KB string and a 40-message conversation, as one large prompt", () => {
+    same({ text: "The quick brown fox. ".repeat(15_000) });
+    const messages = Array.from({ length: 40 }, (_, i) => ({
+      role: i % 2 ? "ASSISTANT" : "USER",
+      content: [{ type: "TEXT", text: `${i}: ${"word ".repeat(500)}` }],
+    }));
+    same({ chatRequest: { messages } }, 4096);
+  });
+
+  test("2,000 random values (strings of every kind of character, nested)", () => {
+    for (let seed = 1; seed <= 2000; seed++) {
+      const v = randomValue(rng(seed), 0);
+      const got = Buffer.from(write(v, 1 + (seed % 64))).toString("utf8");
+      if (got !== JSON.stringify(v)) throw new Error(`seed ${seed}: ${got} ≠ ${JSON.stringify(v)}`);
+      const bytes = write(v, 16);
+      expect(bytes.length).toBe(Buffer.byteLength(JSON.stringify(v)));
+    }
+  });
+
+  test("what JSON cannot hold is refused as JSON.stringify refuses it", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => write(cyclic)).toThrow(TypeError);
+    expect(() => write({ n: 1n })).toThrow(TypeError);
+    expect(() => write(undefined)).toThrow(TypeError);
+  });
+
+  test("a writer used again writes from the start: the previous value leaves nothing behind", () => {
+    const w = new JsonUtf8Writer(Buffer.allocUnsafeSlow(8));
+    expect(w.write({ long: "x".repeat(1000) }).bytes().length).toBe(1011);
+    expect(w.write({ a: 1 }).bytes().toString()).toBe('{"a":1}');
+    expect(w.buffer.length).toBeGreaterThanOrEqual(1011); // the grown buffer is the one kept
+  });
+});
+
+describe("BufferPool", () => {
+  test("lends the buffer given back last, or a new one of the initial size", () => {
+    const pool = new BufferPool({ initialBytes: 64, maxBytes: 1024, maxIdle: 2 });
+    const a = pool.take();
+    expect(a.length).toBe(64);
+    const b = pool.take();
+    pool.give(a);
+    pool.give(b);
+    expect(pool.take()).toBe(b);
+    expect(pool.take()).toBe(a);
+    expect(pool.take()).not.toBe(a);
+  });
+
+  test("keeps nothing over maxBytes; when full, a larger buffer replaces the smallest", () => {
+    const pool = new BufferPool({ initialBytes: 64, maxBytes: 1024, maxIdle: 2 });
+    pool.give(Buffer.alloc(2048));
+    expect(pool.idleCount()).toBe(0);
+    const small = Buffer.alloc(64);
+    const mid = Buffer.alloc(256);
+    const big = Buffer.alloc(1024);
+    pool.give(small);
+    pool.give(mid);
+    pool.give(big);
+    pool.give(Buffer.alloc(32)); // smaller than all kept: dropped
+    expect(pool.idleCount()).toBe(2);
+    const kept = [pool.take(), pool.take()];
+    expect(kept).toContain(big);
+    expect(kept).toContain(mid);
+  });
+});
