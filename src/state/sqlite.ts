@@ -1,6 +1,8 @@
 import type { Database, Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { BufferPool } from "../lib/buffer-pool";
+import { JsonUtf8Writer } from "../lib/json-utf8-writer";
 import { checkRetention, checkTtl, type QuotaClockOptions, type StoreOptions } from "./memory";
 import {
   DAY_MS,
@@ -169,6 +171,8 @@ export class SqliteSessionStore implements StateStore {
     now: number,
     lease?: string,
   ) => void;
+  /** Kept responses are written one at a time (the statement runs synchronously): one buffer serves. */
+  private readonly jsonBuffers = new BufferPool({ initialBytes: 16 * 1024, maxBytes: 4 * 1024 * 1024, maxIdle: 1 });
   private readonly q: {
     get: Statement<Row, [string, number]>;
     set: Statement<unknown, [string, string, string, string, number, number, number, number]>;
@@ -177,7 +181,7 @@ export class SqliteSessionStore implements StateStore {
     ownerOf: Statement<{ owner: string }, [string, number]>;
     size: Statement<{ n: number }, [number]>;
     prune: Statement<unknown, [number]>;
-    putResponse: Statement<unknown, [string, string, number, number, string]>;
+    putResponse: Statement<unknown, [string, string, number, number, Uint8Array]>;
     getResponse: Statement<ResponseRow, [string, number]>;
     deleteResponse: Statement<{ expires_at: number }, [string]>;
     pruneResponses: Statement<unknown, [number, number]>;
@@ -232,7 +236,7 @@ export class SqliteSessionStore implements StateStore {
       size: db.prepare("SELECT COUNT(*) AS n FROM agent_sessions WHERE expires_at > ?"),
       prune: db.prepare("DELETE FROM agent_sessions WHERE owner_until <= ?"),
       putResponse: db.prepare(
-        `INSERT INTO responses (id, owner, created_at, expires_at, data) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO responses (id, owner, created_at, expires_at, data) VALUES (?, ?, ?, ?, CAST(? AS TEXT))
          ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, created_at = excluded.created_at,
            expires_at = excluded.expires_at, data = excluded.data`,
       ),
@@ -419,12 +423,20 @@ export class SqliteSessionStore implements StateStore {
 
   async putResponse(r: StoredResponse, ttlMs: number): Promise<void> {
     checkTtl(ttlMs, "response TTL");
-    const data = JSON.stringify(r.data);
-    const now = Date.now();
-    this.guard(() => {
-      this.q.putResponse.run(r.id, r.owner, r.createdAt, now + ttlMs, data);
-      if (this.responsesBacklog || now - this.lastPrune >= this.pruneEveryMs) this.prune(now);
-    });
+    // Written as UTF-8 into a reused buffer and kept as text (the CAST): a kept response holds
+    // its whole input, and a fresh JSON string of it per request is what the allocator hands back
+    // to the kernel and faults in again (docs/architecture.md, "Request bodies to OCI").
+    const json = new JsonUtf8Writer(this.jsonBuffers.take());
+    try {
+      const data = json.write(r.data).bytes();
+      const now = Date.now();
+      this.guard(() => {
+        this.q.putResponse.run(r.id, r.owner, r.createdAt, now + ttlMs, data);
+        if (this.responsesBacklog || now - this.lastPrune >= this.pruneEveryMs) this.prune(now);
+      });
+    } finally {
+      this.jsonBuffers.give(json.buffer);
+    }
   }
 
   async getResponse(id: string): Promise<StoredResponse | undefined> {

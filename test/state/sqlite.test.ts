@@ -118,6 +118,32 @@ describe("sqlite store: the file", () => {
     }
   });
 
+  test("a response is kept as JSON text (JSON.stringify's), large or small, one after another through the same buffer", async () => {
+    const path = freshPath();
+    const s = SqliteSessionStore.open(path);
+    const raw = new Database(path, { readonly: true });
+    try {
+      const values = [
+        { text: 'é😀 "quoted"\n'.repeat(20_000), nested: { list: [1, null, true, "x"] } }, // ~400 KB
+        { n: 1 }, // shorter than what the buffer last held: nothing of it may be left behind
+        { lone: "\ud800", tab: "\t", zero: 0 },
+      ];
+      for (const [i, data] of values.entries()) {
+        const r = storedResponse(`resp_${i}`, data);
+        await s.putResponse(r, 60_000);
+        const row = raw
+          .query<{ t: string; data: string }, [string]>("SELECT typeof(data) AS t, data FROM responses WHERE id = ?")
+          .get(`resp_${i}`)!;
+        expect(row.t).toBe("text");
+        expect(row.data).toBe(JSON.stringify(r.data));
+        expect(await s.getResponse(`resp_${i}`)).toEqual(r);
+      }
+    } finally {
+      raw.close();
+      await s.close();
+    }
+  });
+
   test("expired responses are pruned 64 at a time by writes, the next write going on while some remain; open prunes them all", async () => {
     const path = freshPath();
     const s = SqliteSessionStore.open(path, { pruneEveryMs: 300 });
