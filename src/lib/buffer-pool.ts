@@ -3,12 +3,14 @@
  * memory: resident and warm, not freed to the collector and the allocator after each use and
  * faulted in afresh by the next one (docs/architecture.md, "Request bodies to OCI").
  *
- * A borrower may hand back a different, larger buffer than it took (one it grew into). The pool
- * keeps at most `maxIdle` buffers, the largest first, each at most `maxBytes`: a rare huge body
- * is left to the collector instead of being held for good.
+ * At most `size` buffers exist, lent or waiting: a burst beyond that (a thousand streams opening
+ * at once) gets none and makes its bytes the plain way, so the pool never holds more than a
+ * steady load uses. A borrower may hand back a larger buffer than it took (one it grew into); one
+ * over `maxBytes` is left to the collector instead of being held for good.
  */
 export class BufferPool {
   private readonly idle: Buffer[] = [];
+  private lent = 0;
 
   constructor(
     private readonly o: {
@@ -16,31 +18,29 @@ export class BufferPool {
       initialBytes: number;
       /** Larger buffers are not kept. */
       maxBytes: number;
-      /** Buffers kept at most while nobody uses them. */
-      maxIdle: number;
+      /** Buffers in all, lent or waiting. */
+      size: number;
     },
   ) {}
 
-  /** The most recently returned buffer (its pages the most likely still in cache), or a new one. */
-  take(): Buffer {
-    return this.idle.pop() ?? Buffer.allocUnsafeSlow(this.o.initialBytes);
+  /**
+   * The most recently returned buffer (its pages the most likely still in cache), a new one while
+   * the pool has fewer than `size`, else undefined.
+   */
+  take(): Buffer | undefined {
+    const b = this.idle.pop() ?? (this.lent < this.o.size ? Buffer.allocUnsafeSlow(this.o.initialBytes) : undefined);
+    if (b) this.lent++;
+    return b;
   }
 
+  /** Gives back a buffer `take` lent (or the larger one its borrower grew into). */
   give(b: Buffer): void {
-    if (b.length > this.o.maxBytes) return;
-    const idle = this.idle;
-    if (idle.length < this.o.maxIdle) {
-      idle.push(b);
-      return;
-    }
-    // Full: the smallest buffer makes room for a larger one, so sizes a workload needs stay.
-    let smallest = 0;
-    for (let i = 1; i < idle.length; i++) if (idle[i]!.length < idle[smallest]!.length) smallest = i;
-    if (idle[smallest]!.length < b.length) idle[smallest] = b;
+    this.lent--;
+    if (b.length <= this.o.maxBytes) this.idle.push(b);
   }
 
-  /** Buffers waiting to be lent (for tests and metrics). */
-  idleCount(): number {
-    return this.idle.length;
+  /** Buffers waiting to be lent, and lent now (for tests). */
+  counts(): { idle: number; lent: number } {
+    return { idle: this.idle.length, lent: this.lent };
   }
 }

@@ -80,10 +80,10 @@ const utf8 = new TextEncoder();
 /**
  * The buffers JSON bodies are written into. A buffer is lent until no attempt can send it again
  * (OCI's headers came, or the call failed): socket-http.ts writes nothing of a request after
- * that, and the other senders get a copy (upstream-sender.ts). Most bodies are a few KB; the
- * pool keeps up to 32 buffers of up to 1 MB, grown to the sizes the traffic needs.
+ * that, and the other senders get a copy (upstream-sender.ts). 32 buffers of up to 1 MB, grown
+ * to the sizes the traffic needs; more calls than that at once make their bytes the plain way.
  */
-const JSON_BODY_BUFFERS = { initialBytes: 4096, maxBytes: 1024 * 1024, maxIdle: 32 };
+const JSON_BODY_BUFFERS = { initialBytes: 4096, maxBytes: 1024 * 1024, size: 32 };
 
 /** The arguments of an exchange for a JSON body given as text or as a value. */
 const withJson = (body: JsonBody | undefined): { req: RawRequest; json?: unknown } =>
@@ -176,65 +176,68 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
     }
   }
 
-  async function send(x: Exchange, deadlineAt: number): Promise<Response> {
-    // A JSON body is made bytes once, for the signature's digest and for the wire, whatever the
-    // attempts: a value written into a lent buffer (given back when this ends), a text encoded.
-    const lent = x.json === undefined ? undefined : new JsonUtf8Writer(jsonBuffers.take());
-    try {
-      const json = lent
-        ? lent.write(x.json).bytes()
-        : typeof x.req.body === "string"
-          ? utf8.encode(x.req.body)
-          : undefined;
-      return await attempts(x, deadlineAt, json);
-    } finally {
-      if (lent) jsonBuffers.give(lent.buffer);
-    }
+  /**
+   * A JSON body's bytes, made once for the signature's digest and for the wire, whatever the
+   * attempts: a value written into the lent buffer when one was free, else serialized and
+   * encoded, as a text is.
+   */
+  function bodyBytes(x: Exchange, lent: JsonUtf8Writer | undefined): Uint8Array | undefined {
+    if (lent) return lent.write(x.json).bytes();
+    if (x.json !== undefined) return utf8.encode(JSON.stringify(x.json));
+    return typeof x.req.body === "string" ? utf8.encode(x.req.body) : undefined;
   }
 
   /**
    * Sends with the retry policy: only failures before any answer byte was used are retried, each
    * attempt signed afresh (OCI checks the date), all within the deadline that `ctrl` enforces.
    */
-  async function attempts(x: Exchange, deadlineAt: number, json: Uint8Array | undefined): Promise<Response> {
+  async function send(x: Exchange, deadlineAt: number): Promise<Response> {
     const { method, url, opts, ctrl } = x;
     const started = performance.now();
     const retryToken = crypto.randomUUID();
     const report = (r: Partial<ExchangeReport>, attempts: number) =>
       o.onExchange?.({ requestId: opts.requestId, method, url, ms: performance.now() - started, attempts, ...r });
-    for (let retries = 0; ; retries++) {
-      let res: Response | undefined;
-      let failure: unknown;
-      try {
-        res = await attempt(x, retryToken, json);
-      } catch (e) {
-        if (!(e instanceof UpstreamError) || e.failure !== "network" || ctrl.signal.aborted) {
-          report({ failure: e instanceof UpstreamError ? e.failure : "aborted" }, retries + 1);
-          throw e;
+    // Given back once no attempt can send it again: OCI's headers came, or the call failed.
+    const buffer = x.json === undefined ? undefined : jsonBuffers.take();
+    const lent = buffer && new JsonUtf8Writer(buffer);
+    try {
+      const json = bodyBytes(x, lent);
+      for (let retries = 0; ; retries++) {
+        let res: Response | undefined;
+        let failure: unknown;
+        try {
+          res = await attempt(x, retryToken, json);
+        } catch (e) {
+          if (!(e instanceof UpstreamError) || e.failure !== "network" || ctrl.signal.aborted) {
+            report({ failure: e instanceof UpstreamError ? e.failure : "aborted" }, retries + 1);
+            throw e;
+          }
+          failure = e;
         }
-        failure = e;
+        const outcome = res
+          ? { status: res.status, retryAfter: res.headers.get("retry-after") }
+          : { network: true as const };
+        const decision =
+          res?.ok || (res?.status === 429 && opts.moveOnWhenThrottled)
+            ? { retry: false as const }
+            : decideRetry(retries, outcome, deadlineAt - Date.now());
+        if (!decision.retry) {
+          report(res ? { status: res.status } : { failure: "network" }, retries + 1);
+          if (res) return res;
+          throw failure;
+        }
+        o.onRetry?.({
+          requestId: opts.requestId,
+          url,
+          reason: decision.reason,
+          delayMs: decision.delayMs,
+          attempt: retries + 1,
+        });
+        await res?.body?.cancel().catch(() => {});
+        await sleep(decision.delayMs, ctrl.signal);
       }
-      const outcome = res
-        ? { status: res.status, retryAfter: res.headers.get("retry-after") }
-        : { network: true as const };
-      const decision =
-        res?.ok || (res?.status === 429 && opts.moveOnWhenThrottled)
-          ? { retry: false as const }
-          : decideRetry(retries, outcome, deadlineAt - Date.now());
-      if (!decision.retry) {
-        report(res ? { status: res.status } : { failure: "network" }, retries + 1);
-        if (res) return res;
-        throw failure;
-      }
-      o.onRetry?.({
-        requestId: opts.requestId,
-        url,
-        reason: decision.reason,
-        delayMs: decision.delayMs,
-        attempt: retries + 1,
-      });
-      await res?.body?.cancel().catch(() => {});
-      await sleep(decision.delayMs, ctrl.signal);
+    } finally {
+      if (lent) jsonBuffers.give(lent.buffer);
     }
   }
 

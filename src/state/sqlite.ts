@@ -172,7 +172,7 @@ export class SqliteSessionStore implements StateStore {
     lease?: string,
   ) => void;
   /** Kept responses are written one at a time (the statement runs synchronously): one buffer serves. */
-  private readonly jsonBuffers = new BufferPool({ initialBytes: 16 * 1024, maxBytes: 4 * 1024 * 1024, maxIdle: 1 });
+  private readonly jsonBuffers = new BufferPool({ initialBytes: 16 * 1024, maxBytes: 4 * 1024 * 1024, size: 1 });
   private readonly q: {
     get: Statement<Row, [string, number]>;
     set: Statement<unknown, [string, string, string, string, number, number, number, number]>;
@@ -426,7 +426,8 @@ export class SqliteSessionStore implements StateStore {
     // Written as UTF-8 into a reused buffer and kept as text (the CAST): a kept response holds
     // its whole input, and a fresh JSON string of it per request is what the allocator hands back
     // to the kernel and faults in again (docs/architecture.md, "Request bodies to OCI").
-    const json = new JsonUtf8Writer(this.jsonBuffers.take());
+    // One buffer, and the statement runs synchronously: it is always free here.
+    const json = new JsonUtf8Writer(this.jsonBuffers.take()!);
     try {
       const data = json.write(r.data).bytes();
       const now = Date.now();

@@ -114,31 +114,36 @@ describe("JsonUtf8Writer", () => {
 
 describe("BufferPool", () => {
   test("lends the buffer given back last, or a new one of the initial size", () => {
-    const pool = new BufferPool({ initialBytes: 64, maxBytes: 1024, maxIdle: 2 });
-    const a = pool.take();
+    const pool = new BufferPool({ initialBytes: 64, maxBytes: 1024, size: 2 });
+    const a = pool.take()!;
     expect(a.length).toBe(64);
-    const b = pool.take();
+    const b = pool.take()!;
     pool.give(a);
     pool.give(b);
     expect(pool.take()).toBe(b);
     expect(pool.take()).toBe(a);
-    expect(pool.take()).not.toBe(a);
   });
 
-  test("keeps nothing over maxBytes; when full, a larger buffer replaces the smallest", () => {
-    const pool = new BufferPool({ initialBytes: 64, maxBytes: 1024, maxIdle: 2 });
+  test("never more than `size` buffers: a burst past it gets none, and they come back for the next", () => {
+    const pool = new BufferPool({ initialBytes: 64, maxBytes: 1024, size: 3 });
+    const lent = [pool.take(), pool.take(), pool.take()];
+    expect(lent.every((b) => b !== undefined)).toBe(true);
+    expect(pool.take()).toBeUndefined();
+    expect(pool.counts()).toEqual({ idle: 0, lent: 3 });
+    for (const b of lent) pool.give(b!);
+    expect(pool.counts()).toEqual({ idle: 3, lent: 0 });
+    expect(lent).toContain(pool.take());
+  });
+
+  test("a grown buffer is kept in place of the one lent; one over maxBytes is not, and frees its place", () => {
+    const pool = new BufferPool({ initialBytes: 64, maxBytes: 1024, size: 1 });
+    pool.take();
+    const grown = Buffer.alloc(512);
+    pool.give(grown);
+    expect(pool.take()).toBe(grown);
+    expect(pool.take()).toBeUndefined();
     pool.give(Buffer.alloc(2048));
-    expect(pool.idleCount()).toBe(0);
-    const small = Buffer.alloc(64);
-    const mid = Buffer.alloc(256);
-    const big = Buffer.alloc(1024);
-    pool.give(small);
-    pool.give(mid);
-    pool.give(big);
-    pool.give(Buffer.alloc(32)); // smaller than all kept: dropped
-    expect(pool.idleCount()).toBe(2);
-    const kept = [pool.take(), pool.take()];
-    expect(kept).toContain(big);
-    expect(kept).toContain(mid);
+    expect(pool.counts()).toEqual({ idle: 0, lent: 0 });
+    expect(pool.take()!.length).toBe(64);
   });
 });
