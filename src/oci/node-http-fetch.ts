@@ -18,6 +18,11 @@ export interface UpstreamRequest {
    * socket-http then makes no web stream for it. Other senders ignore it (their bodies are read).
    */
   pushBody?: boolean;
+  /**
+   * The body is a buffer lent for this call (signed-http.ts), taken back once the answer's
+   * headers came: a client that may still hold it then gets its own copy (upstream-sender.ts).
+   */
+  lent?: boolean;
 }
 
 /** Statuses whose answers have no body (a Response refuses one). */

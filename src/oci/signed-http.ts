@@ -152,7 +152,12 @@ function readCapped(res: Response, max: number): Promise<{ text: string; truncat
 export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
   const upstream = o.sender ?? createUpstreamSender();
   const jsonBuffers = new BufferPool(JSON_BODY_BUFFERS);
-  async function attempt(x: Exchange, retryToken: string, json: Uint8Array | undefined): Promise<Response> {
+  async function attempt(
+    x: Exchange,
+    retryToken: string,
+    json: Uint8Array | undefined,
+    lent: boolean,
+  ): Promise<Response> {
     const { method, url, req, opts, accept, ctrl } = x;
     const headers = new Headers({
       accept,
@@ -168,7 +173,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
     try {
       return await upstream.send(
         url,
-        { method, headers, body: json ?? req.body, signal: ctrl.signal, pushBody: x.push === true },
+        { method, headers, body: json ?? req.body, signal: ctrl.signal, pushBody: x.push === true, lent },
         x.direct === true,
       );
     } catch (e) {
@@ -206,7 +211,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
         let res: Response | undefined;
         let failure: unknown;
         try {
-          res = await attempt(x, retryToken, json);
+          res = await attempt(x, retryToken, json, lent !== undefined);
         } catch (e) {
           if (!(e instanceof UpstreamError) || e.failure !== "network" || ctrl.signal.aborted) {
             report({ failure: e instanceof UpstreamError ? e.failure : "aborted" }, retries + 1);

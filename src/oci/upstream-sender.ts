@@ -38,9 +38,9 @@ export function createUpstreamSender(
       const proxy = proxyFor(u, env);
       const web = u.protocol === "http:" || u.protocol === "https:";
       if (!proxy && web && !direct) return sockets.request(u, init);
-      // These clients may still hold the body when the caller takes its buffer back, at the
-      // answer's headers (signed-http.ts lends JSON bodies): they get their own copy.
-      const own = init.body instanceof Uint8Array ? { ...init, body: init.body.slice() } : init;
+      // These clients may still hold the body when the caller takes a lent buffer back, at the
+      // answer's headers: they get their own copy of one (an upload's bytes are not lent).
+      const own = init.lent && init.body instanceof Uint8Array ? { ...init, body: init.body.slice() } : init;
       if (proxy || !web) {
         const { method, headers, signal } = own;
         return fetch(url, { method, headers, body: own.body as BodyInit | undefined, signal, proxy });
