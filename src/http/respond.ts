@@ -23,7 +23,7 @@ export interface StreamReply {
   /** The family's keep-alive on silence (default: a `: keep-alive` comment). */
   keepAlive?: SseFrame;
   /** The family's opening frames (sse.ts `opening`): they leave with the first frame of the answer. */
-  opening?: SseChunk;
+  opening?: SseChunk | Uint8Array;
 }
 
 /** A family's frames for a core stream, keeping the stream's cancel and accounting. */
@@ -31,7 +31,7 @@ export function streamReply(
   out: ChatStream,
   frames: AsyncIterable<SseChunk>,
   errorFrame: (e: ApiError) => SseFrame,
-  extra: { keepAlive?: SseFrame; opening?: SseChunk } = {},
+  extra: { keepAlive?: SseFrame; opening?: SseChunk | Uint8Array } = {},
 ): StreamReply {
   return {
     kind: "stream",

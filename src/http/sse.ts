@@ -32,9 +32,9 @@ export interface SseOptions {
    * Frames that open the stream without waiting for the source (a chat's role chunk, a
    * response's `response.created`). They go out in the same write as the source's first frame,
    * one write and one pull cycle fewer before the first token (~0.1 ms); alone only if the stream
-   * ends, fails or falls silent first.
+   * ends, fails or falls silent first. Given as bytes when the family encoded them ahead.
    */
-  opening?: SseChunk;
+  opening?: SseChunk | Uint8Array;
   /** Called once when the stream ends for any reason (completed, failed, or client gone). */
   onClose?(outcome: "done" | "error" | "cancelled", error?: unknown): void;
   /** Client went away: abort upstream work. */
@@ -54,16 +54,12 @@ function frameText(f: SseFrame): string {
   return f.event ? `event: ${f.event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
 }
 
-/** The same frames with their data serialized now: a caller about to wait does this work first. */
-export function serialized(frames: readonly SseFrame[]): SseFrame[] {
-  return frames.map((f) => (typeof f.data === "string" ? f : { ...f, data: JSON.stringify(f.data) }));
-}
-
 export function encodeFrame(f: SseFrame): Uint8Array {
   return encoder.encode(frameText(f));
 }
 
-function encodeChunk(c: SseChunk): Uint8Array {
+/** A chunk's bytes as they go out; a caller about to wait may make them ahead (a stream's opening). */
+export function encodeChunk(c: SseChunk): Uint8Array {
   return "data" in c ? encodeFrame(c) : encoder.encode(c.map(frameText).join(""));
 }
 
@@ -103,7 +99,8 @@ class SseStream implements UnderlyingDefaultSource<Uint8Array>, FlowSink<SseChun
     private readonly o: SseOptions,
   ) {
     this.keepAlive = o.keepAlive ? encodeFrame(o.keepAlive) : KEEP_ALIVE;
-    this.opening = o.opening ? encodeChunk(o.opening) : undefined;
+    const opening = o.opening;
+    this.opening = opening instanceof Uint8Array || opening === undefined ? opening : encodeChunk(opening);
   }
 
   // The body's underlying source.

@@ -1,6 +1,6 @@
 /** The gateway's SSE writer (src/http/sse.ts): frames, batches of frames, keep-alive and the end. */
 import { describe, expect, test } from "bun:test";
-import { type SseChunk, serialized, sseResponse } from "../../src/http/sse";
+import { encodeChunk, type SseChunk, sseResponse } from "../../src/http/sse";
 
 const options = (closed: string[] = []) => ({
   keepAliveMs: 50,
@@ -77,19 +77,20 @@ describe("sseResponse", () => {
   });
 });
 
-describe("serialized", () => {
-  test("frames serialized ahead go out byte for byte as they would have; string data stays as is", async () => {
+describe("an opening encoded ahead", () => {
+  test("goes out byte for byte as the same frames given as values would", async () => {
     const frames = [
       { event: "response.created", data: { type: "response.created", response: { id: "r", tools: [{ a: "é\n" }] } } },
       { data: "[DONE]" },
     ];
-    const ahead = serialized(frames);
-    expect(ahead[0]!.data).toBe(JSON.stringify(frames[0]!.data));
-    expect(ahead[1]).toBe(frames[1]!);
     async function* nothing(): AsyncGenerator<SseChunk> {}
-    const text = async (opening: SseChunk) =>
+    const text = async (opening: SseChunk | Uint8Array) =>
       (await chunks(sseResponse(nothing(), { ...options(), opening }))).join("");
+    const ahead = encodeChunk(frames);
+    expect(ahead).toBeInstanceOf(Uint8Array);
     expect(await text(ahead)).toBe(await text(frames));
-    expect(await text(ahead)).toContain('event: response.created\ndata: {"type":"response.created"');
+    expect(await text(ahead)).toBe(
+      'event: response.created\ndata: {"type":"response.created","response":{"id":"r","tools":[{"a":"é\\n"}]}}\n\ndata: [DONE]\n\n',
+    );
   });
 });

@@ -5,7 +5,7 @@ import type { ModelAlias } from "../../config/types";
 import { ApiError, badRequest } from "../../errors/api-error";
 import type { RequestState } from "../../http/request-state";
 import { type Reply, type StreamReply, streamReply } from "../../http/respond";
-import { type SseChunk, serialized } from "../../http/sse";
+import { encodeChunk, type SseChunk } from "../../http/sse";
 import { mapFlow } from "../../lib/flow";
 import { itemIdsFor, type MintItemId, newResponseId } from "../../stored-responses/item-ids";
 import type { Json, ResponseObject } from "../../stored-responses/response-types";
@@ -47,13 +47,14 @@ export async function createResponse(
   const owner = call.owner;
   const id = newResponseId();
   const newId = itemIdsFor(id);
-  const given = await resolveReferences(deps.stored, owner, inputItems(body.input));
+  const listed = inputItems(body.input);
+  // Awaited only when there is something to look up: every await before OCI is asked is a turn
+  // of the event loop on the way to the first token.
+  const given = listed.some(isReference) ? await resolveReferences(deps.stored, owner, listed) : listed;
   // Ids and OpenAI's item shape matter only for what is kept (`input_items`, chains).
   const items = body.store === false ? given : withIds(given, newId);
   const chain = body.previous_response_id ? await deps.stored.history(owner, body.previous_response_id) : undefined;
-  const loaded = [...(chain?.items ?? []), ...items].flatMap((it) =>
-    it.type === "tool_search_output" && Array.isArray(it.tools) ? it.tools : [],
-  );
+  const loaded = [...(chain?.items ?? []), ...items].flatMap(loadedTools);
   const plan = planTools(body.tools, body.tool_choice, deps.strictTools, loaded);
   const request = convertToChatRequest(body, plan, chain?.items, given);
   const chainId = chain?.chainId ?? id;
@@ -98,15 +99,15 @@ export async function createResponse(
   return { reply: responseStream(out, opened, keep), ignoredTools: plan.ignored };
 }
 
-/** A stream's writer and its opening events, serialized. */
+/** A stream's writer and its opening events, as the bytes they go out as. */
 interface Opened {
   writer: ResponseStreamWriter;
-  opening: SseChunk;
+  opening: Uint8Array;
 }
 
 function openStream(shell: ResponseObject, plan: ToolPlan): Opened {
   const writer = new ResponseStreamWriter(shell, plan);
-  return { writer, opening: serialized(writer.start()) };
+  return { writer, opening: encodeChunk(writer.start()) };
 }
 
 /**
@@ -178,16 +179,20 @@ function messageItem(it: Json): Json {
   return { ...it, content, status: it.status ?? "completed" };
 }
 
+const isReference = (it: Json) => it.type === "item_reference";
+
+/** The tools a `tool_search_output` item loaded (Codex's tool search), offered from then on. */
+const loadedTools = (it: Json) => (it.type === "tool_search_output" && Array.isArray(it.tools) ? it.tools : []);
+
 /**
  * `item_reference` items replaced by the items they name, from the caller's stored responses:
  * the AI SDK sends an earlier answer that way rather than repeat it. A reference to nothing the
  * caller has stored is a 404, never a silently shorter conversation.
  */
 async function resolveReferences(stored: StoredResponses, owner: string, items: Json[]): Promise<Json[]> {
-  if (!items.some((it) => it.type === "item_reference")) return items;
   return Promise.all(
     items.map(async (it, i) => {
-      if (it.type !== "item_reference") return it;
+      if (!isReference(it)) return it;
       const ref = typeof it.id === "string" ? it.id : "";
       const found = ref ? await stored.item(owner, ref) : undefined;
       if (!found) {
