@@ -1317,9 +1317,8 @@ function report(
     for (const n of [1, 2])
       if (workers.some((w) => w.workers === n)) {
         const runs = workers.filter((w) => w.workers === n);
-        const c = (k: "gateway" | "mock" | "rest") => cores(n, k);
         L.push(
-          `| ${n} | ${fmt(med(n), 0)} | ${runs.reduce((a, w) => a + w.errors, 0)} | ${fmt(c("gateway"), 2)} | ${fmt(c("mock"), 2)} | ${fmt(c("rest"), 2)} | ${fmt(med(n) / c("gateway"), 0)} |`,
+          `| ${n} | ${fmt(med(n), 0)} | ${runs.reduce((a, w) => a + w.errors, 0)} | ${fmt(cores(n, "gateway"), 2)} | ${fmt(cores(n, "mock"), 2)} | ${fmt(cores(n, "rest"), 2)} | ${fmt(med(n) / cores(n, "gateway"), 0)} |`,
         );
       }
     // What this machine lets the ratio be: wrk and the mock run on the same cores, so two workers

@@ -4,7 +4,7 @@ import { ApiError } from "../errors/api-error";
 import { toApiError } from "../errors/to-api-error";
 import type { Metrics } from "../observability/metrics";
 import type { RequestState } from "./request-state";
-import { type SseChunk, type SseFrame, sseResponse } from "./sse";
+import { type SseChunk, type SseFrame, type SseOpening, sseResponse } from "./sse";
 import type { StreamRegistry } from "./stream-registry";
 
 /** A family's answer to one request, before it becomes HTTP. */
@@ -23,7 +23,7 @@ export interface StreamReply {
   /** The family's keep-alive on silence (default: a `: keep-alive` comment). */
   keepAlive?: SseFrame;
   /** The family's opening frames (sse.ts `opening`): they leave with the first frame of the answer. */
-  opening?: SseChunk | Uint8Array;
+  opening?: SseOpening;
 }
 
 /** A family's frames for a core stream, keeping the stream's cancel and accounting. */
@@ -31,7 +31,7 @@ export function streamReply(
   out: ChatStream,
   frames: AsyncIterable<SseChunk>,
   errorFrame: (e: ApiError) => SseFrame,
-  extra: { keepAlive?: SseFrame; opening?: SseChunk | Uint8Array } = {},
+  extra: { keepAlive?: SseFrame; opening?: SseOpening } = {},
 ): StreamReply {
   return {
     kind: "stream",

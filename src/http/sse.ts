@@ -14,6 +14,9 @@ export interface SseFrame {
  */
 export type SseChunk = SseFrame | readonly SseFrame[];
 
+/** A stream's opening (`SseOptions.opening`): frames, or their bytes when encoded ahead. */
+export type SseOpening = SseChunk | Uint8Array;
+
 /**
  * The one SSE framing helper. The source's chunks are pushed through and the source is paused
  * while the client is behind, so a slow reader slows the upstream instead of growing a buffer;
@@ -34,7 +37,7 @@ export interface SseOptions {
    * one write and one pull cycle fewer before the first token (~0.1 ms); alone only if the stream
    * ends, fails or falls silent first. Given as bytes when the family encoded them ahead.
    */
-  opening?: SseChunk | Uint8Array;
+  opening?: SseOpening;
   /** Called once when the stream ends for any reason (completed, failed, or client gone). */
   onClose?(outcome: "done" | "error" | "cancelled", error?: unknown): void;
   /** Client went away: abort upstream work. */

@@ -3,10 +3,10 @@
  * what the family yields, singly or in batches.
  */
 import type { StreamReply } from "../../src/http/respond";
-import type { SseChunk, SseFrame } from "../../src/http/sse";
+import type { SseFrame, SseOpening } from "../../src/http/sse";
 
 export async function* replyFrames(r: Pick<StreamReply, "frames" | "opening">): AsyncGenerator<SseFrame> {
-  const one = (c: SseChunk | Uint8Array) => (c instanceof Uint8Array ? framesOf(c) : "data" in c ? [c] : c);
+  const one = (c: SseOpening) => (c instanceof Uint8Array ? framesOf(c) : "data" in c ? [c] : c);
   if (r.opening) yield* one(r.opening);
   for await (const c of r.frames) yield* one(c);
 }

@@ -1,6 +1,6 @@
 /** The gateway's SSE writer (src/http/sse.ts): frames, batches of frames, keep-alive and the end. */
 import { describe, expect, test } from "bun:test";
-import { encodeChunk, type SseChunk, sseResponse } from "../../src/http/sse";
+import { encodeChunk, type SseChunk, type SseOpening, sseResponse } from "../../src/http/sse";
 
 const options = (closed: string[] = []) => ({
   keepAliveMs: 50,
@@ -84,7 +84,7 @@ describe("an opening encoded ahead", () => {
       { data: "[DONE]" },
     ];
     async function* nothing(): AsyncGenerator<SseChunk> {}
-    const text = async (opening: SseChunk | Uint8Array) =>
+    const text = async (opening: SseOpening) =>
       (await chunks(sseResponse(nothing(), { ...options(), opening }))).join("");
     const ahead = encodeChunk(frames);
     expect(ahead).toBeInstanceOf(Uint8Array);
