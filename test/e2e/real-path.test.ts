@@ -25,9 +25,14 @@ const headers = { authorization: "Bearer k1", "content-type": "application/json"
 const post = (path: string, body: unknown, extra: Record<string, string> = {}) =>
   fetch(gw.url + path, { method: "POST", headers: { ...headers, ...extra }, body: JSON.stringify(body) });
 
-async function readSse(res: Response): Promise<{ events: string[]; times: number[] }> {
+/** Each event with its arrival time and, when given, what `sample` read at that moment. */
+async function readSse(
+  res: Response,
+  sample: () => number = () => Number.NaN,
+): Promise<{ events: string[]; times: number[]; samples: number[] }> {
   const events: string[] = [];
   const times: number[] = [];
+  const samples: number[] = [];
   const dec = new TextDecoder();
   let buf = "";
   for await (const chunk of res.body!) {
@@ -38,10 +43,11 @@ async function readSse(res: Response): Promise<{ events: string[]; times: number
       if (frame.startsWith("data: ")) {
         events.push(frame.slice(6));
         times.push(performance.now());
+        samples.push(sample());
       }
     }
   }
-  return { events, times };
+  return { events, times, samples };
 }
 
 describe("signed chat through the fake OCI", () => {
@@ -217,13 +223,19 @@ describe("signed chat through the fake OCI", () => {
       messages: [{ role: "user", content: "count" }],
       stream: true,
     });
-    const { events, times } = await readSse(res);
+    // The fake runs in this process: how many events it had written when each delta arrived.
+    const { events, times, samples } = await readSse(res, () => fake.streams[0]?.eventsSent ?? 0);
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
     const firstContent = chunks.findIndex((c) => c.choices[0]?.delta?.content === "one");
     const lastContent = chunks.findIndex((c) => c.choices[0]?.delta?.content === " four");
     expect(firstContent).toBeGreaterThan(0);
-    expect(times[lastContent]! - times[firstContent]!).toBeGreaterThanOrEqual(500);
-    expect(times[firstContent]! - started).toBeLessThan(times[lastContent]! - started - 500);
+    // Causal, whatever the machine's load: "one" (OCI's 2nd event) reached the client before OCI
+    // had written its 5th (" four"), 600 ms later; a gateway that buffered would deliver it after all 6.
+    expect(samples[firstContent]!).toBeLessThan(5);
+    // And spread in time as OCI spread them (600 ms nominal; a buffered answer arrives at once).
+    // Margin: 200 ms, since under the whole suite the first delta was once seen ~100 ms late.
+    expect(times[lastContent]! - times[firstContent]!).toBeGreaterThanOrEqual(400);
+    expect(times[firstContent]! - started).toBeLessThan(times[lastContent]! - started - 400);
     expect(events.at(-1)).toBe("[DONE]");
   });
 
