@@ -2,7 +2,7 @@
  * The bench's memory phase alone, repeated on fresh instances — the quick check behind the
  * "RSS ≤ 120 MB with 1,000 open streams" budget (BENCHMARKS.md), without the whole bench:
  *
- *   bun bench/hold-memory.ts [--bin dist/ocigenai]… [--reps 3] [--count 1000] [--hold 20000]
+ *   bun bench/hold-memory.ts [--bin dist/ocigenai]… [--reps 3] [--count 1000] [--hold 20000] [--used S]
  *
  * Each repetition starts a fresh gateway (each `--bin` in turn, so variants alternate), warms it as
  * the bench does, holds COUNT streams of one event a second for HOLD ms (bench/hold-streams.ts) and
@@ -10,14 +10,20 @@
  * the median and the peak, and the anonymous part at each — what the process allocated, apart from
  * the executable's own pages.
  *
+ * `--used S`: before the hold, the instance serves what the whole bench's instance has served by
+ * its memory phase, in short: S seconds each of small and ~100 KB requests in a closed loop, the
+ * three families taken in turn, then S seconds of streams (all three families, 200 a second), then
+ * 30 s idle (the bench holds L1's streams meanwhile) — the "instance that ran the whole bench" row
+ * of the report, reproduced in a minute or two.
+ *
  * Extra environment for the gateway only: GATEWAY_ENV='{"MIMALLOC_PURGE_HOLES":"0"}'.
  * Same layout as the bench: the mock and the holder on CPU 1, the gateway on CPU 0, loopback only;
  * every process it starts is stopped by pid when it ends (or at a hard deadline).
  */
 import { join, resolve } from "node:path";
-import { chatBody } from "./lib/bodies";
-import { focusedSetup, holdStreams, startGateway } from "./lib/gateway";
-import { closedLoop } from "./lib/load";
+import { type BodySize, chatBody, messagesBody, responsesBody } from "./lib/bodies";
+import { focusedSetup, holdStreams, type Mock, startGateway } from "./lib/gateway";
+import { closedLoop, type Dialect, streamLoadMixed } from "./lib/load";
 import { rss, runTool } from "./lib/procs";
 import { groupMax } from "./lib/stats";
 
@@ -36,6 +42,34 @@ const REPS = Number(flag("--reps") ?? 3);
 const COUNT = Number(flag("--count") ?? 1000);
 const HOLD_MS = Number(flag("--hold") ?? 20_000);
 const GATEWAY_ENV = JSON.parse(process.env.GATEWAY_ENV ?? "{}") as Record<string, string>;
+const USED_S = Number(flag("--used") ?? 0);
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const FAMILIES: Array<{ path: string; dialect: Dialect; body: (size: BodySize, stream: boolean) => string }> = [
+  { path: "/v1/chat/completions", dialect: "openai", body: (size, stream) => chatBody(size, "bench", stream) },
+  { path: "/v1/responses", dialect: "responses", body: (size, stream) => responsesBody(size, "bench", stream) },
+  { path: "/v1/messages", dialect: "anthropic", body: (size, stream) => messagesBody(size, "bench", stream) },
+];
+
+/** The whole bench's load before its memory phase, in short (`--used`). */
+async function use(base: string, headers: Record<string, string>, mock: Mock): Promise<void> {
+  await mock.mode({ latencyMs: 0, sse: false });
+  for (const size of ["small", "large"] as const)
+    await Promise.all(
+      FAMILIES.map((f) => closedLoop({ url: base + f.path, headers }, enc(f.body(size, false)), 2, USED_S)),
+    );
+  await mock.mode({ latencyMs: 0, sse: true, events: 20, gapMs: 10 });
+  const runs = await streamLoadMixed(
+    FAMILIES.map((f) => ({ t: { url: base + f.path, headers }, body: enc(f.body("small", true)), dialect: f.dialect })),
+    20,
+    200,
+    USED_S,
+  );
+  const failed = runs.flat().filter((r) => !r.ok).length;
+  if (failed) throw new Error(`--used: ${failed} streams failed`);
+  await mock.mode({ latencyMs: 0, sse: false });
+  await Bun.sleep(30_000);
+}
 
 async function main() {
   const { dir, env, mock } = await focusedSetup("ocigenai-hold-");
@@ -49,7 +83,8 @@ async function main() {
       const { child: g, port } = await startGateway(bin, dir, env, mock.url, GATEWAY_ENV);
       const url = `http://127.0.0.1:${port}/v1/chat/completions`;
       // Warmed as the bench's fresh instance is: four connections for a second.
-      await closedLoop({ url, headers }, new TextEncoder().encode(chatBody("small", "bench")), 4, 1);
+      await closedLoop({ url, headers }, enc(chatBody("small", "bench")), 4, 1);
+      if (USED_S > 0) await use(`http://127.0.0.1:${port}`, headers, mock);
       const idle = memory(g.pid);
       await mock.mode({ latencyMs: 0, sse: true, events: 3600, gapMs: 1000 });
       const { holder, ready } = await holdStreams({
@@ -87,7 +122,7 @@ async function main() {
       console.log(`${bin} rep ${rep + 1}: ${rows[bin]!.at(-1)}`);
     }
   console.log(
-    `\n${COUNT} streams × 1 event/s, held ${HOLD_MS / 1000} s, fresh instance per repetition (MB; anon in brackets):`,
+    `\n${COUNT} streams × 1 event/s, held ${HOLD_MS / 1000} s, fresh instance per repetition${USED_S ? `, used ${USED_S} s per load first` : ""} (MB; anon in brackets):`,
   );
   for (const b of bins) {
     const p = [...peaks[b]!].sort((x, y) => x - y);
@@ -96,4 +131,4 @@ async function main() {
   }
 }
 
-runTool("hold-memory", main, REPS * bins.length * (HOLD_MS + 60_000) + 30_000);
+runTool("hold-memory", main, REPS * bins.length * (HOLD_MS + 60_000 + USED_S * 4_000 + 30_000) + 30_000);
