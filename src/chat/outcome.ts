@@ -1,4 +1,4 @@
-import { type Flow, mapFlow } from "../lib/flow";
+import { type Flow, type FlowMapper, type FlowOut, mapFlow } from "../lib/flow";
 import type { StreamMapper } from "./formats/stream-mapper";
 import type { ChatAnswer, ChatEvent, TokenUsage } from "./types";
 
@@ -27,38 +27,91 @@ export type ChatOutcome = { kind: "answer"; answer: ChatAnswer; ociRequestId?: s
 export function chatStream(source: AsyncIterable<ChatEvent>, o: StreamSide): ChatStream;
 export function chatStream(source: AsyncIterable<unknown>, o: StreamSide, mapper: StreamMapper): ChatStream;
 export function chatStream(source: AsyncIterable<unknown>, o: StreamSide, mapper?: StreamMapper): ChatStream {
-  let usage: TokenUsage | undefined;
-  let first: number | undefined;
-  const note = (ev: ChatEvent) => {
-    if (ev.type === "usage") usage = ev.usage;
-    else if (first === undefined && ev.type !== "finish" && ev.type !== "agent") first = performance.now();
-  };
-  const each = (evs: ChatEvent[], out: { next(ev: ChatEvent): void }) => {
-    for (let i = 0; i < evs.length; i++) {
-      note(evs[i]!);
-      out.next(evs[i]!);
-    }
-  };
-  const events: Flow<ChatEvent> = mapper
-    ? mapFlow(source, {
-        push: (raw, out) => each(mapper.push(raw), out),
-        end: (out) => each(mapper.end(), out),
-      })
-    : mapFlow(source as AsyncIterable<ChatEvent>, {
-        push(ev, out) {
-          note(ev);
-          out.next(ev);
-        },
-        end() {},
-      });
-  return {
-    kind: "stream",
-    events,
-    ociRequestId: o.ociRequestId,
-    cancel: o.cancel,
-    usage: () => usage,
-    firstTokenAt: () => first,
-  };
+  return new CoreStream(source, o, mapper);
+}
+
+/**
+ * The stream, its accounting and the mapping stage's mapper in one object, with methods rather
+ * than closures: one is alive per open stream (docs/architecture.md#memory-under-many-streams).
+ */
+class CoreStream implements ChatStream, FlowMapper<unknown, ChatEvent> {
+  readonly kind = "stream";
+  readonly events: Flow<ChatEvent>;
+  readonly ociRequestId: string | undefined;
+  private used: TokenUsage | undefined;
+  private first: number | undefined;
+
+  constructor(
+    source: AsyncIterable<unknown>,
+    private readonly side: StreamSide,
+    private readonly mapper: StreamMapper | undefined,
+  ) {
+    this.ociRequestId = side.ociRequestId;
+    this.events = mapFlow(source, this);
+  }
+
+  cancel(): void {
+    this.side.cancel();
+  }
+
+  usage(): TokenUsage | undefined {
+    return this.used;
+  }
+
+  firstTokenAt(): number | undefined {
+    return this.first;
+  }
+
+  push(raw: unknown, out: FlowOut<ChatEvent>): void {
+    if (this.mapper) this.each(this.mapper.push(raw), out);
+    else this.pass(raw as ChatEvent, out);
+  }
+
+  end(out: FlowOut<ChatEvent>): void {
+    if (this.mapper) this.each(this.mapper.end(), out);
+  }
+
+  private each(evs: ChatEvent[], out: FlowOut<ChatEvent>): void {
+    for (let i = 0; i < evs.length; i++) this.pass(evs[i]!, out);
+  }
+
+  private pass(ev: ChatEvent, out: FlowOut<ChatEvent>): void {
+    if (ev.type === "usage") this.used = ev.usage;
+    else if (this.first === undefined && ev.type !== "finish" && ev.type !== "agent") this.first = performance.now();
+    out.next(ev);
+  }
+}
+
+/**
+ * The same stream with other events (what a pool makes after waiting for the first one); its
+ * accounting and cancel stay the original's.
+ */
+export function withEvents(s: ChatStream, events: AsyncIterable<ChatEvent>): ChatStream {
+  return new Rewired(s, events);
+}
+
+class Rewired implements ChatStream {
+  readonly kind = "stream";
+  readonly ociRequestId: string | undefined;
+
+  constructor(
+    private readonly s: ChatStream,
+    readonly events: AsyncIterable<ChatEvent>,
+  ) {
+    this.ociRequestId = s.ociRequestId;
+  }
+
+  cancel(): void {
+    this.s.cancel();
+  }
+
+  usage(): TokenUsage | undefined {
+    return this.s.usage();
+  }
+
+  firstTokenAt(): number | undefined {
+    return this.s.firstTokenAt();
+  }
 }
 
 /** What a stream's producer gives besides its events: OCI's request id and how to abort it. */

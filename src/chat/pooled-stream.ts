@@ -1,6 +1,6 @@
 import { UpstreamError } from "../errors/upstream-error";
 import type { MemberLease } from "../pools/route-pool";
-import type { ChatStream } from "./outcome";
+import { type ChatStream, withEvents } from "./outcome";
 import type { ChatEvent } from "./types";
 
 /**
@@ -50,5 +50,5 @@ export async function committedStream(out: ChatStream, lease: MemberLease): Prom
       await it.return?.();
     }
   }
-  return { ...out, events: events() };
+  return withEvents(out, events());
 }

@@ -4,7 +4,7 @@ import { ApiError } from "../errors/api-error";
 import { toApiError } from "../errors/to-api-error";
 import type { Metrics } from "../observability/metrics";
 import type { RequestState } from "./request-state";
-import { type SseChunk, type SseFrame, type SseOpening, sseResponse } from "./sse";
+import { type SseChunk, type SseFrame, type SseOpening, type SseOptions, sseResponse } from "./sse";
 import type { StreamRegistry } from "./stream-registry";
 
 /** A family's answer to one request, before it becomes HTTP. */
@@ -22,7 +22,7 @@ export interface StreamReply {
   errorFrame(e: ApiError): SseFrame;
   /** The family's keep-alive on silence (default: a `: keep-alive` comment). */
   keepAlive?: SseFrame;
-  /** The family's opening frames (sse.ts `opening`): they leave with the first frame of the answer. */
+  /** The family's opening frames (sse.ts `SseHead.opening`): they leave with the first frame of the answer. */
   opening?: SseOpening;
 }
 
@@ -33,17 +33,39 @@ export function streamReply(
   errorFrame: (e: ApiError) => SseFrame,
   extra: { keepAlive?: SseFrame; opening?: SseOpening } = {},
 ): StreamReply {
-  return {
-    kind: "stream",
-    frames,
-    ociRequestId: out.ociRequestId,
-    cancel: out.cancel,
-    usage: out.usage,
-    firstTokenAt: out.firstTokenAt,
-    errorFrame,
-    keepAlive: extra.keepAlive,
-    opening: extra.opening,
-  };
+  return new CoreReply(out, frames, errorFrame, extra.keepAlive, extra.opening);
+}
+
+/** A StreamReply over a core stream: methods, not closures, since one lives per open stream. */
+class CoreReply implements StreamReply {
+  readonly kind = "stream";
+  readonly ociRequestId: string | undefined;
+
+  constructor(
+    private readonly out: ChatStream,
+    readonly frames: AsyncIterable<SseChunk>,
+    private readonly frameOf: (e: ApiError) => SseFrame,
+    readonly keepAlive: SseFrame | undefined,
+    public opening: SseOpening | undefined,
+  ) {
+    this.ociRequestId = out.ociRequestId;
+  }
+
+  cancel(): void {
+    this.out.cancel();
+  }
+
+  usage(): TokenUsage | undefined {
+    return this.out.usage();
+  }
+
+  firstTokenAt(): number | undefined {
+    return this.out.firstTokenAt();
+  }
+
+  errorFrame(e: ApiError): SseFrame {
+    return this.frameOf(e);
+  }
 }
 
 /**
@@ -66,7 +88,6 @@ export class Responder {
       Object.assign(set.headers, call.answerHeaders);
       return r.body;
     }
-    const { metrics } = this.o;
     // Elysia copies a returned Response into a new one, headers and all, whenever `set` still
     // holds headers — on a stream's first byte, the largest single step left (BENCHMARKS.md,
     // "where the time goes"). The headers go into the Response here, and `set` is left empty so
@@ -76,35 +97,64 @@ export class Responder {
     set.headers = {};
     Object.assign(headers, call.answerHeaders);
     headers["x-request-id"] = call.id;
+    // The opening goes out with the first write and is not kept for the stream's life: a
+    // Responses opening carries the response object twice (a coding agent's instructions and
+    // tools, tens of KB).
+    const opening = r.opening;
+    r.opening = undefined;
     call.streamOpened();
-    metrics.activeStreams.inc();
-    return sseResponse(r.frames, {
-      keepAliveMs: this.o.keepAliveMs,
-      keepAlive: r.keepAlive,
-      opening: r.opening,
-      headers,
-      registry: this.o.streams,
-      onCancel: () => r.cancel(),
-      onClose: (outcome) => {
-        metrics.activeStreams.dec();
-        // The 200 went out with the first byte; the log and metrics tell how the stream really
-        // ended: 499 when the client left, the error event's status when it failed.
-        if (outcome === "cancelled") call.status = 499;
-        call.usage = r.usage();
-        const first = r.firstTokenAt();
-        if (first !== undefined) call.firstTokenMs = first - call.startedAt;
-        call.streamClosed();
-      },
-      errorEvent: (e) => {
-        metrics.ociErrorOf(e);
-        const failure = toApiError(e);
-        call.status = failure.status;
-        return r.errorFrame(failure);
-      },
-      terminatedEvent: (reason) => {
-        call.status = 503;
-        return r.errorFrame(new ApiError(503, reason, { type: "service_unavailable", code: "shutting_down" }));
-      },
-    });
+    this.o.metrics.activeStreams.inc();
+    return sseResponse(r.frames, new StreamAccount(this.o, call, r), { headers, opening });
+  }
+}
+
+/**
+ * What an SSE answer reports back while it lasts, as one object per stream (sse.ts keeps it as
+ * its options): the upstream to cancel, how the stream ended, its usage and first token, and the
+ * family's error events.
+ */
+class StreamAccount implements SseOptions {
+  readonly keepAliveMs: number;
+  readonly keepAlive: SseFrame | undefined;
+  readonly registry: StreamRegistry;
+  private readonly metrics: Metrics;
+
+  constructor(
+    o: { keepAliveMs: number; streams: StreamRegistry; metrics: Metrics },
+    private readonly call: RequestState,
+    private readonly r: StreamReply,
+  ) {
+    this.keepAliveMs = o.keepAliveMs;
+    this.keepAlive = r.keepAlive;
+    this.registry = o.streams;
+    this.metrics = o.metrics;
+  }
+
+  onCancel(): void {
+    this.r.cancel();
+  }
+
+  onClose(outcome: "done" | "error" | "cancelled"): void {
+    const { call, r } = this;
+    this.metrics.activeStreams.dec();
+    // The 200 went out with the first byte; the log and metrics tell how the stream really
+    // ended: 499 when the client left, the error event's status when it failed.
+    if (outcome === "cancelled") call.status = 499;
+    call.usage = r.usage();
+    const first = r.firstTokenAt();
+    if (first !== undefined) call.firstTokenMs = first - call.startedAt;
+    call.streamClosed();
+  }
+
+  errorEvent(e: unknown): SseFrame {
+    this.metrics.ociErrorOf(e);
+    const failure = toApiError(e);
+    this.call.status = failure.status;
+    return this.r.errorFrame(failure);
+  }
+
+  terminatedEvent(reason: string): SseFrame {
+    this.call.status = 503;
+    return this.r.errorFrame(new ApiError(503, reason, { type: "service_unavailable", code: "shutting_down" }));
   }
 }

@@ -14,7 +14,7 @@ export interface SseFrame {
  */
 export type SseChunk = SseFrame | readonly SseFrame[];
 
-/** A stream's opening (`SseOptions.opening`): frames, or their bytes when encoded ahead. */
+/** A stream's opening (`SseHead.opening`): frames, or their bytes when encoded ahead. */
 export type SseOpening = SseChunk | Uint8Array;
 
 /**
@@ -26,18 +26,10 @@ export type SseOpening = SseChunk | Uint8Array;
  */
 export interface SseOptions {
   keepAliveMs: number;
-  headers?: Record<string, string>;
   /** The terminal error event (in the route family's shape). */
   errorEvent(e: unknown): SseFrame;
   /** What to send on silence; default `: keep-alive`. */
   keepAlive?: SseFrame;
-  /**
-   * Frames that open the stream without waiting for the source (a chat's role chunk, a
-   * response's `response.created`). They go out in the same write as the source's first frame,
-   * one write and one pull cycle fewer before the first token (~0.1 ms); alone only if the stream
-   * ends, fails or falls silent first. Given as bytes when the family encoded them ahead.
-   */
-  opening?: SseOpening;
   /** Called once when the stream ends for any reason (completed, failed, or client gone). */
   onClose?(outcome: "done" | "error" | "cancelled", error?: unknown): void;
   /** Client went away: abort upstream work. */
@@ -66,8 +58,20 @@ export function encodeChunk(c: SseChunk): Uint8Array {
   return "data" in c ? encodeFrame(c) : encoder.encode(c.map(frameText).join(""));
 }
 
-export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Response {
-  const body = new ReadableStream<Uint8Array>(new SseStream(source, o), { highWaterMark: 1 });
+/** What an SSE answer starts with and does not keep: `options` last as long as the stream. */
+export interface SseHead {
+  headers?: Record<string, string>;
+  /**
+   * Frames that open the stream without waiting for the source (a chat's role chunk, a
+   * response's `response.created`). They go out in the same write as the source's first frame,
+   * one write and one pull cycle fewer before the first token (~0.1 ms); alone only if the stream
+   * ends, fails or falls silent first. Given as bytes when the family encoded them ahead.
+   */
+  opening?: SseOpening;
+}
+
+export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions, head: SseHead = {}): Response {
+  const body = new ReadableStream<Uint8Array>(new SseStream(source, o, head.opening), { highWaterMark: 1 });
   return new Response(body, {
     status: 200,
     headers: {
@@ -75,7 +79,7 @@ export function sseResponse(source: AsyncIterable<SseChunk>, o: SseOptions): Res
       "cache-control": "no-cache",
       connection: "keep-alive",
       "x-accel-buffering": "no",
-      ...o.headers,
+      ...head.headers,
     },
   });
 }
@@ -100,9 +104,9 @@ class SseStream implements UnderlyingDefaultSource<Uint8Array>, FlowSink<SseChun
   constructor(
     private readonly source: AsyncIterable<SseChunk>,
     private readonly o: SseOptions,
+    opening: SseOpening | undefined,
   ) {
     this.keepAlive = o.keepAlive ? encodeFrame(o.keepAlive) : KEEP_ALIVE;
-    const opening = o.opening;
     this.opening = opening instanceof Uint8Array || opening === undefined ? opening : encodeChunk(opening);
   }
 

@@ -483,12 +483,24 @@ function canceller(ctrl: AbortController): () => void {
 
 /** A controller that follows the client's signal, detachable so no listener outlives the call. */
 function linkedController(parent: AbortSignal): AbortController & { dispose(): void } {
-  const ctrl = new AbortController() as AbortController & { dispose(): void };
-  const follow = () => ctrl.abort(parent.reason ?? new DOMException("client went away", "AbortError"));
-  if (parent.aborted) follow();
-  else parent.addEventListener("abort", follow, { once: true });
-  ctrl.dispose = () => parent.removeEventListener("abort", follow);
-  return ctrl;
+  return new LinkedController(parent);
+}
+
+/** Its own listener on the parent (`handleEvent`): no closures, since one lives per open stream. */
+class LinkedController extends AbortController {
+  constructor(private readonly parent: AbortSignal) {
+    super();
+    if (parent.aborted) this.handleEvent();
+    else parent.addEventListener("abort", this, { once: true });
+  }
+
+  handleEvent(): void {
+    this.abort(this.parent.reason ?? new DOMException("client went away", "AbortError"));
+  }
+
+  dispose(): void {
+    this.parent.removeEventListener("abort", this);
+  }
 }
 
 /** Waits, unless the request is aborted meanwhile (client gone, deadline passed). */

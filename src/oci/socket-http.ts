@@ -140,6 +140,30 @@ interface Conn {
   lastError?: Error;
 }
 
+/** How a tap paces its socket: an object, not three closures, since one lives per open stream. */
+class TapControl implements FlowControl {
+  private readonly conn: Conn;
+
+  constructor(
+    private readonly ex: Exchange,
+    private readonly abandon: (ex: Exchange) => void,
+  ) {
+    this.conn = ex.conn;
+  }
+
+  pause(): void {
+    if (!this.ex.finished) this.conn.socket?.pause();
+  }
+
+  resume(): void {
+    if (!this.ex.finished) this.conn.socket?.resume();
+  }
+
+  cancel(): void {
+    this.abandon(this.ex);
+  }
+}
+
 /** One request and its answer, on one connection. */
 class Exchange {
   head: Buffer | undefined;
@@ -162,8 +186,8 @@ class Exchange {
   /** The answer began before the whole request was written: the rest is never sent, nor the connection reused. */
   cutShort = false;
   conn!: Conn;
-  /** Its listener on the caller's signal, removed when it ends. */
-  onAbort: (() => void) | undefined;
+  /** It listens to the caller's signal (itself, through `handleEvent`) until it ends. */
+  watching = false;
   constructor(
     /** Dropped once the answer begins: a stream must not hold its prompt (up to MBs) while it lasts. */
     public request: Uint8Array[] | undefined,
@@ -176,7 +200,21 @@ class Exchange {
     /** Called when the connection failed before any answer byte: may try again on a fresh one. */
     public retry: (() => boolean) | undefined,
     readonly done: (conn: Conn, reusable: boolean) => void,
+    /** The client's way to end an exchange with an error (its `fail`). */
+    private readonly failWith: (conn: Conn, e: unknown) => void,
   ) {}
+
+  /**
+   * The caller's signal aborted: the exchange fails and its connection is dropped. The exchange
+   * is its own listener — a closure made in `request` kept the request's bytes (the whole prompt)
+   * alive for as long as a stream lasted, and any closure is one more object per open stream.
+   */
+  handleEvent(): void {
+    const conn = this.conn;
+    if (this.finished || conn.ex !== this) return;
+    this.failWith(conn, asError(this.signal.reason));
+    conn.socket?.terminate();
+  }
 }
 
 export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
@@ -325,24 +363,14 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
     failBody(ex, ex.signal.aborted ? ex.signal.reason : e);
   }
 
-  /**
-   * Aborting the caller's signal fails the exchange and drops its connection. The listener lives
-   * as long as the answer, so it is made here, where it closes over the exchange alone: made in
-   * `request`, it kept the request's bytes (the whole prompt) alive for as long as a stream lasted.
-   */
   function watchAbort(ex: Exchange) {
-    const onAbort = () => {
-      const conn = ex.conn;
-      if (ex.finished || conn.ex !== ex) return;
-      fail(conn, asError(ex.signal.reason));
-      conn.socket?.terminate();
-    };
-    ex.onAbort = onAbort;
-    ex.signal.addEventListener("abort", onAbort, { once: true });
+    ex.watching = true;
+    ex.signal.addEventListener("abort", ex, { once: true });
   }
 
   function cleanup(ex: Exchange) {
-    if (ex.onAbort) ex.signal.removeEventListener("abort", ex.onAbort);
+    if (ex.watching) ex.signal.removeEventListener("abort", ex);
+    ex.watching = false;
   }
 
   function receive(ex: Exchange, data: Uint8Array) {
@@ -542,20 +570,9 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
     if (ex.outlet !== "undecided") return undefined;
     ex.tap = sink;
     takeBody(ex, "tap");
-    const conn = ex.conn;
     // Paused if HIGH_WATER bytes came before the tap; a tap takes what comes until it pauses.
-    if (!ex.finished) conn.socket?.resume();
-    return {
-      pause() {
-        if (!ex.finished) conn.socket?.pause();
-      },
-      resume() {
-        if (!ex.finished) conn.socket?.resume();
-      },
-      cancel() {
-        abandon(ex);
-      },
-    };
+    if (!ex.finished) ex.conn.socket?.resume();
+    return new TapControl(ex, abandon);
   }
 
   function complete(ex: Exchange) {
@@ -609,6 +626,7 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
               return true;
             },
             finish,
+            fail,
           );
           watchAbort(ex);
           const pooled = fresh ? undefined : take(key);

@@ -130,3 +130,32 @@ describe("an open stream does not hold its request", () => {
     });
   }
 });
+
+/**
+ * A Responses stream echoes its request's instructions (and tools) in its events: the response
+ * object goes out in `response.created` and again at the end, so the stream keeps it once. Its
+ * opening events — that object twice, encoded — leave with the first write and must not stay
+ * for the stream's life as well (for a coding agent, tens of KB a stream).
+ */
+describe("an open Responses stream keeps its instructions once", () => {
+  const INSTRUCTIONS_CHARS = 256 * 1024;
+  test("not its opening events too", async () => {
+    const request = (i: number) => ({
+      model: "llama",
+      stream: true,
+      store: false,
+      instructions: `${i} ${"be brief ".repeat(INSTRUCTIONS_CHARS / 9)}`,
+      input: "hi",
+    });
+    (await post("/v1/responses", request(-1))).end();
+    const before = heapAfterGc();
+    const open: Socket<Pending>[] = [];
+    for (let i = 0; i < STREAMS; i++) open.push(await post("/v1/responses", request(i)));
+    await Bun.sleep(20);
+    const grown = heapAfterGc() - before;
+    // Kept once (the response object): ~STREAMS × 256 KB. With the opening kept too, three times that.
+    expect(grown).toBeGreaterThan(STREAMS * INSTRUCTIONS_CHARS * 0.5);
+    expect(grown).toBeLessThan(STREAMS * INSTRUCTIONS_CHARS * 2);
+    for (const s of open) s.end();
+  });
+});

@@ -84,8 +84,7 @@ describe("an opening encoded ahead", () => {
       { data: "[DONE]" },
     ];
     async function* nothing(): AsyncGenerator<SseChunk> {}
-    const text = async (opening: SseOpening) =>
-      (await chunks(sseResponse(nothing(), { ...options(), opening }))).join("");
+    const text = async (opening: SseOpening) => (await chunks(sseResponse(nothing(), options(), { opening }))).join("");
     const ahead = encodeChunk(frames);
     expect(ahead).toBeInstanceOf(Uint8Array);
     expect(await text(ahead)).toBe(await text(frames));
