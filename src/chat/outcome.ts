@@ -90,27 +90,37 @@ export function withEvents(s: ChatStream, events: AsyncIterable<ChatEvent>): Cha
   return new Rewired(s, events);
 }
 
-class Rewired implements ChatStream {
+/**
+ * What wraps a core stream and answers for its accounting (the pool's rewired stream, a family's
+ * reply): the cancel, the usage and the first token stay the core stream's.
+ */
+export abstract class OverStream {
   readonly kind = "stream";
   readonly ociRequestId: string | undefined;
 
-  constructor(
-    private readonly s: ChatStream,
-    readonly events: AsyncIterable<ChatEvent>,
-  ) {
-    this.ociRequestId = s.ociRequestId;
+  constructor(protected readonly core: ChatStream) {
+    this.ociRequestId = core.ociRequestId;
   }
 
   cancel(): void {
-    this.s.cancel();
+    this.core.cancel();
   }
 
   usage(): TokenUsage | undefined {
-    return this.s.usage();
+    return this.core.usage();
   }
 
   firstTokenAt(): number | undefined {
-    return this.s.firstTokenAt();
+    return this.core.firstTokenAt();
+  }
+}
+
+class Rewired extends OverStream implements ChatStream {
+  constructor(
+    core: ChatStream,
+    readonly events: AsyncIterable<ChatEvent>,
+  ) {
+    super(core);
   }
 }
 

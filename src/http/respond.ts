@@ -1,4 +1,4 @@
-import type { ChatStream } from "../chat/outcome";
+import { type ChatStream, OverStream } from "../chat/outcome";
 import type { TokenUsage } from "../chat/types";
 import { ApiError } from "../errors/api-error";
 import { toApiError } from "../errors/to-api-error";
@@ -37,30 +37,15 @@ export function streamReply(
 }
 
 /** A StreamReply over a core stream: methods, not closures, since one lives per open stream. */
-class CoreReply implements StreamReply {
-  readonly kind = "stream";
-  readonly ociRequestId: string | undefined;
-
+class CoreReply extends OverStream implements StreamReply {
   constructor(
-    private readonly out: ChatStream,
+    core: ChatStream,
     readonly frames: AsyncIterable<SseChunk>,
     private readonly frameOf: (e: ApiError) => SseFrame,
     readonly keepAlive: SseFrame | undefined,
     public opening: SseOpening | undefined,
   ) {
-    this.ociRequestId = out.ociRequestId;
-  }
-
-  cancel(): void {
-    this.out.cancel();
-  }
-
-  usage(): TokenUsage | undefined {
-    return this.out.usage();
-  }
-
-  firstTokenAt(): number | undefined {
-    return this.out.firstTokenAt();
+    super(core);
   }
 
   errorFrame(e: ApiError): SseFrame {
