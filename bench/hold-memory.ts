@@ -21,9 +21,9 @@
  * every process it starts is stopped by pid when it ends (or at a hard deadline).
  */
 import { join, resolve } from "node:path";
-import { type BodySize, chatBody, messagesBody, responsesBody } from "./lib/bodies";
+import { APIS, chatBody } from "./lib/bodies";
 import { focusedSetup, holdStreams, type Mock, startGateway } from "./lib/gateway";
-import { closedLoop, type Dialect, streamLoadMixed } from "./lib/load";
+import { closedLoop, streamLoadMixed } from "./lib/load";
 import { rss, runTool } from "./lib/procs";
 import { groupMax } from "./lib/stats";
 
@@ -45,22 +45,22 @@ const GATEWAY_ENV = JSON.parse(process.env.GATEWAY_ENV ?? "{}") as Record<string
 const USED_S = Number(flag("--used") ?? 0);
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const FAMILIES: Array<{ path: string; dialect: Dialect; body: (size: BodySize, stream: boolean) => string }> = [
-  { path: "/v1/chat/completions", dialect: "openai", body: (size, stream) => chatBody(size, "bench", stream) },
-  { path: "/v1/responses", dialect: "responses", body: (size, stream) => responsesBody(size, "bench", stream) },
-  { path: "/v1/messages", dialect: "anthropic", body: (size, stream) => messagesBody(size, "bench", stream) },
-];
+const FAMILIES = Object.values(APIS);
 
 /** The whole bench's load before its memory phase, in short (`--used`). */
 async function use(base: string, headers: Record<string, string>, mock: Mock): Promise<void> {
   await mock.mode({ latencyMs: 0, sse: false });
   for (const size of ["small", "large"] as const)
     await Promise.all(
-      FAMILIES.map((f) => closedLoop({ url: base + f.path, headers }, enc(f.body(size, false)), 2, USED_S)),
+      FAMILIES.map((f) => closedLoop({ url: base + f.path, headers }, enc(f.body(size, "bench")), 2, USED_S)),
     );
   await mock.mode({ latencyMs: 0, sse: true, events: 20, gapMs: 10 });
   const runs = await streamLoadMixed(
-    FAMILIES.map((f) => ({ t: { url: base + f.path, headers }, body: enc(f.body("small", true)), dialect: f.dialect })),
+    FAMILIES.map((f) => ({
+      t: { url: base + f.path, headers },
+      body: enc(f.body("small", "bench", true)),
+      dialect: f.dialect,
+    })),
     20,
     200,
     USED_S,

@@ -19,7 +19,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type BodySize, chatBody, messagesBody, responsesBody } from "./lib/bodies";
+import { APIS, type BodySize, responsesBody } from "./lib/bodies";
 import { focusedSetup, LISTENING, startGateway } from "./lib/gateway";
 import { type Dialect, openLoop, openLoopMixed, streamLoad, streamLoadMixed, type Target } from "./lib/load";
 import { CLK_TCK, runTool, spawnTracked } from "./lib/procs";
@@ -43,12 +43,11 @@ const STORE = argv.includes("--store");
 if (STORE && FAMILY !== "responses") throw new Error("--store goes with --family responses");
 const FAMILIES = {
   responses: {
+    ...APIS.responses,
     arm: "L3resp",
-    path: "/v1/responses",
     body: (size: BodySize, model: string, stream: boolean) => responsesBody(size, model, stream, STORE),
-    dialect: "responses",
   },
-  messages: { arm: "L3msg", path: "/v1/messages", body: messagesBody, dialect: "anthropic" },
+  messages: { ...APIS.messages, arm: "L3msg" },
 } as const;
 if (FAMILY !== undefined && !(FAMILY in FAMILIES)) throw new Error("--family must be responses or messages");
 const GATEWAY_ENV = {
@@ -77,7 +76,7 @@ async function main() {
     body: encode(body),
     dialect,
   });
-  const chat = l3Arm("/v1/chat/completions", chatBody(SIZE, "bench", STREAM), "openai", "L3");
+  const chat = l3Arm(APIS.chat.path, APIS.chat.body(SIZE, "bench", STREAM), APIS.chat.dialect, "L3");
   if (FAMILY) {
     const f = FAMILIES[FAMILY as keyof typeof FAMILIES];
     arms.push(chat, l3Arm(f.path, f.body(SIZE, "bench", STREAM), f.dialect, f.arm));

@@ -31,7 +31,7 @@ import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { spawnSync } from "bun";
 import { makeTestCredentials } from "../test/support/keys";
-import { type BodySize, chatBody, expectedText, messagesBody, responsesBody } from "./lib/bodies";
+import { APIS, type BodySize, expectedText } from "./lib/bodies";
 import { holdStreams, serveArgs, startMock } from "./lib/gateway";
 import {
   closedLoop,
@@ -163,9 +163,9 @@ type ArmName = "L0" | "L1" | "L2" | "L2o" | "L3" | "L3info" | "L3resp" | "L3msg"
  * compares the two halves — paired within the same seconds, not with L3's run a few seconds apart.
  */
 const FAMILY_ARMS = [
-  { arm: "L3resp", family: "Responses adapter", path: "/v1/responses" },
-  { arm: "L3msg", family: "Messages adapter", path: "/v1/messages" },
-  { arm: "L3team", family: "Quota enforcement (memory store)", path: "/v1/chat/completions" },
+  { arm: "L3resp", family: "Responses adapter", api: APIS.responses },
+  { arm: "L3msg", family: "Messages adapter", api: APIS.messages },
+  { arm: "L3team", family: "Quota enforcement (memory store)", api: APIS.chat },
 ] as const;
 const isFamily = (a: ArmName) => FAMILY_ARMS.some((f) => f.arm === a);
 /** One request body in its three forms: bytes, bytes with `stream: true`, and a file for wrk. */
@@ -240,10 +240,10 @@ async function main(): Promise<number> {
     }
     return out;
   };
-  const bodies = bodiesOf("chat", chatBody);
+  const bodies = bodiesOf("chat", APIS.chat.body);
   const familyBodies = {
-    L3resp: bodiesOf("responses", responsesBody),
-    L3msg: bodiesOf("messages", messagesBody),
+    L3resp: bodiesOf("responses", APIS.responses.body),
+    L3msg: bodiesOf("messages", APIS.messages.body),
     L3team: bodies,
   };
   writeFileSync(
@@ -350,10 +350,10 @@ async function main(): Promise<number> {
       name: f.arm,
       key,
       target: {
-        url: arms.L3.target.url.replace("/v1/chat/completions", f.path),
+        url: arms.L3.target.url.replace(APIS.chat.path, f.api.path),
         headers: { ...headers, authorization: `Bearer ${key}` },
       },
-      dialect: f.arm === "L3resp" ? "responses" : f.arm === "L3msg" ? "anthropic" : "openai",
+      dialect: f.api.dialect,
       bodies: familyBodies[f.arm],
       pid: arms.L3.pid,
     };
@@ -1122,7 +1122,7 @@ function report(
         if (!cell.runs.some((r) => r.arm === f.arm)) continue;
         const d = overChat(cell.runs.filter((r) => r.arm === f.arm));
         budgets.push({
-          budget: `${f.family}: ${f.path} p50 ≤ chat completions' + 0.1 ms (mock ${cell.latencyMs} ms, ${cell.size})`,
+          budget: `${f.family}: ${f.api.path} p50 ≤ chat completions' + 0.1 ms (mock ${cell.latencyMs} ms, ${cell.size})`,
           value: `${f.arm} − its chat completions, in the same runs: p50 ${signed(d.p50)}, p99 ${signed(d.p99)} ms`,
           met: d.p50 <= 0.1,
         });

@@ -61,3 +61,13 @@ function conversation(size: BodySize): { role: string; content: string }[] {
   }
   return messages;
 }
+
+/**
+ * The APIs the gateway chats through, as the bench drives them: the path, the body (the same
+ * conversation in each shape) and how its stream is read (lib/load.ts's `Dialect`).
+ */
+export const APIS = {
+  chat: { path: "/v1/chat/completions", body: chatBody, dialect: "openai" },
+  responses: { path: "/v1/responses", body: responsesBody, dialect: "responses" },
+  messages: { path: "/v1/messages", body: messagesBody, dialect: "anthropic" },
+} as const;

@@ -186,8 +186,6 @@ class Exchange {
   /** The answer began before the whole request was written: the rest is never sent, nor the connection reused. */
   cutShort = false;
   conn!: Conn;
-  /** It listens to the caller's signal (itself, through `handleEvent`) until it ends. */
-  watching = false;
   constructor(
     /** Dropped once the answer begins: a stream must not hold its prompt (up to MBs) while it lasts. */
     public request: Uint8Array[] | undefined,
@@ -363,14 +361,13 @@ export function createSocketHttp(o: SocketHttpOptions = {}): SocketHttp {
     failBody(ex, ex.signal.aborted ? ex.signal.reason : e);
   }
 
+  /** The exchange listens to the caller's signal (`handleEvent`) from its start until it ends. */
   function watchAbort(ex: Exchange) {
-    ex.watching = true;
     ex.signal.addEventListener("abort", ex, { once: true });
   }
 
   function cleanup(ex: Exchange) {
-    if (ex.watching) ex.signal.removeEventListener("abort", ex);
-    ex.watching = false;
+    ex.signal.removeEventListener("abort", ex);
   }
 
   function receive(ex: Exchange, data: Uint8Array) {
