@@ -117,7 +117,7 @@ async function main() {
         4,
       );
       rows[bin]!.push(
-        `idle ${idle.rss.toFixed(1)} (anon ${idle.anon.toFixed(1)}) · open ${open.rss.toFixed(1)} (${open.anon.toFixed(1)}) · median ${med.rss.toFixed(1)} (${med.anon.toFixed(1)}) · peak ${peak.rss.toFixed(1)} (${peak.anon.toFixed(1)}) MB · ${ready.firstEvent}/${COUNT} first events\n    per second: ${series.map((x) => x.toFixed(0)).join(" ")}`,
+        `idle ${idle.rss.toFixed(1)} (anon ${idle.anon.toFixed(1)}) · open ${open.rss.toFixed(1)} (${open.anon.toFixed(1)}) · median ${med.rss.toFixed(1)} (${med.anon.toFixed(1)}) · peak ${peak.rss.toFixed(1)} (${peak.anon.toFixed(1)}) MB · ${ready.firstEvent}/${COUNT} first events (all in ${ready.ms} ms)\n    per second: ${series.map((x) => x.toFixed(0)).join(" ")}`,
       );
       console.log(`${bin} rep ${rep + 1}: ${rows[bin]!.at(-1)}`);
     }

@@ -10,13 +10,30 @@ export interface Terminable {
  */
 export class StreamRegistry {
   private readonly open = new Set<Terminable>();
+  private rise: { step: number; then(): void } | undefined;
+  /** The fewest streams open since the rise listener was last called. */
+  private low = 0;
 
   add(stream: Terminable): void {
     this.open.add(stream);
+    if (this.rise && this.open.size - this.low >= this.rise.step) {
+      this.low = this.open.size;
+      this.rise.then();
+    }
   }
 
   remove(stream: Terminable): void {
     this.open.delete(stream);
+    if (this.open.size < this.low) this.low = this.open.size;
+  }
+
+  /**
+   * Calls `then` each time the open streams have risen by `step` over the fewest open since it
+   * was last called: a surge of streams opening at once (server/memory-governor.ts).
+   */
+  onRise(step: number, then: () => void): void {
+    this.rise = { step, then };
+    this.low = this.open.size;
   }
 
   get size(): number {
@@ -27,6 +44,7 @@ export class StreamRegistry {
   terminateAll(reason: string): number {
     const all = [...this.open];
     this.open.clear();
+    this.low = 0;
     for (const t of all) {
       try {
         t.terminate(reason);

@@ -15,7 +15,7 @@ import type { StateStore } from "../state/types";
 import { createApp } from "./app";
 import { buildServices } from "./gateway";
 import { WORKER_ENV } from "./launch";
-import { type GcWhen, governMemory } from "./memory-governor";
+import { collectSoon, type GcWhen, governMemory } from "./memory-governor";
 
 /** Upload routes need more than JSON's 10 MB; per-route limits are enforced below this. */
 const MAX_REQUEST_BODY = 64 * 1024 * 1024;
@@ -40,6 +40,8 @@ const JIT_NORMAL_AFTER_MS = 100;
  */
 const GC_WHEN: GcWhen = { growthBytes: 4 * 1024 * 1024, stepBytes: 512 * 1024, ticks: 3 };
 const GC_LOOK_EVERY_MS = 1000;
+/** And a collection each time this many more streams are open than the fewest since the last one. */
+const GC_STREAM_SURGE = 250;
 
 function recordExchange(r: ExchangeReport, ledger: UpstreamLedger, metrics: Metrics): void {
   ledger.add(r.requestId, r.ms, r.attempts);
@@ -170,6 +172,7 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   // that had run often enough, on the core the first request was being answered on (~2 ms of it).
   setTimeout(() => Bun.unsafe.setJITPolicy(1), JIT_NORMAL_AFTER_MS).unref();
   governMemory(GC_LOOK_EVERY_MS, GC_WHEN);
+  streams.onRise(GC_STREAM_SURGE, collectSoon);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
