@@ -351,24 +351,32 @@ describe("socket-http framing", () => {
     expect(written).toBe(total);
   });
 
-  test("an answer being read does not keep the request's bytes alive (a stream would hold its prompt)", async () => {
+  test("answers being read do not keep their requests' bytes alive (a stream would hold its prompt)", async () => {
     const srv = scripted((s) => void s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"));
     const http = createSocketHttp();
-    let sent!: WeakRef<Uint8Array>;
+    const sent: WeakRef<Uint8Array>[] = [];
     const ask = () => {
       const body = new Uint8Array(256 * 1024).fill(120);
-      sent = new WeakRef(body);
+      sent.push(new WeakRef(body));
       return http.request(new URL(srv.url), { ...init("POST"), body });
     };
-    const res = await ask();
-    const reader = res.body!.getReader();
-    expect(new TextDecoder().decode((await reader.read()).value)).toBe("abc");
-    for (let i = 0; i < 3 && sent.deref(); i++) {
+    // Eight answers open at once, each begun and still being read (its reader holds it).
+    const readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
+    for (let i = 0; i < 8; i++) {
+      const reader = (await ask()).body!.getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toBe("abc");
+      readers.push(reader);
+    }
+    const alive = () => sent.filter((r) => r.deref()).length;
+    for (let i = 0; i < 5 && alive() > 0; i++) {
       await Bun.sleep(5);
       Bun.gc(true);
     }
-    expect(sent.deref()).toBeUndefined();
-    await reader.cancel();
+    // A client that kept a request with its exchange would keep all eight. One may outlive the
+    // collections by a stale word on the native stack, which JavaScriptCore scans conservatively
+    // (seen when this file runs after the fault suites: the request's parts held by a stack root).
+    expect(alive()).toBeLessThanOrEqual(1);
+    for (const r of readers) await r.cancel();
   });
 
   test("an abort after the answer began errors the body and drops the connection", async () => {
