@@ -10,7 +10,7 @@ export interface Terminable {
  */
 export class StreamRegistry {
   private readonly open = new Set<Terminable>();
-  private rise: { step: number; then(): void } | undefined;
+  private rise: { step: number; listener: () => void } | undefined;
   /** The fewest streams open since the rise listener was last called. */
   private low = 0;
 
@@ -18,7 +18,7 @@ export class StreamRegistry {
     this.open.add(stream);
     if (this.rise && this.open.size - this.low >= this.rise.step) {
       this.low = this.open.size;
-      this.rise.then();
+      this.rise.listener();
     }
   }
 
@@ -28,11 +28,11 @@ export class StreamRegistry {
   }
 
   /**
-   * Calls `then` each time the open streams have risen by `step` over the fewest open since it
-   * was last called: a surge of streams opening at once (server/memory-governor.ts).
+   * Calls `listener` each time the open streams have risen by `step` over the fewest open since
+   * it was last called: a surge of streams opening at once (server/memory-governor.ts).
    */
-  onRise(step: number, then: () => void): void {
-    this.rise = { step, then };
+  onRise(step: number, listener: () => void): void {
+    this.rise = { step, listener };
     this.low = this.open.size;
   }
 

@@ -22,6 +22,7 @@ interface Instruments {
   keyRequests: Counter<"key" | "alias">;
   keyTokens: Counter<"key" | "alias" | "kind">;
   keyRefusals: Counter<"key" | "limit">;
+  gcAsked: Counter<"reason">;
   activeRequests: Gauge;
   activeStreams: Gauge;
 }
@@ -128,6 +129,11 @@ export class Metrics {
     this.use((m) => this.child(`s${store}\u0000${result}`, () => m.storeOps.labels(store, result)).inc());
   }
 
+  /** A garbage collection the gateway asked for (server/memory-governor.ts), and why. */
+  gcAsked(reason: "stream_surge" | "memory_climb"): void {
+    this.use((m) => this.child(`g${reason}`, () => m.gcAsked.labels(reason)).inc());
+  }
+
   readonly activeRequests = {
     inc: () => this.use((m) => m.activeRequests.inc()),
     dec: () => this.use((m) => m.activeRequests.dec()),
@@ -220,6 +226,11 @@ function build(
       "kind",
     ]),
     keyRefusals: counter("ocigenai_key_refusals_total", "Requests refused by a key's limit", ["key", "limit"]),
+    gcAsked: counter(
+      "ocigenai_gc_collections_total",
+      "Garbage collections the gateway asked for: stream_surge (250 more streams open), memory_climb (RSS climbing)",
+      ["reason"],
+    ),
     activeRequests: new p.Gauge({ name: "ocigenai_active_requests", help: "Requests in progress", registers }),
     activeStreams: new p.Gauge({ name: "ocigenai_active_streams", help: "SSE streams open to clients", registers }),
   };

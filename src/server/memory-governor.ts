@@ -53,11 +53,20 @@ export class MemoryGovernor {
   }
 }
 
-/** Looks at this process's RSS every `everyMs`; the timer does not keep the process alive. */
-export function governMemory(everyMs: number, o: GcWhen): { governor: MemoryGovernor; stop(): void } {
+/**
+ * Looks at this process's RSS every `everyMs` (`asked` is told each time it asks for a
+ * collection); the timer does not keep the process alive.
+ */
+export function governMemory(
+  everyMs: number,
+  o: GcWhen,
+  asked?: () => void,
+): { governor: MemoryGovernor; stop(): void } {
   const governor = new MemoryGovernor(o, process.memoryUsage.rss());
   const timer = setInterval(() => {
-    if (governor.tick(process.memoryUsage.rss())) Bun.gc(false);
+    if (!governor.tick(process.memoryUsage.rss())) return;
+    asked?.();
+    Bun.gc(false);
   }, everyMs);
   timer.unref();
   return { governor, stop: () => clearInterval(timer) };
@@ -66,20 +75,22 @@ export function governMemory(everyMs: number, o: GcWhen): { governor: MemoryGove
 let collecting = false;
 
 /**
- * A full collection in the next turn of the event loop (one, however often asked meanwhile), for
- * a surge of streams opening (serve.ts). Why: each opening leaves tens of KB of garbage (the
- * request's body, its parse and translation, the upstream exchange's buffers), and an open stream
- * completes no request, which is when Bun schedules its own collections. A thousand streams opened
- * at once left ~10 MB of it for seconds on an instance that had served traffic before (its heap
- * limits grown), the RSS peak over 120 MB; collected after every 250, the peak stayed near what the
- * streams hold (docs/architecture.md#memory-under-many-streams). Synchronous, so the allocator gives back what was freed at once;
- * ~10 ms with a thousand streams open, a few times during a surge.
+ * A full collection in the next turn of the event loop (one, however often asked meanwhile;
+ * `collected` is told when it ran), for a surge of streams opening (serve.ts). Why: each opening
+ * leaves tens of KB of garbage (the request's body, its parse and translation, the upstream
+ * exchange's buffers), and an open stream completes no request, which is when Bun schedules its
+ * own collections. A thousand streams opened at once left ~10 MB of it for seconds on an instance
+ * that had served traffic before, its RSS peak at 120 MB; collected after every 250, the peak
+ * stayed near what the streams hold (docs/architecture.md#memory-under-many-streams).
+ * Synchronous, so the allocator gives back what was freed at once: ~10 ms with a thousand streams
+ * open, a few times during a surge.
  */
-export function collectSoon(): void {
+export function collectSoon(collected?: () => void): void {
   if (collecting) return;
   collecting = true;
   setImmediate(() => {
     collecting = false;
     Bun.gc(true);
+    collected?.();
   });
 }

@@ -171,8 +171,8 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   // but it is lifted a moment later: lifted at once, the JIT set about compiling the start-up code
   // that had run often enough, on the core the first request was being answered on (~2 ms of it).
   setTimeout(() => Bun.unsafe.setJITPolicy(1), JIT_NORMAL_AFTER_MS).unref();
-  governMemory(GC_LOOK_EVERY_MS, GC_WHEN);
-  streams.onRise(GC_STREAM_SURGE, collectSoon);
+  governMemory(GC_LOOK_EVERY_MS, GC_WHEN, () => metrics.gcAsked("memory_climb"));
+  streams.onRise(GC_STREAM_SURGE, () => collectSoon(() => metrics.gcAsked("stream_surge")));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -230,7 +230,7 @@ describe("refusals", () => {
 });
 
 describe("as shipped", () => {
-  test("one process holds 300 upstream streams at once (more than Bun's default 256), no variable set", async () => {
+  test("one process holds 300 upstream streams at once (more than Bun's default 256), no variable set; the surge is collected", async () => {
     const g = await start([], {});
     fake.clear();
     fake.script(
@@ -251,10 +251,13 @@ describe("as shipped", () => {
     }
     const ready = JSON.parse(/READY (\{.*\})/.exec(out)![1]!) as { firstEvent: number; failed: number };
     const openUpstream = fake.streams.filter((s) => s.closedAt === undefined).length;
+    // 250 streams opened at once ask for one collection (server/memory-governor.ts), counted once it ran.
+    const metrics = await (await fetch(`${g.url}/metrics`, { headers: { authorization: "Bearer k" } })).text();
     holder.kill();
     await holder.exited;
     expect(ready).toMatchObject({ firstEvent: 300, failed: 0 });
     expect(openUpstream).toBe(300);
+    expect(metrics).toMatch(/^ocigenai_gc_collections_total\{reason="stream_surge"\} 1$/m);
     // node:http carries them: the process did not relaunch itself to raise Bun's fetch limit.
     expect(environOf(g.pid)).not.toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=");
     await g.stop();

@@ -39,7 +39,8 @@ describe("MemoryGovernor", () => {
   });
 
   test("governMemory looks at the real RSS: garbage climbing steadily is collected without being asked", async () => {
-    const { governor, stop } = governMemory(20, { growthBytes: 4 * MB, stepBytes: 64 * 1024, ticks: 2 });
+    let asked = 0;
+    const { governor, stop } = governMemory(20, { growthBytes: 4 * MB, stepBytes: 64 * 1024, ticks: 2 }, () => asked++);
     // Strings kept alive just long enough to make RSS climb look after look.
     let keep: string[] = [];
     for (let round = 0; round < 60 && governor.collections === 0; round++) {
@@ -49,5 +50,6 @@ describe("MemoryGovernor", () => {
     }
     stop();
     expect(governor.collections).toBeGreaterThan(0);
+    expect(asked).toBe(governor.collections);
   });
 });

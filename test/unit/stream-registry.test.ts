@@ -75,15 +75,17 @@ describe("StreamRegistry", () => {
 describe("collectSoon", () => {
   test("one full collection in the next turn, however often asked meanwhile", async () => {
     const gc = spyOn(Bun, "gc");
+    let collected = 0;
     try {
-      collectSoon();
-      collectSoon();
-      collectSoon();
+      collectSoon(() => collected++);
+      collectSoon(() => collected++);
+      collectSoon(() => collected++);
       expect(gc).not.toHaveBeenCalled();
       await new Promise((r) => setImmediate(r));
       await new Promise((r) => setImmediate(r));
       expect(gc).toHaveBeenCalledTimes(1);
       expect(gc).toHaveBeenCalledWith(true);
+      expect(collected).toBe(1);
       collectSoon();
       await new Promise((r) => setImmediate(r));
       await new Promise((r) => setImmediate(r));
