@@ -1074,6 +1074,10 @@ function report(
       Object.entries(machine.foreignCpuPercentByPhase)
         .map(([k, v]) => `${k} ${v} %`)
         .join(", ") || "n/a"
+    }${
+      "coldstart" in machine.foreignCpuPercentByPhase
+        ? " (the cold-start phase's figure includes the binaries it starts: each outlives the shell that launched it, so its CPU is counted as another process's)"
+        : ""
     }`,
     "",
   );
