@@ -259,7 +259,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
 
   return {
     async exchange(method, url, body, opts) {
-      const ctrl = linkedController(opts.signal);
+      const ctrl = new LinkedController(opts.signal);
       const { at, timer } = deadline(ctrl, "no answer", opts);
       let res: Response | undefined;
       try {
@@ -293,7 +293,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
     },
 
     async stream(url, body, opts) {
-      const ctrl = linkedController(opts.signal);
+      const ctrl = new LinkedController(opts.signal);
       const { at, timer } = deadline(ctrl, "stream not started", opts);
       let res: Response;
       try {
@@ -328,7 +328,7 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
     },
 
     async raw(method, url, req, opts) {
-      const ctrl = linkedController(opts.signal);
+      const ctrl = new LinkedController(opts.signal);
       const { at, timer } = deadline(ctrl, "no answer", opts);
       try {
         const res = await send({ method, url, req, opts, accept: "*/*", ctrl, direct: true }, at);
@@ -481,12 +481,11 @@ function canceller(ctrl: AbortController): () => void {
   return () => ctrl.abort(new DOMException("client went away", "AbortError"));
 }
 
-/** A controller that follows the client's signal, detachable so no listener outlives the call. */
-function linkedController(parent: AbortSignal): AbortController & { dispose(): void } {
-  return new LinkedController(parent);
-}
-
-/** Its own listener on the parent (`handleEvent`): no closures, since one lives per open stream. */
+/**
+ * A controller that follows the client's signal, detachable (`dispose`) so no listener outlives
+ * the call. Its own listener on the parent (`handleEvent`): no closure, since one lives per open
+ * stream.
+ */
 class LinkedController extends AbortController {
   constructor(private readonly parent: AbortSignal) {
     super();

@@ -142,21 +142,17 @@ interface Conn {
 
 /** How a tap paces its socket: an object, not three closures, since one lives per open stream. */
 class TapControl implements FlowControl {
-  private readonly conn: Conn;
-
   constructor(
     private readonly ex: Exchange,
     private readonly abandon: (ex: Exchange) => void,
-  ) {
-    this.conn = ex.conn;
-  }
+  ) {}
 
   pause(): void {
-    if (!this.ex.finished) this.conn.socket?.pause();
+    if (!this.ex.finished) this.ex.conn.socket?.pause();
   }
 
   resume(): void {
-    if (!this.ex.finished) this.conn.socket?.resume();
+    if (!this.ex.finished) this.ex.conn.socket?.resume();
   }
 
   cancel(): void {
