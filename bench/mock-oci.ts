@@ -1,8 +1,8 @@
 /**
  * Lean mock of OCI Generative AI inference for benchmarks: answers every POST with a fixed
  * GENERIC chat result (OCI-WIRE.md §2.3) or a GENERIC event stream (§3.2, ending `data: [DONE]`),
- * after a fixed latency. It verifies nothing (no signature, no body parsing), so that it is never
- * the bottleneck. The mode is switched between measurements through `POST /__bench/mode`.
+ * after a fixed latency. It verifies nothing (no signature, no body parsing; in mode `sse: "auto"`
+ * it only looks for the stream flag), so that it is never the bottleneck. The mode is switched between measurements through `POST /__bench/mode`.
  *
  *   bun bench/mock-oci.ts [--port 0]      → prints "mock-oci listening on http://127.0.0.1:PORT"
  */
@@ -11,8 +11,8 @@ import { expectedText, tokenText } from "./lib/bodies";
 export interface MockMode {
   /** Delay before the answer (headers and first event). */
   latencyMs: number;
-  /** Answer with an SSE stream instead of JSON. */
-  sse: boolean;
+  /** Answer with an SSE stream instead of JSON; "auto": when the OCI request asks for one (`"isStream":true`). */
+  sse: boolean | "auto";
   /** Text events per stream (after the initial empty one). */
   events: number;
   /** Gap between text events. */
@@ -95,13 +95,15 @@ function sseBody(m: MockMode, signal: AbortSignal): ReadableStream<Uint8Array> {
 const portArg = process.argv.indexOf("--port");
 const CHAT_PATH = "/20231130/actions/chat";
 /**
- * With no latency and no stream, the chat answer is a native static route: Bun answers it with
+ * With no latency and never a stream, the chat answer is a native static route: Bun answers it with
  * no JavaScript per request, so the mock costs the machine as little as it can (the workers phase
  * shares the 2 cores between the gateway, the mock and wrk; a JS handler cost ~60 µs a request).
  * Any other mode, and every other path, goes through the handler below.
  */
 const routesFor = (m: MockMode): Record<string, { POST: Response }> =>
-  m.latencyMs === 0 && !m.sse ? { [CHAT_PATH]: { POST: new Response(JSON_ANSWER, { headers: JSON_HEADERS }) } } : {};
+  m.latencyMs === 0 && m.sse === false
+    ? { [CHAT_PATH]: { POST: new Response(JSON_ANSWER, { headers: JSON_HEADERS }) } }
+    : {};
 const server = Bun.serve({
   hostname: "127.0.0.1",
   port: portArg > 0 ? Number(process.argv[portArg + 1]) : 0,
@@ -121,10 +123,12 @@ async function handle(req: Request): Promise<Response> {
     }
     return Response.json({ mode, openStreams, maxOpenStreams });
   }
-  if (req.method === "POST") await req.arrayBuffer();
   const m = mode;
+  // "auto" reads the body for the one flag that says stream (a mixed load: bench/soak.ts).
+  const body = req.method === "POST" ? await req.text() : "";
+  const sse = m.sse === "auto" ? body.includes('"isStream":true') : m.sse;
   if (m.latencyMs > 0) await Bun.sleep(m.latencyMs);
-  if (!m.sse) return new Response(JSON_ANSWER, { headers: JSON_HEADERS });
+  if (!sse) return new Response(JSON_ANSWER, { headers: JSON_HEADERS });
   return new Response(sseBody(m, req.signal), { headers: SSE_HEADERS });
 }
 console.log(`mock-oci listening on http://127.0.0.1:${server.port}`);

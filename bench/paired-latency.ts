@@ -12,6 +12,10 @@
  *   the gateway keeps them in the store it ships with (SQLite in its config directory), not memory
  *   --warm N: each arm first serves N of the measured kind (streams, or answers) at 400/s — the
  *   steady state of a process that has run a while; without it, each arm warms 3 s at the rate.
+ *   --size small|10k|large|1m: the bench's bodies (~0.1 and ~100 KB) or the same conversation at
+ *   ~10 KB and ~1 MB (how the cost scales with the body)
+ *   --closed C: instead of the open loop, a closed loop on C connections for --seconds, the arms
+ *   alternated: the most each serves (req/s) and its CPU per request at saturation
  *
  * Extra environment for the gateway only: GATEWAY_ENV='{"MIMALLOC_PURGE_HOLES":"0"}'.
  * Same layout as the bench: the mock and this client on CPU 1, both proxies on CPU 0, loopback
@@ -19,16 +23,25 @@
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { APIS, type BodySize, responsesBody } from "./lib/bodies";
+import { type AnySize, APIS, responsesBody, SIZES } from "./lib/bodies";
 import { focusedSetup, LISTENING, startGateway } from "./lib/gateway";
-import { type Dialect, openLoop, openLoopMixed, streamLoad, streamLoadMixed, type Target } from "./lib/load";
+import {
+  closedLoop,
+  type Dialect,
+  openLoop,
+  openLoopMixed,
+  streamLoad,
+  streamLoadMixed,
+  type Target,
+} from "./lib/load";
 import { CLK_TCK, runTool, spawnTracked } from "./lib/procs";
 
 const argv = process.argv.slice(2);
 const flag = (n: string) => (argv.indexOf(n) >= 0 ? argv[argv.indexOf(n) + 1] : undefined);
 const BENCH = import.meta.dir;
 const BIN = resolve(flag("--bin") ?? join(BENCH, "../dist/ocigenai"));
-const SIZE = (flag("--size") ?? "large") as BodySize;
+const SIZE = (flag("--size") ?? "large") as AnySize;
+if (!SIZES.includes(SIZE)) throw new Error(`--size must be one of ${SIZES.join(", ")}`);
 const RATE = Number(flag("--rate") ?? 40);
 const SECONDS = Number(flag("--seconds") ?? 5);
 const REPS = Number(flag("--reps") ?? 4);
@@ -36,6 +49,9 @@ const REPS = Number(flag("--reps") ?? 4);
 const STREAM = argv.includes("--stream");
 /** Requests (or streams) each arm serves at a high rate before anything is measured. */
 const WARM = Number(flag("--warm") ?? 0);
+/** A closed loop on this many connections instead of the open loop: the most each arm serves. */
+const CLOSED = Number(flag("--closed") ?? 0);
+if (CLOSED && (STREAM || flag("--family"))) throw new Error("--closed goes without --stream and --family");
 /** Compare chat completions with this family on the gateway, instead of L2 with L3. */
 const FAMILY = flag("--family");
 /** Responses kept (`store: true`) in the default store, instead of `store: false` on memory. */
@@ -45,7 +61,7 @@ const FAMILIES = {
   responses: {
     ...APIS.responses,
     arm: "L3resp",
-    body: (size: BodySize, model: string, stream: boolean) => responsesBody(size, model, stream, STORE),
+    body: (size: AnySize, model: string, stream: boolean) => responsesBody(size, model, stream, STORE),
   },
   messages: { ...APIS.messages, arm: "L3msg" },
 } as const;
@@ -127,6 +143,7 @@ async function main() {
       : (await openLoop(a.target, a.body, 400, seconds)).errors;
     if (failed) throw new Error(`${a.name}: ${failed} failed during the warm-up`);
   }
+  if (CLOSED) return closedRuns(arms);
   // A family and chat completions share one run, request by request (as the bench pairs them);
   // L2 and L3 are two processes, run in turn.
   const groups = FAMILY ? [arms] : arms.map((a) => [a]);
@@ -167,6 +184,31 @@ async function main() {
       `${arms[1]!.name} − ${arms[0]!.name}, ${q} per repetition: ${diffs.map((d) => d.toFixed(2)).join(" ")} → median ${diffs[Math.floor(diffs.length / 2)]!.toFixed(3)} ms`,
     );
   }
+}
+
+/** `--closed`: the arms saturated in turn (the client shares CPU 1 with the mock, as the bench's wrk does). */
+async function closedRuns(arms: Array<{ name: string; pid: number; target: Target; body: Uint8Array<ArrayBuffer> }>) {
+  for (const a of arms) await closedLoop(a.target, a.body, CLOSED, 3); // settle
+  const rows: Record<string, string[]> = Object.fromEntries(arms.map((a) => [a.name, []]));
+  const rates: Record<string, number[]> = Object.fromEntries(arms.map((a) => [a.name, []]));
+  for (let rep = 0; rep < REPS; rep++)
+    for (const a of rep % 2 ? [...arms].reverse() : arms) {
+      const before = counters(a.pid);
+      const r = await closedLoop(a.target, a.body, CLOSED, SECONDS);
+      const after = counters(a.pid);
+      if (r.errors) throw new Error(`${a.name}: ${r.errors} failed requests`);
+      rates[a.name]!.push(r.rps);
+      rows[a.name]!.push(
+        `${r.rps.toFixed(0)} req/s, ${(((after.cpuS - before.cpuS) * 1e6) / r.requests).toFixed(0)} µs CPU`,
+      );
+    }
+  console.log(`${SIZE} body, closed loop on ${CLOSED} connections, ${SECONDS} s × ${REPS} alternating repetitions:`);
+  for (const [name, r] of Object.entries(rows)) console.log(`${name}: ${r.join(" | ")}`);
+  const [first, second] = arms.map((a) => rates[a.name]!);
+  const ratios = second!.map((x, i) => x / first![i]!).sort((x, y) => x - y);
+  console.log(
+    `${arms[1]!.name} ÷ ${arms[0]!.name}, req/s per repetition: ${ratios.map((x) => x.toFixed(2)).join(" ")} → median ${ratios[Math.floor(ratios.length / 2)]!.toFixed(3)}`,
+  );
 }
 
 runTool("paired-latency", main, (REPS * 2 * (SECONDS + 2) + 60 + WARM / 100) * 1000);

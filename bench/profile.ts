@@ -13,13 +13,14 @@
  * first 200 instead (the gateway bundled as the binary bundles it, 5 runs); `--log-level info`
  * profiles with the access log on; `--family responses` (or `messages`) sends the same load to
  * /v1/responses (or /v1/messages); `--store` with it keeps the responses (`store: true`) in the
- * store the gateway ships with (SQLite in its config directory) instead of `store: false` on memory.
+ * store the gateway ships with (SQLite in its config directory) instead of `store: false` on memory;
+ * `--size 10k|1m` sends the same conversation at ~10 KB or ~1 MB as the large load.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { makeTestCredentials } from "../test/support/keys";
-import { type BodySize, chatBody, messagesBody, responsesBody } from "./lib/bodies";
+import { type AnySize, chatBody, messagesBody, responsesBody, SIZES } from "./lib/bodies";
 import { benchConfigDir } from "./lib/config-dir";
 import { serveArgs } from "./lib/gateway";
 import { closedLoop, openLoop, streamLoad } from "./lib/load";
@@ -45,11 +46,14 @@ const FAMILY = flag("--family") ?? "chat";
 /** Responses kept (`store: true`) in the default store. */
 const STORE = argv.includes("--store");
 if (STORE && FAMILY !== "responses") throw new Error("--store goes with --family responses");
+/** The body of the "large" load: the bench's ~100 KB (large), or the same conversation at 10k or 1m. */
+const LARGE = (flag("--size") ?? "large") as AnySize;
+if (!SIZES.includes(LARGE) || LARGE === "small") throw new Error("--size must be 10k, large or 1m");
 const FAMILIES = {
   chat: { path: "chat/completions", body: chatBody, dialect: "openai" },
   responses: {
     path: "responses",
-    body: (size: BodySize, model: string, stream = false) => responsesBody(size, model, stream, STORE),
+    body: (size: AnySize, model: string, stream = false) => responsesBody(size, model, stream, STORE),
     dialect: "responses",
   },
   messages: { path: "messages", body: messagesBody, dialect: "anthropic" },
@@ -124,7 +128,7 @@ async function main() {
   };
   const enc = new TextEncoder();
   const small = enc.encode(body("small", "bench"));
-  const large = enc.encode(body("large", "bench"));
+  const large = enc.encode(body(LARGE, "bench"));
   const mode = (m: object) => fetch(`${mockUrl}/__bench/mode`, { method: "POST", body: JSON.stringify(m) });
 
   await mode({ latencyMs: 0, sse: false });

@@ -4,10 +4,15 @@
 export const tokenText = (i: number) => (i === 0 ? "Why" : ` tok${i}`);
 export const expectedText = (n: number) => Array.from({ length: n }, (_, i) => tokenText(i)).join("");
 
+/** The bench's two sizes. Small: one user message. Large: ~100 KB of conversation (system + 40 turns of ~2.5 KB). */
 export type BodySize = "small" | "large";
+/** The same conversation at ~10 KB and ~1 MB too (turns of ~250 bytes and ~25 KB): how cost scales with size. */
+export type AnySize = BodySize | "10k" | "1m";
+export const SIZES: readonly AnySize[] = ["small", "10k", "large", "1m"];
+/** Each turn's paragraph repeats: ~85 bytes a repeat, 40 turns. */
+const REPEATS: Record<Exclude<AnySize, "small">, number> = { "10k": 3, large: 30, "1m": 300 };
 
-/** Small: one user message. Large: ~100 KB of conversation (system + 40 turns of ~2.5 KB). */
-export function chatBody(size: BodySize, model: string, stream = false): string {
+export function chatBody(size: AnySize, model: string, stream = false): string {
   return JSON.stringify({
     model,
     messages: conversation(size),
@@ -22,7 +27,7 @@ export function chatBody(size: BodySize, model: string, stream = false): string 
  * as `{role, content}` items, `store: false` (what Codex sends; the chat arm keeps nothing either)
  * unless `store` (OpenAI's default, what the Agents SDK leaves it at).
  */
-export function responsesBody(size: BodySize, model: string, stream = false, store = false): string {
+export function responsesBody(size: AnySize, model: string, stream = false, store = false): string {
   const [first, ...rest] = conversation(size);
   const system = first?.role === "system";
   return JSON.stringify({
@@ -37,7 +42,7 @@ export function responsesBody(size: BodySize, model: string, stream = false, sto
 }
 
 /** The same conversation as an Anthropic Messages request: the system message as `system`. */
-export function messagesBody(size: BodySize, model: string, stream = false): string {
+export function messagesBody(size: AnySize, model: string, stream = false): string {
   const [first, ...rest] = conversation(size);
   const system = first?.role === "system";
   return JSON.stringify({
@@ -50,14 +55,14 @@ export function messagesBody(size: BodySize, model: string, stream = false): str
   });
 }
 
-function conversation(size: BodySize): { role: string; content: string }[] {
+function conversation(size: AnySize): { role: string; content: string }[] {
   const messages: { role: string; content: string }[] = [];
   if (size === "small") messages.push({ role: "user", content: "Tell me a joke about proxies." });
   else {
     messages.push({ role: "system", content: "You are a careful assistant. ".repeat(20) });
     const para = "The quick brown fox jumps over the lazy dog while the gateway signs every request. ";
     for (let i = 0; i < 40; i++)
-      messages.push({ role: i % 2 === 0 ? "user" : "assistant", content: `${i}: ${para.repeat(30)}` });
+      messages.push({ role: i % 2 === 0 ? "user" : "assistant", content: `${i}: ${para.repeat(REPEATS[size])}` });
   }
   return messages;
 }
