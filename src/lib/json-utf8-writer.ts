@@ -18,6 +18,14 @@
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what JSON escapes
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/**
+ * From this length on, a string's UTF-8 size is measured (one native pass) instead of assumed to be
+ * three bytes a character, UTF-8's most: a ~1 MB prompt reserved that way grew the buffer to 2–4 MB,
+ * too large for the pool to keep, so every such request grew a fresh one from 4 KB again.
+ */
+const MEASURE_FROM = 1024;
+const room = (s: string) => (s.length < MEASURE_FROM ? s.length * 3 : Buffer.byteLength(s));
+
 /** Deeper than any body the gateway builds (requests nest ≤ 64); a cyclic value ends here. */
 const MAX_DEPTH = 1000;
 
@@ -64,7 +72,7 @@ export class JsonUtf8Writer {
 
   /** Text with no character outside ASCII's printable range that JSON escapes, and no surrogate. */
   private raw(s: string): void {
-    this.need(s.length * 3);
+    this.need(room(s));
     this.at += this.buffer.write(s, this.at);
   }
 
@@ -73,7 +81,7 @@ export class JsonUtf8Writer {
       this.raw(JSON.stringify(s));
       return;
     }
-    this.need(s.length * 3 + 2);
+    this.need(room(s) + 2);
     const b = this.buffer;
     b[this.at++] = QUOTE;
     this.at += b.write(s, this.at);

@@ -80,10 +80,11 @@ const utf8 = new TextEncoder();
 /**
  * The buffers JSON bodies are written into. A buffer is lent until no attempt can send it again
  * (OCI's headers came, or the call failed): socket-http.ts writes nothing of a request after
- * that, and the other senders get a copy (upstream-sender.ts). 32 buffers of up to 1 MB, grown
- * to the sizes the traffic needs; more calls than that at once make their bytes the plain way.
+ * that, and the other senders get a copy (upstream-sender.ts). 32 buffers, grown to the sizes the
+ * traffic needs; more calls than that at once make their bytes the plain way. One of up to 4 MB
+ * is kept (a coding agent's long conversation is ~1 MB), and those waiting hold 8 MB at most.
  */
-const JSON_BODY_BUFFERS = { initialBytes: 4096, maxBytes: 1024 * 1024, size: 32 };
+const JSON_BODY_BUFFERS = { initialBytes: 4096, maxBytes: 4 * 1024 * 1024, maxIdleBytes: 8 * 1024 * 1024, size: 32 };
 
 /** The arguments of an exchange for a JSON body given as text or as a value. */
 const withJson = (body: JsonBody | undefined): { req: RawRequest; json?: unknown } =>

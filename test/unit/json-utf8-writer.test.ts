@@ -104,6 +104,31 @@ describe("JsonUtf8Writer", () => {
     expect(() => write(undefined)).toThrow(TypeError);
   });
 
+  test("a large prompt grows the buffer to less than twice its size, not to three times it", () => {
+    // 40 turns of ~25 KB, as a coding agent's long conversation: ASCII, and with newlines to escape.
+    const messages = Array.from({ length: 40 }, (_, i) => ({
+      role: i % 2 ? "ASSISTANT" : "USER",
+      content: [{ type: "TEXT", text: `${i}: ${(i % 4 < 2 ? "word " : "line\n").repeat(5000)}` }],
+    }));
+    const value = { chatRequest: { messages } };
+    const size = Buffer.byteLength(JSON.stringify(value));
+    const w = new JsonUtf8Writer(Buffer.allocUnsafeSlow(4096));
+    expect(w.write(value).bytes().length).toBe(size);
+    expect(Buffer.from(w.bytes()).equals(Buffer.from(utf8.encode(JSON.stringify(value))))).toBe(true);
+    expect(w.buffer.length).toBeLessThan(2 * size);
+    // One long ASCII string (a pasted file): reserved at three bytes a character, it alone made the
+    // buffer three times its size.
+    const pasted = { text: "a".repeat(600_000) };
+    const p = new JsonUtf8Writer(Buffer.allocUnsafeSlow(4096));
+    expect(p.write(pasted).bytes().length).toBe(600_011);
+    expect(p.buffer.length).toBeLessThan(2 * 600_011);
+    // Multi-byte text is measured too: 3 bytes a character here, and it still fits the doubling.
+    const wide = { text: "€".repeat(300_000) };
+    const v = new JsonUtf8Writer(Buffer.allocUnsafeSlow(4096));
+    expect(v.write(wide).bytes().toString("utf8")).toBe(JSON.stringify(wide));
+    expect(v.buffer.length).toBeLessThan(2 * Buffer.byteLength(JSON.stringify(wide)));
+  });
+
   test("a writer used again writes from the start: the previous value leaves nothing behind", () => {
     const w = new JsonUtf8Writer(Buffer.allocUnsafeSlow(8));
     expect(w.write({ long: "x".repeat(1000) }).bytes().length).toBe(1011);
@@ -129,9 +154,9 @@ describe("BufferPool", () => {
     const lent = [pool.take(), pool.take(), pool.take()];
     expect(lent.every((b) => b !== undefined)).toBe(true);
     expect(pool.take()).toBeUndefined();
-    expect(pool.counts()).toEqual({ idle: 0, lent: 3 });
+    expect(pool.counts()).toEqual({ idle: 0, lent: 3, idleBytes: 0 });
     for (const b of lent) pool.give(b!);
-    expect(pool.counts()).toEqual({ idle: 3, lent: 0 });
+    expect(pool.counts()).toEqual({ idle: 3, lent: 0, idleBytes: 192 });
     expect(lent).toContain(pool.take());
   });
 
@@ -143,7 +168,21 @@ describe("BufferPool", () => {
     expect(pool.take()).toBe(grown);
     expect(pool.take()).toBeUndefined();
     pool.give(Buffer.alloc(2048));
-    expect(pool.counts()).toEqual({ idle: 0, lent: 0 });
+    expect(pool.counts()).toEqual({ idle: 0, lent: 0, idleBytes: 0 });
     expect(pool.take()!.length).toBe(64);
+  });
+
+  test("the waiting buffers together stay under maxIdleBytes: one that would pass it is dropped", () => {
+    const pool = new BufferPool({ initialBytes: 64, maxBytes: 4096, maxIdleBytes: 5000, size: 4 });
+    const lent = [pool.take(), pool.take(), pool.take()];
+    expect(lent.every((b) => b !== undefined)).toBe(true);
+    pool.give(Buffer.alloc(4096)); // a ~1 MB prompt's buffer, scaled down: kept
+    pool.give(Buffer.alloc(2048)); // would make 6,144 waiting: dropped
+    pool.give(Buffer.alloc(512)); // 4,608: kept
+    expect(pool.counts()).toEqual({ idle: 2, lent: 0, idleBytes: 4608 });
+    expect(pool.take()!.length).toBe(512);
+    expect(pool.counts().idleBytes).toBe(4096);
+    expect(pool.take()!.length).toBe(4096);
+    expect(pool.counts()).toEqual({ idle: 0, lent: 2, idleBytes: 0 });
   });
 });
