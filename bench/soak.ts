@@ -9,7 +9,8 @@
  * client drops after its first token, a kept Responses exchange (create with `store: true`, a
  * follow-up through `previous_response_id`, read it back, delete both: five requests), Messages
  * (small), a malformed body (400) and a wrong key (401); `/metrics` scraped every 15 s. Every
- * answer is checked (status, and the text the mock sent). Nothing is kept at the end of a slot,
+ * answer is checked (status, and the text the mock sent), and after the load no upstream stream
+ * may still be open at the mock (a dropped one must end there too). Nothing is kept at the end of a slot,
  * so memory that climbs through the run is memory the gateway should have let go.
  *
  * Reported: RSS per minute (median, peak, anonymous part), the requests and failures of each
@@ -254,6 +255,8 @@ async function main() {
   await Bun.sleep(IDLE_S * 1000);
   clearInterval(sampler);
   sample();
+  // Every stream has ended by now, the dropped ones too: the mock must be holding none.
+  const leftOpen = await mock.openStreams();
   await child.stop();
 
   // ---------------------------------------------------------------- the report
@@ -270,6 +273,7 @@ async function main() {
   out(
     `- ${requests} requests in ${outcomes.length} slots (${fmt(requests / loadEnd, 1)} req/s), ${failed.length} failed slots; /metrics scraped ${scrapes.length} times, ${scrapes.filter((x) => !x).length} failed; the client's worst lag behind schedule ${fmt(worstLagMs, 1)} ms`,
   );
+  out(`- upstream streams still open at the mock after the idle time: ${leftOpen}`);
   if (failed.length) {
     const byKind = new Map<string, string>();
     for (const f of failed) if (!byKind.has(f.kind)) byKind.set(f.kind, f.error ?? "");
@@ -316,7 +320,7 @@ async function main() {
   writeFileSync(file, `${lines.join("\n")}\n`);
   writeFileSync(file.replace(/\.md$/, ".json"), JSON.stringify({ samples, loadEnd, outcomes: outcomes.length }));
   console.log(`\nwritten: ${file}`);
-  if (failed.length) process.exitCode = 1;
+  if (failed.length || leftOpen > 0) process.exitCode = 1;
 }
 
 runTool("soak", main, (MINUTES * 60 + IDLE_S + 180) * 1000);
