@@ -20,8 +20,8 @@ const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
  * From this length on, a string's UTF-8 size is measured (one native pass) instead of assumed to be
- * three bytes a character, UTF-8's most: a ~1 MB prompt reserved that way grew the buffer to 2–4 MB,
- * too large for the pool to keep, so every such request grew a fresh one from 4 KB again.
+ * three bytes a character, UTF-8's most: reserved that way, one long string (a pasted file) grew
+ * the buffer to three times its size, past what the pool keeps (lib/buffer-pool.ts).
  */
 const MEASURE_FROM = 1024;
 const room = (s: string) => (s.length < MEASURE_FROM ? s.length * 3 : Buffer.byteLength(s));
