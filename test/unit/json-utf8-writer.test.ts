@@ -129,6 +129,38 @@ describe("JsonUtf8Writer", () => {
     expect(v.buffer.length).toBeLessThan(2 * Buffer.byteLength(JSON.stringify(wide)));
   });
 
+  test("long strings with characters to escape, widened in place: JSON.stringify's bytes", () => {
+    const ctrl = Array.from({ length: 32 }, (_, c) => String.fromCharCode(c)).join("");
+    const cases = [
+      "line one\nline two\r\n\ttabbed ".repeat(100), // a prompt's newlines
+      `const s = "quoted \\ path";\n`.repeat(60), // code: quotes and backslashes
+      `${ctrl}`.repeat(40), // nothing but escapes, every control character (\u00XX and the short ones)
+      `\n${"x".repeat(2000)}\n`, // escapes first and last
+      `${"\n".repeat(1500)}"`, // escapes back to back
+      `${"a".repeat(3000)}\u007f~`, // DEL is not escaped
+      "é\n".repeat(800), // not ASCII: left to JSON.stringify
+      "😀 emoji\n".repeat(200), // a surrogate pair: left to JSON.stringify
+      "\ud800 lone\n".repeat(200), // a lone surrogate: escaped by JSON.stringify
+    ];
+    for (const text of cases) {
+      expect(text.length).toBeGreaterThanOrEqual(1024);
+      for (const start of [1, 100, 4096, 100_000]) same({ text, after: "the next member" }, start);
+    }
+  });
+
+  test("random long ASCII strings with escapes (300 seeds): JSON.stringify's bytes", () => {
+    const alphabet = 'ab c"\\\n\r\t\u0000\u001f\u0008\u000c~{}[]:,\u007f';
+    for (let seed = 1; seed <= 300; seed++) {
+      const next = rng(seed);
+      const length = 1024 + Math.floor(next() * 4000);
+      let text = "";
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
+      const v = { messages: [{ content: text }, { content: text.slice(7) }] };
+      const got = Buffer.from(write(v, 1 + (seed % 3000))).toString("utf8");
+      if (got !== JSON.stringify(v)) throw new Error(`seed ${seed}: differs from JSON.stringify`);
+    }
+  });
+
   test("a writer used again writes from the start: the previous value leaves nothing behind", () => {
     const w = new JsonUtf8Writer(Buffer.allocUnsafeSlow(8));
     expect(w.write({ long: "x".repeat(1000) }).bytes().length).toBe(1011);
