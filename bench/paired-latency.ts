@@ -7,7 +7,9 @@
  *   bun bench/paired-latency.ts --stream [--rate 20] …   time to the first token of 20-event streams instead
  *   --family responses|messages: the gateway's chat completions against that API on the same process
  *   (the same conversation in each API's shape), their requests alternating in the same runs,
- *   instead of L2 against L3 — the adapters' own cost (CPU and faults are then over both)
+ *   instead of L2 against L3 — the adapters' own cost (CPU and faults are then over both);
+ *   --family newlines: chat completions against the same request with a newline after every
+ *   sentence (what JSON escapes costs)
  *   --store: with --family responses, the Responses requests say `store: true` (OpenAI's default) and
  *   the gateway keeps them in the store it ships with (SQLite in its config directory), not memory
  *   --warm N: each arm first serves N of the measured kind (streams, or answers) at 400/s — the
@@ -23,7 +25,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type AnySize, APIS, responsesBody, SIZES } from "./lib/bodies";
+import { type AnySize, APIS, chatBodyWithNewlines, responsesBody, SIZES } from "./lib/bodies";
 import { focusedSetup, LISTENING, startGateway } from "./lib/gateway";
 import {
   closedLoop,
@@ -51,7 +53,7 @@ const STREAM = argv.includes("--stream");
 const WARM = Number(flag("--warm") ?? 0);
 /** A closed loop on this many connections instead of the open loop: the most each arm serves. */
 const CLOSED = Number(flag("--closed") ?? 0);
-if (CLOSED && (STREAM || flag("--family"))) throw new Error("--closed goes without --stream and --family");
+if (CLOSED && STREAM) throw new Error("--closed goes without --stream");
 /** Compare chat completions with this family on the gateway, instead of L2 with L3. */
 const FAMILY = flag("--family");
 /** Responses kept (`store: true`) in the default store, instead of `store: false` on memory. */
@@ -64,8 +66,9 @@ const FAMILIES = {
     body: (size: AnySize, model: string, stream: boolean) => responsesBody(size, model, stream, STORE),
   },
   messages: { ...APIS.messages, arm: "L3msg" },
+  newlines: { ...APIS.chat, arm: "L3nl", body: chatBodyWithNewlines },
 } as const;
-if (FAMILY !== undefined && !(FAMILY in FAMILIES)) throw new Error("--family must be responses or messages");
+if (FAMILY !== undefined && !(FAMILY in FAMILIES)) throw new Error("--family must be responses, messages or newlines");
 const GATEWAY_ENV = {
   ...(STORE ? { SESSION_STORE: "" } : {}), // blank: the default, SQLite in the config directory
   ...(JSON.parse(process.env.GATEWAY_ENV ?? "{}") as Record<string, string>),

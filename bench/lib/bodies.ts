@@ -41,6 +41,14 @@ export function responsesBody(size: AnySize, model: string, stream = false, stor
   });
 }
 
+/**
+ * The same chat request with every sentence on a line of its own, as real prompts and code are:
+ * each turn then has ~30 characters JSON must escape (`\n`), which the bench's bodies have none of.
+ */
+export function chatBodyWithNewlines(size: AnySize, model: string, stream = false): string {
+  return chatBody(size, model, stream).replaceAll("request. ", "request.\\n");
+}
+
 /** The same conversation as an Anthropic Messages request: the system message as `system`. */
 export function messagesBody(size: AnySize, model: string, stream = false): string {
   const [first, ...rest] = conversation(size);
