@@ -26,10 +26,9 @@ const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 const MEASURE_FROM = 1024;
 const room = (s: string) => (s.length < MEASURE_FROM ? s.length * 3 : Buffer.byteLength(s));
 
-/** In a string with no surrogate, what JSON escapes: a quote, a backslash, a control character. */
+/** In an ASCII string, what JSON escapes: a quote, a backslash, a control character. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what JSON escapes
 const ESCAPED = /["\\\u0000-\u001f]/g;
-const SURROGATE = /[\ud800-\udfff]/;
 /** The letter after the backslash of a two-character escape (`\n`, `\"`…); 0: `\u00XX`. */
 const SHORT_ESCAPE = new Uint8Array(0x60);
 for (const [c, letter] of [
@@ -43,8 +42,6 @@ for (const [c, letter] of [
 ] as const)
   SHORT_ESCAPE[c] = letter;
 const HEX = Buffer.from("0123456789abcdef");
-/** Where the escapes of the string being written are (one writer writes at a time). */
-const escapes: number[] = [];
 
 /** Deeper than any body the gateway builds (requests nest ≤ 64); a cyclic value ends here. */
 const MAX_DEPTH = 1000;
@@ -114,12 +111,14 @@ export class JsonUtf8Writer {
    * JSON.stringify would give, without the escaped copy it makes (fresh memory, faulted in page by
    * page at a light load: ~0.6 ms for a ~100 KB conversation at 40 requests a second, against
    * ~0.06 for one with nothing to escape; BENCHMARKS.md). False, and nothing written, for a string
-   * that is not ASCII (its characters and bytes would not line up) or holds a surrogate.
+   * that is not ASCII: its characters and bytes would not line up.
    */
   private escapedInPlace(s: string): boolean {
     const n = s.length;
-    if (SURROGATE.test(s) || Buffer.byteLength(s) !== n) return false;
-    escapes.length = 0;
+    if (Buffer.byteLength(s) !== n) return false; // not ASCII (a surrogate never is)
+    // Where the escapes are (per string: a scratch array kept between strings would keep the
+    // largest body's count of them for good).
+    const escapes: number[] = [];
     let extra = 0;
     ESCAPED.lastIndex = 0;
     for (let m = ESCAPED.exec(s); m; m = ESCAPED.exec(s)) {
