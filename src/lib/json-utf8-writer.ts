@@ -19,12 +19,13 @@
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
- * From this length on, a string's UTF-8 size is measured (one native pass) instead of assumed to be
- * three bytes a character, UTF-8's most: reserved that way, one long string (a pasted file) grew
- * the buffer to three times its size, past what the pool keeps (lib/buffer-pool.ts).
+ * A long string, from this length on, is measured (one native pass) instead of assumed to take
+ * three bytes a character, UTF-8's most — reserved that way, one long string (a pasted file) grew
+ * the buffer to three times its size, past what the pool keeps (lib/buffer-pool.ts) — and, when
+ * it has characters to escape, escaped in place (`escapedInPlace`). Shorter ones are not worth it.
  */
-const MEASURE_FROM = 1024;
-const room = (s: string) => (s.length < MEASURE_FROM ? s.length * 3 : Buffer.byteLength(s));
+const LONG_STRING = 1024;
+const room = (s: string) => (s.length < LONG_STRING ? s.length * 3 : Buffer.byteLength(s));
 
 /** In an ASCII string, what JSON escapes: a quote, a backslash, a control character. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what JSON escapes
@@ -95,7 +96,7 @@ export class JsonUtf8Writer {
 
   private string(s: string): void {
     if (NEEDS_ESCAPING.test(s)) {
-      if (s.length < MEASURE_FROM || !this.escapedInPlace(s)) this.raw(JSON.stringify(s));
+      if (s.length < LONG_STRING || !this.escapedInPlace(s)) this.raw(JSON.stringify(s));
       return;
     }
     this.need(room(s) + 2);
