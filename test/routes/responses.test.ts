@@ -208,6 +208,26 @@ describe("stored responses", () => {
     expect(sent).toHaveLength(2);
   });
 
+  test("a streamed response's items have ids of their own: a reference to its input finds the input", async () => {
+    const { spy, sent } = recordingMock();
+    const { call } = makeTestApp({ transport: spy });
+    const evs = await events(await create(call, { input: "count to 3", stream: true }));
+    const done = evs.find((e) => e.event === "response.completed")!.data.response as {
+      id: string;
+      output: Array<{ id: string }>;
+    };
+    const kept = await (await call(`/v1/responses/${done.id}/input_items`)).json();
+    const inputIds = (kept.data as Array<{ id: string }>).map((i) => i.id);
+    const outputIds = done.output.map((o) => o.id);
+    expect(inputIds).toHaveLength(1);
+    expect(outputIds).toHaveLength(1);
+    expect(outputIds).not.toContain(inputIds[0]);
+    const again = await create(call, { input: [{ type: "item_reference", id: inputIds[0] }] });
+    expect(again.status).toBe(200);
+    expect(sent).toHaveLength(1); // the stream went through chatStream
+    expect(turns(sent[0])).toEqual([["USER", "count to 3"]]);
+  });
+
   test("a key sees only its own responses", async () => {
     const { call } = makeTestApp({ env: { API_KEYS: "key-a,key-b" } });
     const a = { authorization: "Bearer key-a" };

@@ -20,6 +20,7 @@ import { planTools } from "../../src/families/responses/tools";
 import type { OciEventStream } from "../../src/oci/transport";
 import type { AgentChatDetails } from "../../src/oci/wire";
 import { MemorySessionStore } from "../../src/state/memory";
+import { itemIdsFor } from "../../src/stored-responses/item-ids";
 import { renderChunks } from "../support/run-stream-mapper";
 import { stubTransport } from "../support/stub-transport";
 
@@ -498,6 +499,7 @@ describe("runAgentChat: streams", () => {
     const writer = new ResponseStreamWriter(
       responseShell("resp_1", "support", { input: "hi", tools } as never),
       planTools(tools, undefined, false),
+      itemIdsFor("resp_1"),
     );
     for (const e of events) writer.push(e);
     writer.end();

@@ -5,12 +5,17 @@ import { ApiError } from "../../src/errors/api-error";
 import { responseShell } from "../../src/families/responses/render-response";
 import { ResponseStreamWriter } from "../../src/families/responses/stream-writer";
 import { planTools } from "../../src/families/responses/tools";
+import { itemIdsFor } from "../../src/stored-responses/item-ids";
 
 type Ev = { type: string; sequence_number: number; [k: string]: unknown };
 
 function run(events: ChatEvent[], tools: unknown[] = []) {
   const plan = planTools(tools, undefined, false);
-  const w = new ResponseStreamWriter(responseShell("resp_1", "llama", { input: "hi", tools } as never), plan);
+  const w = new ResponseStreamWriter(
+    responseShell("resp_1", "llama", { input: "hi", tools } as never),
+    plan,
+    itemIdsFor("resp_1"),
+  );
   const frames = [...w.start(), ...events.flatMap((e) => w.push(e)), ...w.end()];
   const out = frames.map((f) => {
     expect(f.event).toBe((f.data as Ev).type);
@@ -150,13 +155,69 @@ describe("endings", () => {
 
   test("failed() is response.failed with the error's code and message and what was already sent", () => {
     const plan = planTools([], undefined, false);
-    const w = new ResponseStreamWriter(responseShell("resp_2", "llama", { input: "hi" } as never), plan);
-    [...w.start(), ...w.push(text("half"))];
+    const w = new ResponseStreamWriter(
+      responseShell("resp_2", "llama", { input: "hi" } as never),
+      plan,
+      itemIdsFor("resp_2"),
+    );
+    [...w.start(), ...w.push(text("half")), ...w.push(text(" way"))];
     const f = w.failed(new ApiError(502, "OCI went away", { type: "upstream_error", code: "upstream_unreachable" }));
-    const data = f.data as { type: string; response: { status: string; error: unknown } };
+    const data = f.data as { type: string; response: { status: string; error: unknown; output: unknown[] } };
     expect(f.event).toBe("response.failed");
     expect(data.response.status).toBe("failed");
     expect(data.response.error).toEqual({ code: "upstream_unreachable", message: "OCI went away" });
+    // The text the deltas already carried, not the placeholder the item was announced with.
+    expect(data.response.output).toEqual([
+      {
+        type: "message",
+        id: expect.stringMatching(/^msg_/),
+        role: "assistant",
+        status: "incomplete",
+        content: [{ type: "output_text", text: "half way", annotations: [], logprobs: [] }],
+      },
+    ]);
+  });
+
+  test("failed() keeps a reasoning summary and a function call's arguments as far as they came", () => {
+    const tools = [{ type: "function", name: "lookup", parameters: { type: "object" } }];
+    const plan = planTools(tools, undefined, false);
+    const w = new ResponseStreamWriter(
+      responseShell("resp_3", "llama", { input: "hi", tools } as never),
+      plan,
+      itemIdsFor("resp_3"),
+    );
+    w.start();
+    w.push({ type: "reasoning", choice: 0, text: "thinking" });
+    w.push({ type: "tool_call", choice: 0, index: 0, id: "call_1", name: "lookup", arguments: '{"q":' });
+    w.push({ type: "tool_arguments", choice: 0, index: 0, arguments: '"x"' });
+    const data = w.failed(new ApiError(502, "gone", { type: "upstream_error" })).data as {
+      response: { output: unknown[] };
+    };
+    expect(data.response.output).toEqual([
+      { type: "reasoning", id: expect.stringMatching(/^rs_/), summary: [{ type: "summary_text", text: "thinking" }] },
+      expect.objectContaining({
+        type: "function_call",
+        call_id: "call_1",
+        arguments: '{"q":"x"',
+        status: "in_progress",
+      }),
+    ]);
+  });
+
+  test("the writer continues the response's id count: no output item takes an input item's id", () => {
+    const newId = itemIdsFor("resp_0123456789abcdef0123456789abcdef");
+    const inputIds = [newId("msg"), newId("fc")];
+    const w = new ResponseStreamWriter(
+      responseShell("resp_0123456789abcdef0123456789abcdef", "llama", { input: "hi" } as never),
+      planTools([], undefined, false),
+      newId,
+    );
+    w.start();
+    w.push(text("hello"));
+    w.end();
+    const outputIds = w.final!.output.map((o) => (o as { id: string }).id);
+    expect(outputIds).toHaveLength(1);
+    expect(inputIds).not.toContain(outputIds[0]);
   });
 
   test("an agent turn puts its session on the response and its citations in the annotations", () => {

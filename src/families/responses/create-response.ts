@@ -66,7 +66,7 @@ export async function createResponse(
   let opened: Opened | undefined;
   if (body.stream)
     setImmediate(() => {
-      opened ??= openStream(shell, plan);
+      opened ??= openStream(shell, plan, newId);
     });
   const out: ChatOutcome = await deps.chat.run({
     alias: i.alias,
@@ -95,7 +95,7 @@ export async function createResponse(
       ignoredTools: plan.ignored,
     };
   }
-  opened ??= openStream(shell, plan);
+  opened ??= openStream(shell, plan, newId);
   return { reply: responseStream(out, opened, keep), ignoredTools: plan.ignored };
 }
 
@@ -105,8 +105,8 @@ interface Opened {
   opening: Uint8Array;
 }
 
-function openStream(shell: ResponseObject, plan: ToolPlan): Opened {
-  const writer = new ResponseStreamWriter(shell, plan);
+function openStream(shell: ResponseObject, plan: ToolPlan, newId: MintItemId): Opened {
+  const writer = new ResponseStreamWriter(shell, plan, newId);
   return { writer, opening: encodeChunk(writer.start()) };
 }
 

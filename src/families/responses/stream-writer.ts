@@ -1,7 +1,7 @@
 import type { AgentTurn, ChatEvent, FinishReason, TokenUsage } from "../../chat/types";
 import type { ApiError } from "../../errors/api-error";
 import type { SseFrame } from "../../http/sse";
-import { itemIdsFor, type MintItemId } from "../../stored-responses/item-ids";
+import type { MintItemId } from "../../stored-responses/item-ids";
 import type { OutputItem, ResponseObject } from "../../stored-responses/response-types";
 import { callItem, completeResponse, outputText } from "./render-response";
 import type { ToolPlan } from "./tools";
@@ -38,14 +38,16 @@ export class ResponseStreamWriter {
   private agent: AgentTurn | undefined;
   /** The finished response, once `end()` ran. */
   final: ResponseObject | undefined;
-  private readonly newId: MintItemId;
 
+  /**
+   * `newId` is the response's one id maker, which has already numbered the kept input items:
+   * a second counter would give an output item the id of an input item.
+   */
   constructor(
     private readonly shell: ResponseObject,
     private readonly plan: ToolPlan,
-  ) {
-    this.newId = itemIdsFor(shell.id);
-  }
+    private readonly newId: MintItemId,
+  ) {}
 
   start(): SseFrame[] {
     return [
@@ -170,10 +172,30 @@ export class ResponseStreamWriter {
     const response: ResponseObject = {
       ...this.shell,
       status: "failed",
-      output: this.items,
+      output: this.soFar(),
       error: { code: e.code ?? e.type, message: e.message },
     };
     return this.event("response.failed", { response });
+  }
+
+  /**
+   * The output as the client has seen it so far: the open message with the text its deltas
+   * carried (incomplete), the open reasoning with its summary, the calls with their arguments.
+   */
+  private soFar(): OutputItem[] {
+    const items = [...this.items];
+    const o = this.open;
+    if (o?.kind === "message") {
+      const content = [outputText(o.text, this.agent)];
+      items[o.index] = { type: "message", id: o.id, role: "assistant", status: "incomplete", content };
+    } else if (o) {
+      items[o.index] = { type: "reasoning", id: o.id, summary: [{ type: "summary_text", text: o.text }] };
+    }
+    for (const c of this.calls.values()) {
+      const item = inProgress(c.item);
+      items[c.index] = item.type === "function_call" ? { ...item, arguments: c.arguments } : item;
+    }
+    return items;
   }
 
   private openItem(kind: Open["kind"], out: SseFrame[]): void {
