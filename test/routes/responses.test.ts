@@ -148,6 +148,30 @@ describe("stored responses", () => {
     expect((await call(`/v1/responses/${created.id}`, { method: "DELETE" })).status).toBe(404);
   });
 
+  test("input_items: before goes back a page, in either order; a cursor naming nothing is an empty page", async () => {
+    const { call } = makeTestApp();
+    const input = ["m0", "m1", "m2", "m3", "m4"].map((t) => ({ role: "user", content: t }));
+    const { id } = await (await create(call, { input })).json();
+    const page = async (q: string) => {
+      const p = await (await call(`/v1/responses/${id}/input_items?${q}`)).json();
+      return { texts: p.data.map((i: { content: Array<{ text: string }> }) => i.content[0]!.text), p };
+    };
+    const p1 = await page("limit=2");
+    const p2 = await page(`limit=2&after=${p1.p.last_id}`);
+    const p3 = await page(`limit=2&after=${p2.p.last_id}`);
+    expect([p1.texts, p2.texts, p3.texts]).toEqual([["m4", "m3"], ["m2", "m1"], ["m0"]]);
+    const back = await page(`limit=2&before=${p3.p.first_id}`);
+    expect(back.texts).toEqual(["m2", "m1"]);
+    expect(back.p.has_more).toBe(true);
+    const first = await page(`limit=2&before=${back.p.first_id}`);
+    expect(first.texts).toEqual(["m4", "m3"]);
+    expect(first.p.has_more).toBe(false);
+    const asc = await page("order=asc");
+    const last = asc.p.data[4].id as string;
+    expect((await page(`order=asc&limit=2&before=${last}`)).texts).toEqual(["m2", "m3"]);
+    for (const q of ["after=msg_nothing", "before=msg_nothing"]) expect((await page(q)).texts).toEqual([]);
+  });
+
   test("store: false keeps nothing; it cannot be retrieved or continued", async () => {
     const { call } = makeTestApp();
     const r = await (await create(call, { input: "hi", store: false })).json();

@@ -69,7 +69,11 @@ for (const [base, params] of [
     );
 }
 
-/** OpenAI's list page: newest first by default, `after`/`before` an item id, `limit` ≤ 100. */
+/**
+ * OpenAI's list page: newest first by default, `limit` ≤ 100; `after` an item id → the page after
+ * it, `before` → the page just before it (going back), both in the list's order. A cursor that
+ * names no item of the list → an empty page.
+ */
 function pageOf(items: Json[], q: { order?: "asc" | "desc"; limit?: string; after?: string; before?: string }) {
   let list = q.order === "asc" ? [...items] : [...items].reverse();
   if (q.after) {
@@ -78,10 +82,12 @@ function pageOf(items: Json[], q: { order?: "asc" | "desc"; limit?: string; afte
   }
   if (q.before) {
     const at = list.findIndex((it) => it.id === q.before);
-    list = at >= 0 ? list.slice(0, at) : list;
+    list = at >= 0 ? list.slice(0, at) : [];
   }
   const limit = q.limit === undefined ? 20 : Number(q.limit);
-  const data = list.slice(0, limit);
+  // Going back, the page is the `limit` items nearest the cursor; `has_more` says more lie beyond
+  // the page in the direction of travel, as it does going forward.
+  const data = q.before && !q.after ? list.slice(Math.max(0, list.length - limit)) : list.slice(0, limit);
   return {
     object: "list" as const,
     data,
