@@ -73,6 +73,32 @@ describe("allowlists", () => {
     expect(embeddings.status).toBe(403);
   });
 
+  test("a stored response under /genai/{alias}/v1: another alias is a 403 and an unknown one a 404, nothing deleted", async () => {
+    const { call } = teamApp(); // its own, so the key's rpm is not spent by the tests above
+    const created = await call("/v1/responses", {
+      method: "POST",
+      headers: auth("key-a"),
+      json: { model: "llama", input: "hi" },
+    });
+    const { id } = await created.json();
+    for (const [alias, status] of [
+      ["gpt5", 403],
+      ["no-such-alias", 404],
+    ] as const) {
+      for (const [method, path] of [
+        ["GET", `/genai/${alias}/v1/responses/${id}`],
+        ["GET", `/genai/${alias}/v1/responses/${id}/input_items`],
+        ["DELETE", `/genai/${alias}/v1/responses/${id}`],
+      ] as const) {
+        const r = await call(path, { method, headers: auth("key-a") });
+        expect({ method, path, status: r.status }).toEqual({ method, path, status });
+        expect((await r.json()).error).toBeDefined();
+      }
+    }
+    expect((await call(`/genai/llama/v1/responses/${id}`, { headers: auth("key-a") })).status).toBe(200);
+    expect((await call(`/v1/responses/${id}`, { headers: auth("key-a") })).status).toBe(200);
+  });
+
   test("/v1/models lists only what the key may use; API_KEY keys see everything", async () => {
     const ids = async (key: string) =>
       ((await (await call("/v1/models", { headers: auth(key) })).json()).data as Rec[]).map((m) => m.id);

@@ -38,15 +38,19 @@ for (const [path, from] of [
   );
 }
 
-for (const [base, params] of [
-  ["/v1/responses", ResponseIdParams],
-  ["/genai/:alias/v1/responses", AliasResponseIdParams],
+// Under `/genai/{alias}/v1` the path's alias is resolved as on every route there (404 unknown,
+// 403 not the key's), though what is stored is found by the caller's key and the id alone.
+for (const [base, params, alias] of [
+  ["/v1/responses", ResponseIdParams, undefined],
+  ["/genai/:alias/v1/responses", AliasResponseIdParams, "path"],
 ] as const) {
+  const named = alias ? { alias } : {};
   responsesRoutes
     .get(
       `${base}/:id`,
       async ({ storedResponses, call, params }) => (await storedResponses.get(call.owner, params.id)).response,
       {
+        ...named,
         params,
         detail: { summary: "A stored response (404 when unknown, expired or another API key's)", tags },
       },
@@ -57,7 +61,7 @@ for (const [base, params] of [
         await storedResponses.delete(call.owner, params.id);
         return { id: params.id, object: "response" as const, deleted: true as const };
       },
-      { params, detail: { summary: "Delete a stored response", tags } },
+      { ...named, params, detail: { summary: "Delete a stored response", tags } },
     )
     .get(
       `${base}/:id/input_items`,
@@ -65,7 +69,12 @@ for (const [base, params] of [
         const { input } = await storedResponses.get(call.owner, params.id);
         return pageOf(input, query);
       },
-      { params, query: InputItemsQuery, detail: { summary: "The input items of a stored response, paged", tags } },
+      {
+        ...named,
+        params,
+        query: InputItemsQuery,
+        detail: { summary: "The input items of a stored response, paged", tags },
+      },
     );
 }
 
