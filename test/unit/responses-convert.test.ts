@@ -211,6 +211,30 @@ describe("items and fields", () => {
     expect(convert(base({ tools: [{ type: "tool_search" }] })).plan.ignored).toEqual(["tool_search"]);
   });
 
+  test("a tool loaded twice (two searches, or deferred in tools) is offered once, as last loaded; two in tools is a 400", () => {
+    const weather = (description: string) => ({
+      type: "function",
+      name: "get_weather",
+      description,
+      parameters: { type: "object" },
+    });
+    const twice = planTools([{ type: "tool_search", execution: "client" }], undefined, false, [
+      weather("first"),
+      weather("second"),
+    ]);
+    expect(twice.offered.map((t) => [t.function.name, t.function.description])).toEqual([
+      ["tool_search", expect.any(String)],
+      ["get_weather", "second"],
+    ]);
+    const deferred = planTools([{ ...weather("deferred"), defer_loading: true }], undefined, false, [
+      weather("loaded"),
+    ]);
+    expect(deferred.offered.map((t) => t.function.description)).toEqual(["loaded"]);
+    expect(deferred.calls.get("get_weather")).toEqual({ kind: "function", name: "get_weather" });
+    const err = apiError(() => planTools([weather("a"), weather("b")], undefined, false));
+    expect([err.param, err.code]).toEqual(["tools[1]", "duplicate_tool"]);
+  });
+
   test("tool_choice: a named function (also inside a namespace), allowed_tools narrows the offer", () => {
     const tools = [
       { type: "function", name: "a", parameters: { type: "object" } },

@@ -53,17 +53,25 @@ export function planTools(
   loaded: unknown[] = [],
 ): ToolPlan {
   const plan: ToolPlan = { offered: [], calls: new Map(), ignored: [] };
-  const add = (name: string, tool: ClientTool, fn: Omit<FunctionTool["function"], "name">, param: string) => {
-    if (plan.calls.has(name))
-      throw badRequest(`Two tools are offered under the name '${name}'`, param, "duplicate_tool");
-    plan.calls.set(name, tool);
-    plan.offered.push({ type: "function", function: { name, ...fn } });
-  };
+  const adder =
+    (reloadable: boolean): Add =>
+    (name, tool, fn, param) => {
+      const offered: FunctionTool = { type: "function", function: { name, ...fn } };
+      if (plan.calls.has(name)) {
+        if (!reloadable) throw badRequest(`Two tools are offered under the name '${name}'`, param, "duplicate_tool");
+        // Loaded again — two searches found it, or `tools` listed it deferred — and replayed with
+        // every later turn, so never an error: offered once, as it was last loaded.
+        plan.offered[plan.offered.findIndex((o) => o.function.name === name)] = offered;
+      } else {
+        plan.offered.push(offered);
+      }
+      plan.calls.set(name, tool);
+    };
   const all = [
-    ...(tools ?? []).map((t, i) => [t, `tools[${i}]`] as const),
-    ...loaded.map((t) => [t, "input"] as const),
+    ...(tools ?? []).map((t, i) => [t, `tools[${i}]`, adder(false)] as const),
+    ...loaded.map((t) => [t, "input", adder(true)] as const),
   ];
-  for (const [raw, param] of all) {
+  for (const [raw, param, add] of all) {
     if (!isRec(raw) || typeof raw.type !== "string")
       throw badRequest(`'${param}' must be a tool object with a type`, param);
     switch (raw.type) {
