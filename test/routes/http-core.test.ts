@@ -62,6 +62,50 @@ describe("auth plugin", () => {
     expect(r.headers.get("access-control-allow-origin")).toBe("*");
     expect(r.headers.get("access-control-allow-credentials")).not.toBe("true");
   });
+
+  test("a preflight allows the headers the SDKs send from a browser; authorization is named, not left to *", async () => {
+    const r = await call("/v1/messages", {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers":
+          "anthropic-version,anthropic-dangerous-direct-browser-access,x-stainless-os,content-type,x-api-key",
+      },
+    });
+    const allowed = (r.headers.get("access-control-allow-headers") ?? "").split(",").map((h) => h.trim());
+    expect(allowed).toContain("*");
+    expect(allowed).toContain("authorization");
+  });
+
+  test("preflights leave the active-requests gauge where it was", async () => {
+    // A /metrics request is counted until its after-response hook has run, a moment after its
+    // answer: read until the gauge settles.
+    const settled = async () => {
+      let last = Number.NaN;
+      for (let i = 0; i < 50; i++) {
+        const text = await (await call("/metrics", { headers: { authorization: "Bearer key-one" } })).text();
+        const now = Number(
+          text
+            .split("\n")
+            .find((l) => l.startsWith("ocigenai_active_requests "))!
+            .split(" ")[1],
+        );
+        if (now === last) return now;
+        last = now;
+        await Bun.sleep(20);
+      }
+      return last;
+    };
+    const before = await settled();
+    for (let i = 0; i < 5; i++) {
+      await call("/v1/responses", {
+        method: "OPTIONS",
+        headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+      });
+    }
+    expect(await settled()).toBe(before);
+  });
 });
 
 describe("CORS_ORIGINS", () => {

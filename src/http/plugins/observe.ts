@@ -17,7 +17,7 @@ export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedg
     const route = call.route?.pattern ?? "unmatched";
     const upstream = o.ledger.take(call.id);
     const tokens = call.usage && { prompt: call.usage.inputTokens, completion: call.usage.outputTokens };
-    o.metrics.activeRequests.dec();
+    if (counted(method)) o.metrics.activeRequests.dec();
     o.metrics.request(route, call.alias, status, seconds);
     if (tokens) o.metrics.tokens(call.alias, tokens.prompt, tokens.completion);
     if (call.firstTokenMs !== undefined) o.metrics.timeToFirstToken(call.alias, call.firstTokenMs / 1000);
@@ -42,7 +42,9 @@ export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedg
   };
   return new Elysia({ name: "observe" })
     .use(context)
-    .onRequest(() => o.metrics.activeRequests.inc())
+    .onRequest(({ request }) => {
+      if (counted(request.method)) o.metrics.activeRequests.inc();
+    })
     .onAfterResponse(({ call, request, set, responseValue }) => {
       if (!call) return;
       call.status ??=
@@ -52,5 +54,12 @@ export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedg
     })
     .as("global");
 }
+
+/**
+ * A CORS preflight (every OPTIONS) is answered by the CORS plugin's request hook, before routing,
+ * and Elysia runs no after-response hook for an answer given there: it is neither logged nor
+ * counted as active, or the gauge would climb by one with each.
+ */
+const counted = (method: string) => method !== "OPTIONS";
 
 const round = (n: number) => Math.round(n * 10) / 10;
