@@ -185,6 +185,25 @@ describe.each(responsesModes(env).map((m) => [m.name, m] as const))("Anthropic S
     if (mode.real) expect(oci[0]!.isStream).toBe(true);
   });
 
+  test("arguments OCI sends that are not a JSON object: the stream's finalMessage and create give the same input", async () => {
+    if (!mode.real) return; // TEST_MODE's calls are made from the schema, always an object
+    const bad = { ...OCI_WEATHER_CALL, arguments: '{"city": Paris}' };
+    const ask = {
+      model: MODEL,
+      max_tokens: 256,
+      tools: [weatherTool],
+      messages: [{ role: "user" as const, content: "Weather?" }],
+    };
+    mode.scriptToolCall(bad);
+    const streamed = await client.messages.stream(ask).finalMessage();
+    mode.scriptToolCall(bad);
+    const whole = await client.messages.create(ask);
+    const input = (m: { content: unknown[] }) =>
+      (m.content.find((b) => (b as ToolUseBlock).type === "tool_use") as ToolUseBlock).input;
+    expect(input(streamed)).toEqual({ input: '{"city": Paris}' });
+    expect(input(whole)).toEqual(input(streamed));
+  });
+
   test("count_tokens: an estimate of the input, without calling OCI", async () => {
     const small = await client.messages.countTokens({ model: MODEL, messages: [{ role: "user", content: "Hi" }] });
     const big = await client.messages.countTokens({

@@ -78,13 +78,46 @@ describe("MessageStreamWriter", () => {
       [0, { type: "thinking_delta", thinking: "Let me " }],
       [0, { type: "thinking_delta", thinking: "check." }],
       [1, { type: "text_delta", text: "Checking." }],
-      [2, { type: "input_json_delta", partial_json: '{"ci' }],
-      [2, { type: "input_json_delta", partial_json: 'ty":"Paris"}' }],
+      // A call's arguments go out whole when it is complete, checked (below).
+      [2, { type: "input_json_delta", partial_json: '{"city":"Paris"}' }],
       [3, { type: "input_json_delta", partial_json: "{}" }],
     ]);
     // Every block opened is stopped, in order, before the message ends.
     expect(out.filter((e) => e.type === "content_block_stop").map((e) => e.index)).toEqual([0, 1, 2, 3]);
     expect((out.at(-2)!.delta as { stop_reason: string }).stop_reason).toBe("tool_use");
+  });
+
+  test.each([
+    ['{"city": Paris}', { input: '{"city": Paris}' }],
+    ['"Paris"', { input: "Paris" }],
+    ["[1,2]", { input: [1, 2] }],
+    ['{"city": "Paris"}', { city: "Paris" }],
+    ["   ", undefined],
+  ])("arguments %j stream as the object a whole answer carries", (args, input) => {
+    const out = run([
+      ev.toolCall(0, "call_a", "get_weather", args.slice(0, 3)),
+      ev.toolArguments(0, args.slice(3)),
+      ev.finish("tool_calls"),
+    ]);
+    const deltas = out.filter((e) => e.type === "content_block_delta").map((e) => e.delta as { partial_json: string });
+    const whole = toMessage("msg_3", "m", {
+      choices: [
+        {
+          index: 0,
+          text: "",
+          toolCalls: [{ id: "call_a", name: "get_weather", arguments: args }],
+          finishReason: "tool_calls",
+        },
+      ],
+    } as never).content[0] as { input: unknown };
+    if (input === undefined) {
+      expect(deltas).toEqual([]);
+      expect(whole.input).toEqual({});
+    } else {
+      expect(deltas).toHaveLength(1);
+      expect(JSON.parse(deltas[0]!.partial_json)).toEqual(input);
+      expect(whole.input).toEqual(input);
+    }
   });
 
   test("stop reasons: length → max_tokens, content_filter → refusal", () => {
@@ -127,7 +160,22 @@ describe("MessageStreamWriter", () => {
       ],
       stop_reason: "tool_use",
       stop_sequence: null,
-      usage: { input_tokens: 9, output_tokens: 4, cache_read_input_tokens: 2, cache_creation_input_tokens: 0 },
+      // Anthropic's input_tokens leaves out what was read from the cache: 9 prompt tokens, 2 cached.
+      usage: { input_tokens: 7, output_tokens: 4, cache_read_input_tokens: 2, cache_creation_input_tokens: 0 },
+    });
+  });
+
+  test("a stream's usage counts the cached tokens once, as a whole answer's does", () => {
+    const out = run([
+      ev.text("x"),
+      ev.finish("stop"),
+      { type: "usage", usage: { inputTokens: 10000, outputTokens: 5, totalTokens: 10005, cachedInputTokens: 9000 } },
+    ]);
+    expect(out.at(-2)!.usage).toEqual({
+      input_tokens: 1000,
+      output_tokens: 5,
+      cache_read_input_tokens: 9000,
+      cache_creation_input_tokens: 0,
     });
   });
 

@@ -58,11 +58,16 @@ export function stopReason(finish: FinishReason | undefined): StopReason {
   }
 }
 
+/**
+ * Anthropic's `input_tokens` is the part of the prompt not read from a cache (clients add the
+ * three input fields up for the context they hold); OCI's prompt tokens include the cached ones.
+ */
 export function anthropicUsage(u: TokenUsage | undefined): AnthropicUsage {
+  const cached = u?.cachedInputTokens ?? 0;
   return {
-    input_tokens: u?.inputTokens ?? 0,
+    input_tokens: Math.max(0, (u?.inputTokens ?? 0) - cached),
     output_tokens: u?.outputTokens ?? 0,
-    cache_read_input_tokens: u?.cachedInputTokens ?? 0,
+    cache_read_input_tokens: cached,
     cache_creation_input_tokens: 0,
   };
 }

@@ -2,9 +2,9 @@ import type { AgentTurn, ChatEvent, FinishReason, TokenUsage } from "../../chat/
 import { ApiError } from "../../errors/api-error";
 import { anthropicEnvelope } from "../../errors/envelopes";
 import type { SseFrame } from "../../http/sse";
-import { type AnthropicMessage, agentField, anthropicUsage, stopReason, toolUseId } from "./render-message";
+import { type AnthropicMessage, agentField, anthropicUsage, stopReason, toolInput, toolUseId } from "./render-message";
 
-type Open = { kind: "text" | "thinking" } | { kind: "tool"; call: number };
+type Open = { kind: "text" | "thinking" } | { kind: "tool"; call: number; args: string };
 
 /** The `ping` Anthropic's clients expect on a quiet stream (instead of a comment). */
 export const PING: SseFrame = { event: "ping", data: { type: "ping" } };
@@ -17,8 +17,8 @@ export function anthropicErrorFrame(e: ApiError): SseFrame {
 /**
  * The core's events → Anthropic's stream (docs/api/anthropic.md#streaming): `message_start`,
  * then per content block `content_block_start`, its deltas (`text_delta` as OCI sends the text,
- * `thinking_delta`, `input_json_delta` with the call's argument fragments) and
- * `content_block_stop`, and last `message_delta` (stop reason and usage) and `message_stop`.
+ * `thinking_delta`, and a call's arguments as one `input_json_delta` when the call is complete)
+ * and `content_block_stop`, and last `message_delta` (stop reason and usage) and `message_stop`.
  * One block is open at a time, as in Anthropic's stream. Pure; one instance per stream.
  */
 export class MessageStreamWriter {
@@ -57,7 +57,7 @@ export class MessageStreamWriter {
       case "tool_call":
         this.openBlock(
           out,
-          { kind: "tool", call: ev.index },
+          { kind: "tool", call: ev.index, args: ev.arguments },
           {
             type: "tool_use",
             id: toolUseId(ev.id),
@@ -65,11 +65,10 @@ export class MessageStreamWriter {
             input: {},
           },
         );
-        if (ev.arguments) out.push(this.jsonDelta(ev.arguments));
         return out;
       case "tool_arguments":
         if (this.open?.kind === "tool" && this.open.call === ev.index) {
-          if (ev.arguments) out.push(this.jsonDelta(ev.arguments));
+          this.open.args += ev.arguments;
           return out;
         }
         if (this.closedCalls.has(ev.index)) {
@@ -121,7 +120,10 @@ export class MessageStreamWriter {
 
   private closeBlock(out: SseFrame[]): void {
     if (!this.open) return;
-    if (this.open.kind === "tool") this.closedCalls.add(this.open.call);
+    if (this.open.kind === "tool") {
+      this.closedCalls.add(this.open.call);
+      if (this.open.args.trim()) out.push(this.jsonDelta(checkedArguments(this.open.args)));
+    }
     out.push(this.event("content_block_stop", { index: this.index }));
     this.open = undefined;
   }
@@ -136,4 +138,19 @@ export class MessageStreamWriter {
   private event(type: string, body: Record<string, unknown>): SseFrame {
     return { event: type, data: { type, ...body } };
   }
+}
+
+/**
+ * A call's arguments as Anthropic's clients parse them at the block's end: the model's text when
+ * it is a JSON object, else the object a whole answer would carry (`toolInput`). Models on OCI do
+ * write arguments that are not JSON now and then; streamed as they came, the SDK's stream fails
+ * on them where its `create()` gets an object. Held to the call's end for that: the client could
+ * not use the call before then anyway.
+ */
+function checkedArguments(args: string): string {
+  try {
+    const v: unknown = JSON.parse(args);
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) return args;
+  } catch {}
+  return JSON.stringify(toolInput(args));
 }
