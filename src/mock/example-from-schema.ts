@@ -6,8 +6,21 @@
  */
 type Schema = Record<string, unknown>;
 
-export function exampleFromSchema(schema: unknown, root: unknown = schema, depth = 0): unknown {
-  if (depth > 12 || typeof schema !== "object" || schema === null) return null;
+/**
+ * What one example may cost, whatever the client's schema asks (`minItems: 100000000`, arrays
+ * of arrays): the mock answers many clients from one event loop. Past these, the example is
+ * smaller than the schema wants — an answer TEST_MODE gives at once instead of not at all.
+ */
+const MAX_ITEMS = 64;
+const MAX_STRING = 4096;
+const MAX_VALUES = 10_000;
+
+export function exampleFromSchema(schema: unknown, root: unknown = schema): unknown {
+  return example(schema, root, 0, { left: MAX_VALUES });
+}
+
+function example(schema: unknown, root: unknown, depth: number, budget: { left: number }): unknown {
+  if (depth > 12 || typeof schema !== "object" || schema === null || budget.left-- <= 0) return null;
   let s = schema as Schema;
   if (typeof s.$ref === "string") {
     const target = resolveRef(root, s.$ref);
@@ -20,12 +33,12 @@ export function exampleFromSchema(schema: unknown, root: unknown = schema, depth
   if (Array.isArray(s.allOf) && s.allOf.length > 0) {
     const merged: Schema = {};
     for (const part of s.allOf as Schema[]) mergeInto(merged, resolveIfRef(root, part));
-    return exampleFromSchema({ ...merged, ...withoutKeys(s, ["allOf"]) }, root, depth + 1);
+    return example({ ...merged, ...withoutKeys(s, ["allOf"]) }, root, depth + 1, budget);
   }
   const alt = (Array.isArray(s.anyOf) && s.anyOf) || (Array.isArray(s.oneOf) && s.oneOf);
   if (alt && alt.length > 0) {
     const pick = (alt as Schema[]).find((a) => a?.type !== "null") ?? alt[0];
-    return exampleFromSchema(pick, root, depth + 1);
+    return example(pick, root, depth + 1, budget);
   }
   const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
   switch (type) {
@@ -33,17 +46,18 @@ export function exampleFromSchema(schema: unknown, root: unknown = schema, depth
     case undefined: {
       const props = (s.properties ?? {}) as Record<string, unknown>;
       if (type === undefined && Object.keys(props).length === 0)
-        return s.items ? exampleFromSchema({ ...s, type: "array" }, root, depth + 1) : {};
+        return s.items ? example({ ...s, type: "array" }, root, depth + 1, budget) : {};
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(props)) out[k] = exampleFromSchema(v, root, depth + 1);
+      for (const [k, v] of Object.entries(props)) out[k] = example(v, root, depth + 1, budget);
       return out;
     }
     case "array": {
       const min = typeof s.minItems === "number" ? s.minItems : 1;
       const max = typeof s.maxItems === "number" ? s.maxItems : Infinity;
-      return Array.from({ length: Math.min(Math.max(min, 1), max) }, () =>
-        exampleFromSchema(s.items ?? {}, root, depth + 1),
-      );
+      const length = Math.min(Math.max(min, 1), max, MAX_ITEMS);
+      const out: unknown[] = [];
+      while (out.length < length && budget.left > 0) out.push(example(s.items ?? {}, root, depth + 1, budget));
+      return out;
     }
     case "string":
       return exampleString(s);
@@ -68,7 +82,7 @@ function exampleString(s: Schema): string {
   if (s.format === "uuid") return "00000000-0000-4000-8000-000000000000";
   const min = typeof s.minLength === "number" ? s.minLength : 0;
   const max = typeof s.maxLength === "number" ? s.maxLength : Infinity;
-  return min > 0 ? "x".repeat(min) : "example".slice(0, Math.min(7, max));
+  return min > 0 ? "x".repeat(Math.min(min, MAX_STRING)) : "example".slice(0, Math.min(7, max));
 }
 
 /**

@@ -134,4 +134,30 @@ describe("exampleFromSchema: results satisfy their schema", () => {
       additionalProperties: false,
     });
   });
+
+  test("a schema asking for huge values gets a bounded example at once, not a stalled server or a RangeError", () => {
+    const arrays = exampleFromSchema({
+      type: "object",
+      properties: { a: { type: "array", items: { type: "string" }, minItems: 100_000_000 } },
+    }) as { a: string[] };
+    expect(arrays.a.length).toBeGreaterThan(0);
+    expect(arrays.a.length).toBeLessThanOrEqual(64);
+    expect(() => exampleFromSchema({ type: "array", minItems: 1e10 })).not.toThrow();
+    expect((exampleFromSchema({ type: "string", minLength: 1e12 }) as string).length).toBeLessThanOrEqual(4096);
+    // Arrays of arrays of arrays …: the example as a whole has a bound, not each level.
+    let nested: Record<string, unknown> = { type: "string" };
+    for (let i = 0; i < 10; i++) nested = { type: "array", items: nested, minItems: 50 };
+    expect(JSON.stringify(exampleFromSchema(nested)).length).toBeLessThan(200_000);
+  });
+
+  test("within the bounds, minItems and minLength are met", () => {
+    satisfies({
+      type: "object",
+      properties: {
+        a: { type: "array", items: { type: "integer" }, minItems: 40 },
+        s: { type: "string", minLength: 300 },
+      },
+      required: ["a", "s"],
+    });
+  });
 });
