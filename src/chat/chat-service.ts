@@ -6,7 +6,7 @@ import type { Logger } from "../observability/logger";
 import type { OciTransport } from "../oci/transport";
 import type { Pools } from "../pools/pools";
 import type { MemberLease } from "../pools/route-pool";
-import { materializeImages } from "./materialize-images";
+import { checkMedia, materializeImages } from "./materialize-images";
 import { runModelChat } from "./model-chat";
 import type { ChatOutcome } from "./outcome";
 import { committedStream } from "./pooled-stream";
@@ -55,6 +55,17 @@ export class ChatService {
     if (call.alias.type !== "pool")
       return runModelChat(deps.transport, { ...call, request, log: deps.log }, deps.limits.maxSchemaNodes);
     return deps.pools.run(call.alias, call, (member, lease) => this.onMember(call, member, request, lease));
+  }
+
+  /**
+   * What `run` refuses before anything is fetched or OCI is asked — an alias that does not chat,
+   * media parts of the wrong form or too many — without doing either: count_tokens answers an
+   * estimate for the requests `/v1/messages` would take, and the same 400 for the others.
+   */
+  check(alias: ModelAlias, request: ChatRequest): void {
+    if (alias.type === "agent") return;
+    requireCapability(alias, "chat", "model");
+    checkMedia(request, this.deps.limits);
   }
 
   /**

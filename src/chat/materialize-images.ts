@@ -26,6 +26,9 @@ export interface ImageSources {
 const IMAGE_CONCURRENCY = 4;
 
 type Part = ContentPart;
+
+/** An image given inline: any other data URL in an `image_url` is refused (OCI takes images only there). */
+const IMAGE_DATA_URL = /^data:image\/[a-z0-9.+-]+;base64,/i;
 type Where = { m: number; p: number; param: string };
 
 /** A source referenced once or many times: fetched once, its data URL reused at every place. */
@@ -47,35 +50,8 @@ interface Source {
  * each one goes to OCI): 400 or 413 past either. Messages without such parts come back untouched.
  */
 export async function materializeImages(req: ChatRequest, src: ImageSources, opts: CallOptions): Promise<ChatRequest> {
-  const sources = new Map<string, Source>();
-  let images = 0;
-  let inlineBytes = 0;
-  req.messages.forEach((msg, m) => {
-    if (!Array.isArray(msg.content)) return;
-    msg.content.forEach((part, p) => {
-      const param = `messages[${m}].content[${p}]`;
-      const ref = mediaRef(part, param);
-      if (!ref) return;
-      images++;
-      if (ref.kind === "inline") {
-        inlineBytes += decodedSize(ref.key);
-        return;
-      }
-      const id = `${ref.kind}:${ref.key}`;
-      const s = sources.get(id) ?? { kind: ref.kind, key: ref.key, param: ref.param, places: [] };
-      s.places.push({ m, p, param });
-      sources.set(id, s);
-    });
-  });
-  if (images > src.maxImages) {
-    throw badRequest(
-      `This request holds ${images} images, files and audio parts; at most ${src.maxImages} are allowed per request (MAX_IMAGES_PER_REQUEST)`,
-      "messages",
-      "too_many_images",
-    );
-  }
+  const { sources, inlineBytes } = checkMedia(req, src);
   let spent = inlineBytes;
-  if (spent > src.maxImageBytes) throw tooMuchImage(src.maxImageBytes);
   if (sources.size === 0) return req;
 
   const distinct = [...sources.values()];
@@ -101,6 +77,47 @@ export async function materializeImages(req: ChatRequest, src: ImageSources, opt
     }
   });
   return { ...req, messages };
+}
+
+/**
+ * The request's media parts checked as they are before anything is fetched: each one's form, how
+ * many there are, the inline bytes. Pure: count_tokens runs it alone, so an estimate refuses what
+ * `/v1/messages` would refuse before fetching. Returns what is left to fetch, each distinct
+ * source once with every place that names it.
+ */
+export function checkMedia(
+  req: ChatRequest,
+  limits: Pick<ImageSources, "maxImages" | "maxImageBytes">,
+): { sources: Map<string, Source>; inlineBytes: number } {
+  const sources = new Map<string, Source>();
+  let images = 0;
+  let inlineBytes = 0;
+  req.messages.forEach((msg, m) => {
+    if (!Array.isArray(msg.content)) return;
+    msg.content.forEach((part, p) => {
+      const param = `messages[${m}].content[${p}]`;
+      const ref = mediaRef(part, param);
+      if (!ref) return;
+      images++;
+      if (ref.kind === "inline") {
+        inlineBytes += decodedSize(ref.key);
+        return;
+      }
+      const id = `${ref.kind}:${ref.key}`;
+      const s = sources.get(id) ?? { kind: ref.kind, key: ref.key, param: ref.param, places: [] };
+      s.places.push({ m, p, param });
+      sources.set(id, s);
+    });
+  });
+  if (images > limits.maxImages) {
+    throw badRequest(
+      `This request holds ${images} images, files and audio parts; at most ${limits.maxImages} are allowed per request (MAX_IMAGES_PER_REQUEST)`,
+      "messages",
+      "too_many_images",
+    );
+  }
+  if (inlineBytes > limits.maxImageBytes) throw tooMuchImage(limits.maxImageBytes);
+  return { sources, inlineBytes };
 }
 
 /**
@@ -133,7 +150,7 @@ function mediaRef(part: Part, param: string): Ref | undefined {
   switch (part.type) {
     case "image_url": {
       const url = part.image_url.url;
-      if (url.startsWith("data:")) return { kind: "inline", key: url, param: `${param}.image_url.url` };
+      if (IMAGE_DATA_URL.test(url)) return { kind: "inline", key: url, param: `${param}.image_url.url` };
       if (url.startsWith("file-")) return { kind: "file", key: url, param: `${param}.image_url.url` };
       if (/^https?:\/\//i.test(url)) return { kind: "remote", key: url, param: `${param}.image_url.url` };
       throw badRequest(

@@ -261,6 +261,40 @@ describe("auth, probes and count_tokens", () => {
   });
 });
 
+describe("count_tokens refuses what /v1/messages refuses before calling OCI", () => {
+  const models = testModels({
+    embed: { id: "cohere.embed-english-v3.0", region: "us-chicago-1", compartmentId: COMPARTMENT },
+  });
+  const { call } = makeTestApp({ models });
+  const image = (source: Rec) => [
+    {
+      role: "user",
+      content: [
+        { type: "text", text: "hi" },
+        { type: "image", source },
+      ],
+    },
+  ];
+  test.each([
+    ["a file:// image URL", { messages: image({ type: "url", url: "file:///etc/passwd" }) }, "image_url.url"],
+    [
+      "an image that is HTML",
+      { messages: image({ type: "base64", media_type: "text/html", data: "AAAA" }) },
+      "image_url.url",
+    ],
+    ["an alias that does not chat", { model: "embed", messages: [{ role: "user", content: "hi" }] }, "embedding alias"],
+  ])("%s: the same 400 from both", async (_what, over, param) => {
+    const body = { model: "llama", max_tokens: 10, ...over };
+    const created = await create(call, body);
+    const counted = await create(call, body, {}, "/v1/messages/count_tokens");
+    expect(created.status).toBe(400);
+    expect(counted.status).toBe(400);
+    const [a, b] = [await created.json(), await counted.json()];
+    expect(b).toEqual(a);
+    expect(JSON.stringify(a)).toContain(param);
+  });
+});
+
 describe("errors in Anthropic's envelope", () => {
   const { call } = makeTestApp();
   test.each([

@@ -91,8 +91,12 @@ function messageStream(out: ChatStream, shell: AnthropicMessage): StreamReply {
   return streamReply(out, frames, anthropicErrorFrame, { keepAlive: PING, opening: writer.start() });
 }
 
-/** `POST /v1/messages/count_tokens`: the estimate of what the request would cost as input. */
-export function countTokens(body: CountTokensRequest, strictTools: boolean): { input_tokens: number } {
-  const { request } = convertToChatRequest(body, { strictTools });
+/**
+ * `POST /v1/messages/count_tokens`: the estimate of what the request would cost as input, after
+ * the checks `/v1/messages` makes before calling OCI.
+ */
+export function countTokens(deps: MessagesDeps, alias: ModelAlias, body: CountTokensRequest): { input_tokens: number } {
+  const { request } = convertToChatRequest(body, { strictTools: deps.strictTools });
+  deps.chat.check(alias, request);
   return { input_tokens: estimateInputTokens(request) };
 }

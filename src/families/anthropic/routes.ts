@@ -39,13 +39,18 @@ for (const [base, from] of [
         },
       },
     )
-    .post(`${base}/count_tokens`, ({ settings, body }) => countTokens(body, settings.strictTools), {
-      alias: from,
-      body: CountTokensRequest,
-      parse: "json",
-      detail: {
-        summary: "Estimate the input tokens of a Messages request (about 4 characters per token; OCI has no tokenizer)",
-        tags,
+    .post(
+      `${base}/count_tokens`,
+      ({ chat, settings, body, alias }) => countTokens({ chat, strictTools: settings.strictTools }, alias, body),
+      {
+        alias: from,
+        body: CountTokensRequest,
+        parse: "json",
+        detail: {
+          summary:
+            "Estimate the input tokens of a Messages request (about 4 characters per token; OCI has no tokenizer)",
+          tags,
+        },
       },
-    });
+    );
 }
