@@ -407,7 +407,10 @@ describe("unsupported parameters → 400 with param and code unsupported_paramet
     ["top_logprobs", { top_logprobs: 0 }],
     ["logit_bias", { logit_bias: { "50256": -100 } }],
     ["tool_choice", { tool_choice: "required" }],
-    ["tool_choice", { tool_choice: "none" }],
+    [
+      "tool_choice",
+      { tool_choice: "none", tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }] },
+    ],
     ["tool_choice", { tool_choice: { type: "function", function: { name: "get_weather" } } }],
     ["parallel_tool_calls", { parallel_tool_calls: false }],
     ["reasoning_effort", { reasoning_effort: "high" }],
@@ -428,6 +431,15 @@ describe("unsupported parameters → 400 with param and code unsupported_paramet
   test("the values COHERE can honour are accepted", () => {
     const body = wire({ n: 1, logprobs: false, tool_choice: "auto", parallel_tool_calls: true });
     expect(body).toEqual({ apiFormat: "COHERE", message: "hi", maxTokens: 2048, isStream: false });
+  });
+
+  test("tool_choice none with no tool offered asks nothing: accepted and left out", () => {
+    expect(wire({ tool_choice: "none" })).toEqual({
+      apiFormat: "COHERE",
+      message: "hi",
+      maxTokens: 2048,
+      isStream: false,
+    });
   });
 
   test("tool_choice auto with tools is accepted", () => {

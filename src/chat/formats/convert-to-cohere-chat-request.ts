@@ -32,7 +32,12 @@ export function convertToCohereChatRequest(
     ["logprobs", (v) => v === true, "return no log probabilities"],
     ["top_logprobs", whenSet, "return no log probabilities"],
     ["logit_bias", whenSet, "take no logit_bias"],
-    ["tool_choice", (v) => v !== "auto", "only choose tools automatically (tool_choice 'auto')"],
+    // 'none' with no tool offered asks nothing a COHERE model cannot do.
+    [
+      "tool_choice",
+      (v) => v !== "auto" && !(v === "none" && !req.tools?.length),
+      "only choose tools automatically (tool_choice 'auto')",
+    ],
     ["parallel_tool_calls", (v) => v === false, "may always call several tools at once"],
     ["reasoning_effort", whenSet, "take no reasoning_effort"],
     ["verbosity", whenSet, "take no verbosity"],
