@@ -181,6 +181,37 @@ describe("blocks", () => {
   });
 });
 
+describe("assistant text blocks", () => {
+  test("text around tool calls stays in separate parts; one block stays a string", () => {
+    const turn = (content: unknown[]) =>
+      convert(
+        base({
+          messages: [
+            { role: "user", content: "a" },
+            { role: "assistant", content },
+          ],
+        } as never),
+      ).request.messages[1]!;
+    const two = turn([
+      { type: "text", text: "First I will check A." },
+      { type: "tool_use", id: "t1", name: "check", input: { x: "A" } },
+      { type: "text", text: "Then B." },
+      { type: "tool_use", id: "t2", name: "check", input: { x: "B" } },
+    ]);
+    expect(two.content).toEqual([
+      { type: "text", text: "First I will check A." },
+      { type: "text", text: "Then B." },
+    ]);
+    expect(two.tool_calls?.map((c) => c.id)).toEqual(["t1", "t2"]);
+    expect(
+      turn([
+        { type: "text", text: "Only this." },
+        { type: "text", text: "" },
+      ]).content,
+    ).toBe("Only this.");
+  });
+});
+
 describe("settings", () => {
   test("stop_sequences, sampling, thinking budgets, output_config format", () => {
     const { request } = convert(

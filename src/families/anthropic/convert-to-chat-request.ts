@@ -115,13 +115,13 @@ function addAssistant(messages: ChatMessage[], content: string | Json[], param: 
     messages.push({ role: "assistant", content });
     return;
   }
-  let text = "";
+  const texts: string[] = [];
   const calls: ChatToolCall[] = [];
   content.forEach((b, j) => {
     const p = `${param}.content[${j}]`;
     switch (b.type) {
       case "text":
-        text += typeof b.text === "string" ? b.text : "";
+        if (typeof b.text === "string" && b.text !== "") texts.push(b.text);
         return;
       case "tool_use": {
         const id = need(b, "id", p);
@@ -134,10 +134,12 @@ function addAssistant(messages: ChatMessage[], content: string | Json[], param: 
         throw unknownBlock(b, p, "an assistant");
     }
   });
-  if (text === "" && calls.length === 0) return; // only thinking or server-tool blocks
+  if (texts.length === 0 && calls.length === 0) return; // only thinking or server-tool blocks
   messages.push({
     role: "assistant",
-    content: text === "" ? null : text,
+    // Blocks stay apart (text before a tool call and text after it), as they were written: one
+    // string would run "…check A.Then B." together.
+    content: texts.length === 0 ? null : texts.length === 1 ? texts[0]! : texts.map((text) => ({ type: "text", text })),
     ...(calls.length ? { tool_calls: calls } : {}),
   });
 }
