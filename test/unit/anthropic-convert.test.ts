@@ -278,6 +278,11 @@ describe("settings", () => {
 describe("bad input → 400 naming the place", () => {
   test.each([
     [
+      "a tool whose type is not a string",
+      { tools: [{ type: null, name: "x", input_schema: { type: "object" } }] },
+      "tools[0].type",
+    ],
+    [
       "document block without a source type",
       { messages: [{ role: "user", content: [{ type: "document", source: {} }] }] },
       "messages[0].content[0].source.type",

@@ -214,6 +214,8 @@ function planTools(tools: unknown[] | undefined, strict: boolean): { offered: Fu
   (tools ?? []).forEach((t, i) => {
     const param = `tools[${i}]`;
     if (!isRec(t)) throw badRequest(`'${param}' must be a tool object`, param);
+    if (t.type !== undefined && typeof t.type !== "string")
+      throw badRequest(`'${param}.type' must be a string ('custom', or one of Anthropic's tools)`, `${param}.type`);
     if (t.type !== undefined && t.type !== "custom") {
       const type = String(t.type);
       if (strict) {
