@@ -276,11 +276,15 @@ describe("count_tokens refuses what /v1/messages refuses before calling OCI", ()
     },
   ];
   test.each([
-    ["a file:// image URL", { messages: image({ type: "url", url: "file:///etc/passwd" }) }, "image_url.url"],
+    [
+      "a file:// image URL",
+      { messages: image({ type: "url", url: "file:///etc/passwd" }) },
+      "messages[0].content[1].source.url",
+    ],
     [
       "an image that is HTML",
       { messages: image({ type: "base64", media_type: "text/html", data: "AAAA" }) },
-      "image_url.url",
+      "messages[0].content[1].source.media_type",
     ],
     ["an alias that does not chat", { model: "embed", messages: [{ role: "user", content: "hi" }] }, "embedding alias"],
   ])("%s: the same 400 from both", async (_what, over, param) => {

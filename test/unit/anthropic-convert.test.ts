@@ -278,6 +278,45 @@ describe("settings", () => {
 describe("bad input → 400 naming the place", () => {
   test.each([
     [
+      "an image that is not one",
+      {
+        messages: [
+          {
+            role: "user",
+            content: [{ type: "image", source: { type: "base64", media_type: "text/html", data: "AAAA" } }],
+          },
+        ],
+      },
+      "messages[0].content[0].source.media_type",
+    ],
+    [
+      "an image URL that is not http(s)",
+      {
+        messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url: "file:///etc/passwd" } }] }],
+      },
+      "messages[0].content[0].source.url",
+    ],
+    [
+      "an image a tool returned that is not one, named where the client put it",
+      {
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: [{ type: "tool_use", id: "x", name: "t", input: {} }] },
+          {
+            role: "user",
+            content: [
+              {
+                type: "tool_result",
+                tool_use_id: "x",
+                content: [{ type: "image", source: { type: "base64", media_type: "text/html", data: "AAAA" } }],
+              },
+            ],
+          },
+        ],
+      },
+      "messages[2].content[0].content[0].source.media_type",
+    ],
+    [
       "a tool whose type is not a string",
       { tools: [{ type: null, name: "x", input_schema: { type: "object" } }] },
       "tools[0].type",

@@ -6,6 +6,9 @@ type Json = Record<string, unknown>;
 const isRec = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
+const IMAGE_TYPE = /^image\/[a-z0-9.+-]+$/i;
+const HTTP_URL = /^https?:\/\//i;
+
 /** An image block: base64 data becomes a data URL; a URL goes through the same guard as chat's. */
 export function imagePart(b: Json, param: string): ContentPart {
   const source = b.source;
@@ -15,11 +18,18 @@ export function imagePart(b: Json, param: string): ContentPart {
       const mediaType = str(source.media_type);
       const data = str(source.data);
       if (!mediaType || !data) throw badRequest(`'${param}.source' needs 'media_type' and 'data'`, `${param}.source`);
+      // Checked here so the error names the client's block, not the chat core's image part.
+      if (!IMAGE_TYPE.test(mediaType))
+        throw badRequest(
+          `'${param}.source.media_type' must be an image type (image/jpeg, image/png, image/gif, image/webp…), got '${mediaType}'`,
+          `${param}.source.media_type`,
+        );
       return { type: "image_url", image_url: { url: `data:${mediaType};base64,${data}` } };
     }
     case "url": {
       const url = str(source.url);
       if (!url) throw badRequest(`'${param}.source.url' is required`, `${param}.source.url`);
+      if (!HTTP_URL.test(url)) throw badRequest(`'${param}.source.url' must be an http(s) URL`, `${param}.source.url`);
       return { type: "image_url", image_url: { url } };
     }
     case "file": {
