@@ -177,20 +177,12 @@ export class EmbeddingsService {
     private readonly pools: Pools,
   ) {}
 
+  /** `resolved` by the route (`resolveEmbeddingTarget`) before the caller's quota is taken. */
   async embed(
-    config: LoadedConfig,
-    pathAlias: string | undefined,
+    resolved: ResolvedEmbedding,
     request: EmbeddingRequest,
-    call: {
-      requestId: string;
-      signal: AbortSignal;
-      key?: KeyIdentity;
-      onAlias(alias: string): void;
-      trace?: PoolTrace;
-    },
+    call: { requestId: string; signal: AbortSignal; trace?: PoolTrace },
   ): Promise<EmbeddingOutcome> {
-    const resolved = resolveEmbeddingTarget(config, pathAlias, request.model, call.key);
-    call.onAlias(resolved.alias.alias);
     const { requestId, signal } = call;
     if (resolved.alias.type !== "pool")
       return createEmbeddings(this.transport, { resolved, request, requestId, signal });

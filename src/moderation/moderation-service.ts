@@ -36,13 +36,12 @@ export class ModerationService {
     private readonly o: { allowPrivateImageHosts: ReadonlySet<string> },
   ) {}
 
+  /** `alias` chosen by the route (`moderationAlias`) before the caller's quota is taken. */
   async moderate(
-    config: LoadedConfig,
+    alias: ModelAlias,
     request: ModerationRequest,
-    call: { requestId: string; signal: AbortSignal; key?: KeyIdentity; onAlias(alias: string): void },
+    call: { requestId: string; signal: AbortSignal },
   ): Promise<ModerationOutcome> {
-    const alias = moderationAlias(config, request.model, call.key);
-    call.onAlias(alias.alias);
     const items = moderationItems(request.input);
     const ids: Array<string | undefined> = [];
     const results = await mapBounded(items, MODERATION_CONCURRENCY, call.signal, async (item, i, signal) => {

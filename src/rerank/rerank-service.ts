@@ -21,7 +21,7 @@ export interface RerankOutcome {
   ociRequestId?: string;
 }
 
-interface Resolved {
+interface ResolvedRerank {
   /** The alias called (its region, compartment, endpoint), a pool, or the path alias lending them. */
   alias: ModelAlias;
   /** Set when an OCI model name is called with the path alias's place. */
@@ -40,20 +40,12 @@ export class RerankService {
     private readonly pools: Pools,
   ) {}
 
+  /** `r` resolved by the route (`resolveRerankTarget`) before the caller's quota is taken. */
   async rerank(
-    config: LoadedConfig,
-    pathAlias: string | undefined,
+    r: ResolvedRerank,
     request: RerankRequest,
-    call: {
-      requestId: string;
-      signal: AbortSignal;
-      key?: KeyIdentity;
-      onAlias(alias: string): void;
-      trace?: PoolTrace;
-    },
+    call: { requestId: string; signal: AbortSignal; trace?: PoolTrace },
   ): Promise<RerankOutcome> {
-    const r = resolve(config, pathAlias, request.model, call.key);
-    call.onAlias(r.alias.alias);
     const texts = documentTexts(request);
     const once = async (
       alias: ModelAlias,
@@ -98,12 +90,12 @@ function targetOf(alias: ModelAlias, modelId: string | undefined): RerankTarget 
  * rerank model name borrows the path alias's region and compartment. Without a body model, the
  * path's alias. Whatever is chosen must rerank: a chat or embedding alias is a 400.
  */
-export function resolve(
+export function resolveRerankTarget(
   config: LoadedConfig,
   pathAlias: string | undefined,
   bodyModel: string | undefined,
   key?: KeyIdentity,
-): Resolved {
+): ResolvedRerank {
   const model = bodyModel === "" ? undefined : bodyModel;
   if (pathAlias === undefined) {
     if (model === undefined)

@@ -99,6 +99,25 @@ describe("allowlists", () => {
     expect((await call(`/v1/responses/${id}`, { headers: auth("key-a") })).status).toBe(200);
   });
 
+  test("embeddings, rerank and moderations refuse an unknown or forbidden model without spending the key's rpm", async () => {
+    const { call } = teamApp(); // key-a: rpm 3
+    const refused = [
+      ["/v1/embeddings", { model: "embed", input: "x" }, 403],
+      ["/genai/embed/v1/embeddings", { input: "x" }, 403],
+      ["/v1/embeddings", { model: "nope", input: "x" }, 404],
+      ["/v1/rerank", { model: "nope", query: "q", documents: ["a"] }, 404],
+      ["/genai/nope/v1/rerank", { query: "q", documents: ["a"] }, 404],
+      ["/v1/moderations", { model: "nope", input: "x" }, 404],
+    ] as const;
+    for (const [path, json, status] of refused) {
+      const r = await call(path, { method: "POST", headers: auth("key-a"), json });
+      expect({ path, status: r.status }).toEqual({ path, status });
+      expect(r.headers.get("x-ratelimit-remaining-requests")).toBeNull();
+    }
+    for (let i = 0; i < 3; i++) expect((await chat(call, "key-a")).status).toBe(200);
+    expect((await chat(call, "key-a")).status).toBe(429);
+  });
+
   test("/v1/models lists only what the key may use; API_KEY keys see everything", async () => {
     const ids = async (key: string) =>
       ((await (await call("/v1/models", { headers: auth(key) })).json()).data as Rec[]).map((m) => m.id);

@@ -2,7 +2,7 @@ import { Elysia, t } from "elysia";
 import { context } from "../../http/context";
 import type { Reply } from "../../http/respond";
 import { serviceCall } from "../../http/service-call";
-import type { RerankOutcome } from "../../rerank/rerank-service";
+import { type RerankOutcome, resolveRerankTarget } from "../../rerank/rerank-service";
 import { RerankRequest, type RerankResponse } from "../../rerank/schemas";
 
 const doc = (where: string) => ({
@@ -18,19 +18,22 @@ const reply = (out: RerankOutcome): Reply<RerankResponse> => ({
 
 /**
  * `/v1/rerank` and `/genai/{alias}/v1/rerank` (docs/api/rerank.md), answered in the OpenAI
- * family's error envelope. Resolved like embeddings: the body may name an OCI model.
+ * family's error envelope. Resolved like embeddings: the body may name an OCI model, and the
+ * instance's `resolve` chooses before `costly` takes the key's quota.
  */
 export const rerankRoutes = new Elysia({ name: "family-openai-rerank" })
   .use(context)
   .guard({ family: "openai" })
+  .resolve(({ config, call, body, params }) => {
+    const path = (params as { alias?: string } | undefined)?.alias;
+    const target = resolveRerankTarget(config.current, path, (body as RerankRequest).model, call.key);
+    call.alias = target.alias.alias;
+    return { target };
+  })
   .post(
     "/v1/rerank",
-    async ({ rerank, config, responder, call, set, request, body }) =>
-      responder.reply(
-        call,
-        set,
-        reply(await rerank.rerank(config.current, undefined, body, serviceCall(call, request))),
-      ),
+    async ({ rerank, responder, call, set, request, body, target }) =>
+      responder.reply(call, set, reply(await rerank.rerank(target, body, serviceCall(call, request)))),
     {
       costly: true,
       body: RerankRequest,
@@ -41,12 +44,8 @@ export const rerankRoutes = new Elysia({ name: "family-openai-rerank" })
   )
   .post(
     "/genai/:alias/v1/rerank",
-    async ({ rerank, config, responder, call, set, request, body, params }) =>
-      responder.reply(
-        call,
-        set,
-        reply(await rerank.rerank(config.current, params.alias, body, serviceCall(call, request))),
-      ),
+    async ({ rerank, responder, call, set, request, body, target }) =>
+      responder.reply(call, set, reply(await rerank.rerank(target, body, serviceCall(call, request)))),
     {
       costly: true,
       body: RerankRequest,
