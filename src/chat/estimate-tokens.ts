@@ -1,7 +1,7 @@
 import type { ChatRequest } from "./types";
 
 /** Characters per token in the estimate: about right for English text and code with most tokenizers. */
-const CHARS_PER_TOKEN = 4;
+export const CHARS_PER_TOKEN = 4;
 /** An image whose size is unknown here (a URL, a file id) counts as this many tokens. */
 const IMAGE_TOKENS = 1000;
 /** Per message, for the role and the separators a chat template adds. */

@@ -6,6 +6,7 @@ import type { ModelTarget } from "../oci/model-target";
 import { resolveModelTarget } from "../oci/resolve-model-target";
 import type { OciTransport } from "../oci/transport";
 import type { ChatDetails } from "../oci/wire";
+import { estimateInputTokens } from "./estimate-tokens";
 import { CohereStreamMapper } from "./formats/cohere-stream-mapper";
 import { CohereV2StreamMapper } from "./formats/cohere-v2-stream-mapper";
 import { convertToCohereChatRequest } from "./formats/convert-to-cohere-chat-request";
@@ -94,10 +95,14 @@ export async function runModelChat(
     const answer = withRequestId(reply.opcRequestId, () => format.map(reply.body));
     return { kind: "answer", answer, ociRequestId: reply.opcRequestId };
   }
-  const upstream = await transport.chatStream(where, details, opts);
+  const asked = transport.chatStream(where, details, opts);
+  // Estimated while OCI is asked (the request has left by now), for a client that leaves before
+  // OCI reports the usage; a number, so the stream does not keep the request alive.
+  const inputTokens = estimateInputTokens(request);
+  const upstream = await asked;
   return chatStream(
     upstream.events,
-    { ociRequestId: upstream.opcRequestId, cancel: upstream.cancel },
+    { ociRequestId: upstream.opcRequestId, cancel: upstream.cancel, inputTokens },
     format.stream(newAnswerId()),
   );
 }

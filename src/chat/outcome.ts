@@ -1,4 +1,5 @@
 import { type Flow, type FlowMapper, type FlowOut, mapFlow } from "../lib/flow";
+import { CHARS_PER_TOKEN } from "./estimate-tokens";
 import type { StreamMapper } from "./formats/stream-mapper";
 import type { ChatAnswer, ChatEvent, TokenUsage } from "./types";
 
@@ -11,6 +12,12 @@ export interface ChatStream {
   cancel(): void;
   /** Known once the stream has ended. */
   usage(): TokenUsage | undefined;
+  /**
+   * What the stream has cost so far, estimated: the input's estimate and the output that went by
+   * at four characters a token. What is charged when the client leaves before OCI's usage came
+   * (OCI still bills the prompt and what it generated).
+   */
+  spent(): TokenUsage;
   /** `performance.now()` when the first text, reasoning or tool call went out. */
   firstTokenAt(): number | undefined;
 }
@@ -40,6 +47,8 @@ class CoreStream implements ChatStream, FlowMapper<unknown, ChatEvent> {
   readonly ociRequestId: string | undefined;
   private used: TokenUsage | undefined;
   private first: number | undefined;
+  /** Characters of text, reasoning and tool calls that went by, for `spent()`. */
+  private outChars = 0;
 
   constructor(
     source: AsyncIterable<unknown>,
@@ -56,6 +65,12 @@ class CoreStream implements ChatStream, FlowMapper<unknown, ChatEvent> {
 
   usage(): TokenUsage | undefined {
     return this.used;
+  }
+
+  spent(): TokenUsage {
+    const inputTokens = this.side.inputTokens ?? 0;
+    const outputTokens = Math.ceil(this.outChars / CHARS_PER_TOKEN);
+    return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, estimated: true };
   }
 
   firstTokenAt(): number | undefined {
@@ -78,6 +93,9 @@ class CoreStream implements ChatStream, FlowMapper<unknown, ChatEvent> {
   private pass(ev: ChatEvent, out: FlowOut<ChatEvent>): void {
     if (ev.type === "usage") this.used = ev.usage;
     else if (this.first === undefined && ev.type !== "finish" && ev.type !== "agent") this.first = performance.now();
+    if (ev.type === "text" || ev.type === "reasoning") this.outChars += ev.text.length;
+    else if (ev.type === "tool_call") this.outChars += ev.name.length + ev.arguments.length;
+    else if (ev.type === "tool_arguments") this.outChars += ev.arguments.length;
     out.next(ev);
   }
 }
@@ -110,6 +128,10 @@ export abstract class OverStream {
     return this.core.usage();
   }
 
+  spent(): TokenUsage {
+    return this.core.spent();
+  }
+
   firstTokenAt(): number | undefined {
     return this.core.firstTokenAt();
   }
@@ -128,6 +150,8 @@ class Rewired extends OverStream implements ChatStream {
 interface StreamSide {
   ociRequestId?: string;
   cancel(): void;
+  /** The input's estimated tokens (chat/estimate-tokens.ts), when known. */
+  inputTokens?: number;
 }
 
 /** A random id for one answer: families build their own ids from it, tool calls without one too. */

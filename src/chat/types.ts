@@ -144,6 +144,8 @@ export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
   totalTokens: number;
+  /** Counted by the gateway, not OCI: the client left a stream before OCI reported its usage. */
+  estimated?: boolean;
   cachedInputTokens?: number;
   reasoningTokens?: number;
   acceptedPredictionTokens?: number;

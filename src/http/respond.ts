@@ -17,6 +17,8 @@ export interface StreamReply {
   /** Aborts the upstream work (the client went away). */
   cancel(): void;
   usage(): TokenUsage | undefined;
+  /** The estimate charged when the client leaves before the usage came (ChatStream.spent). */
+  spent(): TokenUsage;
   firstTokenAt(): number | undefined;
   /** The family's event for a failure after the first byte, built from the error choke point. */
   errorFrame(e: ApiError): SseFrame;
@@ -125,7 +127,9 @@ class StreamAccount implements SseOptions {
     // The 200 went out with the first byte; the log and metrics tell how the stream really
     // ended: 499 when the client left, the error event's status when it failed.
     if (outcome === "cancelled") call.status = 499;
-    call.usage = r.usage();
+    // A client that leaves early still cost OCI the prompt and what it generated: charged by
+    // estimate, so quotas cannot be dodged by hanging up.
+    call.usage = r.usage() ?? (outcome === "cancelled" ? r.spent() : undefined);
     const first = r.firstTokenAt();
     if (first !== undefined) call.firstTokenMs = first - call.startedAt;
     call.streamClosed();

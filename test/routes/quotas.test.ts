@@ -187,6 +187,26 @@ describe("limits", () => {
     }
   });
 
+  test("a stream the client leaves before OCI's usage is charged by estimate: hanging up does not dodge tpm", async () => {
+    const { call, logs } = teamApp();
+    // key-t: tpm 10. A prompt of ~200 characters is ~50 estimated tokens on its own.
+    const open = await chat(call, "key-t", {
+      stream: true,
+      messages: [{ role: "user", content: "tell me a long story ".repeat(10) }],
+    });
+    expect(open.status).toBe(200);
+    const reader = open.body!.getReader();
+    await reader.read(); // the first event, then the client is gone
+    await reader.cancel();
+    await Bun.sleep(50); // settling runs when the stream has closed
+    const next = await chat(call, "key-t");
+    expect(next.status).toBe(429);
+    expect((await next.json()).error.message).toContain("tokens per minute");
+    const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.status === 499);
+    expect(line?.tokens).toMatchObject({ estimated: true });
+    expect(line?.tokens.prompt).toBeGreaterThan(40);
+  });
+
   test("max_concurrent: an open stream holds the key's one slot; when it ends the next may go", async () => {
     const { call } = teamApp();
     const open = await chat(call, "key-c", { stream: true });

@@ -16,7 +16,11 @@ export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedg
     const status = call.status ?? 200;
     const route = call.route?.pattern ?? "unmatched";
     const upstream = o.ledger.take(call.id);
-    const tokens = call.usage && { prompt: call.usage.inputTokens, completion: call.usage.outputTokens };
+    const tokens = call.usage && {
+      prompt: call.usage.inputTokens,
+      completion: call.usage.outputTokens,
+      estimated: call.usage.estimated,
+    };
     if (counted(method)) o.metrics.activeRequests.dec();
     o.metrics.request(route, call.alias, status, seconds);
     if (tokens) o.metrics.tokens(call.alias, tokens.prompt, tokens.completion);
