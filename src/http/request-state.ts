@@ -34,6 +34,8 @@ export class RequestState {
   status?: number;
   /** Milliseconds from the start to the first streamed token. */
   firstTokenMs?: number;
+  /** Counted in `ocigenai_active_requests` (not when refused before the count, nor a preflight). */
+  counted = false;
   private streaming = false;
   private ended = false;
   private readonly onEnd: Array<() => void> = [];

@@ -67,6 +67,11 @@ describe("the raw request target decides once (#4, #10, #11)", () => {
       expect(a).not.toContain("at ");
       expect(a.toLowerCase()).toContain("content-type: application/json");
     }
+    // Refused before they were counted as active, they are not uncounted either: the gauge
+    // went below zero by one with each.
+    const metrics = await fetch(`${g.url}/metrics`, { headers: { authorization: "Bearer k" } });
+    const active = (await metrics.text()).split("\n").find((l) => l.startsWith("ocigenai_active_requests "));
+    expect(Number(active!.split(" ")[1])).toBeGreaterThanOrEqual(0);
   });
 });
 

@@ -21,7 +21,7 @@ export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedg
       completion: call.usage.outputTokens,
       estimated: call.usage.estimated,
     };
-    if (counted(method)) o.metrics.activeRequests.dec();
+    if (call.counted) o.metrics.activeRequests.dec();
     o.metrics.request(route, call.alias, status, seconds);
     if (tokens) o.metrics.tokens(call.alias, tokens.prompt, tokens.completion);
     if (call.firstTokenMs !== undefined) o.metrics.timeToFirstToken(call.alias, call.firstTokenMs / 1000);
@@ -46,8 +46,13 @@ export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedg
   };
   return new Elysia({ name: "observe" })
     .use(context)
-    .onRequest(({ request }) => {
-      if (counted(request.method)) o.metrics.activeRequests.inc();
+    .onRequest(({ call, request }) => {
+      // Counted here and uncounted only if counted: a request refused before this hook (a
+      // missing Host) never was. A CORS preflight (every OPTIONS) is answered by the CORS
+      // plugin's request hook, where Elysia runs no after-response hook: never counted nor logged.
+      if (request.method === "OPTIONS") return;
+      o.metrics.activeRequests.inc();
+      call.counted = true;
     })
     .onAfterResponse(({ call, request, set, responseValue }) => {
       if (!call) return;
@@ -58,12 +63,5 @@ export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedg
     })
     .as("global");
 }
-
-/**
- * A CORS preflight (every OPTIONS) is answered by the CORS plugin's request hook, before routing,
- * and Elysia runs no after-response hook for an answer given there: it is neither logged nor
- * counted as active, or the gauge would climb by one with each.
- */
-const counted = (method: string) => method !== "OPTIONS";
 
 const round = (n: number) => Math.round(n * 10) / 10;
