@@ -17,8 +17,16 @@ import { buildServices } from "./gateway";
 import { WORKER_ENV } from "./launch";
 import { collectSoon, type GcWhen, governMemory } from "./memory-governor";
 
-/** Upload routes need more than JSON's 10 MB; per-route limits are enforced below this. */
-const MAX_REQUEST_BODY = 64 * 1024 * 1024;
+/**
+ * What the HTTP server reads of any body at most: above every route's own limit (JSON, uploads
+ * with their form around the file), which answer 413 in the route's envelope. A body larger
+ * still gets the server's bare 413 without being read. At least 64 MB, and more when
+ * MAX_UPLOAD_MB or MAX_JSON_MB ask for more (they were cut at 64 MB by the server before).
+ */
+export function maxRequestBody(s: { maxJsonBytes: number; maxUploadBytes: number }): number {
+  const slack = 2 * 1024 * 1024;
+  return Math.max(64 * 1024 * 1024, s.maxUploadBytes + slack, s.maxJsonBytes + slack);
+}
 
 /** After the drain deadline, streams get their final event; this long to flush it. */
 const FLUSH_MS = 500;
@@ -137,7 +145,10 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     server = Bun.serve({
       port: settings.port,
       hostname: settings.host,
-      maxRequestBodySize: MAX_REQUEST_BODY,
+      maxRequestBodySize: maxRequestBody({
+        maxJsonBytes: settings.maxJsonBytes,
+        maxUploadBytes: settings.files.maxUploadBytes,
+      }),
       // A port already in use is an error, not a port shared with whatever holds it: only the
       // workers of one supervisor share theirs.
       reusePort: worker !== undefined,

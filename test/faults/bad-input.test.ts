@@ -206,6 +206,13 @@ describe("size limits", () => {
     expect(rawStatus(answer)).toBe(413);
   });
 
+  test("MAX_JSON_MB above 64 is honoured: a 66 MB body is read and answered by the route, not cut by the server", async () => {
+    const big = await rig.gateway({ MAX_JSON_MB: "70" });
+    const body = `{"model":"llama","messages":"hi"${" ".repeat(66 * 1024 * 1024)}}`;
+    const res = await fetch(big.url + CHAT, { method: "POST", headers: { "content-type": "application/json" }, body });
+    await expect400(res, "messages");
+  }, 60_000);
+
   test("deeply nested JSON (10,000 levels) → 400, not a crash; the server still answers", async () => {
     const depth = 10_000;
     const arrays = "[".repeat(depth) + "]".repeat(depth);
