@@ -121,6 +121,22 @@ describe("CORS_ORIGINS", () => {
 describe("errors plugin", () => {
   const { call } = makeTestApp();
 
+  test("top-level members named like Object.prototype's (__proto__, constructor, toString) are ignored as unknown fields", async () => {
+    const extra = '"__proto__":{},"constructor":5,"toString":{},"hasOwnProperty":1';
+    for (const [path, json] of [
+      ["/v1/chat/completions", '"model":"llama","messages":[{"role":"user","content":"hi"}]'],
+      ["/v1/responses", '"model":"llama","input":"hi"'],
+      ["/v1/messages", '"model":"llama","max_tokens":10,"messages":[{"role":"user","content":"hi"}]'],
+    ]) {
+      const r = await call(path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: `{${json},${extra}}`,
+      });
+      expect({ path, status: r.status }).toEqual({ path, status: 200 });
+    }
+  });
+
   test("unknown route → 404 in the envelope of its family", async () => {
     const a = await call("/v1/nothing-here");
     expect(a.status).toBe(404);

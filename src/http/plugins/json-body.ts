@@ -30,7 +30,7 @@ export function jsonBody(limits: { maxJsonBytes: number; maxUploadBytes: number;
       if (exceedsJsonDepth(text, MAX_JSON_DEPTH))
         throw badRequest(`Request body nests deeper than ${MAX_JSON_DEPTH} levels`, null, "too_deep");
       try {
-        const body: unknown = JSON.parse(text);
+        const body: unknown = withoutInheritedNames(JSON.parse(text));
         // Only when an operator asked for it twice (LOG_LEVEL=debug and LOG_BODIES=true): bodies hold prompts.
         limits.logBodies?.debug("request body", { requestId: call.id, body });
         return body;
@@ -39,6 +39,18 @@ export function jsonBody(limits: { maxJsonBytes: number; maxUploadBytes: number;
       }
     })
     .as("global");
+}
+
+/**
+ * A top-level member named like one of Object.prototype's (`constructor`, `toString`,
+ * `__proto__`…) is dropped: it is never a field of ours, and unknown fields are ignored — but the
+ * request cleaner takes such a name for a known one and keeps it, and the body's top-level check
+ * then refused it ("expected an object, got an object").
+ */
+function withoutInheritedNames(body: unknown): unknown {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  for (const key of Object.keys(body)) if (key in Object.prototype) delete (body as Record<string, unknown>)[key];
+  return body;
 }
 
 export async function readLimited(request: Request, maxBytes: number): Promise<string> {
