@@ -208,8 +208,39 @@ describe("size limits", () => {
 
   test("MAX_JSON_MB above 64 is honoured: a 66 MB body is read and answered by the route, not cut by the server", async () => {
     const big = await rig.gateway({ MAX_JSON_MB: "70" });
-    const body = `{"model":"llama","messages":"hi"${" ".repeat(66 * 1024 * 1024)}}`;
-    const res = await fetch(big.url + CHAT, { method: "POST", headers: { "content-type": "application/json" }, body });
+    // Written in 1 MB pieces of one buffer (this process holds no 66 MB string), its length
+    // declared: the server's own cap is on a declared length.
+    const head = '{"model":"llama","messages":"hi"';
+    const spaces = Buffer.alloc(1024 * 1024, 0x20);
+    const length = head.length + 66 * spaces.length + 1;
+    const answer = await new Promise<string>((resolve) => {
+      const sock = connect({ host: "127.0.0.1", port: big.port });
+      let got = "";
+      const done = () => {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(got);
+      };
+      const timer = setTimeout(done, 30_000);
+      sock.on("data", (c) => {
+        got += c.toString("latin1");
+        const m = /content-length:\s*(\d+)/i.exec(got);
+        if (m && got.length - got.indexOf("\r\n\r\n") - 4 >= Number(m[1])) done();
+      });
+      sock.on("error", done);
+      sock.on("close", done);
+      sock.on("connect", async () => {
+        const write = (b: string | Buffer) =>
+          new Promise<void>((r) => (sock.write(b) ? r() : sock.once("drain", () => r())));
+        await write(
+          `POST ${CHAT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n${head}`,
+        );
+        for (let k = 0; k < 66; k++) await write(spaces);
+        await write("}");
+      });
+    });
+    expect(rawStatus(answer)).toBe(400);
+    const res = new Response(answer.slice(answer.indexOf("\r\n\r\n") + 4), { status: 400 });
     await expect400(res, "messages");
   }, 60_000);
 

@@ -127,7 +127,7 @@ describe("errors plugin", () => {
       ["/v1/chat/completions", '"model":"llama","messages":[{"role":"user","content":"hi"}]'],
       ["/v1/responses", '"model":"llama","input":"hi"'],
       ["/v1/messages", '"model":"llama","max_tokens":10,"messages":[{"role":"user","content":"hi"}]'],
-    ]) {
+    ] as const) {
       const r = await call(path, {
         method: "POST",
         headers: { "content-type": "application/json" },

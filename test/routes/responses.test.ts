@@ -341,6 +341,36 @@ describe("bad input and failures", () => {
     expect((await r.json()).error.param).toBe(param);
   });
 
+  // A nullable field (`X | null`) a value of X's kind fails: the failure inside X is the one named.
+  test.each([
+    [{ temperature: 3 }, "temperature", "expected a number ≥ 0 and ≤ 2"],
+    [{ max_output_tokens: 0 }, "max_output_tokens", "expected an integer ≥ 1"],
+    [
+      { reasoning: { effort: "bogus" } },
+      "reasoning.effort",
+      "expected one of none, minimal, low, medium, high, xhigh (or null)",
+    ],
+    [
+      { metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) },
+      "metadata",
+      "16 properties",
+    ],
+    [{ metadata: { a: "v".repeat(513) } }, "metadata.a", "512"],
+    [
+      { text: { format: { type: "json_schema", schema: { type: "object" } } } },
+      "text.format.name",
+      "Missing required parameter",
+    ],
+    [{ input: [null] }, "input[0]", "expected an object, got null"],
+  ])("%j → 400 naming %s: %s", async (body, param, says) => {
+    const r = await create(call, { input: "x", ...body });
+    expect(r.status).toBe(400);
+    const e = (await r.json()).error;
+    expect(e.param).toBe(param);
+    expect(e.message).toContain(says);
+    expect(e.message).not.toContain("got an object");
+  });
+
   /** A store whose response operations are down (sessions still work). */
   class DownStore extends MemorySessionStore {
     puts = 0;

@@ -187,7 +187,8 @@ describe("errors in OpenAI's envelope", () => {
 
   test("missing or mistyped input → 400 naming input", async () => {
     await expectError(await post("/v1/embeddings", { model: "e3" }), 400, "input");
-    await expectError(await post("/v1/embeddings", { model: "e3", input: [{ text: "x" }] }), 400, "input");
+    // The array is of the right kind: its first item is what is wrong.
+    await expectError(await post("/v1/embeddings", { model: "e3", input: [{ text: "x" }] }), 400, "input[0]");
     await expectError(await post("/v1/embeddings", { model: "e3", input: 42 }), 400, "input");
   });
 
