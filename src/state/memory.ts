@@ -191,6 +191,20 @@ export class MemorySessionStore implements StateStore {
     return e.expiresAt > Date.now();
   }
 
+  async extendResponses(ids: string[], ttlMs: number): Promise<void> {
+    checkTtl(ttlMs, "response TTL");
+    const now = Date.now();
+    for (const id of ids) {
+      const e = this.responses.get(id);
+      if (!e || e.expiresAt <= now) continue;
+      e.expiresAt = Math.max(e.expiresAt, now + ttlMs);
+      // Moved to the end: when the store is full, the responses of a chain still in use are
+      // evicted last, not first for being its oldest.
+      this.responses.delete(id);
+      this.responses.set(id, e);
+    }
+  }
+
   async admit(req: AdmitRequest): Promise<Admission> {
     const l = limitsOf(req);
     const now = this.now();

@@ -54,6 +54,13 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('HSET', KEYS[2], 'owner', ARGV[3], 'k:' .. ARGV[5], '1')
 if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
 return 1`;
+/** Each key that still lives keeps ARGV[1] ms at least (PTTL: -2 missing, -1 without expiry). */
+const EXTEND_SCRIPT = `
+for _, k in ipairs(KEYS) do
+  local left = redis.call('PTTL', k)
+  if left >= 0 and left < tonumber(ARGV[1]) then redis.call('PEXPIRE', k, ARGV[1]) end
+end
+return 1`;
 const DELETE_BY_SESSION_SCRIPT = `
 for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
   if string.sub(f, 1, 2) == 'k:' then
@@ -290,6 +297,14 @@ export class RedisSessionStore implements StateStore {
 
   async deleteResponse(id: string): Promise<boolean> {
     return (await this.run((c) => c.del(this.responseKey(id)))) > 0;
+  }
+
+  async extendResponses(ids: string[], ttlMs: number): Promise<void> {
+    checkTtl(ttlMs, "response TTL");
+    if (ids.length === 0) return;
+    const ttl = String(Math.max(1, Math.ceil(ttlMs)));
+    const keys = ids.map((id) => this.responseKey(id));
+    await this.run((c) => c.send("EVAL", [EXTEND_SCRIPT, String(keys.length), ...keys, ttl]));
   }
 
   async admit(req: AdmitRequest): Promise<Admission> {

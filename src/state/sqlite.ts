@@ -184,6 +184,7 @@ export class SqliteSessionStore implements StateStore {
     putResponse: Statement<unknown, [string, string, number, number, Uint8Array]>;
     getResponse: Statement<ResponseRow, [string, number]>;
     deleteResponse: Statement<{ expires_at: number }, [string]>;
+    extendResponses: Statement<unknown, [number, string, number]>;
     pruneResponses: Statement<unknown, [number, number]>;
     counts: Statement<CountsRow, [string, number, string, number]>;
     countRequest: Statement<unknown, [string, number]>;
@@ -242,6 +243,11 @@ export class SqliteSessionStore implements StateStore {
       ),
       getResponse: db.prepare("SELECT id, owner, created_at, data FROM responses WHERE id = ? AND expires_at > ?"),
       deleteResponse: db.prepare("DELETE FROM responses WHERE id = ? RETURNING expires_at"),
+      // The ids as one JSON array: one statement for a whole chain.
+      extendResponses: db.prepare(
+        `UPDATE responses SET expires_at = ?1
+         WHERE id IN (SELECT value FROM json_each(?2)) AND expires_at > ?3 AND expires_at < ?1`,
+      ),
       pruneResponses: db.prepare(
         "DELETE FROM responses WHERE id IN (SELECT id FROM responses WHERE expires_at <= ? LIMIT ?)",
       ),
@@ -451,6 +457,13 @@ export class SqliteSessionStore implements StateStore {
     const now = Date.now();
     const row = this.guard(() => this.q.deleteResponse.get(id));
     return row !== null && row.expires_at > now;
+  }
+
+  async extendResponses(ids: string[], ttlMs: number): Promise<void> {
+    checkTtl(ttlMs, "response TTL");
+    if (ids.length === 0) return;
+    const now = Date.now();
+    this.guard(() => this.q.extendResponses.run(now + ttlMs, JSON.stringify(ids), now));
   }
 
   async admit(req: AdmitRequest): Promise<Admission> {

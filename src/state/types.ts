@@ -65,6 +65,12 @@ export interface ResponseStore {
   getResponse(id: string): Promise<StoredResponse | undefined>;
   /** True when a live response was deleted. */
   deleteResponse(id: string): Promise<boolean>;
+  /**
+   * Keeps these live responses for `ttlMs` from now at least (never shorter than they had):
+   * a chain's earlier turns, when a new turn is kept, so the chain lives as long as its newest
+   * turn. Unknown and expired ids are skipped.
+   */
+  extendResponses(ids: string[], ttlMs: number): Promise<void>;
 }
 
 /**

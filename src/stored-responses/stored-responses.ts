@@ -25,13 +25,18 @@ export class StoredResponses {
     private readonly ttlMs: number,
   ) {}
 
-  async save(owner: string, data: StoredData): Promise<void> {
+  /**
+   * Keeps a response; `earlier` are the responses of the chain it continues (`history`'s ids),
+   * kept as long as it from now on: a chain lives as long as its newest turn, not its first.
+   */
+  async save(owner: string, data: StoredData, earlier: string[] = []): Promise<void> {
     await this.guard(() =>
       this.store.putResponse(
         { id: data.response.id, owner, createdAt: data.response.created_at * 1000, data: data as unknown as Json },
         this.ttlMs,
       ),
     );
+    if (earlier.length) await this.guard(() => this.store.extendResponses(earlier, this.ttlMs));
   }
 
   /** The caller's response, or a 404 in the words of `code`. */
@@ -67,21 +72,37 @@ export class StoredResponses {
 
   /**
    * The conversation before a new turn: every item of the chain ending at `previousId` (each
-   * turn's input, then its output), oldest first, and the chain's id.
+   * turn's input, then its output), oldest first, the chain's id, and its responses' ids. A chain
+   * one of whose earlier turns is gone (deleted) cannot be rebuilt: a 404 that says so, never a
+   * silently shorter conversation.
    */
-  async history(owner: string, previousId: string): Promise<{ items: Json[]; chainId: string }> {
+  async history(owner: string, previousId: string): Promise<{ items: Json[]; chainId: string; ids: string[] }> {
     const turns: StoredData[] = [];
     let id: string | null = previousId;
     while (id && turns.length < MAX_CHAIN) {
-      const turn = await this.get(owner, id, "previous_response_not_found", "previous_response_id");
+      const turn: StoredData = turns.length
+        ? await this.earlierTurn(owner, id, turns.at(-1)!.response.id, previousId)
+        : await this.get(owner, id, "previous_response_not_found", "previous_response_id");
       turns.push(turn);
       id = turn.response.previous_response_id;
     }
+    const ids = turns.map((t) => t.response.id);
     turns.reverse();
     return {
       items: turns.flatMap((t) => [...t.input, ...(t.response.output as unknown as Json[])]),
       chainId: turns[0]?.chainId ?? previousId,
+      ids,
     };
+  }
+
+  private async earlierTurn(owner: string, id: string, after: string, previousId: string): Promise<StoredData> {
+    const r = await this.guard(() => this.store.getResponse(id));
+    if (r && r.owner === owner) return r.data as unknown as StoredData;
+    throw new ApiError(
+      404,
+      `Response '${previousId}' continues a conversation whose earlier response '${id}' (before '${after}') is no longer stored (deleted or expired): it cannot be rebuilt; start a new one with the whole conversation as input`,
+      { type: "invalid_request_error", param: "previous_response_id", code: "previous_response_not_found" },
+    );
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {

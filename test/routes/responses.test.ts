@@ -274,6 +274,41 @@ describe("stored responses", () => {
     expect((await call(`/v1/responses/${r.id}`)).status).toBe(404);
   });
 
+  test("a chain lives as long as its newest turn: each new turn keeps the earlier ones for the whole TTL again", async () => {
+    const { spy, sent } = recordingMock();
+    const { call } = makeTestApp({ transport: spy, env: { RESPONSES_TTL_SECONDS: "0.5" } });
+    const a = await (await create(call, { input: "first" })).json();
+    await Bun.sleep(300);
+    const b = await (await create(call, { input: "second", previous_response_id: a.id })).json();
+    await Bun.sleep(300); // a's own TTL is over; b kept it
+    expect((await call(`/v1/responses/${a.id}`)).status).toBe(200);
+    const c = await create(call, { input: "third", previous_response_id: b.id });
+    expect(c.status).toBe(200);
+    expect(turns(sent.at(-1)).map(([, t]) => t)).toEqual([
+      "first",
+      "[TEST_MODE] Simulated response to: first",
+      "second",
+      "[TEST_MODE] Simulated response to: second",
+      "third",
+    ]);
+  });
+
+  test("a chain whose earlier turn was deleted is a 404 naming that turn, not a shorter conversation", async () => {
+    const { spy, sent } = recordingMock();
+    const { call } = makeTestApp({ transport: spy });
+    const a = await (await create(call, { input: "first" })).json();
+    const b = await (await create(call, { input: "second", previous_response_id: a.id })).json();
+    expect((await call(`/v1/responses/${a.id}`, { method: "DELETE" })).status).toBe(200);
+    expect((await call(`/v1/responses/${b.id}`)).status).toBe(200);
+    const r = await create(call, { input: "third", previous_response_id: b.id });
+    expect(r.status).toBe(404);
+    const e = (await r.json()).error;
+    expect(e).toMatchObject({ param: "previous_response_id", code: "previous_response_not_found" });
+    expect(e.message).toContain(`'${a.id}'`);
+    expect(e.message).toContain("earlier response");
+    expect(sent).toHaveLength(2);
+  });
+
   test("an agent chain is one OCI session; a new chain opens another", async () => {
     const { call } = makeTestApp();
     const one = await (await create(call, { model: "my-agent", input: "hello" })).json();

@@ -1,6 +1,6 @@
 /**
  * What every ResponseStore promises (src/state/types.ts), run against each implementation:
- * round trips, expiry that reads never extend, deletion, ids kept apart, large documents, and
+ * round trips, expiry that reads never extend (a chain's new turn does), deletion, ids kept apart, large documents, and
  * responses kept apart from sessions in the same store.
  */
 import { afterEach, describe, expect, test } from "bun:test";
@@ -112,6 +112,24 @@ export function responseStoreContract(kind: StateStore["kind"], make: MakeStateS
       expect(await s.getResponse("resp_short")).toBeUndefined();
       expect(await s.deleteResponse("resp_short2")).toBe(false);
       expect(await s.getResponse("resp_long")).toEqual(storedResponse("resp_long"));
+    });
+
+    test("extendResponses keeps live responses past their own TTL, never shortens one, and skips the unknown and expired", async () => {
+      const s = await store();
+      await s.putResponse(storedResponse("resp_old"), 200);
+      await s.putResponse(storedResponse("resp_gone"), 50);
+      await s.putResponse(storedResponse("resp_long"), HOUR);
+      await Bun.sleep(100);
+      await s.extendResponses(["resp_old", "resp_gone", "resp_never", "resp_long"], 400);
+      await Bun.sleep(200); // resp_old's own TTL is over; its extension is not
+      expect(await s.getResponse("resp_old")).toEqual(storedResponse("resp_old"));
+      expect(await s.getResponse("resp_gone")).toBeUndefined();
+      expect(await s.getResponse("resp_never")).toBeUndefined();
+      await Bun.sleep(250);
+      expect(await s.getResponse("resp_old")).toBeUndefined();
+      expect(await s.getResponse("resp_long")).toEqual(storedResponse("resp_long"));
+      await s.extendResponses([], HOUR);
+      await expect(s.extendResponses(["resp_long"], 0)).rejects.toBeInstanceOf(RangeError);
     });
 
     test("a TTL that is not a positive number is rejected", async () => {

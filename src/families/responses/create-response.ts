@@ -77,7 +77,7 @@ export async function createResponse(
     trace: call,
     conversation: { kind: "auto", channel: "responses", cuid: chainId },
   });
-  const keep = keeper(deps.stored, owner, body.store === false ? undefined : { input: items, chainId });
+  const keep = keeper(deps.stored, owner, body.store === false ? undefined : { input: items, chainId }, chain?.ids);
 
   if (out.kind === "answer") {
     const a = out.answer;
@@ -120,8 +120,9 @@ function keeper(
   stored: StoredResponses,
   owner: string,
   kept: { input: Json[]; chainId: string } | undefined,
+  earlier: string[] | undefined,
 ): (response: ResponseObject) => Promise<void> {
-  return (response) => (kept ? stored.save(owner, { response, ...kept }) : Promise.resolve());
+  return (response) => (kept ? stored.save(owner, { response, ...kept }, earlier) : Promise.resolve());
 }
 
 function responseStream(
