@@ -117,7 +117,7 @@ const isRec = (v: unknown): v is Record<string, unknown> => typeof v === "object
 /** Elysia's validation error → a 400 that names the parameter the way OpenAI does. */
 export function fromValidation(error: ValidationError): ApiError {
   const raw = error.all?.[0] as Failure | undefined;
-  if (error.type === "params") return badRequest(`Invalid path: ${raw?.message ?? "bad value"}`, null);
+  if (error.type === "params") return badRequest(`Invalid path: ${raw?.message ?? "bad value"}`, null, "invalid_path");
   const first = raw && narrowed(raw);
   const better =
     typeof first?.schema?.error === "string"

@@ -10,6 +10,10 @@ export interface ErrorSite {
   code?: unknown;
   method?: string;
   path?: string;
+  /** The request's content type: a body that would not parse is named as what it claimed to be. */
+  contentType?: string | null;
+  /** The client went away (a body cut off mid-upload fails to parse for that reason). */
+  aborted?: boolean;
 }
 
 /**
@@ -25,14 +29,29 @@ export function toApiError(error: unknown, site: ErrorSite = {}): ApiError {
     const inner = error.cause;
     if (inner instanceof ApiError || inner instanceof UpstreamError) return toApiError(inner);
   }
-  if (site.code === "VALIDATION" && error instanceof ValidationError) return fromValidation(error);
+  if (site.code === "VALIDATION" && error instanceof ValidationError) {
+    if (error.type === "params" && site.path !== undefined && !decodes(site.path))
+      return badRequest("Malformed percent-encoding in the request path", null, "invalid_path");
+    return fromValidation(error);
+  }
   if (site.code === "NOT_FOUND") return routeNotFound(site.method ?? "?", site.path ?? "?");
-  if (site.code === "PARSE") return badRequest("Malformed request body: expected JSON", null, "invalid_json");
-  if (error instanceof DOMException && error.name === "AbortError") {
+  if (site.aborted || (error instanceof DOMException && error.name === "AbortError")) {
     return new ApiError(499, "Client closed the request", { type: "invalid_request_error", code: "client_closed" });
   }
+  if (site.code === "PARSE" && site.contentType?.startsWith("multipart/form-data"))
+    return badRequest("Malformed request body: expected multipart/form-data with its boundary", null, "invalid_body");
+  if (site.code === "PARSE") return badRequest("Malformed request body: expected JSON", null, "invalid_json");
   return new ApiError(500, "Internal error in the gateway; see its logs with this request id", {
     type: "server_error",
     code: "internal_error",
   });
+}
+
+function decodes(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

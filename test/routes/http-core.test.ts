@@ -137,6 +137,56 @@ describe("errors plugin", () => {
     }
   });
 
+  test("a path with a malformed percent-escape → 400 invalid_path, in the route's envelope", async () => {
+    for (const [path, init] of [
+      ["/v1/models/%", {}],
+      ["/v1/files/%ff", {}],
+      ["/genai/%zz/inference", { method: "POST", json: { prompt: "x" } }],
+    ] as const) {
+      const r = await call(path, init);
+      expect({ path, status: r.status }).toEqual({ path, status: 400 });
+      const body = await r.json();
+      const message = typeof body.error === "string" ? body.error : body.error.message;
+      expect(message).toBe("Malformed percent-encoding in the request path");
+      if (typeof body.error !== "string") expect(body.error.code).toBe("invalid_path");
+    }
+  });
+
+  test("a multipart body that does not parse is named as multipart, not as JSON", async () => {
+    const r = await call("/v1/files", {
+      method: "POST",
+      headers: { "content-type": "multipart/form-data; boundary=zzz" },
+      body: "garbage",
+    });
+    expect(r.status).toBe(400);
+    expect((await r.json()).error).toMatchObject({
+      code: "invalid_body",
+      message: expect.stringContaining("multipart"),
+    });
+  });
+
+  test("an upload the client abandons mid-body is a 499 (client_closed), not a 400", async () => {
+    const abort = new AbortController();
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('--zzz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbat'));
+        setTimeout(() => {
+          abort.abort();
+          c.error(new DOMException("The client went away", "AbortError"));
+        }, 30);
+      },
+    });
+    const r = await call("/v1/files", {
+      method: "POST",
+      headers: { "content-type": "multipart/form-data; boundary=zzz" },
+      body,
+      signal: abort.signal,
+      // @ts-expect-error Bun needs it for a stream body
+      duplex: "half",
+    }).catch((e: unknown) => e);
+    expect(r instanceof Response ? r.status : "threw").toBe(499);
+  });
+
   test("unknown route → 404 in the envelope of its family", async () => {
     const a = await call("/v1/nothing-here");
     expect(a.status).toBe(404);

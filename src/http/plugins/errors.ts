@@ -15,7 +15,13 @@ export function errors(log: Logger, metrics: Metrics) {
   return new Elysia({ name: "errors" })
     .use(context)
     .onError(({ call, code, error, request, path }) => {
-      const e = toApiError(error, { code, method: request.method, path });
+      const e = toApiError(error, {
+        code,
+        method: request.method,
+        path,
+        contentType: request.headers.get("content-type"),
+        aborted: request.signal.aborted,
+      });
       metrics.ociErrorOf(error);
       if (e.status >= 500 && e.type === "server_error") {
         log.error("unhandled error", {
