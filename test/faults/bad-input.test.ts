@@ -162,47 +162,23 @@ describe("size limits", () => {
   });
 
   test("a chunked body over the limit (no content-length) → 413", async () => {
-    const answer = await new Promise<string>((resolve) => {
-      const sock = connect({ host: "127.0.0.1", port: gw.port });
-      let got = "";
-      let stop = false;
-      const done = () => {
-        stop = true;
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(got);
-      };
-      const timer = setTimeout(done, 15_000);
-      sock.on("data", (c) => {
-        got += c.toString("latin1");
-        if (
-          /\r\n\r\n/.test(got) &&
-          (/content-length:\s*(\d+)/i.exec(got)
-            ? got.length - got.indexOf("\r\n\r\n") - 4 >= Number(/content-length:\s*(\d+)/i.exec(got)![1])
-            : true)
-        )
-          done();
-      });
-      sock.on("error", done);
-      sock.on("close", done);
-      sock.on("connect", async () => {
-        sock.write(
-          `POST ${CHAT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`,
-        );
-        const write = (s: string) => new Promise<void>((r) => (sock.write(s) ? r() : sock.once("drain", () => r())));
+    const answer = await streamedRequest(
+      gw.port,
+      `POST ${CHAT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`,
+      async (write, answered) => {
         // One byte over the JSON limit, in 1 MB chunks, and no final chunk: the gateway must answer
         // once the count passes the limit. Not more than that: bytes the gateway never reads make
         // its close a reset, and a reset can discard the 413 before this client reads it (seen
         // under the load of parallel test workers: EPIPE and no answer).
         const head = '{"model": "x';
         await write(`${head.length.toString(16)}\r\n${head}\r\n`);
-        for (let sent = head.length; sent <= JSON_LIMIT && !stop; ) {
+        for (let sent = head.length; sent <= JSON_LIMIT && !answered(); ) {
           const n = Math.min(1024 * 1024, JSON_LIMIT + 1 - sent);
           await write(`${n.toString(16)}\r\n${"a".repeat(n)}\r\n`);
           sent += n;
         }
-      });
-    });
+      },
+    );
     expect(rawStatus(answer)).toBe(413);
   });
 
@@ -213,32 +189,15 @@ describe("size limits", () => {
     const head = '{"model":"llama","messages":"hi"';
     const spaces = Buffer.alloc(1024 * 1024, 0x20);
     const length = head.length + 66 * spaces.length + 1;
-    const answer = await new Promise<string>((resolve) => {
-      const sock = connect({ host: "127.0.0.1", port: big.port });
-      let got = "";
-      const done = () => {
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(got);
-      };
-      const timer = setTimeout(done, 30_000);
-      sock.on("data", (c) => {
-        got += c.toString("latin1");
-        const m = /content-length:\s*(\d+)/i.exec(got);
-        if (m && got.length - got.indexOf("\r\n\r\n") - 4 >= Number(m[1])) done();
-      });
-      sock.on("error", done);
-      sock.on("close", done);
-      sock.on("connect", async () => {
-        const write = (b: string | Buffer) =>
-          new Promise<void>((r) => (sock.write(b) ? r() : sock.once("drain", () => r())));
-        await write(
-          `POST ${CHAT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n${head}`,
-        );
+    const answer = await streamedRequest(
+      big.port,
+      `POST ${CHAT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n${head}`,
+      async (write) => {
         for (let k = 0; k < 66; k++) await write(spaces);
         await write("}");
-      });
-    });
+      },
+      30_000,
+    );
     expect(rawStatus(answer)).toBe(400);
     const res = new Response(answer.slice(answer.indexOf("\r\n\r\n") + 4), { status: 400 });
     await expect400(res, "messages");
@@ -405,3 +364,43 @@ describe("aliases with path tricks", () => {
     expect(rig.fake.requestsFor("chat")).toHaveLength(1);
   });
 });
+
+/**
+ * A request written by hand on its own connection: `head`, then what `body` writes (waiting for
+ * the socket to drain), and the raw answer once it is whole (its Content-Length read), or
+ * whatever came when the connection ended or `timeoutMs` passed. `answered()` tells the writer
+ * to stop once the answer is in.
+ */
+function streamedRequest(
+  port: number,
+  head: string,
+  body: (write: (b: string | Buffer) => Promise<void>, answered: () => boolean) => Promise<void>,
+  timeoutMs = 15_000,
+): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const sock = connect({ host: "127.0.0.1", port });
+    let got = "";
+    let stop = false;
+    const done = () => {
+      stop = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(got);
+    };
+    const timer = setTimeout(done, timeoutMs);
+    sock.on("data", (c) => {
+      got += c.toString("latin1");
+      const end = got.indexOf("\r\n\r\n");
+      const length = /content-length:\s*(\d+)/i.exec(got);
+      if (end >= 0 && (!length || got.length - end - 4 >= Number(length[1]))) done();
+    });
+    sock.on("error", done);
+    sock.on("close", done);
+    sock.on("connect", async () => {
+      const write = (b: string | Buffer) =>
+        new Promise<void>((r) => (sock.write(b) ? r() : sock.once("drain", () => r())));
+      await write(head);
+      await body(write, () => stop);
+    });
+  });
+}
