@@ -3,7 +3,7 @@ import { findAlias, permitted } from "../config/find-alias";
 import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
 import type { ModelAlias } from "../config/types";
-import { ApiError, badRequest } from "../errors/api-error";
+import { ApiError, badRequest, quoted } from "../errors/api-error";
 import { withRequestId } from "../errors/upstream-error";
 import { joinIds } from "../lib/join-ids";
 import { mapBounded } from "../lib/map-bounded";
@@ -107,11 +107,15 @@ function requireEmbeddingModel(alias: ModelAlias, param: string | null): void {
 }
 
 function unknownModel(model: string, hint: string): ApiError {
-  return new ApiError(404, `The model '${model}' does not exist: it is not an alias in llm_models.json ${hint}`, {
-    type: "invalid_request_error",
-    param: "model",
-    code: "model_not_found",
-  });
+  return new ApiError(
+    404,
+    `The model '${quoted(model)}' does not exist: it is not an alias in llm_models.json ${hint}`,
+    {
+      type: "invalid_request_error",
+      param: "model",
+      code: "model_not_found",
+    },
+  );
 }
 
 export interface EmbeddingCall {

@@ -63,15 +63,21 @@ export const unsupportedParam = (param: string, why: string) =>
     code: "unsupported_parameter",
   });
 
+/**
+ * A name the client sent, as an error message quotes it: cut to 100 characters, so a 9 KB alias
+ * is not sent back whole.
+ */
+export const quoted = (name: string) => (name.length > 100 ? `${name.slice(0, 100)}…` : name);
+
 export const modelNotFound = (alias: string) =>
-  new ApiError(404, `Model '${alias}' not found in llm_models.json`, {
+  new ApiError(404, `Model '${quoted(alias)}' not found in llm_models.json`, {
     type: "invalid_request_error",
     param: "model",
     code: "model_not_found",
   });
 
 export const routeNotFound = (method: string, path: string) =>
-  new ApiError(404, `Unknown route: ${method} ${path}`, { type: "invalid_request_error", code: "not_found" });
+  new ApiError(404, `Unknown route: ${method} ${quoted(path)}`, { type: "invalid_request_error", code: "not_found" });
 
 export const payloadTooLarge = (limitBytes: number) =>
   new ApiError(413, `Request body is larger than the limit of ${Math.round(limitBytes / 1024 / 1024)} MB`, {

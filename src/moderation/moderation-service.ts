@@ -3,7 +3,7 @@ import { permitted } from "../config/find-alias";
 import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
 import type { ModelAlias } from "../config/types";
-import { ApiError, badRequest } from "../errors/api-error";
+import { ApiError, badRequest, quoted } from "../errors/api-error";
 import { withRequestId } from "../errors/upstream-error";
 import { fetchRemoteImage } from "../images/fetch-remote-image";
 import { joinIds } from "../lib/join-ids";
@@ -95,7 +95,7 @@ export function moderationAlias(config: LoadedConfig, model: string | undefined,
     if (!found)
       throw new ApiError(
         404,
-        `The model '${model}' is not an alias in llm_models.json; add a moderation alias (capability "moderation") naming it, or leave 'model' out`,
+        `The model '${quoted(model)}' is not an alias in llm_models.json; add a moderation alias (capability "moderation") naming it, or leave 'model' out`,
         { type: "invalid_request_error", param: "model", code: "model_not_found" },
       );
     return permitted(key, requireCapability(found, "moderation", "model"));

@@ -3,7 +3,7 @@ import { findAlias, permitted } from "../config/find-alias";
 import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
 import type { ModelAlias } from "../config/types";
-import { ApiError, badRequest } from "../errors/api-error";
+import { ApiError, badRequest, quoted } from "../errors/api-error";
 import { withRequestId } from "../errors/upstream-error";
 import { describeModel } from "../oci/model-target";
 import type { OciTransport } from "../oci/transport";
@@ -102,7 +102,7 @@ export function resolveRerankTarget(
       throw badRequest("'model' is required: a rerank alias of llm_models.json", "model", "missing_model");
     const alias = config.lookup.find(model);
     if (!alias)
-      throw new ApiError(404, `The model '${model}' is not an alias in llm_models.json`, {
+      throw new ApiError(404, `The model '${quoted(model)}' is not an alias in llm_models.json`, {
         type: "invalid_request_error",
         param: "model",
         code: "model_not_found",

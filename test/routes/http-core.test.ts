@@ -187,6 +187,22 @@ describe("errors plugin", () => {
     expect(r instanceof Response ? r.status : "threw").toBe(499);
   });
 
+  test("a very long unknown alias or path is quoted cut short, not sent back whole", async () => {
+    const long = "a".repeat(9000);
+    const inBody = await call("/v1/chat/completions", {
+      method: "POST",
+      json: { model: long, messages: [{ role: "user", content: "hi" }] },
+    });
+    const inPath = await call(`/genai/${long}/inference`, { method: "POST", json: { prompt: "hi" } });
+    const route = await call(`/v1/${long}`);
+    for (const r of [inBody, inPath, route]) {
+      expect(r.status).toBe(404);
+      const text = await r.text();
+      expect(text.length).toBeLessThan(400);
+      expect(text).toContain("…");
+    }
+  });
+
   test("unknown route → 404 in the envelope of its family", async () => {
     const a = await call("/v1/nothing-here");
     expect(a.status).toBe(404);
