@@ -191,10 +191,18 @@ async function load(s: Source, src: ImageSources, opts: CallOptions, cap: number
     });
     return remote.dataUrl;
   }
-  const { bytes, contentType } = await src.files.bytes({ region: src.region, owner: src.owner }, s.key, opts, {
-    maxBytes: cap,
-    tooLarge: () => tooMuchImage(src.maxImageBytes),
-  });
+  const { bytes, contentType } = await src.files
+    .bytes({ region: src.region, owner: src.owner }, s.key, opts, {
+      maxBytes: cap,
+      tooLarge: () => tooMuchImage(src.maxImageBytes),
+    })
+    .catch((e: unknown) => {
+      // The files service names its own field (`file_id`); the client's is where the id stands.
+      if (e instanceof ApiError && e.code === "file_not_found") {
+        throw new ApiError(e.status, e.message, { type: e.type, code: e.code, param: s.param });
+      }
+      throw e;
+    });
   // A stored type may carry parameters (`text/plain; charset=utf-8`); a data URL names the type alone.
   const type = contentType.split(";", 1)[0]!.trim() || "application/octet-stream";
   return `data:${type};base64,${Buffer.from(bytes).toString("base64")}`;

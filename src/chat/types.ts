@@ -194,7 +194,7 @@ export interface ChatAnswer {
  * once, before the stream ends.
  */
 export type ChatEvent =
-  | { type: "text"; choice: number; text: string }
+  | { type: "text"; choice: number; text: string; logprobs?: LogprobToken[] }
   | { type: "reasoning"; choice: number; text: string }
   | { type: "tool_call"; choice: number; index: number; id: string; name: string; arguments: string }
   | { type: "tool_arguments"; choice: number; index: number; arguments: string }

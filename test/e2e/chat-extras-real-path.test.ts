@@ -176,3 +176,81 @@ describe("the OpenAI SDK on the signed path", () => {
     expect(((sentChat().messages as Rec[])[0]!.content as Rec[])[0]!.type).toBe("DOCUMENT");
   });
 });
+
+describe("OpenAI clients' shapes the SDK sends or expects (real path)", () => {
+  const say = (index: number, text: string) => ({
+    index,
+    message: { role: "ASSISTANT", content: [{ type: "TEXT", text }] },
+  });
+
+  test("n: 2 streamed: the SDK's stream helper gets each choice's role and finish (OCI's finishes carry no index)", async () => {
+    fake.clear();
+    fake.script("chat", {
+      sse: [say(0, "one"), say(1, "two"), { finishReason: "stop" }, { finishReason: "length" }],
+      done: true,
+    });
+    const final = await client.chat.completions
+      .stream({ model: "llama", n: 2, messages: [{ role: "user", content: "hi" }] })
+      .finalChatCompletion();
+    expect(final.choices.map((c) => [c.index, c.message.role, c.message.content, c.finish_reason])).toEqual([
+      [0, "assistant", "one", "stop"],
+      [1, "assistant", "two", "length"],
+    ]);
+    expect(sentChat().numGenerations).toBe(2);
+  });
+
+  test("null for the fields OpenAI takes as null is 'not set': 200, and nothing of it on OCI's wire", async () => {
+    fake.clear();
+    const r = await client.chat.completions.create({
+      model: "llama",
+      messages: [{ role: "user", content: "hi" }],
+      temperature: null,
+      top_p: null,
+      max_tokens: null,
+      max_completion_tokens: null,
+      n: null,
+      seed: null,
+      frequency_penalty: null,
+      presence_penalty: null,
+      top_logprobs: null,
+      reasoning_effort: null,
+      stream: null,
+    } as never);
+    expect(r.choices[0]!.message.content).toContain("hi");
+    const wire = sentChat();
+    for (const k of [
+      "temperature",
+      "topP",
+      "seed",
+      "numGenerations",
+      "frequencyPenalty",
+      "presencePenalty",
+      "reasoningEffort",
+    ])
+      expect(wire).not.toHaveProperty(k);
+    expect(Object.values(wire)).not.toContain(null);
+  });
+
+  test("/v1/completions with n: 3 answers the three generations OCI made, numbered 0..2", async () => {
+    fake.clear();
+    fake.script("chat", {
+      json: {
+        modelId: "meta.llama-3.3-70b-instruct",
+        modelVersion: "1",
+        chatResponse: {
+          apiFormat: "GENERIC",
+          timeCreated: new Date().toISOString(),
+          choices: ["a", "b", "c"].map((t, i) => ({ ...say(i, t), finishReason: "stop" })),
+          usage: { promptTokens: 1, completionTokens: 3, totalTokens: 4 },
+        },
+      },
+    });
+    const r = await client.completions.create({ model: "llama", prompt: "hi", n: 3 });
+    expect(r.choices.map((c) => [c.index, c.text])).toEqual([
+      [0, "a"],
+      [1, "b"],
+      [2, "c"],
+    ]);
+    expect(r.usage?.completion_tokens).toBe(3);
+  });
+});

@@ -12,13 +12,14 @@ import type { ChatEvent, FinishReason } from "../../src/chat/types";
 import type { AliasParams } from "../../src/config/types";
 import { toChatCompletion } from "../../src/families/openai/chat-completion";
 import type { ChatCompletionRequest } from "../../src/families/openai/schemas";
+import type { WithoutNulls } from "../../src/lib/without-nulls";
 import { chatEvents } from "../support/chat-events";
 import { toolCallsOnly } from "../support/rendered-answers";
 import { assembleToolCalls, finishesOf, renderChunks, runStreamMapper } from "../support/run-stream-mapper";
 import { apiError, upstreamError } from "../support/throws";
 
 function wire(req: Partial<ChatCompletionRequest>, opts: { defaults?: AliasParams; stream?: boolean } = {}): any {
-  const full = { messages: [{ role: "user", content: "hi" }], ...req } as ChatCompletionRequest;
+  const full = { messages: [{ role: "user", content: "hi" }], ...req } as WithoutNulls<ChatCompletionRequest>;
   return JSON.parse(JSON.stringify(convertToCohereV2ChatRequest(full, opts.defaults ?? {}, opts.stream ?? false)));
 }
 const msgs = (m: unknown[]) => m as ChatCompletionRequest["messages"];

@@ -3,11 +3,12 @@ import { describe, expect, test } from "bun:test";
 import { convertToCohereChatRequest, toolOutputs } from "../../src/chat/formats/convert-to-cohere-chat-request";
 import type { AliasParams } from "../../src/config/types";
 import type { ChatCompletionRequest } from "../../src/families/openai/schemas";
+import type { WithoutNulls } from "../../src/lib/without-nulls";
 import { apiError } from "../support/throws";
 
 /** The body exactly as it goes on the wire (undefined members vanish in JSON). */
 function wire(req: Partial<ChatCompletionRequest>, opts: { defaults?: AliasParams; stream?: boolean } = {}): any {
-  const full = { messages: [{ role: "user", content: "hi" }], ...req } as ChatCompletionRequest;
+  const full = { messages: [{ role: "user", content: "hi" }], ...req } as WithoutNulls<ChatCompletionRequest>;
   return JSON.parse(JSON.stringify(convertToCohereChatRequest(full, opts.defaults ?? {}, opts.stream ?? false)));
 }
 

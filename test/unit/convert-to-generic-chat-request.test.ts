@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { convertToGenericChatRequest } from "../../src/chat/formats/convert-to-generic-chat-request";
 import type { AliasParams, ModelAlias } from "../../src/config/types";
 import type { ChatCompletionRequest } from "../../src/families/openai/schemas";
+import type { WithoutNulls } from "../../src/lib/without-nulls";
 import { describeModel, inferApiFormat } from "../../src/oci/model-target";
 import { apiError } from "../support/throws";
 
@@ -25,7 +26,7 @@ function wire(
   req: Partial<ChatCompletionRequest>,
   opts: { target?: typeof LLAMA; defaults?: AliasParams; stream?: boolean } = {},
 ) {
-  const full = { messages: [{ role: "user", content: "hi" }], ...req } as ChatCompletionRequest;
+  const full = { messages: [{ role: "user", content: "hi" }], ...req } as WithoutNulls<ChatCompletionRequest>;
   return JSON.parse(
     JSON.stringify(convertToGenericChatRequest(full, opts.target ?? LLAMA, opts.defaults ?? {}, opts.stream ?? false)),
   );

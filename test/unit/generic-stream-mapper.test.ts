@@ -371,3 +371,52 @@ function assembleChunks(chunks: ChatCompletionChunk[]): Array<{ id: string; name
   }
   return [...byIndex.keys()].sort((a, b) => a - b).map((k) => byIndex.get(k)!);
 }
+
+describe("several choices (n > 1)", () => {
+  const say = (index: number, t: string) => ({
+    index,
+    message: { role: "ASSISTANT", content: [{ type: "TEXT", text: t }] },
+  });
+
+  test("finish events without an index (as OCI sends them) go to the choices that spoke, in order", () => {
+    const out = run([say(0, "a"), say(1, "b"), say(1, "c"), { finishReason: "stop" }, { finishReason: "length" }]);
+    expect(out.filter((e) => e.type === "finish")).toEqual([
+      { type: "finish", choice: 0, reason: "stop" },
+      { type: "finish", choice: 1, reason: "length" },
+    ]);
+  });
+
+  test("finish events with an index go to that choice", () => {
+    const out = run([
+      say(0, "a"),
+      say(1, "b"),
+      { index: 1, finishReason: "length" },
+      { index: 0, finishReason: "stop" },
+    ]);
+    expect(out.filter((e) => e.type === "finish").map((e) => (e as { choice: number }).choice)).toEqual([1, 0]);
+  });
+
+  test("every choice's chunks: its role first, its finish last", () => {
+    const rendered = chunks([say(0, "a"), say(1, "b"), { finishReason: "stop" }, { finishReason: "stop" }], false);
+    const of = (i: number) => rendered.flatMap((c) => c.choices.filter((ch) => ch.index === i));
+    for (const i of [0, 1]) {
+      expect(of(i)[0]!.delta.role).toBe("assistant");
+      expect(of(i).at(-1)!.finish_reason).toBe("stop");
+    }
+  });
+});
+
+describe("logprobs in a stream", () => {
+  test("a text event's logprobs (OCI's columns) reach the chunk as logprobs.content", () => {
+    const out = run([
+      {
+        message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "Hi" }] },
+        logprobs: { tokens: ["Hi"], tokenLogprobs: [-0.25], topLogprobs: [{ Hi: -0.25, Hello: -1.5 }] },
+      },
+      { finishReason: "stop" },
+    ]);
+    expect(out[0]).toMatchObject({ type: "text", text: "Hi", logprobs: [{ token: "Hi", logprob: -0.25 }] });
+    const [, first] = renderChunks(out, META, false);
+    expect(first!.choices[0]!.logprobs?.content[0]?.top_logprobs.map((t) => t.token)).toEqual(["Hi", "Hello"]);
+  });
+});

@@ -21,7 +21,15 @@ function sources(over: Partial<ImageSources> = {}): ImageSources & { reads: stri
   const files = {
     bytes: async (_scope: unknown, id: string) => {
       reads.push(id);
-      return STORED[id]!;
+      const stored = STORED[id];
+      // As the files service answers an id it does not have: naming its own field.
+      if (!stored)
+        throw new ApiError(404, `No such file: '${id}'`, {
+          type: "invalid_request_error",
+          param: "file_id",
+          code: "file_not_found",
+        });
+      return stored;
     },
   } as unknown as FilesService;
   return {
@@ -85,6 +93,25 @@ describe("uploaded files by their stored type", () => {
     );
     expect(asImage.param).toBe("messages[0].content[0].image_url.url");
     expect(asImage.message).toContain("application/pdf");
+  });
+
+  test("an unknown file id → 404 file_not_found naming where the id stands, not the files service's field", async () => {
+    const image = await failure(
+      materializeImages(user({ type: "image_url", image_url: { url: "file-nope" } }), sources(), opts()),
+    );
+    expect([image.status, image.code, image.param]).toEqual([
+      404,
+      "file_not_found",
+      "messages[0].content[0].image_url.url",
+    ]);
+    const file = await failure(
+      materializeImages(
+        user({ type: "text", text: "x" }, { type: "file", file: { file_id: "file-nope" } }),
+        sources(),
+        opts(),
+      ),
+    );
+    expect(file.param).toBe("messages[0].content[1].file.file_id");
   });
 });
 

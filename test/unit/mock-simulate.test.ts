@@ -5,6 +5,7 @@ import { GenericStreamMapper } from "../../src/chat/formats/generic-stream-mappe
 import { mapGenericChatResponse } from "../../src/chat/formats/map-generic-chat-response";
 import type { ModelAlias } from "../../src/config/types";
 import type { ChatCompletionRequest } from "../../src/families/openai/schemas";
+import type { WithoutNulls } from "../../src/lib/without-nulls";
 import { createMockTransport } from "../../src/mock/mock-transport";
 import { simulateChat } from "../../src/mock/simulate";
 import { describeModel } from "../../src/oci/model-target";
@@ -25,7 +26,7 @@ const TARGET = describeModel(ALIAS);
 
 /** GENERIC details exactly as the service builds them. */
 function generic(req: Partial<ChatCompletionRequest>, stream = false): ChatDetails {
-  const full = { messages: [{ role: "user", content: "hi" }], ...req } as ChatCompletionRequest;
+  const full = { messages: [{ role: "user", content: "hi" }], ...req } as WithoutNulls<ChatCompletionRequest>;
   return {
     compartmentId: COMP,
     servingMode: TARGET.servingMode,

@@ -57,7 +57,18 @@ describe("ChunkWriter", () => {
     const w = new ChunkWriter(META, false);
     expect(w.push({ type: "text", choice: 0, text: "Hi" })).toEqual([delta({ content: "Hi" })]);
     expect(w.push({ type: "reasoning", choice: 0, text: "hmm" })).toEqual([delta({ reasoning_content: "hmm" })]);
-    expect(w.push({ type: "text", choice: 2, text: "other" })).toEqual([delta({ content: "other" }, null, 2)]);
+    // Another choice's first delta carries its role (the opening chunk carried choice 0's); later ones do not.
+    expect(w.push({ type: "text", choice: 2, text: "other" })).toEqual([
+      delta({ role: "assistant", content: "other" }, null, 2),
+    ]);
+    expect(w.push({ type: "text", choice: 2, text: " more" })).toEqual([delta({ content: " more" }, null, 2)]);
+  });
+
+  test("text with logprobs → the delta's logprobs.content", () => {
+    const w = new ChunkWriter(META, false);
+    const logprobs = [{ token: "Hi", logprob: -0.1, bytes: [72, 105], top_logprobs: [] }];
+    const [c] = w.push({ type: "text", choice: 0, text: "Hi", logprobs });
+    expect(c!.choices[0]!.logprobs).toEqual({ content: logprobs });
   });
 
   test("a tool call opens with index, id, type and name; its arguments follow at the same index without an id", () => {
@@ -97,7 +108,10 @@ describe("ChunkWriter", () => {
   test("the finish event → a chunk with an empty delta and the finish_reason, for its choice", () => {
     const w = new ChunkWriter(META, false);
     expect(w.push({ type: "finish", choice: 0, reason: "length" })).toEqual([delta({}, "length")]);
-    expect(w.push({ type: "finish", choice: 1, reason: "content_filter" })).toEqual([delta({}, "content_filter", 1)]);
+    // A choice that finishes without having said anything still gets its role first.
+    expect(w.push({ type: "finish", choice: 1, reason: "content_filter" })).toEqual([
+      delta({ role: "assistant" }, "content_filter", 1),
+    ]);
   });
 
   test("usage and agent events write nothing by themselves", () => {

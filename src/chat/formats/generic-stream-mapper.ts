@@ -2,41 +2,55 @@ import { UpstreamError } from "../../errors/upstream-error";
 import { expectRec, isRec, optArray, optNumber, optString, textOfParts } from "../../oci/reply-shapes";
 import type { ChatEvent } from "../types";
 import { mapFinishReason } from "./map-finish-reason";
+import { mapLogprobs } from "./map-generic-chat-response";
 import { mapUsage } from "./map-usage";
 import { BaseStreamMapper } from "./stream-mapper";
 
 /**
  * OCI GENERIC stream events → the core's events. Tool-call fragments without an id belong to the
  * latest call of their choice, so each call keeps one stable index and id for the client to
- * assemble.
+ * assemble. OCI's finish event carries no `index` (docs/oci-wire.md): with several choices, an
+ * index-less finish goes to the first choice that has spoken and not finished yet.
  */
 export class GenericStreamMapper extends BaseStreamMapper {
   private readonly calls = new Map<number, number>(); // choice index → tool calls seen
   private readonly finishedChoices = new Set<number>();
+  /** Choices that have said something, in index order once sorted; one (0) in almost every stream. */
+  private readonly spoken = new Set<number>();
 
   push(event: unknown): ChatEvent[] {
     const ev = expectRec(event, "stream event");
     const out: ChatEvent[] = [];
-    const choice = optNumber(ev.index) ?? 0;
+    const index = optNumber(ev.index);
+    const choice = index ?? 0;
     if (isRec(ev.message)) {
+      this.spoken.add(choice);
       const text = textOfParts(ev.message.content, "message.content");
-      if (text) out.push({ type: "text", choice, text });
+      const logprobs = ev.logprobs === undefined ? undefined : mapLogprobs(ev.logprobs);
+      if (text) out.push(logprobs ? { type: "text", choice, text, logprobs } : { type: "text", choice, text });
       const reasoning = optString(ev.message.reasoningContent);
       if (reasoning) out.push({ type: "reasoning", choice, text: reasoning });
       this.toolEvents(choice, optArray(ev.message.toolCalls, "message.toolCalls"), out);
     }
-    if (ev.finishReason !== undefined && ev.finishReason !== null && !this.finishedChoices.has(choice)) {
-      this.finishedChoices.add(choice);
+    const finishing = index ?? (ev.message === undefined ? this.nextUnfinished() : choice);
+    if (ev.finishReason !== undefined && ev.finishReason !== null && !this.finishedChoices.has(finishing)) {
+      this.finishedChoices.add(finishing);
       this.finished = true;
-      const calls = this.calls.get(choice) ?? 0;
+      const calls = this.calls.get(finishing) ?? 0;
       out.push({
         type: "finish",
-        choice,
+        choice: finishing,
         reason: mapFinishReason(ev.finishReason, calls > 0 && ev.finishReason !== "length"),
       });
     }
     if (ev.usage !== undefined) this.usage = mapUsage(ev.usage) ?? this.usage;
     return out;
+  }
+
+  private nextUnfinished(): number {
+    let next: number | undefined;
+    for (const c of this.spoken) if (!this.finishedChoices.has(c) && (next === undefined || c < next)) next = c;
+    return next ?? 0;
   }
 
   private toolEvents(choice: number, calls: unknown[], out: ChatEvent[]): void {

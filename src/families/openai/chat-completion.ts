@@ -66,6 +66,8 @@ export function toChatCompletion(a: ChatAnswer, meta: CompletionMeta): ChatCompl
 export class ChunkWriter {
   private agent: AgentInfo | undefined;
   private usage: ChatCompletionChunk["usage"];
+  /** Choices whose role went out: 0 with the opening chunk, the others (n > 1) with their first delta. */
+  private readonly started = new Set<number>([0]);
 
   constructor(
     private readonly meta: CompletionMeta,
@@ -77,12 +79,14 @@ export class ChunkWriter {
   }
 
   push(ev: ChatEvent): ChatCompletionChunk[] {
-    const delta = (choice: number, d: ChatCompletionChunk["choices"][number]["delta"]) => [
-      this.chunk([{ index: choice, delta: d, logprobs: null, finish_reason: null }]),
-    ];
+    const delta = (
+      choice: number,
+      d: ChatCompletionChunk["choices"][number]["delta"],
+      logprobs: ChatCompletionChunk["choices"][number]["logprobs"] = null,
+    ) => [this.chunk([{ index: choice, delta: this.withRole(choice, d), logprobs, finish_reason: null }])];
     switch (ev.type) {
       case "text":
-        return delta(ev.choice, { content: ev.text });
+        return delta(ev.choice, { content: ev.text }, ev.logprobs ? { content: ev.logprobs } : null);
       case "reasoning":
         return delta(ev.choice, { reasoning_content: ev.text });
       case "tool_call":
@@ -94,7 +98,9 @@ export class ChunkWriter {
       case "tool_arguments":
         return delta(ev.choice, { tool_calls: [{ index: ev.index, function: { arguments: ev.arguments } }] });
       case "finish": {
-        const c = this.chunk([{ index: ev.choice, delta: {}, logprobs: null, finish_reason: ev.reason }]);
+        const c = this.chunk([
+          { index: ev.choice, delta: this.withRole(ev.choice, {}), logprobs: null, finish_reason: ev.reason },
+        ]);
         return [this.agent ? { ...c, agent: this.agent } : c];
       }
       case "usage":
@@ -112,6 +118,16 @@ export class ChunkWriter {
 
   end(): ChatCompletionChunk[] {
     return this.includeUsage ? [{ ...this.chunk([]), usage: this.usage ?? openAiUsage() }] : [];
+  }
+
+  /** A choice's first delta carries its role, as OpenAI's stream (and the SDK's stream helper) has it. */
+  private withRole(
+    choice: number,
+    d: ChatCompletionChunk["choices"][number]["delta"],
+  ): ChatCompletionChunk["choices"][number]["delta"] {
+    if (choice === 0 || this.started.has(choice)) return d;
+    this.started.add(choice);
+    return { role: "assistant", ...d };
   }
 
   private chunk(choices: ChatCompletionChunk["choices"]): ChatCompletionChunk {

@@ -5,6 +5,7 @@ import type { ModelAlias } from "../../config/types";
 import type { ConcurrencyLimiter } from "../../http/concurrency-limiter";
 import { context, type Services } from "../../http/context";
 import type { RequestState } from "../../http/request-state";
+import { withoutNulls } from "../../lib/without-nulls";
 import { chatCompletionReply, newCompletionMeta } from "./chat-completion";
 import { openAiConversation } from "./conversation";
 import { ModelList, ModelObjectSchema, modelObject } from "./model-object";
@@ -102,7 +103,7 @@ interface ChatInput<Body> {
 async function chatCompletion(chat: ChatService, i: ChatInput<ChatCompletionRequest>) {
   const out = await chat.run({
     alias: i.alias,
-    request: i.body,
+    request: withoutNulls(i.body),
     requestId: i.call.id,
     signal: i.request.signal,
     owner: i.call.owner,
@@ -142,7 +143,7 @@ function textCompletion(chat: ChatService, i: ChatInput<CompletionRequest>, para
         trace: i.call,
       }),
     i.alias.alias,
-    i.body,
+    withoutNulls(i.body),
     i.request.signal,
     parallel,
   );

@@ -1,4 +1,4 @@
-import { type Static, t } from "elysia";
+import { type Static, type TSchema, t } from "elysia";
 import { Int } from "../../http/int-schema";
 import { OpenObject } from "../../http/open-object";
 
@@ -126,35 +126,42 @@ const Prediction = t.Object({
 const Stop = t.Union([t.String(), t.Array(t.String(), { maxItems: 16 })]);
 const StreamOptions = t.Object({ include_usage: t.Optional(t.Boolean()) });
 
+/**
+ * A field OpenAI's API takes as `null` too (its SDKs' types say so, and clients send it: the AI
+ * SDK sends `reasoning_effort: null`); null means "not set", and the routes drop it
+ * (`lib/without-nulls.ts`) before the chat core sees the request.
+ */
+const nullable = <T extends TSchema>(s: T) => t.Optional(t.Union([s, t.Null()]));
+
 /** Sampling parameters shared by chat and text completions. */
 const sampling = {
-  temperature: t.Optional(t.Number({ minimum: 0, maximum: 2 })),
-  top_p: t.Optional(t.Number({ minimum: 0, maximum: 1 })),
-  top_k: t.Optional(Int({ minimum: -1 })),
-  max_tokens: t.Optional(Int({ minimum: 1 })),
-  n: t.Optional(Int({ minimum: 1, maximum: 16 })),
+  temperature: nullable(t.Number({ minimum: 0, maximum: 2 })),
+  top_p: nullable(t.Number({ minimum: 0, maximum: 1 })),
+  top_k: nullable(Int({ minimum: -1 })),
+  max_tokens: nullable(Int({ minimum: 1 })),
+  n: nullable(Int({ minimum: 1, maximum: 16 })),
   stop: t.Optional(t.Union([Stop, t.Null()])),
-  stream: t.Optional(t.Boolean()),
+  stream: nullable(t.Boolean()),
   stream_options: t.Optional(t.Union([StreamOptions, t.Null()])),
-  frequency_penalty: t.Optional(t.Number({ minimum: -2, maximum: 2 })),
-  presence_penalty: t.Optional(t.Number({ minimum: -2, maximum: 2 })),
-  seed: t.Optional(Int()),
-  logit_bias: t.Optional(t.Record(t.String(), t.Number({ minimum: -100, maximum: 100 }))),
+  frequency_penalty: nullable(t.Number({ minimum: -2, maximum: 2 })),
+  presence_penalty: nullable(t.Number({ minimum: -2, maximum: 2 })),
+  seed: nullable(Int()),
+  logit_bias: nullable(t.Record(t.String(), t.Number({ minimum: -100, maximum: 100 }))),
   user: t.Optional(t.String()),
 };
 
 export const ChatCompletionRequest = t.Object({
   model: t.Optional(t.String()),
   messages: t.Array(ChatMessage, { minItems: 1, maxItems: MAX_MESSAGES }),
-  max_completion_tokens: t.Optional(Int({ minimum: 1 })),
+  max_completion_tokens: nullable(Int({ minimum: 1 })),
   tools: t.Optional(t.Array(FunctionTool, { maxItems: 128 })),
   tool_choice: t.Optional(ToolChoice),
   parallel_tool_calls: t.Optional(t.Boolean()),
   response_format: t.Optional(ResponseFormat),
-  reasoning_effort: t.Optional(t.String()),
-  verbosity: t.Optional(t.String()),
+  reasoning_effort: nullable(t.String()),
+  verbosity: nullable(t.String()),
   logprobs: t.Optional(t.Union([t.Boolean(), t.Null()])),
-  top_logprobs: t.Optional(Int({ minimum: 0, maximum: 20 })),
+  top_logprobs: nullable(Int({ minimum: 0, maximum: 20 })),
   web_search_options: t.Optional(WebSearchOptions),
   prediction: t.Optional(
     t.Union([Prediction, t.Null()], {

@@ -6,6 +6,7 @@ import type { SseFrame } from "../../http/sse";
 import { mapFlow } from "../../lib/flow";
 import { joinIds } from "../../lib/join-ids";
 import { mapBounded } from "../../lib/map-bounded";
+import type { WithoutNulls } from "../../lib/without-nulls";
 import { type CompletionMeta, newCompletionMeta, openAiErrorFrame } from "./chat-completion";
 import type { CompletionRequest } from "./schemas";
 import type { TextCompletion } from "./types";
@@ -28,7 +29,7 @@ export function countPrompts(req: CompletionRequest, max: number): number {
 }
 
 /** Legacy completions run as one chat turn: the prompt is the user message. */
-export function completionToChatRequest(req: CompletionRequest, prompt: string): ChatRequest {
+export function completionToChatRequest(req: WithoutNulls<CompletionRequest>, prompt: string): ChatRequest {
   const { prompt: _p, suffix: _s, echo: _e, model: _m, ...sampling } = req;
   return { ...sampling, messages: [{ role: "user", content: prompt }] };
 }
@@ -44,7 +45,7 @@ function textChoice(c: AnswerChoice, index: number, prompt: string, echo: boolea
 export async function createTextCompletion(
   chat: (request: ChatRequest, signal: AbortSignal) => Promise<ChatOutcome>,
   alias: string,
-  req: CompletionRequest,
+  req: WithoutNulls<CompletionRequest>,
   signal: AbortSignal,
   parallel = PROMPT_CONCURRENCY,
 ): Promise<Reply<TextCompletion>> {
@@ -62,12 +63,14 @@ export async function createTextCompletion(
     chat(completionToChatRequest({ ...req, stream: false }, p), s),
   );
   const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
-  const choices = results.map((r, i) => {
+  // Each prompt's `n` answers, numbered as OpenAI does: prompt i's k-th is choice i × n + k.
+  const n = req.n ?? 1;
+  const choices = results.flatMap((r, i) => {
     if (r.kind !== "answer") throw new Error("expected a whole answer");
     usage.inputTokens += r.answer.usage?.inputTokens ?? 0;
     usage.outputTokens += r.answer.usage?.outputTokens ?? 0;
     usage.totalTokens += r.answer.usage?.totalTokens ?? 0;
-    return textChoice(r.answer.choices[0]!, i, prompts[i]!, echo);
+    return r.answer.choices.map((c, k) => textChoice(c, i * n + k, prompts[i]!, echo));
   });
   return {
     kind: "json",

@@ -69,7 +69,8 @@ export interface ChatCompletionChunk {
   choices: Array<{
     index: number;
     delta: { role?: "assistant"; content?: string; reasoning_content?: string; tool_calls?: ToolCallDelta[] };
-    logprobs: null;
+    /** The tokens of this delta, when logprobs were asked for and OCI sent them with the text. */
+    logprobs: { content: LogprobToken[] } | null;
     finish_reason: FinishReason | null;
   }>;
   usage?: Usage | null;
