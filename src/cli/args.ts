@@ -18,6 +18,12 @@ const VALUE_FLAGS = {
 /** Commands that parse their own arguments; the shared value flags above still apply to them. */
 const OWN_ARGUMENTS: ReadonlySet<Command> = new Set(["keys", "usage", "discover"]);
 
+/**
+ * A shared flag a command takes as one of its own: `keys new … --models a,b*` is the key's
+ * allowlist, not the models file (which `keys` never reads).
+ */
+const OWNED_FLAGS: Partial<Record<Command, ReadonlySet<string>>> = { keys: new Set(["--models"]) };
+
 export function parseArgs(argv: string[]): CliArgs {
   const out: CliArgs = { command: "serve" };
   let sawCommand = false;
@@ -35,7 +41,7 @@ export function parseArgs(argv: string[]): CliArgs {
       out.testMode = inline !== "false";
       continue;
     }
-    if (OWN_ARGUMENTS.has(out.command) && !(flag in VALUE_FLAGS)) {
+    if (OWN_ARGUMENTS.has(out.command) && (!(flag in VALUE_FLAGS) || OWNED_FLAGS[out.command]?.has(flag))) {
       out.rest = [...(out.rest ?? []), arg];
       continue;
     }

@@ -136,13 +136,14 @@ describe("api_keys.json on the binary", () => {
     try {
       const made = await runCli({
         binary: bin,
-        args: ["keys", "new", "team-x", "--rpm", "2", "--write", "--config-dir", dir],
+        args: ["keys", "new", "team-x", "--models", "llama,grok*", "--rpm", "2", "--write", "--config-dir", dir],
         env,
       });
       expect(made.code).toBe(0);
       const key = /key: (ocg_\S+)/.exec(made.stdout)![1]!;
       const file = JSON.parse(readFileSync(join(dir, "api_keys.json"), "utf8"));
-      expect(file["team-x"]).toEqual({ sha256: sha(key), rpm: 2 });
+      // --models is the key's allowlist here, not the models file the other commands take.
+      expect(file["team-x"]).toEqual({ sha256: sha(key), models: ["llama", "grok*"], rpm: 2 });
       expect(file.first).toBeDefined();
       expect(readFileSync(join(dir, "api_keys.json"), "utf8")).not.toContain(key);
       await waitUntil(async () => (await chat(g, key)).status === 200, 5000);

@@ -109,3 +109,15 @@ describe("parsePort", () => {
     expect(() => parsePort("x", "PORT")).toThrow(/PORT.*'x'/);
   });
 });
+
+describe("flags a command takes as its own", () => {
+  test("keys new … --models is the key's allowlist (the rest), not the models file", () => {
+    const a = parseArgs(["keys", "new", "team-m", "--models", "llama,grok*", "--rpm", "60", "--config-dir", "/etc/x"]);
+    expect(a.models).toBeUndefined();
+    expect(a.rest).toEqual(["new", "team-m", "--models", "llama,grok*", "--rpm", "60"]);
+    expect(a.configDir).toBe("/etc/x");
+    expect(parseArgs(["keys", "new", "t", "--models=llama"]).rest).toContain("--models=llama");
+    expect(parseArgs(["serve", "--models", "m.json"]).models).toBe("m.json");
+    expect(parseArgs(["check", "--models", "m.json"]).models).toBe("m.json");
+  });
+});
