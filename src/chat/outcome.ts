@@ -14,8 +14,8 @@ export interface ChatStream {
   usage(): TokenUsage | undefined;
   /**
    * What the stream has cost so far, estimated: the input's estimate and the output that went by
-   * at four characters a token. What is charged when the client leaves before OCI's usage came
-   * (OCI still bills the prompt and what it generated).
+   * at four characters a token. What is charged when the stream ends without OCI's usage (the
+   * client left, OCI broke off): OCI still bills the prompt and what it generated.
    */
   spent(): TokenUsage;
   /** `performance.now()` when the first text, reasoning or tool call went out. */

@@ -17,7 +17,7 @@ export interface StreamReply {
   /** Aborts the upstream work (the client went away). */
   cancel(): void;
   usage(): TokenUsage | undefined;
-  /** The estimate charged when the client leaves before the usage came (ChatStream.spent). */
+  /** The estimate charged when the stream ends without OCI's usage (ChatStream.spent). */
   spent(): TokenUsage;
   firstTokenAt(): number | undefined;
   /** The family's event for a failure after the first byte, built from the error choke point. */
@@ -127,9 +127,10 @@ class StreamAccount implements SseOptions {
     // The 200 went out with the first byte; the log and metrics tell how the stream really
     // ended: 499 when the client left, the error event's status when it failed.
     if (outcome === "cancelled") call.status = 499;
-    // A client that leaves early still cost OCI the prompt and what it generated: charged by
-    // estimate, so quotas cannot be dodged by hanging up.
-    call.usage = r.usage() ?? (outcome === "cancelled" ? r.spent() : undefined);
+    // A stream that ends without OCI's usage — the client left (its disconnect aborts the call
+    // first, so that ends as an error here too), OCI broke off, a drain cut it — still cost the
+    // prompt and what was generated: charged by estimate, so quotas cannot be dodged by hanging up.
+    call.usage = r.usage() ?? r.spent();
     const first = r.firstTokenAt();
     if (first !== undefined) call.firstTokenMs = first - call.startedAt;
     call.streamClosed();

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { binaryDir } from "../support/binary";
 import { type Gateway, runCli, startGateway, tempDir, writeModels } from "../support/gateway";
 import { skipRedis, startRedis, type TestRedis } from "../support/redis";
+import { signedFakeOci } from "../support/signed-fake-oci";
 import { waitUntil } from "../support/wait";
 
 const sha = (k: string) => createHash("sha256").update(k).digest("hex");
@@ -128,6 +129,55 @@ describe("api_keys.json on the binary", () => {
     expect(out).toMatch(/line \d+, column \d+/);
     expect(out).not.toContain(sha("g"));
   });
+
+  test("a client that hangs up mid-stream is charged by estimate: it cannot dodge tpm (real path)", async () => {
+    // The real path: the client's disconnect aborts the signed call to OCI, so the stream ends as
+    // an error, not as a cancel, and must be charged all the same.
+    const { fake, dir } = await signedFakeOci();
+    writeFileSync(join(dir, "api_keys.json"), JSON.stringify({ hasty: { sha256: sha("hasty-key"), tpm: 50 } }));
+    const words = Array.from({ length: 40 }, (_, i) => ({
+      index: 0,
+      message: { role: "ASSISTANT", content: [{ type: "TEXT", text: `word${i} ` }] },
+    }));
+    fake.script("chat", { sse: [...words, { finishReason: "stop" }], done: true, gapMs: 50 });
+    const g = await startGateway({
+      binary: bin,
+      args: ["--config-dir", dir],
+      env: { OCI_INFERENCE_ENDPOINT: fake.url },
+    });
+    try {
+      const abort = new AbortController();
+      const prompt = "tell me a long story about a lighthouse keeper ".repeat(17); // ~200 estimated tokens
+      const r = await fetch(`${g.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: "Bearer hasty-key", "content-type": "application/json" },
+        body: JSON.stringify({ model: "llama", stream: true, messages: [{ role: "user", content: prompt }] }),
+        signal: abort.signal,
+      });
+      expect(r.status).toBe(200);
+      const reader = r.body!.getReader();
+      await reader.read();
+      abort.abort();
+      await reader.cancel().catch(() => {});
+      // Charged when the stream closes; waited for without spending tokens (each chat would).
+      const open = async () => {
+        const m = await fetch(`${g.url}/metrics`, { headers: { authorization: "Bearer hasty-key" } });
+        return (await m.text())
+          .split("\n")
+          .find((l) => l.startsWith("ocigenai_active_streams "))
+          ?.split(" ")[1];
+      };
+      await waitUntil(async () => (await open()) === "0", 5000);
+      await Bun.sleep(100); // the settling write runs as the stream's request ends
+      // The prompt alone is ~200 estimated tokens of the 50: the next request is refused.
+      const refused = await chat(g, "hasty-key");
+      expect(refused.status).toBe(429);
+      expect((await refused.json()).error.message).toContain("tokens per minute");
+    } finally {
+      await g.stop();
+      await fake.stop();
+    }
+  }, 30_000);
 
   test("keys new --write adds a key the running gateway picks up; ocigenai usage reads its calls from SQLite", async () => {
     const dir = configDir({ first: { sha256: sha("first-key") } });
