@@ -35,7 +35,14 @@ const TEST_MODE_REGION = "us-chicago-1";
  * treats unknown regions as problems; at start-up they are warnings, since OCI adds regions
  * before our oci-common copy knows them.
  */
-export function loadConfig(settings: Settings, opts: { strict?: boolean } = {}): LoadResult {
+/**
+ * `keysFileRequired`: api_keys.json must be there even when not named explicitly (a reload, once
+ * the file was in force: its disappearing must not turn team keys off).
+ */
+export function loadConfig(
+  settings: Settings,
+  opts: { strict?: boolean; keysFileRequired?: boolean } = {},
+): LoadResult {
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
   const credsFile = settings.credentialsPath;
@@ -58,7 +65,7 @@ export function loadConfig(settings: Settings, opts: { strict?: boolean } = {}):
     (testMode ? TEST_MODE_REGION : undefined);
   const models = loadModels(settings.modelsPath, region);
   problems.push(...models.problems);
-  const teams = loadApiKeys(settings.keysPath, settings.keysExplicit);
+  const teams = loadApiKeys(settings.keysPath, settings.keysExplicit || opts.keysFileRequired === true);
   problems.push(...teams.problems);
   const unknownRegions: ConfigProblem[] = [...models.aliases.values()]
     .filter((a) => !isKnownRegion(a.region))

@@ -1,4 +1,4 @@
-import { type FSWatcher, statSync, watch } from "node:fs";
+import { existsSync, type FSWatcher, statSync, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Logger } from "../observability/logger";
 import { type LoadedConfig, loadConfig } from "./load";
@@ -21,6 +21,11 @@ export class ConfigStore {
   private starting?: ReturnType<typeof setTimeout>;
   /** The watched files as they were when this config was loaded, to see an edit made before the watchers start. */
   private loadedFiles: string;
+  /**
+   * api_keys.json was in force: from then on its disappearing is a broken edit, not "no team
+   * keys" — which would serve loopback callers (everyone, behind a local proxy) without a key.
+   */
+  private keysFileInForce: boolean;
 
   constructor(
     private config: LoadedConfig,
@@ -28,6 +33,7 @@ export class ConfigStore {
     private readonly log: Logger,
   ) {
     this.loadedFiles = this.filesState();
+    this.keysFileInForce = existsSync(settings.keysPath);
   }
 
   get current(): LoadedConfig {
@@ -36,7 +42,7 @@ export class ConfigStore {
 
   reload(reason: string): boolean {
     this.loadedFiles = this.filesState();
-    const r = loadConfig(this.settings);
+    const r = loadConfig(this.settings, { keysFileRequired: this.keysFileInForce });
     if (!r.config) {
       this.log.error("config reload rejected; keeping the last good config", {
         reason,
@@ -46,6 +52,7 @@ export class ConfigStore {
     }
     // TEST_MODE is decided at start-up: the transport cannot change under running requests.
     this.config = { ...r.config, testMode: this.config.testMode };
+    this.keysFileInForce ||= existsSync(this.settings.keysPath);
     this.log.info("config reloaded", { reason, aliases: [...r.config.aliases.keys()], keys: r.config.keys.size });
     return true;
   }

@@ -3,6 +3,7 @@
  * them does not delay the first answer), and an edit made before they start is not lost.
  */
 import { afterEach, expect, test } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
 import { loadConfig } from "../../src/config/load";
 import { resolveSettings } from "../../src/config/settings";
 import { ConfigStore } from "../../src/config/store";
@@ -77,4 +78,25 @@ test("closed before the watchers start, the store never starts them", async () =
   writeModels(dir, testModels(added));
   await Bun.sleep(400);
   expect(store.current.aliases.has("added")).toBe(false);
+});
+
+test("api_keys.json deleted while in force is a rejected reload: the team keys stay, auth is not turned off", () => {
+  const s = makeStore();
+  const keysPath = `${s.dir}/api_keys.json`;
+  writeFileSync(keysPath, JSON.stringify({ team: { sha256: "a".repeat(64) } }));
+  expect(s.store.reload("test: keys added")).toBe(true);
+  expect(s.store.current.keys.size).toBe(1);
+  rmSync(keysPath);
+  expect(s.store.reload("test: keys file deleted")).toBe(false);
+  expect(s.store.current.keys.size).toBe(1);
+  expect(s.lines.some((l) => l.includes("reload rejected") && l.includes("file not found"))).toBe(true);
+  // Emptied on purpose ({}), every team key goes.
+  writeFileSync(keysPath, "{}");
+  expect(s.store.reload("test: keys emptied")).toBe(true);
+  expect(s.store.current.keys.size).toBe(0);
+});
+
+test("with no api_keys.json ever, reloads need none", () => {
+  const s = makeStore();
+  expect(s.store.reload("test: nothing changed")).toBe(true);
 });
