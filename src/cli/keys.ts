@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { ENV_KEY_PREFIX, KEY_NAME_PATTERN, MAX_KEY_LIMIT, parseApiKeys } from "../config/api-keys";
 import { UsageError } from "../config/flags";
 import type { Settings } from "../config/settings";
@@ -52,14 +52,21 @@ export function runKeys(settings: Settings, rest: string[], out: (line: string) 
   }
   const key = `ocg_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`;
   const record = { sha256: sha256Hex(key), ...entry };
-  out(`key: ${key}`);
-  out("(shown this once: only its SHA-256 is kept; give it to the team now)");
   if (!write) {
+    showKey(key, out);
     out(`entry for ${settings.keysPath}:`);
     out(JSON.stringify({ [name]: record }, null, 2));
     return 0;
   }
-  return addToFile(settings.keysPath, name, record, out);
+  // Written first: a key is shown only once it is in the file, never for a write that failed.
+  const code = addToFile(settings.keysPath, name, record, out);
+  if (code === 0) showKey(key, out);
+  return code;
+}
+
+function showKey(key: string, out: (line: string) => void): void {
+  out(`key: ${key}`);
+  out("(shown this once: only its SHA-256 is kept; give it to the team now)");
 }
 
 function addToFile(path: string, name: string, record: object, out: (line: string) => void): number {
@@ -88,10 +95,27 @@ function addToFile(path: string, name: string, record: object, out: (line: strin
     out("nothing written");
     return 2;
   }
-  // Written beside and renamed over, as an editor would: the gateway never reads half a file.
+  // Written beside and renamed over, as an editor would: the gateway never reads half a file. An
+  // existing file keeps its mode and owner (a root shell adding a key must not leave the file
+  // unreadable to the service's user); a new one is private to whoever made it.
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, path);
+  try {
+    const before = existsSync(path) ? statSync(path) : undefined;
+    writeFileSync(tmp, text, { mode: before ? before.mode & 0o777 : 0o600 });
+    if (before) {
+      chmodSync(tmp, before.mode & 0o777);
+      try {
+        chownSync(tmp, before.uid, before.gid);
+      } catch {
+        // Not root: the file is this user's, as any edit of it by this user would leave it.
+      }
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    out(`${path}: cannot write (${(e as Error).message}); nothing written`);
+    return 2;
+  }
   out(`added key '${name}' to ${path}`);
   return 0;
 }

@@ -1,8 +1,9 @@
+import { existsSync } from "node:fs";
 import { UsageError } from "../config/flags";
 import type { Settings } from "../config/settings";
 import { ApiError } from "../errors/api-error";
 import { usageRange, usageReport, usageTable } from "../quotas/usage-report";
-import { createStateStore } from "../state/create-store";
+import { createStateStore, parseSessionStoreSpec } from "../state/create-store";
 
 /**
  * `ocigenai usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--key NAME] [--json]`: the usage
@@ -35,7 +36,21 @@ export async function runUsage(
     if (e instanceof ApiError) throw new UsageError(e.message);
     throw e;
   }
-  const store = await createStateStore(settings.sessionStore, { configDir: settings.configDir, warn: (m) => out(m) });
+  // Read only: a SQLite file that is not there is a mistyped path or a directory with no ledger,
+  // not a new empty ledger to create and report as zero.
+  let store: Awaited<ReturnType<typeof createStateStore>>;
+  try {
+    const spec = parseSessionStoreSpec(settings.sessionStore, settings.configDir);
+    if (spec.kind === "sqlite" && !existsSync(spec.path)) {
+      out(`no usage ledger at ${spec.path} (no SQLite file there; SESSION_STORE names the store)`);
+      return 2;
+    }
+    store = await createStateStore(settings.sessionStore, { configDir: settings.configDir, warn: (m) => out(m) });
+    if (spec.kind === "sqlite" && store.kind !== "sqlite") return 2; // it could not be opened (said above)
+  } catch (e) {
+    out(`cannot open the state store: ${(e as Error).message}`);
+    return 2;
+  }
   try {
     const report = usageReport(await store.usage(range), range);
     out(json ? JSON.stringify(report, null, 2) : usageTable(report));

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binaryDir } from "../support/binary";
 import { type Gateway, runCli, startGateway, tempDir, writeModels } from "../support/gateway";
@@ -177,6 +177,30 @@ describe("api_keys.json on the binary", () => {
       await g.stop();
       await fake.stop();
     }
+  }, 30_000);
+
+  test("keys and usage on bad ground: exit 2 with a line saying why, no stack, no key shown for a failed write; the file keeps its mode", async () => {
+    const env = { TEST_MODE: "true" };
+    const noDir = await runCli({
+      binary: bin,
+      args: ["keys", "new", "t", "--write", "--keys", "/nonexistent/dir/api_keys.json"],
+      env,
+    });
+    expect(noDir.code).toBe(2);
+    expect(noDir.stdout).toContain("cannot write");
+    expect(noDir.stdout).not.toContain("key: ocg_");
+    const badStore = await runCli({ binary: bin, args: ["usage"], env: { ...env, SESSION_STORE: "foo" } });
+    expect(badStore.code).toBe(2);
+    const empty = tempDir();
+    const noLedger = await runCli({ binary: bin, args: ["usage", "--config-dir", empty], env });
+    expect(noLedger.code).toBe(2);
+    expect(noLedger.stdout).toContain("no usage ledger");
+    for (const r of [noDir, badStore, noLedger]) expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+    const dir = configDir({ first: { sha256: sha("first-key") } });
+    chmodSync(join(dir, "api_keys.json"), 0o644);
+    const added = await runCli({ binary: bin, args: ["keys", "new", "second", "--write", "--config-dir", dir], env });
+    expect(added.code).toBe(0);
+    expect(statSync(join(dir, "api_keys.json")).mode & 0o777).toBe(0o644);
   }, 30_000);
 
   test("keys new --write adds a key the running gateway picks up; ocigenai usage reads its calls from SQLite", async () => {

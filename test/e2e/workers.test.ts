@@ -218,6 +218,18 @@ describe("refusals", () => {
     expect(r.stderr).toContain("memory");
   });
 
+  test("a SQLite file the workers cannot use: exit 2, rather than N memory stores each counting quotas apart", async () => {
+    const r = await runCli({
+      binary: bin,
+      args: ["--config-dir", dir, "--port", "0", "--workers", "2"],
+      env: { SESSION_STORE: "sqlite:/proc/nope/x.db", TEST_MODE: "true" },
+      timeoutMs: 10_000,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("/proc/nope/x.db");
+    expect(r.stderr).toContain("workers must share one store");
+  });
+
   test("a bad --workers value: exit 2 naming it", async () => {
     const r = await runCli({
       binary: bin,
