@@ -53,6 +53,11 @@ export function runKeys(settings: Settings, rest: string[], out: (line: string) 
   const key = `ocg_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`;
   const record = { sha256: sha256Hex(key), ...entry };
   if (!write) {
+    // Pasted over an entry of the same name, it would quietly replace that team's key.
+    if (nameTaken(settings.keysPath, name)) {
+      out(`${settings.keysPath}: a key named '${name}' exists already; nothing shown`);
+      return 2;
+    }
     showKey(key, out);
     out(`entry for ${settings.keysPath}:`);
     out(JSON.stringify({ [name]: record }, null, 2));
@@ -62,6 +67,15 @@ export function runKeys(settings: Settings, rest: string[], out: (line: string) 
   const code = addToFile(settings.keysPath, name, record, out);
   if (code === 0) showKey(key, out);
   return code;
+}
+
+function nameTaken(path: string, name: string): boolean {
+  try {
+    const doc: unknown = JSON.parse(readFileSync(path, "utf8"));
+    return typeof doc === "object" && doc !== null && Object.hasOwn(doc, name);
+  } catch {
+    return false; // no file, or one the gateway refuses anyway: nothing to replace
+  }
 }
 
 function showKey(key: string, out: (line: string) => void): void {

@@ -227,6 +227,10 @@ describe("api_keys.json on the binary", () => {
       const again = await runCli({ binary: bin, args: ["keys", "new", "team-x", "--write", "--config-dir", dir], env });
       expect(again.code).toBe(2);
       expect(again.stdout).toContain("exists already");
+      // Without --write too: the entry it would print would replace that team's key when pasted.
+      const shown = await runCli({ binary: bin, args: ["keys", "new", "team-x", "--config-dir", dir], env });
+      expect(shown.code).toBe(2);
+      expect(shown.stdout).not.toContain("key: ocg_");
     } finally {
       await g.stop();
     }
