@@ -1,4 +1,4 @@
-import { ApiError, modelNotFound } from "../errors/api-error";
+import { ApiError, modelNotFound, quoted } from "../errors/api-error";
 import type { KeyIdentity } from "./key-ring";
 import type { LoadedConfig } from "./load";
 import type { ModelAlias } from "./types";
@@ -13,6 +13,21 @@ export function permitted(key: KeyIdentity | undefined, alias: ModelAlias): Mode
     });
   }
   return alias;
+}
+
+/**
+ * An OCI model name called through a path alias (embeddings, rerank): a key with a `models`
+ * allowlist may use it only when the allowlist names it, as it names aliases — otherwise any
+ * allowed alias's path would open every model of its region.
+ */
+export function permittedModelName(key: KeyIdentity | undefined, name: string): void {
+  if (key && !key.mayUse(name)) {
+    throw new ApiError(403, `This API key may not use the model '${quoted(name)}'`, {
+      type: "permission_error",
+      param: "model",
+      code: "permission_denied",
+    });
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { capabilityOf, wrongCapability } from "../config/capability";
-import { findAlias, permitted } from "../config/find-alias";
+import { findAlias, permitted, permittedModelName } from "../config/find-alias";
 import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
 import type { ModelAlias } from "../config/types";
@@ -66,6 +66,7 @@ export function resolveEmbeddingTarget(
     throw unknownModel(model, "nor an OCI model name such as cohere.embed-multilingual-v3.0");
   if (AGENT_ENDPOINT.test(model))
     throw badRequest(`'${model}' is an agent endpoint; embeddings need a model`, "model", "invalid_model_type");
+  permittedModelName(key, model);
   requireEmbeddingModel(path, null);
   if (path.type === "pool")
     throw badRequest(

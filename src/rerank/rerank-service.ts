@@ -1,5 +1,5 @@
 import { requireCapability } from "../config/capability";
-import { findAlias, permitted } from "../config/find-alias";
+import { findAlias, permitted, permittedModelName } from "../config/find-alias";
 import type { KeyIdentity } from "../config/key-ring";
 import type { LoadedConfig } from "../config/load";
 import type { ModelAlias } from "../config/types";
@@ -129,5 +129,6 @@ export function resolveRerankTarget(
       "model",
       "invalid_model_type",
     );
+  permittedModelName(key, model);
   return { alias: path, modelId: model, model };
 }

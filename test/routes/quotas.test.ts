@@ -19,6 +19,7 @@ const KEYS = {
   "team-t": { sha256: sha("key-t"), tpm: 10 },
   "team-d": { sha256: sha("key-d"), daily_tokens: 10 },
   "team-c": { sha256: sha("key-c"), max_concurrent: 1 },
+  "team-e": { sha256: sha("key-e"), models: ["embed"] },
   ops: { sha256: sha("key-ops"), admin: true },
 };
 const MODELS = testModels({
@@ -116,6 +117,17 @@ describe("allowlists", () => {
     }
     for (let i = 0; i < 3; i++) expect((await chat(call, "key-a")).status).toBe(200);
     expect((await chat(call, "key-a")).status).toBe(429);
+  });
+
+  test("an OCI model name on an allowed alias's path is not a way around the allowlist", async () => {
+    const embed = (key: string, json: Rec) =>
+      call("/genai/embed/v1/embeddings", { method: "POST", headers: auth(key), json: { input: "x", ...json } });
+    expect((await embed("key-e", {})).status).toBe(200);
+    expect((await embed("key-e", { model: "embed" })).status).toBe(200);
+    const other = await embed("key-e", { model: "cohere.embed-v4.0" });
+    expect(other.status).toBe(403);
+    expect((await other.json()).error).toMatchObject({ code: "permission_denied", param: "model" });
+    expect((await embed("env-key", { model: "cohere.embed-v4.0" })).status).toBe(200);
   });
 
   test("/v1/models lists only what the key may use; API_KEY keys see everything", async () => {
