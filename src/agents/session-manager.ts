@@ -200,7 +200,12 @@ export class SessionManager {
     }
   }
 
-  /** DELETE /session/{id}: ends it at OCI and forgets every key mapped to it. */
+  /**
+   * DELETE /session/{id}: ends it at OCI and forgets every key mapped to it. OCI's 404 forgets
+   * nothing: it may come from another alias's endpoint than the session's (a DELETE sent to the
+   * wrong alias must not cut the live conversation off its session), and a session truly gone is
+   * replaced when its conversation next speaks.
+   */
   async close(alias: ModelAlias, owner: string, sessionId: string, call: CallOptions): Promise<void> {
     const notFound = (ociRequestId?: string) =>
       new ApiError(404, `Session '${sessionId}' not found`, {
@@ -212,10 +217,7 @@ export class SessionManager {
     try {
       await this.transport.deleteSession({ region: alias.region, endpoint: alias.endpoint }, alias.id, sessionId, call);
     } catch (e) {
-      if (e instanceof UpstreamError && e.init.status === 404) {
-        await this.guard(() => this.store.deleteBySessionId(sessionId));
-        throw notFound(e.init.opcRequestId);
-      }
+      if (e instanceof UpstreamError && e.init.status === 404) throw notFound(e.init.opcRequestId);
       throw e;
     }
     await this.guard(() => this.store.deleteBySessionId(sessionId));

@@ -36,6 +36,7 @@ const conflict = () => new UpstreamError("http", "busy", { status: 409, code: "C
 /** OCI's agent runtime, in memory: sessions live in `live`; ids in `busy` answer 409; anything else unknown answers 404. */
 class FakeAgentRuntime {
   readonly live = new Set<string>();
+  readonly endpointOf = new Map<string, string>();
   readonly busy = new Set<string>();
   readonly creates: Array<{ agentEndpointId: string; details: AgentCreateSessionDetails }> = [];
   readonly gets: string[] = [];
@@ -52,6 +53,7 @@ class FakeAgentRuntime {
       this.creates.push({ agentEndpointId, details });
       const id = `ocid1.genaiagentsession.oc1..s${++this.n}`;
       if (!this.createDead) this.live.add(id);
+      this.endpointOf.set(id, agentEndpointId);
       return {
         body: {
           id,
@@ -68,8 +70,10 @@ class FakeAgentRuntime {
       if (!this.live.has(sessionId)) throw gone();
       return { body: { id: sessionId, welcomeMessage: "Hi, how can I help?" }, opcRequestId: "opc-get" };
     },
-    deleteSession: async (_t, _e, sessionId) => {
+    deleteSession: async (_t, endpointId, sessionId) => {
       this.deletes.push(sessionId);
+      // OCI's sessions belong to their endpoint: another endpoint does not know them.
+      if (this.endpointOf.get(sessionId) !== endpointId) throw gone();
       if (!this.live.delete(sessionId)) throw gone();
       return { body: undefined, opcRequestId: "opc-delete" };
     },
@@ -567,7 +571,7 @@ describe("SessionManager.close", () => {
     expect(next.reused).toBe(false);
   });
 
-  test("OCI 404 → ApiError 404, and the store forgets the session too", async () => {
+  test("OCI 404 → ApiError 404; the mapping stays (a session truly gone is replaced when its conversation next speaks)", async () => {
     const { oci, store, sm, turn } = setup();
     const a = await sm.auto(target(), call(), turn);
     await a.release();
@@ -575,7 +579,21 @@ describe("SessionManager.close", () => {
     const e = await apiRejection(sm.close(ALIAS, "ownerA", a.sessionId, call()));
     expect(e.status).toBe(404);
     expect(e.message).toContain(a.sessionId);
-    expect(await store.get(storeKey("ownerA", ALIAS.id, "web", "u1"))).toBeUndefined();
+    expect(await store.get(storeKey("ownerA", ALIAS.id, "web", "u1"))).toBeDefined();
+  });
+
+  test("a DELETE sent through another alias (OCI's 404) leaves the live conversation on its session", async () => {
+    const { oci, store, sm, turn } = setup();
+    const a = await sm.auto(target(), call(), turn);
+    await a.release();
+    const e = await apiRejection(sm.close(OTHER_ALIAS, "ownerA", a.sessionId, call()));
+    expect(e.status).toBe(404);
+    expect((await store.get(storeKey("ownerA", ALIAS.id, "web", "u1")))?.sessionId).toBe(a.sessionId);
+    const again = await sm.auto(target(), call(), turn);
+    expect([again.sessionId, again.reused]).toEqual([a.sessionId, true]);
+    await again.release();
+    await sm.close(ALIAS, "ownerA", a.sessionId, call());
+    expect(oci.live.has(a.sessionId)).toBe(false);
   });
 
   test("a session recorded for owner A cannot be closed by owner B (404, OCI not called); A can", async () => {
