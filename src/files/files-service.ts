@@ -5,6 +5,7 @@ import type { CallOptions, ObjectLocation, OciTransport } from "../oci/transport
 import { decodeFileId, encodeFileId } from "./file-id";
 import { type FileObject, fileObject } from "./file-object";
 import { describeObjectName, isValidPurpose, objectNameFor, ownsObject } from "./object-name";
+import { sniffType } from "./sniff-type";
 
 export interface FilesConfig {
   /** Undefined outside TEST_MODE means the feature is off (503). */
@@ -44,13 +45,11 @@ export class FilesService {
     if (file.size === 0) throw badRequest("The uploaded file is empty", "file");
     const name = objectNameFor(this.cfg.prefix, scope.owner, purpose, file.name);
     const loc = { region: scope.region, namespace: await this.namespace(scope.region, opts), bucket, object: name };
-    const contentType = file.type && file.type !== "" ? file.type.split(";")[0]!.trim() : "application/octet-stream";
-    await this.transport.putObject(
-      loc,
-      new Uint8Array(await file.arrayBuffer()),
-      { contentType, metadata: { purpose } },
-      opts,
-    );
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    // What the bytes are wins over what the parser guessed from the name (sniff-type.ts).
+    const guessed = file.type ? file.type.split(";")[0]!.trim() : "";
+    const contentType = sniffType(bytes) ?? (guessed || "application/octet-stream");
+    await this.transport.putObject(loc, bytes, { contentType, metadata: { purpose } }, opts);
     const url = await this.transport.createReadPar(loc, new Date(Date.now() + this.cfg.parTtlMs), opts);
     const { filename } = describeObjectName(this.cfg.prefix, name);
     return { ...fileObject(encodeFileId(name), file.size, Math.floor(Date.now() / 1000), filename, purpose), url };

@@ -6,9 +6,11 @@ export function cleanFilename(raw: string | undefined): string {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses
     .replace(/[\u0000-\u001f\u007f]/g, "")
     .replace(/^\.+/, "")
-    .trim()
-    .slice(0, 200);
-  return clean || "file";
+    .trim();
+  // 200 characters, counted whole: a cut inside an emoji's surrogate pair left half of it, which
+  // the object name's URL encoding refused (a 500). Lone surrogates sent as such become U+FFFD.
+  const cut = Array.from(clean).slice(0, 200).join("").toWellFormed();
+  return cut || "file";
 }
 
 const PURPOSE = /^[a-z0-9_-]{1,40}$/;

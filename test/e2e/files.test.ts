@@ -116,6 +116,24 @@ describe("files on the real path", () => {
     expect(new Uint8Array(await viaPar.arrayBuffer())).toEqual(PNG);
   });
 
+  test("a PDF uploaded without an extension is stored and served as a PDF; a name cut inside an emoji is no 500", async () => {
+    fake.clear();
+    const pdf = new TextEncoder().encode("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF");
+    const created = await client(real).files.create({
+      file: await toFile(pdf, "quarterly-report", { type: "application/pdf" }),
+      purpose: "assistants",
+    });
+    const content = await fetch(`${real.url}/v1/files/${created.id}/content`);
+    expect(content.headers.get("content-type")).toStartWith("application/pdf");
+    expect(new Uint8Array(await content.arrayBuffer())).toEqual(pdf);
+    const longName = `${"a".repeat(199)}😀.txt`;
+    const emoji = await client(real).files.create({
+      file: await toFile(new TextEncoder().encode("hello"), longName, { type: "text/plain" }),
+      purpose: "assistants",
+    });
+    expect(emoji.filename).toBe(`${"a".repeat(199)}😀`);
+  });
+
   test("51 MB → 413 and nothing stored", async () => {
     fake.clear();
     const before = fake.objectStorage.objects.size;
