@@ -85,9 +85,21 @@ export class Quotas {
       );
     }
     let freed = false;
+    // The lease is renewed while the request runs: a stream longer than the lease gave its slot
+    // away and let one more request in than max_concurrent (the lease's own expiry is for a
+    // process that died holding it).
+    const renewal = leaseId
+      ? setInterval(() => {
+          this.store
+            .renewLease(key.name, leaseId, this.o.leaseMs)
+            .catch((e) => this.storeFailed("renewLease", key.name, e));
+        }, this.o.leaseMs / 3)
+      : undefined;
+    renewal?.unref();
     const handOver = () => {
       if (freed || !leaseId) return undefined;
       freed = true;
+      clearInterval(renewal);
       return leaseId;
     };
     const release = () => {

@@ -243,6 +243,13 @@ export class MemorySessionStore implements StateStore {
     this.quotas.get(key)?.leases.delete(leaseId);
   }
 
+  async renewLease(key: string, leaseId: string, leaseMs: number): Promise<void> {
+    const leases = this.quotas.get(key)?.leases;
+    const end = leases?.get(leaseId);
+    const now = this.now();
+    if (leases && end !== undefined && end > now) leases.set(leaseId, now + leaseMs);
+  }
+
   async settle(key: string, alias: string, usage: SettledUsage, releaseLease?: string): Promise<void> {
     if (releaseLease !== undefined) this.quotas.get(key)?.leases.delete(releaseLease);
     const input = tokensOf(usage.inputTokens);

@@ -191,6 +191,7 @@ export class SqliteSessionStore implements StateStore {
     dropExpiredLeases: Statement<unknown, [string, number]>;
     putLease: Statement<unknown, [string, string, number]>;
     release: Statement<unknown, [string, string]>;
+    renewLease: Statement<unknown, [string, string, number, number]>;
     addTokens: Statement<unknown, [string, number, number]>;
     addDayTokens: Statement<unknown, [string, string, number]>;
     addUsage: Statement<unknown, [string, string, string, number, number, number]>;
@@ -271,6 +272,9 @@ export class SqliteSessionStore implements StateStore {
          ON CONFLICT (key, lease_id) DO UPDATE SET expires_at = excluded.expires_at`,
       ),
       release: qdb.prepare("DELETE FROM quota_leases WHERE key = ? AND lease_id = ?"),
+      renewLease: qdb.prepare(
+        "UPDATE quota_leases SET expires_at = ?3 WHERE key = ?1 AND lease_id = ?2 AND expires_at > ?4",
+      ),
       addTokens: qdb.prepare(
         `INSERT INTO quota_minutes (key, minute, requests, tokens) VALUES (?, ?, 0, ?)
          ON CONFLICT (key, minute) DO UPDATE SET tokens = tokens + excluded.tokens`,
@@ -473,6 +477,11 @@ export class SqliteSessionStore implements StateStore {
 
   async release(key: string, leaseId: string): Promise<void> {
     await this.quotaCall(() => this.q.release.run(key, leaseId));
+  }
+
+  async renewLease(key: string, leaseId: string, leaseMs: number): Promise<void> {
+    const now = this.now();
+    await this.quotaCall(() => this.q.renewLease.run(key, leaseId, now + leaseMs, now));
   }
 
   async settle(key: string, alias: string, usage: SettledUsage, releaseLease?: string): Promise<void> {

@@ -164,6 +164,11 @@ export interface QuotaStore {
   /** Frees the lease `admit` took; safe to call twice, and for a lease already expired. */
   release(key: string, leaseId: string): Promise<void>;
   /**
+   * Keeps a live lease `leaseMs` from now: a request still running holds its slot however long it
+   * lasts (a stream has no deadline of its own). A lease expired or released stays gone.
+   */
+  renewLease(key: string, leaseId: string, leaseMs: number): Promise<void>;
+  /**
    * After an answer (streamed ones when they end): its tokens count against the key's minute and
    * UTC day, and the ledger row of (day, key, alias) gains `requests` requests (default 1: one
    * answer; more when the caller settles several answers at once) and the tokens. Called for

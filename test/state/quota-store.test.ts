@@ -243,6 +243,22 @@ function quotaStoreTests(kind: StateStore["kind"], h: Harness): void {
       expect((await s.admit({ key, concurrent: lease("third", 1) })).allowed).toBe(false);
     });
 
+    test("renewLease keeps a live lease past its expiry; an expired or released one stays gone", async () => {
+      const s = await store();
+      const key = newKey();
+      expect((await s.admit({ key, concurrent: lease("long", 1, 200) })).allowed).toBe(true);
+      await h.advance(150);
+      await s.renewLease(key, "long", 200);
+      await h.advance(150); // past the first expiry, within the renewed one
+      expect((await s.admit({ key, concurrent: lease("next", 1, 200) })).allowed).toBe(false);
+      await h.advance(100);
+      await s.renewLease(key, "long", 60_000); // expired by now: not brought back
+      expect((await s.admit({ key, concurrent: lease("next", 1, 60_000) })).allowed).toBe(true);
+      await s.release(key, "next");
+      await s.renewLease(key, "next", 60_000); // released: stays free
+      expect((await s.admit({ key, concurrent: lease("third", 1) })).allowed).toBe(true);
+    });
+
     test("admitting a live lease id again renews it and counts it once", async () => {
       const s = await store();
       const key = newKey();

@@ -108,3 +108,19 @@ describe("the usage ledger", () => {
     await q.close();
   });
 });
+
+describe("a concurrency lease while its request runs", () => {
+  test("is renewed: a request longer than the lease keeps its slot; once released, the slot is free", async () => {
+    const store = new MemorySessionStore();
+    const q = new Quotas(store, { metrics: new Metrics(), log: createLogger("error"), leaseMs: 150 });
+    const key = team("one-at-a-time", { maxConcurrent: 1 });
+    const first = await q.admit(key);
+    await Bun.sleep(400); // over twice the lease: without renewal it would have lapsed
+    await expect(q.admit(key)).rejects.toMatchObject({ status: 429 });
+    first!.release();
+    const second = await q.admit(key);
+    expect(second).toBeDefined();
+    second!.release();
+    await store.close();
+  });
+});
