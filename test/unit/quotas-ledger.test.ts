@@ -112,10 +112,11 @@ describe("the usage ledger", () => {
 describe("a concurrency lease while its request runs", () => {
   test("is renewed: a request longer than the lease keeps its slot; once released, the slot is free", async () => {
     const store = new MemorySessionStore();
-    const q = new Quotas(store, { metrics: new Metrics(), log: createLogger("error"), leaseMs: 150 });
+    // Renewed every 200 ms; a lapse needs the timer 400 ms late, far beyond a busy test run's jitter.
+    const q = new Quotas(store, { metrics: new Metrics(), log: createLogger("error"), leaseMs: 600 });
     const key = team("one-at-a-time", { maxConcurrent: 1 });
     const first = await q.admit(key);
-    await Bun.sleep(400); // over twice the lease: without renewal it would have lapsed
+    await Bun.sleep(1300); // over twice the lease: without renewal it would have lapsed
     await expect(q.admit(key)).rejects.toMatchObject({ status: 429 });
     first!.release();
     const second = await q.admit(key);
