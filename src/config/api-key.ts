@@ -35,7 +35,11 @@ export function inspectApiKey(keyFile: string, passPhrase?: string): KeyInspecti
     return { ok: true, fingerprint: fingerprintOf(key), pem };
   } catch (e) {
     const msg = (e as Error).message;
-    const hint = /passphrase|decrypt|bad decrypt/i.test(msg) ? " (encrypted key: check pass_phrase)" : "";
+    // An encrypted key says so in its header; the error alone does not always (a wrong pass
+    // phrase leaves AES-CBC's padding valid once in 256 tries, and the failure is then the DER's).
+    const encrypted =
+      /passphrase|decrypt/i.test(msg) || /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem);
+    const hint = encrypted ? " (encrypted key: check pass_phrase)" : "";
     return { ok: false, message: `key file ${keyFile} is not a readable PEM private key${hint}` };
   }
 }
