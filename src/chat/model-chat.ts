@@ -95,11 +95,10 @@ export async function runModelChat(
     const answer = withRequestId(reply.opcRequestId, () => format.map(reply.body));
     return { kind: "answer", answer, ociRequestId: reply.opcRequestId };
   }
-  const asked = transport.chatStream(where, details, opts);
-  // Estimated while OCI is asked (the request has left by now), for a client that leaves before
-  // OCI reports the usage; a number, so the stream does not keep the request alive.
+  const upstream = await transport.chatStream(where, details, opts);
+  // For a stream cut short before OCI reports its usage; estimated once OCI's headers are here
+  // (its first token comes later), and kept as a number so the stream does not hold the request.
   const inputTokens = estimateInputTokens(request);
-  const upstream = await asked;
   return chatStream(
     upstream.events,
     { ociRequestId: upstream.opcRequestId, cancel: upstream.cancel, inputTokens },

@@ -36,8 +36,8 @@ export async function runUsage(
     if (e instanceof ApiError) throw new UsageError(e.message);
     throw e;
   }
-  // Read only: a SQLite file that is not there is a mistyped path or a directory with no ledger,
-  // not a new empty ledger to create and report as zero.
+  // A SQLite file that is not there is a mistyped path or a directory with no ledger, not a new
+  // empty ledger to create and report as zero.
   let store: Awaited<ReturnType<typeof createStateStore>>;
   try {
     const spec = parseSessionStoreSpec(settings.sessionStore, settings.configDir);
@@ -46,7 +46,10 @@ export async function runUsage(
       return 2;
     }
     store = await createStateStore(settings.sessionStore, { configDir: settings.configDir, warn: (m) => out(m) });
-    if (spec.kind === "sqlite" && store.kind !== "sqlite") return 2; // it could not be opened (said above)
+    if (spec.kind === "sqlite" && store.kind !== "sqlite") {
+      await store.close();
+      return 2; // it could not be opened (the warning above says why)
+    }
   } catch (e) {
     out(`cannot open the state store: ${(e as Error).message}`);
     return 2;

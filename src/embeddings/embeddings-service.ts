@@ -65,7 +65,7 @@ export function resolveEmbeddingTarget(
   if (!OCI_MODEL_NAME.test(model))
     throw unknownModel(model, "nor an OCI model name such as cohere.embed-multilingual-v3.0");
   if (AGENT_ENDPOINT.test(model))
-    throw badRequest(`'${model}' is an agent endpoint; embeddings need a model`, "model", "invalid_model_type");
+    throw badRequest(`'${quoted(model)}' is an agent endpoint; embeddings need a model`, "model", "invalid_model_type");
   permittedModelName(key, model);
   requireEmbeddingModel(path, null);
   if (path.type === "pool")

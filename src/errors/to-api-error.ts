@@ -35,7 +35,9 @@ export function toApiError(error: unknown, site: ErrorSite = {}): ApiError {
     return fromValidation(error);
   }
   if (site.code === "NOT_FOUND") return routeNotFound(site.method ?? "?", site.path ?? "?");
-  if (site.aborted || (error instanceof DOMException && error.name === "AbortError")) {
+  // A body cut off by a client that left fails to parse for that reason; any other error while
+  // the client leaves is still what it is (a bug is logged as one, not hidden as a 499).
+  if ((site.aborted && site.code === "PARSE") || (error instanceof DOMException && error.name === "AbortError")) {
     return new ApiError(499, "Client closed the request", { type: "invalid_request_error", code: "client_closed" });
   }
   if (site.code === "PARSE" && site.contentType?.startsWith("multipart/form-data"))

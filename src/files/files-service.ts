@@ -48,7 +48,9 @@ export class FilesService {
     const bytes = new Uint8Array(await file.arrayBuffer());
     // What the bytes are wins over what the parser guessed from the name (sniff-type.ts).
     const guessed = file.type ? file.type.split(";")[0]!.trim() : "";
-    const contentType = sniffType(bytes) ?? (guessed || "application/octet-stream");
+    const sniffed = sniffType(bytes);
+    const named = guessed !== "" && guessed !== "application/octet-stream";
+    const contentType = sniffed && (sniffed.strong || !named) ? sniffed.type : guessed || "application/octet-stream";
     await this.transport.putObject(loc, bytes, { contentType, metadata: { purpose } }, opts);
     const url = await this.transport.createReadPar(loc, new Date(Date.now() + this.cfg.parTtlMs), opts);
     const { filename } = describeObjectName(this.cfg.prefix, name);

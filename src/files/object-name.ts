@@ -7,9 +7,20 @@ export function cleanFilename(raw: string | undefined): string {
     .replace(/[\u0000-\u001f\u007f]/g, "")
     .replace(/^\.+/, "")
     .trim();
-  // 200 characters, counted whole: a cut inside an emoji's surrogate pair left half of it, which
-  // the object name's URL encoding refused (a 500). Lone surrogates sent as such become U+FFFD.
-  const cut = Array.from(clean).slice(0, 200).join("").toWellFormed();
+  // At most 200 characters and 255 UTF-8 bytes, cut between whole characters: a cut inside an
+  // emoji's surrogate pair left half of it, which the object name's URL encoding refused (a 500),
+  // and the bytes keep the object name within OCI's 1,024 and the file id within its bound.
+  // Lone surrogates sent as such become U+FFFD.
+  let cut = "";
+  let bytes = 0;
+  let chars = 0;
+  for (const ch of clean.toWellFormed()) {
+    const n = Buffer.byteLength(ch);
+    if (chars === 200 || bytes + n > 255) break;
+    cut += ch;
+    bytes += n;
+    chars++;
+  }
   return cut || "file";
 }
 

@@ -127,10 +127,11 @@ class StreamAccount implements SseOptions {
     // The 200 went out with the first byte; the log and metrics tell how the stream really
     // ended: 499 when the client left, the error event's status when it failed.
     if (outcome === "cancelled") call.status = 499;
-    // A stream that ends without OCI's usage — the client left (its disconnect aborts the call
+    // A stream cut short without OCI's usage — the client left (its disconnect aborts the call
     // first, so that ends as an error here too), OCI broke off, a drain cut it — still cost the
     // prompt and what was generated: charged by estimate, so quotas cannot be dodged by hanging up.
-    call.usage = r.usage() ?? r.spent();
+    // One that finished is charged what OCI reported, nothing when it reported nothing.
+    call.usage = r.usage() ?? (outcome === "done" ? undefined : r.spent());
     const first = r.firstTokenAt();
     if (first !== undefined) call.firstTokenMs = first - call.startedAt;
     call.streamClosed();

@@ -14,6 +14,9 @@ import {
 } from "../state/types";
 import { type UsageRange, type UsageReport, usageReport } from "./usage-report";
 
+/** How long a running request's concurrency lease is renewed at most: a day of one stream. */
+export const MAX_LEASE_HOLD_MS = 24 * 3600 * 1000;
+
 /** What an admitted request carries: the rate-limit headers of its answer, and its lease to free. */
 export interface Admitted {
   headers: Record<string, string>;
@@ -87,9 +90,18 @@ export class Quotas {
     let freed = false;
     // The lease is renewed while the request runs: a stream longer than the lease gave its slot
     // away and let one more request in than max_concurrent (the lease's own expiry is for a
-    // process that died holding it).
+    // process that died holding it). Not past MAX_LEASE_HOLD_MS: a request whose end this process
+    // never saw must not hold the slot for good.
+    const since = Date.now();
     const renewal = leaseId
       ? setInterval(() => {
+          if (Date.now() - since > MAX_LEASE_HOLD_MS) {
+            clearInterval(renewal);
+            this.o.log.warn("a request held its concurrency lease past the longest renewed; it lapses", {
+              key: key.name,
+            });
+            return;
+          }
           this.store
             .renewLease(key.name, leaseId, this.o.leaseMs)
             .catch((e) => this.storeFailed("renewLease", key.name, e));

@@ -116,7 +116,7 @@ export function resolveRerankTarget(
   if (!OCI_MODEL_NAME.test(model) || !/rerank/i.test(model))
     throw new ApiError(
       404,
-      `The model '${model}' is neither an alias in llm_models.json nor an OCI rerank model name such as cohere.rerank-v3.5`,
+      `The model '${quoted(model)}' is neither an alias in llm_models.json nor an OCI rerank model name such as cohere.rerank-v3.5`,
       {
         type: "invalid_request_error",
         param: "model",

@@ -6,6 +6,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
+import { createMockTransport } from "../../src/mock/mock-transport";
+import type { OciTransport } from "../../src/oci/transport";
 import { MemorySessionStore } from "../../src/state/memory";
 import { type Admission, type AdmitRequest, StoreUnavailableError } from "../../src/state/types";
 import { makeTestApp, type TestAppOptions } from "../support/app";
@@ -217,6 +219,29 @@ describe("limits", () => {
     const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.status === 499);
     expect(line?.tokens).toMatchObject({ estimated: true });
     expect(line?.tokens.prompt).toBeGreaterThan(40);
+  });
+
+  test("a stream that finishes without OCI's usage is charged nothing, not an estimate", async () => {
+    const quiet = {
+      ...createMockTransport(),
+      chatStream: async () => ({
+        events: (async function* () {
+          yield { index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "done ".repeat(200) }] } };
+          yield { finishReason: "stop" };
+        })(),
+        opcRequestId: "oci-quiet",
+        cancel() {},
+      }),
+    } as OciTransport;
+    const { call, logs } = teamApp({ transport: quiet });
+    const r = await chat(call, "key-t", { stream: true });
+    expect(r.status).toBe(200);
+    await r.text();
+    await Bun.sleep(20);
+    const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.stream);
+    expect(line?.status).toBe(200);
+    expect(line?.tokens).toBeUndefined();
+    expect((await chat(call, "key-t")).status).toBe(200); // tpm 10 untouched by ~250 estimated tokens
   });
 
   test("max_concurrent: an open stream holds the key's one slot; when it ends the next may go", async () => {

@@ -188,3 +188,15 @@ describe("paramFromPath (TypeBox error path → OpenAI param name)", () => {
     expect(paramFromPath("/metadata/x~0y")).toBe("metadata.x~y");
   });
 });
+
+describe("toApiError: a client that went away", () => {
+  test("a body that failed to parse because the client left is a 499; any other error stays what it is", () => {
+    const parse = toApiError(new Error("stream closed"), { code: "PARSE", aborted: true });
+    expect([parse.status, parse.code]).toEqual([499, "client_closed"]);
+    // A bug that fires while the client leaves is still a logged 500, not hidden as a 499.
+    const bug = toApiError(new TypeError("undefined is not an object"), { aborted: true });
+    expect([bug.status, bug.code]).toEqual([500, "internal_error"]);
+    const parseOnly = toApiError(new Error("bad"), { code: "PARSE", aborted: false });
+    expect(parseOnly.status).toBe(400);
+  });
+});

@@ -26,8 +26,10 @@ export class GenericStreamMapper extends BaseStreamMapper {
     if (isRec(ev.message)) {
       this.spoken.add(choice);
       const text = textOfParts(ev.message.content, "message.content");
-      const logprobs = ev.logprobs === undefined ? undefined : mapLogprobs(ev.logprobs);
-      if (text) out.push(logprobs ? { type: "text", choice, text, logprobs } : { type: "text", choice, text });
+      if (text) {
+        const logprobs = ev.logprobs === undefined ? undefined : mapLogprobs(ev.logprobs);
+        out.push(logprobs ? { type: "text", choice, text, logprobs } : { type: "text", choice, text });
+      }
       const reasoning = optString(ev.message.reasoningContent);
       if (reasoning) out.push({ type: "reasoning", choice, text: reasoning });
       this.toolEvents(choice, optArray(ev.message.toolCalls, "message.toolCalls"), out);

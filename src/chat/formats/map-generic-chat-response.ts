@@ -48,6 +48,8 @@ function mapToolCall(v: unknown, j: number): ToolCall {
   return { id: optString(tc.id) ?? `call_${j}`, name, arguments: optString(tc.arguments) ?? "{}" };
 }
 
+const utf8 = new TextEncoder();
+
 /** OCI's column-wise logprobs (tokens[], tokenLogprobs[], topLogprobs[]) → one entry per token. */
 export function mapLogprobs(v: unknown): LogprobToken[] | undefined {
   if (!isRec(v)) return undefined;
@@ -55,7 +57,7 @@ export function mapLogprobs(v: unknown): LogprobToken[] | undefined {
   if (tokens.length === 0) return undefined;
   const lps = Array.isArray(v.tokenLogprobs) ? v.tokenLogprobs : [];
   const tops = Array.isArray(v.topLogprobs) ? v.topLogprobs : [];
-  const bytes = (s: string) => [...new TextEncoder().encode(s)];
+  const bytes = (s: string) => [...utf8.encode(s)];
   return tokens.map((tok, i) => {
     const token = String(tok);
     const top = isRec(tops[i]) ? (tops[i] as Rec) : {};
