@@ -96,12 +96,11 @@ export async function runModelChat(
     return { kind: "answer", answer, ociRequestId: reply.opcRequestId };
   }
   const upstream = await transport.chatStream(where, details, opts);
-  // For a stream cut short before OCI reports its usage; estimated once OCI's headers are here
-  // (its first token comes later), and kept as a number so the stream does not hold the request.
-  const inputTokens = estimateInputTokens(request);
-  return chatStream(
-    upstream.events,
-    { ociRequestId: upstream.opcRequestId, cancel: upstream.cancel, inputTokens },
-    format.stream(newAnswerId()),
-  );
+  const side = { ociRequestId: upstream.opcRequestId, cancel: upstream.cancel, inputTokens: 0 };
+  // For a stream cut short before OCI reports its usage: estimated in a later turn, off the way
+  // of the first event, and kept as a number so the stream does not hold the request.
+  setImmediate(() => {
+    side.inputTokens = estimateInputTokens(request);
+  });
+  return chatStream(upstream.events, side, format.stream(newAnswerId()));
 }

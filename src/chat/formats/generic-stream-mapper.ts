@@ -15,8 +15,9 @@ import { BaseStreamMapper } from "./stream-mapper";
 export class GenericStreamMapper extends BaseStreamMapper {
   private readonly calls = new Map<number, number>(); // choice index → tool calls seen
   private readonly finishedChoices = new Set<number>();
-  /** Choices that have said something, in index order once sorted; one (0) in almost every stream. */
-  private readonly spoken = new Set<number>();
+  /** Choices past 0 that have said something (n > 1); made when the first of them speaks. */
+  private spoken: Set<number> | undefined;
+  private zeroSpoke = false;
 
   push(event: unknown): ChatEvent[] {
     const ev = expectRec(event, "stream event");
@@ -24,7 +25,11 @@ export class GenericStreamMapper extends BaseStreamMapper {
     const index = optNumber(ev.index);
     const choice = index ?? 0;
     if (isRec(ev.message)) {
-      this.spoken.add(choice);
+      if (choice === 0) this.zeroSpoke = true;
+      else {
+        this.spoken ??= new Set();
+        this.spoken.add(choice);
+      }
       const text = textOfParts(ev.message.content, "message.content");
       if (text) {
         const logprobs = ev.logprobs === undefined ? undefined : mapLogprobs(ev.logprobs);
@@ -50,8 +55,9 @@ export class GenericStreamMapper extends BaseStreamMapper {
   }
 
   private nextUnfinished(): number {
+    if (this.zeroSpoke && !this.finishedChoices.has(0)) return 0;
     let next: number | undefined;
-    for (const c of this.spoken) if (!this.finishedChoices.has(c) && (next === undefined || c < next)) next = c;
+    for (const c of this.spoken ?? []) if (!this.finishedChoices.has(c) && (next === undefined || c < next)) next = c;
     return next ?? 0;
   }
 

@@ -66,8 +66,8 @@ export function toChatCompletion(a: ChatAnswer, meta: CompletionMeta): ChatCompl
 export class ChunkWriter {
   private agent: AgentInfo | undefined;
   private usage: ChatCompletionChunk["usage"];
-  /** Choices whose role went out: 0 with the opening chunk, the others (n > 1) with their first delta. */
-  private readonly started = new Set<number>([0]);
+  /** Choices past 0 whose role went out (n > 1), with their first delta; 0's went with the opening chunk. */
+  private started: Set<number> | undefined;
 
   constructor(
     private readonly meta: CompletionMeta,
@@ -125,7 +125,8 @@ export class ChunkWriter {
     choice: number,
     d: ChatCompletionChunk["choices"][number]["delta"],
   ): ChatCompletionChunk["choices"][number]["delta"] {
-    if (choice === 0 || this.started.has(choice)) return d;
+    if (choice === 0 || this.started?.has(choice)) return d;
+    this.started ??= new Set();
     this.started.add(choice);
     return { role: "assistant", ...d };
   }
