@@ -56,6 +56,9 @@ async function failure(p: Promise<unknown>): Promise<ApiError> {
   return e as ApiError;
 }
 
+/** The error materializing a user message of these parts answers, with the usual sources. */
+const refused = (...content: unknown[]) => failure(materializeImages(user(...content), sources(), opts()));
+
 describe("uploaded files by their stored type", () => {
   test("a PDF and a text file become inline file data (parameters dropped); an image stays an image part", async () => {
     const src = sources();
@@ -79,38 +82,22 @@ describe("uploaded files by their stored type", () => {
   });
 
   test("a file OCI cannot read → 400 naming the part; a PDF named as an image_url → 400 naming the url", async () => {
-    const zip = await failure(
-      materializeImages(
-        user({ type: "text", text: "x" }, { type: "file", file: { file_id: "file-zip" } }),
-        sources(),
-        opts(),
-      ),
-    );
+    const zip = await refused({ type: "text", text: "x" }, { type: "file", file: { file_id: "file-zip" } });
     expect(zip.param).toBe("messages[0].content[1]");
     expect(zip.code).toBe("unsupported_file_type");
-    const asImage = await failure(
-      materializeImages(user({ type: "image_url", image_url: { url: "file-pdf" } }), sources(), opts()),
-    );
+    const asImage = await refused({ type: "image_url", image_url: { url: "file-pdf" } });
     expect(asImage.param).toBe("messages[0].content[0].image_url.url");
     expect(asImage.message).toContain("application/pdf");
   });
 
   test("an unknown file id → 404 file_not_found naming where the id stands, not the files service's field", async () => {
-    const image = await failure(
-      materializeImages(user({ type: "image_url", image_url: { url: "file-nope" } }), sources(), opts()),
-    );
+    const image = await refused({ type: "image_url", image_url: { url: "file-nope" } });
     expect([image.status, image.code, image.param]).toEqual([
       404,
       "file_not_found",
       "messages[0].content[0].image_url.url",
     ]);
-    const file = await failure(
-      materializeImages(
-        user({ type: "text", text: "x" }, { type: "file", file: { file_id: "file-nope" } }),
-        sources(),
-        opts(),
-      ),
-    );
+    const file = await refused({ type: "text", text: "x" }, { type: "file", file: { file_id: "file-nope" } });
     expect(file.param).toBe("messages[0].content[1].file.file_id");
   });
 });
