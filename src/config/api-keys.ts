@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { jsonErrorPosition, jsonValuePosition } from "./json-error-position";
+import { jsonErrorPosition, jsonValuePosition, repeatedTopLevelNames } from "./json-error-position";
 import type { ConfigProblem } from "./types";
 
 /** Key names end up in metrics labels, logs and the usage report: kept to plain characters. */
@@ -72,6 +72,14 @@ export function parseApiKeys(text: string, file: string): KeysFile {
     return { keys, problems: [{ file, message: `not valid JSON: ${(e as Error).message}`, position: at }] };
   }
   if (!isObject(root)) return { keys, problems: [{ file, message: "top level must be a JSON object of key names" }] };
+  for (const r of repeatedTopLevelNames(text)) {
+    problems.push({
+      file,
+      key: r.name,
+      message: "named twice: the later entry would silently replace the earlier one; keep one",
+      position: r.position,
+    });
+  }
   const hashes = new Map<string, string>();
   for (const [name, raw] of Object.entries(root)) {
     if (name.startsWith("_")) continue; // comments, as in llm_models.json

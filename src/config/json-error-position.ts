@@ -26,6 +26,21 @@ export function jsonValuePosition(text: string, path: ReadonlyArray<string | num
   return failed !== undefined || found === undefined ? undefined : positionOf(text, found);
 }
 
+/**
+ * The top-level members of a JSON object text named more than once, each at its later place:
+ * JSON.parse keeps the last silently, which in a file of keys replaces one entry with another.
+ */
+export function repeatedTopLevelNames(text: string): Array<{ name: string; position: TextPosition }> {
+  const seen = new Set<string>();
+  const repeated: Array<{ name: string; position: TextPosition }> = [];
+  scanJson(text, (at, start) => {
+    if (at.length !== 1 || typeof at[0] !== "string") return;
+    if (seen.has(at[0])) repeated.push({ name: at[0], position: positionOf(text, start) });
+    seen.add(at[0]);
+  });
+  return repeated;
+}
+
 function positionOf(text: string, offset: number): TextPosition {
   const before = text.slice(0, offset);
   const line = before.split("\n").length;

@@ -80,6 +80,21 @@ describe("parseApiKeys", () => {
     expect(lines.find((l) => l.includes("field 'rpm'"))).toMatch(/line \d+, column \d+/);
   });
 
+  test("a key named twice is a problem at its second place, not the first entry silently replaced", () => {
+    const a = "a".repeat(64);
+    const b = "b".repeat(64);
+    const text = `{\n  "team": {"sha256": "${a}"},\n  "other": {"sha256": "${b}"},\n  "team": {"sha256": "${b.replace(/b/g, "c")}"}\n}`;
+    const r = parseApiKeys(text, "/x/api_keys.json");
+    expect(r.problems).toContainEqual(expect.objectContaining({ key: "team", position: { line: 4, column: 11 } }));
+    expect(r.problems.map((p) => p.message).join("\n")).toContain("named twice");
+    // Nested members of the same name are each entry's own business, not a repeat.
+    const nested = parseApiKeys(
+      `{"t1": {"sha256": "${a}", "rpm": 1}, "t2": {"sha256": "${b}", "rpm": 2}}`,
+      "/x/k.json",
+    );
+    expect(nested.problems).toEqual([]);
+  });
+
   test("not JSON, or not an object of keys", () => {
     const broken = parse('{"a": {"sha256": }');
     expect(broken.problems[0]!.message).toContain("not valid JSON");
