@@ -4,6 +4,7 @@ import { fetchRemoteImage, REMOTE_IMAGE_DEFAULTS } from "../images/fetch-remote-
 import { mapBounded } from "../lib/map-bounded";
 import type { CallOptions } from "../oci/transport";
 import { unsupportedFileType } from "./formats/generic-user-content";
+import { HTTP_URL, IMAGE_DATA_URL } from "./formats/image-part-url";
 import { dataUrlMediaType, mediaKindOf } from "./formats/media-kind";
 import type { ChatRequest, ContentPart } from "./types";
 
@@ -27,8 +28,6 @@ const IMAGE_CONCURRENCY = 4;
 
 type Part = ContentPart;
 
-/** An image given inline: any other data URL in an `image_url` is refused (OCI takes images only there). */
-const IMAGE_DATA_URL = /^data:image\/[a-z0-9.+-]+;base64,/i;
 type Where = { m: number; p: number; param: string };
 
 /** A source referenced once or many times: fetched once, its data URL reused at every place. */
@@ -152,7 +151,7 @@ function mediaRef(part: Part, param: string): Ref | undefined {
       const url = part.image_url.url;
       if (IMAGE_DATA_URL.test(url)) return { kind: "inline", key: url, param: `${param}.image_url.url` };
       if (url.startsWith("file-")) return { kind: "file", key: url, param: `${param}.image_url.url` };
-      if (/^https?:\/\//i.test(url)) return { kind: "remote", key: url, param: `${param}.image_url.url` };
+      if (HTTP_URL.test(url)) return { kind: "remote", key: url, param: `${param}.image_url.url` };
       throw badRequest(
         `'${param}.image_url.url' must be a data:image/...;base64 URL, an http(s) URL or an uploaded file id`,
         `${param}.image_url.url`,

@@ -5,13 +5,7 @@ import type { ModelAlias } from "./types";
 
 /** The alias, when the caller's key may use it (its `models` allowlist); else a 403. */
 export function permitted(key: KeyIdentity | undefined, alias: ModelAlias): ModelAlias {
-  if (key && !key.mayUse(alias.alias)) {
-    throw new ApiError(403, `This API key may not use the model '${alias.alias}'`, {
-      type: "permission_error",
-      param: "model",
-      code: "permission_denied",
-    });
-  }
+  permittedModelName(key, alias.alias);
   return alias;
 }
 

@@ -1,8 +1,9 @@
 import { badRequest } from "../../errors/api-error";
 import type { ContentPart } from "../types";
 
-const IMAGE_DATA_URL = /^data:image\/[a-z0-9.+-]+;base64,/i;
-const HTTP_URL = /^https?:\/\//i;
+/** An image given inline: OCI takes images only as base64 data URLs of an image type. */
+export const IMAGE_DATA_URL = /^data:image\/[a-z0-9.+-]+;base64,/i;
+export const HTTP_URL = /^https?:\/\//i;
 
 /**
  * The URL and detail of an image part, as OCI takes them. File references and remote URLs are

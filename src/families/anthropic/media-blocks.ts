@@ -1,3 +1,4 @@
+import { HTTP_URL } from "../../chat/formats/image-part-url";
 import type { ContentPart } from "../../chat/types";
 import { badRequest } from "../../errors/api-error";
 
@@ -7,7 +8,6 @@ const isRec = (v: unknown): v is Json => typeof v === "object" && v !== null && 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 const IMAGE_TYPE = /^image\/[a-z0-9.+-]+$/i;
-const HTTP_URL = /^https?:\/\//i;
 
 /** An image block: base64 data becomes a data URL; a URL goes through the same guard as chat's. */
 export function imagePart(b: Json, param: string): ContentPart {
