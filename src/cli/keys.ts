@@ -50,32 +50,42 @@ export function runKeys(settings: Settings, rest: string[], out: (line: string) 
       entry[LIMIT_FLAGS[flag as keyof typeof LIMIT_FLAGS]] = Number(v);
     } else throw new UsageError(`keys new: unknown argument '${flags[i]}'`);
   }
+  // A name the file has already would, pasted or written, replace that team's key.
+  const file = readKeysFile(settings.keysPath);
+  if ("doc" in file && Object.hasOwn(file.doc, name)) {
+    out(`${settings.keysPath}: a key named '${name}' exists already; no key made`);
+    return 2;
+  }
   const key = `ocg_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`;
   const record = { sha256: sha256Hex(key), ...entry };
   if (!write) {
-    // Pasted over an entry of the same name, it would quietly replace that team's key.
-    if (nameTaken(settings.keysPath, name)) {
-      out(`${settings.keysPath}: a key named '${name}' exists already; nothing shown`);
-      return 2;
-    }
     showKey(key, out);
     out(`entry for ${settings.keysPath}:`);
     out(JSON.stringify({ [name]: record }, null, 2));
     return 0;
   }
+  if ("problem" in file) {
+    out(`${settings.keysPath}: ${file.problem}; nothing written`);
+    return 2;
+  }
   // Written first: a key is shown only once it is in the file, never for a write that failed.
-  const code = addToFile(settings.keysPath, name, record, out);
+  const code = addToFile(settings.keysPath, file.doc, name, record, out);
   if (code === 0) showKey(key, out);
   return code;
 }
 
-function nameTaken(path: string, name: string): boolean {
+/** api_keys.json as it stands: empty when there is none, or what keeps it from taking a key. */
+function readKeysFile(path: string): { doc: Record<string, unknown> } | { problem: string } {
+  if (!existsSync(path)) return { doc: {} };
+  let doc: unknown;
   try {
-    const doc: unknown = JSON.parse(readFileSync(path, "utf8"));
-    return typeof doc === "object" && doc !== null && Object.hasOwn(doc, name);
-  } catch {
-    return false; // no file, or one the gateway refuses anyway: nothing to replace
+    doc = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    return { problem: `not valid JSON (${(e as Error).message})` };
   }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    return { problem: "top level is not an object of key names" };
+  return { doc: doc as Record<string, unknown> };
 }
 
 function showKey(key: string, out: (line: string) => void): void {
@@ -83,24 +93,13 @@ function showKey(key: string, out: (line: string) => void): void {
   out("(shown this once: only its SHA-256 is kept; give it to the team now)");
 }
 
-function addToFile(path: string, name: string, record: object, out: (line: string) => void): number {
-  let doc: Record<string, unknown> = {};
-  if (existsSync(path)) {
-    try {
-      doc = JSON.parse(readFileSync(path, "utf8"));
-    } catch (e) {
-      out(`${path}: not valid JSON (${(e as Error).message}); nothing written`);
-      return 2;
-    }
-    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
-      out(`${path}: top level is not an object of key names; nothing written`);
-      return 2;
-    }
-    if (Object.hasOwn(doc, name)) {
-      out(`${path}: a key named '${name}' exists already; nothing written`);
-      return 2;
-    }
-  }
+function addToFile(
+  path: string,
+  doc: Record<string, unknown>,
+  name: string,
+  record: object,
+  out: (line: string) => void,
+): number {
   doc[name] = record;
   const text = `${JSON.stringify(doc, null, 2)}\n`;
   const problems = parseApiKeys(text, path).problems;
