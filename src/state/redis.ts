@@ -54,17 +54,6 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('HSET', KEYS[2], 'owner', ARGV[3], 'k:' .. ARGV[5], '1')
 if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
 return 1`;
-/** A live lease (scored by its expiry, on Redis's clock as admit's) runs ARGV[2] ms from now. */
-const RENEW_LEASE_SCRIPT = `
-if redis.replicate_commands then redis.replicate_commands() end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ends = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not ends or tonumber(ends) <= now then return 0 end
-local ms = tonumber(ARGV[2])
-redis.call('ZADD', KEYS[1], 'XX', now + ms, ARGV[1])
-if redis.call('PTTL', KEYS[1]) < ms then redis.call('PEXPIRE', KEYS[1], ms) end
-return 1`;
 /** Each key that still lives keeps ARGV[1] ms at least (PTTL: -2 missing, -1 without expiry). */
 const EXTEND_SCRIPT = `
 for _, k in ipairs(KEYS) do
@@ -167,8 +156,19 @@ class Script {
   }
 }
 
+/** A live lease (scored by its expiry, on Redis's clock as admit's) runs ARGV[3] ms from now. */
+const RENEW_LEASE_SCRIPT = `${QUOTA_PRELUDE}
+local lk, lease_id, ms = ARGV[1] .. 'lease:' .. ARGV[2], ARGV[4], tonumber(ARGV[3])
+local now = now_ms()
+local ends = redis.call('ZSCORE', lk, lease_id)
+if not ends or tonumber(ends) <= now then return 0 end
+redis.call('ZADD', lk, 'XX', int(now + ms), lease_id)
+if redis.call('PTTL', lk) < ms then redis.call('PEXPIRE', lk, ms) end
+return 1`;
+
 const ADMIT = new Script(ADMIT_SCRIPT);
 const SETTLE = new Script(SETTLE_SCRIPT);
+const RENEW_LEASE = new Script(RENEW_LEASE_SCRIPT);
 
 /**
  * Sessions, stored responses and quotas in Redis, shared by every gateway instance pointing at it;
@@ -341,8 +341,7 @@ export class RedisSessionStore implements StateStore {
   }
 
   async renewLease(key: string, leaseId: string, leaseMs: number): Promise<void> {
-    const lk = `${this.prefix}lease:${key}`;
-    await this.run((c) => c.send("EVAL", [RENEW_LEASE_SCRIPT, "1", lk, leaseId, String(Math.ceil(leaseMs))]));
+    await this.run((c) => evalScript(c, RENEW_LEASE, [this.prefix, key, String(Math.ceil(leaseMs)), leaseId]));
   }
 
   async settle(key: string, alias: string, usage: SettledUsage, releaseLease?: string): Promise<void> {

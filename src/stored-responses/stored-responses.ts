@@ -41,15 +41,21 @@ export class StoredResponses {
 
   /** The caller's response, or a 404 in the words of `code`. */
   async get(owner: string, id: string, code = "response_not_found", param: string | null = null): Promise<StoredData> {
-    const r = await this.guard(() => this.store.getResponse(id));
-    if (!r || r.owner !== owner) {
+    const data = await this.own(owner, id);
+    if (!data) {
       throw new ApiError(404, `No response with id '${id}' is stored for this API key`, {
         type: "invalid_request_error",
         param,
         code,
       });
     }
-    return r.data as unknown as StoredData;
+    return data;
+  }
+
+  /** The response, when the store has it for this caller: another key's is as unknown as none. */
+  private async own(owner: string, id: string): Promise<StoredData | undefined> {
+    const r = await this.guard(() => this.store.getResponse(id));
+    return r && r.owner === owner ? (r.data as unknown as StoredData) : undefined;
   }
 
   /**
@@ -58,10 +64,8 @@ export class StoredResponses {
    */
   async item(owner: string, itemId: string): Promise<Json | undefined> {
     const responseId = responseIdOfItem(itemId);
-    if (!responseId) return undefined;
-    const r = await this.guard(() => this.store.getResponse(responseId));
-    if (!r || r.owner !== owner) return undefined;
-    const data = r.data as unknown as StoredData;
+    const data = responseId ? await this.own(owner, responseId) : undefined;
+    if (!data) return undefined;
     return [...(data.response.output as unknown as Json[]), ...data.input].find((it) => it.id === itemId);
   }
 
@@ -96,8 +100,8 @@ export class StoredResponses {
   }
 
   private async earlierTurn(owner: string, id: string, after: string, previousId: string): Promise<StoredData> {
-    const r = await this.guard(() => this.store.getResponse(id));
-    if (r && r.owner === owner) return r.data as unknown as StoredData;
+    const data = await this.own(owner, id);
+    if (data) return data;
     throw new ApiError(
       404,
       `Response '${previousId}' continues a conversation whose earlier response '${id}' (before '${after}') is no longer stored (deleted or expired): it cannot be rebuilt; start a new one with the whole conversation as input`,

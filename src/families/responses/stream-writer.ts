@@ -185,12 +185,7 @@ export class ResponseStreamWriter {
   private soFar(): OutputItem[] {
     const items = [...this.items];
     const o = this.open;
-    if (o?.kind === "message") {
-      const content = [outputText(o.text, this.agent)];
-      items[o.index] = { type: "message", id: o.id, role: "assistant", status: "incomplete", content };
-    } else if (o) {
-      items[o.index] = { type: "reasoning", id: o.id, summary: [{ type: "summary_text", text: o.text }] };
-    }
+    if (o) items[o.index] = this.closedItem(o, "incomplete");
     for (const c of this.calls.values()) {
       const item = inProgress(c.item);
       items[c.index] = item.type === "function_call" ? { ...item, arguments: c.arguments } : item;
@@ -235,16 +230,10 @@ export class ResponseStreamWriter {
     const o = this.open;
     if (!o) return;
     this.open = undefined;
-    if (o.kind === "message") {
-      const part = outputText(o.text, this.agent);
-      const item: OutputItem = {
-        type: "message",
-        id: o.id,
-        role: "assistant",
-        status: this.finish === "length" ? "incomplete" : "completed",
-        content: [part],
-      };
-      this.items[o.index] = item;
+    const item = this.closedItem(o, this.finish === "length" ? "incomplete" : "completed");
+    this.items[o.index] = item;
+    if (item.type === "message") {
+      const part = item.content[0]!;
       out.push(
         this.event("response.output_text.done", {
           item_id: o.id,
@@ -261,8 +250,6 @@ export class ResponseStreamWriter {
       return;
     }
     const part = { type: "summary_text" as const, text: o.text };
-    const item: OutputItem = { type: "reasoning", id: o.id, summary: [part] };
-    this.items[o.index] = item;
     out.push(
       this.event("response.reasoning_summary_text.done", {
         item_id: o.id,
@@ -280,6 +267,13 @@ export class ResponseStreamWriter {
       }),
     );
     out.push(this.event("response.output_item.done", { output_index: o.index, item }));
+  }
+
+  /** The open item as it stands with its text: a message (with this status) or a reasoning summary. */
+  private closedItem(o: Open, status: "completed" | "incomplete"): OutputItem {
+    if (o.kind === "message")
+      return { type: "message", id: o.id, role: "assistant", status, content: [outputText(o.text, this.agent)] };
+    return { type: "reasoning", id: o.id, summary: [{ type: "summary_text", text: o.text }] };
   }
 
   private argumentsDelta(item: OutputItem, index: number, delta: string): SseFrame {
