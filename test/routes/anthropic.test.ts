@@ -299,6 +299,79 @@ describe("count_tokens refuses what /v1/messages refuses before calling OCI", ()
   });
 });
 
+describe("the chat core's 400s name the client's block", () => {
+  const { call } = makeTestApp({ models: MODELS });
+  const PNG = { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" };
+  // The system prompt, a document's title and tool results each shift the core's own numbering.
+  test.each([
+    [
+      "a document with a title, after a system prompt",
+      {
+        system: "be brief",
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "read this" },
+              {
+                type: "document",
+                title: "Q3",
+                source: { type: "base64", media_type: "application/pdf", data: "JVBERi0xLjQK" },
+              },
+            ],
+          },
+        ],
+      },
+      "messages[0].content[1]",
+    ],
+    [
+      "an image after a tool result",
+      {
+        messages: [
+          { role: "user", content: "weather?" },
+          { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "get_weather", input: {} }] },
+          {
+            role: "user",
+            content: [
+              { type: "tool_result", tool_use_id: "t1", content: "sunny" },
+              { type: "image", source: PNG },
+            ],
+          },
+        ],
+        tools: [{ name: "get_weather", input_schema: { type: "object" } }],
+      },
+      "messages[2].content[1]",
+    ],
+  ])("%s, on a text-only COHERE model", async (_what, over, place) => {
+    const r = await create(call, { model: "command-a", ...over });
+    expect(r.status).toBe(400);
+    const e = (await r.json()).error;
+    expect(e.message).toContain(`'${place}'`);
+    expect(e.message).toContain("COHERE models take text only");
+  });
+
+  test("an image naming no uploaded file, after a system prompt: the same block from count_tokens", async () => {
+    const body = {
+      system: "be brief",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "look" },
+            { type: "image", source: { type: "file", file_id: "not-a-file-id" } },
+          ],
+        },
+      ],
+    };
+    for (const path of ["/v1/messages", "/v1/messages/count_tokens"]) {
+      const r = await create(call, body, {}, path);
+      expect(r.status).toBe(400);
+      const e = (await r.json()).error;
+      expect(e.message).toStartWith("'messages[0].content[1]' must be");
+    }
+  });
+});
+
 describe("errors in Anthropic's envelope", () => {
   const { call } = makeTestApp();
   test.each([

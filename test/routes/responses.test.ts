@@ -406,6 +406,50 @@ describe("bad input and failures", () => {
     expect(e.message).not.toContain("got an object");
   });
 
+  // The instructions, earlier turns and merged calls shift the chat core's own numbering.
+  test("the chat core's 400s name the client's item: an unknown file after instructions", async () => {
+    const r = await create(call, {
+      instructions: "be brief",
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "read this" },
+            { type: "input_file", file_id: "file-nope" },
+          ],
+        },
+      ],
+    });
+    expect(r.status).toBe(404);
+    const e = (await r.json()).error;
+    expect(e).toMatchObject({ code: "file_not_found", param: "input[0].content[1]" });
+  });
+
+  test("the chat core's 400s name the client's item: an image on a text-only COHERE model", async () => {
+    const r = await create(makeTestApp({ models: MODELS }).call, {
+      model: "command-a",
+      instructions: "be brief",
+      input: [
+        { role: "user", content: "hi" },
+        { type: "function_call", call_id: "c1", name: "f", arguments: "{}" },
+        { type: "function_call_output", call_id: "c1", output: "done" },
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "and this?" },
+            { type: "input_image", image_url: "data:image/png;base64,iVBORw0KGgo=" },
+          ],
+        },
+      ],
+      tools: [{ type: "function", name: "f", parameters: { type: "object" } }],
+    });
+    expect(r.status).toBe(400);
+    const e = (await r.json()).error;
+    expect(e.param).toBe("input[3].content[1]");
+    expect(e.message).toContain("'input[3].content[1]'");
+    expect(e.message).not.toContain("messages[");
+  });
+
   /** A store whose response operations are down (sessions still work). */
   class DownStore extends MemorySessionStore {
     puts = 0;

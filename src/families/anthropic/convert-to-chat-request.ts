@@ -1,3 +1,4 @@
+import { RequestOrigins } from "../../chat/request-origins";
 import type { ChatMessage, ChatRequest, ChatToolCall, ContentPart, FunctionTool, ToolChoice } from "../../chat/types";
 import { badRequest } from "../../errors/api-error";
 import { documentParts, imagePart } from "./media-blocks";
@@ -37,6 +38,8 @@ export interface Converted {
   request: ChatRequest;
   /** Types of server tools left out (response header x-ocigenai-ignored-tools). */
   ignored: string[];
+  /** Which block each message, part and tool call came from, for the core's 400s. */
+  origins: RequestOrigins;
 }
 
 /**
@@ -51,10 +54,11 @@ export function convertToChatRequest(req: MessagesRequest | CountTokensRequest, 
     throw badRequest("'mcp_servers': this gateway does not connect models to MCP servers", "mcp_servers");
   }
   const messages: ChatMessage[] = [];
+  const at = new RequestOrigins("messages");
   const system = systemText(req.system, "system");
-  if (system) messages.push({ role: "system", content: system });
+  if (system) messages.push(at.at({ role: "system", content: system }, "system"));
   req.messages.forEach((m, i) => {
-    addMessage(messages, m, `messages[${i}]`);
+    addMessage(messages, m, `messages[${i}]`, at);
   });
   if (!messages.some((m) => m.role === "user" || m.role === "tool")) {
     throw badRequest("'messages' holds no user turn for the model to answer", "messages", "empty_input");
@@ -78,7 +82,7 @@ export function convertToChatRequest(req: MessagesRequest | CountTokensRequest, 
     // `auto` is what OCI does when asked nothing; `standard_only` is OCI's default tier.
     if (req.service_tier === "standard_only") out.service_tier = "default";
   }
-  return { request: out, ignored: tools.ignored };
+  return { request: out, ignored: tools.ignored, origins: at };
 }
 
 /** A string, or text blocks joined by blank lines (`cache_control` and citations ignored). */
@@ -94,25 +98,30 @@ function systemText(system: unknown, param: string): string | undefined {
     .join("\n\n");
 }
 
-function addMessage(messages: ChatMessage[], m: MessagesRequest["messages"][number], param: string): void {
+function addMessage(
+  messages: ChatMessage[],
+  m: MessagesRequest["messages"][number],
+  param: string,
+  at: RequestOrigins,
+): void {
   switch (m.role) {
     case "system": {
       const text = systemText(m.content, `${param}.content`);
-      if (text) messages.push({ role: "system", content: text });
+      if (text) messages.push(at.at({ role: "system", content: text }, param));
       return;
     }
     case "assistant":
-      addAssistant(messages, m.content, param);
+      addAssistant(messages, m.content, param, at);
       return;
     case "user":
-      addUser(messages, m.content, param);
+      addUser(messages, m.content, param, at);
       return;
   }
 }
 
-function addAssistant(messages: ChatMessage[], content: string | Json[], param: string): void {
+function addAssistant(messages: ChatMessage[], content: string | Json[], param: string, at: RequestOrigins): void {
   if (typeof content === "string") {
-    messages.push({ role: "assistant", content });
+    messages.push(at.at({ role: "assistant", content }, param));
     return;
   }
   const texts: string[] = [];
@@ -126,7 +135,7 @@ function addAssistant(messages: ChatMessage[], content: string | Json[], param: 
       case "tool_use": {
         const id = need(b, "id", p);
         const name = need(b, "name", p);
-        calls.push({ id, type: "function", function: { name, arguments: JSON.stringify(b.input ?? {}) } });
+        calls.push(at.at({ id, type: "function", function: { name, arguments: JSON.stringify(b.input ?? {}) } }, p));
         return;
       }
       default:
@@ -135,22 +144,23 @@ function addAssistant(messages: ChatMessage[], content: string | Json[], param: 
     }
   });
   if (texts.length === 0 && calls.length === 0) return; // only thinking or server-tool blocks
-  messages.push({
+  const message: ChatMessage = {
     role: "assistant",
     // Blocks stay apart (text before a tool call and text after it), as they were written: one
     // string would run "…check A.Then B." together.
     content: texts.length === 0 ? null : texts.length === 1 ? texts[0]! : texts.map((text) => ({ type: "text", text })),
     ...(calls.length ? { tool_calls: calls } : {}),
-  });
+  };
+  messages.push(at.at(message, param));
 }
 
 /**
  * A user turn: its `tool_result` blocks first, as tool messages (OCI wants them right after the
  * calls), then the rest of what the user said, with any images a tool returned, as one message.
  */
-function addUser(messages: ChatMessage[], content: string | Json[], param: string): void {
+function addUser(messages: ChatMessage[], content: string | Json[], param: string, at: RequestOrigins): void {
   if (typeof content === "string") {
-    messages.push({ role: "user", content });
+    messages.push(at.at({ role: "user", content }, param));
     return;
   }
   const parts: ContentPart[] = [];
@@ -160,19 +170,20 @@ function addUser(messages: ChatMessage[], content: string | Json[], param: strin
     switch (b.type) {
       case "text":
         if (typeof b.text !== "string") throw badRequest(`'${p}.text' must be a string`, `${p}.text`);
-        parts.push({ type: "text", text: b.text });
+        parts.push(at.at({ type: "text", text: b.text }, p));
         return;
       case "image":
-        parts.push(imagePart(b, p));
+        parts.push(at.at(imagePart(b, p), p));
         return;
       case "tool_result": {
-        const result = toolResult(b, p);
-        messages.push({ role: "tool", tool_call_id: need(b, "tool_use_id", p), content: result.text });
+        const result = toolResult(b, p, at);
+        messages.push(at.at({ role: "tool", tool_call_id: need(b, "tool_use_id", p), content: result.text }, p));
         toolImages.push(...result.images);
         return;
       }
       case "document":
-        parts.push(...documentParts(b, p));
+        // A title makes two parts of one block: both name it.
+        for (const part of documentParts(b, p)) parts.push(at.at(part, p));
         return;
       default:
         if (typeof b.type === "string" && DROPPED_BLOCKS.has(b.type)) return;
@@ -180,11 +191,11 @@ function addUser(messages: ChatMessage[], content: string | Json[], param: strin
     }
   });
   if (toolImages.length) parts.unshift({ type: "text", text: "Images the tools returned:" }, ...toolImages);
-  if (parts.length) messages.push({ role: "user", content: parts });
+  if (parts.length) messages.push(at.at({ role: "user", content: parts }, param));
 }
 
 /** A tool's result as the text OCI gets (an error marked as one), and the images it returned. */
-function toolResult(b: Json, param: string): { text: string; images: ContentPart[] } {
+function toolResult(b: Json, param: string, at: RequestOrigins): { text: string; images: ContentPart[] } {
   const c = b.content;
   const prefix = b.is_error === true ? "Error: " : "";
   if (c === undefined || typeof c === "string") return { text: prefix + (c ?? ""), images: [] };
@@ -195,7 +206,7 @@ function toolResult(b: Json, param: string): { text: string; images: ContentPart
   c.forEach((x, k) => {
     const p = `${param}.content[${k}]`;
     if (isRec(x) && x.type === "text" && typeof x.text === "string") texts.push(x.text);
-    else if (isRec(x) && x.type === "image") images.push(imagePart(x, p));
+    else if (isRec(x) && x.type === "image") images.push(at.at(imagePart(x, p), p));
     else throw badRequest(`'${p}': a tool result holds text and image blocks`, p);
   });
   return { text: prefix + texts.join("\n"), images };

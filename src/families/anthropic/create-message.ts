@@ -36,24 +36,28 @@ export async function createMessage(
   i: CreateInput,
 ): Promise<{ reply: Reply<AnthropicMessage>; ignoredTools: string[] }> {
   const { body, call } = i;
-  const { request, ignored } = convertToChatRequest(body, {
+  const { request, ignored, origins } = convertToChatRequest(body, {
     strictTools: deps.strictTools,
     maxTokensLimit: i.alias.params.max_tokens_limit,
   });
   const model = body.model ?? i.alias.alias;
   const userId = body.metadata?.user_id;
-  const out = await deps.chat.run({
-    alias: i.alias,
-    request,
-    requestId: call.id,
-    signal: i.request.signal,
-    owner: call.owner,
-    trace: call,
-    conversation:
-      i.alias.type === "agent"
-        ? { kind: "auto", channel: "anthropic", cuid: userId || crypto.randomUUID() }
-        : undefined,
-  });
+  const out = await deps.chat
+    .run({
+      alias: i.alias,
+      request,
+      requestId: call.id,
+      signal: i.request.signal,
+      owner: call.owner,
+      trace: call,
+      conversation:
+        i.alias.type === "agent"
+          ? { kind: "auto", channel: "anthropic", cuid: userId || crypto.randomUUID() }
+          : undefined,
+    })
+    .catch((e: unknown) => {
+      throw origins.rename(request, e);
+    });
   const id = newMessageId();
   if (out.kind === "answer") {
     const a = out.answer;
@@ -96,7 +100,11 @@ function messageStream(out: ChatStream, shell: AnthropicMessage): StreamReply {
  * the checks `/v1/messages` makes before calling OCI.
  */
 export function countTokens(deps: MessagesDeps, alias: ModelAlias, body: CountTokensRequest): { input_tokens: number } {
-  const { request } = convertToChatRequest(body, { strictTools: deps.strictTools });
-  deps.chat.check(alias, request);
+  const { request, origins } = convertToChatRequest(body, { strictTools: deps.strictTools });
+  try {
+    deps.chat.check(alias, request);
+  } catch (e) {
+    throw origins.rename(request, e);
+  }
   return { input_tokens: estimateInputTokens(request) };
 }

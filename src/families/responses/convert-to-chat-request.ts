@@ -1,3 +1,4 @@
+import { RequestOrigins } from "../../chat/request-origins";
 import type { ChatMessage, ChatRequest, ChatToolCall, ContentPart, ResponseFormat } from "../../chat/types";
 import { badRequest } from "../../errors/api-error";
 import type { Json } from "../../stored-responses/response-types";
@@ -41,19 +42,20 @@ export function inputItems(input: ResponsesRequest["input"]): Json[] {
  * A Responses request → the chat core's request. `history` holds the items of the earlier turns
  * of a `previous_response_id` chain (their inputs and outputs, oldest first); `instructions`
  * lead as a system message and are never carried along a chain. `items` is `input` as a list of
- * items, when the caller has it already. Pure; 400s name the parameter
- * (`input[3].content[1].image_url`).
+ * items, when the caller has it already. `at` learns which item each message, part and call came
+ * from, for the chat core's 400s. Pure; 400s name the parameter (`input[3].content[1].image_url`).
  */
 export function convertToChatRequest(
   req: ResponsesRequest,
   plan: ToolPlan,
   history: Json[] = [],
   items: Json[] = inputItems(req.input),
+  at: RequestOrigins = new RequestOrigins("input"),
 ): ChatRequest {
   const messages: ChatMessage[] = [];
-  if (req.instructions) messages.push({ role: "system", content: req.instructions });
-  for (const [i, item] of history.entries()) addItem(messages, item, `previous_response_id(${i})`);
-  for (const [i, item] of items.entries()) addItem(messages, item, `input[${i}]`);
+  if (req.instructions) messages.push(at.at({ role: "system", content: req.instructions }, "instructions"));
+  for (const [i, item] of history.entries()) addItem(messages, item, `previous_response_id(${i})`, at);
+  for (const [i, item] of items.entries()) addItem(messages, item, `input[${i}]`, at);
   if (messages.length === 0 || messages.every((m) => m.role === "system" || m.role === "developer")) {
     throw badRequest("'input' holds nothing for the model to answer", "input", "empty_input");
   }
@@ -85,15 +87,17 @@ function responseFormat(f: NonNullable<ResponsesRequest["text"]>["format"]): Res
   };
 }
 
-function addItem(messages: ChatMessage[], item: Json, param: string): void {
+function addItem(messages: ChatMessage[], item: Json, param: string, at: RequestOrigins): void {
   const type = str(item.type);
+  // Calls made by consecutive items share one assistant message: each call names its own item.
+  const addCall = (call: ChatToolCall) => addCallTo(messages, at.at(call, param), param, at);
   switch (type) {
     case "message":
-      messages.push(message(item, param));
+      messages.push(at.at(message(item, param, at), param));
       return;
     case "function_call": {
       const name = need(item, "name", param);
-      addCall(messages, {
+      addCall({
         id: need(item, "call_id", param),
         function: { name: offeredName(name, str(item.namespace)), arguments: str(item.arguments) ?? "{}" },
       });
@@ -101,7 +105,7 @@ function addItem(messages: ChatMessage[], item: Json, param: string): void {
     }
     case "custom_tool_call": {
       const name = need(item, "name", param);
-      addCall(messages, {
+      addCall({
         id: need(item, "call_id", param),
         function: {
           name: offeredName(name, str(item.namespace)),
@@ -112,40 +116,55 @@ function addItem(messages: ChatMessage[], item: Json, param: string): void {
     }
     case "local_shell_call": {
       const { type: _exec, ...action } = isRec(item.action) ? item.action : {};
-      addCall(messages, {
+      addCall({
         id: need(item, "call_id", param),
         function: { name: "local_shell", arguments: JSON.stringify(action) },
       });
       return;
     }
     case "tool_search_call":
-      addCall(messages, {
+      addCall({
         id: need(item, "call_id", param),
         function: { name: "tool_search", arguments: JSON.stringify(item.arguments ?? {}) },
       });
       return;
     case "function_call_output":
     case "custom_tool_call_output":
-      messages.push({
-        role: "tool",
-        tool_call_id: need(item, "call_id", param),
-        content: outputText(item.output, `${param}.output`),
-      });
+      messages.push(
+        at.at(
+          {
+            role: "tool",
+            tool_call_id: need(item, "call_id", param),
+            content: outputText(item.output, `${param}.output`),
+          },
+          param,
+        ),
+      );
       return;
     case "local_shell_call_output":
-      messages.push({
-        role: "tool",
-        tool_call_id: str(item.call_id) ?? need(item, "id", param),
-        content: outputText(item.output, `${param}.output`),
-      });
+      messages.push(
+        at.at(
+          {
+            role: "tool",
+            tool_call_id: str(item.call_id) ?? need(item, "id", param),
+            content: outputText(item.output, `${param}.output`),
+          },
+          param,
+        ),
+      );
       return;
     case "tool_search_output": {
       const names = (Array.isArray(item.tools) ? item.tools : []).filter(isRec).map((t) => String(t.name ?? t.type));
-      messages.push({
-        role: "tool",
-        tool_call_id: need(item, "call_id", param),
-        content: names.length ? `Tools now available: ${names.join(", ")}` : "No tools found.",
-      });
+      messages.push(
+        at.at(
+          {
+            role: "tool",
+            tool_call_id: need(item, "call_id", param),
+            content: names.length ? `Tools now available: ${names.join(", ")}` : "No tools found.",
+          },
+          param,
+        ),
+      );
       return;
     }
     default:
@@ -158,13 +177,13 @@ function addItem(messages: ChatMessage[], item: Json, param: string): void {
 }
 
 /** Consecutive calls belong to one assistant turn, as OCI and the chat formats expect. */
-function addCall(messages: ChatMessage[], call: ChatToolCall): void {
+function addCallTo(messages: ChatMessage[], call: ChatToolCall, param: string, at: RequestOrigins): void {
   const last = messages.at(-1);
   if (last?.role === "assistant") {
     last.tool_calls = [...(last.tool_calls ?? []), call];
     return;
   }
-  messages.push({ role: "assistant", content: null, tool_calls: [call] });
+  messages.push(at.at({ role: "assistant", content: null, tool_calls: [call] }, param));
 }
 
 function need(item: Json, field: string, param: string): string {
@@ -175,7 +194,7 @@ function need(item: Json, field: string, param: string): string {
 
 const ROLES = new Set(["user", "system", "developer", "assistant"]);
 
-function message(item: Json, param: string): ChatMessage {
+function message(item: Json, param: string, at: RequestOrigins): ChatMessage {
   const role = str(item.role);
   if (!role || !ROLES.has(role)) {
     throw badRequest(`'${param}.role' must be user, system, developer or assistant`, `${param}.role`);
@@ -184,7 +203,7 @@ function message(item: Json, param: string): ChatMessage {
   if (typeof content === "string") return { role: role as ChatMessage["role"], content };
   if (!Array.isArray(content))
     throw badRequest(`'${param}.content' must be a string or a list of parts`, `${param}.content`);
-  const parts = content.map((p, j) => part(p, `${param}.content[${j}]`, role));
+  const parts = content.map((p, j) => at.at(part(p, `${param}.content[${j}]`, role), `${param}.content[${j}]`));
   if (role !== "user") {
     // Only user turns carry images here; other roles are text, as the chat formats take them.
     const text = parts.map((p, j) => {

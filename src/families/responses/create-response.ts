@@ -1,5 +1,6 @@
 import type { ChatService } from "../../chat/chat-service";
 import type { ChatOutcome, ChatStream } from "../../chat/outcome";
+import { RequestOrigins } from "../../chat/request-origins";
 import type { ChatEvent } from "../../chat/types";
 import type { ModelAlias } from "../../config/types";
 import { ApiError, badRequest } from "../../errors/api-error";
@@ -56,7 +57,8 @@ export async function createResponse(
   const chain = body.previous_response_id ? await deps.stored.history(owner, body.previous_response_id) : undefined;
   const loaded = [...(chain?.items ?? []), ...items].flatMap(loadedTools);
   const plan = planTools(body.tools, body.tool_choice, deps.strictTools, loaded);
-  const request = convertToChatRequest(body, plan, chain?.items, given);
+  const origins = new RequestOrigins("input");
+  const request = convertToChatRequest(body, plan, chain?.items, given, origins);
   const chainId = chain?.chainId ?? id;
   const shell = responseShell(id, i.alias.alias, body);
   // A stream's opening events are made while OCI is being asked — after the request has left,
@@ -68,15 +70,19 @@ export async function createResponse(
     setImmediate(() => {
       opened ??= openStream(shell, plan, newId);
     });
-  const out: ChatOutcome = await deps.chat.run({
-    alias: i.alias,
-    request,
-    requestId: call.id,
-    signal: i.request.signal,
-    owner,
-    trace: call,
-    conversation: { kind: "auto", channel: "responses", cuid: chainId },
-  });
+  const out: ChatOutcome = await deps.chat
+    .run({
+      alias: i.alias,
+      request,
+      requestId: call.id,
+      signal: i.request.signal,
+      owner,
+      trace: call,
+      conversation: { kind: "auto", channel: "responses", cuid: chainId },
+    })
+    .catch((e: unknown) => {
+      throw origins.rename(request, e);
+    });
   const keep = keeper(deps.stored, owner, body.store === false ? undefined : { input: items, chainId }, chain?.ids);
 
   if (out.kind === "answer") {
