@@ -16,6 +16,7 @@ interface Instruments {
   upstream: Histogram<"service" | "status">;
   ttft: Histogram<"alias">;
   tokens: Counter<"alias" | "kind">;
+  estimatedTokens: Counter<"alias" | "kind">;
   retries: Counter<"service" | "reason">;
   ociErrors: Counter<"status" | "code">;
   storeOps: Counter<"store" | "result">;
@@ -96,11 +97,17 @@ export class Metrics {
     this.use((m) => this.child(`t${alias ?? ""}`, () => m.ttft.labels(alias ?? "")).observe(seconds));
   }
 
-  tokens(alias: string | undefined, prompt: number, completion: number): void {
+  /**
+   * A call's tokens: what OCI reported, or (`estimated`) the gateway's estimate for a stream cut
+   * short before OCI said — counted apart, so `ocigenai_tokens_total` stays OCI's own figures.
+   */
+  tokens(alias: string | undefined, prompt: number, completion: number, estimated = false): void {
     const a = alias ?? "";
+    const e = estimated ? "e" : "";
     this.use((m) => {
-      if (prompt) this.child(`p${a}`, () => m.tokens.labels(a, "prompt")).inc(prompt);
-      if (completion) this.child(`c${a}`, () => m.tokens.labels(a, "completion")).inc(completion);
+      const c = estimated ? m.estimatedTokens : m.tokens;
+      if (prompt) this.child(`${e}p${a}`, () => c.labels(a, "prompt")).inc(prompt);
+      if (completion) this.child(`${e}c${a}`, () => c.labels(a, "completion")).inc(completion);
     });
   }
 
@@ -210,6 +217,11 @@ function build(
     ]),
     ttft: histogram("ocigenai_time_to_first_token_seconds", "Request start to the first streamed text", ["alias"]),
     tokens: counter("ocigenai_tokens_total", "Tokens reported by OCI", ["alias", "kind"]),
+    estimatedTokens: counter(
+      "ocigenai_estimated_tokens_total",
+      "Tokens the gateway estimated for streams cut short before OCI reported usage",
+      ["alias", "kind"],
+    ),
     retries: counter("ocigenai_upstream_retries_total", "Retries of OCI calls by the retry policy", [
       "service",
       "reason",

@@ -10,6 +10,7 @@ import { createMockTransport } from "../../src/mock/mock-transport";
 import type { OciTransport } from "../../src/oci/transport";
 import { MemorySessionStore } from "../../src/state/memory";
 import { type Admission, type AdmitRequest, StoreUnavailableError } from "../../src/state/types";
+import { metricValue } from "../faults/support";
 import { makeTestApp, type TestAppOptions } from "../support/app";
 import { COMPARTMENT, testModels } from "../support/gateway";
 
@@ -202,7 +203,7 @@ describe("limits", () => {
   });
 
   test("a stream the client leaves before OCI's usage is charged by estimate: hanging up does not dodge tpm", async () => {
-    const { call, logs } = teamApp();
+    const { call, logs, metrics } = teamApp();
     // key-t: tpm 10. A prompt of ~200 characters is ~50 estimated tokens on its own.
     const open = await chat(call, "key-t", {
       stream: true,
@@ -219,6 +220,10 @@ describe("limits", () => {
     const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.status === 499);
     expect(line?.tokens).toMatchObject({ estimated: true });
     expect(line?.tokens.prompt).toBeGreaterThan(40);
+    // The estimate is counted apart from what OCI reported.
+    const text = await metrics.render();
+    expect(metricValue(text, "ocigenai_estimated_tokens_total", { kind: "prompt" })).toBe(line?.tokens.prompt);
+    expect(metricValue(text, "ocigenai_tokens_total", { kind: "prompt" })).toBe(0);
   });
 
   test("a stream that finishes without OCI's usage is charged nothing, not an estimate", async () => {

@@ -16,6 +16,7 @@ test("requests, tokens, key usage and store operations add up per label set", as
   }
   m.request("/v1/chat/completions", "llama", 503, 0.02);
   m.tokens("grok", 0, 5);
+  m.tokens("grok", 40, 3, true); // a stream cut short: the gateway's estimate, not OCI's figures
   m.keyUsage("team-b", "llama", 7, 0);
   m.keyUsage("team-a", "grok", 1, 1);
   m.sessionStore("sqlite", false);
@@ -29,6 +30,9 @@ test("requests, tokens, key usage and store operations add up per label set", as
   expect(v("ocigenai_tokens_total", { alias: "llama", kind: "completion" })).toBe(6);
   expect(v("ocigenai_tokens_total", { alias: "grok", kind: "completion" })).toBe(5);
   expect(v("ocigenai_tokens_total", { alias: "grok", kind: "prompt" })).toBe(0);
+  expect(v("ocigenai_estimated_tokens_total", { alias: "grok", kind: "prompt" })).toBe(40);
+  expect(v("ocigenai_estimated_tokens_total", { alias: "grok", kind: "completion" })).toBe(3);
+  expect(v("ocigenai_estimated_tokens_total", { alias: "llama", kind: "prompt" })).toBe(0);
   expect(v("ocigenai_key_requests_total", { key: "team-a", alias: "llama" })).toBe(3);
   expect(v("ocigenai_key_requests_total", { key: "team-a", alias: "grok" })).toBe(1);
   expect(v("ocigenai_key_requests_total", { key: "team-b", alias: "llama" })).toBe(1);

@@ -23,7 +23,7 @@ export function observe(o: { log: Logger; metrics: Metrics; ledger: UpstreamLedg
     };
     if (call.counted) o.metrics.activeRequests.dec();
     o.metrics.request(route, call.alias, status, seconds);
-    if (tokens) o.metrics.tokens(call.alias, tokens.prompt, tokens.completion);
+    if (tokens) o.metrics.tokens(call.alias, tokens.prompt, tokens.completion, tokens.estimated === true);
     if (call.firstTokenMs !== undefined) o.metrics.timeToFirstToken(call.alias, call.firstTokenMs / 1000);
     o.log.info("request", {
       requestId: call.id,
