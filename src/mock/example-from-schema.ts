@@ -1,8 +1,11 @@
+import { exampleFromPattern } from "./example-from-pattern";
+
 /**
  * A deterministic value that satisfies a JSON schema (the common subset: type, properties,
- * enum, const, items, anyOf/oneOf/allOf, $ref into $defs/definitions, numeric and length
- * bounds). TEST_MODE uses it for tool arguments and json_schema answers, so client code that
- * parses them works offline.
+ * enum, const, items and prefixItems, uniqueItems, anyOf/oneOf/allOf, $ref into
+ * $defs/definitions, numeric bounds and multipleOf, length bounds, pattern, the usual formats,
+ * minProperties). TEST_MODE uses it for tool arguments and json_schema answers, so client code
+ * that parses them works offline.
  */
 type Schema = Record<string, unknown>;
 
@@ -46,19 +49,18 @@ function example(schema: unknown, root: unknown, depth: number, budget: { left: 
     case undefined: {
       const props = (s.properties ?? {}) as Record<string, unknown>;
       if (type === undefined && Object.keys(props).length === 0)
-        return s.items ? example({ ...s, type: "array" }, root, depth + 1, budget) : {};
+        return s.items || s.prefixItems ? example({ ...s, type: "array" }, root, depth + 1, budget) : {};
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(props)) out[k] = example(v, root, depth + 1, budget);
+      // A map (`additionalProperties: {schema}`) that must hold some entries gets them.
+      const more = isSchema(s.additionalProperties) ? s.additionalProperties : {};
+      const minProps = typeof s.minProperties === "number" ? Math.min(s.minProperties, MAX_ITEMS) : 0;
+      for (let i = 1; Object.keys(out).length < minProps && budget.left > 0; i++)
+        if (!(`key${i}` in out)) out[`key${i}`] = example(more, root, depth + 1, budget);
       return out;
     }
-    case "array": {
-      const min = typeof s.minItems === "number" ? s.minItems : 1;
-      const max = typeof s.maxItems === "number" ? s.maxItems : Infinity;
-      const length = Math.min(Math.max(min, 1), max, MAX_ITEMS);
-      const out: unknown[] = [];
-      while (out.length < length && budget.left > 0) out.push(example(s.items ?? {}, root, depth + 1, budget));
-      return out;
-    }
+    case "array":
+      return exampleArray(s, root, depth, budget);
     case "string":
       return exampleString(s);
     case "integer":
@@ -74,14 +76,93 @@ function example(schema: unknown, root: unknown, depth: number, budget: { left: 
   }
 }
 
+/**
+ * An array as long as `minItems` asks (one item when it says nothing), `prefixItems` first, its
+ * items different from each other when `uniqueItems` says so. Items that are bare objects are
+ * where the gateway cut a recursive type when it simplified the schema for OCI (chat/formats/
+ * simplify-json-schema.ts): the client's own type is unknown there, so such an array is empty
+ * when it may be.
+ */
+function exampleArray(s: Schema, root: unknown, depth: number, budget: { left: number }): unknown[] {
+  const prefix = Array.isArray(s.prefixItems) ? (s.prefixItems as unknown[]) : [];
+  const items = s.items === false ? undefined : isSchema(s.items) ? s.items : {};
+  const cut = items !== undefined && isBareObject(items);
+  const min = typeof s.minItems === "number" ? s.minItems : prefix.length || (cut ? 0 : 1);
+  const max = Math.min(typeof s.maxItems === "number" ? s.maxItems : Infinity, items ? Infinity : prefix.length);
+  const length = Math.min(Math.max(min, prefix.length), max, MAX_ITEMS);
+  const out: unknown[] = [];
+  const seen = new Set<string>();
+  while (out.length < length && budget.left > 0) {
+    const i = out.length;
+    const of = i < prefix.length ? prefix[i] : items;
+    let value = example(of, root, depth + 1, budget);
+    if (s.uniqueItems === true) {
+      // The n-th variant of the item's schema until one is new (an enum's n-th value, …).
+      for (let v = 1; seen.has(JSON.stringify(value)) && v <= MAX_ITEMS; v++) value = variant(of, root, v, value);
+      if (seen.has(JSON.stringify(value))) break;
+      seen.add(JSON.stringify(value));
+    }
+    out.push(value);
+  }
+  return out;
+}
+
+/** The `n`-th other value a schema allows, as near its example as may be. */
+function variant(schema: unknown, root: unknown, n: number, value: unknown): unknown {
+  let s = isSchema(schema) ? schema : {};
+  if (typeof s.$ref === "string") s = { ...resolveRef(root, s.$ref), ...s };
+  if (Array.isArray(s.enum)) return s.enum[n % s.enum.length];
+  if (typeof value === "number") {
+    const step = typeof s.multipleOf === "number" ? s.multipleOf : 1;
+    const next = value + n * step;
+    return typeof s.maximum === "number" && next > s.maximum ? value - n * step : next;
+  }
+  if (typeof value === "string" && s.pattern === undefined && s.format === undefined) {
+    const max = typeof s.maxLength === "number" ? s.maxLength : Infinity;
+    const next = `${value}${n}`;
+    return next.length <= max ? next : `${value.slice(0, Math.max(0, max - String(n).length))}${n}`;
+  }
+  if (typeof value === "boolean") return n % 2 === 1 ? !value : value;
+  return value;
+}
+
+const isSchema = (v: unknown): v is Schema => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** `{type: "object"}` and nothing that says what is in it. */
+const isBareObject = (s: Schema) =>
+  s.type === "object" &&
+  !isSchema(s.properties) &&
+  s.additionalProperties === undefined &&
+  s.$ref === undefined &&
+  s.required === undefined;
+
+const FORMATS: Record<string, string> = {
+  "date-time": "2024-01-01T00:00:00Z",
+  date: "2024-01-01",
+  time: "00:00:00Z",
+  duration: "P1D",
+  email: "user@example.com",
+  "idn-email": "user@example.com",
+  uri: "https://example.com",
+  url: "https://example.com",
+  "uri-reference": "https://example.com",
+  iri: "https://example.com",
+  hostname: "example.com",
+  "idn-hostname": "example.com",
+  ipv4: "192.0.2.1",
+  ipv6: "2001:db8::1",
+  uuid: "00000000-0000-4000-8000-000000000000",
+};
+
 function exampleString(s: Schema): string {
-  if (s.format === "date-time") return "2024-01-01T00:00:00Z";
-  if (s.format === "date") return "2024-01-01";
-  if (s.format === "email") return "user@example.com";
-  if (s.format === "uri" || s.format === "url") return "https://example.com";
-  if (s.format === "uuid") return "00000000-0000-4000-8000-000000000000";
+  const known = typeof s.format === "string" ? FORMATS[s.format] : undefined;
+  if (known) return known;
   const min = typeof s.minLength === "number" ? s.minLength : 0;
   const max = typeof s.maxLength === "number" ? s.maxLength : Infinity;
+  if (typeof s.pattern === "string") {
+    const fits = exampleFromPattern(s.pattern);
+    if (fits !== undefined && fits.length >= min && fits.length <= max) return fits;
+  }
   return min > 0 ? "x".repeat(Math.min(min, MAX_STRING)) : "example".slice(0, Math.min(7, max));
 }
 
@@ -104,7 +185,14 @@ function exampleNumber(s: Schema, integer: boolean): number {
     lo = Math.ceil(lo);
     hi = Math.floor(hi);
   }
-  return Math.min(Math.max(1, lo), hi);
+  const near = Math.min(Math.max(1, lo), hi);
+  const of = num("multipleOf");
+  if (of === undefined || of <= 0) return near;
+  // The multiple nearest that value within the bounds (0 is a multiple of everything).
+  const up = Math.ceil(near / of) * of;
+  if (up <= hi && up >= lo) return up;
+  const down = Math.floor(near / of) * of;
+  return down >= lo ? down : near;
 }
 
 function resolveRef(root: unknown, ref: string): Schema | undefined {

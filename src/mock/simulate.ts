@@ -137,8 +137,11 @@ function readConversation(req: Rec): Conversation {
       ...history.map((h) => String(h.message ?? "")),
       String(req.message ?? ""),
     ].join(" ");
+    // A turn that carries tool results has an empty message: the user last spoke in the history.
+    const message = String(req.message ?? "");
+    const spoke = message || String([...history].reverse().find((h) => h.role === "USER")?.message ?? "");
     return {
-      lastUser: userWords(String(req.message ?? "")),
+      lastUser: userWords(spoke),
       lastIsToolResult: Array.isArray(req.toolResults) && req.toolResults.length > 0,
       allText: all,
       received: "",
@@ -201,20 +204,58 @@ export function mentions(text: string, toolName: string): boolean {
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/**
+ * Cohere v1 `parameterDefinitions` back to a JSON schema, as a model reads them: Python-style
+ * types (`str`, `int`, `float`, `bool`, `Dict`, `List`, `List[str]`…), required flags, and what
+ * the gateway wrote into the description when the type could not say it (chat/formats/
+ * cohere-parameter-definitions.ts): the whole JSON schema, or an enum's values.
+ */
 function cohereParamsToSchema(defs: unknown): unknown {
   if (typeof defs !== "object" || defs === null) return undefined;
-  const typeMap: Record<string, string> = {
-    str: "string",
-    int: "integer",
-    float: "number",
-    bool: "boolean",
-    list: "array",
-    dict: "object",
-  };
   const properties: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(defs as Record<string, Rec>))
-    properties[k] = { type: typeMap[String(v.type)] ?? "string" };
-  return { type: "object", properties };
+  const required: string[] = [];
+  for (const [k, v] of Object.entries(defs as Record<string, Rec>)) {
+    const description = typeof v.description === "string" ? v.description : "";
+    properties[k] = schemaInDescription(description) ?? withEnum(cohereTypeSchema(String(v.type)), description);
+    if (v.isRequired === true) required.push(k);
+  }
+  return { type: "object", properties, ...(required.length ? { required } : {}) };
+}
+
+const COHERE_SCALARS: Record<string, string> = { str: "string", int: "integer", float: "number", bool: "boolean" };
+
+function cohereTypeSchema(type: string): Rec {
+  const list = /^List(?:\[(\w+)\])?$/i.exec(type);
+  if (list) return list[1] ? { type: "array", items: cohereTypeSchema(list[1]) } : { type: "array" };
+  if (/^Dict/i.test(type)) return { type: "object" };
+  if (type === "None") return { type: "null" };
+  return { type: COHERE_SCALARS[type] ?? "string" };
+}
+
+/** `… JSON schema: {…}` at the end of a description: the parameter's own schema. */
+function schemaInDescription(description: string): Rec | undefined {
+  const at = description.lastIndexOf("JSON schema: {");
+  if (at < 0) return undefined;
+  try {
+    const schema = JSON.parse(description.slice(at + "JSON schema: ".length)) as unknown;
+    return typeof schema === "object" && schema !== null ? (schema as Rec) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `One of: "a", "b".` in a description: the values, as an enum (the first end that parses). */
+function withEnum(schema: Rec, description: string): Rec {
+  const at = description.indexOf("One of: ");
+  if (at < 0) return schema;
+  const rest = description.slice(at + "One of: ".length);
+  for (let end = rest.indexOf("."); end >= 0; end = rest.indexOf(".", end + 1)) {
+    try {
+      const values = JSON.parse(`[${rest.slice(0, end)}]`) as unknown[];
+      if (values.length) return { ...schema, enum: values };
+    } catch {}
+  }
+  return schema;
 }
 
 function jsonFormat(req: Rec): { schema?: unknown } | undefined {

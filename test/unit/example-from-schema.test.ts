@@ -1,5 +1,9 @@
 /** Deterministic values that satisfy a JSON schema (CONTRACT §8; src/mock/example-from-schema.ts). */
 import { describe, expect, test } from "bun:test";
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import { simplifyJsonSchema } from "../../src/chat/formats/simplify-json-schema";
+import { exampleFromPattern } from "../../src/mock/example-from-pattern";
 import { exampleFromSchema } from "../../src/mock/example-from-schema";
 import { schemaErrors } from "./schema-check";
 
@@ -159,5 +163,84 @@ describe("exampleFromSchema: results satisfy their schema", () => {
       },
       required: ["a", "s"],
     });
+  });
+});
+
+/** ajv (draft 2020-12, formats on): a real validator for what pydantic, zod and OpenAI strict schemas say. */
+const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
+const ajvErrors = (schema: unknown, value: unknown) => {
+  const check = ajv.compile(schema as object);
+  return check(value) ? [] : (check.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+};
+
+describe("exampleFromSchema: what client schemas say beyond the common subset (checked by ajv)", () => {
+  test.each([
+    ["a pattern through $defs", { $defs: { Zip: { type: "string", pattern: "^[0-9]{5}$" } }, $ref: "#/$defs/Zip" }],
+    ["a set of literals", { type: "array", items: { enum: ["red", "green", "blue"] }, uniqueItems: true, minItems: 2 }],
+    ["unique integers", { type: "array", items: { type: "integer", minimum: 1 }, uniqueItems: true, minItems: 3 }],
+    ["unique strings", { type: "array", items: { type: "string", maxLength: 8 }, uniqueItems: true, minItems: 3 }],
+    ["multipleOf", { type: "integer", multipleOf: 5, minimum: 3 }],
+    ["multipleOf 0.25 below 1", { type: "number", multipleOf: 0.25, maximum: 0.9 }],
+    ["a tuple", { type: "array", prefixItems: [{ type: "string" }, { type: "integer" }], items: false }],
+    ["an ipv4 address", { type: "string", format: "ipv4" }],
+    [
+      "a hostname, an ipv6 address, a time",
+      {
+        type: "array",
+        prefixItems: [
+          { type: "string", format: "hostname" },
+          { type: "string", format: "ipv6" },
+          { type: "string", format: "time" },
+        ],
+        minItems: 3,
+      },
+    ],
+    ["a map with at least one entry", { type: "object", additionalProperties: { type: "number" }, minProperties: 1 }],
+  ])("%s", (_what, schema) => {
+    expect(ajvErrors(schema, exampleFromSchema(schema))).toEqual([]);
+  });
+
+  test("a recursive type, as the gateway sends it to OCI (cut where it repeats), still fits the client's schema", () => {
+    const client = {
+      $defs: {
+        Node: {
+          type: "object",
+          properties: { value: { type: "string" }, children: { type: "array", items: { $ref: "#/$defs/Node" } } },
+          required: ["value", "children"],
+          additionalProperties: false,
+        },
+      },
+      $ref: "#/$defs/Node",
+    };
+    const sent = simplifyJsonSchema(client, "response_format.json_schema.schema");
+    const v = exampleFromSchema(sent);
+    expect(ajvErrors(client, v)).toEqual([]);
+    expect(v).toEqual({ value: "example", children: [] });
+  });
+});
+
+describe("exampleFromPattern", () => {
+  test.each([
+    "^[0-9]{5}$",
+    "^[A-Z]{2}-\\d{4}$",
+    "^(foo|bar)_\\w+$",
+    "^\\d{3}-\\d{3}-\\d{4}$",
+    "^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$",
+    "^(?:\\+?1[-. ]?)?\\(?\\d{3}\\)?[-. ]?\\d{3}[-. ]?\\d{4}$",
+    "^SKU-[A-F0-9]{8}$",
+    "^[a-z][a-z0-9_]*$",
+    "^v\\d+\\.\\d+\\.\\d+$",
+    "^[\\w.-]+@[a-z]+\\.(com|org)$",
+    "^a?b?c$",
+    "^(a|b(c|d))+$",
+    "^[\\-+]?\\d+(\\.\\d{1,2})?$",
+  ])("%s: an example it accepts", (pattern) => {
+    const v = exampleFromPattern(pattern);
+    expect(v).toBeString();
+    expect(new RegExp(pattern, "u").test(v!)).toBe(true);
+  });
+
+  test.each(["^(?=.*\\d).{8,}$", "^(a)\\1$", "(", "[z-a]"])("%s: nothing rather than a wrong example", (pattern) => {
+    expect(exampleFromPattern(pattern)).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 /** TEST_MODE's simulated model and mock transport (CONTRACT §8; src/mock/simulate.ts, src/mock/mock-transport.ts). */
 import { describe, expect, test } from "bun:test";
+import { toCohereParameterDefinitions } from "../../src/chat/formats/cohere-parameter-definitions";
 import { convertToGenericChatRequest } from "../../src/chat/formats/convert-to-generic-chat-request";
 import { GenericStreamMapper } from "../../src/chat/formats/generic-stream-mapper";
 import { mapGenericChatResponse } from "../../src/chat/formats/map-generic-chat-response";
@@ -273,6 +274,48 @@ describe("simulateChat: COHERE and COHEREV2 requests", () => {
     );
     expect(a.toolCalls).toEqual([]);
     expect(a.text).toBe("[TEST_MODE] Simulated response to: weather in Munich?");
+  });
+
+  test("COHERE after tool results (an empty message) echoes what the user last said in the history", () => {
+    const a = simulateChat(
+      raw({
+        apiFormat: "COHERE",
+        message: "",
+        chatHistory: [
+          { role: "USER", message: "weather in Munich?" },
+          { role: "CHATBOT", message: "", toolCalls: [{ name: "getWeather", parameters: { city: "Munich" } }] },
+        ],
+        tools: [{ name: "getWeather", parameterDefinitions: { city: { type: "str" } } }],
+        toolResults: [{ call: { name: "getWeather", parameters: { city: "Munich" } }, outputs: [{ temp: 20 }] }],
+      }),
+    );
+    expect(a.text).toBe("[TEST_MODE] Simulated response to: weather in Munich?");
+  });
+
+  test("COHERE tools as the gateway writes them (Dict, List[str], enums and schemas in descriptions) → arguments fitting the client's schema", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        tags: { type: "array", items: { type: "string" } },
+        ids: { type: "array", items: { type: "integer" } },
+        meta: { type: "object" },
+        opts: { type: "object", properties: { deep: { type: "boolean" } }, required: ["deep"] },
+        rows: { type: "array", items: { type: "object", properties: { n: { type: "number" } }, required: ["n"] } },
+        unit: { type: "string", enum: ["c.f", "kelvin"], description: "The unit." },
+        size: { type: "integer", enum: [3, 5] },
+      },
+      required: ["tags", "ids", "meta", "opts", "rows", "unit", "size"],
+    };
+    const a = simulateChat(
+      raw({
+        apiFormat: "COHERE",
+        message: "q",
+        tools: [{ name: "t", description: "d", parameterDefinitions: toCohereParameterDefinitions(schema) }],
+      }),
+    );
+    const args = JSON.parse(a.toolCalls[0]!.arguments);
+    expect(schemaErrors(schema, args)).toEqual([]);
+    expect(args).toMatchObject({ tags: ["example"], ids: [1], meta: {}, opts: { deep: true }, unit: "c.f", size: 3 });
   });
 
   test("COHERE JSON_OBJECT with a schema → JSON satisfying it", () => {
