@@ -303,24 +303,30 @@ export function createSignedHttp(o: SignedHttpOptions): SignedHttp {
           at,
         );
       } catch (e) {
+        clearTimeout(timer);
         ctrl.dispose();
         throw e;
-      } finally {
-        clearTimeout(timer);
       }
       const opcRequestId = res.headers.get("opc-request-id") ?? undefined;
       const type = res.headers.get("content-type") ?? "";
       if (!res.ok || !type.startsWith("text/event-stream") || !hasBody(res)) {
-        ctrl.dispose();
-        if (!res.ok) throw await httpError(res);
-        const text = await readCapped(res, MAX_ERROR_BODY).then(
-          (r) => r.text,
-          () => "",
-        );
-        throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, {
-          opcRequestId,
-        });
+        // What came instead of a stream is read under the same deadline and the client's signal:
+        // an error body that never ends must not hold the request (or a pool's next member).
+        try {
+          if (!res.ok) throw await httpError(res);
+          const text = await readCapped(res, MAX_ERROR_BODY).then(
+            (r) => r.text,
+            () => "",
+          );
+          throw new UpstreamError("bad_response", `expected an event stream, got '${type}': ${text.slice(0, 80)}`, {
+            opcRequestId,
+          });
+        } finally {
+          clearTimeout(timer);
+          ctrl.dispose();
+        }
       }
+      clearTimeout(timer);
       return {
         opcRequestId,
         cancel: canceller(ctrl),

@@ -81,6 +81,32 @@ describe("slow and silent upstream", () => {
     expect(chats()).toHaveLength(1);
   });
 
+  // OCI (or a proxy before it) sends an error's or a page's head and never the rest of its body.
+  test.each([
+    [429, "application/json", { "retry-after": "30" }, 429],
+    [200, "text/html", {}, 502],
+  ])(
+    "a stream request answered %d %s whose body never ends → an answer by the deadline, the upstream closed",
+    async (status, type, headers, answered) => {
+      rig.fake.clear();
+      rig.fake.script("chat", {
+        sse: ['{"code":"TooManyRequests","message":"par'],
+        status,
+        end: "hang",
+        headers: { "content-type": type, ...headers },
+      });
+      const started = performance.now();
+      const res = await post(gwShort, "/v1/chat/completions", chatBody("head only", { stream: true }));
+      const ms = performance.now() - started;
+      expect(res.status).toBe(answered); // the status was known; its body never came
+      expect(ms).toBeLessThan(2500); // UPSTREAM_TIMEOUT_SECONDS=1
+      await res.text();
+      await rig.fake.waitFor(() => rig.fake.streams[0]?.closedAt !== undefined, 1500);
+      expect(rig.fake.streams[0]!.clientAborted).toBe(true);
+      expect(chats()).toHaveLength(1);
+    },
+  );
+
   test("a stream that keeps talking outlives the idle limit: every event pushes the watchdog back", async () => {
     rig.fake.clear();
     // 8 events 300 ms apart: 2.4 s in all, three times STREAM_IDLE_SECONDS=0.8, never 0.8 s silent.
