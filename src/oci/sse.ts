@@ -4,8 +4,12 @@ const LF = 10;
 const CR = 13;
 const COLON = 58;
 const SPACE = 32;
-const NOTHING = Buffer.alloc(0);
 const BOM = [0xef, 0xbb, 0xbf];
+/**
+ * The most one event may hold (its lines and its data), far above any OCI event: past it the
+ * stream is broken, rather than the process held by a line that never ends.
+ */
+export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
 /**
  * Turns OCI's SSE bytes into parsed JSON payloads, one chunk at a time, with no I/O: the
@@ -26,8 +30,12 @@ export class SseJsonDecoder {
   finished = false;
   /** Why the stream is broken, when a payload was not JSON. */
   failure: UpstreamError | undefined;
-  /** The start of a line whose end has not arrived yet (its own copy). */
-  private partial: Buffer = NOTHING;
+  /**
+   * The start of a line whose end has not arrived yet, as the chunks it came in (copies): joined
+   * once its end comes, so a long line in many chunks is copied twice, not once per chunk.
+   */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
   /** The event's `data` so far; undefined while it has none. */
   private data: string | undefined;
   /** The last chunk ended in CR: an LF opening the next one belongs to that line end. */
@@ -43,10 +51,15 @@ export class SseJsonDecoder {
     // The kept start of a line holds no line end: the search for one resumes after it, so a long
     // line arriving in many chunks is not searched again from its start at each one.
     let searched = 0;
-    if (this.partial.length > 0) {
-      searched = this.partial.length;
-      buf = Buffer.concat([this.partial, buf]);
-      this.partial = NOTHING;
+    if (this.partialBytes > 0) {
+      if (!this.first && buf.indexOf(LF) < 0 && buf.indexOf(CR) < 0) {
+        this.keep(buf);
+        return out;
+      }
+      searched = this.partialBytes;
+      buf = Buffer.concat([...this.partial, buf]);
+      this.partial = [];
+      this.partialBytes = 0;
     }
     let at = 0;
     if (this.afterCr) {
@@ -58,7 +71,7 @@ export class SseJsonDecoder {
       let bom = 0;
       while (bom < n && buf[at + bom] === BOM[bom]) bom++;
       if (bom === n && n < 3) {
-        this.partial = Buffer.from(buf.subarray(at)); // maybe the start of a byte-order mark
+        this.keep(buf.subarray(at)); // maybe the start of a byte-order mark
         return out;
       }
       this.first = false;
@@ -69,8 +82,8 @@ export class SseJsonDecoder {
       let eol = Math.max(at, searched);
       while (eol < end && buf[eol] !== LF && buf[eol] !== CR) eol++;
       if (eol === end) {
-        // An unfinished line: kept (copied, the chunk's memory is not ours) for the next chunk.
-        this.partial = Buffer.from(buf.subarray(at));
+        // An unfinished line: kept for the next chunk.
+        this.keep(buf.subarray(at));
         break;
       }
       this.line(buf, at, eol, out);
@@ -82,6 +95,23 @@ export class SseJsonDecoder {
       }
     }
     return out;
+  }
+
+  /** Keeps bytes of an unfinished line (copied: the chunk's memory is not ours), within the cap. */
+  private keep(bytes: Buffer): void {
+    this.partialBytes += bytes.length;
+    if (this.partialBytes > MAX_EVENT_BYTES) {
+      this.partial = [];
+      this.tooLarge();
+      return;
+    }
+    this.partial.push(Buffer.from(bytes));
+  }
+
+  private tooLarge(): void {
+    this.finished = true;
+    this.data = undefined;
+    this.failure = new UpstreamError("bad_response", `stream event larger than ${MAX_EVENT_BYTES / 1024 / 1024} MB`);
   }
 
   /** One whole line, `buf[from, to)` without its end. */
@@ -108,6 +138,7 @@ export class SseJsonDecoder {
     }
     const value = buf.toString("utf8", v, to);
     this.data = this.data === undefined ? value : `${this.data}\n${value}`;
+    if (this.data.length > MAX_EVENT_BYTES) this.tooLarge();
   }
 
   /** A blank line ends the event: its data is a payload, `[DONE]`, or nothing. */

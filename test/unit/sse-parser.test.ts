@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { UpstreamError } from "../../src/errors/upstream-error";
-import { SseJsonDecoder } from "../../src/oci/sse";
+import { MAX_EVENT_BYTES, SseJsonDecoder } from "../../src/oci/sse";
 import { readChunks } from "../support/fake-oci";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures", "oci");
@@ -180,5 +180,43 @@ describe("parseSseJson framing details", () => {
     const { err } = await failure([enc.encode('data: {"a":'), enc.encode("\n\n")]);
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as UpstreamError).failure).toBe("bad_response");
+  });
+});
+
+describe("parseSseJson: large events", () => {
+  /** `text` cut into chunks of `size` bytes. */
+  const chunksOf = (bytes: Uint8Array, size: number) =>
+    Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
+
+  // Each chunk of a long line used to be joined to all the line before it (16 MB in 4 KB chunks:
+  // ~32 GB copied, minutes of a blocked event loop); it is kept apart until the line ends.
+  test("a 15 MB event in 4 KB chunks decodes whole, with the small events around it", async () => {
+    const big = "x".repeat(15 * 1024 * 1024);
+    const bytes = enc.encode(`data: {"a":1}\n\ndata: {"big":"${big}"}\r\n\r\ndata: {"b":2}\n\n`);
+    const got = (await collect(chunksOf(bytes, 4096))) as Array<Record<string, unknown>>;
+    expect(got).toHaveLength(3);
+    expect((got[1]!.big as string).length).toBe(big.length);
+    expect(got[2]).toEqual({ b: 2 });
+  });
+
+  test("a line past MAX_EVENT_BYTES, or an event's data lines past it, breaks the stream instead of holding the process", async () => {
+    const line = new Uint8Array(64 * 1024).fill(120); // "xxxx…", no line end
+    const chunks = [enc.encode('data: {"a":1}\n\ndata: "'), ...Array(MAX_EVENT_BYTES / line.length + 1).fill(line)];
+    const pulled = { n: 0 };
+    const got: unknown[] = [];
+    let err: unknown;
+    try {
+      for (const ev of parseSseJson(chunks, pulled)) got.push(ev);
+    } catch (e) {
+      err = e;
+    }
+    expect(got).toEqual([{ a: 1 }]);
+    expect((err as UpstreamError).failure).toBe("bad_response");
+    expect((err as UpstreamError).message).toContain("larger than 16 MB");
+
+    const row = `data: ${"y".repeat(1024 * 1024)}\n`;
+    const many = enc.encode(row.repeat(17));
+    const { err: err2 } = await failure([many]);
+    expect((err2 as UpstreamError).message).toContain("larger than 16 MB");
   });
 });
