@@ -38,14 +38,17 @@ export class Pools {
       trace: call.trace,
       attempt: (member, lease) =>
         member.type === "pool"
-          ? this.run(member, { ...call, deadlineAt: lease.deadlineAt }, async (inner, innerLease) => {
-              try {
-                return await attempt(inner, innerLease);
-              } finally {
-                // The outer member's time in progress is the inner one's.
-                lease.release();
-              }
-            })
+          ? // The outer member is in progress as long as the inner one is (a stream's, until it
+            // ends): the attempt's release ends both. A failure ends each in its own pool.
+            this.run(member, { ...call, deadlineAt: lease.deadlineAt }, (inner, innerLease) =>
+              attempt(inner, {
+                deadlineAt: innerLease.deadlineAt,
+                release: () => {
+                  innerLease.release();
+                  lease.release();
+                },
+              }),
+            )
           : attempt(member, lease),
     });
   }

@@ -363,4 +363,41 @@ describe("pools of pools", () => {
     expect(trace).toEqual({ servedBy: "c", tried: ["a:503", "b:503", "c:ok"] });
     expect(pools.health.member(aliases.get("outer")!, "inner").inFlight).toBe(0);
   });
+
+  test("a pool inside a pool stays in progress while its member's answer does (a stream until it ends)", async () => {
+    const m = (alias: string): ModelAlias => ({ alias, id: alias, type: "model", region: "us-chicago-1", params: {} });
+    const pool = (alias: string, members: string[]): ModelAlias => ({
+      alias,
+      id: alias,
+      type: "pool",
+      region: "us-chicago-1",
+      params: {},
+      pool: { members, strategy: "least_busy", kind: "chat", breaker: { failures: 3, openMs: 30_000 } },
+    });
+    const aliases = new Map<string, ModelAlias>([
+      ["a", m("a")],
+      ["b", m("b")],
+      ["c", m("c")],
+      ["inner", pool("inner", ["a", "b"])],
+      ["outer", pool("outer", ["inner", "c"])],
+    ]);
+    const pools = new Pools(new PoolHealth(), { aliases: () => aliases, upstreamTimeoutMs: 60_000 });
+    const outer = aliases.get("outer")!;
+    // An answer that outlives its attempt (a stream): the lease is released when it ends.
+    const open: Array<() => void> = [];
+    const stream = () =>
+      pools.run(outer, { signal: new AbortController().signal }, async (member, lease) => {
+        open.push(() => lease.release());
+        return member.alias;
+      });
+    const first = await stream();
+    expect(first).toBe("a"); // through inner
+    expect(pools.health.member(outer, "inner").inFlight).toBe(1);
+    expect(await stream()).toBe("c"); // inner is busy
+    open.shift()!(); // the first stream ends
+    expect(pools.health.member(outer, "inner").inFlight).toBe(0);
+    expect(pools.health.member(aliases.get("inner")!, "a").inFlight).toBe(0);
+    open.shift()!();
+    expect(pools.health.member(outer, "c").inFlight).toBe(0);
+  });
 });
