@@ -3,6 +3,7 @@ import { type LoadedConfig, loadConfig } from "../config/load";
 import type { Settings } from "../config/settings";
 import { ConfigStore } from "../config/store";
 import { formatProblem } from "../config/types";
+import { withProbeHost } from "../http/probe-without-host";
 import { createLogger, type Logger } from "../observability/logger";
 import { Metrics } from "../observability/metrics";
 import { UpstreamLedger } from "../observability/upstream-ledger";
@@ -156,7 +157,7 @@ export async function serve(settings: Settings): Promise<number | undefined> {
       development: false,
       // Elysia's default; long calls lift it per request (http/context.ts).
       idleTimeout: 30,
-      fetch: app.fetch,
+      fetch: (request) => app.fetch(withProbeHost(request)),
     });
   } catch (e) {
     console.error(`ocigenai: cannot listen on ${settings.host}:${settings.port}: ${(e as Error).message}`);

@@ -75,6 +75,26 @@ describe("the raw request target decides once (#4, #10, #11)", () => {
   });
 });
 
+describe("probes without a Host header", () => {
+  // HAProxy's default health check (`option httpchk GET /health`) is HTTP/1.0 with no Host.
+  test("liveness and readiness answer a Host-less probe; every other route still refuses it", async () => {
+    const g = await rig.gateway({ API_KEY: "k" });
+    for (const [head, status] of [
+      ["GET /health HTTP/1.0", 200],
+      ["GET /ready HTTP/1.0", 200],
+      ["HEAD / HTTP/1.0", 200],
+      ["GET /health?full=1 HTTP/1.0", 200],
+      ["GET /v1/models HTTP/1.0\r\nAuthorization: Bearer k", 400],
+      ["POST /health HTTP/1.0", 400],
+    ] as const) {
+      const a = await rawHttp(g.port, `${head}\r\n\r\n`);
+      expect({ head, status: rawStatus(a) }).toEqual({ head, status });
+      if (head.startsWith("GET /health")) expect(a).toContain('{"status":"ok"}');
+      if (head.startsWith("GET /ready")) expect(a).toContain('"status":"ready"');
+    }
+  });
+});
+
 describe("a port already in use (#15)", () => {
   test("a second instance fails with 'in use' and a non-zero exit, and the first keeps the port", async () => {
     const first = await rig.gateway({});
