@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import type * as common from "oci-common";
 import type { OciAuthMode } from "../config/settings";
 import type { Credentials } from "../config/types";
@@ -59,4 +59,29 @@ export async function createAuthProvider(
       throw new Error(`unknown OCI_AUTH ${String(never)}`);
     }
   }
+}
+
+/**
+ * What a signer was made from, for a reload to tell whether the key changed: the identity, the
+ * key file's path and its size and time (a key replaced in place), the pass phrase, the session
+ * token file.
+ */
+export function signingIdentity(creds: Credentials | undefined): string {
+  if (!creds) return "";
+  let file = "-";
+  try {
+    const s = creds.keyFile ? statSync(creds.keyFile) : undefined;
+    if (s) file = `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    // A key file gone is a change; creating the signer says what is wrong with it.
+  }
+  return JSON.stringify([
+    creds.tenancy,
+    creds.user,
+    creds.fingerprint,
+    creds.keyFile,
+    file,
+    creds.passPhrase,
+    creds.securityTokenFile,
+  ]);
 }

@@ -7,9 +7,10 @@ import { withProbeHost } from "../http/probe-without-host";
 import { createLogger, type Logger } from "../observability/logger";
 import { Metrics } from "../observability/metrics";
 import { UpstreamLedger } from "../observability/upstream-ledger";
-import { createSigner } from "../oci/auth";
+import { createSigner, signingIdentity } from "../oci/auth";
 import { createHttpTransport } from "../oci/http-transport";
 import type { ExchangeReport } from "../oci/signed-http";
+import { SwappableSigner } from "../oci/swappable-signer";
 import type { OciTransport } from "../oci/transport";
 import { createStateStore } from "../state/create-store";
 import type { StateStore } from "../state/types";
@@ -63,10 +64,10 @@ async function chooseTransport(
   metrics: Metrics,
   ledger: UpstreamLedger,
   log: Logger,
-): Promise<OciTransport> {
-  if (config.testMode) return (await import("../mock/mock-transport")).createMockTransport();
-  const signer = await createSigner(settings.ociAuth, config.credentials, (engine) =>
-    log.debug("request signer", { engine }),
+): Promise<{ transport: OciTransport; signer?: SwappableSigner }> {
+  if (config.testMode) return { transport: (await import("../mock/mock-transport")).createMockTransport() };
+  const signer = new SwappableSigner(
+    await createSigner(settings.ociAuth, config.credentials, (engine) => log.debug("request signer", { engine })),
   );
   setTimeout(() => {
     try {
@@ -76,7 +77,7 @@ async function chooseTransport(
       log.error("the API signing key cannot be used", { error: (e as Error).message });
     }
   }, SIGNER_WARM_MS).unref();
-  return createHttpTransport({
+  const transport = createHttpTransport({
     signer,
     endpoints: settings.endpoints,
     upstreamTimeoutMs: settings.upstreamTimeoutMs,
@@ -96,6 +97,25 @@ async function chooseTransport(
         attempt: r.attempt,
       });
     },
+  });
+  return { transport, signer };
+}
+
+/**
+ * A reload whose credentials.conf names another key (a rotation: a new key file and fingerprint)
+ * signs the next requests with it; one that cannot sign keeps the key in force, and says so.
+ */
+function reloadSigningKey(store: ConfigStore, signer: SwappableSigner, settings: Settings, log: Logger): void {
+  store.onReload(async (next, previous) => {
+    if (signingIdentity(next.credentials) === signingIdentity(previous.credentials)) return;
+    try {
+      const made = await createSigner(settings.ociAuth, next.credentials);
+      void made.engine; // the key parsed and its engine chosen now, not at the next request
+      signer.replace(made);
+      log.info("signing key reloaded", { fingerprint: next.credentials?.fingerprint });
+    } catch (e) {
+      log.error("the reloaded credentials cannot sign; keeping the key in force", { error: (e as Error).message });
+    }
   });
 }
 
@@ -124,13 +144,15 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   const metrics = new Metrics(() => stateStore.size());
   const ledger = new UpstreamLedger();
   let oci: OciTransport;
+  let signer: SwappableSigner | undefined;
   try {
-    oci = await chooseTransport(settings, config, metrics, ledger, log);
+    ({ transport: oci, signer } = await chooseTransport(settings, config, metrics, ledger, log));
   } catch (e) {
     console.error(`ocigenai: cannot set up OCI authentication (${settings.ociAuth}): ${(e as Error).message}`);
     return 2;
   }
   const store = new ConfigStore(config, settings, log);
+  if (signer) reloadSigningKey(store, signer, settings, log);
   const services = buildServices({ settings, config: store, transport: oci, stateStore, log, metrics });
   const { lifecycle, streams } = services;
   const app = createApp(services, { ledger });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { binaryDir } from "../support/binary";
 import { type FakeOci, startFakeOci } from "../support/fake-oci";
 import { type Gateway, runCli, startGateway, tempDir } from "../support/gateway";
-import { makeTestCredentials } from "../support/keys";
+import { generateTestKeyPair, makeTestCredentials } from "../support/keys";
 import { waitUntil } from "../support/wait";
 
 const SEED_CREDENTIALS =
@@ -237,6 +237,50 @@ describe("request signing in the compiled binary", () => {
     // Chosen, and logged, after the start: start-up does not load OpenSSL.
     expect(g.output().indexOf('"engine"')).toBeGreaterThan(g.output().indexOf("listening on"));
   });
+});
+
+describe("rotating the API key without a restart", () => {
+  test("SIGHUP after credentials.conf names a new key: the next calls are signed with it; a key that cannot sign is not taken", async () => {
+    const { dir, bin } = await binaryDir();
+    const creds = await makeTestCredentials(dir, { relativeKeyFile: true });
+    const fresh = generateTestKeyPair();
+    const fake = await startFakeOci({ keys: [creds] });
+    fakes.push(fake);
+    fake.addKey(`${creds.tenancy}/${creds.user}/${fresh.fingerprint}`, fresh.publicKeyPem);
+    const g = await startGateway({
+      binary: bin,
+      env: { ...NO_TOOLS, OCI_INFERENCE_ENDPOINT: fake.url, LOG_LEVEL: "info" },
+    });
+    running.push(g);
+    const chat = () =>
+      fetch(`${g.url}/v1/chat/completions`, {
+        method: "POST",
+        body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "ping" }] }),
+      });
+    const signedWith = () => fake.requests.at(-1)!.headers.authorization!.match(/keyId="[^"]*\/([0-9a-f:]+)"/)![1];
+    expect((await chat()).status).toBe(200);
+    expect(signedWith()).toBe(creds.fingerprint);
+
+    // A rotation whose key cannot be read: the key in force stays.
+    const conf = readFileSync(creds.configPath, "utf8");
+    writeFileSync(join(dir, "new_key.pem"), "not a key");
+    writeFileSync(
+      creds.configPath,
+      conf.replace(creds.fingerprint, fresh.fingerprint).replace(/key_file=.*/, "key_file=new_key.pem"),
+    );
+    process.kill(g.pid, "SIGHUP");
+    await waitUntil(() => /config reload rejected|cannot sign/.test(g.output()), 5000, "the unusable key refused");
+    expect((await chat()).status).toBe(200);
+    expect(signedWith()).toBe(creds.fingerprint);
+
+    writeFileSync(join(dir, "new_key.pem"), fresh.privateKeyPem, { mode: 0o600 });
+    process.kill(g.pid, "SIGHUP");
+    await waitUntil(() => g.output().includes("signing key reloaded"), 5000, "the new key taken");
+    const r = await chat();
+    expect(r.status).toBe(200);
+    expect(signedWith()).toBe(fresh.fingerprint);
+    expect(fake.requests.every((x) => x.signatureOk)).toBe(true);
+  }, 30_000);
 });
 
 describe("calls to OCI over TLS from the compiled binary", () => {
