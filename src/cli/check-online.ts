@@ -24,8 +24,16 @@ export async function runOnlineChecks(
   out: (line: string) => void,
 ): Promise<number> {
   if (config.testMode) {
-    out("online: skipped (TEST_MODE makes no OCI calls)");
-    return 0;
+    // Asked for by the flag or TEST_MODE, nothing to check; left on by credentials.conf's seed line
+    // (the shipped example has it), a production service would answer with simulations.
+    if (settings.testModeRequested) {
+      out("online: skipped (TEST_MODE makes no OCI calls)");
+      return 0;
+    }
+    out(
+      `online: FAILED: ${settings.credentialsPath} has test_mode=true, so nothing was checked and the server would answer offline; remove the line (or set TEST_MODE=false)`,
+    );
+    return 1;
   }
   let transport: OciTransport;
   try {

@@ -53,9 +53,10 @@ export function loadConfig(
     credentials = r.credentials;
     if (settings.testModeRequested)
       warnings.push(...r.problems.map((p) => `${p.file}: ${p.message} (ignored in TEST_MODE)`));
-    else if (!r.credentials?.testMode) problems.push(...r.problems);
+    else if (!(settings.testModeRequested === undefined && r.credentials?.testMode)) problems.push(...r.problems);
   }
-  const testMode = settings.testModeRequested || credentials?.testMode === true;
+  // The flag or TEST_MODE decides when either says; the file's `test_mode` line only when neither does.
+  const testMode = settings.testModeRequested ?? credentials?.testMode === true;
   if (!testMode && settings.ociAuth === "api_key" && credentials) problems.push(...checkApiKeyCredentials(credentials));
 
   const region =
@@ -109,7 +110,8 @@ function checkApiKeyCredentials(c: Credentials): ConfigProblem[] {
   if (!usesToken && !c.user) at("user", "required (user OCID) unless security_token_file is set");
   else if (c.user && !c.user.startsWith("ocid1.user.")) at("user", "must be a user OCID (ocid1.user...)");
   if (!usesToken && !c.fingerprint) at("fingerprint", "required (the API key's fingerprint aa:bb:...)");
-  if (!c.region) at("region", "required (e.g. us-chicago-1)");
+  if (!c.region && !process.env.OCI_REGION)
+    at("region", "required (e.g. us-chicago-1), or OCI_REGION in the environment");
   if (!c.keyFile) {
     at("key_file", "required (path to the API private key, relative to this file or absolute)");
     return problems;

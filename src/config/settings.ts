@@ -18,7 +18,8 @@ export interface Settings {
   keysExplicit: boolean;
   profile: string;
   /** From flag or env; credentials.conf may still turn it on (see resolveTestMode). */
-  testModeRequested: boolean;
+  /** The flag's or TEST_MODE's answer; undefined when neither says (credentials.conf's `test_mode` decides). */
+  testModeRequested: boolean | undefined;
   apiKeys: string[];
   logLevel: LogLevel;
   corsOrigins: string[] | "*";
@@ -100,7 +101,7 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
     keysPath: resolve(configDir, args.keys ?? env.API_KEYS_FILE ?? "api_keys.json"),
     keysExplicit: (args.keys ?? env.API_KEYS_FILE) !== undefined,
     profile: args.profile ?? env.OCI_CONFIG_PROFILE ?? "DEFAULT",
-    testModeRequested: args.testMode ?? isTrue(env.TEST_MODE),
+    testModeRequested: args.testMode ?? flag(env.TEST_MODE, "TEST_MODE"),
     apiKeys,
     logLevel: oneOf(env.LOG_LEVEL?.toLowerCase(), ["debug", "info", "warn", "error"] as const, "info", "LOG_LEVEL"),
     corsOrigins: cors.length === 0 || cors.includes("*") ? "*" : cors,
@@ -127,17 +128,13 @@ export function resolveSettings(args: CliArgs, env: Env, cwd = process.cwd()): S
       bucket: env.GENAI_BUCKET?.trim() || undefined,
       prefix: uploadPrefix(env.GENAI_UPLOAD_PREFIX),
       maxUploadBytes: megabytes(env.MAX_UPLOAD_MB, 50, "MAX_UPLOAD_MB"),
-      parTtlMs: seconds(
-        env.GENAI_PAR_HOURS === undefined ? undefined : String(Number(env.GENAI_PAR_HOURS) * 3600),
-        24 * 3600,
-        "GENAI_PAR_HOURS",
-      ),
+      parTtlMs: hours(env.GENAI_PAR_HOURS, 24, "GENAI_PAR_HOURS"),
     },
-    metricsPublic: isTrue(env.METRICS_PUBLIC),
-    docsPublic: env.DOCS_PUBLIC === undefined || env.DOCS_PUBLIC.trim() === "" || isTrue(env.DOCS_PUBLIC),
-    strictTools: isTrue(env.STRICT_TOOLS),
+    metricsPublic: flag(env.METRICS_PUBLIC, "METRICS_PUBLIC") ?? false,
+    docsPublic: flag(env.DOCS_PUBLIC, "DOCS_PUBLIC") ?? true,
+    strictTools: flag(env.STRICT_TOOLS, "STRICT_TOOLS") ?? false,
     responsesTtlMs: seconds(env.RESPONSES_TTL_SECONDS, 30 * 24 * 3600, "RESPONSES_TTL_SECONDS"),
-    logBodies: isTrue(env.LOG_BODIES) && env.LOG_LEVEL?.toLowerCase() === "debug",
+    logBodies: flag(env.LOG_BODIES, "LOG_BODIES") === true && env.LOG_LEVEL?.toLowerCase() === "debug",
     maxConcurrentPerKey: env.MAX_CONCURRENT_PER_KEY?.trim()
       ? count(env.MAX_CONCURRENT_PER_KEY, "MAX_CONCURRENT_PER_KEY")
       : Math.max(1, Math.floor(upstreamCapacity(env) / 2)),
@@ -211,14 +208,26 @@ function megabytes(v: string | undefined, fallback: number, name: string): numbe
   return Math.round(n * 1024 * 1024);
 }
 
-function isTrue(v: string | undefined): boolean {
-  return v !== undefined && /^(true|1|yes|on)$/i.test(v.trim());
+/** A boolean variable: undefined when unset or blank; anything but the usual spellings stops start-up. */
+function flag(v: string | undefined, name: string): boolean | undefined {
+  const s = v?.trim().toLowerCase();
+  if (s === undefined || s === "") return undefined;
+  if (/^(true|1|yes|on)$/.test(s)) return true;
+  if (/^(false|0|no|off)$/.test(s)) return false;
+  throw new UsageError(`${name} must be true or false (also 1/0, yes/no, on/off), got '${v}'`);
 }
 
 function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], fallback: T, name: string): T {
   if (v === undefined || v === "") return fallback;
   if ((allowed as readonly string[]).includes(v)) return v as T;
   throw new UsageError(`${name} must be one of ${allowed.join(", ")}, got '${v}'`);
+}
+
+function hours(v: string | undefined, fallback: number, name: string): number {
+  if (v === undefined || v === "") return fallback * 3600 * 1000;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number of hours, got '${v}'`);
+  return n * 3600 * 1000;
 }
 
 function seconds(v: string | undefined, fallback: number, name: string): number {

@@ -180,6 +180,20 @@ describe("compiled binary", () => {
 });
 
 describe("check --online", () => {
+  test("TEST_MODE left on by credentials.conf's test_mode line fails it (nothing checked); asked for by TEST_MODE, it is skipped", async () => {
+    const { bin } = await binaryDir({ credentials: SEED_CREDENTIALS });
+    const left = await runCli({ binary: bin, args: ["check", "--online"], env: NO_TOOLS });
+    expect(left.code).toBe(1);
+    expect(left.stdout).toContain("test_mode=true, so nothing was checked");
+    const asked = await runCli({ binary: bin, args: ["check", "--online"], env: { ...NO_TOOLS, TEST_MODE: "true" } });
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toContain("online: skipped");
+    // TEST_MODE=false beats the file's line: the seed file's made-up key is then a problem.
+    const off = await runCli({ binary: bin, args: ["check"], env: { ...NO_TOOLS, TEST_MODE: "false" } });
+    expect(off.code).toBe(1);
+    expect(off.stdout + off.stderr).toContain("key_file");
+  });
+
   test("one signed call per region and alias kind; exit 1 naming what failed", async () => {
     const { dir, bin } = await binaryDir();
     const creds = await makeTestCredentials(dir, { relativeKeyFile: true });

@@ -290,6 +290,33 @@ describe("loadConfig: TEST_MODE", () => {
     expect(r.config!.aliases.get("m")!.region).toBe("us-chicago-1");
   });
 
+  test("TEST_MODE=false (or --test-mode=false) beats the file's test_mode=true: the file must then be whole", () => {
+    const dir = freshDir();
+    writeFileSync(join(dir, "credentials.conf"), "test_mode=true\n");
+    writeModels(dir);
+    const r = loadConfig(settingsFor(dir, { TEST_MODE: "false" }));
+    expect(r.config).toBeUndefined();
+    expect(problemFields(r)).toContain("tenancy");
+    const flag = loadConfig(resolveSettings({ command: "serve", configDir: dir, testMode: false }, {}, dir));
+    expect(flag.config).toBeUndefined();
+  });
+
+  test("OCI_REGION stands in for a credentials.conf without a region", async () => {
+    const dir = freshDir();
+    const c = await makeTestCredentials(dir);
+    editCreds(c, (lines) => lines.filter((l) => !l.startsWith("region=")));
+    writeModels(dir);
+    expect(problemFields(loadConfig(settingsFor(dir)))).toContain("region");
+    process.env.OCI_REGION = "eu-frankfurt-1";
+    try {
+      const r = loadConfig(settingsFor(dir));
+      expect(r.problems).toEqual([]);
+      expect(r.config!.aliases.get("m")!.region).toBe("eu-frankfurt-1");
+    } finally {
+      delete process.env.OCI_REGION;
+    }
+  });
+
   test("models problems still count in TEST_MODE", () => {
     const dir = freshDir();
     writeModels(dir, { m: { id: "xai.grok-4" } });

@@ -18,7 +18,7 @@ describe("resolveSettings: defaults", () => {
     expect(s.modelsPath).toBe(join(CWD, "llm_models.json"));
     expect(s.credentialsPath).toBe(join(CWD, "credentials.conf"));
     expect(s.profile).toBe("DEFAULT");
-    expect(s.testModeRequested).toBe(false);
+    expect(s.testModeRequested).toBeUndefined(); // credentials.conf's test_mode decides
     expect(s.apiKeys).toEqual([]);
     expect(s.logLevel).toBe("info");
     expect(s.corsOrigins).toBe("*");
@@ -74,8 +74,26 @@ describe("resolveSettings: env beats defaults", () => {
     expect(resolveSettings(none, { OCIGENAI_CONFIG_DIR: "conf" }, CWD).configDir).toBe("/srv/app/conf");
   });
 
-  test.each(["false", "0", "no", ""])("TEST_MODE=%p is off", (v) => {
+  test.each(["false", "0", "no", "OFF"])("TEST_MODE=%p is off", (v) => {
     expect(resolveSettings(none, { TEST_MODE: v }, CWD).testModeRequested).toBe(false);
+  });
+
+  test("TEST_MODE blank says nothing (credentials.conf's test_mode decides)", () => {
+    expect(resolveSettings(none, { TEST_MODE: " " }, CWD).testModeRequested).toBeUndefined();
+  });
+
+  test.each(["TEST_MODE", "METRICS_PUBLIC", "DOCS_PUBLIC", "STRICT_TOOLS", "LOG_BODIES"])(
+    "%s=maybe stops start-up naming the variable, not silently false",
+    (name) => {
+      expect(() => resolveSettings(none, { [name]: "maybe" }, CWD)).toThrow(`${name} must be true or false`);
+    },
+  );
+
+  test("GENAI_PAR_HOURS is hours, and a bad value is named as typed", () => {
+    expect(resolveSettings(none, { GENAI_PAR_HOURS: "2" }, CWD).files.parTtlMs).toBe(2 * 3600 * 1000);
+    expect(() => resolveSettings(none, { GENAI_PAR_HOURS: "abc" }, CWD)).toThrow(
+      "GENAI_PAR_HOURS must be a positive number of hours, got 'abc'",
+    );
   });
 
   test("CORS_ORIGINS containing * is the wildcard", () => {
