@@ -14,6 +14,11 @@ export interface ModelTarget {
   modelName?: string;
   /** Meta's models reject an assistant turn whose content is empty next to its tool calls. */
   needsAssistantText: boolean;
+  /**
+   * The model is known not to reason (Meta's Llama): an effort a client only prefers — coding
+   * agents send one every turn — is left out rather than sent to a model that has no use for it.
+   */
+  reasonsNever: boolean;
 }
 
 const DEDICATED_ENDPOINT = /^ocid1\.generativeaiendpoint\./;
@@ -42,5 +47,6 @@ export function describeModel(alias: ModelAlias, learnedName?: string): ModelTar
       modelName !== undefined && /^openai\./.test(modelName) && !/^openai\.gpt-oss/.test(modelName),
     modelName,
     needsAssistantText: modelName !== undefined && /^meta\./.test(modelName),
+    reasonsNever: modelName !== undefined && /^meta\./.test(modelName),
   };
 }

@@ -16,7 +16,7 @@ const MODELS = testModels({
   "command-a": { id: "cohere.command-a-03-2025", region: "us-chicago-1", compartmentId: COMPARTMENT },
   "command-a-vision": { id: "cohere.command-a-vision", region: "us-chicago-1", compartmentId: COMPARTMENT },
   small: {
-    id: "meta.llama-3.3-70b-instruct",
+    id: "xai.grok-4",
     region: "us-chicago-1",
     compartmentId: COMPARTMENT,
     params: { max_tokens_limit: 4096 },
@@ -154,6 +154,14 @@ describe("what reaches OCI", () => {
     expect(chat.maxTokens).toBe(4096);
     expect(chat.stop).toEqual(["END"]);
     expect(chat.reasoningEffort).toBe("LOW");
+  });
+
+  test("thinking is left out for Meta's models, which do not reason", async () => {
+    const { spy, sent } = recordingMock();
+    const { call } = makeTestApp({ models: MODELS, transport: spy });
+    const r = await create(call, { model: "llama", thinking: { type: "enabled", budget_tokens: 31999 } });
+    expect(r.status).toBe(200);
+    expect(sent[0]!.chatRequest as Rec).not.toHaveProperty("reasoningEffort");
   });
 
   test("a tool round trip in TEST_MODE: naming the tool calls it; its result gets text", async () => {

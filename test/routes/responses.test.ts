@@ -81,17 +81,18 @@ describe("every model format and agents", () => {
     });
   }
 
-  test("reasoning.effort, which Codex sends every turn, reaches GENERIC models and is left out for COHERE", async () => {
+  test("reasoning.effort, which Codex sends every turn, reaches GENERIC models that may reason and is left out for COHERE and Meta's", async () => {
     const { spy, sent } = recordingMock();
     const app = makeTestApp({ models: MODELS, transport: spy });
-    for (const model of ["llama", "command-a"]) {
+    for (const model of ["gpt5", "command-a", "llama"]) {
       const r = await create(app.call, { model, input: "ping", reasoning: { effort: "high" } });
       expect(r.status).toBe(200);
     }
-    const [generic, cohere] = sent as Array<{ chatRequest: Record<string, unknown> }>;
+    const [generic, cohere, meta] = sent as Array<{ chatRequest: Record<string, unknown> }>;
     expect(generic!.chatRequest.reasoningEffort).toBe("HIGH");
     expect(cohere!.chatRequest.apiFormat).toBe("COHERE");
     expect("reasoningEffort" in cohere!.chatRequest).toBe(false);
+    expect("reasoningEffort" in meta!.chatRequest).toBe(false);
   });
 
   test("/genai/{alias}/v1/responses: the path's alias answers whatever the body's model says", async () => {

@@ -336,6 +336,15 @@ describe("sampling parameters and alias params", () => {
     expect(wire({ reasoning_effort: v }).reasoningEffort).toBe(v.toUpperCase());
   });
 
+  // Claude Code's thinking and Codex's reasoning.effort come on every turn, whatever the model.
+  test("a preferred effort goes to models that may reason, not to Meta's; an asked or configured one goes everywhere", () => {
+    const preferred = { preferred_reasoning_effort: "high" } as Partial<ChatCompletionRequest>;
+    expect(wire(preferred, { target: GPT5 }).reasoningEffort).toBe("HIGH");
+    expect(wire(preferred, { target: LLAMA })).not.toHaveProperty("reasoningEffort");
+    expect(wire({ ...preferred, reasoning_effort: "low" }, { target: LLAMA }).reasoningEffort).toBe("LOW");
+    expect(wire(preferred, { target: LLAMA, defaults: { reasoning_effort: "medium" } }).reasoningEffort).toBe("MEDIUM");
+  });
+
   test("invalid reasoning_effort → ApiError 400 with param reasoning_effort", () => {
     const e = apiError(() => wire({ reasoning_effort: "maximum" }));
     expect(e.status).toBe(400);
@@ -503,6 +512,7 @@ describe("describeModel and inferApiFormat", () => {
       usesMaxCompletionTokens: false,
       modelName: "meta.llama-3.3-70b-instruct",
       needsAssistantText: true,
+      reasonsNever: true,
     });
   });
 

@@ -56,6 +56,7 @@ describe("resolveModelTarget", () => {
       usesMaxCompletionTokens: false,
       modelName: "cohere.command-r-plus-08-2024",
       needsAssistantText: false,
+      reasonsNever: false,
     });
     expect(t.calls).toHaveLength(0);
   });
@@ -81,6 +82,7 @@ describe("resolveModelTarget", () => {
       usesMaxCompletionTokens: false,
       modelName: "cohere.command-r-plus-08-2024",
       needsAssistantText: false,
+      reasonsNever: false,
     };
     expect(await resolveModelTarget(t.transport, alias(MODEL_OCID), o)).toEqual(expected);
     expect(t.calls).toEqual([{ target: { region: "us-chicago-1" }, modelId: MODEL_OCID, opts: o }]);
@@ -131,6 +133,7 @@ describe("resolveModelTarget", () => {
       usesMaxCompletionTokens: true,
       modelName: "openai.gpt-5",
       needsAssistantText: false,
+      reasonsNever: false,
     });
     expect((await resolveModelTarget(t.transport, alias(OTHER_OCID), opts())).usesMaxCompletionTokens).toBe(false);
   });
@@ -147,6 +150,7 @@ describe("resolveModelTarget", () => {
       usesMaxCompletionTokens: false,
       modelName: undefined,
       needsAssistantText: false,
+      reasonsNever: false,
     });
     expect(t.calls).toHaveLength(1);
     expect(warnings).toHaveLength(1);
@@ -177,6 +181,7 @@ describe("resolveModelTarget", () => {
       usesMaxCompletionTokens: true,
       modelName: "openai.gpt-5",
       needsAssistantText: false,
+      reasonsNever: false,
     });
     expect(t.calls).toHaveLength(1);
     // Cached for aliases without an explicit format too.

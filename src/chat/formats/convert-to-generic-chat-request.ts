@@ -19,7 +19,12 @@ export function convertToGenericChatRequest(
   stream: boolean,
   maxSchemaNodes = DEFAULT_MAX_SCHEMA_NODES,
 ): GenericChatRequest {
-  const s = mergeSampling(req, defaults);
+  const s = mergeSampling(
+    target.reasonsNever && req.preferred_reasoning_effort !== undefined
+      ? { ...req, preferred_reasoning_effort: undefined }
+      : req,
+    defaults,
+  );
   const out: GenericChatRequest = {
     apiFormat: "GENERIC",
     messages: req.messages.map((m, i) => convertMessage(m, i, target)),
