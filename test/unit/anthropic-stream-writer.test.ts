@@ -188,3 +188,31 @@ describe("MessageStreamWriter", () => {
     });
   });
 });
+
+describe("an answer with no text and no call", () => {
+  /** The content blocks a stream builds, as a client assembles them. */
+  const blocks = (out: Ev[]) =>
+    out.filter((e) => e.type === "content_block_start").map((e) => (e.content_block as { type: string }).type);
+
+  // Claude Code ends the run with no result when the stream has no text block (a whole Message has one).
+  test.each([
+    ["nothing at all", [ev.finish("stop")], ["text"]],
+    ["an empty text event", [ev.text(""), ev.finish("stop")], ["text"]],
+    ["only thinking (max_tokens spent on it)", [reasoning("hmm"), ev.finish("length")], ["thinking", "text"]],
+  ])("%s: an empty text block, as the whole Message has", (_what, events, expected) => {
+    const out = run(events as ChatEvent[]);
+    expect(blocks(out)).toEqual(expected);
+    const starts = out.filter((e) => e.type === "content_block_start").length;
+    expect(out.filter((e) => e.type === "content_block_stop")).toHaveLength(starts);
+    const whole = toMessage("msg_4", "m", {
+      choices: [
+        { index: 0, text: "", reasoning: expected.length > 1 ? "hmm" : undefined, toolCalls: [], finishReason: "stop" },
+      ],
+    } as never);
+    expect(whole.content.map((b) => b.type as string)).toEqual(expected);
+  });
+
+  test("a call alone gets no text block", () => {
+    expect(blocks(run([ev.toolCall(0, "a", "one", "{}"), ev.finish("tool_calls")]))).toEqual(["tool_use"]);
+  });
+});

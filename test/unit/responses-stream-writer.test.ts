@@ -243,3 +243,63 @@ describe("endings", () => {
     ]);
   });
 });
+
+describe("item order and empty answers", () => {
+  const call = (index: number, id: string, args: string): ChatEvent => ({
+    type: "tool_call",
+    choice: 0,
+    index,
+    id,
+    name: "get_weather",
+    arguments: args,
+  });
+  const more = (index: number, args: string): ChatEvent => ({
+    type: "tool_arguments",
+    choice: 0,
+    index,
+    arguments: args,
+  });
+  const tools = [{ type: "function", name: "get_weather", parameters: { type: "object" } }];
+
+  // Codex keeps items in `output_item.done` order and replays them so: an item left open while
+  // later ones came and went put the model's text after a call before that call.
+  test("each item is done before the next is added: text, two calls, text", () => {
+    const { out, final } = run(
+      [
+        text("Before."),
+        call(0, "c1", '{"ci'),
+        more(0, 'ty":"A"}'),
+        call(1, "c2", "{}"),
+        text("After."),
+        { type: "finish", choice: 0, reason: "tool_calls" },
+      ],
+      tools,
+    );
+    const lifecycle = out
+      .filter((e) => e.type === "response.output_item.added" || e.type === "response.output_item.done")
+      .map((e) => `${e.type.endsWith("added") ? "+" : "-"}${e.output_index}`);
+    expect(lifecycle).toEqual(["+0", "-0", "+1", "-1", "+2", "-2", "+3", "-3"]);
+    const argsDone = out.find((e) => e.type === "response.function_call_arguments.done" && e.output_index === 1);
+    expect(argsDone?.arguments).toBe('{"city":"A"}');
+    expect(final.output.map((i) => i.type)).toEqual(["message", "function_call", "function_call", "message"]);
+  });
+
+  // The Agents SDK asks the model again, turn after turn, when a streamed answer has no output.
+  test.each([
+    ["nothing at all", [{ type: "finish", choice: 0, reason: "stop" }], ["message"]],
+    [
+      "only reasoning",
+      [
+        { type: "reasoning", choice: 0, text: "hmm" },
+        { type: "finish", choice: 0, reason: "length" },
+      ],
+      ["reasoning", "message"],
+    ],
+  ])("%s: an empty message, as the whole response has", (_what, events, expected) => {
+    const { out, final } = run(events as ChatEvent[]);
+    expect(final.output.map((i) => i.type as string)).toEqual(expected);
+    const message = final.output.at(-1) as { content: Array<{ text: string }> };
+    expect(message.content[0]!.text).toBe("");
+    expect(out.filter((e) => e.type === "response.output_item.done")).toHaveLength(expected.length);
+  });
+});

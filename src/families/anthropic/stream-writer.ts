@@ -25,6 +25,8 @@ export class MessageStreamWriter {
   private index = -1;
   private open: Open | undefined;
   private readonly closedCalls = new Set<number>();
+  /** A text or tool_use block went out: else the answer still needs its (empty) text block. */
+  private answered = false;
   private finish: FinishReason | undefined;
   private usage: TokenUsage | undefined;
   private agent: AgentTurn | undefined;
@@ -95,10 +97,18 @@ export class MessageStreamWriter {
     }
   }
 
-  /** Closes the open block and answers `message_delta` and `message_stop`. */
+  /**
+   * Closes the open block and answers `message_delta` and `message_stop`. An answer with no text
+   * and no call (a model that said nothing, or only thought) gets an empty text block, as the
+   * whole Message has: without one, Claude Code ends the run with no result.
+   */
   end(): SseFrame[] {
     const out: SseFrame[] = [];
     this.closeBlock(out);
+    if (!this.answered) {
+      this.openBlock(out, { kind: "text" }, { type: "text", text: "" });
+      this.closeBlock(out);
+    }
     const usage = anthropicUsage(this.usage);
     out.push(
       this.event("message_delta", {
@@ -113,6 +123,7 @@ export class MessageStreamWriter {
 
   private openBlock(out: SseFrame[], open: Open, block: Record<string, unknown>): void {
     this.closeBlock(out);
+    if (open.kind !== "thinking") this.answered = true;
     this.index++;
     this.open = open;
     out.push(this.event("content_block_start", { index: this.index, content_block: block }));

@@ -11,6 +11,8 @@ type Open =
   | { kind: "reasoning"; index: number; id: string; text: string };
 
 interface OpenCall {
+  /** Its place in the core's events (`tool_arguments` name it) and in the output. */
+  event: number;
   index: number;
   item: OutputItem;
   /** The call as the model made it: its id and the offered function's name. */
@@ -32,7 +34,14 @@ export class ResponseStreamWriter {
   private seq = 0;
   private readonly items: OutputItem[] = [];
   private open: Open | undefined;
-  private readonly calls = new Map<number, OpenCall>();
+  /**
+   * The one call still taking arguments: each item is done before the next is added, as in
+   * OpenAI's stream (clients such as Codex keep items in `output_item.done` order, and replay
+   * them so). The chat core only ever adds arguments to the latest call.
+   */
+  private call: OpenCall | undefined;
+  /** A message or a call went out: else the answer still needs its (empty) message. */
+  private answered = false;
   private finish: FinishReason | undefined;
   private usage: TokenUsage | undefined;
   private agent: AgentTurn | undefined;
@@ -65,6 +74,7 @@ export class ResponseStreamWriter {
         const kind = ev.type === "text" ? "message" : "reasoning";
         if (this.open?.kind !== kind) {
           this.closeOpen(out);
+          this.closeCall(out);
           this.openItem(kind, out);
         }
         const o = this.open!;
@@ -89,18 +99,20 @@ export class ResponseStreamWriter {
       }
       case "tool_call": {
         this.closeOpen(out);
+        this.closeCall(out);
+        this.answered = true;
         const item = callItem({ id: ev.id, name: ev.name, arguments: "" }, this.plan, this.newId);
         const index = this.items.length;
         const streams = item.type === "function_call";
         this.items.push(item);
-        this.calls.set(ev.index, { index, item, callId: ev.id, offered: ev.name, arguments: ev.arguments, streams });
+        this.call = { event: ev.index, index, item, callId: ev.id, offered: ev.name, arguments: ev.arguments, streams };
         out.push(this.event("response.output_item.added", { output_index: index, item: inProgress(item) }));
         if (streams && ev.arguments) out.push(this.argumentsDelta(item, index, ev.arguments));
         return out;
       }
       case "tool_arguments": {
-        const call = this.calls.get(ev.index);
-        if (!call) return out;
+        const call = this.call;
+        if (call?.event !== ev.index) return out;
         call.arguments += ev.arguments;
         if (call.streams) out.push(this.argumentsDelta(call.item, call.index, ev.arguments));
         return out;
@@ -121,46 +133,20 @@ export class ResponseStreamWriter {
     }
   }
 
-  /** Closes what is open and answers `response.completed` (or `response.incomplete`). */
+  /**
+   * Closes what is open and answers `response.completed` (or `response.incomplete`). An answer
+   * with no message and no call (a model that said nothing, or only reasoned) gets an empty
+   * message, as the whole response has: without one the Agents SDK sees no final output and asks
+   * the model again, turn after turn.
+   */
   end(): SseFrame[] {
     const out: SseFrame[] = [];
     this.closeOpen(out);
-    for (const call of this.calls.values()) {
-      const done = callItem(
-        { id: call.callId, name: call.offered, arguments: call.arguments || "{}" },
-        this.plan,
-        this.newId,
-      );
-      const item = { ...done, id: call.item.id } as OutputItem;
-      this.items[call.index] = item;
-      if (item.type === "function_call") {
-        out.push(
-          this.event("response.function_call_arguments.done", {
-            item_id: item.id,
-            output_index: call.index,
-            name: item.name,
-            arguments: item.arguments,
-          }),
-        );
-      } else if (item.type === "custom_tool_call") {
-        out.push(
-          this.event("response.custom_tool_call_input.delta", {
-            item_id: item.id,
-            output_index: call.index,
-            delta: item.input,
-          }),
-        );
-        out.push(
-          this.event("response.custom_tool_call_input.done", {
-            item_id: item.id,
-            output_index: call.index,
-            input: item.input,
-          }),
-        );
-      }
-      out.push(this.event("response.output_item.done", { output_index: call.index, item }));
+    this.closeCall(out);
+    if (!this.answered) {
+      this.openItem("message", out);
+      this.closeOpen(out);
     }
-    this.calls.clear();
     this.final = completeResponse(this.shell, this.items, this.finish, this.usage, this.agent);
     const type = this.final.status === "incomplete" ? "response.incomplete" : "response.completed";
     out.push(this.event(type, { response: this.final }));
@@ -186,16 +172,58 @@ export class ResponseStreamWriter {
     const items = [...this.items];
     const o = this.open;
     if (o) items[o.index] = this.closedItem(o, "incomplete");
-    for (const c of this.calls.values()) {
+    const c = this.call;
+    if (c) {
       const item = inProgress(c.item);
       items[c.index] = item.type === "function_call" ? { ...item, arguments: c.arguments } : item;
     }
     return items;
   }
 
+  /** The open call, done: its arguments whole, then `output_item.done`. */
+  private closeCall(out: SseFrame[]): void {
+    const call = this.call;
+    if (!call) return;
+    this.call = undefined;
+    const done = callItem(
+      { id: call.callId, name: call.offered, arguments: call.arguments || "{}" },
+      this.plan,
+      this.newId,
+    );
+    const item = { ...done, id: call.item.id } as OutputItem;
+    this.items[call.index] = item;
+    if (item.type === "function_call") {
+      out.push(
+        this.event("response.function_call_arguments.done", {
+          item_id: item.id,
+          output_index: call.index,
+          name: item.name,
+          arguments: item.arguments,
+        }),
+      );
+    } else if (item.type === "custom_tool_call") {
+      out.push(
+        this.event("response.custom_tool_call_input.delta", {
+          item_id: item.id,
+          output_index: call.index,
+          delta: item.input,
+        }),
+      );
+      out.push(
+        this.event("response.custom_tool_call_input.done", {
+          item_id: item.id,
+          output_index: call.index,
+          input: item.input,
+        }),
+      );
+    }
+    out.push(this.event("response.output_item.done", { output_index: call.index, item }));
+  }
+
   private openItem(kind: Open["kind"], out: SseFrame[]): void {
     const index = this.items.length;
     if (kind === "message") {
+      this.answered = true;
       const id = this.newId("msg");
       const item: OutputItem = { type: "message", id, role: "assistant", status: "in_progress", content: [] };
       this.items.push(item);
