@@ -451,6 +451,31 @@ describe("bad input and failures", () => {
     expect(e.message).not.toContain("messages[");
   });
 
+  // Codex's view_image and an Agents SDK tool that returns a screenshot answer with an image.
+  test("a tool output holding an image: the image goes to the model in a user message after the outputs", async () => {
+    const { spy, sent } = recordingMock();
+    const app = makeTestApp({ models: MODELS, transport: spy });
+    const png = "data:image/png;base64,iVBORw0KGgo=";
+    const input = [
+      { role: "user", content: "what is in red.png?" },
+      { type: "function_call", call_id: "c1", name: "view_image", arguments: '{"path":"red.png"}' },
+      { type: "function_call_output", call_id: "c1", output: [{ type: "input_image", image_url: png }] },
+    ];
+    const tools = [{ type: "function", name: "view_image", parameters: { type: "object" } }];
+    const r = await create(app.call, { input, tools });
+    expect(r.status).toBe(200);
+    const messages = (
+      sent[0] as { chatRequest: { messages: Array<{ role: string; content: Array<Record<string, unknown>> }> } }
+    ).chatRequest.messages;
+    expect(messages.map((m) => m.role)).toEqual(["USER", "ASSISTANT", "TOOL", "USER"]);
+    expect(messages[3]!.content.map((c) => c.type)).toEqual(["TEXT", "IMAGE"]);
+
+    // A model that takes no images says so, naming the client's part.
+    const cohere = await create(app.call, { model: "command-a", input, tools });
+    expect(cohere.status).toBe(400);
+    expect((await cohere.json()).error.param).toBe("input[2].output[0]");
+  });
+
   /** A store whose response operations are down (sessions still work). */
   class DownStore extends MemorySessionStore {
     puts = 0;

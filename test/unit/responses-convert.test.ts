@@ -275,7 +275,12 @@ describe("items and fields", () => {
       "input[0].content[0]",
     ],
     [
+      // An image is a tool output's part (it goes to the model after the outputs), but it needs its URL.
       { input: [{ type: "function_call_output", call_id: "c", output: [{ type: "input_image" }] }] },
+      "input[0].output[0].image_url",
+    ],
+    [
+      { input: [{ type: "function_call_output", call_id: "c", output: [{ type: "refusal", refusal: "no" }] }] },
       "input[0].output[0]",
     ],
     [{ tools: [{ type: "function", name: "bad name" }] }, "tools[0].name"],

@@ -54,8 +54,14 @@ export function convertToChatRequest(
 ): ChatRequest {
   const messages: ChatMessage[] = [];
   if (req.instructions) messages.push(at.at({ role: "system", content: req.instructions }, "instructions"));
-  for (const [i, item] of history.entries()) addItem(messages, item, `previous_response_id(${i})`, at);
-  for (const [i, item] of items.entries()) addItem(messages, item, `input[${i}]`, at);
+  const shown: ContentPart[] = [];
+  const add = (item: Json, param: string) => {
+    if (shown.length && !TOOL_OUTPUTS.has(str(item.type) ?? "")) showToolMedia(messages, shown);
+    addItem(messages, item, param, at, shown);
+  };
+  for (const [i, item] of history.entries()) add(item, `previous_response_id(${i})`);
+  for (const [i, item] of items.entries()) add(item, `input[${i}]`);
+  if (shown.length) showToolMedia(messages, shown);
   if (messages.length === 0 || messages.every((m) => m.role === "system" || m.role === "developer")) {
     throw badRequest("'input' holds nothing for the model to answer", "input", "empty_input");
   }
@@ -87,7 +93,25 @@ function responseFormat(f: NonNullable<ResponsesRequest["text"]>["format"]): Res
   };
 }
 
-function addItem(messages: ChatMessage[], item: Json, param: string, at: RequestOrigins): void {
+/** Items that answer a call: OCI wants them right after it, so what they show waits behind them. */
+const TOOL_OUTPUTS = new Set([
+  "function_call_output",
+  "custom_tool_call_output",
+  "local_shell_call_output",
+  "tool_search_output",
+]);
+
+/**
+ * Images and files tools returned (Codex's `view_image`, an Agents SDK tool's screenshot), which
+ * OCI takes only from a user: one user message after the outputs that returned them, as the
+ * Messages API does with tool images. A format that cannot take them says so, naming the part.
+ */
+function showToolMedia(messages: ChatMessage[], shown: ContentPart[]): void {
+  messages.push({ role: "user", content: [{ type: "text", text: "What the tools returned:" }, ...shown] });
+  shown.length = 0;
+}
+
+function addItem(messages: ChatMessage[], item: Json, param: string, at: RequestOrigins, shown: ContentPart[]): void {
   const type = str(item.type);
   // Calls made by consecutive items share one assistant message: each call names its own item.
   const addCall = (call: ChatToolCall) => addCallTo(messages, at.at(call, param), param, at);
@@ -135,7 +159,7 @@ function addItem(messages: ChatMessage[], item: Json, param: string, at: Request
           {
             role: "tool",
             tool_call_id: need(item, "call_id", param),
-            content: outputText(item.output, `${param}.output`),
+            content: toolOutput(item.output, `${param}.output`, at, shown),
           },
           param,
         ),
@@ -147,7 +171,7 @@ function addItem(messages: ChatMessage[], item: Json, param: string, at: Request
           {
             role: "tool",
             tool_call_id: str(item.call_id) ?? need(item, "id", param),
-            content: outputText(item.output, `${param}.output`),
+            content: toolOutput(item.output, `${param}.output`, at, shown),
           },
           param,
         ),
@@ -262,15 +286,21 @@ function part(p: unknown, param: string, role: string): ContentPart {
   }
 }
 
-/** A tool's output as the text OCI gets: a string, or the text parts of a list. */
-function outputText(output: unknown, param: string): string {
+/**
+ * A tool's output as the text OCI gets: a string, or the text parts of a list; its image and file
+ * parts join `shown` (see showToolMedia).
+ */
+function toolOutput(output: unknown, param: string, at: RequestOrigins, shown: ContentPart[]): string {
   if (typeof output === "string") return output;
   if (!Array.isArray(output)) throw badRequest(`'${param}' must be a string or a list of parts`, param);
-  return output
-    .map((p, j) => {
-      if (isRec(p) && (p.type === "input_text" || p.type === "output_text") && typeof p.text === "string")
-        return p.text;
-      throw badRequest(`'${param}[${j}]': OCI models take tool outputs as text only`, `${param}[${j}]`);
-    })
-    .join("\n");
+  const texts: string[] = [];
+  output.forEach((p, j) => {
+    const where = `${param}[${j}]`;
+    if (isRec(p) && (p.type === "input_text" || p.type === "output_text") && typeof p.text === "string")
+      texts.push(p.text);
+    else if (isRec(p) && (p.type === "input_image" || p.type === "input_file"))
+      shown.push(at.at(part(p, where, "user"), where));
+    else throw badRequest(`'${where}': a tool output holds text, image and file parts`, where);
+  });
+  return texts.join("\n");
 }
