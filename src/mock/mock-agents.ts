@@ -45,11 +45,15 @@ export class MockAgents {
   }
 
   chat(endpointId: string, details: AgentChatDetails) {
-    if (details.sessionId) this.find(endpointId, details.sessionId).turns++;
+    const session = details.sessionId ? this.find(endpointId, details.sessionId) : undefined;
+    const firstTurn = (session?.turns ?? 0) === 0;
+    if (session) session.turns++;
     const outputs = (details.performedActions ?? [])
       .map((a) => (a as { functionCallOutput?: string }).functionCallOutput ?? "")
       .filter(Boolean);
-    const said = outputs.length ? `tool results ${outputs.join("; ")}` : newestText(details.userMessage ?? "");
+    const message = details.userMessage ?? "";
+    // The gateway sends earlier turns only on a session's first turn; later ones are the newest message whole.
+    const said = outputs.length ? `tool results ${outputs.join("; ")}` : firstTurn ? newestText(message) : message;
     const text = `[TEST_MODE] Simulated response to: ${said}`;
     const words = text.split(/(?<=\s)/);
     const size = Math.max(1, Math.ceil(words.length / PIECES));
@@ -100,14 +104,27 @@ export class MockAgents {
   }
 }
 
+const TURN = "(?:system|developer|user|assistant|tool): ";
+const STARTS_WITH_TURN = new RegExp(`^${TURN}`);
+const HOLDS_TURN = new RegExp(`\n${TURN}`);
+
 /**
- * The newest user text of a turn: on a new session the gateway sends the earlier turns first, as
- * `role: text` lines and a blank line (agents/agent-input.ts); the simulated agent answers the
- * last user text, as the simulated model does.
+ * The newest user text of a session's first turn. The gateway sends the earlier turns first
+ * (agents/agent-input.ts): one `role: text` line each, joined by single newlines, then a blank
+ * line and the newest message — which may hold blank lines itself, or start with `user: `. So,
+ * split at blank lines, the context runs up to the last block in which an earlier turn begins,
+ * and every block after it is the newest message. A turn begins at the very start, or after a
+ * single newline: a block that starts with `user: ` after a blank line is message text. The
+ * text alone cannot tell two cases apart from these: the last earlier turn holding a blank line
+ * (its later paragraphs are taken for the newest message), and a conversation without earlier
+ * turns whose only message opens with `role: ` and holds a blank line (its first block is taken
+ * for context).
  */
 function newestText(userMessage: string): string {
-  const cut = userMessage.lastIndexOf("\n\n");
-  if (cut < 0) return userMessage;
-  const context = userMessage.slice(0, cut);
-  return /^(system|developer|user|assistant|tool): /.test(context) ? userMessage.slice(cut + 2) : userMessage;
+  if (!STARTS_WITH_TURN.test(userMessage)) return userMessage;
+  const blocks = userMessage.split("\n\n");
+  if (blocks.length < 2) return userMessage;
+  let last = 0;
+  for (let i = 1; i < blocks.length - 1; i++) if (HOLDS_TURN.test(blocks[i]!)) last = i;
+  return blocks.slice(last + 1).join("\n\n");
 }

@@ -5,7 +5,7 @@ import { MockAgents } from "./mock-agents";
 import { createMockObjectStorage } from "./mock-object-storage";
 import { type SimulatedAnswer, simulateChat } from "./simulate";
 import { deterministicUnitVector, embeddingDimension } from "./simulate-embeddings";
-import { simulateGuardrails } from "./simulate-guardrails";
+import { simulateApplyGuardrails } from "./simulate-guardrails";
 import { simulateRerank } from "./simulate-rerank";
 
 /** Gap between simulated stream events: enough for clients to see real incremental delivery. */
@@ -64,14 +64,7 @@ export function createMockTransport(): OciTransport {
       };
     },
     async applyGuardrails(_target, details): Promise<OciReply> {
-      const input = details.input as { content?: string } | undefined;
-      const c = details.guardrailConfigs;
-      const results = simulateGuardrails(input?.content ?? "", {
-        contentModeration: c.contentModerationConfig !== undefined,
-        pii: c.personallyIdentifiableInformationConfig?.types,
-        promptInjection: c.promptInjectionConfig !== undefined,
-      });
-      return { body: { results }, opcRequestId: requestId() };
+      return { body: simulateApplyGuardrails(details), opcRequestId: requestId() };
     },
     createSession: async (_t, endpointId, details) => ({
       body: agents.create(endpointId, details.displayName, details.description),
@@ -245,24 +238,27 @@ async function* streamEvents(
       pad: pad(3),
     });
   } else {
-    events.push({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] }, pad: pad(0) });
+    // Several generations are sampled side by side, so their deltas interleave, each with its index.
+    const choices = Array.from({ length: a.generations }, (_, index) => index);
+    const text = (t: string) => ({ role: "ASSISTANT", content: [{ type: "TEXT", text: t }] });
+    for (const index of choices) events.push({ index, message: text(""), pad: pad(index) });
     pieces.forEach((p, i) => {
-      events.push({ index: 0, message: { role: "ASSISTANT", content: [{ type: "TEXT", text: p }] }, pad: pad(i + 1) });
+      for (const index of choices) events.push({ index, message: text(p), pad: pad(i + 1) });
     });
-    for (const c of a.toolCalls)
-      events.push({
-        index: 0,
-        message: {
-          role: "ASSISTANT",
-          toolCalls: [{ type: "FUNCTION", id: c.id, name: c.name, arguments: c.arguments }],
-        },
-        pad: pad(2),
-      });
-    events.push({
-      message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] },
-      finishReason: a.finishReason,
-      pad: pad(3),
-    });
+    for (const index of choices)
+      for (const c of a.toolCalls)
+        events.push({
+          index,
+          message: {
+            role: "ASSISTANT",
+            toolCalls: [{ type: "FUNCTION", id: c.id, name: c.name, arguments: c.arguments }],
+          },
+          pad: pad(2),
+        });
+    // OCI's finish events carry no index (docs/oci-wire.md#generic-stream-events): with several
+    // choices, one per choice, in index order, and without the empty message that would name choice 0.
+    if (a.generations === 1) events.push({ message: text(""), finishReason: a.finishReason, pad: pad(3) });
+    else for (const index of choices) events.push({ finishReason: a.finishReason, pad: pad(3 + index) });
     if (req.streamOptions?.isIncludeUsage) events.push({ usage: usage(a), pad: pad(4) });
   }
   for (const ev of events) {

@@ -10,6 +10,11 @@ export interface SimulatedAnswer {
   finishReason: "stop" | "tool_calls" | "length";
   /** The tier OCI says served the request, echoed when the request named one (GENERIC). */
   serviceTier?: string;
+  /**
+   * How many choices answer (GENERIC `numGenerations`), each of them this answer; the counts
+   * above are for all of them together, as OCI counts the tokens of every generation.
+   */
+  generations: number;
 }
 
 type Rec = Record<string, unknown>;
@@ -25,6 +30,18 @@ export const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
  */
 export function simulateChat(details: ChatDetails): SimulatedAnswer {
   const req = details.chatRequest as unknown as Rec;
+  const one = simulateGeneration(req);
+  const n = generationsOf(req);
+  return { ...one, completionTokens: one.completionTokens * n, generations: n };
+}
+
+/** OCI answers one choice per generation asked for; only GENERIC requests can ask for several. */
+function generationsOf(req: Rec): number {
+  const n = req.apiFormat === "GENERIC" ? req.numGenerations : undefined;
+  return typeof n === "number" && n > 1 ? Math.floor(n) : 1;
+}
+
+function simulateGeneration(req: Rec): Omit<SimulatedAnswer, "generations"> {
   const { lastUser, lastIsToolResult, allText, received } = readConversation(req);
   const promptTokens = Math.max(1, wordCount(allText));
   const tier = servedTier(req);

@@ -5,12 +5,13 @@ const isRec = (v: unknown): v is Record<string, unknown> => typeof v === "object
 
 /**
  * OCI's RerankTextResult as the Cohere/Jina answer: results best first, each naming its
- * document's index in the request, the text added from the request when asked for. A shape OCI
- * did not promise (no ranks, an index outside the documents) is an upstream error, not a guess.
+ * document's index in the request, the text added from the request when asked for, at most
+ * `topN` of them. A shape OCI did not promise (no ranks, an index outside the documents) is an
+ * upstream error, not a guess.
  */
 export function mapRerankTextResult(
   body: unknown,
-  o: { model: string; texts: readonly string[]; returnDocuments: boolean },
+  o: { model: string; texts: readonly string[]; returnDocuments: boolean; topN?: number },
 ): RerankResponse {
   if (!isRec(body) || !Array.isArray(body.documentRanks))
     throw new UpstreamError("bad_response", "rerankText answer without documentRanks");
@@ -34,7 +35,8 @@ export function mapRerankTextResult(
   return {
     id: typeof body.id === "string" && body.id !== "" ? body.id : crypto.randomUUID(),
     model: o.model,
-    results,
+    // OCI is asked for `topN` ranks; should it send more, the client still gets what it asked for.
+    results: o.topN === undefined ? results : results.slice(0, o.topN),
     // OCI does not count a rerank's tokens; the field is there for clients that read it.
     usage: {},
   };

@@ -64,6 +64,7 @@ export class RerankService {
             model: r.model,
             texts,
             returnDocuments: request.return_documents === true,
+            topN: request.top_n,
           }),
         ),
         ociRequestId: reply.opcRequestId,

@@ -109,21 +109,30 @@ function genericChat(modelId: string, req: Json, ctx: DefaultContext): FakeReply
   const messages = asArray(req.messages);
   const text = `Echo: ${lastUserText(messages)}`;
   const promptTokens = messages.reduce<number>((n, m) => n + wordCount(messageText(m)), 0);
-  const u = usage(promptTokens, wordCount(text));
+  // One choice per generation asked for; usage counts the tokens of all of them.
+  const n = typeof req.numGenerations === "number" && req.numGenerations > 1 ? req.numGenerations : 1;
+  const choices = Array.from({ length: n }, (_, index) => index);
+  const u = usage(promptTokens, wordCount(text) * n);
 
   if (req.isStream === true) {
-    const delta = (t: string): Json => ({
-      index: 0,
+    const delta = (index: number, t: string): Json => ({
+      index,
       message: { role: "ASSISTANT", content: [{ type: "TEXT", text: t }] },
       pad: pad(),
     });
-    const events: Json[] = [delta(""), ...splitWords(text).map(delta)];
-    // The finish event has no `index` on the real service.
-    events.push({
-      message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] },
-      finishReason: "stop",
-      pad: pad(),
-    });
+    // Generations sampled side by side: their deltas interleave.
+    const events: Json[] = [
+      ...choices.map((i) => delta(i, "")),
+      ...splitWords(text).flatMap((w) => choices.map((i) => delta(i, w))),
+    ];
+    // The finish event has no `index` on the real service; with several choices, one each, in order.
+    if (n === 1)
+      events.push({
+        message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] },
+        finishReason: "stop",
+        pad: pad(),
+      });
+    else for (const _ of choices) events.push({ finishReason: "stop", pad: pad() });
     if (includeUsage(req)) events.push({ usage: u, pad: pad() });
     return { sse: events, done: true, gapMs: ctx.streamGapMs };
   }
@@ -135,14 +144,12 @@ function genericChat(modelId: string, req: Json, ctx: DefaultContext): FakeReply
       chatResponse: {
         apiFormat: "GENERIC",
         timeCreated: nowIso(),
-        choices: [
-          {
-            index: 0,
-            message: { role: "ASSISTANT", content: [{ type: "TEXT", text }], toolCalls: [] },
-            finishReason: "stop",
-            logprobs: {},
-          },
-        ],
+        choices: choices.map((index) => ({
+          index,
+          message: { role: "ASSISTANT", content: [{ type: "TEXT", text }], toolCalls: [] },
+          finishReason: "stop",
+          logprobs: {},
+        })),
         usage: u,
       },
     },

@@ -3,7 +3,7 @@
  * shapes, with the same deterministic scores TEST_MODE gives, and OCI's 400s for the inputs OCI
  * refuses (no documents, no guardrail asked for).
  */
-import { simulateGuardrails } from "../../../src/mock/simulate-guardrails";
+import { simulateApplyGuardrails } from "../../../src/mock/simulate-guardrails";
 import { simulateRerank } from "../../../src/mock/simulate-rerank";
 import { ociError } from "./defaults";
 import type { FakeReply } from "./types";
@@ -32,25 +32,34 @@ export function defaultRerank(body: unknown): FakeReply {
   };
 }
 
+/** One guardrails input item as the SDK sends it: `{type: TEXT, content}` or `{type: IMAGE, imageUrl: {url}}`. */
+function guardrailsItem(v: unknown): boolean {
+  if (!isJson(v)) return false;
+  if (v.type === "TEXT") return typeof v.content === "string";
+  return v.type === "IMAGE" && isJson(v.imageUrl) && typeof v.imageUrl.url === "string";
+}
+
 export function defaultGuardrails(body: unknown): FakeReply {
   if (!isJson(body) || typeof body.compartmentId !== "string" || !isJson(body.guardrailConfigs))
     return ociError(400, "InvalidParameter", "compartmentId and guardrailConfigs are required");
-  const input = body.input as { type?: unknown; content?: unknown } | undefined;
-  if (!isJson(input) || input.type !== "TEXT" || typeof input.content !== "string")
-    return ociError(400, "InvalidParameter", "input must be {type: TEXT, content}");
+  // OCI reads `input` when it is given and ignores `multimodalInput` then.
+  if (body.input !== undefined) {
+    if (!guardrailsItem(body.input))
+      return ociError(400, "InvalidParameter", "input must be {type: TEXT, content} or {type: IMAGE, imageUrl: {url}}");
+  } else {
+    const items = body.multimodalInput;
+    if (!Array.isArray(items) || items.length === 0)
+      return ociError(400, "InvalidParameter", "input or a non-empty multimodalInput is required");
+    const bad = items.findIndex((item) => !guardrailsItem(item));
+    if (bad >= 0)
+      return ociError(
+        400,
+        "InvalidParameter",
+        `multimodalInput[${bad}] must be {type: TEXT, content} or {type: IMAGE, imageUrl: {url}}`,
+      );
+  }
   const c = body.guardrailConfigs;
-  const cm = c.contentModerationConfig as { categories?: unknown } | undefined;
-  const pii = c.personallyIdentifiableInformationConfig as { types?: unknown } | undefined;
-  if (!cm && !pii && !c.promptInjectionConfig)
+  if (!c.contentModerationConfig && !c.personallyIdentifiableInformationConfig && !c.promptInjectionConfig)
     return ociError(400, "InvalidParameter", "at least one guardrail must be configured");
-  return {
-    json: {
-      results: simulateGuardrails(input.content, {
-        contentModeration: cm !== undefined,
-        pii: pii ? (Array.isArray(pii.types) ? (pii.types as string[]) : []) : undefined,
-        promptInjection: c.promptInjectionConfig !== undefined,
-      }),
-      guardrailVersion: { version: "1.0.1" },
-    },
-  };
+  return { json: simulateApplyGuardrails(body as Parameters<typeof simulateApplyGuardrails>[0]) };
 }
