@@ -1,5 +1,5 @@
 /** Command-line parsing: no library, because the surface is small and errors must name the flag. */
-import { type CliArgs, type Command, parsePort, UsageError } from "../config/flags";
+import { type CliArgs, type Command, flagValue, parsePort, UsageError } from "../config/flags";
 
 export type { CliArgs, Command } from "../config/flags";
 export { UsageError } from "../config/flags";
@@ -50,8 +50,7 @@ export function parseArgs(argv: string[]): CliArgs {
       continue;
     }
     if (flag in VALUE_FLAGS) {
-      const value = inline ?? argv[++i];
-      if (value === undefined || value === "") throw new UsageError(`${flag} needs a value`);
+      const value = flagValue(flag, inline ?? argv[++i]);
       const key = VALUE_FLAGS[flag as keyof typeof VALUE_FLAGS];
       if (key === "port") out.port = parsePort(value, flag);
       else out[key] = value;

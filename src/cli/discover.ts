@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadCredentials } from "../config/credentials";
-import { UsageError } from "../config/flags";
+import { flagValue, UsageError } from "../config/flags";
 import { isKnownRegion } from "../config/regions";
 import type { Settings } from "../config/settings";
 import { type Credentials, formatProblem } from "../config/types";
@@ -144,8 +144,7 @@ function parseDiscoverArgs(rest: string[]): DiscoverArgs {
     }
     if (flag !== "--region" && flag !== "--compartment")
       throw new UsageError(`discover: unknown argument '${rest[i]}'`);
-    const value = inline ?? rest[++i];
-    if (value === undefined || value === "") throw new UsageError(`${flag} needs a value`);
+    const value = flagValue(flag, inline ?? rest[++i]);
     if (flag === "--region") {
       if (!/^[a-z0-9-]+$/.test(value))
         throw new UsageError(`--region must be a region id such as us-chicago-1, got '${value}'`);

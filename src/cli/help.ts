@@ -30,11 +30,15 @@ Environment:
                              is shared through SESSION_STORE (sqlite or redis, not memory)
   API_KEY, API_KEYS          key, or comma list of keys, for Authorization: Bearer / X-API-Key,
                              without limits (none set and no api_keys.json: only loopback callers)
-  TEST_MODE=true             answer offline with simulated responses (no credentials needed)
+  TEST_MODE=true             answer offline with simulated responses (no credentials needed);
+                             TEST_MODE=false overrides credentials.conf's test_mode=true
   LOG_LEVEL                  debug | info | warn | error (default info)
   LOG_BODIES=true            with LOG_LEVEL=debug, also log request bodies (they contain prompts)
   CORS_ORIGINS               comma list of allowed origins (default *, without credentials)
   OCI_AUTH                   api_key (default) | instance_principal | resource_principal
+  OCI_CONFIG_PROFILE         the credentials.conf profile (default DEFAULT; --profile beats it)
+  OCI_REGION                 region when credentials.conf has none (then
+                             OCI_RESOURCE_PRINCIPAL_REGION, set by OCI for resource principals)
   OCI_INFERENCE_ENDPOINT     base URL override for the inference API (private endpoints, tests)
   OCI_AGENT_ENDPOINT         base URL override for the agent runtime API
   OCI_OBJECT_STORAGE_ENDPOINT base URL override for Object Storage
@@ -45,7 +49,7 @@ Environment:
   SESSION_TTL_SECONDS        idle lifetime of an agent session (default 7200)
   GENAI_BUCKET               Object Storage bucket for uploaded files (files routes answer 503 without it)
   GENAI_UPLOAD_PREFIX        object name prefix for uploads (default genai-uploads/)
-  GENAI_PAR_HOURS            validity of the read-only URL returned for an upload (default 24)
+  GENAI_PAR_HOURS            hours the read-only URL returned for an upload stays valid (default 24)
   ALLOW_PRIVATE_IMAGE_HOSTS  comma list of internal hosts remote images may be fetched from
   METRICS_PUBLIC=true        serve /metrics without an API key
   DOCS_PUBLIC=false          require an API key for /openapi.json and /docs (/swagger) (open by default)
@@ -65,7 +69,9 @@ Environment:
   DRAIN_SECONDS              how long SIGTERM lets in-flight requests finish (default 30)
   UPSTREAM_TIMEOUT_SECONDS   deadline of a non-streaming OCI call (default 300)
   STREAM_IDLE_SECONDS        longest silence tolerated inside an OCI stream (default 120)
+  KEEPALIVE_SECONDS          a keep-alive comment (ping) to a quiet client stream this often (default 15)
 
+Booleans: true/1/yes/on or false/0/no/off; anything else is an error.
 Flags beat environment variables, which beat the files.
 Exit codes: 0 ok, 1 check found problems (discover: an OCI listing failed, or the merged file
 would not load), 2 configuration or usage error (discover: also no credentials or TEST_MODE).

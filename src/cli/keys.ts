@@ -1,6 +1,6 @@
 import { chmodSync, chownSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { ENV_KEY_PREFIX, KEY_NAME_PATTERN, MAX_KEY_LIMIT, parseApiKeys } from "../config/api-keys";
-import { UsageError } from "../config/flags";
+import { flagValue, UsageError } from "../config/flags";
 import type { Settings } from "../config/settings";
 import { formatProblem } from "../config/types";
 import { sha256Hex } from "../lib/sha256";
@@ -31,11 +31,7 @@ export function runKeys(settings: Settings, rest: string[], out: (line: string) 
   let write = false;
   for (let i = 0; i < flags.length; i++) {
     const [flag, inline] = flags[i]!.includes("=") ? flags[i]!.split(/=(.*)/s, 2) : [flags[i]!, undefined];
-    const value = () => {
-      const v = inline ?? flags[++i];
-      if (v === undefined || v === "") throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+    const value = () => flagValue(flag, inline ?? flags[++i]);
     if (flag === "--write") write = true;
     else if (flag === "--admin") entry.admin = true;
     else if (flag === "--models")

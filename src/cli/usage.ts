@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { UsageError } from "../config/flags";
+import { flagValue, UsageError } from "../config/flags";
 import type { Settings } from "../config/settings";
 import { ApiError } from "../errors/api-error";
 import { usageRange, usageReport, usageTable } from "../quotas/usage-report";
@@ -25,9 +25,7 @@ export async function runUsage(
     }
     if (flag !== "--from" && flag !== "--to" && flag !== "--key")
       throw new UsageError(`usage: unknown argument '${rest[i]}'`);
-    const v = inline ?? rest[++i];
-    if (v === undefined || v === "") throw new UsageError(`${flag} needs a value`);
-    q[flag.slice(2) as "from" | "to" | "key"] = v;
+    q[flag.slice(2) as "from" | "to" | "key"] = flagValue(flag, inline ?? rest[++i]);
   }
   let range: ReturnType<typeof usageRange>;
   try {

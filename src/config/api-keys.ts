@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { jsonErrorPosition, jsonValuePosition, repeatedTopLevelNames } from "./json-error-position";
+import { readConfigText } from "./read-config-text";
 import type { ConfigProblem } from "./types";
 
 /** Key names end up in metrics labels, logs and the usage report: kept to plain characters. */
@@ -49,7 +49,7 @@ export function loadApiKeys(path: string, explicit: boolean): KeysFile {
   const file = resolve(path);
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readConfigText(file);
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === "ENOENT";
     if (missing && !explicit) return { keys: [], problems: [] };

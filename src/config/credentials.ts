@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parseIni } from "./ini";
+import { readConfigText } from "./read-config-text";
 import type { ConfigProblem, Credentials } from "./types";
 
 const KNOWN_KEYS = new Set([
@@ -35,7 +36,7 @@ export function loadCredentials(
   if (!existsSync(file)) return { problems: [{ file, message: "file not found" }] };
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readConfigText(file);
   } catch (e) {
     return { problems: [{ file, message: `cannot read: ${(e as Error).message}` }] };
   }

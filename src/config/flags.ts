@@ -26,6 +26,16 @@ export interface CliArgs {
 
 export class UsageError extends Error {}
 
+/**
+ * A flag's value as given (`--flag=value`, or the next argument): missing, blank or another flag
+ * is a usage error — `--host --port 0` means a host was forgotten, not a host named `--port`.
+ */
+export function flagValue(flag: string, v: string | undefined): string {
+  if (v === undefined || v === "") throw new UsageError(`${flag} needs a value`);
+  if (v.startsWith("--")) throw new UsageError(`${flag} needs a value, got the flag '${v}'`);
+  return v;
+}
+
 export function parsePort(value: string, source: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 0 || n > 65535)

@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { GUARDRAILS_ID } from "./capability";
 import { compileGlob, isGlob } from "./compile-glob";
 import { jsonErrorPosition, jsonValuePosition } from "./json-error-position";
 import { checkPools, type PoolEntry, readPool } from "./pools";
+import { readConfigText } from "./read-config-text";
 import {
   type AliasParams,
   API_FORMATS,
@@ -60,7 +60,7 @@ export function loadModels(path: string, defaultRegion: string | undefined): Mod
   const file = resolve(path);
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readConfigText(file);
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === "ENOENT";
     return {

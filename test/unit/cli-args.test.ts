@@ -99,6 +99,17 @@ describe("parseArgs", () => {
   });
 });
 
+describe("a value flag followed by another flag", () => {
+  // `--host --port 0` used to take "--port" as the host and then call '0' an unknown argument.
+  test.each([
+    [["--host", "--port", "0"], "--host needs a value, got the flag '--port'"],
+    [["--models", "--port", "9000"], "--models needs a value, got the flag '--port'"],
+    [["--port"], "--port needs a value"],
+  ])("%p names the flag that lacks its value", (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(new UsageError(message));
+  });
+});
+
 describe("parsePort", () => {
   test("accepts 0 and 65535", () => {
     expect(parsePort("0", "PORT")).toBe(0);

@@ -1,6 +1,6 @@
 /** loadConfig: both files together, every problem at once (CONTRACT §1, §2, §8; src/config/load.ts). */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load";
@@ -315,6 +315,22 @@ describe("loadConfig: TEST_MODE", () => {
     } finally {
       delete process.env.OCI_REGION;
     }
+  });
+
+  test("a byte-order mark opening a file (Windows Notepad writes one) is not content", async () => {
+    const dir = freshDir();
+    const c = await makeTestCredentials(dir);
+    writeFileSync(c.configPath, `\uFEFF${readFileSync(c.configPath, "utf8")}`);
+    writeFileSync(
+      join(dir, "llm_models.json"),
+      `\uFEFF${JSON.stringify({ m: { id: "meta.llama-3.3-70b-instruct", compartmentId: COMP } })}`,
+    );
+    writeFileSync(join(dir, "api_keys.json"), `\uFEFF${JSON.stringify({ team: { sha256: "a".repeat(64) } })}`);
+    const r = loadConfig(settingsFor(dir));
+    expect(r.problems).toEqual([]);
+    expect(r.config!.aliases.has("m")).toBe(true);
+    expect(r.config!.credentials?.tenancy).toBe(c.tenancy);
+    expect(r.config!.keys.size).toBe(1);
   });
 
   test("models problems still count in TEST_MODE", () => {

@@ -27,6 +27,7 @@ describe("runDiscover's own arguments", () => {
     [["--online"], "discover: unknown argument '--online'"],
     [["--write=yes"], "discover: unknown argument '--write=yes'"],
     [["--region"], "--region needs a value"],
+    [["--region", "--write"], "--region needs a value, got the flag '--write'"],
     [["--region", "Frankfurt"], "--region must be a region id such as us-chicago-1, got 'Frankfurt'"],
     [["--compartment=prod"], "--compartment must be a compartment or tenancy OCID (ocid1...), got 'prod'"],
   ])("%p is a usage error (exit 2 from main)", async (rest, message) => {
