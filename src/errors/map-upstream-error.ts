@@ -71,7 +71,13 @@ export function mapUpstreamError(e: UpstreamError): ApiError {
         headers: retryAfter ? { "retry-after": retryAfter } : {},
       });
     case 503:
-      return new ApiError(503, said, { type: "service_unavailable", code: "upstream_unavailable", ociRequestId });
+      // OCI's Retry-After on an outage goes along too: the SDKs honour it on a 503 as on a 429.
+      return new ApiError(503, said, {
+        type: "service_unavailable",
+        code: "upstream_unavailable",
+        ociRequestId,
+        headers: retryAfter ? { "retry-after": retryAfter } : {},
+      });
     default:
       return new ApiError(502, `OCI failed (${status ?? "no status"}): ${said}`, {
         type: "upstream_error",

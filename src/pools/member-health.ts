@@ -68,7 +68,9 @@ export class MemberHealth {
   failed(f: Failure, probe: boolean, now: number): void {
     this.lastFailure = f.reason;
     if (f.kind === "throttled") {
-      // A throttled member is alive: its breaker closes, and it rests as asked.
+      // A throttled member is alive: the failures in a row end, its breaker closes (counting
+      // from none, else one more failure would open it again), and it rests as asked.
+      this.failures = 0;
       if (probe) {
         this.probing = false;
         this.openUntil = 0;

@@ -62,10 +62,12 @@ describe("mapUpstreamError: OCI HTTP statuses (CONTRACT §5)", () => {
     expect(e.headers["retry-after"]).toBeUndefined();
   });
 
-  test("OCI 503 → 503", () => {
+  test("OCI 503 → 503, with OCI's Retry-After when it gave one", () => {
     const e = http(503, "unavailable");
     expect(e.status).toBe(503);
     expect(e.message).toContain("unavailable");
+    expect(e.headers["retry-after"]).toBeUndefined();
+    expect(http(503, "unavailable", { retryAfter: "30" }).headers).toEqual({ "retry-after": "30" });
   });
 
   test.each([500, 502, 504])("OCI %i → 502", (status) => {

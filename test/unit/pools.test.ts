@@ -141,6 +141,20 @@ describe("member health", () => {
     expect(h.take(61_001)).toEqual({ go: true, probe: false });
   });
 
+  test("a throttled answer ends the failures in a row: a throttled probe closes the breaker counting from none", () => {
+    const h = new MemberHealth(breaker); // 3 failures, 30 s
+    for (const at of [0, 1, 2]) h.failed({ kind: "failed", reason: "500" }, false, at);
+    expect(h.take(30_002)).toEqual({ go: true, probe: true });
+    h.failed({ kind: "throttled", reason: "429", retryAfterMs: 1000 }, true, 30_010);
+    expect(h.state(31_010)).toBe("up");
+    h.failed({ kind: "failed", reason: "500" }, false, 31_020);
+    expect(h.state(31_020)).toBe("up"); // one failure, not the breaker's fourth
+    h.failed({ kind: "failed", reason: "500" }, false, 31_030);
+    h.failed({ kind: "throttled", reason: "429", retryAfterMs: 1 }, false, 31_040);
+    h.failed({ kind: "failed", reason: "500" }, false, 31_050);
+    expect(h.state(31_050)).toBe("up"); // the 429 broke the row
+  });
+
   test("a probe that meets a bad request or a client gone lets the next request probe", () => {
     const h = new MemberHealth({ failures: 1, openMs: 10 });
     h.failed({ kind: "failed", reason: "500" }, false, 0);
