@@ -92,6 +92,8 @@ const withJson = (body: JsonBody | undefined): { req: RawRequest; json?: unknown
 
 /** Error bodies are small; a huge one is cut so a broken upstream cannot fill memory. */
 const MAX_ERROR_BODY = 64 * 1024;
+/** Of an error body that is not OCI's JSON, what the client's error message quotes. */
+const MAX_ERROR_TEXT = 2048;
 /** The largest JSON answer read (an embeddings batch is a few MB); beyond it OCI's answer is refused. */
 const MAX_JSON_BODY = 64 * 1024 * 1024;
 
@@ -539,7 +541,13 @@ async function httpError(res: Response): Promise<UpstreamError> {
     // The status alone is enough to map the error.
   }
   let code: string | undefined;
-  let message = text.trim() || res.statusText || `HTTP ${res.status}`;
+  // Not JSON (a proxy's page, a body cut at MAX_ERROR_BODY): its start is OCI's message, as much
+  // of it as a client can read in an error.
+  const said = text.trim();
+  let message =
+    (said.length > MAX_ERROR_TEXT ? `${said.slice(0, MAX_ERROR_TEXT)}…` : said) ||
+    res.statusText ||
+    `HTTP ${res.status}`;
   try {
     const j = JSON.parse(text) as { code?: unknown; message?: unknown };
     if (typeof j.code === "string") code = j.code;
