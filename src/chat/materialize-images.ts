@@ -125,6 +125,13 @@ export function checkMedia(
  * video or document content. An `image_url` naming a file that is not an image is refused.
  */
 function resolved(old: Part, dataUrl: string, id: string, param: string): Part {
+  const part = resolvedPart(old, dataUrl, id, param);
+  return old.type !== "text" && old.type !== "input_audio" && old.from_tool && part.type !== "text"
+    ? ({ ...part, from_tool: true } as Part)
+    : part;
+}
+
+function resolvedPart(old: Part, dataUrl: string, id: string, param: string): Part {
   const type = dataUrlMediaType(dataUrl) ?? "application/octet-stream";
   if (old.type === "image_url") {
     if (!type.startsWith("image/"))

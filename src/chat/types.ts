@@ -22,9 +22,18 @@ export type Role = "system" | "developer" | "user" | "assistant" | "tool";
  */
 export type ContentPart =
   | { type: "text"; text: string }
-  | { type: "image_url"; image_url: { url: string; detail?: "auto" | "low" | "high" } }
-  | { type: "file"; file: { file_id?: string; file_data?: string; filename?: string } }
+  | ({ type: "image_url"; image_url: { url: string; detail?: "auto" | "low" | "high" } } & ToolMedia)
+  | ({ type: "file"; file: { file_id?: string; file_data?: string; filename?: string } } & ToolMedia)
   | { type: "input_audio"; input_audio: { data: string; format: string } };
+
+/**
+ * An image or file a tool returned (Claude Code's Read of a picture, Codex's view_image), not one
+ * the user sent: a model that cannot see it gets a note in its place rather than a 400 — the
+ * agent resends it every turn, so a refusal would end the session (formats/message-text.ts).
+ */
+export interface ToolMedia {
+  from_tool?: true;
+}
 
 export interface ChatToolCall {
   id: string;

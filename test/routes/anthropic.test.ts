@@ -358,6 +358,26 @@ describe("the chat core's 400s name the client's block", () => {
     expect(e.message).toContain("COHERE models take text only");
   });
 
+  // Claude Code resends a Read picture every turn: a 400 would end the session on this model.
+  test("an image a tool returned, on a text-only COHERE model: a note in its place, not a 400", async () => {
+    const { spy, sent } = recordingMock();
+    const app = makeTestApp({ models: MODELS, transport: spy });
+    const r = await create(app.call, {
+      model: "command-a",
+      messages: [
+        { role: "user", content: "what is in red.png?" },
+        { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Read", input: { file_path: "red.png" } }] },
+        {
+          role: "user",
+          content: [{ type: "tool_result", tool_use_id: "t1", content: [{ type: "image", source: PNG }] }],
+        },
+      ],
+      tools: [{ name: "Read", input_schema: { type: "object" } }],
+    });
+    expect(r.status).toBe(200);
+    expect(JSON.stringify(sent[0])).toContain("[an image the tool returned, which this model cannot read]");
+  });
+
   test("an image naming no uploaded file, after a system prompt: the same block from count_tokens", async () => {
     const body = {
       system: "be brief",

@@ -150,7 +150,7 @@ describe("blocks", () => {
         role: "user",
         content: [
           { type: "text", text: "Images the tools returned:" },
-          { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+          { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" }, from_tool: true },
           { type: "text", text: "here you go" },
         ],
       },

@@ -78,6 +78,35 @@ describe("convertToCohereV2ChatRequest", () => {
     ]);
   });
 
+  test("media a tool returned: images go along, anything else becomes a note; the user's own PDF is still refused", () => {
+    const pdf = "data:application/pdf;base64,JVBERi0=";
+    const png = "data:image/png;base64,iVBORw0KGgo=";
+    const body = convertToCohereV2ChatRequest(
+      {
+        messages: msgs([
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What the tools returned:" },
+              { type: "image_url", image_url: { url: png }, from_tool: true },
+              { type: "file", file: { file_data: pdf }, from_tool: true },
+            ],
+          },
+        ]),
+      },
+      {},
+      false,
+    );
+    expect(body.messages[0]!.content as unknown[]).toEqual([
+      TEXT("What the tools returned:"),
+      { type: "IMAGE_URL", imageUrl: { url: png } },
+      TEXT("[a file the tool returned, which this model cannot read]"),
+    ]);
+    expect(() =>
+      wire({ messages: msgs([{ role: "user", content: [{ type: "file", file: { file_data: pdf } }] }]) }),
+    ).toThrow("COHEREV2 models take text and images only");
+  });
+
   test("system messages mid-list and last join the leading SYSTEM message; the user turn stays last", () => {
     const body = convertToCohereV2ChatRequest(
       {

@@ -206,7 +206,8 @@ function toolResult(b: Json, param: string, at: RequestOrigins): { text: string;
   c.forEach((x, k) => {
     const p = `${param}.content[${k}]`;
     if (isRec(x) && x.type === "text" && typeof x.text === "string") texts.push(x.text);
-    else if (isRec(x) && x.type === "image") images.push(at.at(imagePart(x, p), p));
+    else if (isRec(x) && x.type === "image")
+      images.push(at.at({ ...imagePart(x, p), from_tool: true } as ContentPart, p));
     else throw badRequest(`'${p}': a tool result holds text and image blocks`, p);
   });
   return { text: prefix + texts.join("\n"), images };

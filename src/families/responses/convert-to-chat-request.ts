@@ -299,7 +299,7 @@ function toolOutput(output: unknown, param: string, at: RequestOrigins, shown: C
     if (isRec(p) && (p.type === "input_text" || p.type === "output_text") && typeof p.text === "string")
       texts.push(p.text);
     else if (isRec(p) && (p.type === "input_image" || p.type === "input_file"))
-      shown.push(at.at(part(p, where, "user"), where));
+      shown.push(at.at({ ...part(p, where, "user"), from_tool: true } as ContentPart, where));
     else throw badRequest(`'${where}': a tool output holds text, image and file parts`, where);
   });
   return texts.join("\n");
