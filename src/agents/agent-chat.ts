@@ -3,6 +3,7 @@ import { type ChatOutcome, chatStream } from "../chat/outcome";
 import type { AgentTurn, ChatAnswer, ChatCall, ChatEvent, Conversation, ToolCall } from "../chat/types";
 import type { OciEventStream, OciTransport } from "../oci/transport";
 import { conversationToAgentInput } from "./agent-input";
+import { rejectWhatAgentsCannotDo } from "./agent-request-checks";
 import { AgentStreamReader } from "./agent-stream-reader";
 import { agentTurn, agentTurnStream } from "./agent-turn";
 import type { AgentAnswer } from "./read-agent-result";
@@ -22,6 +23,7 @@ export async function runAgentChat(
 ): Promise<ChatOutcome> {
   const { alias, conversation: conv } = call;
   if (!conv) throw new Error(`agent alias '${alias.alias}' called without a conversation`);
+  rejectWhatAgentsCannotDo(call.request);
   const input = conversationToAgentInput(call.request.messages);
   const opts = { signal: call.signal, requestId: call.requestId };
   const run = <R>(turn: Turn<R>): Promise<TurnOutcome<R>> =>

@@ -322,3 +322,44 @@ describe("Anthropic Messages", () => {
     expect((await r.json()).error.message).toContain("messages[0].content[0]");
   });
 });
+
+describe("agent aliases: what an agent cannot do is refused by name", () => {
+  const agentCall = (over: Rec) =>
+    app().post("/v1/chat/completions", { model: "my-agent", messages: [{ role: "user", content: "hi" }], ...over });
+
+  test.each([
+    [{ n: 2 }, "n"],
+    [{ response_format: { type: "json_object" } }, "response_format"],
+    [
+      { response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } } },
+      "response_format",
+    ],
+    [{ logprobs: true }, "logprobs"],
+    [{ tool_choice: "required", tools: [{ type: "function", function: { name: "f" } }] }, "tool_choice"],
+    [
+      {
+        tool_choice: { type: "function", function: { name: "f" } },
+        tools: [{ type: "function", function: { name: "f" } }],
+      },
+      "tool_choice",
+    ],
+  ])("%j → 400 naming %s", async (over, param) => {
+    const r = await agentCall(over);
+    expect(r.status).toBe(400);
+    expect((await r.json()).error).toMatchObject({ param, code: "unsupported_parameter" });
+  });
+
+  // Coding agents and frameworks send these on every turn: the agent's own business.
+  test("generation hints and the client's tool list are left to the agent", async () => {
+    const r = await agentCall({
+      temperature: 0.2,
+      max_tokens: 100,
+      stop: ["x"],
+      n: 1,
+      tool_choice: "auto",
+      tools: [{ type: "function", function: { name: "f" } }],
+      response_format: { type: "text" },
+    });
+    expect(r.status).toBe(200);
+  });
+});
