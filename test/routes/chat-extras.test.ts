@@ -363,3 +363,25 @@ describe("agent aliases: what an agent cannot do is refused by name", () => {
     expect(r.status).toBe(200);
   });
 });
+
+describe("what no OCI chat model does as asked is refused by name, not dropped", () => {
+  const chat = (over: Rec) =>
+    app().post("/v1/chat/completions", { model: "llama", messages: [{ role: "user", content: "hi" }], ...over });
+  const fn = { name: "get_weather", parameters: { type: "object", properties: {} } };
+
+  test.each([
+    [{ functions: [fn] }, "functions"],
+    [{ function_call: { name: "get_weather" } }, "function_call"],
+    [{ modalities: ["text", "audio"] }, "modalities"],
+    [{ audio: { voice: "alloy", format: "wav" } }, "audio"],
+  ])("%j → 400 naming %s", async (over, param) => {
+    const r = await chat(over);
+    expect(r.status).toBe(400);
+    expect((await r.json()).error).toMatchObject({ param, code: "unsupported_parameter" });
+  });
+
+  test("text-only modalities and nulls are what every answer is", async () => {
+    const r = await chat({ modalities: ["text"], functions: null, function_call: null, audio: null });
+    expect(r.status).toBe(200);
+  });
+});

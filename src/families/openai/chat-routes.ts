@@ -9,6 +9,7 @@ import { withoutNulls } from "../../lib/without-nulls";
 import { chatCompletionReply, newCompletionMeta } from "./chat-completion";
 import { openAiConversation } from "./conversation";
 import { ModelList, ModelObjectSchema, modelObject } from "./model-object";
+import { refuseUnservable } from "./refuse-unsupported";
 import { ChatCompletionRequest, CompletionRequest } from "./schemas";
 import { countPrompts, createTextCompletion, PROMPT_CONCURRENCY } from "./text-completions";
 
@@ -101,6 +102,7 @@ interface ChatInput<Body> {
 }
 
 async function chatCompletion(chat: ChatService, i: ChatInput<ChatCompletionRequest>) {
+  refuseUnservable(i.body);
   const out = await chat.run({
     alias: i.alias,
     request: withoutNulls(i.body),

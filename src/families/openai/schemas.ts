@@ -172,6 +172,11 @@ export const ChatCompletionRequest = t.Object({
   service_tier: t.Optional(t.Union([t.String(), t.Null()], { error: "expected auto, default, priority or null" })),
   /** Key-value pairs, checked by the chat core against OCI's limits (an open object keeps cleaning cheap). */
   metadata: t.Optional(t.Union([OpenObject(), t.Null()])),
+  /** Declared to be refused by name (families/openai/refuse-unsupported.ts), not cleaned away unseen. */
+  functions: t.Optional(t.Unknown()),
+  function_call: t.Optional(t.Unknown()),
+  modalities: t.Optional(t.Unknown()),
+  audio: t.Optional(t.Unknown()),
   ...sampling,
 });
 
