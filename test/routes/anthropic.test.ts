@@ -400,6 +400,20 @@ describe("the chat core's 400s name the client's block", () => {
   });
 });
 
+describe("tools left out", () => {
+  test("a made-up tool type with a line break: answered, the header naming it '(unnamed)'", async () => {
+    const { call } = makeTestApp();
+    const r = await create(call, {
+      tools: [
+        { type: "web_search_20250305", name: "web_search" },
+        { type: "x\r\ny: z", name: "t" },
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("x-ocigenai-ignored-tools")).toBe("web_search_20250305, (unnamed)");
+  });
+});
+
 describe("errors in Anthropic's envelope", () => {
   const { call } = makeTestApp();
   test.each([

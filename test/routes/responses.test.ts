@@ -480,6 +480,17 @@ describe("bad input and failures", () => {
     expect(JSON.stringify(history)).toContain("[an image the tool returned, which this model cannot read]");
   });
 
+  // A client's tool type is its own text: with a line break in it the answer could not be sent
+  // (after OCI was paid), and the request never ended, holding its key's lease.
+  test("a made-up tool type with a line break: answered, the header naming it '(unnamed)'", async () => {
+    const r = await create(makeTestApp().call, {
+      input: "hi",
+      tools: [{ type: "web_search" }, { type: "evil\r\nset-cookie: x=1" }],
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("x-ocigenai-ignored-tools")).toBe("web_search, (unnamed)");
+  });
+
   /** A store whose response operations are down (sessions still work). */
   class DownStore extends MemorySessionStore {
     puts = 0;

@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { context } from "../../http/context";
+import { ignoredToolsHeader } from "../../http/ignored-tools";
 import { countTokens, createMessage } from "./create-message";
 import { CountTokensRequest, MessagesRequest } from "./schemas";
 
@@ -23,7 +24,7 @@ for (const [base, from] of [
       async ({ chat, settings, responder, log, call, set, request, body, alias }) => {
         const r = await createMessage({ chat, strictTools: settings.strictTools }, { alias, body, call, request });
         if (r.ignoredTools.length) {
-          set.headers["x-ocigenai-ignored-tools"] = r.ignoredTools.join(", ");
+          set.headers["x-ocigenai-ignored-tools"] = ignoredToolsHeader(r.ignoredTools);
           log.warn("server tools not offered to the model", { requestId: call.id, tools: r.ignoredTools });
         }
         return responder.reply(call, set, r.reply);

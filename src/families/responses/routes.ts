@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { context } from "../../http/context";
+import { ignoredToolsHeader } from "../../http/ignored-tools";
 import type { Json } from "../../stored-responses/response-types";
 import { createResponse } from "./create-response";
 import { AliasResponseIdParams, InputItemsQuery, ResponseIdParams, ResponsesRequest } from "./schemas";
@@ -29,7 +30,7 @@ for (const [path, from] of [
         { alias, body, call, request },
       );
       if (r.ignoredTools.length) {
-        set.headers["x-ocigenai-ignored-tools"] = r.ignoredTools.join(", ");
+        set.headers["x-ocigenai-ignored-tools"] = ignoredToolsHeader(r.ignoredTools);
         log.warn("hosted tools not offered to the model", { requestId: call.id, tools: r.ignoredTools });
       }
       return responder.reply(call, set, r.reply);
