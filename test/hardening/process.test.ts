@@ -95,6 +95,28 @@ describe("probes without a Host header", () => {
   });
 });
 
+describe("a key-less gateway and names pointed at this machine (DNS rebinding)", () => {
+  // A page of evil.example, whose name now points here, reads its own origin: a GET carries no
+  // Origin, only its Host.
+  test("a Host that does not name this machine → 403 foreign_host; localhost, 127.x and [::1] are served", async () => {
+    const g = await rig.gateway({});
+    const get = (host: string) =>
+      rawHttp(g.port, `GET /v1/models HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    const refused = await get(`evil.example:${g.port}`);
+    expect(rawStatus(refused)).toBe(403);
+    expect(refused).toContain('"code":"foreign_host"');
+    for (const host of [`localhost:${g.port}`, `127.0.0.1:${g.port}`, `[::1]:${g.port}`, "app.localhost"])
+      expect({ host, status: rawStatus(await get(host)) }).toEqual({ host, status: 200 });
+    // With a key, the key decides whatever the Host says.
+    const keyed = await rig.gateway({ API_KEY: "k" });
+    const withKey = await rawHttp(
+      keyed.port,
+      `GET /v1/models HTTP/1.1\r\nHost: gateway.example\r\nAuthorization: Bearer k\r\nConnection: close\r\n\r\n`,
+    );
+    expect(rawStatus(withKey)).toBe(200);
+  });
+});
+
 describe("a port already in use (#15)", () => {
   test("a second instance fails with 'in use' and a non-zero exit, and the first keeps the port", async () => {
     const first = await rig.gateway({});

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { Elysia } from "elysia";
 import type { KeyIdentity, KeyRing } from "../../config/key-ring";
 import { ApiError } from "../../errors/api-error";
@@ -55,6 +56,16 @@ export function authorize(
         { type: "permission_error", code: "loopback_only" },
       );
     }
+    // A page of a site whose name was pointed at this machine (DNS rebinding) calls us as its own
+    // origin: no Origin header on a GET, but its own name as Host. Callers on this machine name it.
+    const host = headers.get("host");
+    if (ip !== undefined && host !== null && !isLocalHostName(host)) {
+      throw new ApiError(
+        403,
+        `No API key is configured on this gateway, so it only answers requests that name this machine (Host ${host.slice(0, 100)}; set API_KEY)`,
+        { type: "permission_error", code: "foreign_host" },
+      );
+    }
     // Without keys, a web page open in a local browser is also "on this machine": any site could
     // make the browser call us (a simple POST needs no preflight). Only pages served from this
     // machine, or origins the operator listed in CORS_ORIGINS, may.
@@ -100,6 +111,25 @@ export function isLoopbackOrigin(origin: string): boolean {
     return false; // "null" (files, sandboxed frames) and anything unparsable
   }
 }
+
+/**
+ * A Host header naming this machine: localhost and its subdomains, a loopback address, the
+ * wildcard address, or the machine's own name (which Debian's /etc/hosts maps to 127.0.1.1).
+ */
+export function isLocalHostName(hostHeader: string): boolean {
+  const name = hostHeader
+    .trim()
+    .toLowerCase()
+    .replace(/:\d+$/, "")
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
+  if (name === "localhost" || name.endsWith(".localhost") || name === "::1" || name === "0.0.0.0") return true;
+  if (/^127(\.\d{1,3}){3}$/.test(name)) return true;
+  machineName ??= hostname().toLowerCase();
+  return name === machineName || name === machineName.split(".")[0];
+}
+
+let machineName: string | undefined;
 
 export function isLoopback(ip: string): boolean {
   return ip === "::1" || ip.startsWith("127.") || ip.startsWith("::ffff:127.");
