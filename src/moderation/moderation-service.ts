@@ -5,7 +5,7 @@ import type { LoadedConfig } from "../config/load";
 import type { ModelAlias } from "../config/types";
 import { ApiError, badRequest, quoted } from "../errors/api-error";
 import { withRequestId } from "../errors/upstream-error";
-import { fetchRemoteImage } from "../images/fetch-remote-image";
+import { fetchRemoteImage, REMOTE_IMAGE_DEFAULTS } from "../images/fetch-remote-image";
 import { joinIds } from "../lib/join-ids";
 import { mapBounded } from "../lib/map-bounded";
 import type { OciTransport } from "../oci/transport";
@@ -19,6 +19,8 @@ import type { ModerationRequest, ModerationResponse } from "./schemas";
 
 /** Guardrail calls in flight at once for one request. */
 const MODERATION_CONCURRENCY = 4;
+/** Remote images fetched at once for one request, as chat fetches them. */
+const IMAGE_CONCURRENCY = 4;
 
 export interface ModerationOutcome {
   body: ModerationResponse;
@@ -33,7 +35,12 @@ export interface ModerationOutcome {
 export class ModerationService {
   constructor(
     private readonly transport: OciTransport,
-    private readonly o: { allowPrivateImageHosts: ReadonlySet<string> },
+    private readonly o: {
+      allowPrivateImageHosts: ReadonlySet<string>;
+      /** MAX_IMAGES_PER_REQUEST and MAX_IMAGE_MB_PER_REQUEST, as for chat. */
+      maxImages: number;
+      maxImageBytes: number;
+    },
   ) {}
 
   /** `alias` chosen by the route (`moderationAlias`) before the caller's quota is taken. */
@@ -62,24 +69,48 @@ export class ModerationService {
     };
   }
 
-  /** Image parts as data URLs: given so, or fetched (with the same guard as chat images). */
+  /**
+   * Image parts as data URLs: given so, or fetched with the same guard and the same budgets as
+   * chat images — how many a request holds, how many bytes they add up to, how many are fetched
+   * at once (one request of a thousand URLs would otherwise open a thousand connections).
+   */
   private async withImages(item: ModerationItem, signal: AbortSignal) {
     if (item.kind === "text") return { text: item.text };
-    const parts = await Promise.all(
-      item.parts.map(async (p, j) => {
-        if (p.type === "text") return p;
-        const url = p.image_url.url;
-        if (url.startsWith("data:image/")) return { type: "image" as const, url };
-        if (!/^https?:\/\//i.test(url))
-          throw badRequest("an image must be a data:image/… URL or an http(s) URL", `input[${j}].image_url.url`);
-        const fetched = await fetchRemoteImage(url, {
-          allowHosts: this.o.allowPrivateImageHosts,
-          signal,
-          param: `input[${j}].image_url.url`,
-        });
-        return { type: "image" as const, url: fetched.dataUrl };
-      }),
-    );
+    const { maxImages, maxImageBytes } = this.o;
+    const images = item.parts.filter((p) => p.type !== "text").length;
+    if (images > maxImages)
+      throw badRequest(
+        `'input' holds ${images} images; at most ${maxImages} are allowed per request (MAX_IMAGES_PER_REQUEST)`,
+        "input",
+        "too_many_images",
+      );
+    let spent = 0;
+    const spend = (dataUrl: string) => {
+      spent += Math.floor((dataUrl.length - dataUrl.indexOf(",") - 1) * 0.75);
+      if (spent > maxImageBytes)
+        throw new ApiError(
+          413,
+          `The images of this request add up to more than ${Math.round(maxImageBytes / 1024 / 1024)} MB (MAX_IMAGE_MB_PER_REQUEST)`,
+          { type: "invalid_request_error", param: "input", code: "images_too_large" },
+        );
+    };
+    for (const p of item.parts)
+      if (p.type !== "text" && p.image_url.url.startsWith("data:image/")) spend(p.image_url.url);
+    const parts = await mapBounded(item.parts, IMAGE_CONCURRENCY, signal, async (p, j, s) => {
+      if (p.type === "text") return p;
+      const url = p.image_url.url;
+      if (url.startsWith("data:image/")) return { type: "image" as const, url };
+      if (!/^https?:\/\//i.test(url))
+        throw badRequest("an image must be a data:image/… URL or an http(s) URL", `input[${j}].image_url.url`);
+      const fetched = await fetchRemoteImage(url, {
+        allowHosts: this.o.allowPrivateImageHosts,
+        signal: s,
+        param: `input[${j}].image_url.url`,
+        maxBytes: Math.max(1, Math.min(REMOTE_IMAGE_DEFAULTS.maxBytes, maxImageBytes - spent)),
+      });
+      spend(fetched.dataUrl);
+      return { type: "image" as const, url: fetched.dataUrl };
+    });
     return { parts };
   }
 }

@@ -84,7 +84,11 @@ export function buildServices(p: GatewayParts): Services & { streams: StreamRegi
     embeddings: new EmbeddingsService(transport, pools),
     pools,
     rerank: new RerankService(transport, pools),
-    moderation: new ModerationService(transport, { allowPrivateImageHosts: settings.allowPrivateImageHosts }),
+    moderation: new ModerationService(transport, {
+      allowPrivateImageHosts: settings.allowPrivateImageHosts,
+      maxImages: settings.limits.maxImages,
+      maxImageBytes: settings.limits.maxImageBytes,
+    }),
     files,
     sessions,
     storedResponses: new StoredResponses(p.stateStore, settings.responsesTtlMs),

@@ -210,6 +210,55 @@ describe("moderations", () => {
     }
   });
 
+  // Chat's budgets: one request of a thousand image URLs opened a thousand connections at once.
+  test("images: at most MAX_IMAGES_PER_REQUEST, MAX_IMAGE_MB_PER_REQUEST in all, 4 fetched at a time", async () => {
+    const png =
+      "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+    const bytes = Buffer.from(png.split(",")[1]!, "base64");
+    let open = 0;
+    let most = 0;
+    let served = 0;
+    const images = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch() {
+        open++;
+        most = Math.max(most, open);
+        served++;
+        await Bun.sleep(40);
+        open--;
+        return new Response(bytes, { headers: { "content-type": "image/png" } });
+      },
+    });
+    try {
+      const app = makeTestApp({
+        models: testModels({ guardrails: { id: "guardrails", capability: "moderation", ...at } }),
+        env: { ALLOW_PRIVATE_IMAGE_HOSTS: "127.0.0.1", MAX_IMAGE_MB_PER_REQUEST: "0.001" },
+      });
+      const moderate = (parts: unknown[]) => app.call("/v1/moderations", { method: "POST", json: { input: parts } });
+      const url = (i: number) => ({
+        type: "image_url",
+        image_url: { url: `http://127.0.0.1:${images.port}/${i}.png` },
+      });
+      const ok = await moderate([{ type: "text", text: "look" }, ...Array.from({ length: 12 }, (_, i) => url(i))]);
+      expect(ok.status).toBe(200);
+      expect(served).toBe(12);
+      expect(most).toBeLessThanOrEqual(4);
+
+      const many = await moderate(Array.from({ length: 21 }, (_, i) => url(i)));
+      expect(many.status).toBe(400);
+      expect((await many.json()).error.code).toBe("too_many_images");
+      expect(served).toBe(12); // refused before anything was fetched
+
+      const big = `data:image/png;base64,${Buffer.alloc(2000).toString("base64")}`;
+      const heavy = await moderate([{ type: "image_url", image_url: { url: big } }]);
+      expect(heavy.status).toBe(413);
+      expect((await heavy.json()).error.code).toBe("images_too_large");
+    } finally {
+      images.stop(true);
+    }
+  });
+
   test("without a moderation alias: 404 saying how to add one", async () => {
     const bare = makeTestApp({ models: testModels() });
     const r = await bare.call("/v1/moderations", { method: "POST", json: { input: "x" } });
