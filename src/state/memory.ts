@@ -22,6 +22,8 @@ const SWEEP_EVERY_MS = 60_000;
 
 /** Stored responses the memory store keeps at most, unless told otherwise. */
 export const DEFAULT_MAX_RESPONSES = 10_000;
+/** What they may weigh together (characters of their JSON), unless told otherwise. */
+export const DEFAULT_MAX_RESPONSE_CHARS = 256 * 1024 * 1024;
 
 export interface StoreOptions {
   /**
@@ -45,9 +47,14 @@ export interface MemoryStoreOptions extends StoreOptions, QuotaClockOptions {
   /**
    * Most stored responses kept at once (default 10,000). When a new one would go past it,
    * expired ones are dropped first, then the oldest (first stored) live ones. The bound counts
-   * responses, not bytes: a response holds its whole input and output, so size it to memory.
+   * responses; `maxResponseChars` bounds what they weigh.
    */
   maxResponses?: number;
+  /**
+   * Most characters of stored responses' JSON kept at once (default 256 Mi): a response holds its
+   * whole input, up to MAX_JSON_MB, so a count alone would let a few keys fill the memory.
+   */
+  maxResponseChars?: number;
 }
 
 interface Entry {
@@ -86,6 +93,9 @@ export class MemorySessionStore implements StateStore {
   /** id → response, in the order they were stored (a re-stored id moves to the end). */
   private readonly responses = new Map<string, ResponseEntry>();
   private readonly maxResponses: number;
+  private readonly maxResponseChars: number;
+  /** Characters of the stored responses' JSON, together. */
+  private responseChars = 0;
   /** session id → keys whose entry holds it. */
   private readonly bySession = new Map<string, Set<string>>();
   private readonly locks = new KeyLock();
@@ -100,6 +110,7 @@ export class MemorySessionStore implements StateStore {
     this.ownerRetentionMs = checkRetention(opts.ownerRetentionMs);
     this.now = opts.clock ?? Date.now;
     this.maxResponses = opts.maxResponses ?? DEFAULT_MAX_RESPONSES;
+    this.maxResponseChars = opts.maxResponseChars ?? DEFAULT_MAX_RESPONSE_CHARS;
     if (!Number.isSafeInteger(this.maxResponses) || this.maxResponses < 1)
       throw new RangeError(`maxResponses must be a whole number >= 1, got ${opts.maxResponses}`);
   }
@@ -167,15 +178,18 @@ export class MemorySessionStore implements StateStore {
     const json = JSON.stringify(r.data);
     const now = Date.now();
     this.sweep(now);
-    this.responses.delete(r.id);
-    if (this.responses.size >= this.maxResponses) {
+    this.dropResponse(r.id);
+    const full = () =>
+      this.responses.size >= this.maxResponses || this.responseChars + json.length > this.maxResponseChars;
+    if (full()) {
       this.sweepResponses(now);
       for (const id of this.responses.keys()) {
-        if (this.responses.size < this.maxResponses) break;
-        this.responses.delete(id); // the oldest first: a Map iterates in insertion order
+        if (!full()) break;
+        this.dropResponse(id); // the oldest first: a Map iterates in insertion order
       }
     }
     this.responses.set(r.id, { id: r.id, owner: r.owner, createdAt: r.createdAt, json, expiresAt: now + ttlMs });
+    this.responseChars += json.length;
   }
 
   async getResponse(id: string): Promise<StoredResponse | undefined> {
@@ -187,7 +201,7 @@ export class MemorySessionStore implements StateStore {
   async deleteResponse(id: string): Promise<boolean> {
     const e = this.responses.get(id);
     if (!e) return false;
-    this.responses.delete(id);
+    this.dropResponse(id);
     return e.expiresAt > Date.now();
   }
 
@@ -296,6 +310,7 @@ export class MemorySessionStore implements StateStore {
     this.entries.clear();
     this.bySession.clear();
     this.responses.clear();
+    this.responseChars = 0;
     this.quotas.clear();
     this.ledger.clear();
   }
@@ -321,7 +336,14 @@ export class MemorySessionStore implements StateStore {
   }
 
   private sweepResponses(now: number): void {
-    for (const [id, e] of this.responses) if (e.expiresAt <= now) this.responses.delete(id);
+    for (const [id, e] of this.responses) if (e.expiresAt <= now) this.dropResponse(id);
+  }
+
+  private dropResponse(id: string): void {
+    const e = this.responses.get(id);
+    if (!e) return;
+    this.responses.delete(id);
+    this.responseChars -= e.json.length;
   }
 }
 

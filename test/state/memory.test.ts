@@ -76,3 +76,22 @@ describe("memory store: at most maxResponses responses", () => {
     await s.close();
   });
 });
+
+describe("memory store: what stored responses weigh together is bounded too", () => {
+  // A response holds its whole input (up to MAX_JSON_MB): 10,000 of them could be 100 GB.
+  test("past maxResponseChars the oldest go first, however few there are; deleted ones free their weight", async () => {
+    const big = (id: string) => storedResponse(id, { text: "x".repeat(1000) });
+    const s = new MemorySessionStore({ maxResponseChars: 3500 });
+    for (const id of ["r1", "r2", "r3"]) await s.putResponse(big(id), HOUR);
+    await s.putResponse(big("r4"), HOUR);
+    const kept = async (ids: string[]) =>
+      (await Promise.all(ids.map(async (id) => ((await s.getResponse(id)) ? id : undefined)))).filter(Boolean);
+    expect(await kept(["r1", "r2", "r3", "r4"])).toEqual(["r2", "r3", "r4"]);
+    expect(await s.deleteResponse("r3")).toBe(true);
+    expect(await s.deleteResponse("r2")).toBe(true);
+    await s.putResponse(big("r5"), HOUR);
+    await s.putResponse(big("r6"), HOUR);
+    expect(await kept(["r4", "r5", "r6"])).toEqual(["r4", "r5", "r6"]);
+    await s.close();
+  });
+});
