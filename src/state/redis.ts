@@ -44,6 +44,8 @@ export interface RedisStoreOptions extends StoreOptions {
 
 export const DEFAULT_REDIS_PREFIX = "ocigenai:";
 const DEFAULT_OP_TIMEOUT_MS = 1500;
+/** When a call that failed is undone (`afterStall`): soon, and again for a stall that lasts. */
+const STALL_UNDO_MS = [2_000, 10_000, 60_000];
 
 // A stored response is one key, `resp:<id>`, holding its JSON (PX = its TTL).
 // Record under `session:<key>` (PX = TTL); per session id a hash `sid:<id>` holding the owner and
@@ -267,7 +269,15 @@ export class RedisSessionStore implements StateStore {
       const token = crypto.randomUUID();
       const lease = String(Math.ceil(leaseMs));
       for (let attempt = 0; ; attempt++) {
-        const got: unknown = await this.run((c) => c.send("SET", [lockKey, token, "NX", "PX", lease]));
+        let got: unknown;
+        try {
+          got = await this.run((c) => c.send("SET", [lockKey, token, "NX", "PX", lease]));
+        } catch (e) {
+          // The SET may still run once Redis answers again: the lock would then be held, by a
+          // token no one knows, for its whole lease (the conversation's next turn waiting).
+          this.afterStall(() => this.run((c) => c.send("EVAL", [UNLOCK_SCRIPT, "1", lockKey, token])));
+          throw e;
+        }
         if (got === "OK") return this.holding(lockKey, token, lease, releaseLocal);
         const left = deadline - Date.now();
         if (left <= 0) throw new LockTimeoutError(key, waitMs);
@@ -330,7 +340,15 @@ export class RedisSessionStore implements StateStore {
       l.leaseId,
       String(l.leaseMs),
     ];
-    const reply: unknown = await this.run((c) => evalScript(c, ADMIT, args));
+    let reply: unknown;
+    try {
+      reply = await this.run((c) => evalScript(c, ADMIT, args));
+    } catch (e) {
+      // Sent and unanswered in time, the admission may still run when Redis comes back (a stall
+      // rather than an outage): its lease would hold a slot for a request answered 503.
+      if (l.leaseId) this.afterStall(() => this.release(req.key, l.leaseId!));
+      throw e;
+    }
     if (!isVerdict(reply))
       throw new StoreUnavailableError("redis", `unexpected admission reply ${JSON.stringify(reply)}`);
     return toAdmission(req, reply);
@@ -394,6 +412,15 @@ export class RedisSessionStore implements StateStore {
       drop: async () => void (await this.run((c) => c.send("EVAL", [UNLOCK_SCRIPT, "1", lockKey, token]))),
       releaseLocal,
     });
+  }
+
+  /**
+   * Undoes, a few times over the next minute, what a call that failed may still do once Redis
+   * answers again: a command written before a stall is run when Redis resumes, whatever became of
+   * the connection. Each undo is harmless when there is nothing to undo.
+   */
+  private afterStall(undo: () => Promise<unknown>): void {
+    for (const ms of STALL_UNDO_MS) setTimeout(() => undo().catch(() => {}), ms).unref();
   }
 
   /** One store call against a live connection, bounded by opTimeoutMs; any failure is a 503. */

@@ -278,6 +278,41 @@ describe.skipIf(skipRedis)("Redis session store (a real redis-server)", () => {
       expect(await s.get("k")).toEqual(record("s1"));
     });
 
+    // A command written before a stall runs when Redis resumes, whatever became of the connection:
+    // an admission answered 503 then held a max_concurrent slot for 6 minutes, a lock its lease.
+    test("what a stall left behind is undone once Redis answers again: the lease of a 503'd admission, a lock no one holds", async () => {
+      const s = store({ prefix: "stall:" }, own.url);
+      const ownRaw = new RedisClient(own.url);
+      try {
+        await s.get("warm"); // a live connection, as a running gateway has: what it writes is read later
+        process.kill(own.pid, "SIGSTOP");
+        let stopped = true;
+        try {
+          const admitted = failure(
+            s.admit({ key: "team", rpm: 100, concurrent: { limit: 2, leaseId: "lease-1", leaseMs: 360_000 } }),
+          );
+          const locked = failure(s.lock("conv", { waitMs: 5_000, leaseMs: 30_000 }));
+          expect((await admitted).error).toBeInstanceOf(StoreUnavailableError);
+          expect((await locked).error).toBeInstanceOf(StoreUnavailableError);
+        } finally {
+          if (stopped) process.kill(own.pid, "SIGCONT");
+          stopped = false;
+        }
+        const leases = () => ownRaw.send("ZRANGE", ["stall:lease:team", "0", "-1"]);
+        const lock = () => ownRaw.send("EXISTS", ["stall:lock:conv"]);
+        const deadline = Date.now() + 6_000;
+        while (Date.now() < deadline && ((await leases()) as unknown[]).length + Number(await lock()) > 0)
+          await Bun.sleep(100);
+        expect(await leases()).toEqual([]);
+        expect(await lock()).toBe(0);
+        // And the key's slots are all there for the next requests.
+        const next = await s.admit({ key: "team", concurrent: { limit: 2, leaseId: "lease-2", leaseMs: 60_000 } });
+        expect(next.allowed).toBe(true);
+      } finally {
+        ownRaw.close();
+      }
+    }, 15_000);
+
     test("a URL where nothing listens fails fast with StoreUnavailableError", async () => {
       const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
       const port = l.port;
