@@ -1,6 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { holdLease } from "./held-lease";
 import { KeyLock } from "./key-lock";
+import { isBusy, whenNotBusy } from "./sqlite-busy";
 import { type LockOptions, LockTimeoutError, type Release, StoreUnavailableError } from "./types";
 
 /** Created on open when missing, so files made before it keep working. */
@@ -85,8 +86,21 @@ export class SqliteKeyLock {
     for (const s of Object.values(this.q)) s.finalize();
   }
 
-  /** True when the row is ours now. Clock: Date.now(), the one every process on the machine shares. */
+  /**
+   * True when the row is ours now; false too while another process is writing the file (the
+   * connection never waits inside SQLite: the poll comes back). Clock: Date.now(), the one every
+   * process on the machine shares.
+   */
   private take(key: string, holder: string, lease: number): boolean {
+    try {
+      return this.claim(key, holder, lease);
+    } catch (e) {
+      if (isBusy(e)) return false;
+      throw e;
+    }
+  }
+
+  private claim(key: string, holder: string, lease: number): boolean {
     const now = Date.now();
     return this.q.take.run(key, holder, now + lease, now).changes === 1;
   }
@@ -95,8 +109,9 @@ export class SqliteKeyLock {
     return holdLease({
       leaseMs: lease,
       held: this.held,
-      renew: () => this.take(key, holder, lease),
-      drop: () => void this.q.drop.run(key, holder),
+      // A renewal that meets a busy file is tried again at the next one (a throw, not "lost").
+      renew: () => this.claim(key, holder, lease),
+      drop: () => whenNotBusy(() => void this.q.drop.run(key, holder)),
       releaseLocal,
     });
   }

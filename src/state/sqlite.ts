@@ -17,6 +17,7 @@ import {
   type Verdict,
 } from "./quota-rules";
 import { MINUTE_MS } from "./sliding-window";
+import { isBusy, whenNotBusy } from "./sqlite-busy";
 import { SESSION_LOCKS_SCHEMA, SqliteKeyLock } from "./sqlite-lock";
 import {
   type Admission,
@@ -40,8 +41,6 @@ export interface SqliteStoreOptions extends StoreOptions, QuotaClockOptions {
   checkpoints?: WalCheckpointOptions;
 }
 
-/** How long a quota operation waits for another process's write lock, in all (SQLite's busy timeout elsewhere). */
-const BUSY_WAIT_MS = 2000;
 /** Rows past their owner retention, and expired responses, are pruned at most this often (on writes). */
 const PRUNE_EVERY_MS = 60_000;
 /**
@@ -366,6 +365,7 @@ export class SqliteSessionStore implements StateStore {
       while (store.responsesBacklog);
       store.pruneQuotas(store.now());
       qdb.run("PRAGMA busy_timeout = 0");
+      db.run("PRAGMA busy_timeout = 0");
       store.checkpoints.watch();
       return store;
     } catch (e) {
@@ -381,7 +381,7 @@ export class SqliteSessionStore implements StateStore {
   }
 
   async get(key: string): Promise<SessionRecord | undefined> {
-    const row = this.guard(() => this.q.get.get(key, Date.now()));
+    const row = await whenNotBusy(() => this.q.get.get(key, Date.now()));
     if (!row) return undefined;
     return {
       sessionId: row.session_id,
@@ -395,7 +395,7 @@ export class SqliteSessionStore implements StateStore {
   async set(key: string, r: SessionRecord, ttlMs: number): Promise<void> {
     checkTtl(ttlMs);
     const now = Date.now();
-    this.guard(() => {
+    await whenNotBusy(() => {
       this.q.set.run(
         key,
         r.sessionId,
@@ -411,15 +411,15 @@ export class SqliteSessionStore implements StateStore {
   }
 
   async delete(key: string): Promise<void> {
-    this.guard(() => this.q.delete.run(key));
+    await whenNotBusy(() => this.q.delete.run(key));
   }
 
   async deleteBySessionId(sessionId: string): Promise<void> {
-    this.guard(() => this.q.deleteBySessionId.run(sessionId));
+    await whenNotBusy(() => this.q.deleteBySessionId.run(sessionId));
   }
 
   async ownerOf(sessionId: string): Promise<string | undefined> {
-    return this.guard(() => this.q.ownerOf.get(sessionId, Date.now()))?.owner;
+    return (await whenNotBusy(() => this.q.ownerOf.get(sessionId, Date.now())))?.owner;
   }
 
   /** Held across the processes sharing the file; a holder that dies frees it after `leaseMs`. */
@@ -428,7 +428,7 @@ export class SqliteSessionStore implements StateStore {
   }
 
   async size(): Promise<number> {
-    return this.guard(() => this.q.size.get(Date.now()))?.n ?? 0;
+    return (await whenNotBusy(() => this.q.size.get(Date.now())))?.n ?? 0;
   }
 
   async putResponse(r: StoredResponse, ttlMs: number): Promise<void> {
@@ -436,22 +436,34 @@ export class SqliteSessionStore implements StateStore {
     // Written as UTF-8 into a reused buffer and kept as text (the CAST): a kept response holds
     // its whole input, and a fresh JSON string of it per request is what the allocator hands back
     // to the kernel and faults in again (docs/architecture.md, "Request bodies to OCI").
-    // One buffer, and the statement runs synchronously: it is always free here.
+    // One buffer, and the statement runs synchronously: it is always free here. A file another
+    // process is writing makes the write wait (awaiting): the bytes are copied out first, so the
+    // buffer is back before anything else runs.
+    const now = Date.now();
+    const write = (data: Uint8Array) => {
+      this.q.putResponse.run(r.id, r.owner, r.createdAt, now + ttlMs, data);
+      if (this.responsesBacklog || now - this.lastPrune >= this.pruneEveryMs) this.prune(now);
+    };
+    let waiting: Uint8Array | undefined;
     const json = new JsonUtf8Writer(this.jsonBuffers.take()!);
     try {
       const data = json.write(r.data).bytes();
-      const now = Date.now();
-      this.guard(() => {
-        this.q.putResponse.run(r.id, r.owner, r.createdAt, now + ttlMs, data);
-        if (this.responsesBacklog || now - this.lastPrune >= this.pruneEveryMs) this.prune(now);
-      });
+      try {
+        write(data);
+        return;
+      } catch (e) {
+        if (!isBusy(e)) throw new StoreUnavailableError("sqlite", e);
+        waiting = data.slice();
+      }
     } finally {
       this.jsonBuffers.give(json.buffer);
     }
+    const bytes = waiting;
+    await whenNotBusy(() => write(bytes));
   }
 
   async getResponse(id: string): Promise<StoredResponse | undefined> {
-    const row = this.guard(() => this.q.getResponse.get(id, Date.now()));
+    const row = await whenNotBusy(() => this.q.getResponse.get(id, Date.now()));
     if (!row) return undefined;
     const data = parseData(row.data);
     return data && { id: row.id, owner: row.owner, createdAt: row.created_at, data };
@@ -459,7 +471,7 @@ export class SqliteSessionStore implements StateStore {
 
   async deleteResponse(id: string): Promise<boolean> {
     const now = Date.now();
-    const row = this.guard(() => this.q.deleteResponse.get(id));
+    const row = await whenNotBusy(() => this.q.deleteResponse.get(id));
     return row !== null && row.expires_at > now;
   }
 
@@ -467,34 +479,32 @@ export class SqliteSessionStore implements StateStore {
     checkTtl(ttlMs, "response TTL");
     if (ids.length === 0) return;
     const now = Date.now();
-    this.guard(() => this.q.extendResponses.run(now + ttlMs, JSON.stringify(ids), now));
+    await whenNotBusy(() => this.q.extendResponses.run(now + ttlMs, JSON.stringify(ids), now));
   }
 
   async admit(req: AdmitRequest): Promise<Admission> {
     const l = limitsOf(req);
-    return toAdmission(req, await this.quotaCall(() => this.admitTx(l, req.key, this.now())));
+    return toAdmission(req, await whenNotBusy(() => this.admitTx(l, req.key, this.now())));
   }
 
   async release(key: string, leaseId: string): Promise<void> {
-    await this.quotaCall(() => this.q.release.run(key, leaseId));
+    await whenNotBusy(() => this.q.release.run(key, leaseId));
   }
 
   async renewLease(key: string, leaseId: string, leaseMs: number): Promise<void> {
     const now = this.now();
-    await this.quotaCall(() => this.q.renewLease.run(key, leaseId, now + leaseMs, now));
+    await whenNotBusy(() => this.q.renewLease.run(key, leaseId, now + leaseMs, now));
   }
 
   async settle(key: string, alias: string, usage: SettledUsage, releaseLease?: string): Promise<void> {
     const input = tokensOf(usage.inputTokens);
     const output = tokensOf(usage.outputTokens);
-    await this.quotaCall(() =>
-      this.settleTx(key, alias, input, output, settledRequests(usage), this.now(), releaseLease),
-    );
+    await whenNotBusy(() => this.settleTx(key, alias, input, output, settledRequests(usage), this.now(), releaseLease));
   }
 
   async usage(filter: { from: string; to: string; key?: string }): Promise<UsageRow[]> {
     usageDays(filter);
-    const rows = await this.quotaCall(() => this.q.usage.all(filter.from, filter.to, filter.key ?? null));
+    const rows = await whenNotBusy(() => this.q.usage.all(filter.from, filter.to, filter.key ?? null));
     return sortUsage(
       rows.map((r) => ({
         day: r.day,
@@ -538,40 +548,6 @@ export class SqliteSessionStore implements StateStore {
     this.q.pruneDays.run(utcDay(now - DAY_MS));
     this.q.pruneLeases.run(now);
   }
-
-  /**
-   * A quota operation: one statement or one IMMEDIATE transaction, which SQLite refuses at its
-   * start (nothing done) while another process writes; tried again after 0.1, 0.2, 0.4… ms (at
-   * most 5 ms apart, jittered so that workers do not retry in step) for up to BUSY_WAIT_MS, as
-   * the busy timeout would have, but awaiting instead of sleeping. Then, or on any other failure,
-   * a 503.
-   */
-  private async quotaCall<T>(fn: () => T): Promise<T> {
-    const deadline = performance.now() + BUSY_WAIT_MS;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return fn();
-      } catch (e) {
-        if (!isBusy(e) || performance.now() >= deadline) throw new StoreUnavailableError("sqlite", e);
-      }
-      await Bun.sleep(Math.min(5, 0.1 * 2 ** attempt) * (0.5 + Math.random()));
-    }
-  }
-
-  /** A failing file (disk full, deleted, closed) fails the request with 503. */
-  private guard<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (e) {
-      throw new StoreUnavailableError("sqlite", e);
-    }
-  }
-}
-
-/** SQLITE_BUSY or SQLITE_LOCKED, with any extended code: another connection holds the lock. */
-function isBusy(e: unknown): boolean {
-  const errno = (e as { errno?: unknown }).errno;
-  return typeof errno === "number" && ((errno & 0xff) === 5 || (errno & 0xff) === 6);
 }
 
 /** Stored data that is not a JSON object (edited by hand, say) counts as absent. */

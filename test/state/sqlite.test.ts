@@ -69,6 +69,47 @@ describe("sqlite store: quota writes while another process writes", () => {
   });
 });
 
+describe("sqlite store: sessions, locks and responses while another process writes", () => {
+  // As quotas: a session or response write that waited inside SQLite froze the whole process
+  // (every request, /health) for up to 2 s while another process held the file.
+  test("each waits without stopping the event loop, then goes through", async () => {
+    const path = freshPath();
+    const s = SqliteSessionStore.open(path);
+    const hold = () => {
+      const other = new Database(path, { strict: true });
+      other.run("BEGIN IMMEDIATE");
+      other.run("INSERT OR REPLACE INTO quota_days (key, day, tokens) VALUES ('someone', '2000-01-01', 1)");
+      return other;
+    };
+    const ops: Array<[string, () => Promise<unknown>]> = [
+      ["set", () => s.set("conv", record("s1"), 60_000)],
+      ["putResponse", () => s.putResponse(storedResponse("resp_1"), 60_000)],
+      ["lock", async () => (await s.lock("conv", { waitMs: 5_000, leaseMs: 10_000 }))()],
+      ["delete", () => s.delete("conv")],
+      ["deleteResponse", () => s.deleteResponse("resp_1")],
+    ];
+    try {
+      for (const [name, op] of ops) {
+        const other = hold();
+        let ticks = 0;
+        const ticker = setInterval(() => ticks++, 5);
+        setTimeout(() => other.run("COMMIT"), 100);
+        try {
+          await op();
+        } finally {
+          clearInterval(ticker);
+          other.close();
+        }
+        expect({ name, loopRan: ticks >= 5 }).toEqual({ name, loopRan: true });
+      }
+      await s.set("after", record("s2"), 60_000);
+      expect(await s.get("after")).toEqual(record("s2"));
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("sqlite store: the file", () => {
   test("records survive close and reopen, with their expiry", async () => {
     const path = freshPath();
