@@ -189,6 +189,8 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   app.server = server;
   const line = banner(settings, config, server.port ?? settings.port);
   // A worker's banner goes to its supervisor, which shows it once for all of them.
+  // Before a worker says it is ready: its supervisor then passes reloads on (SIGHUP's default kills).
+  store.watch();
   if (worker && process.send) process.send({ type: "ready", banner: line });
   else console.log(line);
   log.info("started", {
@@ -200,7 +202,6 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   });
   if (!config.keys.configured)
     log.warn("no API_KEY/API_KEYS and no api_keys.json keys: only callers on this machine (loopback) are served");
-  store.watch();
   // Started: the JIT's start-up reluctance (build.ts) must not slow the code that runs from now on,
   // but it is lifted a moment later: lifted at once, the JIT set about compiling the start-up code
   // that had run often enough, on the core the first request was being answered on (~2 ms of it).
@@ -241,5 +242,11 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  // A worker whose supervisor is gone (killed, out of memory) would keep the port with no one to
+  // restart it or pass signals on, and a new start would find the port taken: it drains and exits.
+  if (worker)
+    process.on("disconnect", () => {
+      if (!stopping) void shutdown("supervisor gone");
+    });
   return undefined;
 }

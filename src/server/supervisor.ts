@@ -38,6 +38,8 @@ interface Worker {
   proc?: Subprocess;
   startedAt: number;
   ready: boolean;
+  /** A reload came while it was starting (without its SIGHUP handler, the signal would kill it). */
+  reloadWhenReady?: boolean;
   failures: number;
 }
 
@@ -66,6 +68,7 @@ export async function supervise(o: SupervisorOptions): Promise<number | undefine
   const start = (w: Worker) => {
     w.startedAt = Date.now();
     w.ready = false;
+    w.reloadWhenReady = false;
     const startTimer = setTimeout(() => {
       if (!w.ready && !stopping) {
         o.log.error("worker did not start listening in time; restarting it", { worker: w.id });
@@ -89,6 +92,10 @@ export async function supervise(o: SupervisorOptions): Promise<number | undefine
         if (m?.type !== "ready") return;
         clearTimeout(startTimer);
         w.ready = true;
+        if (w.reloadWhenReady) {
+          w.reloadWhenReady = false;
+          w.proc?.kill("SIGHUP");
+        }
         if (!bannerShown) {
           bannerShown = true;
           console.log(`${m.banner} workers=${o.workers}`);
@@ -139,7 +146,11 @@ export async function supervise(o: SupervisorOptions): Promise<number | undefine
     process.on("SIGINT", () => onSignal("SIGINT"));
     // A reload is each worker's own (config/store.ts); the supervisor only passes it on.
     process.on("SIGHUP", () => {
-      for (const w of workers) if (w.proc?.exitCode === null) w.proc.kill("SIGHUP");
+      for (const w of workers) {
+        if (w.proc?.exitCode !== null) continue;
+        if (w.ready) w.proc.kill("SIGHUP");
+        else w.reloadWhenReady = true;
+      }
     });
   });
 

@@ -181,6 +181,25 @@ describe("two workers on one port", () => {
     expect(answers.every((r) => r.status === 200)).toBe(true);
   }, 20_000);
 
+  // A worker has no SIGHUP handler until it is up, and the signal's default action ends it.
+  test("reloads (SIGHUP) sent while a worker is starting do not kill it", async () => {
+    const before = workerPids(g).length;
+    const victim = workerPids(g).at(-1)!;
+    process.kill(victim.pid, "SIGKILL");
+    const deadline = Date.now() + 4_000;
+    while (Date.now() < deadline && workerPids(g).length === before) {
+      process.kill(g.pid, "SIGHUP");
+      await Bun.sleep(5);
+    }
+    await waitUntil(async () => workerPids(g).length === before + 1, 10_000);
+    await Bun.sleep(300);
+    const restarted = workerPids(g).at(-1)!;
+    expect(alive(restarted.pid)).toBe(true);
+    expect(g.output()).not.toContain('"signal":"SIGHUP"');
+    const answers = await Promise.all(Array.from({ length: 6 }, () => chat(g)));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+  }, 20_000);
+
   test("SIGTERM: an open stream finishes, then every worker and the supervisor exit 0", async () => {
     fake.script("chat", {
       sse: [...["one", " two", " three"].map(say), { ...say(""), finishReason: "stop" }],
@@ -205,6 +224,20 @@ describe("two workers on one port", () => {
     expect(text).toContain("[DONE]");
     expect(pids.filter(alive)).toEqual([]);
   }, 20_000);
+});
+
+describe("a supervisor killed outright", () => {
+  test("its workers drain and exit, and the port is free for the next start", async () => {
+    const g = await start(["--workers", "2"]);
+    await waitUntil(async () => workerPids(g).length === 2, 10_000);
+    const pids = workerPids(g).map((w) => w.pid);
+    process.kill(g.pid, "SIGKILL");
+    await g.proc.exited;
+    await waitUntil(async () => pids.every((p) => !alive(p)), 10_000, "workers gone");
+    const again = await start(["--workers", "2", "--port", String(g.port)]);
+    await waitUntil(async () => workerPids(again).length === 2, 10_000);
+    expect((await chat(again)).status).toBe(200);
+  }, 30_000);
 });
 
 describe("refusals", () => {

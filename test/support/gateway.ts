@@ -83,8 +83,10 @@ export async function startGateway(o: GatewayOptions = {}): Promise<Gateway> {
     proc,
     output: () => out,
     async stop(signal = "SIGTERM") {
-      if (proc.exitCode === null) process.kill(proc.pid, signal);
-      const timer = setTimeout(() => proc.exitCode === null && process.kill(proc.pid, "SIGKILL"), 5000);
+      // A process ended by a signal has a signalCode and no exitCode.
+      const running = () => proc.exitCode === null && proc.signalCode === null;
+      if (running()) process.kill(proc.pid, signal);
+      const timer = setTimeout(() => running() && process.kill(proc.pid, "SIGKILL"), 5000);
       const code = await proc.exited;
       clearTimeout(timer);
       return code;
