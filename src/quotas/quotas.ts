@@ -28,6 +28,8 @@ export interface Admitted {
 
 /** How long an answer of a key without token limits may wait for its ledger write. */
 export const LEDGER_FLUSH_MS = 1000;
+/** Beyond a batch interval, for another process's timer and write to have run. */
+const LEDGER_FLUSH_SLACK_MS = 200;
 
 const LIMIT_WORDS: Record<LimitName, (n: number) => string> = {
   rpm: (n) => `${n} requests per minute`,
@@ -53,7 +55,13 @@ export class Quotas {
 
   constructor(
     private readonly store: QuotaStore,
-    private readonly o: { metrics: Metrics; log: Logger; leaseMs: number },
+    private readonly o: {
+      metrics: Metrics;
+      log: Logger;
+      leaseMs: number;
+      /** Other processes write the same ledger in their own batches (workers, instances on Redis). */
+      shared?: boolean;
+    },
   ) {}
 
   async admit(key: KeyIdentity | undefined): Promise<Admitted | undefined> {
@@ -184,8 +192,13 @@ export class Quotas {
   }
 
   /** The usage ledger over a range of UTC days (for /admin/usage); 503 when the store is down. */
+  /**
+   * The ledger over `range`, this process's waiting answers written first; when other processes
+   * share the ledger, after one more batch interval, by which each of them has written its own.
+   */
   async usage(range: UsageRange): Promise<UsageReport> {
     await this.flush();
+    if (this.o.shared) await Bun.sleep(LEDGER_FLUSH_MS + LEDGER_FLUSH_SLACK_MS);
     try {
       return usageReport(await this.store.usage(range), range);
     } catch (e) {

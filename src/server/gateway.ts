@@ -20,6 +20,7 @@ import { Quotas } from "../quotas/quotas";
 import { RerankService } from "../rerank/rerank-service";
 import type { StateStore } from "../state/types";
 import { StoredResponses } from "../stored-responses/stored-responses";
+import { WORKERS_ENV } from "./launch";
 
 /** TEST_MODE keeps files in memory and needs no bucket; this names the in-memory one. */
 const TEST_MODE_BUCKET = "testmode-bucket";
@@ -94,7 +95,14 @@ export function buildServices(p: GatewayParts): Services & { streams: StreamRegi
     storedResponses: new StoredResponses(p.stateStore, settings.responsesTtlMs),
     responder: new Responder({ keepAliveMs: settings.keepAliveMs, streams, metrics }),
     limiter: new ConcurrencyLimiter(settings.maxConcurrentPerKey),
-    quotas: new Quotas(p.stateStore, { metrics, log, leaseMs: settings.upstreamTimeoutMs + QUOTA_LEASE_MARGIN_MS }),
+    quotas: new Quotas(p.stateStore, {
+      metrics,
+      log,
+      leaseMs: settings.upstreamTimeoutMs + QUOTA_LEASE_MARGIN_MS,
+      // Other processes write the same ledger: workers of this group (a worker learns their
+      // number from its supervisor), or instances on Redis.
+      shared: Number(process.env[WORKERS_ENV] ?? settings.workers) > 1 || p.stateStore.kind === "redis",
+    }),
     metrics,
     log,
     lifecycle,
