@@ -130,16 +130,24 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   }
   for (const w of loaded.warnings) log.warn(w);
   const config = loaded.config;
+  // A worker of `--workers N` shares the port its supervisor checked (server/supervisor.ts).
+  const worker = process.env[WORKER_ENV];
+  // Said once the process is up; a worker then also drains and exits (below).
+  let fileLost = (why: string) =>
+    log.error("the state file open is no longer at its path: a restart will not find what it holds", { why });
   let stateStore: StateStore;
   try {
     stateStore = await createStateStore(settings.sessionStore, {
       configDir: settings.configDir,
       warn: (m: string) => log.warn(m),
       info: (m: string) => log.info(m),
+      shared: worker !== undefined,
+      onFileLost: (why) => fileLost(why),
     });
   } catch (e) {
     console.error(`ocigenai: ${(e as Error).message}`);
-    return 2;
+    // A worker that cannot open the shared file is started again, while the others serve.
+    return worker ? 1 : 2;
   }
   const metrics = new Metrics(() => stateStore.size());
   const ledger = new UpstreamLedger();
@@ -156,8 +164,6 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   const services = buildServices({ settings, config: store, transport: oci, stateStore, log, metrics });
   const { lifecycle, streams } = services;
   const app = createApp(services, { ledger });
-  // A worker of `--workers N` shares the port its supervisor checked (server/supervisor.ts).
-  const worker = process.env[WORKER_ENV];
   let server: Bun.Server<undefined>;
   try {
     // Bun.serve itself rather than Elysia's `listen`, which, once listening, builds the app's
@@ -244,9 +250,16 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   // A worker whose supervisor is gone (killed, out of memory) would keep the port with no one to
   // restart it or pass signals on, and a new start would find the port taken: it drains and exits.
-  if (worker)
+  if (worker) {
     process.on("disconnect", () => {
       if (!stopping) void shutdown("supervisor gone");
     });
+    // Deleted or replaced under the workers, the file is no longer one store for all of them:
+    // a worker started again opens the file at the path, this one would go on with the old one.
+    fileLost = (why) => {
+      log.error("the shared state file is no longer at its path; this worker drains and starts again on it", { why });
+      if (!stopping) void shutdown("state file lost");
+    };
+  }
   return undefined;
 }

@@ -15,6 +15,13 @@ export interface CreateStateStoreOptions {
   warn(message: string): void;
   /** Told of what the store does on its own that an operator may want to see (SQLite's checkpoint thread). */
   info?(message: string): void;
+  /**
+   * This process is one of several sharing the store (a worker of `--workers N`): SQLite that
+   * cannot be used is an error, not a memory store of its own that would count quotas apart.
+   */
+  shared?: boolean;
+  /** The SQLite file open is no longer at its path (sqlite.ts, onFileLost). */
+  onFileLost?(why: string): void;
 }
 
 const ACCEPTED = "memory, sqlite:PATH, redis://[user:password@]host:port[/db] or rediss://…";
@@ -61,8 +68,15 @@ export async function createStateStore(spec: string | undefined, opts: CreateSta
       return new MemorySessionStore();
     case "sqlite":
       try {
-        return SqliteSessionStore.open(parsed.path, { checkpoints: { warn: opts.warn, info: opts.info } });
+        return SqliteSessionStore.open(parsed.path, {
+          checkpoints: { warn: opts.warn, info: opts.info },
+          onFileLost: opts.onFileLost,
+        });
       } catch (e) {
+        if (opts.shared)
+          throw new Error(
+            `cannot use the SQLite file ${parsed.path} the other workers share (${(e as Error).message})`,
+          );
         opts.warn(
           `session store: cannot use SQLite file ${parsed.path} (${(e as Error).message}); keeping agent sessions and stored responses in memory, so they are lost on restart. Set SESSION_STORE to a writable sqlite:PATH, or to memory to silence this warning.`,
         );

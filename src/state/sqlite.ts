@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { BufferPool } from "../lib/buffer-pool";
 import { JsonUtf8Writer } from "../lib/json-utf8-writer";
@@ -39,6 +39,26 @@ export interface SqliteStoreOptions extends StoreOptions, QuotaClockOptions {
   pruneEveryMs?: number;
   /** How WAL checkpoints leave the event loop (wal-checkpoints.ts); defaults suit a server. */
   checkpoints?: WalCheckpointOptions;
+  /**
+   * Told, once, that the file at the store's path is no longer the one it has open (deleted,
+   * replaced): processes sharing the path would no longer share the store (docs/deploy.md#workers).
+   */
+  onFileLost?(why: string): void;
+  /** How often the path is looked at for that (default 5 s). */
+  fileCheckEveryMs?: number;
+}
+
+/** How often the path is compared with the file open (onFileLost). */
+const FILE_CHECK_EVERY_MS = 5_000;
+
+/** The file at `path` as device and inode; undefined when there is none. */
+function fileId(path: string): string | undefined {
+  try {
+    const s = statSync(path);
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Rows past their owner retention, and expired responses, are pruned at most this often (on writes). */
@@ -153,6 +173,7 @@ export class SqliteSessionStore implements StateStore {
   readonly kind = "sqlite" as const;
   private readonly locks: SqliteKeyLock;
   private readonly checkpoints: WalCheckpoints;
+  private fileCheck: ReturnType<typeof setInterval> | undefined;
   private readonly ownerRetentionMs: number;
   private lastPrune = 0;
   private readonly pruneEveryMs: number;
@@ -218,6 +239,17 @@ export class SqliteSessionStore implements StateStore {
     this.pruneEveryMs = opts.pruneEveryMs ?? PRUNE_EVERY_MS;
     this.locks = new SqliteKeyLock(db);
     this.checkpoints = new WalCheckpoints([db, qdb], path, opts.checkpoints);
+    const opened = fileId(path);
+    const lost = opts.onFileLost;
+    if (lost && opened !== undefined) {
+      this.fileCheck = setInterval(() => {
+        const now = fileId(path);
+        if (now === opened) return;
+        clearInterval(this.fileCheck);
+        lost(now === undefined ? `${path} was deleted` : `${path} was replaced by another file`);
+      }, opts.fileCheckEveryMs ?? FILE_CHECK_EVERY_MS);
+      this.fileCheck.unref();
+    }
     this.q = {
       get: db.prepare(
         "SELECT session_id, agent_endpoint_id, owner, created_at, last_used_at FROM agent_sessions WHERE key = ? AND expires_at > ?",
@@ -523,6 +555,7 @@ export class SqliteSessionStore implements StateStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.fileCheck);
     await this.checkpoints.close();
     this.locks.close();
     for (const s of Object.values(this.q)) s.finalize();

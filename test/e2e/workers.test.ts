@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY_SETUP_TIMEOUT_MS, binaryDir } from "../support/binary";
 import { type FakeOci, startFakeOci } from "../support/fake-oci";
@@ -216,6 +216,29 @@ describe("two workers on one port", () => {
     expect(text).toContain("[DONE]");
     expect(pids.filter(alive)).toEqual([]);
   }, 20_000);
+});
+
+describe("the shared SQLite file deleted under the workers", () => {
+  // A worker started again would open a new file while the other went on with the deleted one:
+  // two stores, limits counted apart. Each worker sees the file gone and starts again on the new one.
+  test("every worker starts again on the file at the path: one rpm limit again", async () => {
+    const db = join(tempDir(), "state.db");
+    const g = await start(["--workers", "2"], { SESSION_STORE: `sqlite:${db}` });
+    await waitUntil(async () => workerPids(g).length === 2, 10_000);
+    for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+    await waitUntil(async () => workerPids(g).length === 4, 20_000, "both workers started again");
+    expect(g.output()).toContain("the shared state file is no longer at its path");
+    const statuses = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await fetch(`${g.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: "Bearer limited-key", "content-type": "application/json", connection: "close" },
+        body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "hi" }] }),
+      });
+      statuses.push(r.status);
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5); // rpm 5, one limit for both
+  }, 40_000);
 });
 
 describe("a supervisor killed outright", () => {
