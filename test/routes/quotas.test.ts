@@ -168,6 +168,22 @@ describe("limits", () => {
     expect((await chat(call, "key-t")).status).toBe(200);
   });
 
+  // Each one makes an OCI agent session: a key's limits bound them as they bound /chat.
+  test("the direct /session route counts against the key's rpm", async () => {
+    const { call } = teamApp({ apiKeys: { solo: { sha256: sha("k"), rpm: 2 } } });
+    const open = (cuid: string) =>
+      call("/genai/my-agent/session", {
+        method: "POST",
+        headers: { authorization: "Bearer k" },
+        json: { channel: "web", cuid },
+      });
+    expect((await open("u1")).status).toBe(200);
+    expect((await open("u2")).status).toBe(200);
+    const third = await open("u3");
+    expect(third.status).toBe(429);
+    expect((await third.json()).error).toContain("Rate limit");
+  });
+
   test("Anthropic routes answer their own 429", async () => {
     const { call } = teamApp({ apiKeys: { solo: { sha256: sha("k"), rpm: 1 } } });
     const ask = () =>

@@ -86,6 +86,8 @@ export const directRoutes = new Elysia({ name: "family-direct" })
     },
     {
       alias: "path",
+      // It makes an OCI agent session (or asks OCI about one): a call like the others, counted.
+      costly: true,
       params: AliasParams,
       body: t.Object({ channel: Key, cuid: Key }),
       parse: "json",
