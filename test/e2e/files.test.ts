@@ -125,6 +125,7 @@ describe("files on the real path", () => {
     });
     const content = await fetch(`${real.url}/v1/files/${created.id}/content`);
     expect(content.headers.get("content-type")).toStartWith("application/pdf");
+    expect(content.headers.get("x-content-type-options")).toBe("nosniff");
     expect(new Uint8Array(await content.arrayBuffer())).toEqual(pdf);
     const longName = `${"a".repeat(199)}😀.txt`;
     const emoji = await client(real).files.create({

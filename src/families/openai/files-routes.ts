@@ -73,6 +73,8 @@ for (const base of ["/v1/files", "/genai/:alias/v1/files"] as const) {
             "content-type": c.contentType,
             "content-length": String(c.size),
             "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(c.filename)}`,
+            // The type is the uploader's word: a browser must not take an "image" for a page.
+            "x-content-type-options": "nosniff",
             "x-request-id": call.id,
           },
         });

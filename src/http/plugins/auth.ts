@@ -30,7 +30,8 @@ export function auth(o: AuthOptions) {
       if (isOpen || request.method === "OPTIONS") return;
       const keys = config.current.keys;
       // The caller's address decides only when no key is configured; Bun builds an object for it.
-      const ip = keys.configured ? undefined : server?.requestIP(request)?.address;
+      // A socket whose address Bun cannot tell is not "this machine" (undefined means in-process).
+      const ip = keys.configured || !server ? undefined : (server.requestIP(request)?.address ?? "unknown");
       const key = authorize(keys, request.headers, ip, o.trustedOrigins);
       if (key) call.identify(key);
     })
