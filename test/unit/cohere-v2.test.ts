@@ -265,7 +265,7 @@ describe("convertToCohereV2ChatRequest", () => {
           description: "Weather",
           parameters: {
             type: "object",
-            properties: { city: { type: "string" }, unit: { type: "string" } },
+            properties: { city: { type: "string" }, unit: { type: ["string", "null"] } },
             required: ["city"],
           },
         },

@@ -616,7 +616,7 @@ describe("tools and response_format", () => {
       type: "JSON_OBJECT",
       schema: {
         type: "object",
-        properties: { name: { type: "string" }, age: { type: "integer", minimum: 0 } },
+        properties: { name: { type: "string" }, age: { type: ["integer", "null"], minimum: 0 } },
         required: ["name"],
       },
     });

@@ -17,7 +17,7 @@ describe("RouteTable on the real app's declarations", () => {
     ["POST", "/genai/x/v1/embeddings/", "openai", true],
     ["POST", "/v1/completions", "openai", true],
     ["GET", "/v1/models", "openai", false],
-    ["POST", "/genai/my-agent/session", "direct", false],
+    ["POST", "/genai/my-agent/session", "direct", true], // it opens an OCI agent session
     ["DELETE", "/genai/my-agent/session/abc", "direct", false],
     ["GET", "/v1/files/file-abc/content", "openai", false],
   ])("%s %s → family %s, costly %p", (method, path, family, costly) => {

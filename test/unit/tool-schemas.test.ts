@@ -11,7 +11,7 @@ import { syntheticToolCallId } from "../../src/chat/formats/synthetic-tool-call-
 const simplify = (s: unknown): any => simplifyJsonSchema(s, "tools[0].function.parameters");
 
 describe("simplifyJsonSchema", () => {
-  test("pydantic-style schema: $defs removed, $ref inlined, nullable anyOf reduced to its member", () => {
+  test("pydantic-style schema: $defs removed, $ref inlined, nullable anyOf reduced to its member, still nullable", () => {
     // What pydantic v2 emits for: class Address(BaseModel): street: str; zip: str | None = None
     //                               class Args(BaseModel): name: str; home: Address; work: Address | None = None
     const schema = {
@@ -38,7 +38,7 @@ describe("simplifyJsonSchema", () => {
     const address = {
       properties: {
         street: { title: "Street", type: "string" },
-        zip: { type: "string", default: null, title: "Zip" },
+        zip: { type: ["string", "null"], default: null, title: "Zip" },
       },
       required: ["street"],
       title: "Address",
@@ -48,7 +48,7 @@ describe("simplifyJsonSchema", () => {
       properties: {
         name: { title: "Name", type: "string" },
         home: address,
-        work: { ...address, default: null, description: "Office" },
+        work: { ...address, type: ["object", "null"], default: null, description: "Office" },
       },
       required: ["name", "home"],
       title: "Args",
@@ -144,8 +144,9 @@ describe("simplifyJsonSchema", () => {
       type: "object",
       properties: { order: opt("Order") },
     };
+    const nullableObject = ["object", "null"];
     const geo = {
-      type: "object",
+      type: nullableObject,
       properties: { lat: { type: "number" }, lon: { type: "number" } },
       required: ["lat", "lon"],
       default: null,
@@ -154,13 +155,13 @@ describe("simplifyJsonSchema", () => {
       type: "object",
       properties: {
         order: {
-          type: "object",
+          type: nullableObject,
           default: null,
           properties: {
             customer: {
-              type: "object",
+              type: nullableObject,
               default: null,
-              properties: { address: { type: "object", default: null, properties: { geo } } },
+              properties: { address: { type: nullableObject, default: null, properties: { geo } } },
             },
           },
         },
@@ -168,14 +169,24 @@ describe("simplifyJsonSchema", () => {
     });
   });
 
-  test("anyOf: [X, {type: null}] → X, keeping outer keywords", () => {
+  // zod's .nullable() and LangChain's withStructuredOutput write the anyOf form: reduced to one
+  // member, it must stay nullable, or a strict schema's optional field becomes required non-null.
+  test("anyOf: [X, {type: null}] → X nullable (type: [X, null]; null in its enum), keeping outer keywords", () => {
     expect(simplify({ anyOf: [{ type: "integer", minimum: 1 }, { type: "null" }], description: "count" })).toEqual({
-      type: "integer",
+      type: ["integer", "null"],
       minimum: 1,
       description: "count",
     });
     // Order does not matter, and oneOf is treated the same.
-    expect(simplify({ oneOf: [{ type: "null" }, { type: "string" }] })).toEqual({ type: "string" });
+    expect(simplify({ oneOf: [{ type: "null" }, { type: "string" }] })).toEqual({ type: ["string", "null"] });
+    expect(simplify({ anyOf: [{ type: "string", enum: ["a", "b"] }, { type: "null" }] })).toEqual({
+      type: ["string", "null"],
+      enum: ["a", "b", null],
+    });
+    expect(simplify({ anyOf: [{ type: ["integer", "null"] }, { type: "null" }] })).toEqual({
+      type: ["integer", "null"],
+    });
+    expect(simplify({ anyOf: [{ const: 3 }, { type: "null" }] })).toEqual({ const: 3 }); // no type of its own
   });
 
   test("a real union (two non-null members) is kept, its members simplified", () => {
@@ -364,7 +375,7 @@ describe("toCohereParameterDefinitions", () => {
     };
     expect(toCohereParameterDefinitions(simplifyJsonSchema(schema, "tools[0].function.parameters"))).toEqual({
       city: { type: "str", isRequired: true, description: "City" },
-      unit: { type: "str", isRequired: false, description: 'One of: "C", "F".' },
+      unit: { type: "str", isRequired: false, description: 'One of: "C", "F", null.' },
     });
   });
 });

@@ -4,7 +4,7 @@ import { ApiError, badRequest } from "../../errors/api-error";
  * Tool schemas as clients generate them (zod, pydantic) use `$ref`/`$defs`, `allOf` wrappers and
  * `anyOf: [X, {type: "null"}]` for optionals. OCI's model back ends accept plain inline schemas
  * most reliably, so references are inlined (a recursive one is cut where it repeats), single-member
- * `allOf` unwrapped and nullable unions reduced to their non-null member. Pure.
+ * `allOf` unwrapped and nullable unions reduced to their non-null member, kept nullable. Pure.
  *
  * Inlining can grow a schema exponentially (a definition that refers twice to the next one, a
  * few dozen levels deep, is a few KB in and billions of nodes out), so the output is budgeted:
@@ -67,7 +67,7 @@ function walk(node: unknown, root: Schema, refs: string[], b: Budget): unknown {
       const nonNull = alt.filter((a) => !(isSchema(a) && a.type === "null"));
       if (nonNull.length === 1 && nonNull.length < alt.length) {
         const { [key]: _x, ...rest } = s;
-        return walk({ ...(nonNull[0] as Schema), ...rest }, root, refs, b);
+        return withNull(walk({ ...(nonNull[0] as Schema), ...rest }, root, refs, b));
       }
     }
   }
@@ -80,6 +80,24 @@ function walk(node: unknown, root: Schema, refs: string[], b: Budget): unknown {
         ? Object.fromEntries(Object.entries(v).map(([p, ps]) => [p, walk(ps, root, refs, b)]))
         : walk(v, root, refs, b);
   }
+  return out;
+}
+
+/**
+ * The member of a nullable union, still nullable: `type: [X, "null"]` (and null among its enum
+ * values), the form OCI's back ends take. Without it a strict schema's optional field (zod's
+ * `.nullable()`, pydantic's `Optional`) became required and non-null, and the model had to make a
+ * value up. A member with no type of its own stays as it is.
+ */
+function withNull(s: unknown): unknown {
+  if (!isSchema(s)) return s;
+  const t = s.type;
+  let type: unknown;
+  if (typeof t === "string") type = t === "null" ? t : [t, "null"];
+  else if (Array.isArray(t)) type = t.includes("null") ? t : [...t, "null"];
+  else return s;
+  const out: Schema = { ...s, type };
+  if (Array.isArray(s.enum) && !s.enum.includes(null)) out.enum = [...s.enum, null];
   return out;
 }
 
