@@ -386,6 +386,22 @@ describe("several choices (n > 1)", () => {
     ]);
   });
 
+  // OCI's recorded finish event carries an empty ASSISTANT message: it names no choice either.
+  test("index-less finish events carrying an empty message also go to the choices that spoke, in order", () => {
+    const empty = (finishReason: string) => ({
+      message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "" }] },
+      finishReason,
+    });
+    const out = run([say(0, ""), say(1, ""), say(0, "A"), say(1, "B"), empty("stop"), empty("stop")]);
+    expect(out.filter((e) => e.type === "finish")).toEqual([
+      { type: "finish", choice: 0, reason: "stop" },
+      { type: "finish", choice: 1, reason: "stop" },
+    ]);
+    // One choice (n = 1), as every recorded stream: unchanged.
+    const one = run([{ message: { role: "ASSISTANT", content: [{ type: "TEXT", text: "hi" }] } }, empty("stop")]);
+    expect(one.filter((e) => e.type === "finish")).toEqual([{ type: "finish", choice: 0, reason: "stop" }]);
+  });
+
   test("finish events with an index go to that choice", () => {
     const out = run([
       say(0, "a"),

@@ -24,22 +24,29 @@ export class GenericStreamMapper extends BaseStreamMapper {
     const out: ChatEvent[] = [];
     const index = optNumber(ev.index);
     const choice = index ?? 0;
+    // An index-less event whose message says nothing (OCI's finish event carries an empty one)
+    // names no choice: its finish goes to the next unfinished one, as a bare finish does.
+    let said = false;
     if (isRec(ev.message)) {
-      if (choice === 0) this.zeroSpoke = true;
-      else {
-        this.spoken ??= new Set();
-        this.spoken.add(choice);
-      }
       const text = textOfParts(ev.message.content, "message.content");
+      const reasoning = optString(ev.message.reasoningContent);
+      const calls = optArray(ev.message.toolCalls, "message.toolCalls");
+      said = text !== "" || !!reasoning || calls.length > 0;
+      if (said || index !== undefined) {
+        if (choice === 0) this.zeroSpoke = true;
+        else {
+          this.spoken ??= new Set();
+          this.spoken.add(choice);
+        }
+      }
       if (text) {
         const logprobs = ev.logprobs === undefined ? undefined : mapLogprobs(ev.logprobs);
         out.push(logprobs ? { type: "text", choice, text, logprobs } : { type: "text", choice, text });
       }
-      const reasoning = optString(ev.message.reasoningContent);
       if (reasoning) out.push({ type: "reasoning", choice, text: reasoning });
-      this.toolEvents(choice, optArray(ev.message.toolCalls, "message.toolCalls"), out);
+      this.toolEvents(choice, calls, out);
     }
-    const finishing = index ?? (ev.message === undefined ? this.nextUnfinished() : choice);
+    const finishing = index ?? (said ? choice : this.nextUnfinished());
     if (ev.finishReason !== undefined && ev.finishReason !== null && !this.finishedChoices.has(finishing)) {
       this.finishedChoices.add(finishing);
       this.finished = true;
