@@ -490,6 +490,19 @@ describe("CohereV2StreamMapper", () => {
   const { text, finish, toolCall: call, toolArguments: args } = chatEvents;
   const USAGE = { promptTokens: 9, completionTokens: 4, totalTokens: 13 };
 
+  test("a usage event after the finish event (as GENERIC streams send it) is kept", () => {
+    const evs = [
+      msg({ content: [TEXT("Hi")] }),
+      msg({ content: [TEXT("Hi")] }, { finishReason: "COMPLETE" }),
+      { usage: USAGE },
+    ];
+    expect(run(evs)).toEqual([
+      text("Hi"),
+      finish("stop"),
+      { type: "usage", usage: { inputTokens: 9, outputTokens: 4, totalTokens: 13 } },
+    ]);
+  });
+
   test("text deltas; the final event repeating the full text is not re-sent; the usage comes last", () => {
     const evs = [
       msg({ content: [TEXT("Hel")] }),

@@ -20,7 +20,11 @@ export class CohereV2StreamMapper extends BaseStreamMapper {
 
   push(event: unknown): ChatEvent[] {
     const ev = expectRec(event, "stream event");
-    if (this.finished) return [];
+    if (this.finished) {
+      // The usage may come after the finish, as it does in GENERIC streams.
+      if (ev.usage !== undefined) this.usage = mapUsage(ev.usage) ?? this.usage;
+      return [];
+    }
     const out: ChatEvent[] = [];
     const isFinal = ev.finishReason != null;
     if (isRec(ev.message)) {
