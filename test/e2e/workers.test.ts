@@ -37,7 +37,8 @@ beforeAll(async () => {
   );
 }, BINARY_SETUP_TIMEOUT_MS);
 afterAll(async () => {
-  for (const g of running) await g.stop("SIGKILL");
+  // Each one, whatever became of the others: a failed stop must not leave the rest running.
+  await Promise.allSettled(running.map((g) => g.stop("SIGKILL")));
   await fake?.stop();
 });
 
