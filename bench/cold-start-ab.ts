@@ -19,7 +19,8 @@ import { median } from "./lib/stats";
 const argv = process.argv.slice(2);
 const runsAt = argv.indexOf("--runs");
 const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 60;
-const bins = argv.filter((a, i) => a !== "--runs" && i !== runsAt + 1);
+// Without --runs, runsAt + 1 is 0: the first binary, which must not be taken for its value.
+const bins = argv.filter((a, i) => a !== "--runs" && !(runsAt >= 0 && i === runsAt + 1));
 if (bins.length === 0 || !Number.isInteger(runs) || runs < 1) {
   console.error("usage: bun bench/cold-start-ab.ts [--runs 60] BIN [BIN…]");
   process.exit(2);
