@@ -15,14 +15,35 @@ const CORE_PATHS = /messages\[\d+\](?:\.[A-Za-z_]\w*(?:\[\d+\])?)*/g;
  * adapter makes them, so merges and reorderings keep their origin.
  */
 export class RequestOrigins {
-  private readonly from = new WeakMap<object, string>();
+  /**
+   * One that notes nothing, for the conversion every request makes: the places are only needed
+   * for a 400, and noting them cost a large request ~7 µs; `renamed` converts again to learn them.
+   */
+  static readonly SILENT = new RequestOrigins("", false);
+
+  private readonly from: WeakMap<object, string> | undefined;
 
   /** `whole`: the client's list of turns (`input`, `messages`), for what names all of them. */
-  constructor(private readonly whole: string) {}
+  constructor(
+    private readonly whole: string,
+    noting = true,
+  ) {
+    this.from = noting ? new WeakMap() : undefined;
+  }
+
+  /**
+   * `e` as the client's request names it, learning the places by converting the request again
+   * (a pure conversion gives the same request) — only for a 400 naming the core's messages.
+   */
+  static renamed(e: unknown, convertNoting: () => { request: ChatRequest; origins: RequestOrigins }): unknown {
+    if (!(e instanceof ApiError) || !e.param?.startsWith("messages")) return e;
+    const { request, origins } = convertNoting();
+    return origins.rename(request, e);
+  }
 
   /** Notes that `x` came from the client's `path`; returns `x`. */
   at<T extends object>(x: T, path: string): T {
-    this.from.set(x, path);
+    this.from?.set(x, path);
     return x;
   }
 
@@ -60,6 +81,6 @@ export class RequestOrigins {
         : m[2] === "tool_calls"
           ? message.tool_calls?.[index]
           : undefined;
-    return (inner && this.from.get(inner)) ?? this.from.get(message) ?? this.whole;
+    return (inner && this.from?.get(inner)) ?? this.from?.get(message) ?? this.whole;
   }
 }

@@ -32,13 +32,15 @@ export interface ConvertOptions {
   strictTools: boolean;
   /** The alias's `max_tokens_limit`: a larger `max_tokens` is lowered to it, not refused. */
   maxTokensLimit?: number;
+  /** Learns which block each message, part and call came from (for the core's 400s); none by default. */
+  origins?: RequestOrigins;
 }
 
 export interface Converted {
   request: ChatRequest;
   /** Types of server tools left out (response header x-ocigenai-ignored-tools). */
   ignored: string[];
-  /** Which block each message, part and tool call came from, for the core's 400s. */
+  /** Which block each message, part and tool call came from, when `origins` was given. */
   origins: RequestOrigins;
 }
 
@@ -54,7 +56,7 @@ export function convertToChatRequest(req: MessagesRequest | CountTokensRequest, 
     throw badRequest("'mcp_servers': this gateway does not connect models to MCP servers", "mcp_servers");
   }
   const messages: ChatMessage[] = [];
-  const at = new RequestOrigins("messages");
+  const at = o.origins ?? RequestOrigins.SILENT;
   const system = systemText(req.system, "system");
   if (system) messages.push(at.at({ role: "system", content: system }, "system"));
   req.messages.forEach((m, i) => {

@@ -1,13 +1,14 @@
 import type { ChatService } from "../../chat/chat-service";
 import { estimateInputTokens } from "../../chat/estimate-tokens";
 import type { ChatStream } from "../../chat/outcome";
+import { RequestOrigins } from "../../chat/request-origins";
 import type { ChatEvent } from "../../chat/types";
 import type { ModelAlias } from "../../config/types";
 import type { RequestState } from "../../http/request-state";
 import { type Reply, type StreamReply, streamReply } from "../../http/respond";
 import type { SseChunk } from "../../http/sse";
 import { mapFlow } from "../../lib/flow";
-import { convertToChatRequest } from "./convert-to-chat-request";
+import { type ConvertOptions, convertToChatRequest } from "./convert-to-chat-request";
 import { type AnthropicMessage, anthropicUsage, newMessageId, toMessage } from "./render-message";
 import type { CountTokensRequest, MessagesRequest } from "./schemas";
 import { anthropicErrorFrame, MessageStreamWriter, PING } from "./stream-writer";
@@ -36,10 +37,8 @@ export async function createMessage(
   i: CreateInput,
 ): Promise<{ reply: Reply<AnthropicMessage>; ignoredTools: string[] }> {
   const { body, call } = i;
-  const { request, ignored, origins } = convertToChatRequest(body, {
-    strictTools: deps.strictTools,
-    maxTokensLimit: i.alias.params.max_tokens_limit,
-  });
+  const options = { strictTools: deps.strictTools, maxTokensLimit: i.alias.params.max_tokens_limit };
+  const { request, ignored } = convertToChatRequest(body, options);
   const model = body.model ?? i.alias.alias;
   const userId = body.metadata?.user_id;
   const out = await deps.chat
@@ -56,7 +55,7 @@ export async function createMessage(
           : undefined,
     })
     .catch((e: unknown) => {
-      throw origins.rename(request, e);
+      throw renamed(e, body, options);
     });
   const id = newMessageId();
   if (out.kind === "answer") {
@@ -100,11 +99,20 @@ function messageStream(out: ChatStream, shell: AnthropicMessage): StreamReply {
  * the checks `/v1/messages` makes before calling OCI.
  */
 export function countTokens(deps: MessagesDeps, alias: ModelAlias, body: CountTokensRequest): { input_tokens: number } {
-  const { request, origins } = convertToChatRequest(body, { strictTools: deps.strictTools });
+  const options = { strictTools: deps.strictTools };
+  const { request } = convertToChatRequest(body, options);
   try {
     deps.chat.check(alias, request);
   } catch (e) {
-    throw origins.rename(request, e);
+    throw renamed(e, body, options);
   }
   return { input_tokens: estimateInputTokens(request) };
+}
+
+/** The chat core's 400 naming the client's block (chat/request-origins.ts). */
+function renamed(e: unknown, body: MessagesRequest | CountTokensRequest, options: ConvertOptions): unknown {
+  return RequestOrigins.renamed(e, () => {
+    const origins = new RequestOrigins("messages");
+    return { request: convertToChatRequest(body, { ...options, origins }).request, origins };
+  });
 }

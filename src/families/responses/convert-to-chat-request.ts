@@ -50,7 +50,7 @@ export function convertToChatRequest(
   plan: ToolPlan,
   history: Json[] = [],
   items: Json[] = inputItems(req.input),
-  at: RequestOrigins = new RequestOrigins("input"),
+  at: RequestOrigins = RequestOrigins.SILENT,
 ): ChatRequest {
   const messages: ChatMessage[] = [];
   if (req.instructions) messages.push(at.at({ role: "system", content: req.instructions }, "instructions"));

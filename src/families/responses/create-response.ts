@@ -57,8 +57,7 @@ export async function createResponse(
   const chain = body.previous_response_id ? await deps.stored.history(owner, body.previous_response_id) : undefined;
   const loaded = [...(chain?.items ?? []), ...items].flatMap(loadedTools);
   const plan = planTools(body.tools, body.tool_choice, deps.strictTools, loaded);
-  const origins = new RequestOrigins("input");
-  const request = convertToChatRequest(body, plan, chain?.items, given, origins);
+  const request = convertToChatRequest(body, plan, chain?.items, given);
   const chainId = chain?.chainId ?? id;
   const shell = responseShell(id, i.alias.alias, body);
   // A stream's opening events are made while OCI is being asked — after the request has left,
@@ -81,7 +80,10 @@ export async function createResponse(
       conversation: { kind: "auto", channel: "responses", cuid: chainId },
     })
     .catch((e: unknown) => {
-      throw origins.rename(request, e);
+      throw RequestOrigins.renamed(e, () => {
+        const origins = new RequestOrigins("input");
+        return { request: convertToChatRequest(body, plan, chain?.items, given, origins), origins };
+      });
     });
   const keep = keeper(deps.stored, owner, body.store === false ? undefined : { input: items, chainId }, chain?.ids);
 
