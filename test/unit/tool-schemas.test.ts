@@ -187,6 +187,7 @@ describe("simplifyJsonSchema", () => {
       type: ["integer", "null"],
     });
     expect(simplify({ anyOf: [{ const: 3 }, { type: "null" }] })).toEqual({ const: 3 }); // no type of its own
+    expect(simplify({ anyOf: [{ type: "integer", const: 3 }, { type: "null" }] })).toEqual({ type: "integer", const: 3 });
   });
 
   test("a real union (two non-null members) is kept, its members simplified", () => {
@@ -361,6 +362,16 @@ describe("toCohereParameterDefinitions", () => {
     expect(toCohereParameterDefinitions({ type: "object" })).toEqual({});
     expect(toCohereParameterDefinitions({})).toEqual({});
     expect(toCohereParameterDefinitions(undefined)).toEqual({});
+  });
+
+  test("a list of nullable strings is still List[str] to Cohere", () => {
+    const schema = {
+      type: "object",
+      properties: { tags: { type: "array", items: { anyOf: [{ type: "string" }, { type: "null" }] } } },
+    };
+    expect(toCohereParameterDefinitions(simplifyJsonSchema(schema, "tools[0].function.parameters"))).toEqual({
+      tags: { type: "List[str]", isRequired: false },
+    });
   });
 
   test("a simplified pydantic schema maps cleanly (the converter's pipeline)", () => {

@@ -48,10 +48,11 @@ function cohereType(p: Schema): { type: string; exact: boolean } {
   }
   if (t === "array") {
     const items = isSchema(p.items) ? p.items : {};
+    // `["string", "null"]` (a nullable item) is a string item to Cohere, as for parameters.
+    const listed = Array.isArray(items.type) ? items.type.filter((x) => x !== "null") : undefined;
+    const itemType = listed ? (listed.length === 1 ? listed[0] : undefined) : items.type;
     const inner =
-      typeof items.type === "string" && items.type !== "object" && items.type !== "array"
-        ? SCALAR[items.type]
-        : undefined;
+      typeof itemType === "string" && itemType !== "object" && itemType !== "array" ? SCALAR[itemType] : undefined;
     return inner ? { type: `List[${inner}]`, exact: true } : { type: "List", exact: false };
   }
   // Unions, untyped or multi-typed values: a string carrying JSON is the closest Cohere can say.

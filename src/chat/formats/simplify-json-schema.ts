@@ -90,7 +90,7 @@ function walk(node: unknown, root: Schema, refs: string[], b: Budget): unknown {
  * value up. A member with no type of its own stays as it is.
  */
 function withNull(s: unknown): unknown {
-  if (!isSchema(s)) return s;
+  if (!isSchema(s) || "const" in s) return s; // a const allows its one value, whatever its type says
   const t = s.type;
   let type: unknown;
   if (typeof t === "string") type = t === "null" ? t : [t, "null"];
