@@ -30,6 +30,9 @@ export function maxRequestBody(s: { maxJsonBytes: number; maxUploadBytes: number
   return Math.max(64 * 1024 * 1024, s.maxUploadBytes + slack, s.maxJsonBytes + slack);
 }
 
+/** Between one worker's drain and the next one's, for the first to be started again. */
+const RESTART_ROOM_MS = 5_000;
+
 /** After the drain deadline, streams get their final event; this long to flush it. */
 const FLUSH_MS = 500;
 
@@ -105,17 +108,33 @@ async function chooseTransport(
  * A reload whose credentials.conf names another key (a rotation: a new key file and fingerprint)
  * signs the next requests with it; one that cannot sign keeps the key in force, and says so.
  */
-function reloadSigningKey(store: ConfigStore, signer: SwappableSigner, settings: Settings, log: Logger): void {
-  store.onReload(async (next, previous) => {
-    if (signingIdentity(next.credentials) === signingIdentity(previous.credentials)) return;
-    try {
-      const made = await createSigner(settings.ociAuth, next.credentials);
-      void made.engine; // the key parsed and its engine chosen now, not at the next request
-      signer.replace(made);
-      log.info("signing key reloaded", { fingerprint: next.credentials?.fingerprint });
-    } catch (e) {
-      log.error("the reloaded credentials cannot sign; keeping the key in force", { error: (e as Error).message });
-    }
+function reloadSigningKey(
+  store: ConfigStore,
+  signer: SwappableSigner,
+  settings: Settings,
+  log: Logger,
+  started: LoadedConfig,
+): void {
+  // What the key in force was made from, as it was then (the key file's size and time included):
+  // a reload compares with that, not with the config it replaces, so a rotation that failed is
+  // tried again by the next reload, and a key file replaced in place is seen.
+  let inForce = signingIdentity(started.credentials);
+  // One reload at a time, in order: the newest config's key is the one left in force.
+  let last: Promise<void> = Promise.resolve();
+  store.onReload((next) => {
+    last = last.then(async () => {
+      const wanted = signingIdentity(next.credentials);
+      if (wanted === inForce) return;
+      try {
+        const made = await createSigner(settings.ociAuth, next.credentials);
+        void made.engine; // the key parsed and its engine chosen now, not at the next request
+        signer.replace(made);
+        inForce = wanted;
+        log.info("signing key reloaded", { fingerprint: next.credentials?.fingerprint });
+      } catch (e) {
+        log.error("the reloaded credentials cannot sign; keeping the key in force", { error: (e as Error).message });
+      }
+    });
   });
 }
 
@@ -160,7 +179,7 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     return 2;
   }
   const store = new ConfigStore(config, settings, log);
-  if (signer) reloadSigningKey(store, signer, settings, log);
+  if (signer) reloadSigningKey(store, signer, settings, log, config);
   const services = buildServices({ settings, config: store, transport: oci, stateStore, log, metrics });
   const { lifecycle, streams } = services;
   const app = createApp(services, { ledger });
@@ -256,9 +275,17 @@ export async function serve(settings: Settings): Promise<number | undefined> {
     });
     // Deleted or replaced under the workers, the file is no longer one store for all of them:
     // a worker started again opens the file at the path, this one would go on with the old one.
+    // One worker after the other (each a drain apart): a worker draining no longer listens, and
+    // all of them at once would leave the port with no one answering.
     fileLost = (why) => {
-      log.error("the shared state file is no longer at its path; this worker drains and starts again on it", { why });
-      if (!stopping) void shutdown("state file lost");
+      const inMs = (Number(worker) - 1) * (settings.drainMs + RESTART_ROOM_MS);
+      log.error("the shared state file is no longer at its path; this worker drains and starts again on it", {
+        why,
+        inMs,
+      });
+      setTimeout(() => {
+        if (!stopping) void shutdown("state file lost");
+      }, inMs);
     };
   }
   return undefined;

@@ -224,10 +224,24 @@ describe("the shared SQLite file deleted under the workers", () => {
   // two stores, limits counted apart. Each worker sees the file gone and starts again on the new one.
   test("every worker starts again on the file at the path: one rpm limit again", async () => {
     const db = join(tempDir(), "state.db");
-    const g = await start(["--workers", "2"], { SESSION_STORE: `sqlite:${db}` });
+    const g = await start(["--workers", "2"], { SESSION_STORE: `sqlite:${db}`, DRAIN_SECONDS: "1" });
     await waitUntil(async () => workerPids(g).length === 2, 10_000);
     for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-    await waitUntil(async () => workerPids(g).length === 4, 20_000, "both workers started again");
+    // One after the other, so the port keeps answering meanwhile.
+    let refused = 0;
+    await waitUntil(
+      async () => {
+        const ok = await fetch(`${g.url}/health`, { headers: { connection: "close" } }).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        if (!ok) refused++;
+        return workerPids(g).length === 4;
+      },
+      25_000,
+      "both workers started again",
+    );
+    expect(refused).toBe(0);
     expect(g.output()).toContain("the shared state file is no longer at its path");
     const statuses = [];
     for (let i = 0; i < 10; i++) {
