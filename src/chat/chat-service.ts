@@ -3,9 +3,11 @@ import type { RequestLimits } from "../config/settings";
 import type { ModelAlias } from "../config/types";
 import type { FilesService } from "../files/files-service";
 import type { Logger } from "../observability/logger";
+import { inferApiFormat } from "../oci/model-target";
 import type { OciTransport } from "../oci/transport";
 import type { Pools } from "../pools/pools";
 import type { MemberLease } from "../pools/route-pool";
+import { toolMediaAsNotes } from "./formats/message-text";
 import { checkMedia, materializeImages } from "./materialize-images";
 import { runModelChat } from "./model-chat";
 import type { ChatOutcome } from "./outcome";
@@ -43,6 +45,7 @@ export class ChatService {
     const { deps } = this;
     if (call.alias.type === "agent") return deps.agents.run(call);
     requireCapability(call.alias, "chat", "model");
+    if (readsTextOnly(call.alias)) call = { ...call, request: toolMediaAsNotes(call.request) };
     const sources = {
       files: deps.files,
       region: call.alias.region,
@@ -65,7 +68,7 @@ export class ChatService {
   check(alias: ModelAlias, request: ChatRequest): void {
     if (alias.type === "agent") return;
     requireCapability(alias, "chat", "model");
-    checkMedia(request, this.deps.limits);
+    checkMedia(readsTextOnly(alias) ? toolMediaAsNotes(request) : request, this.deps.limits);
   }
 
   /**
@@ -85,4 +88,14 @@ export class ChatService {
     }
     return committedStream(out, lease);
   }
+}
+
+/**
+ * A model alias whose format is known, from its config or its name, to take text only (COHERE);
+ * an OCID's format is learned later, and a pool's members may differ: not known here.
+ */
+function readsTextOnly(alias: ModelAlias): boolean {
+  if (alias.type !== "model") return false;
+  const format = alias.apiFormat ?? (alias.id.startsWith("ocid1.") ? undefined : inferApiFormat(alias.id));
+  return format === "COHERE";
 }

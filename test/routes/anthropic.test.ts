@@ -378,6 +378,27 @@ describe("the chat core's 400s name the client's block", () => {
     expect(JSON.stringify(sent[0])).toContain("[an image the tool returned, which this model cannot read]");
   });
 
+  // Claude Code resends every picture each turn: for a model that never sees them they must not
+  // count against MAX_IMAGES_PER_REQUEST (20), or a long session ends in too_many_images.
+  test("tool images on a text-only COHERE model are not counted as images; on a vision model they are", async () => {
+    const app = makeTestApp({ models: MODELS });
+    const images = Array.from({ length: 25 }, () => ({ type: "image", source: PNG }));
+    const body = (model: string) => ({
+      model,
+      messages: [
+        { role: "user", content: "look at them" },
+        { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Read", input: {} }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: images }] },
+      ],
+      tools: [{ name: "Read", input_schema: { type: "object" } }],
+    });
+    for (const path of ["/v1/messages", "/v1/messages/count_tokens"])
+      expect((await create(app.call, body("command-a"), {}, path)).status).toBe(200);
+    const vision = await create(app.call, body("llama"));
+    expect(vision.status).toBe(400);
+    expect((await vision.json()).error.message).toContain("at most 20");
+  });
+
   test("an image naming no uploaded file, after a system prompt: the same block from count_tokens", async () => {
     const body = {
       system: "be brief",

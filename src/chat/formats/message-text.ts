@@ -1,5 +1,5 @@
 import { badRequest } from "../../errors/api-error";
-import type { ChatMessage } from "../types";
+import type { ChatMessage, ChatRequest, ContentPart } from "../types";
 
 /**
  * The text of a message for formats that take plain strings (Cohere v1, agents). Image parts are
@@ -21,4 +21,31 @@ export function messageText(content: ChatMessage["content"], param: string, why:
 /** What a model that cannot see a tool's image or file is told in its place. */
 export function toolMediaNote(p: { type: "image_url" | "file" }): string {
   return `[${p.type === "image_url" ? "an image" : "a file"} the tool returned, which this model cannot read]`;
+}
+
+/**
+ * The request with the images and files tools returned turned into notes, for a model known to
+ * read text only: nothing is fetched or counted for them (a coding agent resends every one each
+ * turn, and a long session would pass MAX_IMAGES_PER_REQUEST for pictures the model never sees).
+ * The same request when there are none.
+ */
+export function toolMediaAsNotes(req: ChatRequest): ChatRequest {
+  const shown = (m: ChatMessage) =>
+    Array.isArray(m.content) && m.content.some((p) => p.type !== "text" && p.type !== "input_audio" && p.from_tool);
+  if (!req.messages.some(shown)) return req;
+  return {
+    ...req,
+    messages: req.messages.map((m) =>
+      shown(m)
+        ? {
+            ...m,
+            content: (m.content as ContentPart[]).map((p) =>
+              p.type !== "text" && p.type !== "input_audio" && p.from_tool
+                ? { type: "text", text: toolMediaNote(p) }
+                : p,
+            ),
+          }
+        : m,
+    ),
+  };
 }
