@@ -24,6 +24,9 @@ export function exampleFromPattern(pattern: string): string | undefined {
   return undefined;
 }
 
+/** The longest example written: a schema's pattern is for a field, not a document. */
+const MAX_EXAMPLE = 4096;
+
 /** A pattern the writer cannot follow: the caller falls back. */
 class Unsupported extends Error {}
 
@@ -55,6 +58,7 @@ class Writer {
       }
       const piece = this.atom();
       out += piece.repeat(this.quantifier());
+      if (out.length > MAX_EXAMPLE) throw new Unsupported(); // nested counts multiply: {256} of {256}…
     }
     return out;
   }

@@ -54,7 +54,11 @@ function example(schema: unknown, root: unknown, depth: number, budget: { left: 
       for (const [k, v] of Object.entries(props)) out[k] = example(v, root, depth + 1, budget);
       // A map (`additionalProperties: {schema}`) that must hold some entries gets them.
       const more = isSchema(s.additionalProperties) ? s.additionalProperties : {};
-      const minProps = typeof s.minProperties === "number" ? Math.min(s.minProperties, MAX_ITEMS) : 0;
+      // Only where other properties are allowed: `additionalProperties: false` forbids made-up keys.
+      const minProps =
+        typeof s.minProperties === "number" && s.additionalProperties !== false
+          ? Math.min(s.minProperties, MAX_ITEMS)
+          : 0;
       for (let i = 1; Object.keys(out).length < minProps && budget.left > 0; i++)
         if (!(`key${i}` in out)) out[`key${i}`] = example(more, root, depth + 1, budget);
       return out;
@@ -114,8 +118,10 @@ function variant(schema: unknown, root: unknown, n: number, value: unknown): unk
   if (Array.isArray(s.enum)) return s.enum[n % s.enum.length];
   if (typeof value === "number") {
     const step = typeof s.multipleOf === "number" ? s.multipleOf : 1;
-    const next = value + n * step;
-    return typeof s.maximum === "number" && next > s.maximum ? value - n * step : next;
+    const up = value + n * step;
+    const down = value - n * step;
+    if (typeof s.maximum !== "number" || up <= s.maximum) return up;
+    return typeof s.minimum === "number" && down < s.minimum ? value : down;
   }
   if (typeof value === "string" && s.pattern === undefined && s.format === undefined) {
     const max = typeof s.maxLength === "number" ? s.maxLength : Infinity;

@@ -191,10 +191,10 @@ export class Quotas {
     return this.flush();
   }
 
-  /** The usage ledger over a range of UTC days (for /admin/usage); 503 when the store is down. */
   /**
-   * The ledger over `range`, this process's waiting answers written first; when other processes
-   * share the ledger, after one more batch interval, by which each of them has written its own.
+   * The usage ledger over a range of UTC days (for /admin/usage; 503 when the store is down), this
+   * process's waiting answers written first; when other processes share the ledger, after one
+   * more batch interval, by which each of them has written its own.
    */
   async usage(range: UsageRange): Promise<UsageReport> {
     await this.flush();

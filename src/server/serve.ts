@@ -127,7 +127,7 @@ function reloadSigningKey(
       if (wanted === inForce) return;
       try {
         const made = await createSigner(settings.ociAuth, next.credentials);
-        void made.engine; // the key parsed and its engine chosen now, not at the next request
+        void made.engine; // a getter that parses the key and picks its engine (oci/api-key-signer.ts): now, not at the next request
         signer.replace(made);
         inForce = wanted;
         log.info("signing key reloaded", { fingerprint: next.credentials?.fingerprint });

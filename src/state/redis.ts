@@ -44,6 +44,13 @@ export interface RedisStoreOptions extends StoreOptions {
 
 export const DEFAULT_REDIS_PREFIX = "ocigenai:";
 const DEFAULT_OP_TIMEOUT_MS = 1500;
+/** A call written to a live connection that got no answer in time: Redis may still run it later. */
+class StalledCall extends StoreUnavailableError {
+  constructor(cause: unknown) {
+    super("redis", cause);
+  }
+}
+
 /** When a call that failed is undone (`afterStall`): soon, and again for a stall that lasts. */
 const STALL_UNDO_MS = [2_000, 10_000, 60_000];
 
@@ -275,7 +282,8 @@ export class RedisSessionStore implements StateStore {
         } catch (e) {
           // The SET may still run once Redis answers again: the lock would then be held, by a
           // token no one knows, for its whole lease (the conversation's next turn waiting).
-          this.afterStall(() => this.run((c) => c.send("EVAL", [UNLOCK_SCRIPT, "1", lockKey, token])));
+          if (e instanceof StalledCall)
+            this.afterStall(() => this.run((c) => c.send("EVAL", [UNLOCK_SCRIPT, "1", lockKey, token])));
           throw e;
         }
         if (got === "OK") return this.holding(lockKey, token, lease, releaseLocal);
@@ -345,8 +353,9 @@ export class RedisSessionStore implements StateStore {
       reply = await this.run((c) => evalScript(c, ADMIT, args));
     } catch (e) {
       // Sent and unanswered in time, the admission may still run when Redis comes back (a stall
-      // rather than an outage): its lease would hold a slot for a request answered 503.
-      if (l.leaseId) this.afterStall(() => this.release(req.key, l.leaseId!));
+      // rather than an outage): its lease would hold a slot for a request answered 503. (Its
+      // count of the minute's requests stays: that minute's rpm counts it.)
+      if (l.leaseId && e instanceof StalledCall) this.afterStall(() => this.release(req.key, l.leaseId!));
       throw e;
     }
     if (!isVerdict(reply))
@@ -433,13 +442,16 @@ export class RedisSessionStore implements StateStore {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.opTimeoutMs} ms`)), this.opTimeoutMs);
     });
+    const wasReady = conn.client.connected;
     try {
       return await Promise.race([work, timeout]);
     } catch (e) {
       // A connection that failed or stopped answering (even mid-handshake) is dropped, so the
       // next call starts afresh instead of queueing behind it.
       if (!isServerReply(e)) this.drop(conn);
-      throw new StoreUnavailableError("redis", e);
+      // Written to a live connection and not answered (in time, or before the connection was
+      // dropped for another call that was not): Redis may still run it.
+      throw wasReady && !isServerReply(e) ? new StalledCall(e) : new StoreUnavailableError("redis", e);
     } finally {
       clearTimeout(timer);
     }

@@ -109,8 +109,9 @@ export class SqliteKeyLock {
     return holdLease({
       leaseMs: lease,
       held: this.held,
-      // A renewal that meets a busy file is tried again at the next one (a throw, not "lost").
-      renew: () => this.claim(key, holder, lease),
+      // A renewal that meets a busy file waits for it, off the event loop, as long as SQLite's busy
+      // timeout did; past that, it is tried again at the next one (a throw, not "lost").
+      renew: () => whenNotBusy(() => this.claim(key, holder, lease)),
       drop: () => whenNotBusy(() => void this.q.drop.run(key, holder)),
       releaseLocal,
     });
