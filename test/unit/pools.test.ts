@@ -339,29 +339,33 @@ describe("routing", () => {
 });
 
 describe("pools of pools", () => {
-  test("an inner pool's failure moves the outer one on; the served-by names the model", async () => {
-    const m = (alias: string): ModelAlias => ({
-      alias,
-      id: "meta.llama-3.3-70b-instruct",
-      type: "model",
-      region: "us-chicago-1",
-      params: {},
-    });
-    const pool = (alias: string, members: string[]): ModelAlias => ({
-      alias,
-      id: alias,
-      type: "pool",
-      region: "us-chicago-1",
-      params: {},
-      pool: { members, strategy: "ordered", kind: "chat", breaker: { failures: 3, openMs: 30_000 } },
-    });
-    const aliases = new Map<string, ModelAlias>([
+  const m = (alias: string): ModelAlias => ({
+    alias,
+    id: "meta.llama-3.3-70b-instruct",
+    type: "model",
+    region: "us-chicago-1",
+    params: {},
+  });
+  const pool = (alias: string, members: string[], strategy: "ordered" | "least_busy" = "ordered"): ModelAlias => ({
+    alias,
+    id: alias,
+    type: "pool",
+    region: "us-chicago-1",
+    params: {},
+    pool: { members, strategy, kind: "chat", breaker: { failures: 3, openMs: 30_000 } },
+  });
+  /** a, b and c; `inner` = [a, b]; `outer` = [inner, c]. */
+  const nested = (strategy?: "ordered" | "least_busy") =>
+    new Map<string, ModelAlias>([
       ["a", m("a")],
       ["b", m("b")],
       ["c", m("c")],
-      ["inner", pool("inner", ["a", "b"])],
-      ["outer", pool("outer", ["inner", "c"])],
+      ["inner", pool("inner", ["a", "b"], strategy)],
+      ["outer", pool("outer", ["inner", "c"], strategy)],
     ]);
+
+  test("an inner pool's failure moves the outer one on; the served-by names the model", async () => {
+    const aliases = nested();
     const pools = new Pools(new PoolHealth(), { aliases: () => aliases, upstreamTimeoutMs: 60_000 });
     const trace: PoolTrace = {};
     const answer = await pools.run(
@@ -379,22 +383,7 @@ describe("pools of pools", () => {
   });
 
   test("a pool inside a pool stays in progress while its member's answer does (a stream until it ends)", async () => {
-    const m = (alias: string): ModelAlias => ({ alias, id: alias, type: "model", region: "us-chicago-1", params: {} });
-    const pool = (alias: string, members: string[]): ModelAlias => ({
-      alias,
-      id: alias,
-      type: "pool",
-      region: "us-chicago-1",
-      params: {},
-      pool: { members, strategy: "least_busy", kind: "chat", breaker: { failures: 3, openMs: 30_000 } },
-    });
-    const aliases = new Map<string, ModelAlias>([
-      ["a", m("a")],
-      ["b", m("b")],
-      ["c", m("c")],
-      ["inner", pool("inner", ["a", "b"])],
-      ["outer", pool("outer", ["inner", "c"])],
-    ]);
+    const aliases = nested("least_busy");
     const pools = new Pools(new PoolHealth(), { aliases: () => aliases, upstreamTimeoutMs: 60_000 });
     const outer = aliases.get("outer")!;
     // An answer that outlives its attempt (a stream): the lease is released when it ends.
