@@ -187,7 +187,10 @@ describe("simplifyJsonSchema", () => {
       type: ["integer", "null"],
     });
     expect(simplify({ anyOf: [{ const: 3 }, { type: "null" }] })).toEqual({ const: 3 }); // no type of its own
-    expect(simplify({ anyOf: [{ type: "integer", const: 3 }, { type: "null" }] })).toEqual({ type: "integer", const: 3 });
+    expect(simplify({ anyOf: [{ type: "integer", const: 3 }, { type: "null" }] })).toEqual({
+      type: "integer",
+      const: 3,
+    });
   });
 
   test("a real union (two non-null members) is kept, its members simplified", () => {
