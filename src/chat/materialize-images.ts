@@ -1,6 +1,7 @@
 import { ApiError, badRequest } from "../errors/api-error";
 import type { FilesService } from "../files/files-service";
 import { fetchRemoteImage, REMOTE_IMAGE_DEFAULTS } from "../images/fetch-remote-image";
+import { decodedSize, mediaTooLarge } from "../images/image-budget";
 import { mapBounded } from "../lib/map-bounded";
 import type { CallOptions } from "../oci/transport";
 import { unsupportedFileType } from "./formats/generic-user-content";
@@ -215,15 +216,5 @@ async function load(s: Source, src: ImageSources, opts: CallOptions, cap: number
 }
 
 /** Bytes a data URL or bare base64 (`input_audio`) decodes to, read from its length alone. */
-function decodedSize(data: string): number {
-  const start = data.startsWith("data:") ? data.indexOf(",") + 1 : 0;
-  return Math.floor((data.length - start) * 0.75);
-}
-
-function tooMuchImage(limit: number): ApiError {
-  return new ApiError(
-    413,
-    `The images, files and audio of this request add up to more than ${Math.round(limit / 1024 / 1024)} MB (every reference counted; MAX_IMAGE_MB_PER_REQUEST)`,
-    { type: "invalid_request_error", param: "messages", code: "images_too_large" },
-  );
-}
+/** MAX_IMAGE_MB_PER_REQUEST passed by a chat request's media. */
+const tooMuchImage = (limit: number) => mediaTooLarge(limit, "images, files and audio", "messages");

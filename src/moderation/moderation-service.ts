@@ -6,6 +6,7 @@ import type { ModelAlias } from "../config/types";
 import { ApiError, badRequest, quoted } from "../errors/api-error";
 import { withRequestId } from "../errors/upstream-error";
 import { fetchRemoteImage, REMOTE_IMAGE_DEFAULTS } from "../images/fetch-remote-image";
+import { decodedSize, mediaTooLarge } from "../images/image-budget";
 import { joinIds } from "../lib/join-ids";
 import { mapBounded } from "../lib/map-bounded";
 import type { OciTransport } from "../oci/transport";
@@ -86,13 +87,8 @@ export class ModerationService {
       );
     let spent = 0;
     const spend = (dataUrl: string) => {
-      spent += Math.floor((dataUrl.length - dataUrl.indexOf(",") - 1) * 0.75);
-      if (spent > maxImageBytes)
-        throw new ApiError(
-          413,
-          `The images of this request add up to more than ${Math.round(maxImageBytes / 1024 / 1024)} MB (MAX_IMAGE_MB_PER_REQUEST)`,
-          { type: "invalid_request_error", param: "input", code: "images_too_large" },
-        );
+      spent += decodedSize(dataUrl);
+      if (spent > maxImageBytes) throw mediaTooLarge(maxImageBytes, "images", "input");
     };
     for (const p of item.parts)
       if (p.type !== "text" && p.image_url.url.startsWith("data:image/")) spend(p.image_url.url);
