@@ -30,7 +30,11 @@ export function conversationToAgentInput(messages: ChatMessage[]): AgentInput {
     const performedActions = messages.slice(end).map((m, j) => {
       const param = `messages[${end + j}]`;
       if (!m.tool_call_id)
-        throw badRequest(`'${param}.tool_call_id' is required for role 'tool'`, `${param}.tool_call_id`);
+        throw badRequest(
+          `'${param}.tool_call_id' is required for role 'tool'`,
+          `${param}.tool_call_id`,
+          "missing_required_parameter",
+        );
       return {
         actionId: m.tool_call_id,
         performedActionType: "FUNCTION_CALLING_PERFORMED_ACTION" as const,

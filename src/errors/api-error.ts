@@ -55,6 +55,10 @@ export class ApiError extends Error {
 export const badRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new ApiError(400, message, { type: "invalid_request_error", param, code });
 
+/** A required field the request left out (or empty), named with OpenAI's code for it. */
+export const missingParam = (param: string) =>
+  badRequest(`'${param}' is required`, param, "missing_required_parameter");
+
 /** A parameter the target OCI format cannot express: rejected, never silently dropped. */
 export const unsupportedParam = (param: string, why: string) =>
   new ApiError(400, `Unsupported parameter '${param}': ${why}`, {

@@ -385,3 +385,35 @@ describe("what no OCI chat model does as asked is refused by name, not dropped",
     expect(r.status).toBe(200);
   });
 });
+
+describe("400s carry OpenAI's code for what went wrong", () => {
+  test.each([
+    [
+      "/v1/chat/completions",
+      {
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "tool", content: "x" },
+        ],
+      },
+      "messages[1].tool_call_id",
+      "missing_required_parameter",
+    ],
+    [
+      "/v1/chat/completions",
+      { messages: [{ role: "user", content: "hi" }], top_logprobs: 2 },
+      "top_logprobs",
+      "invalid_value",
+    ],
+    [
+      "/v1/responses",
+      { input: [{ type: "function_call", name: "f", arguments: "{}" }] },
+      "input[0].call_id",
+      "missing_required_parameter",
+    ],
+  ])("%s %j → %s, %s", async (path, body, param, code) => {
+    const r = await app().post(path, { model: "llama", ...body });
+    expect(r.status).toBe(400);
+    expect((await r.json()).error).toMatchObject({ param, code });
+  });
+});

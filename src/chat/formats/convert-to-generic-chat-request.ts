@@ -46,7 +46,7 @@ export function convertToGenericChatRequest(
   if (stream) out.streamOptions = { isIncludeUsage: true };
   if (req.logprobs) out.logProbs = Math.max(req.top_logprobs ?? 0, 1);
   else if (req.top_logprobs !== undefined)
-    throw badRequest("'top_logprobs' requires 'logprobs' to be true", "top_logprobs");
+    throw badRequest("'top_logprobs' requires 'logprobs' to be true", "top_logprobs", "invalid_value");
   if (req.tools?.length) {
     out.tools = req.tools.map((tool, i) => ({
       type: "FUNCTION",

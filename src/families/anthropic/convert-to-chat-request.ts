@@ -1,6 +1,6 @@
 import { RequestOrigins } from "../../chat/request-origins";
 import type { ChatMessage, ChatRequest, ChatToolCall, ContentPart, FunctionTool, ToolChoice } from "../../chat/types";
-import { badRequest } from "../../errors/api-error";
+import { badRequest, missingParam } from "../../errors/api-error";
 import { documentParts, imagePart } from "./media-blocks";
 import type { CountTokensRequest, MessagesRequest } from "./schemas";
 
@@ -293,7 +293,7 @@ function effortOf(req: MessagesRequest | CountTokensRequest): string | undefined
 
 function need(b: Json, field: string, param: string): string {
   const v = b[field];
-  if (typeof v !== "string" || v === "") throw badRequest(`'${param}.${field}' is required`, `${param}.${field}`);
+  if (typeof v !== "string" || v === "") throw missingParam(`${param}.${field}`);
   return v;
 }
 

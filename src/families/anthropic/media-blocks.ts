@@ -1,6 +1,6 @@
 import { HTTP_URL } from "../../chat/formats/image-part-url";
 import type { ContentPart } from "../../chat/types";
-import { badRequest } from "../../errors/api-error";
+import { badRequest, missingParam } from "../../errors/api-error";
 
 type Json = Record<string, unknown>;
 
@@ -12,7 +12,7 @@ const IMAGE_TYPE = /^image\/[a-z0-9.+-]+$/i;
 /** An image block: base64 data becomes a data URL; a URL goes through the same guard as chat's. */
 export function imagePart(b: Json, param: string): ContentPart {
   const source = b.source;
-  if (!isRec(source)) throw badRequest(`'${param}.source' is required`, `${param}.source`);
+  if (!isRec(source)) throw missingParam(`${param}.source`);
   switch (source.type) {
     case "base64": {
       const mediaType = str(source.media_type);
@@ -28,14 +28,14 @@ export function imagePart(b: Json, param: string): ContentPart {
     }
     case "url": {
       const url = str(source.url);
-      if (!url) throw badRequest(`'${param}.source.url' is required`, `${param}.source.url`);
+      if (!url) throw missingParam(`${param}.source.url`);
       if (!HTTP_URL.test(url)) throw badRequest(`'${param}.source.url' must be an http(s) URL`, `${param}.source.url`);
       return { type: "image_url", image_url: { url } };
     }
     case "file": {
       // A file uploaded to this gateway (POST /v1/files), the caller's own.
       const id = str(source.file_id);
-      if (!id) throw badRequest(`'${param}.source.file_id' is required`, `${param}.source.file_id`);
+      if (!id) throw missingParam(`${param}.source.file_id`);
       return { type: "image_url", image_url: { url: id } };
     }
     default:
@@ -54,7 +54,7 @@ export function imagePart(b: Json, param: string): ContentPart {
  */
 export function documentParts(b: Json, param: string): ContentPart[] {
   const source = b.source;
-  if (!isRec(source)) throw badRequest(`'${param}.source' is required`, `${param}.source`);
+  if (!isRec(source)) throw missingParam(`${param}.source`);
   const out: ContentPart[] = [];
   const about = [str(b.title), str(b.context)].filter(Boolean).join("\n");
   if (about) out.push({ type: "text", text: about });
@@ -91,7 +91,7 @@ export function documentParts(b: Json, param: string): ContentPart[] {
     case "file": {
       // A file uploaded to this gateway (POST /v1/files), the caller's own.
       const id = str(source.file_id);
-      if (!id) throw badRequest(`'${param}.source.file_id' is required`, `${param}.source.file_id`);
+      if (!id) throw missingParam(`${param}.source.file_id`);
       out.push({ type: "file", file: { file_id: id } });
       return out;
     }

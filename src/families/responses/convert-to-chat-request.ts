@@ -1,6 +1,6 @@
 import { RequestOrigins } from "../../chat/request-origins";
 import type { ChatMessage, ChatRequest, ChatToolCall, ContentPart, ResponseFormat } from "../../chat/types";
-import { badRequest } from "../../errors/api-error";
+import { badRequest, missingParam } from "../../errors/api-error";
 import type { Json } from "../../stored-responses/response-types";
 import type { ResponsesRequest } from "./schemas";
 import { offeredName, type ToolPlan } from "./tools";
@@ -212,7 +212,7 @@ function addCallTo(messages: ChatMessage[], call: ChatToolCall, param: string, a
 
 function need(item: Json, field: string, param: string): string {
   const v = item[field];
-  if (typeof v !== "string" || v === "") throw badRequest(`'${param}.${field}' is required`, `${param}.${field}`);
+  if (typeof v !== "string" || v === "") throw missingParam(`${param}.${field}`);
   return v;
 }
 
@@ -273,9 +273,9 @@ function part(p: unknown, param: string, role: string): ContentPart {
     case "input_audio": {
       const a = isRec(p.input_audio) ? p.input_audio : {};
       const data = str(a.data);
-      if (!data) throw badRequest(`'${param}.input_audio.data' is required`, `${param}.input_audio.data`);
+      if (!data) throw missingParam(`${param}.input_audio.data`);
       const format = str(a.format);
-      if (!format) throw badRequest(`'${param}.input_audio.format' is required`, `${param}.input_audio.format`);
+      if (!format) throw missingParam(`${param}.input_audio.format`);
       return { type: "input_audio", input_audio: { data, format } };
     }
     default:
