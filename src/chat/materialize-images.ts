@@ -7,6 +7,7 @@ import type { CallOptions } from "../oci/transport";
 import { unsupportedFileType } from "./formats/generic-user-content";
 import { HTTP_URL, IMAGE_DATA_URL } from "./formats/image-part-url";
 import { dataUrlMediaType, mediaKindOf } from "./formats/media-kind";
+import { isToolMedia } from "./formats/message-text";
 import type { ChatRequest, ContentPart } from "./types";
 
 export interface ImageSources {
@@ -127,9 +128,7 @@ export function checkMedia(
  */
 function resolved(old: Part, dataUrl: string, id: string, param: string): Part {
   const part = resolvedPart(old, dataUrl, id, param);
-  return old.type !== "text" && old.type !== "input_audio" && old.from_tool && part.type !== "text"
-    ? ({ ...part, from_tool: true } as Part)
-    : part;
+  return isToolMedia(old) && part.type !== "text" ? ({ ...part, from_tool: true } as Part) : part;
 }
 
 function resolvedPart(old: Part, dataUrl: string, id: string, param: string): Part {

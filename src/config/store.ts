@@ -26,7 +26,7 @@ export class ConfigStore {
    * keys" — which would serve loopback callers (everyone, behind a local proxy) without a key.
    */
   private keysFileInForce: boolean;
-  private readonly reloaded: Array<(next: LoadedConfig, previous: LoadedConfig) => void> = [];
+  private readonly reloaded: Array<(next: LoadedConfig) => void> = [];
 
   constructor(
     private config: LoadedConfig,
@@ -52,16 +52,15 @@ export class ConfigStore {
       return false;
     }
     // TEST_MODE is decided at start-up: the transport cannot change under running requests.
-    const previous = this.config;
     this.config = { ...r.config, testMode: this.config.testMode };
     this.keysFileInForce ||= existsSync(this.settings.keysPath);
     this.log.info("config reloaded", { reason, aliases: [...r.config.aliases.keys()], keys: r.config.keys.size });
-    for (const listener of this.reloaded) listener(this.config, previous);
+    for (const listener of this.reloaded) listener(this.config);
     return true;
   }
 
-  /** Hears each reload that took effect, with the config it replaced (a new signing key, say). */
-  onReload(listener: (next: LoadedConfig, previous: LoadedConfig) => void): void {
+  /** Hears each reload that took effect (a new signing key, say). */
+  onReload(listener: (next: LoadedConfig) => void): void {
     this.reloaded.push(listener);
   }
 

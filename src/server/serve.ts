@@ -213,9 +213,9 @@ export async function serve(settings: Settings): Promise<number | undefined> {
   // Handlers reach the server (per-request timeouts) through Elysia's context, which reads it here.
   app.server = server;
   const line = banner(settings, config, server.port ?? settings.port);
-  // A worker's banner goes to its supervisor, which shows it once for all of them.
   // Before a worker says it is ready: its supervisor then passes reloads on (SIGHUP's default kills).
   store.watch();
+  // A worker's banner goes to its supervisor, which shows it once for all of them.
   if (worker && process.send) process.send({ type: "ready", banner: line });
   else console.log(line);
   log.info("started", {

@@ -6,7 +6,7 @@ import { cohereResponseFormat } from "./cohere-response-format";
 import { cohereSampling } from "./cohere-sampling";
 import { imagePartUrl } from "./image-part-url";
 import { dataUrlMediaType } from "./media-kind";
-import { toolMediaNote } from "./message-text";
+import { isToolMedia, toolMediaNote } from "./message-text";
 import { rejectUnsupportedParams, whenSet } from "./reject-unsupported-params";
 import { dropCohereExtras } from "./request-extras";
 import { requireToolCallId } from "./require-tool-call-id";
@@ -127,8 +127,7 @@ function parts(content: ChatMessage["content"], param: string, images: boolean):
   if (typeof content === "string") return [{ type: "TEXT", text: content }];
   return content.map((p, j) => {
     if (p.type === "text") return { type: "TEXT", text: p.text };
-    if (p.type !== "input_audio" && p.from_tool && !(images && isImage(p)))
-      return { type: "TEXT", text: toolMediaNote(p) };
+    if (isToolMedia(p) && !(images && isImage(p))) return { type: "TEXT", text: toolMediaNote(p) };
     if (!images)
       throw badRequest(`'${param}[${j}]': only text parts are allowed in this message role`, `${param}[${j}]`);
     return { type: "IMAGE_URL", imageUrl: imageOf(p, `${param}[${j}]`) };

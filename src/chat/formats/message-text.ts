@@ -12,10 +12,15 @@ export function messageText(content: ChatMessage["content"], param: string, why:
   return content
     .map((p, j) => {
       if (p.type === "text") return p.text;
-      if (p.type !== "input_audio" && p.from_tool) return toolMediaNote(p);
+      if (isToolMedia(p)) return toolMediaNote(p);
       throw badRequest(`'${param}[${j}]': ${why}`, `${param}[${j}]`);
     })
     .join("\n");
+}
+
+/** An image or file a tool returned (chat/types.ts, ToolMedia). */
+export function isToolMedia(p: ContentPart): p is Extract<ContentPart, { type: "image_url" | "file" }> {
+  return (p.type === "image_url" || p.type === "file") && p.from_tool === true;
 }
 
 /** What a model that cannot see a tool's image or file is told in its place. */
@@ -30,8 +35,7 @@ export function toolMediaNote(p: { type: "image_url" | "file" }): string {
  * The same request when there are none.
  */
 export function toolMediaAsNotes(req: ChatRequest): ChatRequest {
-  const shown = (m: ChatMessage) =>
-    Array.isArray(m.content) && m.content.some((p) => p.type !== "text" && p.type !== "input_audio" && p.from_tool);
+  const shown = (m: ChatMessage) => Array.isArray(m.content) && m.content.some(isToolMedia);
   if (!req.messages.some(shown)) return req;
   return {
     ...req,
@@ -40,9 +44,7 @@ export function toolMediaAsNotes(req: ChatRequest): ChatRequest {
         ? {
             ...m,
             content: (m.content as ContentPart[]).map((p) =>
-              p.type !== "text" && p.type !== "input_audio" && p.from_tool
-                ? { type: "text", text: toolMediaNote(p) }
-                : p,
+              isToolMedia(p) ? { type: "text", text: toolMediaNote(p) } : p,
             ),
           }
         : m,

@@ -104,7 +104,8 @@ const TOOL_OUTPUTS = new Set([
 /**
  * Images and files tools returned (Codex's `view_image`, an Agents SDK tool's screenshot), which
  * OCI takes only from a user: one user message after the outputs that returned them, as the
- * Messages API does with tool images. A format that cannot take them says so, naming the part.
+ * Messages API does with tool images. A model that cannot see them gets a note in their place
+ * (chat/formats/message-text.ts).
  */
 function showToolMedia(messages: ChatMessage[], shown: ContentPart[]): void {
   messages.push({ role: "user", content: [{ type: "text", text: "What the tools returned:" }, ...shown] });
